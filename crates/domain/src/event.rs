@@ -1,0 +1,266 @@
+//! Journal events: the facts an incident's state is folded from.
+//!
+//! Each event has a `kind` (a dotted name such as `incident.status_changed`) and a JSON `payload`.
+//! Later capabilities add kinds; a kind, once written to a journal, keeps its meaning forever.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::DomainError;
+use crate::status::Status;
+use crate::text::{Label, Reason, Summary, Title};
+use crate::time::Timestamp;
+
+/// Something that happened to an incident, as recorded in its journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", deny_unknown_fields)]
+pub enum Event {
+    /// The incident was declared. Always the first entry of a journal.
+    #[serde(rename = "incident.opened")]
+    Opened {
+        number: i64,
+        title: Title,
+        summary: Summary,
+        reporter: Label,
+        detection_source: Label,
+        /// When the activity was first detected, if earlier than the declaration.
+        detected_at: Option<Timestamp>,
+    },
+    /// A descriptive field was edited.
+    #[serde(rename = "incident.field_changed")]
+    FieldChanged { field: Field, from: String, to: String, reason: Reason },
+    /// The incident moved along its lifecycle.
+    #[serde(rename = "incident.status_changed")]
+    StatusChanged { from: Status, to: Status, reason: Reason },
+    /// A key timestamp was stated explicitly, with the evidence it rests on.
+    #[serde(rename = "incident.milestone_set")]
+    MilestoneSet {
+        milestone: Milestone,
+        at: Timestamp,
+        previous: Option<Timestamp>,
+        /// What establishes the time: "EDR telemetry", "forensic report FR-12", …
+        source: Label,
+        reason: Reason,
+    },
+}
+
+impl Event {
+    /// The event's kind, as stored in the journal's `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Opened { .. } => "incident.opened",
+            Event::FieldChanged { .. } => "incident.field_changed",
+            Event::StatusChanged { .. } => "incident.status_changed",
+            Event::MilestoneSet { .. } => "incident.milestone_set",
+        }
+    }
+
+    /// Splits the event into its kind and payload, the two parts the journal stores.
+    pub fn to_parts(&self) -> (&'static str, Value) {
+        let payload = match serde_json::to_value(self) {
+            Ok(Value::Object(mut map)) => map.remove("payload").unwrap_or(Value::Null),
+            // Serialising these plain structs cannot fail; keep the kind even so.
+            _ => Value::Null,
+        };
+        (self.kind(), payload)
+    }
+
+    /// Rebuilds an event from a journal entry's kind and payload.
+    pub fn from_parts(kind: &str, payload: &Value) -> Result<Event, String> {
+        let mut map = serde_json::Map::new();
+        map.insert("kind".into(), Value::String(kind.to_string()));
+        map.insert("payload".into(), payload.clone());
+        serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string())
+    }
+}
+
+/// The descriptive fields that can be edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Title,
+    Summary,
+    Reporter,
+    DetectionSource,
+}
+
+impl Field {
+    /// Every editable field.
+    pub const ALL: [Field; 4] = [Field::Title, Field::Summary, Field::Reporter, Field::DetectionSource];
+
+    /// The field's name in the API, the CLI and the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Summary => "summary",
+            Field::Reporter => "reporter",
+            Field::DetectionSource => "detection_source",
+        }
+    }
+
+    /// Checks a new value for this field and returns it normalised.
+    pub fn parse_value(self, raw: &str) -> Result<String, DomainError> {
+        Ok(match self {
+            Field::Title => Title::parse(raw)?.into_inner(),
+            Field::Summary => Summary::parse(raw)?.into_inner(),
+            Field::Reporter => Label::parse_as("reporter", raw)?.into_inner(),
+            Field::DetectionSource => Label::parse_as("detection_source", raw)?.into_inner(),
+        })
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Field {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Field::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s.trim().replace('-', "_"))
+            .ok_or_else(|| DomainError::Unknown {
+                what: "field",
+                value: s.to_string(),
+                expected: Field::ALL.map(|f| f.as_str()).join(", "),
+            })
+    }
+}
+
+/// The key timestamps of an incident (STANDARDS.md §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Milestone {
+    /// First malicious activity (often established later by forensics).
+    #[serde(rename = "started_at")]
+    Started,
+    /// First detection: alert time or human report.
+    #[serde(rename = "detected_at")]
+    Detected,
+    /// A handler took ownership.
+    #[serde(rename = "acknowledged_at")]
+    Acknowledged,
+    /// Declared an incident (as opposed to an alert).
+    #[serde(rename = "declared_at")]
+    Declared,
+    /// The organisation became aware in the legal sense (starts GDPR / NIS2 clocks).
+    #[serde(rename = "aware_at")]
+    Aware,
+    #[serde(rename = "contained_at")]
+    Contained,
+    #[serde(rename = "eradicated_at")]
+    Eradicated,
+    #[serde(rename = "recovered_at")]
+    Recovered,
+    #[serde(rename = "closed_at")]
+    Closed,
+}
+
+impl Milestone {
+    /// Every milestone, in the usual order of an incident.
+    pub const ALL: [Milestone; 9] = [
+        Milestone::Started,
+        Milestone::Detected,
+        Milestone::Acknowledged,
+        Milestone::Declared,
+        Milestone::Aware,
+        Milestone::Contained,
+        Milestone::Eradicated,
+        Milestone::Recovered,
+        Milestone::Closed,
+    ];
+
+    /// The milestone's field name, e.g. `started_at`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Milestone::Started => "started_at",
+            Milestone::Detected => "detected_at",
+            Milestone::Acknowledged => "acknowledged_at",
+            Milestone::Declared => "declared_at",
+            Milestone::Aware => "aware_at",
+            Milestone::Contained => "contained_at",
+            Milestone::Eradicated => "eradicated_at",
+            Milestone::Recovered => "recovered_at",
+            Milestone::Closed => "closed_at",
+        }
+    }
+
+    /// The milestone a transition into `status` marks, if any.
+    pub fn reached_by(status: Status) -> Option<Milestone> {
+        match status {
+            Status::Triage => Some(Milestone::Acknowledged),
+            Status::Contained => Some(Milestone::Contained),
+            Status::Eradicated => Some(Milestone::Eradicated),
+            Status::Recovered => Some(Milestone::Recovered),
+            Status::Closed => Some(Milestone::Closed),
+            Status::New | Status::Investigating => None,
+        }
+    }
+}
+
+impl fmt::Display for Milestone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Milestone {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s2 = s.trim().to_ascii_lowercase().replace('-', "_");
+        Milestone::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s2 || m.as_str().trim_end_matches("_at") == s2)
+            .ok_or_else(|| DomainError::Unknown {
+                what: "timestamp",
+                value: s.to_string(),
+                expected: Milestone::ALL.map(|m| m.as_str()).join(", "),
+            })
+    }
+}
+
+/// Where a milestone's time comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MilestoneSource {
+    /// Derived from the journal: the entry `seq` (opening or a status transition) set it.
+    Derived { seq: u64 },
+    /// Stated by a person, resting on the evidence named in `source`.
+    Stated { seq: u64, source: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_kind_and_payload() {
+        let e = Event::StatusChanged {
+            from: Status::New,
+            to: Status::Triage,
+            reason: Reason::parse("picked up").unwrap(),
+        };
+        let (kind, payload) = e.to_parts();
+        assert_eq!(kind, "incident.status_changed");
+        assert_eq!(payload["to"], "triage");
+        assert_eq!(Event::from_parts(kind, &payload).unwrap(), e);
+    }
+
+    #[test]
+    fn payload_is_validated_when_read() {
+        let payload = serde_json::json!({"from": "new", "to": "nowhere", "reason": ""});
+        assert!(Event::from_parts("incident.status_changed", &payload).is_err());
+        assert!(Event::from_parts("incident.unknown", &payload).is_err());
+    }
+
+    #[test]
+    fn milestones_parse_with_or_without_suffix() {
+        assert_eq!("started".parse::<Milestone>().unwrap(), Milestone::Started);
+        assert_eq!("aware_at".parse::<Milestone>().unwrap(), Milestone::Aware);
+        assert!("finished".parse::<Milestone>().is_err());
+    }
+}

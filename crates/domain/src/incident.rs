@@ -1,0 +1,450 @@
+//! The `Incident`: its identity, the commands that produce events, and the fold that builds its
+//! state from the journal.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::event::{Event, Field, Milestone, MilestoneSource};
+use crate::journal::JournalEntry;
+use crate::status::Status;
+use crate::text::{Label, Reason, Summary, Title};
+use crate::time::Timestamp;
+
+/// An incident's permanent identity: a UUID (version 7, so ids sort by creation time).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentId(uuid::Uuid);
+
+impl IncidentId {
+    /// A fresh id.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+
+    /// The underlying UUID.
+    pub fn as_uuid(&self) -> uuid::Uuid {
+        self.0
+    }
+}
+
+impl Default for IncidentId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl fmt::Debug for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IncidentId({})", self.0)
+    }
+}
+
+impl FromStr for IncidentId {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(s.trim()).map(Self).map_err(|_| DomainError::InvalidField {
+            field: "incident id",
+            problem: format!("`{s}` is not a UUID"),
+        })
+    }
+}
+
+/// What it takes to declare an incident, already checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIncident {
+    pub title: Title,
+    pub summary: Summary,
+    pub reporter: Label,
+    pub detection_source: Label,
+    pub detected_at: Option<Timestamp>,
+}
+
+impl NewIncident {
+    /// Checks raw input; the first problem found is returned.
+    pub fn parse(
+        title: &str,
+        summary: &str,
+        reporter: &str,
+        detection_source: &str,
+        detected_at: Option<Timestamp>,
+    ) -> Result<Self, DomainError> {
+        Ok(Self {
+            title: Title::parse(title)?,
+            summary: Summary::parse(summary)?,
+            reporter: Label::parse_as("reporter", reporter)?,
+            detection_source: Label::parse_as("detection_source", detection_source)?,
+            detected_at,
+        })
+    }
+
+    /// The opening event, once the store has given the incident its number.
+    pub fn into_event(self, number: i64) -> Event {
+        Event::Opened {
+            number,
+            title: self.title,
+            summary: self.summary,
+            reporter: self.reporter,
+            detection_source: self.detection_source,
+            detected_at: self.detected_at,
+        }
+    }
+}
+
+/// A key timestamp with who set it and on what grounds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MilestoneValue {
+    pub at: Timestamp,
+    pub set_by: String,
+    pub source: MilestoneSource,
+}
+
+/// An incident's current state: the fold of its journal. Never edited any other way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: IncidentId,
+    /// A short number for people (`#42`), unique in one installation.
+    pub number: i64,
+    pub title: String,
+    pub summary: String,
+    pub reporter: String,
+    pub detection_source: String,
+    pub status: Status,
+    pub opened_at: Timestamp,
+    pub opened_by: String,
+    pub updated_at: Timestamp,
+    pub milestones: BTreeMap<Milestone, MilestoneValue>,
+    /// The `seq` of the last journal entry folded in.
+    pub seq: u64,
+}
+
+impl Incident {
+    /// Folds a whole journal, ordered by `seq`.
+    pub fn from_journal(entries: &[JournalEntry]) -> Result<Incident, DomainError> {
+        let first = entries.first().ok_or_else(|| DomainError::InconsistentJournal {
+            incident: "?".into(),
+            seq: 0,
+            why: "the journal is empty".into(),
+        })?;
+        let mut incident = Incident::opened(first)?;
+        for entry in &entries[1..] {
+            incident.apply(entry)?;
+        }
+        Ok(incident)
+    }
+
+    /// The state right after the opening entry.
+    pub fn opened(entry: &JournalEntry) -> Result<Incident, DomainError> {
+        let bad = |why: String| DomainError::InconsistentJournal {
+            incident: entry.incident.to_string(),
+            seq: entry.seq,
+            why,
+        };
+        let event = entry.event().map_err(bad)?;
+        let Event::Opened { number, title, summary, reporter, detection_source, detected_at } = event else {
+            return Err(bad(format!("first entry is `{}`, not `incident.opened`", entry.kind)));
+        };
+        let mut milestones = BTreeMap::new();
+        let derived = |at| MilestoneValue {
+            at,
+            set_by: entry.actor.clone(),
+            source: MilestoneSource::Derived { seq: entry.seq },
+        };
+        milestones.insert(Milestone::Declared, derived(entry.recorded_at));
+        milestones.insert(Milestone::Detected, derived(detected_at.unwrap_or(entry.recorded_at)));
+        Ok(Incident {
+            id: entry.incident,
+            number,
+            title: title.into_inner(),
+            summary: summary.into_inner(),
+            reporter: reporter.into_inner(),
+            detection_source: detection_source.into_inner(),
+            status: Status::New,
+            opened_at: entry.recorded_at,
+            opened_by: entry.actor.clone(),
+            updated_at: entry.recorded_at,
+            milestones,
+            seq: entry.seq,
+        })
+    }
+
+    /// Folds one more entry in. Refuses entries out of order or that break a rule, so a journal
+    /// that passes through here describes a lawful history.
+    pub fn apply(&mut self, entry: &JournalEntry) -> Result<(), DomainError> {
+        let bad = |why: String| DomainError::InconsistentJournal {
+            incident: entry.incident.to_string(),
+            seq: entry.seq,
+            why,
+        };
+        if entry.incident != self.id {
+            return Err(bad(format!("entry belongs to incident {}", entry.incident)));
+        }
+        if entry.seq != self.seq + 1 {
+            return Err(bad(format!("expected entry {}, got {}", self.seq + 1, entry.seq)));
+        }
+        match entry.event().map_err(bad)? {
+            Event::Opened { .. } => return Err(bad("the incident is already opened".into())),
+            Event::FieldChanged { field, to, .. } => match field {
+                Field::Title => self.title = to,
+                Field::Summary => self.summary = to,
+                Field::Reporter => self.reporter = to,
+                Field::DetectionSource => self.detection_source = to,
+            },
+            Event::StatusChanged { from, to, reason } => {
+                if from != self.status {
+                    return Err(bad(format!("transition from `{from}` but the incident is `{}`", self.status)));
+                }
+                let kind = from.transition(to)?;
+                if kind.needs_reason() && reason.is_empty() {
+                    return Err(bad(format!("moving from `{from}` to `{to}` needs a reason")));
+                }
+                self.status = to;
+                if let Some(m) = Milestone::reached_by(to) {
+                    let stated = matches!(
+                        self.milestones.get(&m),
+                        Some(MilestoneValue { source: MilestoneSource::Stated { .. }, .. })
+                    );
+                    // A time stated from evidence wins over one derived from a transition; a
+                    // derived time is kept from the first time the stage was reached, except
+                    // `closed_at`, which follows the latest closure.
+                    let keep = stated || (m != Milestone::Closed && self.milestones.contains_key(&m));
+                    if !keep {
+                        self.milestones.insert(
+                            m,
+                            MilestoneValue {
+                                at: entry.recorded_at,
+                                set_by: entry.actor.clone(),
+                                source: MilestoneSource::Derived { seq: entry.seq },
+                            },
+                        );
+                    }
+                }
+                if kind == crate::status::TransitionKind::Reopen {
+                    self.milestones.remove(&Milestone::Closed);
+                }
+            }
+            Event::MilestoneSet { milestone, at, source, .. } => {
+                self.milestones.insert(
+                    milestone,
+                    MilestoneValue {
+                        at,
+                        set_by: entry.actor.clone(),
+                        source: MilestoneSource::Stated { seq: entry.seq, source: source.into_inner() },
+                    },
+                );
+            }
+        }
+        self.seq = entry.seq;
+        self.updated_at = entry.recorded_at;
+        Ok(())
+    }
+
+    /// The event that edits `field` to `raw`, or `Unchanged` when the value is the same.
+    pub fn change_field(&self, field: Field, raw: &str, reason: &str) -> Result<Event, DomainError> {
+        let to = field.parse_value(raw)?;
+        let from = match field {
+            Field::Title => &self.title,
+            Field::Summary => &self.summary,
+            Field::Reporter => &self.reporter,
+            Field::DetectionSource => &self.detection_source,
+        };
+        if *from == to {
+            return Err(DomainError::Unchanged(format!("{field} already has that value")));
+        }
+        Ok(Event::FieldChanged { field, from: from.clone(), to, reason: Reason::parse(reason)? })
+    }
+
+    /// The event that moves the incident to `to`, or why it may not.
+    pub fn transition(&self, to: Status, reason: &str) -> Result<Event, DomainError> {
+        let reason = Reason::parse(reason)?;
+        let kind = self.status.transition(to)?;
+        if kind.needs_reason() && reason.is_empty() {
+            return Err(DomainError::IllegalTransition {
+                from: self.status,
+                to,
+                why: "closing early, going back or reopening needs a reason; give one".into(),
+            });
+        }
+        Ok(Event::StatusChanged { from: self.status, to, reason })
+    }
+
+    /// The event that states a key timestamp from evidence. `now` bounds it: a time more than five
+    /// minutes ahead of the clock is refused.
+    pub fn set_milestone(
+        &self,
+        milestone: Milestone,
+        at: Timestamp,
+        source: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Event, DomainError> {
+        let source = Label::parse_as("source", source)?;
+        if source.as_str().is_empty() {
+            return Err(DomainError::InvalidField {
+                field: "source",
+                problem: "must say what establishes this time (a log, a forensic report, …)".into(),
+            });
+        }
+        if at.as_micros() > now.as_micros() + 300_000_000 {
+            return Err(DomainError::InvalidTimestamp(format!("{milestone} {at} is in the future")));
+        }
+        Ok(Event::MilestoneSet {
+            milestone,
+            at,
+            previous: self.milestones.get(&milestone).map(|m| m.at),
+            source,
+            reason: Reason::parse(reason)?,
+        })
+    }
+
+    /// The time of a milestone, if known.
+    pub fn milestone(&self, m: Milestone) -> Option<Timestamp> {
+        self.milestones.get(&m).map(|v| v.at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{ChainTips, Hash, seal};
+    use crate::text::Actor;
+
+    struct Journal {
+        id: IncidentId,
+        entries: Vec<JournalEntry>,
+        clock: i64,
+    }
+
+    impl Journal {
+        fn new() -> Self {
+            let mut j = Journal { id: IncidentId::new(), entries: vec![], clock: 1_700_000_000_000_000 };
+            let new = NewIncident::parse("Phishing wave", "", "SOC", "mail gateway", None).unwrap();
+            j.push(new.into_event(7));
+            j
+        }
+        fn push(&mut self, event: Event) {
+            let tips = self.entries.last().map(|e| e.tips()).unwrap_or(ChainTips {
+                seq: 0,
+                hash: Hash::ZERO,
+                gseq: 0,
+                ledger_hash: Hash::ZERO,
+            });
+            self.clock += 60_000_000;
+            let at = Timestamp::from_micros(self.clock).unwrap();
+            let e = seal(self.id, &tips, at, &Actor::parse("bob").unwrap(), &event).unwrap();
+            self.entries.push(e);
+        }
+        fn state(&self) -> Incident {
+            Incident::from_journal(&self.entries).unwrap()
+        }
+    }
+
+    #[test]
+    fn opening_sets_declared_and_detected() {
+        let j = Journal::new();
+        let s = j.state();
+        assert_eq!(s.number, 7);
+        assert_eq!(s.status, Status::New);
+        assert_eq!(s.milestone(Milestone::Declared), Some(j.entries[0].recorded_at));
+        assert_eq!(s.milestone(Milestone::Detected), Some(j.entries[0].recorded_at));
+    }
+
+    #[test]
+    fn transitions_derive_milestones() {
+        let mut j = Journal::new();
+        for to in [Status::Triage, Status::Investigating, Status::Contained] {
+            let e = j.state().transition(to, "").unwrap();
+            j.push(e);
+        }
+        let s = j.state();
+        assert_eq!(s.status, Status::Contained);
+        assert_eq!(s.milestone(Milestone::Acknowledged), Some(j.entries[1].recorded_at));
+        assert_eq!(s.milestone(Milestone::Contained), Some(j.entries[3].recorded_at));
+        assert!(matches!(
+            s.milestones[&Milestone::Contained].source,
+            MilestoneSource::Derived { seq: 4 }
+        ));
+    }
+
+    #[test]
+    fn a_stated_time_wins_over_a_later_transition() {
+        let mut j = Journal::new();
+        let at = Timestamp::parse("2023-01-01T00:00:00Z").unwrap();
+        let now = Timestamp::now();
+        let e = j.state().set_milestone(Milestone::Acknowledged, at, "pager log", "", now).unwrap();
+        j.push(e);
+        let e = j.state().transition(Status::Triage, "").unwrap();
+        j.push(e);
+        assert_eq!(j.state().milestone(Milestone::Acknowledged), Some(at));
+    }
+
+    #[test]
+    fn started_at_can_be_established_later() {
+        let mut j = Journal::new();
+        let at = Timestamp::parse("2026-10-01T03:12:00Z").unwrap();
+        let e = j.state().set_milestone(Milestone::Started, at, "forensic report FR-12", "", Timestamp::now()).unwrap();
+        j.push(e);
+        let s = j.state();
+        assert_eq!(s.milestone(Milestone::Started), Some(at));
+        assert_eq!(
+            s.milestones[&Milestone::Started].source,
+            MilestoneSource::Stated { seq: 2, source: "forensic report FR-12".into() }
+        );
+    }
+
+    #[test]
+    fn illegal_transition_is_refused_with_reason() {
+        let j = Journal::new();
+        let err = j.state().transition(Status::Recovered, "").unwrap_err().to_string();
+        assert!(err.contains("from `new` the incident can move to: triage, closed"), "{err}");
+        let err = j.state().transition(Status::Closed, "").unwrap_err().to_string();
+        assert!(err.contains("needs a reason"), "{err}");
+    }
+
+    #[test]
+    fn reopening_clears_closed_at() {
+        let mut j = Journal::new();
+        let e = j.state().transition(Status::Closed, "duplicate of #3").unwrap();
+        j.push(e);
+        assert!(j.state().milestone(Milestone::Closed).is_some());
+        let e = j.state().transition(Status::Investigating, "new evidence").unwrap();
+        j.push(e);
+        assert_eq!(j.state().status, Status::Investigating);
+        assert!(j.state().milestone(Milestone::Closed).is_none());
+    }
+
+    #[test]
+    fn unchanged_field_is_reported() {
+        let j = Journal::new();
+        assert!(matches!(j.state().change_field(Field::Title, "Phishing wave", ""), Err(DomainError::Unchanged(_))));
+        let e = j.state().change_field(Field::Title, "Phishing wave, 40 users", "").unwrap();
+        let mut j = j;
+        j.push(e);
+        assert_eq!(j.state().title, "Phishing wave, 40 users");
+    }
+
+    #[test]
+    fn future_times_are_refused() {
+        let j = Journal::new();
+        let now = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
+        let later = Timestamp::parse("2026-01-02T00:00:00Z").unwrap();
+        assert!(j.state().set_milestone(Milestone::Started, later, "x", "", now).is_err());
+        assert!(j.state().set_milestone(Milestone::Started, now, "", "", now).is_err());
+    }
+
+    #[test]
+    fn a_forged_transition_in_the_journal_is_refused() {
+        let mut j = Journal::new();
+        j.push(Event::StatusChanged { from: Status::New, to: Status::Recovered, reason: Reason::parse("").unwrap() });
+        assert!(Incident::from_journal(&j.entries).is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! Debrief's domain: incidents, their journal events, the lifecycle and the hash chain.
+//!
+//! **Architecture invariant:** this crate does no IO. It knows nothing about databases, HTTP or the
+//! file system; every function is a pure computation over values, so every rule can be tested in
+//! isolation and reused by the store, the server, the CLI and the report renderer alike.
+
+pub mod canonical;
+pub mod error;
+pub mod event;
+pub mod incident;
+pub mod journal;
+pub mod status;
+pub mod text;
+pub mod time;
+
+pub use error::DomainError;
+pub use event::{Event, Field, Milestone, MilestoneSource};
+pub use incident::{Incident, IncidentId, NewIncident};
+pub use journal::{EntryDraft, Hash, JournalEntry};
+pub use status::Status;
+pub use time::Timestamp;
