@@ -107,7 +107,10 @@ mod tests {
     #[test]
     fn escapes_like_python() {
         let v = json!("q\"b\\s/\u{1}\n\t\u{7f}é€😀");
-        assert_eq!(encode(&v).unwrap(), "\"q\\\"b\\\\s/\\u0001\\n\\t\u{7f}é€😀\"");
+        assert_eq!(
+            encode(&v).unwrap(),
+            "\"q\\\"b\\\\s/\\u0001\\n\\t\u{7f}é€😀\""
+        );
     }
 
     #[test]

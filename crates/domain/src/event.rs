@@ -31,10 +31,19 @@ pub enum Event {
     },
     /// A descriptive field was edited.
     #[serde(rename = "incident.field_changed")]
-    FieldChanged { field: Field, from: String, to: String, reason: Reason },
+    FieldChanged {
+        field: Field,
+        from: String,
+        to: String,
+        reason: Reason,
+    },
     /// The incident moved along its lifecycle.
     #[serde(rename = "incident.status_changed")]
-    StatusChanged { from: Status, to: Status, reason: Reason },
+    StatusChanged {
+        from: Status,
+        to: Status,
+        reason: Reason,
+    },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
     MilestoneSet {
@@ -89,7 +98,12 @@ pub enum Field {
 
 impl Field {
     /// Every editable field.
-    pub const ALL: [Field; 4] = [Field::Title, Field::Summary, Field::Reporter, Field::DetectionSource];
+    pub const ALL: [Field; 4] = [
+        Field::Title,
+        Field::Summary,
+        Field::Reporter,
+        Field::DetectionSource,
+    ];
 
     /// The field's name in the API, the CLI and the journal.
     pub fn as_str(self) -> &'static str {

@@ -52,10 +52,12 @@ impl fmt::Debug for IncidentId {
 impl FromStr for IncidentId {
     type Err = DomainError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        uuid::Uuid::parse_str(s.trim()).map(Self).map_err(|_| DomainError::InvalidField {
-            field: "incident id",
-            problem: format!("`{s}` is not a UUID"),
-        })
+        uuid::Uuid::parse_str(s.trim())
+            .map(Self)
+            .map_err(|_| DomainError::InvalidField {
+                field: "incident id",
+                problem: format!("`{s}` is not a UUID"),
+            })
     }
 }
 
@@ -130,11 +132,13 @@ pub struct Incident {
 impl Incident {
     /// Folds a whole journal, ordered by `seq`.
     pub fn from_journal(entries: &[JournalEntry]) -> Result<Incident, DomainError> {
-        let first = entries.first().ok_or_else(|| DomainError::InconsistentJournal {
-            incident: "?".into(),
-            seq: 0,
-            why: "the journal is empty".into(),
-        })?;
+        let first = entries
+            .first()
+            .ok_or_else(|| DomainError::InconsistentJournal {
+                incident: "?".into(),
+                seq: 0,
+                why: "the journal is empty".into(),
+            })?;
         let mut incident = Incident::opened(first)?;
         for entry in &entries[1..] {
             incident.apply(entry)?;
@@ -150,8 +154,19 @@ impl Incident {
             why,
         };
         let event = entry.event().map_err(bad)?;
-        let Event::Opened { number, title, summary, reporter, detection_source, detected_at } = event else {
-            return Err(bad(format!("first entry is `{}`, not `incident.opened`", entry.kind)));
+        let Event::Opened {
+            number,
+            title,
+            summary,
+            reporter,
+            detection_source,
+            detected_at,
+        } = event
+        else {
+            return Err(bad(format!(
+                "first entry is `{}`, not `incident.opened`",
+                entry.kind
+            )));
         };
         let mut milestones = BTreeMap::new();
         let derived = |at| MilestoneValue {
@@ -160,7 +175,10 @@ impl Incident {
             source: MilestoneSource::Derived { seq: entry.seq },
         };
         milestones.insert(Milestone::Declared, derived(entry.recorded_at));
-        milestones.insert(Milestone::Detected, derived(detected_at.unwrap_or(entry.recorded_at)));
+        milestones.insert(
+            Milestone::Detected,
+            derived(detected_at.unwrap_or(entry.recorded_at)),
+        );
         Ok(Incident {
             id: entry.incident,
             number,
@@ -189,7 +207,11 @@ impl Incident {
             return Err(bad(format!("entry belongs to incident {}", entry.incident)));
         }
         if entry.seq != self.seq + 1 {
-            return Err(bad(format!("expected entry {}, got {}", self.seq + 1, entry.seq)));
+            return Err(bad(format!(
+                "expected entry {}, got {}",
+                self.seq + 1,
+                entry.seq
+            )));
         }
         match entry.event().map_err(bad)? {
             Event::Opened { .. } => return Err(bad("the incident is already opened".into())),
@@ -201,22 +223,31 @@ impl Incident {
             },
             Event::StatusChanged { from, to, reason } => {
                 if from != self.status {
-                    return Err(bad(format!("transition from `{from}` but the incident is `{}`", self.status)));
+                    return Err(bad(format!(
+                        "transition from `{from}` but the incident is `{}`",
+                        self.status
+                    )));
                 }
                 let kind = from.transition(to)?;
                 if kind.needs_reason() && reason.is_empty() {
-                    return Err(bad(format!("moving from `{from}` to `{to}` needs a reason")));
+                    return Err(bad(format!(
+                        "moving from `{from}` to `{to}` needs a reason"
+                    )));
                 }
                 self.status = to;
                 if let Some(m) = Milestone::reached_by(to) {
                     let stated = matches!(
                         self.milestones.get(&m),
-                        Some(MilestoneValue { source: MilestoneSource::Stated { .. }, .. })
+                        Some(MilestoneValue {
+                            source: MilestoneSource::Stated { .. },
+                            ..
+                        })
                     );
                     // A time stated from evidence wins over one derived from a transition; a
                     // derived time is kept from the first time the stage was reached, except
                     // `closed_at`, which follows the latest closure.
-                    let keep = stated || (m != Milestone::Closed && self.milestones.contains_key(&m));
+                    let keep =
+                        stated || (m != Milestone::Closed && self.milestones.contains_key(&m));
                     if !keep {
                         self.milestones.insert(
                             m,
@@ -232,13 +263,21 @@ impl Incident {
                     self.milestones.remove(&Milestone::Closed);
                 }
             }
-            Event::MilestoneSet { milestone, at, source, .. } => {
+            Event::MilestoneSet {
+                milestone,
+                at,
+                source,
+                ..
+            } => {
                 self.milestones.insert(
                     milestone,
                     MilestoneValue {
                         at,
                         set_by: entry.actor.clone(),
-                        source: MilestoneSource::Stated { seq: entry.seq, source: source.into_inner() },
+                        source: MilestoneSource::Stated {
+                            seq: entry.seq,
+                            source: source.into_inner(),
+                        },
                     },
                 );
             }
@@ -249,7 +288,12 @@ impl Incident {
     }
 
     /// The event that edits `field` to `raw`, or `Unchanged` when the value is the same.
-    pub fn change_field(&self, field: Field, raw: &str, reason: &str) -> Result<Event, DomainError> {
+    pub fn change_field(
+        &self,
+        field: Field,
+        raw: &str,
+        reason: &str,
+    ) -> Result<Event, DomainError> {
         let to = field.parse_value(raw)?;
         let from = match field {
             Field::Title => &self.title,
@@ -258,9 +302,16 @@ impl Incident {
             Field::DetectionSource => &self.detection_source,
         };
         if *from == to {
-            return Err(DomainError::Unchanged(format!("{field} already has that value")));
+            return Err(DomainError::Unchanged(format!(
+                "{field} already has that value"
+            )));
         }
-        Ok(Event::FieldChanged { field, from: from.clone(), to, reason: Reason::parse(reason)? })
+        Ok(Event::FieldChanged {
+            field,
+            from: from.clone(),
+            to,
+            reason: Reason::parse(reason)?,
+        })
     }
 
     /// The event that moves the incident to `to`, or why it may not.
@@ -274,7 +325,11 @@ impl Incident {
                 why: "closing early, going back or reopening needs a reason; give one".into(),
             });
         }
-        Ok(Event::StatusChanged { from: self.status, to, reason })
+        Ok(Event::StatusChanged {
+            from: self.status,
+            to,
+            reason,
+        })
     }
 
     /// The event that states a key timestamp from evidence. `now` bounds it: a time more than five
@@ -295,7 +350,9 @@ impl Incident {
             });
         }
         if at.as_micros() > now.as_micros() + 300_000_000 {
-            return Err(DomainError::InvalidTimestamp(format!("{milestone} {at} is in the future")));
+            return Err(DomainError::InvalidTimestamp(format!(
+                "{milestone} {at} is in the future"
+            )));
         }
         Ok(Event::MilestoneSet {
             milestone,
@@ -326,7 +383,11 @@ mod tests {
 
     impl Journal {
         fn new() -> Self {
-            let mut j = Journal { id: IncidentId::new(), entries: vec![], clock: 1_700_000_000_000_000 };
+            let mut j = Journal {
+                id: IncidentId::new(),
+                entries: vec![],
+                clock: 1_700_000_000_000_000,
+            };
             let new = NewIncident::parse("Phishing wave", "", "SOC", "mail gateway", None).unwrap();
             j.push(new.into_event(7));
             j
@@ -354,8 +415,14 @@ mod tests {
         let s = j.state();
         assert_eq!(s.number, 7);
         assert_eq!(s.status, Status::New);
-        assert_eq!(s.milestone(Milestone::Declared), Some(j.entries[0].recorded_at));
-        assert_eq!(s.milestone(Milestone::Detected), Some(j.entries[0].recorded_at));
+        assert_eq!(
+            s.milestone(Milestone::Declared),
+            Some(j.entries[0].recorded_at)
+        );
+        assert_eq!(
+            s.milestone(Milestone::Detected),
+            Some(j.entries[0].recorded_at)
+        );
     }
 
     #[test]
@@ -367,8 +434,14 @@ mod tests {
         }
         let s = j.state();
         assert_eq!(s.status, Status::Contained);
-        assert_eq!(s.milestone(Milestone::Acknowledged), Some(j.entries[1].recorded_at));
-        assert_eq!(s.milestone(Milestone::Contained), Some(j.entries[3].recorded_at));
+        assert_eq!(
+            s.milestone(Milestone::Acknowledged),
+            Some(j.entries[1].recorded_at)
+        );
+        assert_eq!(
+            s.milestone(Milestone::Contained),
+            Some(j.entries[3].recorded_at)
+        );
         assert!(matches!(
             s.milestones[&Milestone::Contained].source,
             MilestoneSource::Derived { seq: 4 }
@@ -380,7 +453,10 @@ mod tests {
         let mut j = Journal::new();
         let at = Timestamp::parse("2023-01-01T00:00:00Z").unwrap();
         let now = Timestamp::now();
-        let e = j.state().set_milestone(Milestone::Acknowledged, at, "pager log", "", now).unwrap();
+        let e = j
+            .state()
+            .set_milestone(Milestone::Acknowledged, at, "pager log", "", now)
+            .unwrap();
         j.push(e);
         let e = j.state().transition(Status::Triage, "").unwrap();
         j.push(e);
@@ -391,32 +467,61 @@ mod tests {
     fn started_at_can_be_established_later() {
         let mut j = Journal::new();
         let at = Timestamp::parse("2026-10-01T03:12:00Z").unwrap();
-        let e = j.state().set_milestone(Milestone::Started, at, "forensic report FR-12", "", Timestamp::now()).unwrap();
+        let e = j
+            .state()
+            .set_milestone(
+                Milestone::Started,
+                at,
+                "forensic report FR-12",
+                "",
+                Timestamp::now(),
+            )
+            .unwrap();
         j.push(e);
         let s = j.state();
         assert_eq!(s.milestone(Milestone::Started), Some(at));
         assert_eq!(
             s.milestones[&Milestone::Started].source,
-            MilestoneSource::Stated { seq: 2, source: "forensic report FR-12".into() }
+            MilestoneSource::Stated {
+                seq: 2,
+                source: "forensic report FR-12".into()
+            }
         );
     }
 
     #[test]
     fn illegal_transition_is_refused_with_reason() {
         let j = Journal::new();
-        let err = j.state().transition(Status::Recovered, "").unwrap_err().to_string();
-        assert!(err.contains("from `new` the incident can move to: triage, closed"), "{err}");
-        let err = j.state().transition(Status::Closed, "").unwrap_err().to_string();
+        let err = j
+            .state()
+            .transition(Status::Recovered, "")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("from `new` the incident can move to: triage, closed"),
+            "{err}"
+        );
+        let err = j
+            .state()
+            .transition(Status::Closed, "")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("needs a reason"), "{err}");
     }
 
     #[test]
     fn reopening_clears_closed_at() {
         let mut j = Journal::new();
-        let e = j.state().transition(Status::Closed, "duplicate of #3").unwrap();
+        let e = j
+            .state()
+            .transition(Status::Closed, "duplicate of #3")
+            .unwrap();
         j.push(e);
         assert!(j.state().milestone(Milestone::Closed).is_some());
-        let e = j.state().transition(Status::Investigating, "new evidence").unwrap();
+        let e = j
+            .state()
+            .transition(Status::Investigating, "new evidence")
+            .unwrap();
         j.push(e);
         assert_eq!(j.state().status, Status::Investigating);
         assert!(j.state().milestone(Milestone::Closed).is_none());
@@ -425,8 +530,14 @@ mod tests {
     #[test]
     fn unchanged_field_is_reported() {
         let j = Journal::new();
-        assert!(matches!(j.state().change_field(Field::Title, "Phishing wave", ""), Err(DomainError::Unchanged(_))));
-        let e = j.state().change_field(Field::Title, "Phishing wave, 40 users", "").unwrap();
+        assert!(matches!(
+            j.state().change_field(Field::Title, "Phishing wave", ""),
+            Err(DomainError::Unchanged(_))
+        ));
+        let e = j
+            .state()
+            .change_field(Field::Title, "Phishing wave, 40 users", "")
+            .unwrap();
         let mut j = j;
         j.push(e);
         assert_eq!(j.state().title, "Phishing wave, 40 users");
@@ -437,14 +548,26 @@ mod tests {
         let j = Journal::new();
         let now = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
         let later = Timestamp::parse("2026-01-02T00:00:00Z").unwrap();
-        assert!(j.state().set_milestone(Milestone::Started, later, "x", "", now).is_err());
-        assert!(j.state().set_milestone(Milestone::Started, now, "", "", now).is_err());
+        assert!(
+            j.state()
+                .set_milestone(Milestone::Started, later, "x", "", now)
+                .is_err()
+        );
+        assert!(
+            j.state()
+                .set_milestone(Milestone::Started, now, "", "", now)
+                .is_err()
+        );
     }
 
     #[test]
     fn a_forged_transition_in_the_journal_is_refused() {
         let mut j = Journal::new();
-        j.push(Event::StatusChanged { from: Status::New, to: Status::Recovered, reason: Reason::parse("").unwrap() });
+        j.push(Event::StatusChanged {
+            from: Status::New,
+            to: Status::Recovered,
+            reason: Reason::parse("").unwrap(),
+        });
         assert!(Incident::from_journal(&j.entries).is_err());
     }
 }

@@ -73,7 +73,9 @@ impl Serialize for Hash {
 
 impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -174,7 +176,12 @@ pub fn seal(
 impl JournalEntry {
     /// The tips after this entry.
     pub fn tips(&self) -> ChainTips {
-        ChainTips { seq: self.seq, hash: self.hash, gseq: self.gseq, ledger_hash: self.ledger_hash }
+        ChainTips {
+            seq: self.seq,
+            hash: self.hash,
+            gseq: self.gseq,
+            ledger_hash: self.ledger_hash,
+        }
     }
 
     /// The typed event, if this version of Debrief knows the entry's kind.
@@ -223,7 +230,11 @@ pub fn verify_incident(incident: IncidentId, entries: &[JournalEntry]) -> Vec<Ch
     };
     for e in entries {
         if e.incident != incident {
-            breaks.push(brk(e.seq, e.gseq, format!("entry belongs to incident {}", e.incident)));
+            breaks.push(brk(
+                e.seq,
+                e.gseq,
+                format!("entry belongs to incident {}", e.incident),
+            ));
             continue;
         }
         if e.seq != expected_seq {
@@ -231,7 +242,10 @@ pub fn verify_incident(incident: IncidentId, entries: &[JournalEntry]) -> Vec<Ch
                 if e.seq == expected_seq + 1 {
                     format!("entry {expected_seq} is missing (deleted?)")
                 } else {
-                    format!("entries {expected_seq}–{} are missing (deleted?)", e.seq - 1)
+                    format!(
+                        "entries {expected_seq}–{} are missing (deleted?)",
+                        e.seq - 1
+                    )
                 }
             } else {
                 format!("sequence number {} repeats or goes backwards", e.seq)
@@ -249,17 +263,32 @@ pub fn verify_incident(incident: IncidentId, entries: &[JournalEntry]) -> Vec<Ch
                 ),
             ));
         }
-        match entry_hash(incident, e.seq, e.recorded_at, &e.actor, &e.kind, &e.payload, e.prev_hash) {
+        match entry_hash(
+            incident,
+            e.seq,
+            e.recorded_at,
+            &e.actor,
+            &e.kind,
+            &e.payload,
+            e.prev_hash,
+        ) {
             Ok(h) if h == e.hash => {}
             Ok(h) => breaks.push(brk(
                 e.seq,
                 e.gseq,
-                format!("content was altered: stored hash {} but the content hashes to {h}", e.hash),
+                format!(
+                    "content was altered: stored hash {} but the content hashes to {h}",
+                    e.hash
+                ),
             )),
             Err(err) => breaks.push(brk(e.seq, e.gseq, err.to_string())),
         }
         if e.seq == 1 && e.kind != "incident.opened" {
-            breaks.push(brk(e.seq, e.gseq, format!("first entry is `{}`, not `incident.opened`", e.kind)));
+            breaks.push(brk(
+                e.seq,
+                e.gseq,
+                format!("first entry is `{}`, not `incident.opened`", e.kind),
+            ));
         }
         expected_seq = e.seq.max(expected_seq) + 1;
         prev = e.hash;
@@ -321,7 +350,10 @@ pub fn verify_ledger(entries: &[JournalEntry]) -> Vec<ChainBreak> {
 
 /// The message the store signs to vouch for the ledger head.
 pub fn head_message(gseq: u64, ledger_hash: Hash) -> String {
-    format!(r#"{{"gseq":{gseq},"ledger_hash":"{}"}}"#, ledger_hash.to_hex())
+    format!(
+        r#"{{"gseq":{gseq},"ledger_hash":"{}"}}"#,
+        ledger_hash.to_hex()
+    )
 }
 
 #[cfg(test)]
@@ -333,7 +365,12 @@ mod tests {
     fn chain(n: u64) -> (IncidentId, Vec<JournalEntry>) {
         let id = IncidentId::new();
         let actor = Actor::parse("alice").unwrap();
-        let mut tips = ChainTips { seq: 0, hash: Hash::ZERO, gseq: 0, ledger_hash: Hash::ZERO };
+        let mut tips = ChainTips {
+            seq: 0,
+            hash: Hash::ZERO,
+            gseq: 0,
+            ledger_hash: Hash::ZERO,
+        };
         let mut out = Vec::new();
         for i in 0..n {
             let event = if i == 0 {
@@ -346,9 +383,20 @@ mod tests {
                     detected_at: None,
                 }
             } else {
-                Event::StatusChanged { from: Status::New, to: Status::Triage, reason: Reason::parse("r").unwrap() }
+                Event::StatusChanged {
+                    from: Status::New,
+                    to: Status::Triage,
+                    reason: Reason::parse("r").unwrap(),
+                }
             };
-            let e = seal(id, &tips, Timestamp::from_micros(i as i64).unwrap(), &actor, &event).unwrap();
+            let e = seal(
+                id,
+                &tips,
+                Timestamp::from_micros(i as i64).unwrap(),
+                &actor,
+                &event,
+            )
+            .unwrap();
             tips = e.tips();
             out.push(e);
         }
@@ -377,9 +425,16 @@ mod tests {
         let (id, mut entries) = chain(5);
         entries.remove(1);
         let breaks = verify_incident(id, &entries);
-        assert!(breaks[0].problem.contains("entry 2 is missing"), "{:?}", breaks);
+        assert!(
+            breaks[0].problem.contains("entry 2 is missing"),
+            "{:?}",
+            breaks
+        );
         let ledger = verify_ledger(&entries);
-        assert!(ledger[0].problem.contains("#2–#2") || ledger[0].problem.contains("#2"), "{ledger:?}");
+        assert!(
+            ledger[0].problem.contains("#2–#2") || ledger[0].problem.contains("#2"),
+            "{ledger:?}"
+        );
     }
 
     #[test]
@@ -398,7 +453,16 @@ mod tests {
         let id: IncidentId = "0193a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d".parse().unwrap();
         let at = Timestamp::parse("2026-11-23T14:05:00Z").unwrap();
         let payload = serde_json::json!({"from": "new", "to": "triage", "reason": "on it"});
-        let h = entry_hash(id, 2, at, "alice", "incident.status_changed", &payload, Hash::ZERO).unwrap();
+        let h = entry_hash(
+            id,
+            2,
+            at,
+            "alice",
+            "incident.status_changed",
+            &payload,
+            Hash::ZERO,
+        )
+        .unwrap();
         let doc = r#"{"actor":"alice","incident":"0193a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d","kind":"incident.status_changed","payload":{"from":"new","reason":"on it","to":"triage"},"prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","recorded_at":"2026-11-23T14:05:00.000000Z","seq":2}"#;
         assert_eq!(h, Hash::of(doc.as_bytes()));
     }

@@ -81,7 +81,11 @@ impl Status {
     /// Classifies the move `self → to`, or says why it is not allowed.
     pub fn transition(self, to: Status) -> Result<TransitionKind, DomainError> {
         use Status::*;
-        let illegal = |why: String| DomainError::IllegalTransition { from: self, to, why };
+        let illegal = |why: String| DomainError::IllegalTransition {
+            from: self,
+            to,
+            why,
+        };
         if self == to {
             return Err(illegal(format!("the incident is already `{to}`")));
         }
@@ -170,8 +174,14 @@ mod tests {
 
     #[test]
     fn reopen_and_back_need_reasons() {
-        assert_eq!(Closed.transition(Investigating).unwrap(), TransitionKind::Reopen);
-        assert_eq!(Contained.transition(Investigating).unwrap(), TransitionKind::Back);
+        assert_eq!(
+            Closed.transition(Investigating).unwrap(),
+            TransitionKind::Reopen
+        );
+        assert_eq!(
+            Contained.transition(Investigating).unwrap(),
+            TransitionKind::Back
+        );
         assert!(TransitionKind::Reopen.needs_reason());
         assert!(Closed.transition(Recovered).is_err());
         assert!(New.transition(New).is_err());
@@ -181,7 +191,10 @@ mod tests {
     fn allowed_next_agrees_with_transition() {
         for from in Status::ALL {
             for to in Status::ALL {
-                assert_eq!(from.allowed_next().contains(&to), from.transition(to).is_ok());
+                assert_eq!(
+                    from.allowed_next().contains(&to),
+                    from.transition(to).is_ok()
+                );
             }
         }
     }

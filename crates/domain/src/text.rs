@@ -6,10 +6,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 
-fn check(field: &'static str, raw: &str, max: usize, required: bool, single_line: bool) -> Result<String, DomainError> {
+fn check(
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    required: bool,
+    single_line: bool,
+) -> Result<String, DomainError> {
     let value = raw.trim();
     if required && value.is_empty() {
-        return Err(DomainError::InvalidField { field, problem: "must not be empty".into() });
+        return Err(DomainError::InvalidField {
+            field,
+            problem: "must not be empty".into(),
+        });
     }
     let len = value.chars().count();
     if len > max {
@@ -93,6 +102,12 @@ text_type!(
     Reason, "reason", max = 4_000, required = false, single_line = false
 );
 
+impl Default for Reason {
+    fn default() -> Self {
+        Reason(String::new())
+    }
+}
+
 impl Reason {
     /// Whether no reason was given.
     pub fn is_empty(&self) -> bool {
@@ -113,7 +128,10 @@ mod tests {
 
     #[test]
     fn title_is_trimmed_and_required() {
-        assert_eq!(Title::parse("  Ransomware on FS01 ").unwrap().as_str(), "Ransomware on FS01");
+        assert_eq!(
+            Title::parse("  Ransomware on FS01 ").unwrap().as_str(),
+            "Ransomware on FS01"
+        );
         let err = Title::parse("   ").unwrap_err();
         assert_eq!(err.to_string(), "title must not be empty");
     }
@@ -121,7 +139,10 @@ mod tests {
     #[test]
     fn over_long_fields_say_the_limit() {
         let err = Title::parse(&"x".repeat(201)).unwrap_err();
-        assert_eq!(err.to_string(), "title is 201 characters long; the limit is 200");
+        assert_eq!(
+            err.to_string(),
+            "title is 201 characters long; the limit is 200"
+        );
         assert!(Summary::parse(&"é".repeat(20_000)).is_ok());
     }
 

@@ -1,1 +1,155 @@
-//! placeholder
+//! Persistence for Debrief: the `Store` trait, its SQLite and PostgreSQL backends, and the
+//! verification of the hash-chained journal they hold.
+//!
+//! **Architecture invariant:** every state change is an append to the journal, made in the same
+//! transaction as the projection update; nothing else writes incident state. Backends differ only
+//! in SQL; the chain logic lives in `debrief-domain` and in [`common`].
+
+pub mod common;
+pub mod error;
+pub mod key;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+pub mod testing;
+pub mod verify;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use debrief_domain::text::Actor;
+use debrief_domain::{
+    DomainError, EntryDraft, Event, Incident, IncidentId, JournalEntry, NewIncident,
+};
+
+pub use common::{Appended, IncidentQuery, RawEntry, Reference, SignedHead};
+pub use error::{Result, StoreError};
+pub use key::InstallationKey;
+
+/// Which entries to read raw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One incident's entries, by `seq`.
+    Incident(IncidentId),
+    /// Every entry, by `gseq`.
+    All,
+}
+
+/// Everything Debrief persists, behind one interface that both backends implement and one
+/// conformance suite (`tests/conformance.rs`) checks.
+#[async_trait]
+pub trait Store: Send + Sync + Debug {
+    /// Which backend this is: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Declares an incident: gives it a number and writes its `incident.opened` entry.
+    async fn create_incident(&self, actor: &Actor, new: NewIncident) -> Result<Appended>;
+
+    /// Appends entries to an incident whose last entry must be `expected_seq`; otherwise
+    /// [`StoreError::Conflict`] and nothing is written.
+    async fn append(
+        &self,
+        id: IncidentId,
+        expected_seq: u64,
+        drafts: Vec<EntryDraft>,
+    ) -> Result<Appended>;
+
+    /// The current state of an incident.
+    async fn incident(&self, id: IncidentId) -> Result<Incident>;
+
+    /// The incident a user means by `42`, `#42` or a UUID.
+    async fn resolve(&self, reference: &str) -> Result<IncidentId>;
+
+    /// Incidents matching `query`, highest number first.
+    async fn list_incidents(&self, query: &IncidentQuery) -> Result<Vec<Incident>>;
+
+    /// An incident's journal, parsed.
+    async fn journal(&self, id: IncidentId) -> Result<Vec<JournalEntry>> {
+        let rows = self.raw_entries(Scope::Incident(id)).await?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound(id.to_string()));
+        }
+        rows.iter()
+            .map(|r| r.parse().map_err(StoreError::Corrupt))
+            .collect()
+    }
+
+    /// Journal rows exactly as stored.
+    async fn raw_entries(&self, scope: Scope) -> Result<Vec<RawEntry>>;
+
+    /// Every incident id known to the journal or the projection.
+    async fn incident_ids(&self) -> Result<Vec<IncidentId>>;
+
+    /// The signed ledger head.
+    async fn head(&self) -> Result<SignedHead>;
+}
+
+/// Opens the store at `url` (`sqlite://…` or `postgres://…`), running pending migrations.
+pub async fn open(url: &str, key: InstallationKey) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url, key).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PgStore::open(url, key).await?))
+    } else {
+        Err(StoreError::BadUrl {
+            url: redact_url(url),
+            why: "it must start with `sqlite://` or `postgres://`".into(),
+        })
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Runs one command against the current state of an incident and appends the event it decides,
+/// retrying from fresh state when another writer got there first.
+pub async fn execute<F>(
+    store: &dyn Store,
+    id: IncidentId,
+    actor: &Actor,
+    decide: F,
+) -> Result<Appended>
+where
+    F: Fn(&Incident) -> Result<Event, DomainError> + Send + Sync,
+{
+    let mut attempt = 0;
+    loop {
+        let current = store.incident(id).await?;
+        let event = decide(&current)?;
+        let draft = EntryDraft {
+            actor: actor.clone(),
+            event,
+        };
+        match store.append(id, current.seq, vec![draft]).await {
+            Err(StoreError::Conflict { .. }) if attempt < 50 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite:///x.db"), "sqlite:///x.db");
+    }
+}

@@ -1,0 +1,55 @@
+//! The store's error type. Driver errors never leak past it: callers see what went wrong in
+//! terms of incidents and journals.
+
+use debrief_domain::DomainError;
+
+/// Why a store operation failed. Nothing was written when an error is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No incident matches the reference.
+    #[error("no incident `{0}`; `debrief incident list` shows the existing ones")]
+    NotFound(String),
+
+    /// Someone else appended first: the writer expected a different last entry.
+    #[error(
+        "incident {incident} changed meanwhile: expected its last entry to be {expected}, it is {actual}; reload and try again"
+    )]
+    Conflict {
+        incident: String,
+        expected: u64,
+        actual: u64,
+    },
+
+    /// A domain rule refused the change.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+
+    /// The database URL is not one Debrief understands.
+    #[error("database URL `{url}` is not usable: {why}")]
+    BadUrl { url: String, why: String },
+
+    /// The database cannot be reached or opened.
+    #[error("cannot open the database at `{url}`: {why}")]
+    Unavailable { url: String, why: String },
+
+    /// Stored data does not read back as expected (tampering or a bug); `debrief verify` says more.
+    #[error("stored data is inconsistent: {0}; run `debrief verify`")]
+    Corrupt(String),
+
+    /// Migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}
+
+/// Result alias for store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,58 @@
+//! The PostgreSQL backend, for teams that already run a database server.
+//!
+//! Appends lock the single `ledger_head` row (`SELECT … FOR UPDATE`), which serialises all
+//! writers across connections and processes, so the ledger never forks.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::error::{Result, StoreError};
+use crate::key::InstallationKey;
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pub(crate) read: PgPool,
+    key: InstallationKey,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl PgStore {
+    /// Connects to the server named by `url` and migrates the database.
+    pub async fn open(url: &str, key: InstallationKey) -> Result<Self> {
+        let shown = crate::redact_url(url);
+        let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl {
+            url: shown.clone(),
+            why: e.to_string(),
+        })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                url: shown.clone(),
+                why: format!("{e}; is the server running and the URL right?"),
+            })?;
+        MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
+        Ok(Self { read: pool, key })
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.read.begin().await?)
+    }
+
+    /// The pool for direct SQL in tests and tools (tamper tests, benchmarks).
+    pub fn pool(&self) -> &PgPool {
+        &self.read
+    }
+}
+
+crate::sql::impl_store!(
+    PgStore,
+    "postgres",
+    lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1 FOR UPDATE"
+);

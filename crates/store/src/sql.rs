@@ -1,0 +1,277 @@
+//! The SQL both backends share. sqlx checks queries at run time and both SQLite and PostgreSQL
+//! accept `$N` parameters, so one text serves both; the macro below instantiates the `Store`
+//! implementation for each backend with its own pool types, transaction start and row lock.
+
+/// Reads the signed ledger head.
+pub const SELECT_HEAD: &str =
+    "SELECT gseq, hash, public_key, signature FROM ledger_head WHERE id = 1";
+/// Reads an incident's projection row.
+pub const SELECT_CURRENT: &str = "SELECT state, head_hash FROM incidents WHERE id = $1";
+/// The next incident number.
+pub const NEXT_NUMBER: &str = "SELECT COALESCE(MAX(number), 0) + 1 FROM incidents";
+/// Appends one journal row.
+pub const INSERT_ENTRY: &str = "INSERT INTO journal (gseq, incident_id, seq, recorded_at, actor, kind, payload, prev_hash, hash, ledger_prev, ledger_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+/// Writes an incident's projection row.
+pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, number, title, status, opened_at, updated_at, seq, head_hash, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq, head_hash = excluded.head_hash, state = excluded.state";
+/// Moves the signed ledger head.
+pub const UPDATE_HEAD: &str =
+    "UPDATE ledger_head SET gseq = $1, hash = $2, public_key = $3, signature = $4 WHERE id = 1";
+/// Columns of a raw journal row.
+pub const ENTRY_COLUMNS: &str = "gseq, incident_id, seq, recorded_at, actor, kind, payload, prev_hash, hash, ledger_prev, ledger_hash";
+
+macro_rules! impl_store {
+    ($store:ty, $backend:literal, lock_head = $lock:expr) => {
+        impl $store {
+            async fn write(
+                &self,
+                id: debrief_domain::IncidentId,
+                expected_seq: Option<u64>,
+                make: impl FnOnce(i64) -> Vec<debrief_domain::EntryDraft> + Send,
+            ) -> $crate::Result<$crate::Appended> {
+                use $crate::common::{self, RawEntry};
+                use $crate::error::StoreError;
+                use $crate::sql::*;
+
+                let mut tx = self.begin_write().await?;
+                let (gseq, ghash): (i64, String) =
+                    sqlx::query_as($lock).fetch_one(&mut *tx).await?;
+                let ledger = common::ledger_position(gseq, &ghash)?;
+                let (current, drafts) = match expected_seq {
+                    Some(expected) => {
+                        let row: Option<(String, String)> = sqlx::query_as(SELECT_CURRENT)
+                            .bind(id.to_string())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        let (state, head) =
+                            row.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+                        let current = common::current_from_row(&state, &head)?;
+                        if current.incident.seq != expected {
+                            return Err(StoreError::Conflict {
+                                incident: format!("#{}", current.incident.number),
+                                expected,
+                                actual: current.incident.seq,
+                            });
+                        }
+                        let number = current.incident.number;
+                        (Some(current), make(number))
+                    }
+                    None => {
+                        let (number,): (i64,) =
+                            sqlx::query_as(NEXT_NUMBER).fetch_one(&mut *tx).await?;
+                        (None, make(number))
+                    }
+                };
+                let plan = common::plan(id, current, ledger, &drafts, &self.key)?;
+                for entry in &plan.entries {
+                    let r = RawEntry::from_entry(entry);
+                    sqlx::query(INSERT_ENTRY)
+                        .bind(r.gseq)
+                        .bind(r.incident_id)
+                        .bind(r.seq)
+                        .bind(r.recorded_at)
+                        .bind(r.actor)
+                        .bind(r.kind)
+                        .bind(r.payload)
+                        .bind(r.prev_hash)
+                        .bind(r.hash)
+                        .bind(r.ledger_prev)
+                        .bind(r.ledger_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let inc = &plan.incident;
+                let head_hash = plan
+                    .entries
+                    .last()
+                    .map(|e| e.hash.to_hex())
+                    .unwrap_or_default();
+                sqlx::query(UPSERT_INCIDENT)
+                    .bind(inc.id.to_string())
+                    .bind(inc.number)
+                    .bind(inc.title.clone())
+                    .bind(inc.status.as_str())
+                    .bind(inc.opened_at.to_string())
+                    .bind(inc.updated_at.to_string())
+                    .bind(inc.seq as i64)
+                    .bind(head_hash)
+                    .bind(common::state_json(inc)?)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(UPDATE_HEAD)
+                    .bind(plan.head.gseq)
+                    .bind(plan.head.hash.clone())
+                    .bind(plan.head.public_key.clone())
+                    .bind(plan.head.signature.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok($crate::Appended {
+                    incident: plan.incident,
+                    entries: plan.entries,
+                })
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn create_incident(
+                &self,
+                actor: &debrief_domain::text::Actor,
+                new: debrief_domain::NewIncident,
+            ) -> $crate::Result<$crate::Appended> {
+                let actor = actor.clone();
+                self.write(debrief_domain::IncidentId::new(), None, move |number| {
+                    vec![debrief_domain::EntryDraft {
+                        actor,
+                        event: new.into_event(number),
+                    }]
+                })
+                .await
+            }
+
+            async fn append(
+                &self,
+                id: debrief_domain::IncidentId,
+                expected_seq: u64,
+                drafts: Vec<debrief_domain::EntryDraft>,
+            ) -> $crate::Result<$crate::Appended> {
+                if drafts.is_empty() {
+                    return Err($crate::StoreError::Corrupt("nothing to append".into()));
+                }
+                self.write(id, Some(expected_seq), move |_| drafts).await
+            }
+
+            async fn incident(
+                &self,
+                id: debrief_domain::IncidentId,
+            ) -> $crate::Result<debrief_domain::Incident> {
+                let row: Option<(String, String)> = sqlx::query_as($crate::sql::SELECT_CURRENT)
+                    .bind(id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?;
+                let (state, head) =
+                    row.ok_or_else(|| $crate::StoreError::NotFound(id.to_string()))?;
+                Ok($crate::common::current_from_row(&state, &head)?.incident)
+            }
+
+            async fn resolve(&self, reference: &str) -> $crate::Result<debrief_domain::IncidentId> {
+                let found: Option<(String,)> = match $crate::common::Reference::parse(reference)? {
+                    $crate::common::Reference::Number(n) => {
+                        sqlx::query_as("SELECT id FROM incidents WHERE number = $1")
+                            .bind(n)
+                            .fetch_optional(&self.read)
+                            .await?
+                    }
+                    $crate::common::Reference::Id(id) => {
+                        sqlx::query_as("SELECT id FROM incidents WHERE id = $1")
+                            .bind(id.to_string())
+                            .fetch_optional(&self.read)
+                            .await?
+                    }
+                };
+                let (id,) = found
+                    .ok_or_else(|| $crate::StoreError::NotFound(reference.trim().to_string()))?;
+                id.parse().map_err(|e: debrief_domain::DomainError| {
+                    $crate::StoreError::Corrupt(e.to_string())
+                })
+            }
+
+            async fn list_incidents(
+                &self,
+                q: &$crate::IncidentQuery,
+            ) -> $crate::Result<Vec<debrief_domain::Incident>> {
+                let mut sql = String::from("SELECT state, head_hash FROM incidents WHERE 1 = 1");
+                let mut n = 0;
+                let mut next = || {
+                    n += 1;
+                    n
+                };
+                if !q.statuses.is_empty() {
+                    let marks: Vec<String> =
+                        q.statuses.iter().map(|_| format!("${}", next())).collect();
+                    sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+                }
+                let pattern = q.like_pattern();
+                if pattern.is_some() {
+                    sql.push_str(&format!(
+                        " AND LOWER(title) LIKE LOWER(${}) ESCAPE '\\'",
+                        next()
+                    ));
+                }
+                if q.before_number.is_some() {
+                    sql.push_str(&format!(" AND number < ${}", next()));
+                }
+                sql.push_str(&format!(" ORDER BY number DESC LIMIT ${}", next()));
+                let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+                for s in &q.statuses {
+                    query = query.bind(s.as_str());
+                }
+                if let Some(p) = pattern {
+                    query = query.bind(p);
+                }
+                if let Some(b) = q.before_number {
+                    query = query.bind(b);
+                }
+                let rows = query.bind(q.page_size()).fetch_all(&self.read).await?;
+                rows.iter()
+                    .map(|(state, head)| {
+                        $crate::common::current_from_row(state, head).map(|c| c.incident)
+                    })
+                    .collect()
+            }
+
+            async fn raw_entries(
+                &self,
+                scope: $crate::Scope,
+            ) -> $crate::Result<Vec<$crate::RawEntry>> {
+                let cols = $crate::sql::ENTRY_COLUMNS;
+                let rows = match scope {
+                    $crate::Scope::Incident(id) => {
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                            "SELECT {cols} FROM journal WHERE incident_id = $1 ORDER BY seq, gseq"
+                        )))
+                        .bind(id.to_string())
+                        .fetch_all(&self.read)
+                        .await?
+                    }
+                    $crate::Scope::All => {
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                            "SELECT {cols} FROM journal ORDER BY gseq"
+                        )))
+                        .fetch_all(&self.read)
+                        .await?
+                    }
+                };
+                Ok(rows)
+            }
+
+            async fn incident_ids(&self) -> $crate::Result<Vec<debrief_domain::IncidentId>> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT incident_id FROM journal UNION SELECT id FROM incidents ORDER BY 1",
+                )
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter()
+                    .map(|(id,)| {
+                        id.parse().map_err(|e: debrief_domain::DomainError| {
+                            $crate::StoreError::Corrupt(e.to_string())
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn head(&self) -> $crate::Result<$crate::SignedHead> {
+                Ok(sqlx::query_as($crate::sql::SELECT_HEAD)
+                    .fetch_one(&self.read)
+                    .await?)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

@@ -1,0 +1,477 @@
+//! The conformance suite: the same scenarios against every backend. SQLite always; PostgreSQL
+//! when `DEBRIEF_TEST_POSTGRES_URL` is set at build time (see build.rs), in which case each test
+//! gets its own fresh database and fails if the server cannot be reached.
+
+use std::sync::Arc;
+
+use debrief_domain::text::Actor;
+use debrief_domain::{EntryDraft, Event, Field, Milestone, NewIncident, Status, Timestamp};
+use debrief_store::testing::TestDb;
+use debrief_store::verify::{verify_all, verify_incident};
+use debrief_store::{IncidentQuery, InstallationKey, Scope, Store, StoreError, execute};
+
+fn actor(name: &str) -> Actor {
+    Actor::parse(name).unwrap()
+}
+
+fn new(title: &str) -> NewIncident {
+    NewIncident::parse(
+        title,
+        "Mail gateway flagged 40 messages",
+        "soc@example.org",
+        "mail gateway",
+        None,
+    )
+    .unwrap()
+}
+
+struct Ctx {
+    store: Arc<dyn Store>,
+    key: InstallationKey,
+}
+
+async fn open(db: &TestDb) -> Ctx {
+    let key = InstallationKey::load_or_create(&db.dir.path().join("installation.key")).unwrap();
+    let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
+    assert_eq!(store.backend(), db.backend());
+    Ctx { store, key }
+}
+
+async fn create_then_read_back(db: &TestDb) {
+    let c = open(db).await;
+    let a = c
+        .store
+        .create_incident(&actor("alice"), new("Phishing wave"))
+        .await
+        .unwrap();
+    let b = c
+        .store
+        .create_incident(&actor("alice"), new("Ransomware on FS01"))
+        .await
+        .unwrap();
+    assert_eq!(a.incident.number, 1);
+    assert_eq!(b.incident.number, 2);
+    assert_eq!(a.entries.len(), 1);
+    assert_eq!(a.entries[0].kind, "incident.opened");
+
+    let got = c.store.incident(a.incident.id).await.unwrap();
+    assert_eq!(got, a.incident);
+    assert_eq!(got.title, "Phishing wave");
+    assert_eq!(got.status, Status::New);
+    assert_eq!(got.opened_by, "alice");
+
+    for reference in ["1", "#1", &a.incident.id.to_string()] {
+        assert_eq!(
+            c.store.resolve(reference).await.unwrap(),
+            a.incident.id,
+            "{reference}"
+        );
+    }
+    let journal = c.store.journal(a.incident.id).await.unwrap();
+    assert_eq!(journal, a.entries);
+}
+
+async fn unknown_incidents_are_not_found(db: &TestDb) {
+    let c = open(db).await;
+    for reference in [
+        "99",
+        "#7",
+        "0193a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
+        "nonsense",
+    ] {
+        assert!(
+            matches!(
+                c.store.resolve(reference).await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{reference}"
+        );
+    }
+    let id = debrief_domain::IncidentId::new();
+    assert!(matches!(
+        c.store.incident(id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        c.store.journal(id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let draft = EntryDraft {
+        actor: actor("alice"),
+        event: Event::StatusChanged {
+            from: Status::New,
+            to: Status::Triage,
+            reason: Default::default(),
+        },
+    };
+    assert!(matches!(
+        c.store.append(id, 1, vec![draft]).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn transitions_derive_milestones_and_persist(db: &TestDb) {
+    let c = open(db).await;
+    let id = c
+        .store
+        .create_incident(&actor("alice"), new("Account takeover"))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    for to in [Status::Triage, Status::Investigating, Status::Contained] {
+        execute(&*c.store, id, &actor("bob"), |i| i.transition(to, ""))
+            .await
+            .unwrap();
+    }
+    let started = Timestamp::parse("2026-10-01T03:12:00Z").unwrap();
+    execute(&*c.store, id, &actor("carol"), |i| {
+        i.set_milestone(
+            Milestone::Started,
+            started,
+            "EDR telemetry",
+            "first beacon",
+            Timestamp::now(),
+        )
+    })
+    .await
+    .unwrap();
+    drop(c);
+
+    // Reopen: everything acknowledged is still there.
+    let c = open(db).await;
+    let inc = c.store.incident(id).await.unwrap();
+    let journal = c.store.journal(id).await.unwrap();
+    assert_eq!(inc.status, Status::Contained);
+    assert_eq!(inc.seq, 5);
+    assert_eq!(journal.len(), 5);
+    assert_eq!(
+        inc.milestone(Milestone::Acknowledged),
+        Some(journal[1].recorded_at)
+    );
+    assert_eq!(
+        inc.milestone(Milestone::Contained),
+        Some(journal[3].recorded_at)
+    );
+    assert_eq!(inc.milestone(Milestone::Started), Some(started));
+    assert_eq!(journal[4].actor, "carol");
+    assert_eq!(journal[4].kind, "incident.milestone_set");
+    assert_eq!(
+        debrief_domain::Incident::from_journal(&journal).unwrap(),
+        inc
+    );
+}
+
+async fn refused_commands_write_nothing(db: &TestDb) {
+    let c = open(db).await;
+    let id = c
+        .store
+        .create_incident(&actor("alice"), new("Scan"))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    let err = execute(&*c.store, id, &actor("bob"), |i| {
+        i.transition(Status::Recovered, "")
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, StoreError::Domain(_)), "{err}");
+    // A forged event that the domain refuses is not written either.
+    let forged = EntryDraft {
+        actor: actor("mallory"),
+        event: Event::StatusChanged {
+            from: Status::New,
+            to: Status::Closed,
+            reason: Default::default(),
+        },
+    };
+    assert!(c.store.append(id, 1, vec![forged]).await.is_err());
+    let err = execute(&*c.store, id, &actor("bob"), |i| {
+        i.change_field(Field::Title, "", "")
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("title must not be empty"), "{err}");
+    assert_eq!(c.store.journal(id).await.unwrap().len(), 1);
+    assert!(verify_all(&*c.store, &c.key).await.unwrap().intact());
+}
+
+async fn stale_writers_get_a_conflict(db: &TestDb) {
+    let c = open(db).await;
+    let id = c
+        .store
+        .create_incident(&actor("alice"), new("Conflict"))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    let stale = c.store.incident(id).await.unwrap();
+    let draft = |to| EntryDraft {
+        actor: actor("bob"),
+        event: stale.transition(to, "").unwrap(),
+    };
+    c.store
+        .append(id, stale.seq, vec![draft(Status::Triage)])
+        .await
+        .unwrap();
+    let err = c
+        .store
+        .append(id, stale.seq, vec![draft(Status::Triage)])
+        .await
+        .unwrap_err();
+    match err {
+        StoreError::Conflict {
+            expected, actual, ..
+        } => assert_eq!((expected, actual), (1, 2)),
+        other => panic!("expected a conflict, got {other}"),
+    }
+    assert_eq!(c.store.journal(id).await.unwrap().len(), 2);
+}
+
+async fn eight_writers_never_fork_the_chain(db: &TestDb) {
+    let c = open(db).await;
+    let id = c
+        .store
+        .create_incident(&actor("alice"), new("Busy incident"))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = c.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let who = actor(&format!("writer{w}"));
+            for i in 0..100 {
+                let text = format!("update {i} from writer {w}");
+                loop {
+                    let cur = store.incident(id).await.unwrap();
+                    let event = cur.change_field(Field::Summary, &text, "").unwrap();
+                    match store
+                        .append(
+                            id,
+                            cur.seq,
+                            vec![EntryDraft {
+                                actor: who.clone(),
+                                event,
+                            }],
+                        )
+                        .await
+                    {
+                        Ok(_) => break,
+                        Err(StoreError::Conflict { .. }) => tokio::task::yield_now().await,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let journal = c.store.journal(id).await.unwrap();
+    assert_eq!(journal.len(), 801);
+    for w in 0..8 {
+        assert_eq!(
+            journal
+                .iter()
+                .filter(|e| e.actor == format!("writer{w}"))
+                .count(),
+            100
+        );
+    }
+    let seqs: Vec<u64> = journal.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=801).collect::<Vec<_>>());
+    assert!(verify_incident(&*c.store, id).await.unwrap().intact());
+    let report = verify_all(&*c.store, &c.key).await.unwrap();
+    assert!(report.intact(), "{:?}", report.breaks);
+    assert_eq!(report.entries, 801);
+}
+
+async fn the_ledger_links_all_incidents_under_a_signed_head(db: &TestDb) {
+    let c = open(db).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let id = c
+            .store
+            .create_incident(&actor("alice"), new(&format!("Incident {n}")))
+            .await
+            .unwrap()
+            .incident
+            .id;
+        execute(&*c.store, id, &actor("bob"), |i| {
+            i.transition(Status::Triage, "")
+        })
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    let all = c.store.raw_entries(Scope::All).await.unwrap();
+    let gseqs: Vec<i64> = all.iter().map(|r| r.gseq).collect();
+    assert_eq!(gseqs, (1..=6).collect::<Vec<_>>());
+    let head = c.store.head().await.unwrap();
+    assert_eq!(head.gseq, 6);
+    assert_eq!(head.hash, all[5].ledger_hash);
+    assert_eq!(head.public_key, c.key.public_hex());
+    let report = verify_all(&*c.store, &c.key).await.unwrap();
+    assert!(report.intact(), "{:?}", report.breaks);
+    assert_eq!((report.incidents, report.entries), (3, 6));
+
+    // Another installation's key does not vouch for this head.
+    let other = InstallationKey::generate().unwrap();
+    assert!(!verify_all(&*c.store, &other).await.unwrap().intact());
+}
+
+async fn lists_filter_and_page(db: &TestDb) {
+    let c = open(db).await;
+    for n in 1..=7 {
+        let title = if n % 2 == 0 {
+            format!("Phishing {n}")
+        } else {
+            format!("Malware 100%_{n}")
+        };
+        let id = c
+            .store
+            .create_incident(&actor("alice"), new(&title))
+            .await
+            .unwrap()
+            .incident
+            .id;
+        if n <= 3 {
+            execute(&*c.store, id, &actor("bob"), |i| {
+                i.transition(Status::Triage, "")
+            })
+            .await
+            .unwrap();
+        }
+    }
+    let numbers =
+        |v: Vec<debrief_domain::Incident>| v.into_iter().map(|i| i.number).collect::<Vec<_>>();
+    let all = c
+        .store
+        .list_incidents(&IncidentQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(numbers(all), vec![7, 6, 5, 4, 3, 2, 1]);
+    let q = IncidentQuery {
+        statuses: vec![Status::Triage],
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(c.store.list_incidents(&q).await.unwrap()),
+        vec![3, 2, 1]
+    );
+    let q = IncidentQuery {
+        text: Some("PHISH".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(c.store.list_incidents(&q).await.unwrap()),
+        vec![6, 4, 2]
+    );
+    // LIKE wildcards in the search text are literal.
+    let q = IncidentQuery {
+        text: Some("100%_5".into()),
+        ..Default::default()
+    };
+    assert_eq!(numbers(c.store.list_incidents(&q).await.unwrap()), vec![5]);
+    let q = IncidentQuery {
+        text: Some("%".into()),
+        ..Default::default()
+    };
+    assert_eq!(c.store.list_incidents(&q).await.unwrap().len(), 4);
+    // Cursor paging.
+    let page1 = c
+        .store
+        .list_incidents(&IncidentQuery {
+            limit: Some(3),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(numbers(page1.clone()), vec![7, 6, 5]);
+    let q = IncidentQuery {
+        limit: Some(3),
+        before_number: Some(page1[2].number),
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(c.store.list_incidents(&q).await.unwrap()),
+        vec![4, 3, 2]
+    );
+    let q = IncidentQuery {
+        statuses: vec![Status::New],
+        text: Some("malware".into()),
+        before_number: Some(7),
+        limit: Some(10),
+    };
+    assert_eq!(numbers(c.store.list_incidents(&q).await.unwrap()), vec![5]);
+}
+
+async fn the_database_refuses_edits_to_the_journal(db: &TestDb) {
+    let c = open(db).await;
+    c.store
+        .create_incident(&actor("alice"), new("Append-only"))
+        .await
+        .unwrap();
+    let statements = [
+        "UPDATE journal SET actor = 'mallory'",
+        "DELETE FROM journal",
+    ];
+    for sql in statements {
+        let err = match db.backend() {
+            "sqlite" => {
+                let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+                sqlx::query(sql).execute(&pool).await.unwrap_err()
+            }
+            _ => {
+                let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+                sqlx::query(sql).execute(&pool).await.unwrap_err()
+            }
+        };
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert!(verify_all(&*c.store, &c.key).await.unwrap().intact());
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            use debrief_store::testing::TestDb;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = TestDb::sqlite();
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+
+        #[cfg(postgres_tests)]
+        mod postgres {
+            use debrief_store::testing::TestDb;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = TestDb::postgres().await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    create_then_read_back,
+    unknown_incidents_are_not_found,
+    transitions_derive_milestones_and_persist,
+    refused_commands_write_nothing,
+    stale_writers_get_a_conflict,
+    eight_writers_never_fork_the_chain,
+    the_ledger_links_all_incidents_under_a_signed_head,
+    lists_filter_and_page,
+    the_database_refuses_edits_to_the_journal,
+);
