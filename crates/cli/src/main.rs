@@ -1,1 +1,95 @@
-fn main() {}
+//! The `debrief` binary: parses the command line, opens the store, runs one command. Glue only;
+//! the work happens in the libraries.
+
+mod cli;
+mod commands;
+mod config;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use debrief_domain::DomainError;
+use debrief_store::StoreError;
+
+use crate::cli::{Cli, Command};
+use crate::config::Settings;
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Everything worked; `verify` found every chain intact.
+    pub const OK: u8 = 0;
+    /// `verify` found a break.
+    pub const BROKEN: u8 = 1;
+    /// The command was refused: bad input, unknown incident, illegal transition, conflict.
+    pub const REFUSED: u8 = 2;
+    /// The environment failed: database unreachable, unreadable files, inconsistent storage.
+    pub const FAILED: u8 = 3;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::resolve(&cli.global) {
+        Ok(s) => s,
+        Err(e) => return report(&e),
+    };
+    init_tracing(&settings.log);
+    tracing::debug!(?settings, "starting");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return report(&anyhow::anyhow!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => report(&e),
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
+    match command {
+        Command::Incident(cmd) => commands::incident::run(cmd, &settings).await,
+        Command::Verify { incident, format } => {
+            commands::verify::run(incident.as_deref(), format, &settings).await
+        }
+        Command::Migrate => commands::migrate(&settings).await,
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Prints the error and its causes on one line and picks the exit code.
+fn report(err: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {err:#}");
+    ExitCode::from(exit_code(err))
+}
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return match e {
+                StoreError::NotFound(_)
+                | StoreError::Conflict { .. }
+                | StoreError::Domain(_)
+                | StoreError::BadUrl { .. } => exit::REFUSED,
+                _ => exit::FAILED,
+            };
+        }
+        if cause.downcast_ref::<DomainError>().is_some() {
+            return exit::REFUSED;
+        }
+        if cause.downcast_ref::<std::io::Error>().is_some() {
+            return exit::FAILED;
+        }
+    }
+    exit::REFUSED
+}

@@ -465,5 +465,14 @@ mod tests {
         .unwrap();
         let doc = r#"{"actor":"alice","incident":"0193a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d","kind":"incident.status_changed","payload":{"from":"new","reason":"on it","to":"triage"},"prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","recorded_at":"2026-11-23T14:05:00.000000Z","seq":2}"#;
         assert_eq!(h, Hash::of(doc.as_bytes()));
+        assert_eq!(
+            h.to_hex(),
+            "cff2fe90f272f639e00b01e205a3cc68d96021f658922ade542c67762a4d28f5"
+        );
+        let l = ledger_hash(7, h, Hash::ZERO);
+        assert_eq!(
+            l.to_hex(),
+            "423aa00c6e167ef0c4c18db6b4f051ea362d7d7a84f0a2b3d8aea25135995d59"
+        );
     }
 }

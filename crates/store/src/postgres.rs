@@ -6,6 +6,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::error::{Result, StoreError};
@@ -28,6 +29,15 @@ impl PgStore {
             url: shown.clone(),
             why: e.to_string(),
         })?;
+        // One direct connection first: its error says why (refused, unknown host, auth…), where a
+        // pool would only report a time-out.
+        let probe = sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                url: shown.clone(),
+                why: format!("{e}; is the server running and the URL right?"),
+            })?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(5))

@@ -38,13 +38,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        if let Some(parent) = options.get_filename().parent() {
-            if !parent.as_os_str().is_empty() && !parent.exists() {
-                std::fs::create_dir_all(parent).map_err(|e| StoreError::Unavailable {
-                    url: url.to_string(),
-                    why: format!("cannot create `{}`: {e}", parent.display()),
-                })?;
-            }
+        if let Some(parent) = options.get_filename().parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.exists()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Unavailable {
+                url: url.to_string(),
+                why: format!("cannot create `{}`: {e}", parent.display()),
+            })?;
         }
         let unavailable = |e: sqlx::Error| StoreError::Unavailable {
             url: url.to_string(),

@@ -67,14 +67,14 @@ impl TestDb {
 
     /// Drops a PostgreSQL test database (SQLite files go with the temporary directory).
     pub async fn cleanup(self) {
-        if let Some((base, name)) = &self.postgres {
-            if let Ok(mut admin) = sqlx::PgConnection::connect(base).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut admin)
-                .await;
-            }
+        if let Some((base, name)) = &self.postgres
+            && let Ok(mut admin) = sqlx::PgConnection::connect(base).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
         }
     }
 }

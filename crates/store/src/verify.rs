@@ -89,12 +89,13 @@ async fn check_incident(
         Err(e) => return Err(e),
     }
     // Only fold a chain whose hashes hold; otherwise the break above says all there is to say.
-    if breaks.len() == before && !entries.is_empty() {
-        if let Err(e) = Incident::from_journal(entries) {
-            breaks.push(whole(format!(
-                "the journal does not describe a lawful history: {e}"
-            )));
-        }
+    if breaks.len() == before
+        && !entries.is_empty()
+        && let Err(e) = Incident::from_journal(entries)
+    {
+        breaks.push(whole(format!(
+            "the journal does not describe a lawful history: {e}"
+        )));
     }
     Ok(())
 }

@@ -2,6 +2,9 @@
 //! when `DEBRIEF_TEST_POSTGRES_URL` is set at build time (see build.rs), in which case each test
 //! gets its own fresh database and fails if the server cannot be reached.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use debrief_domain::text::Actor;

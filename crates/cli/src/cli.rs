@@ -1,0 +1,164 @@
+//! The command line, as clap parses it. Raw arguments only: `main` turns them into settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Debrief: security incident response, a tamper-evident journal, and the reports after.
+#[derive(Debug, Parser)]
+#[command(name = "debrief", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes, before or after the subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where Debrief keeps its database file, keys and evidence.
+    #[arg(long, global = true, env = "DEBRIEF_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://FILE` or `postgres://USER@HOST/DB` [default: sqlite file in the data dir].
+    #[arg(
+        long,
+        global = true,
+        env = "DEBRIEF_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    /// Configuration file [default: DATA_DIR/debrief.toml when it exists].
+    #[arg(long, global = true, env = "DEBRIEF_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Who is acting, as recorded in the journal [default: the login name].
+    #[arg(long, global = true, env = "DEBRIEF_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
+    /// Log filter, e.g. `info` or `debrief_store=debug` (also RUST_LOG).
+    #[arg(long, global = true, env = "DEBRIEF_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Declare, list, show and work incidents.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Check the hash chains: every incident's, the ledger across incidents, and its signed head.
+    /// Exits 1 if anything does not hold.
+    Verify {
+        /// Only this incident (number, #number or UUID).
+        incident: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Create or upgrade the database schema (also done at every start).
+    Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Declare a new incident.
+    New {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        summary: String,
+        /// Who reported it.
+        #[arg(long, default_value = "")]
+        reporter: String,
+        /// What detected it: an alert source, a person, a partner…
+        #[arg(long = "source", default_value = "")]
+        detection_source: String,
+        /// When it was first detected, if before now (RFC 3339, e.g. 2026-11-23T09:12:00Z).
+        #[arg(long)]
+        detected_at: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List incidents, newest first.
+    List {
+        /// Only these statuses (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',')]
+        status: Vec<String>,
+        /// Only titles containing this text.
+        #[arg(long)]
+        search: Option<String>,
+        /// How many to show (1–500).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Only incidents numbered below this (to page on).
+        #[arg(long)]
+        before: Option<i64>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show one incident: fields, key timestamps and its journal.
+    Show {
+        incident: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Move an incident along its lifecycle (new → triage → investigating → contained →
+    /// eradicated → recovered → closed; closing early, going back and reopening need --reason).
+    Transition {
+        incident: String,
+        /// The status to move to.
+        status: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Edit descriptive fields.
+    Edit {
+        incident: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        #[arg(long)]
+        reporter: Option<String>,
+        #[arg(long = "source")]
+        detection_source: Option<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// State a key timestamp from evidence (started_at, detected_at, acknowledged_at, declared_at,
+    /// aware_at, contained_at, eradicated_at, recovered_at, closed_at).
+    SetTime {
+        incident: String,
+        /// Which timestamp, e.g. `started_at` or `started`.
+        milestone: String,
+        /// The time, RFC 3339 with an offset.
+        at: String,
+        /// What establishes it: a log, a forensic report, an interview…
+        #[arg(long)]
+        source: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Print an incident's journal.
+    Journal {
+        incident: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write an incident and its journal as JSON that anyone can re-verify (docs/journal.md).
+    Export {
+        incident: String,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// How to print results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+}

@@ -1,0 +1,317 @@
+//! `debrief incident …`: declare, list, show, transition, edit, set timestamps, journal, export.
+
+use anyhow::{Context, Result, bail};
+use debrief_domain::{
+    Field, Incident, JournalEntry, Milestone, MilestoneSource, NewIncident, Status, Timestamp,
+};
+use debrief_store::{IncidentQuery, Store, execute};
+use serde_json::json;
+
+use super::{actor, open_store, print_json};
+use crate::cli::{Format, IncidentCommand};
+use crate::config::Settings;
+use crate::exit;
+use crate::table::{Table, truncate};
+
+pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
+    match cmd {
+        IncidentCommand::New {
+            title,
+            summary,
+            reporter,
+            detection_source,
+            detected_at,
+            format,
+        } => {
+            let detected_at = detected_at.as_deref().map(Timestamp::parse).transpose()?;
+            let new =
+                NewIncident::parse(&title, &summary, &reporter, &detection_source, detected_at)?;
+            let who = actor(settings)?;
+            let (store, _) = open_store(settings).await?;
+            let done = store.create_incident(&who, new).await?;
+            match format {
+                Format::Json => print_json(&done.incident)?,
+                Format::Table => println!(
+                    "created incident #{} ({})",
+                    done.incident.number, done.incident.id
+                ),
+            }
+        }
+        IncidentCommand::List {
+            status,
+            search,
+            limit,
+            before,
+            format,
+        } => {
+            let statuses = status
+                .iter()
+                .map(|s| s.parse::<Status>())
+                .collect::<Result<Vec<_>, _>>()?;
+            if !(1..=500).contains(&limit) {
+                bail!("--limit must be between 1 and 500");
+            }
+            let (store, _) = open_store(settings).await?;
+            let query = IncidentQuery {
+                statuses,
+                text: search,
+                before_number: before,
+                limit: Some(limit),
+            };
+            let list = store.list_incidents(&query).await?;
+            match format {
+                Format::Json => print_json(&list)?,
+                Format::Table => {
+                    if list.is_empty() {
+                        println!("no incidents");
+                    } else {
+                        let mut t = Table::new(&["#", "STATUS", "OPENED", "UPDATED", "TITLE"]);
+                        for i in &list {
+                            t.row(vec![
+                                i.number.to_string(),
+                                i.status.to_string(),
+                                short_time(i.opened_at),
+                                short_time(i.updated_at),
+                                truncate(&i.title, 70),
+                            ]);
+                        }
+                        print!("{}", t.render());
+                        if list.len() as u32 == limit
+                            && let Some(last) = list.last()
+                        {
+                            println!("… more with --before {}", last.number);
+                        }
+                    }
+                }
+            }
+        }
+        IncidentCommand::Show { incident, format } => {
+            let (store, _) = open_store(settings).await?;
+            let id = store.resolve(&incident).await?;
+            let inc = store.incident(id).await?;
+            let journal = store.journal(id).await?;
+            match format {
+                Format::Json => print_json(&json!({"incident": inc, "journal": journal}))?,
+                Format::Table => {
+                    print_incident(&inc);
+                    println!();
+                    print_journal(&journal);
+                }
+            }
+        }
+        IncidentCommand::Transition {
+            incident,
+            status,
+            reason,
+            format,
+        } => {
+            let to: Status = status.parse()?;
+            let who = actor(settings)?;
+            let (store, _) = open_store(settings).await?;
+            let id = store.resolve(&incident).await?;
+            let done = execute(&*store, id, &who, |i| i.transition(to, &reason)).await?;
+            match format {
+                Format::Json => print_json(&done.incident)?,
+                Format::Table => println!(
+                    "incident #{} is now {}",
+                    done.incident.number, done.incident.status
+                ),
+            }
+        }
+        IncidentCommand::Edit {
+            incident,
+            title,
+            summary,
+            reporter,
+            detection_source,
+            reason,
+        } => {
+            let changes: Vec<(Field, String)> = [
+                (Field::Title, title),
+                (Field::Summary, summary),
+                (Field::Reporter, reporter),
+                (Field::DetectionSource, detection_source),
+            ]
+            .into_iter()
+            .filter_map(|(f, v)| v.map(|v| (f, v)))
+            .collect();
+            if changes.is_empty() {
+                bail!("nothing to edit: give --title, --summary, --reporter or --source");
+            }
+            // Check every value before writing any.
+            for (field, value) in &changes {
+                field.parse_value(value)?;
+            }
+            let who = actor(settings)?;
+            let (store, _) = open_store(settings).await?;
+            let id = store.resolve(&incident).await?;
+            for (field, value) in changes {
+                match execute(&*store, id, &who, |i| {
+                    i.change_field(field, &value, &reason)
+                })
+                .await
+                {
+                    Ok(done) => println!("incident #{}: {field} changed", done.incident.number),
+                    Err(debrief_store::StoreError::Domain(
+                        debrief_domain::DomainError::Unchanged(m),
+                    )) => {
+                        println!("{m}")
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        IncidentCommand::SetTime {
+            incident,
+            milestone,
+            at,
+            source,
+            reason,
+        } => {
+            let m: Milestone = milestone.parse()?;
+            let at = Timestamp::parse(&at)?;
+            let who = actor(settings)?;
+            let (store, _) = open_store(settings).await?;
+            let id = store.resolve(&incident).await?;
+            let done = execute(&*store, id, &who, |i| {
+                i.set_milestone(m, at, &source, &reason, Timestamp::now())
+            })
+            .await?;
+            println!(
+                "incident #{}: {m} = {at} (source: {source})",
+                done.incident.number
+            );
+        }
+        IncidentCommand::Journal { incident, format } => {
+            let (store, _) = open_store(settings).await?;
+            let id = store.resolve(&incident).await?;
+            let journal = store.journal(id).await?;
+            match format {
+                Format::Json => print_json(&journal)?,
+                Format::Table => print_journal(&journal),
+            }
+        }
+        IncidentCommand::Export { incident, output } => {
+            let (store, _) = open_store(settings).await?;
+            let id = store.resolve(&incident).await?;
+            let doc = export(&*store, id).await?;
+            let text = serde_json::to_string_pretty(&doc)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text + "\n")
+                        .with_context(|| format!("cannot write `{}`", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => println!("{text}"),
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// The export document: the incident, its whole journal, and where to check it (docs/journal.md).
+async fn export(store: &dyn Store, id: debrief_domain::IncidentId) -> Result<serde_json::Value> {
+    let incident = store.incident(id).await?;
+    let entries = store.journal(id).await?;
+    let head = entries.last().map(|e| e.hash.to_hex());
+    Ok(json!({
+        "format": "debrief.journal-export/1",
+        "exported_at": Timestamp::now(),
+        "incident": incident,
+        "head_hash": head,
+        "entries": entries,
+    }))
+}
+
+fn short_time(t: Timestamp) -> String {
+    let s = t.to_string();
+    format!("{} {}", &s[..10], &s[11..16])
+}
+
+fn print_incident(i: &Incident) {
+    println!("Incident #{}  {}", i.number, i.title);
+    println!("  id                {}", i.id);
+    println!(
+        "  status            {}  (next: {})",
+        i.status,
+        names(&i.status.allowed_next())
+    );
+    println!("  reporter          {}", i.reporter);
+    println!("  detection source  {}", i.detection_source);
+    println!("  opened            {} by {}", i.opened_at, i.opened_by);
+    println!("  updated           {}", i.updated_at);
+    if !i.summary.is_empty() {
+        println!("  summary");
+        for line in i.summary.lines() {
+            println!("    {line}");
+        }
+    }
+    println!("\nKey timestamps");
+    for m in Milestone::ALL {
+        match i.milestones.get(&m) {
+            Some(v) => {
+                let how = match &v.source {
+                    MilestoneSource::Derived { seq } => format!("from entry {seq}"),
+                    MilestoneSource::Stated { seq, source } => {
+                        format!("stated in entry {seq} from: {source}")
+                    }
+                };
+                println!("  {:<16}  {}  {} ({})", m.as_str(), v.at, v.set_by, how);
+            }
+            None => println!("  {:<16}  —", m.as_str()),
+        }
+    }
+}
+
+fn names(list: &[Status]) -> String {
+    list.iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_journal(entries: &[JournalEntry]) {
+    let mut t = Table::new(&["SEQ", "RECORDED", "ACTOR", "KIND", "DETAIL"]);
+    for e in entries {
+        t.row(vec![
+            e.seq.to_string(),
+            e.recorded_at.to_string(),
+            e.actor.clone(),
+            e.kind.clone(),
+            truncate(&describe(e), 70),
+        ]);
+    }
+    print!("{}", t.render());
+    if let Some(last) = entries.last() {
+        println!("head {}", last.hash);
+    }
+}
+
+/// One line saying what an entry did.
+fn describe(e: &JournalEntry) -> String {
+    use debrief_domain::Event;
+    match e.event() {
+        Ok(Event::Opened { title, .. }) => format!("opened: {title}"),
+        Ok(Event::FieldChanged {
+            field, to, reason, ..
+        }) => with_reason(format!("{field} → {to}"), reason.as_str()),
+        Ok(Event::StatusChanged { from, to, reason }) => {
+            with_reason(format!("{from} → {to}"), reason.as_str())
+        }
+        Ok(Event::MilestoneSet {
+            milestone,
+            at,
+            source,
+            ..
+        }) => format!("{milestone} = {at} ({source})"),
+        Err(_) => e.payload.to_string(),
+    }
+}
+
+fn with_reason(text: String, reason: &str) -> String {
+    if reason.is_empty() {
+        text
+    } else {
+        format!("{text}: {reason}")
+    }
+}

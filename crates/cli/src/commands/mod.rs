@@ -1,0 +1,48 @@
+//! One module per command group; each turns parsed arguments into store calls and output.
+
+pub mod incident;
+pub mod verify;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use debrief_domain::text::Actor;
+use debrief_store::{InstallationKey, Store};
+
+use crate::config::Settings;
+use crate::exit;
+
+/// Opens the configured store (creating the data directory and key on first use).
+pub async fn open_store(settings: &Settings) -> Result<(Arc<dyn Store>, InstallationKey)> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory `{}`",
+            settings.data_dir.display()
+        )
+    })?;
+    let key = InstallationKey::load_or_create(&settings.key_path())?;
+    let store = debrief_store::open(&settings.database_url, key.clone()).await?;
+    Ok((store, key))
+}
+
+/// The acting user, checked.
+pub fn actor(settings: &Settings) -> Result<Actor> {
+    Actor::parse(&settings.actor).context("the acting user (--actor / DEBRIEF_ACTOR) is not usable")
+}
+
+/// `debrief migrate`.
+pub async fn migrate(settings: &Settings) -> Result<u8> {
+    let (store, _) = open_store(settings).await?;
+    println!(
+        "database is up to date ({} at {})",
+        store.backend(),
+        debrief_store::redact_url(&settings.database_url)
+    );
+    Ok(exit::OK)
+}
+
+/// Prints `value` as pretty JSON.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Settings: command-line options over environment variables over the TOML file over defaults.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::cli::GlobalArgs;
+
+/// The optional configuration file (`DATA_DIR/debrief.toml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Database URL.
+    pub database: Option<String>,
+    /// Log filter.
+    pub log: Option<String>,
+}
+
+/// The settings a command runs with.
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub actor: String,
+    pub log: String,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &debrief_store::redact_url(&self.database_url),
+            )
+            .field("actor", &self.actor)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Resolves the settings from the global options (which clap already merged with the environment).
+    pub fn resolve(args: &GlobalArgs) -> Result<Settings> {
+        let data_dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("debrief-data"));
+        let file = load_file(args.config.as_deref(), &data_dir)?;
+        let database_url = match args.database.clone().or(file.database) {
+            Some(url) => url,
+            None => format!("sqlite://{}", data_dir.join("debrief.db").display()),
+        };
+        let actor = args
+            .actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "cli".to_string());
+        let log = args
+            .log
+            .clone()
+            .or_else(|| std::env::var("RUST_LOG").ok())
+            .or(file.log)
+            .unwrap_or_else(|| "warn".to_string());
+        Ok(Settings {
+            data_dir,
+            database_url,
+            actor,
+            log,
+        })
+    }
+
+    /// Where the installation key lives.
+    pub fn key_path(&self) -> PathBuf {
+        self.data_dir.join("installation.key")
+    }
+}
+
+fn load_file(explicit: Option<&Path>, data_dir: &Path) -> Result<FileConfig> {
+    let (path, must_exist) = match explicit {
+        Some(p) => (p.to_path_buf(), true),
+        None => (data_dir.join("debrief.toml"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+            return Ok(FileConfig::default());
+        }
+        Err(e) => bail!(
+            "cannot read the configuration file `{}`: {e}",
+            path.display()
+        ),
+    };
+    toml::from_str(&text)
+        .with_context(|| format!("the configuration file `{}` is not valid", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_the_database_password() {
+        let s = Settings {
+            data_dir: "d".into(),
+            database_url: "postgres://debrief:hunter2@db/debrief".into(),
+            actor: "a".into(),
+            log: "warn".into(),
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("debrief:***@db"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        assert!(toml::from_str::<FileConfig>("databse = 'x'").is_err());
+        let ok: FileConfig = toml::from_str("database = 'sqlite://x.db'").unwrap();
+        assert_eq!(ok.database.as_deref(), Some("sqlite://x.db"));
+    }
+}

@@ -1,0 +1,425 @@
+//! End-to-end tests of the `debrief` binary: real entries written through the CLI, then tampered
+//! with directly in the database, then `debrief verify`. Run on SQLite always and on PostgreSQL
+//! when `DEBRIEF_TEST_POSTGRES_URL` is set at build time.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use debrief_store::testing::TestDb;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn debrief(db: &TestDb, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .env_remove("DEBRIEF_DATABASE_URL")
+        .env_remove("DEBRIEF_DATA_DIR")
+        .arg("--data-dir")
+        .arg(db.dir.path())
+        .args(["--database", &db.url, "--actor", "alice"])
+        .args(args)
+        .output()
+        .expect("the debrief binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok(db: &TestDb, args: &[&str]) -> String {
+    let r = debrief(db, args);
+    assert_eq!(
+        r.code, 0,
+        "debrief {args:?} failed: {}{}",
+        r.stdout, r.stderr
+    );
+    r.stdout
+}
+
+/// Two incidents, interleaved in the ledger:
+/// gseq 1 #1/1, 2 #2/1, 3 #1/2, 4 #1/3, 5 #2/2, 6 #1/4.
+fn scenario(db: &TestDb) {
+    ok(
+        db,
+        &[
+            "incident",
+            "new",
+            "--title",
+            "Phishing wave",
+            "--summary",
+            "40 messages",
+            "--source",
+            "mail gateway",
+        ],
+    );
+    ok(db, &["incident", "new", "--title", "Ransomware on FS01"]);
+    ok(db, &["incident", "transition", "1", "triage"]);
+    ok(db, &["incident", "transition", "1", "investigating"]);
+    ok(db, &["incident", "transition", "2", "triage"]);
+    ok(
+        db,
+        &[
+            "incident",
+            "set-time",
+            "1",
+            "started",
+            "2026-11-20T03:00:00+01:00",
+            "--source",
+            "EDR telemetry",
+        ],
+    );
+    let r = debrief(db, &["verify"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("OK: every chain holds"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("2 incident(s), 6 journal entries"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Runs SQL directly against the database, with the append-only triggers out of the way — as an
+/// attacker with database access could.
+async fn tamper(db: &TestDb, statements: &[&str]) {
+    match db.backend() {
+        "sqlite" => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            sqlx::query("DROP TRIGGER IF EXISTS journal_no_update")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query("DROP TRIGGER IF EXISTS journal_no_delete")
+                .execute(&pool)
+                .await
+                .unwrap();
+            for s in statements {
+                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            pool.close().await;
+        }
+        _ => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::query("ALTER TABLE journal DISABLE TRIGGER USER")
+                .execute(&pool)
+                .await
+                .unwrap();
+            for s in statements {
+                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            pool.close().await;
+        }
+    }
+}
+
+const INC1: &str = "(SELECT id FROM incidents WHERE number = 1)";
+const INC2: &str = "(SELECT id FROM incidents WHERE number = 2)";
+
+fn broken(db: &TestDb, args: &[&str]) -> String {
+    let r = debrief(db, args);
+    assert_eq!(r.code, 1, "verify should fail: {}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("BROKEN"), "{}", r.stdout);
+    r.stdout
+}
+
+async fn an_edited_payload_byte_is_named(db: &TestDb) {
+    scenario(db);
+    tamper(db, &[&format!(
+        "UPDATE journal SET payload = replace(payload, '40 messages', '41 messages') WHERE seq = 1 AND incident_id = {INC1}"
+    )])
+    .await;
+    let out = broken(db, &["verify"]);
+    let first = out.lines().find(|l| l.starts_with("  ")).unwrap();
+    assert!(
+        first.contains("incident #1") && first.contains("entry 1 (ledger #1)"),
+        "{out}"
+    );
+    assert!(first.contains("content was altered"), "{out}");
+    // The single-incident check names it too; the other incident is intact.
+    assert!(broken(db, &["verify", "1"]).contains("entry 1"));
+    assert_eq!(debrief(db, &["verify", "2"]).code, 0);
+}
+
+async fn a_deleted_entry_is_named(db: &TestDb) {
+    scenario(db);
+    tamper(
+        db,
+        &[&format!(
+            "DELETE FROM journal WHERE seq = 3 AND incident_id = {INC1}"
+        )],
+    )
+    .await;
+    let out = broken(db, &["verify"]);
+    assert!(
+        out.contains("incident #1") && out.contains("entry 3 is missing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ledger entries #4–#4 before this one are missing"),
+        "{out}"
+    );
+}
+
+async fn swapped_entries_are_named(db: &TestDb) {
+    scenario(db);
+    tamper(
+        db,
+        &[
+            &format!("UPDATE journal SET seq = -1 WHERE seq = 2 AND incident_id = {INC1}"),
+            &format!("UPDATE journal SET seq = 2 WHERE seq = 3 AND incident_id = {INC1}"),
+            &format!("UPDATE journal SET seq = 3 WHERE seq = -1 AND incident_id = {INC1}"),
+        ],
+    )
+    .await;
+    let out = broken(db, &["verify"]);
+    assert!(out.contains("incident #1 ("), "{out}");
+    assert!(
+        out.contains("entry 2 (ledger #4): content was altered"),
+        "{out}"
+    );
+    assert!(
+        out.contains("entry 3 (ledger #3): content was altered"),
+        "{out}"
+    );
+}
+
+async fn a_deleted_incident_is_named(db: &TestDb) {
+    scenario(db);
+    tamper(
+        db,
+        &[
+            &format!("DELETE FROM journal WHERE incident_id = {INC2}"),
+            "DELETE FROM incidents WHERE number = 2",
+        ],
+    )
+    .await;
+    let out = broken(db, &["verify"]);
+    assert!(
+        out.contains("ledger entries #2–#2 before this one are missing"),
+        "{out}"
+    );
+    assert!(out.contains("#5–#5"), "{out}");
+    assert!(out.contains("possibly a whole incident"), "{out}");
+}
+
+async fn a_deleted_newest_incident_is_caught_by_the_signed_head(db: &TestDb) {
+    scenario(db);
+    ok(db, &["incident", "new", "--title", "Newest"]);
+    tamper(
+        db,
+        &[
+            "DELETE FROM journal WHERE incident_id = (SELECT id FROM incidents WHERE number = 3)",
+            "DELETE FROM incidents WHERE number = 3",
+        ],
+    )
+    .await;
+    let out = broken(db, &["verify"]);
+    assert!(
+        out.contains("the signed ledger head is at #7 but the ledger ends at #6"),
+        "{out}"
+    );
+    // Rewriting the head to match does not help without the installation key.
+    let last = "(SELECT ledger_hash FROM journal WHERE gseq = 6)";
+    tamper(
+        db,
+        &[&format!("UPDATE ledger_head SET gseq = 6, hash = {last}")],
+    )
+    .await;
+    let out = broken(db, &["verify"]);
+    assert!(out.contains("signature is invalid"), "{out}");
+}
+
+async fn an_export_verifies_with_python(db: &TestDb) {
+    scenario(db);
+    let file = db.dir.path().join("export.json");
+    ok(
+        db,
+        &["incident", "export", "1", "-o", file.to_str().unwrap()],
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/verify_export.py");
+    let python = |f: &Path| {
+        Command::new("python3")
+            .arg(&script)
+            .arg(f)
+            .output()
+            .expect("python3 is needed for this test")
+    };
+    let out = python(&file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("OK: 4 entries"));
+
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("40 messages", "41 messages");
+    let bad = db.dir.path().join("tampered.json");
+    std::fs::write(&bad, text).unwrap();
+    let out = python(&bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("entry 1: content hashes to"));
+}
+
+async fn bad_input_is_refused_and_writes_nothing(db: &TestDb) {
+    scenario(db);
+    let long = "x".repeat(201);
+    let cases: &[(&[&str], &str)] = &[
+        (&["incident", "show", "42"], "no incident `42`"),
+        (
+            &["incident", "transition", "1", "recovered"],
+            "can move to: contained, closed",
+        ),
+        (&["incident", "transition", "1", "closed"], "needs a reason"),
+        (
+            &["incident", "transition", "1", "done"],
+            "unknown status `done`",
+        ),
+        (
+            &["incident", "new", "--title", "  "],
+            "title must not be empty",
+        ),
+        (
+            &["incident", "new", "--title", &long],
+            "title is 201 characters long; the limit is 200",
+        ),
+        (
+            &[
+                "incident",
+                "set-time",
+                "1",
+                "started",
+                "yesterday",
+                "--source",
+                "x",
+            ],
+            "2026-11-23T14:05:00Z",
+        ),
+        (
+            &[
+                "incident",
+                "set-time",
+                "1",
+                "finished",
+                "2026-01-01T00:00:00Z",
+                "--source",
+                "x",
+            ],
+            "unknown timestamp",
+        ),
+        (
+            &[
+                "incident",
+                "edit",
+                "1",
+                "--title",
+                "ok",
+                "--summary",
+                "bad\u{7}",
+            ],
+            "control character",
+        ),
+    ];
+    for (args, message) in cases {
+        let r = debrief(db, args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(message), "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "one line: {}", r.stderr);
+    }
+    let r = debrief(db, &["verify", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["entries"], 6, "nothing was written");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(db, &["incident", "show", "1", "--format", "json"])).unwrap();
+    assert_eq!(shown["journal"].as_array().unwrap().len(), 4);
+    assert_eq!(shown["incident"]["title"], "Phishing wave");
+}
+
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            use debrief_store::testing::TestDb;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = TestDb::sqlite();
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        #[cfg(postgres_tests)]
+        mod postgres {
+            use debrief_store::testing::TestDb;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = TestDb::postgres().await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend!(
+    an_edited_payload_byte_is_named,
+    a_deleted_entry_is_named,
+    swapped_entries_are_named,
+    a_deleted_incident_is_named,
+    a_deleted_newest_incident_is_caught_by_the_signed_head,
+    an_export_verifies_with_python,
+    bad_input_is_refused_and_writes_nothing,
+);
+
+#[test]
+fn bad_database_urls_say_what_to_do() {
+    let dir = tempfile_dir();
+    let run = |url: &str| {
+        Command::new(env!("CARGO_BIN_EXE_debrief"))
+            .args([
+                "--data-dir",
+                dir.to_str().unwrap(),
+                "--database",
+                url,
+                "incident",
+                "list",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run("mysql://db/x");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("must start with `sqlite://` or `postgres://`")
+    );
+    let out = run("postgres://debrief:secret@127.0.0.1:1/x");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Connection refused") && err.contains("is the server running"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "the password is redacted: {err}");
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("debrief-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
