@@ -44,6 +44,13 @@ pub enum Event {
         to: Status,
         reason: Reason,
     },
+    /// The incident was given to someone to lead its handling (or released, with `None`).
+    #[serde(rename = "incident.assigned")]
+    Assigned {
+        from: Option<String>,
+        to: Option<String>,
+        reason: Reason,
+    },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
     MilestoneSet {
@@ -64,6 +71,7 @@ impl Event {
             Event::FieldChanged { .. } => "incident.field_changed",
             Event::StatusChanged { .. } => "incident.status_changed",
             Event::MilestoneSet { .. } => "incident.milestone_set",
+            Event::Assigned { .. } => "incident.assigned",
         }
     }
 

@@ -121,6 +121,9 @@ pub struct Incident {
     pub reporter: String,
     pub detection_source: String,
     pub status: Status,
+    /// Who leads the handling; `None` while the incident is open to any handler.
+    #[serde(default)]
+    pub assignee: Option<String>,
     pub opened_at: Timestamp,
     pub opened_by: String,
     pub updated_at: Timestamp,
@@ -187,6 +190,7 @@ impl Incident {
             reporter: reporter.into_inner(),
             detection_source: detection_source.into_inner(),
             status: Status::New,
+            assignee: None,
             opened_at: entry.recorded_at,
             opened_by: entry.actor.clone(),
             updated_at: entry.recorded_at,
@@ -263,6 +267,7 @@ impl Incident {
                     self.milestones.remove(&Milestone::Closed);
                 }
             }
+            Event::Assigned { to, .. } => self.assignee = to,
             Event::MilestoneSet {
                 milestone,
                 at,
@@ -359,6 +364,25 @@ impl Incident {
             at,
             previous: self.milestones.get(&milestone).map(|m| m.at),
             source,
+            reason: Reason::parse(reason)?,
+        })
+    }
+
+    /// The event that assigns the incident to `to` (a user name), or releases it with `None`.
+    pub fn assign(&self, to: Option<&str>, reason: &str) -> Result<Event, DomainError> {
+        let to = to
+            .map(crate::user::Username::parse)
+            .transpose()?
+            .map(|u| u.as_str().to_string());
+        if to == self.assignee {
+            return Err(DomainError::Unchanged(match &to {
+                Some(t) => format!("#{} is already assigned to {t}", self.number),
+                None => format!("#{} is not assigned", self.number),
+            }));
+        }
+        Ok(Event::Assigned {
+            from: self.assignee.clone(),
+            to,
             reason: Reason::parse(reason)?,
         })
     }
@@ -541,6 +565,42 @@ mod tests {
         let mut j = j;
         j.push(e);
         assert_eq!(j.state().title, "Phishing wave, 40 users");
+    }
+
+    #[test]
+    fn assignment_is_folded_and_checked() {
+        let mut j = Journal::new();
+        let e = j.state().assign(Some("Bob"), "on call").unwrap();
+        j.push(e);
+        assert_eq!(j.state().assignee.as_deref(), Some("bob"));
+        assert!(matches!(
+            j.state().assign(Some("bob"), ""),
+            Err(DomainError::Unchanged(_))
+        ));
+        assert!(j.state().assign(Some("b o b"), "").is_err());
+        let e = j.state().assign(None, "").unwrap();
+        j.push(e);
+        assert_eq!(j.state().assignee, None);
+    }
+
+    #[test]
+    fn handlers_work_open_or_own_incidents_only() {
+        use crate::user::{Action, Role, authorize};
+        let mut j = Journal::new();
+        let open = j.state();
+        assert!(authorize("carol", Role::Handler, Action::WorkIncident(&open)).is_ok());
+        assert!(authorize("carol", Role::Handler, Action::Assign(&open, Some("carol"))).is_ok());
+        assert!(authorize("carol", Role::Handler, Action::Assign(&open, Some("dave"))).is_err());
+        let e = open.assign(Some("dave"), "").unwrap();
+        j.push(e);
+        let theirs = j.state();
+        let err = authorize("carol", Role::Handler, Action::WorkIncident(&theirs)).unwrap_err();
+        assert!(err.0.contains("assigned to dave"), "{err}");
+        assert!(authorize("dave", Role::Handler, Action::WorkIncident(&theirs)).is_ok());
+        assert!(authorize("erin", Role::Manager, Action::WorkIncident(&theirs)).is_ok());
+        assert!(authorize("root", Role::Admin, Action::WorkIncident(&theirs)).is_err());
+        assert!(authorize("vic", Role::Viewer, Action::CreateIncident).is_err());
+        assert!(authorize("vic", Role::Viewer, Action::ReadIncidents).is_ok());
     }
 
     #[test]

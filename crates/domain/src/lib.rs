@@ -12,6 +12,7 @@ pub mod journal;
 pub mod status;
 pub mod text;
 pub mod time;
+pub mod user;
 
 pub use error::DomainError;
 pub use event::{Event, Field, Milestone, MilestoneSource};
@@ -19,3 +20,4 @@ pub use incident::{Incident, IncidentId, NewIncident};
 pub use journal::{EntryDraft, Hash, JournalEntry};
 pub use status::Status;
 pub use time::Timestamp;
+pub use user::{Action, Denied, Language, Role, Username, authorize};

@@ -10,6 +10,18 @@ pub enum StoreError {
     #[error("no incident `{0}`; `debrief incident list` shows the existing ones")]
     NotFound(String),
 
+    /// No user has this name.
+    #[error("no user `{0}`; `debrief user list` shows the existing ones")]
+    NoUser(String),
+
+    /// No live token has this id.
+    #[error("no active API token with id `{0}`")]
+    NoToken(String),
+
+    /// Something with that name already exists.
+    #[error("{0}")]
+    Duplicate(String),
+
     /// Someone else appended first: the writer expected a different last entry.
     #[error(
         "incident {incident} changed meanwhile: expected its last entry to be {expected}, it is {actual}; reload and try again"

@@ -5,11 +5,13 @@
 //! transaction as the projection update; nothing else writes incident state. Backends differ only
 //! in SQL; the chain logic lives in `debrief-domain` and in [`common`].
 
+pub mod accounts;
 pub mod common;
 pub mod error;
 pub mod key;
 pub mod postgres;
 mod sql;
+mod sql_accounts;
 pub mod sqlite;
 pub mod testing;
 pub mod verify;
@@ -39,7 +41,7 @@ pub enum Scope {
 /// Everything Debrief persists, behind one interface that both backends implement and one
 /// conformance suite (`tests/conformance.rs`) checks.
 #[async_trait]
-pub trait Store: Send + Sync + Debug {
+pub trait Store: AccountStore + Send + Sync + Debug {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -83,6 +85,50 @@ pub trait Store: Send + Sync + Debug {
 
     /// The signed ledger head.
     async fn head(&self) -> Result<SignedHead>;
+}
+
+/// Accounts, API tokens and browser sessions. Secrets arrive already hashed.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates a user; [`StoreError::Duplicate`] if the name is taken.
+    async fn create_user(&self, new: accounts::NewUser) -> Result<accounts::User>;
+    /// A user and their password hash, by name ([`StoreError::NoUser`] if none).
+    async fn user_record(&self, username: &str) -> Result<accounts::UserRecord>;
+    /// Every user, by name.
+    async fn list_users(&self) -> Result<Vec<accounts::User>>;
+    /// How many users exist.
+    async fn count_users(&self) -> Result<u64>;
+    /// Changes a user; disabling or a new password ends their sessions.
+    async fn update_user(
+        &self,
+        username: &str,
+        changes: accounts::UserChanges,
+    ) -> Result<accounts::User>;
+    /// Records a new API token (by its hash) for a user.
+    async fn create_token(
+        &self,
+        username: &str,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<accounts::ApiToken>;
+    /// The enabled user owning an unrevoked token with this hash.
+    async fn token_user(&self, token_hash: &str) -> Result<Option<accounts::User>>;
+    /// Every token's metadata.
+    async fn list_tokens(&self) -> Result<Vec<accounts::ApiToken>>;
+    /// Revokes a token by id ([`StoreError::NoToken`] if unknown or already revoked).
+    async fn revoke_token(&self, id: &str) -> Result<()>;
+    /// Records a browser session (by the hash of its cookie value).
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        csrf_token: &str,
+        expires_at: debrief_domain::Timestamp,
+    ) -> Result<()>;
+    /// The live session with this hash, for an enabled user.
+    async fn session(&self, token_hash: &str) -> Result<Option<accounts::Session>>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
 }
 
 /// Opens the store at `url` (`sqlite://…` or `postgres://…`), running pending migrations.

@@ -55,6 +55,10 @@ impl PgStore {
         Ok(self.read.begin().await?)
     }
 
+    fn write_pool(&self) -> PgPool {
+        self.read.clone()
+    }
+
     /// The pool for direct SQL in tests and tools (tamper tests, benchmarks).
     pub fn pool(&self) -> &PgPool {
         &self.read
@@ -66,3 +70,5 @@ crate::sql::impl_store!(
     "postgres",
     lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1 FOR UPDATE"
 );
+
+crate::sql_accounts::impl_accounts!(PgStore);

@@ -69,6 +69,10 @@ impl SqliteStore {
         Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    fn write_pool(&self) -> SqlitePool {
+        self.write.clone()
+    }
+
     /// The pool for direct SQL in tests and tools (tamper tests, benchmarks).
     pub fn pool(&self) -> &SqlitePool {
         &self.write
@@ -80,3 +84,5 @@ crate::sql::impl_store!(
     "sqlite",
     lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1"
 );
+
+crate::sql_accounts::impl_accounts!(SqliteStore);

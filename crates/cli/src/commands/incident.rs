@@ -298,6 +298,10 @@ fn describe(e: &JournalEntry) -> String {
         Ok(Event::StatusChanged { from, to, reason }) => {
             with_reason(format!("{from} → {to}"), reason.as_str())
         }
+        Ok(Event::Assigned { to, reason, .. }) => with_reason(
+            format!("assigned to {}", to.as_deref().unwrap_or("nobody")),
+            reason.as_str(),
+        ),
         Ok(Event::MilestoneSet {
             milestone,
             at,

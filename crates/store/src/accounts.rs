@@ -1,0 +1,97 @@
+//! Accounts, API tokens and sessions: the types the store keeps for authentication.
+
+use std::fmt;
+
+use debrief_domain::{Language, Role, Timestamp, Username};
+use serde::Serialize;
+
+/// A person who can sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub language: Option<Language>,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+}
+
+/// A user with their password hash, for sign-in only. `Debug` hides the hash.
+#[derive(Clone)]
+pub struct UserRecord {
+    pub user: User,
+    pub password_hash: String,
+}
+
+impl fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("user", &self.user)
+            .field("password_hash", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A user to create. `Debug` hides the hash.
+#[derive(Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub language: Option<Language>,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("password_hash", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Clone, Default)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub language: Option<Option<Language>>,
+    pub password_hash: Option<String>,
+}
+
+impl fmt::Debug for UserChanges {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserChanges")
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("disabled", &self.disabled)
+            .field("language", &self.language)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+/// An API token's metadata (the token itself is shown once, at creation, and never stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A live browser session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
