@@ -1,1 +1,132 @@
-//! placeholder
+//! Debrief's HTTP server: the JSON API under `/api/v1`, the server-rendered web UI, and the
+//! authentication and role checks in front of both.
+//!
+//! **Architecture invariant:** every route authenticates (except health, login and static assets)
+//! and checks the caller's role with `debrief_domain::authorize` before touching the store.
+//! Handlers never write incident state except through `debrief_store::execute` / `append`.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use debrief_domain::{Role, Username};
+use debrief_store::accounts::NewUser;
+use debrief_store::{InstallationKey, Store};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::LoginLimiter;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (only sent over HTTPS, and to `localhost`). On by default.
+    pub secure_cookies: bool,
+    /// How long a browser session lasts.
+    pub session_hours: i64,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { secure_cookies: true, session_hours: 12, max_body_bytes: 256 * 1024 }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub key: InstallationKey,
+    pub config: Arc<Config>,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, key: InstallationKey, config: Config) -> Self {
+        Self {
+            store,
+            key,
+            config: Arc::new(config),
+            limiter: Arc::new(LoginLimiter::default()),
+        }
+    }
+}
+
+/// The whole application: API, web UI, assets, with security headers on every response.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .nest("/api/v1", api::router())
+        .merge(web::router())
+        .fallback(web::not_found)
+        .layer(middleware::from_fn(api::problem_for_bare_errors))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(middleware::from_fn(no_store_for_dynamic))
+        .with_state(state)
+}
+
+/// Dynamic pages and API answers are never cached (they hold incident data); assets may be.
+async fn no_store_for_dynamic(req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    if !is_asset && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// On first start (no users at all), creates the `admin` account. Returns the generated
+/// password to print once, or `None` when `password` was given or users already exist.
+pub async fn ensure_admin(store: &dyn Store, password: Option<String>) -> anyhow::Result<Option<String>> {
+    if store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let (password, generated) = match password.filter(|p| !p.is_empty()) {
+        Some(p) => {
+            auth::check_password(&p).map_err(|e| anyhow::anyhow!("DEBRIEF_ADMIN_PASSWORD is not acceptable: {e}"))?;
+            (p, false)
+        }
+        None => (auth::generate_password(), true),
+    };
+    let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+    store
+        .create_user(NewUser {
+            username: Username::parse("admin")?,
+            display_name: "Administrator".into(),
+            role: Role::Admin,
+            password_hash: hash,
+            language: None,
+        })
+        .await?;
+    Ok(generated.then_some(password))
+}

@@ -1,0 +1,45 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::ApiUser;
+use super::dto::*;
+use crate::error::Problem;
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "Debrief API", description = "Security incident response: incidents and their hash-chained journals. Errors are RFC 9457 problem documents."),
+    paths(
+        super::health,
+        super::incidents::list, super::incidents::create, super::incidents::get_one, super::incidents::update,
+        super::incidents::transition, super::incidents::assign, super::incidents::set_milestone,
+        super::incidents::journal, super::incidents::verify,
+        super::users::me, super::users::update_me, super::users::list, super::users::get_one,
+        super::users::create, super::users::update,
+    ),
+    components(schemas(Problem, Health, IncidentView, IncidentPage, MilestoneView, CreateIncident, UpdateIncident,
+        TransitionRequest, AssignRequest, MilestoneRequest, EntryView, VerifyView, BreakView, UserView, CreateUser,
+        CreatedUser, UpdateUser, UpdateMe)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("dbf_…").build()),
+            );
+        }
+    }
+}
+
+/// The OpenAPI 3.1 document of this API.
+pub async fn openapi_json(_user: ApiUser) -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

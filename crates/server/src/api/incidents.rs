@@ -1,0 +1,259 @@
+//! `/api/v1/incidents…`: create, list, read, update, transition, assign, set timestamps, journal,
+//! verify. Every write checks the caller's role first and goes through the journal.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use debrief_domain::text::Actor;
+use debrief_domain::{Action, EntryDraft, Event, Field, Incident, IncidentId, Milestone, NewIncident, Status, Timestamp, authorize};
+use debrief_store::{IncidentQuery, StoreError, verify};
+
+use super::dto::*;
+use super::{ApiJson, ApiQuery, ApiUser};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+
+fn actor(user: &ApiUser) -> ApiResult<Actor> {
+    Actor::parse(user.0.user.username.as_str()).map_err(ApiError::from)
+}
+
+async fn load(state: &AppState, reference: &str) -> ApiResult<Incident> {
+    let id = state.store.resolve(reference).await?;
+    Ok(state.store.incident(id).await?)
+}
+
+fn check(user: &ApiUser, action: Action<'_>) -> ApiResult<()> {
+    authorize(user.0.user.username.as_str(), user.0.user.role, action).map_err(ApiError::from)
+}
+
+/// What a command needs to be allowed on an incident.
+#[derive(Debug, Clone, Copy)]
+pub enum Need<'a> {
+    /// To work it (edit, transition, timestamps).
+    Work,
+    /// To assign it to this user (or release it).
+    Assign(Option<&'a str>),
+}
+
+impl<'a> Need<'a> {
+    pub fn action<'b>(&self, incident: &'b Incident) -> Action<'b>
+    where
+        'a: 'b,
+    {
+        match *self {
+            Need::Work => Action::WorkIncident(incident),
+            Need::Assign(to) => Action::Assign(incident, to),
+        }
+    }
+}
+
+/// Appends the events `decide` returns, against `expected_seq` when the client gave one (409 if
+/// the incident moved on), otherwise against fresh state with retries. Authorisation is checked
+/// on the state each decision is made on.
+async fn apply(
+    state: &AppState,
+    user: &ApiUser,
+    id: IncidentId,
+    expected_seq: Option<u64>,
+    need: Need<'_>,
+    decide: impl Fn(&Incident) -> Result<Vec<Event>, debrief_domain::DomainError> + Send + Sync,
+) -> ApiResult<Incident> {
+    let who = actor(user)?;
+    let mut attempts = 0;
+    loop {
+        let current = state.store.incident(id).await?;
+        check(user, need.action(&current))?;
+        if let Some(expected) = expected_seq
+            && expected != current.seq
+        {
+            return Err(StoreError::Conflict { incident: format!("#{}", current.number), expected, actual: current.seq }.into());
+        }
+        let events = decide(&current)?;
+        if events.is_empty() {
+            return Ok(current);
+        }
+        let drafts = events.into_iter().map(|event| EntryDraft { actor: who.clone(), event }).collect();
+        match state.store.append(id, current.seq, drafts).await {
+            Err(StoreError::Conflict { .. }) if expected_seq.is_none() && attempts < 20 => attempts += 1,
+            other => return Ok(other?.incident),
+        }
+    }
+}
+
+/// List incidents, newest first, with filters and cursor paging.
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
+    responses((status = 200, body = IncidentPage), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(State(state): State<AppState>, user: ApiUser, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<IncidentPage>> {
+    check(&user, Action::ReadIncidents)?;
+    let statuses = p
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(str::parse::<Status>)
+        .collect::<Result<Vec<_>, _>>()?;
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("`limit` must be between 1 and 500"));
+    }
+    let before_number = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::bad_request(format!("`cursor` {c:?} is not one this API gave out")))?),
+        None => None,
+    };
+    let query = IncidentQuery { statuses, text: p.q, before_number, limit: Some(limit) };
+    let items = state.store.list_incidents(&query).await?;
+    let next_cursor = (items.len() as u32 == limit).then(|| items.last().map(|i| i.number.to_string())).flatten();
+    Ok(Json(IncidentPage { items: items.iter().map(IncidentView::from).collect(), next_cursor }))
+}
+
+/// Declare an incident.
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = CreateIncident,
+    responses((status = 201, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<CreateIncident>) -> ApiResult<(StatusCode, Json<IncidentView>)> {
+    check(&user, Action::CreateIncident)?;
+    let detected_at = body.detected_at.as_deref().map(Timestamp::parse).transpose()?;
+    let new = NewIncident::parse(&body.title, &body.summary, &body.reporter, &body.detection_source, detected_at)?;
+    let done = state.store.create_incident(&actor(&user)?, new).await?;
+    Ok((StatusCode::CREATED, Json(IncidentView::from(&done.incident))))
+}
+
+/// One incident, by number (`42`) or UUID.
+#[utoipa::path(get, path = "/api/v1/incidents/{incident}", tag = "incidents",
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = IncidentView), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_one(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>) -> ApiResult<Json<IncidentView>> {
+    check(&user, Action::ReadIncidents)?;
+    Ok(Json(IncidentView::from(&load(&state, &reference).await?)))
+}
+
+/// Edit descriptive fields (all in one journal append).
+#[utoipa::path(patch, path = "/api/v1/incidents/{incident}", tag = "incidents", request_body = UpdateIncident,
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>, ApiJson(body): ApiJson<UpdateIncident>) -> ApiResult<Json<IncidentView>> {
+    let changes: Vec<(Field, String)> = [
+        (Field::Title, body.title),
+        (Field::Summary, body.summary),
+        (Field::Reporter, body.reporter),
+        (Field::DetectionSource, body.detection_source),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.map(|v| (f, v)))
+    .collect();
+    if changes.is_empty() {
+        return Err(ApiError::unprocessable("nothing to change: give at least one of title, summary, reporter, detection_source"));
+    }
+    let id = state.store.resolve(&reference).await?;
+    let reason = body.reason;
+    let incident = apply(&state, &user, id, body.expected_seq, Need::Work, |current| {
+        let mut events = Vec::new();
+        for (field, value) in &changes {
+            match current.change_field(*field, value, &reason) {
+                Ok(e) => events.push(e),
+                Err(debrief_domain::DomainError::Unchanged(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(events)
+    })
+    .await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// Move an incident along its lifecycle.
+#[utoipa::path(post, path = "/api/v1/incidents/{incident}/transitions", tag = "incidents", request_body = TransitionRequest,
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn transition(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>, ApiJson(body): ApiJson<TransitionRequest>) -> ApiResult<Json<IncidentView>> {
+    let to: Status = body.to.parse()?;
+    let id = state.store.resolve(&reference).await?;
+    let incident = apply(&state, &user, id, body.expected_seq, Need::Work, |current| {
+        current.transition(to, &body.reason).map(|e| vec![e])
+    })
+    .await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// Assign an incident to a user, or release it.
+#[utoipa::path(post, path = "/api/v1/incidents/{incident}/assignment", tag = "incidents", request_body = AssignRequest,
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn assign(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>, ApiJson(body): ApiJson<AssignRequest>) -> ApiResult<Json<IncidentView>> {
+    let assignee = body.assignee.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_lowercase);
+    if let Some(name) = &assignee {
+        let target = state.store.user_record(name).await?;
+        if target.user.disabled || matches!(target.user.role, debrief_domain::Role::Viewer | debrief_domain::Role::Admin) {
+            return Err(ApiError::unprocessable(format!("`{name}` cannot lead incidents: assign a manager or a handler")));
+        }
+    }
+    let id = state.store.resolve(&reference).await?;
+    let incident = apply(
+        &state,
+        &user,
+        id,
+        None,
+        Need::Assign(assignee.as_deref()),
+        |current| current.assign(assignee.as_deref(), &body.reason).map(|e| vec![e]),
+    )
+    .await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// State a key timestamp from evidence.
+#[utoipa::path(post, path = "/api/v1/incidents/{incident}/milestones", tag = "incidents", request_body = MilestoneRequest,
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn set_milestone(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>, ApiJson(body): ApiJson<MilestoneRequest>) -> ApiResult<Json<IncidentView>> {
+    let milestone: Milestone = body.milestone.parse()?;
+    let at = Timestamp::parse(&body.at)?;
+    let id = state.store.resolve(&reference).await?;
+    let incident = apply(&state, &user, id, None, Need::Work, |current| {
+        current.set_milestone(milestone, at, &body.source, &body.reason, Timestamp::now()).map(|e| vec![e])
+    })
+    .await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// An incident's journal, oldest first, exactly as hashed.
+#[utoipa::path(get, path = "/api/v1/incidents/{incident}/journal", tag = "incidents",
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = Vec<EntryView>), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn journal(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>) -> ApiResult<Json<Vec<EntryView>>> {
+    check(&user, Action::ReadIncidents)?;
+    let id = state.store.resolve(&reference).await?;
+    let entries = state.store.journal(id).await?;
+    Ok(Json(entries.iter().map(EntryView::from).collect()))
+}
+
+/// Re-verify an incident's hash chain.
+#[utoipa::path(get, path = "/api/v1/incidents/{incident}/verify", tag = "incidents",
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = VerifyView), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn verify(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>) -> ApiResult<Json<VerifyView>> {
+    check(&user, Action::ReadIncidents)?;
+    let id = state.store.resolve(&reference).await?;
+    let report = verify::verify_incident(&*state.store, id).await?;
+    let head_hash = state.store.raw_entries(debrief_store::Scope::Incident(id)).await?.last().map(|r| r.hash.clone());
+    Ok(Json(VerifyView {
+        intact: report.intact(),
+        entries: report.entries,
+        head_hash,
+        breaks: report.breaks.iter().map(BreakView::from).collect(),
+    }))
+}
+
+/// Used by the web UI: whether the incident's chain holds.
+pub async fn chain_intact(state: &AppState, id: IncidentId) -> ApiResult<bool> {
+    Ok(verify::verify_incident(&*state.store, id).await?.intact())
+}
+

@@ -1,0 +1,159 @@
+//! The JSON API under `/api/v1`: extractors that authenticate and parse into problem+json errors,
+//! and the routes.
+
+pub mod docs;
+pub mod dto;
+pub mod incidents;
+pub mod users;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::auth::{CSRF_HEADER, Principal, authenticate, same_secret};
+use crate::error::{ApiError, Problem, problem_response};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(docs::openapi_json))
+        .route("/me", get(users::me).patch(users::update_me))
+        .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/{incident}", get(incidents::get_one).patch(incidents::update))
+        .route("/incidents/{incident}/transitions", post(incidents::transition))
+        .route("/incidents/{incident}/assignment", post(incidents::assign))
+        .route("/incidents/{incident}/milestones", post(incidents::set_milestone))
+        .route("/incidents/{incident}/journal", get(incidents::journal))
+        .route("/incidents/{incident}/verify", get(incidents::verify))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{username}", get(users::get_one).patch(users::update))
+        .fallback(api_not_found)
+}
+
+/// Liveness: answers without authentication, says nothing about the data.
+#[utoipa::path(get, path = "/api/v1/health", tag = "meta",
+    responses((status = 200, description = "The server is up", body = dto::Health)))]
+pub async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<dto::Health> {
+    Json(dto::Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into(), backend: state.store.backend().into() })
+}
+
+async fn api_not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no API route {method} {}; see /api/v1/openapi.json", uri.path()))
+}
+
+/// The authenticated caller of an API route. Session-cookie callers must also send the CSRF
+/// token in `X-CSRF-Token` on every method that changes something.
+#[derive(Debug, Clone)]
+pub struct ApiUser(pub Principal);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let principal = authenticate(parts, state).await?.ok_or_else(|| {
+            ApiError::unauthorized(
+                "authentication required: send `Authorization: Bearer <token>` (create one with `debrief token create`) or sign in",
+            )
+        })?;
+        if let Some(expected) = &principal.csrf {
+            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !safe && !same_secret(sent, expected) {
+                return Err(ApiError::forbidden(
+                    "missing or wrong CSRF token: browser sessions must send the page's token in the X-CSRF-Token header",
+                ));
+            }
+        }
+        Ok(ApiUser(principal))
+    }
+}
+
+/// A JSON body whose rejections are problem documents.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    let status = r.status();
+    let text = r.body_text();
+    match r {
+        JsonRejection::JsonDataError(_) => ApiError::unprocessable(format!("the JSON body does not fit: {text}")),
+        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request(format!("the body is not valid JSON: {text}")),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new(status, "unsupported-media-type", "send the body as JSON with `Content-Type: application/json`")
+        }
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(status, "too-large", "the request body is too large for this endpoint")
+        }
+        _ => ApiError::new(status, "bad-request", text),
+    }
+}
+
+/// Query parameters whose rejections are problem documents.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e: QueryRejection| ApiError::bad_request(format!("bad query parameters: {}", e.body_text())))
+    }
+}
+
+/// Turns any bare error answer under `/api` (405 from the router, 413 from a body limit…) into a
+/// problem document, so that API clients only ever see problem+json errors.
+pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !is_api || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem {
+        return res;
+    }
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!("this route does not accept {method}; see /api/v1/openapi.json"),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_string(),
+        s if s.is_server_error() => "the server failed to handle this request; it has been logged".to_string(),
+        s => s.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let problem = Problem {
+        kind: format!("/problems/http-{}", status.as_u16()),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail,
+    };
+    let mut out = problem_response(status, &problem);
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out.into_response()
+}
