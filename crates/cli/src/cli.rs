@@ -55,6 +55,77 @@ pub enum Command {
     },
     /// Create or upgrade the database schema (also done at every start).
     Migrate,
+    /// Run the web UI and the JSON API.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080, or `listen` in the configuration file].
+        #[arg(long, env = "DEBRIEF_LISTEN")]
+        listen: Option<String>,
+        /// Send cookies without the `Secure` flag, for plain HTTP on an address other than localhost.
+        /// Never use this on a network you do not trust; put Debrief behind HTTPS instead.
+        #[arg(long)]
+        insecure_cookies: bool,
+    },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens (for scripts and integrations; sent as `Authorization: Bearer …`).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; prints a generated password unless --password-stdin is given.
+    Add {
+        username: String,
+        /// admin, manager, handler or viewer.
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// en or fr (default: follow the browser).
+        #[arg(long)]
+        language: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Disable an account: it can no longer sign in, its sessions and tokens stop working.
+    Disable { username: String },
+    /// Enable a disabled account again.
+    Enable { username: String },
+    /// Set a new password (generated and printed, or read with --password-stdin); ends sessions.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change an account's role.
+    SetRole { username: String, role: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user; it is printed once and only its hash is kept.
+    Create {
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. `siem-forwarder`.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,11 +16,14 @@ pub struct FileConfig {
     pub database: Option<String>,
     /// Log filter.
     pub log: Option<String>,
+    /// Address `debrief serve` listens on.
+    pub listen: Option<String>,
 }
 
 /// The settings a command runs with.
 pub struct Settings {
     pub data_dir: PathBuf,
+    pub listen: Option<String>,
     pub database_url: String,
     pub actor: String,
     pub log: String,
@@ -30,6 +33,7 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
             .field(
                 "database_url",
                 &debrief_store::redact_url(&self.database_url),
@@ -65,6 +69,7 @@ impl Settings {
             .unwrap_or_else(|| "warn".to_string());
         Ok(Settings {
             data_dir,
+            listen: file.listen,
             database_url,
             actor,
             log,
@@ -104,6 +109,7 @@ mod tests {
     fn debug_redacts_the_database_password() {
         let s = Settings {
             data_dir: "d".into(),
+            listen: None,
             database_url: "postgres://debrief:hunter2@db/debrief".into(),
             actor: "a".into(),
             log: "warn".into(),

@@ -55,6 +55,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             commands::verify::run(incident.as_deref(), format, &settings).await
         }
         Command::Migrate => commands::migrate(&settings).await,
+        Command::Serve {
+            listen,
+            insecure_cookies,
+        } => commands::serve::run(listen, insecure_cookies, &settings).await,
+        Command::User(cmd) => commands::accounts::user(cmd, &settings).await,
+        Command::Token(cmd) => commands::accounts::token(cmd, &settings).await,
     }
 }
 
@@ -80,7 +86,10 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 StoreError::NotFound(_)
                 | StoreError::Conflict { .. }
                 | StoreError::Domain(_)
-                | StoreError::BadUrl { .. } => exit::REFUSED,
+                | StoreError::BadUrl { .. }
+                | StoreError::NoUser(_)
+                | StoreError::NoToken(_)
+                | StoreError::Duplicate(_) => exit::REFUSED,
                 _ => exit::FAILED,
             };
         }

@@ -54,7 +54,9 @@ pub fn generate_password() -> String {
     if let Err(e) = getrandom::fill(&mut buf) {
         panic!("no operating-system randomness available: {e}");
     }
-    buf.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect()
+    buf.iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// Checks a password's strength; the message says what to change.
@@ -80,7 +82,9 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 /// Whether `password` matches the PHC string `hash`.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -103,25 +107,46 @@ pub struct Principal {
 
 /// Reads a cookie's value from the request headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|line| {
-        line.split(';').find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|line| {
+            line.split(';').find_map(|pair| {
+                let (k, v) = pair.trim().split_once('=')?;
+                (k == name).then(|| v.to_string())
+            })
         })
-    })
 }
 
 /// Who is making this request, if anyone: a bearer token, else a session cookie.
-pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Principal>, debrief_store::StoreError> {
-    if let Some(value) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or("").trim();
+pub async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<Principal>, debrief_store::StoreError> {
+    if let Some(value) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .unwrap_or("")
+            .trim();
         if token.is_empty() {
             return Ok(None);
         }
         let user = state.store.token_user(&secret_hash(token)).await?;
-        return Ok(user.map(|user| Principal { user, csrf: None, session_hash: None }));
+        return Ok(user.map(|user| Principal {
+            user,
+            csrf: None,
+            session_hash: None,
+        }));
     }
-    let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
+    let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     let hash = secret_hash(&sid);
     Ok(state.store.session(&hash).await?.map(|s| Principal {
         user: s.user,
@@ -132,13 +157,19 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Prin
 
 /// Constant-time comparison of two secrets.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The `Set-Cookie` value for a session.
 pub fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
+    )
 }
 
 /// The client's address, when the server knows it.
@@ -181,7 +212,9 @@ impl LoginLimiter {
         if map.len() > 100_000 {
             map.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
         }
-        let entry = map.entry(Self::key(username, ip)).or_insert((0, Instant::now()));
+        let entry = map
+            .entry(Self::key(username, ip))
+            .or_insert((0, Instant::now()));
         if entry.1.elapsed() >= Self::WINDOW {
             *entry = (0, Instant::now());
         }
@@ -190,7 +223,10 @@ impl LoginLimiter {
 
     /// Forgets failures after a successful login.
     pub fn succeed(&self, username: &str, ip: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&Self::key(username, ip));
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&Self::key(username, ip));
     }
 }
 
@@ -215,7 +251,10 @@ mod tests {
             l.fail("alice", "1.2.3.4");
         }
         assert!(l.check("alice", "1.2.3.4").is_err());
-        assert!(l.check("alice", "5.6.7.8").is_ok(), "other addresses are not locked out");
+        assert!(
+            l.check("alice", "5.6.7.8").is_ok(),
+            "other addresses are not locked out"
+        );
         l.succeed("alice", "1.2.3.4");
         assert!(l.check("alice", "1.2.3.4").is_ok());
     }
@@ -223,7 +262,10 @@ mod tests {
     #[test]
     fn reads_cookies() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; debrief_session=xyz; b=2".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "a=1; debrief_session=xyz; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("xyz"));
         assert_eq!(cookie(&h, "c"), None);
     }

@@ -34,7 +34,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, slug: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, slug, detail: detail.into() }
+        Self {
+            status,
+            slug,
+            detail: detail.into(),
+        }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", detail)
@@ -66,7 +70,11 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         Problem {
             kind: format!("/problems/{}", self.slug),
-            title: self.status.canonical_reason().unwrap_or("Error").to_string(),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
         }
@@ -83,16 +91,19 @@ impl IntoResponse for ApiError {
 pub fn problem_response(status: StatusCode, problem: &Problem) -> Response {
     let body = serde_json::to_vec(problem).unwrap_or_default();
     let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     response
 }
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::IllegalTransition { .. } => ApiError::new(StatusCode::CONFLICT, "illegal-transition", e.to_string()),
+            DomainError::IllegalTransition { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "illegal-transition", e.to_string())
+            }
             DomainError::Unchanged(_) => ApiError::conflict(e.to_string()),
             DomainError::InconsistentJournal { .. } => {
                 tracing::error!(error = %e, "inconsistent journal");
@@ -112,8 +123,12 @@ impl From<Denied> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(_) | StoreError::NoUser(_) | StoreError::NoToken(_) => ApiError::not_found(e.to_string()),
-            StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "edit-conflict", e.to_string()),
+            StoreError::NotFound(_) | StoreError::NoUser(_) | StoreError::NoToken(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            StoreError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "edit-conflict", e.to_string())
+            }
             StoreError::Duplicate(_) => ApiError::conflict(e.to_string()),
             StoreError::Domain(d) => d.into(),
             other => {

@@ -38,7 +38,11 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { secure_cookies: true, session_hours: 12, max_body_bytes: 256 * 1024 }
+        Self {
+            secure_cookies: true,
+            session_hours: 12,
+            max_body_bytes: 256 * 1024,
+        }
     }
 }
 
@@ -100,20 +104,25 @@ async fn no_store_for_dynamic(req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/assets/");
     let mut res = next.run(req).await;
     if !is_asset && !res.headers().contains_key(header::CACHE_CONTROL) {
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
 }
 
 /// On first start (no users at all), creates the `admin` account. Returns the generated
 /// password to print once, or `None` when `password` was given or users already exist.
-pub async fn ensure_admin(store: &dyn Store, password: Option<String>) -> anyhow::Result<Option<String>> {
+pub async fn ensure_admin(
+    store: &dyn Store,
+    password: Option<String>,
+) -> anyhow::Result<Option<String>> {
     if store.count_users().await? > 0 {
         return Ok(None);
     }
     let (password, generated) = match password.filter(|p| !p.is_empty()) {
         Some(p) => {
-            auth::check_password(&p).map_err(|e| anyhow::anyhow!("DEBRIEF_ADMIN_PASSWORD is not acceptable: {e}"))?;
+            auth::check_password(&p)
+                .map_err(|e| anyhow::anyhow!("DEBRIEF_ADMIN_PASSWORD is not acceptable: {e}"))?;
             (p, false)
         }
         None => (auth::generate_password(), true),

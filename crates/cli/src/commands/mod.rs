@@ -1,6 +1,8 @@
 //! One module per command group; each turns parsed arguments into store calls and output.
 
+pub mod accounts;
 pub mod incident;
+pub mod serve;
 pub mod verify;
 
 use std::sync::Arc;

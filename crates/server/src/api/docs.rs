@@ -12,7 +12,7 @@ use crate::error::Problem;
 #[openapi(
     info(title = "Debrief API", description = "Security incident response: incidents and their hash-chained journals. Errors are RFC 9457 problem documents."),
     paths(
-        super::health,
+        super::health, openapi_json,
         super::incidents::list, super::incidents::create, super::incidents::get_one, super::incidents::update,
         super::incidents::transition, super::incidents::assign, super::incidents::set_milestone,
         super::incidents::journal, super::incidents::verify,
@@ -33,13 +33,20 @@ impl Modify for BearerAuth {
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme(
                 "bearer",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("dbf_…").build()),
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("dbf_…")
+                        .build(),
+                ),
             );
         }
     }
 }
 
 /// The OpenAPI 3.1 document of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "This document"), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn openapi_json(_user: ApiUser) -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

@@ -73,7 +73,9 @@ impl From<&Incident> for IncidentView {
                     let v = i.milestones.get(m)?;
                     let (how, source, entry) = match &v.source {
                         MilestoneSource::Derived { seq } => ("derived", None, *seq),
-                        MilestoneSource::Stated { seq, source } => ("stated", Some(source.clone()), *seq),
+                        MilestoneSource::Stated { seq, source } => {
+                            ("stated", Some(source.clone()), *seq)
+                        }
                     };
                     Some(MilestoneView {
                         name: m.as_str().into(),
@@ -85,7 +87,12 @@ impl From<&Incident> for IncidentView {
                     })
                 })
                 .collect(),
-            allowed_transitions: i.status.allowed_next().iter().map(|s| s.to_string()).collect(),
+            allowed_transitions: i
+                .status
+                .allowed_next()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
@@ -218,7 +225,11 @@ pub struct BreakView {
 
 impl From<&ChainBreak> for BreakView {
     fn from(b: &ChainBreak) -> Self {
-        BreakView { seq: b.seq, gseq: b.gseq, problem: b.problem.clone() }
+        BreakView {
+            seq: b.seq,
+            gseq: b.gseq,
+            problem: b.problem.clone(),
+        }
     }
 }
 

@@ -5,7 +5,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use debrief_domain::text::Actor;
-use debrief_domain::{Action, EntryDraft, Event, Field, Incident, IncidentId, Milestone, NewIncident, Status, Timestamp, authorize};
+use debrief_domain::{
+    Action, EntryDraft, Event, Field, Incident, IncidentId, Milestone, NewIncident, Status,
+    Timestamp, authorize,
+};
 use debrief_store::{IncidentQuery, StoreError, verify};
 
 use super::dto::*;
@@ -66,15 +69,28 @@ async fn apply(
         if let Some(expected) = expected_seq
             && expected != current.seq
         {
-            return Err(StoreError::Conflict { incident: format!("#{}", current.number), expected, actual: current.seq }.into());
+            return Err(StoreError::Conflict {
+                incident: format!("#{}", current.number),
+                expected,
+                actual: current.seq,
+            }
+            .into());
         }
         let events = decide(&current)?;
         if events.is_empty() {
             return Ok(current);
         }
-        let drafts = events.into_iter().map(|event| EntryDraft { actor: who.clone(), event }).collect();
+        let drafts = events
+            .into_iter()
+            .map(|event| EntryDraft {
+                actor: who.clone(),
+                event,
+            })
+            .collect();
         match state.store.append(id, current.seq, drafts).await {
-            Err(StoreError::Conflict { .. }) if expected_seq.is_none() && attempts < 20 => attempts += 1,
+            Err(StoreError::Conflict { .. }) if expected_seq.is_none() && attempts < 20 => {
+                attempts += 1
+            }
             other => return Ok(other?.incident),
         }
     }
@@ -84,7 +100,11 @@ async fn apply(
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
     responses((status = 200, body = IncidentPage), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn list(State(state): State<AppState>, user: ApiUser, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<IncidentPage>> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<IncidentPage>> {
     check(&user, Action::ReadIncidents)?;
     let statuses = p
         .status
@@ -99,25 +119,54 @@ pub async fn list(State(state): State<AppState>, user: ApiUser, ApiQuery(p): Api
         return Err(ApiError::bad_request("`limit` must be between 1 and 500"));
     }
     let before_number = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::bad_request(format!("`cursor` {c:?} is not one this API gave out")))?),
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            ApiError::bad_request(format!("`cursor` {c:?} is not one this API gave out"))
+        })?),
         None => None,
     };
-    let query = IncidentQuery { statuses, text: p.q, before_number, limit: Some(limit) };
+    let query = IncidentQuery {
+        statuses,
+        text: p.q,
+        before_number,
+        limit: Some(limit),
+    };
     let items = state.store.list_incidents(&query).await?;
-    let next_cursor = (items.len() as u32 == limit).then(|| items.last().map(|i| i.number.to_string())).flatten();
-    Ok(Json(IncidentPage { items: items.iter().map(IncidentView::from).collect(), next_cursor }))
+    let next_cursor = (items.len() as u32 == limit)
+        .then(|| items.last().map(|i| i.number.to_string()))
+        .flatten();
+    Ok(Json(IncidentPage {
+        items: items.iter().map(IncidentView::from).collect(),
+        next_cursor,
+    }))
 }
 
 /// Declare an incident.
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = CreateIncident,
     responses((status = 201, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<CreateIncident>) -> ApiResult<(StatusCode, Json<IncidentView>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<CreateIncident>,
+) -> ApiResult<(StatusCode, Json<IncidentView>)> {
     check(&user, Action::CreateIncident)?;
-    let detected_at = body.detected_at.as_deref().map(Timestamp::parse).transpose()?;
-    let new = NewIncident::parse(&body.title, &body.summary, &body.reporter, &body.detection_source, detected_at)?;
+    let detected_at = body
+        .detected_at
+        .as_deref()
+        .map(Timestamp::parse)
+        .transpose()?;
+    let new = NewIncident::parse(
+        &body.title,
+        &body.summary,
+        &body.reporter,
+        &body.detection_source,
+        detected_at,
+    )?;
     let done = state.store.create_incident(&actor(&user)?, new).await?;
-    Ok((StatusCode::CREATED, Json(IncidentView::from(&done.incident))))
+    Ok((
+        StatusCode::CREATED,
+        Json(IncidentView::from(&done.incident)),
+    ))
 }
 
 /// One incident, by number (`42`) or UUID.
@@ -125,7 +174,11 @@ pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(body):
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn get_one(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>) -> ApiResult<Json<IncidentView>> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<IncidentView>> {
     check(&user, Action::ReadIncidents)?;
     Ok(Json(IncidentView::from(&load(&state, &reference).await?)))
 }
@@ -135,7 +188,12 @@ pub async fn get_one(State(state): State<AppState>, user: ApiUser, Path(referenc
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn update(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>, ApiJson(body): ApiJson<UpdateIncident>) -> ApiResult<Json<IncidentView>> {
+pub async fn update(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<UpdateIncident>,
+) -> ApiResult<Json<IncidentView>> {
     let changes: Vec<(Field, String)> = [
         (Field::Title, body.title),
         (Field::Summary, body.summary),
@@ -146,21 +204,30 @@ pub async fn update(State(state): State<AppState>, user: ApiUser, Path(reference
     .filter_map(|(f, v)| v.map(|v| (f, v)))
     .collect();
     if changes.is_empty() {
-        return Err(ApiError::unprocessable("nothing to change: give at least one of title, summary, reporter, detection_source"));
+        return Err(ApiError::unprocessable(
+            "nothing to change: give at least one of title, summary, reporter, detection_source",
+        ));
     }
     let id = state.store.resolve(&reference).await?;
     let reason = body.reason;
-    let incident = apply(&state, &user, id, body.expected_seq, Need::Work, |current| {
-        let mut events = Vec::new();
-        for (field, value) in &changes {
-            match current.change_field(*field, value, &reason) {
-                Ok(e) => events.push(e),
-                Err(debrief_domain::DomainError::Unchanged(_)) => {}
-                Err(e) => return Err(e),
+    let incident = apply(
+        &state,
+        &user,
+        id,
+        body.expected_seq,
+        Need::Work,
+        |current| {
+            let mut events = Vec::new();
+            for (field, value) in &changes {
+                match current.change_field(*field, value, &reason) {
+                    Ok(e) => events.push(e),
+                    Err(debrief_domain::DomainError::Unchanged(_)) => {}
+                    Err(e) => return Err(e),
+                }
             }
-        }
-        Ok(events)
-    })
+            Ok(events)
+        },
+    )
     .await?;
     Ok(Json(IncidentView::from(&incident)))
 }
@@ -170,12 +237,22 @@ pub async fn update(State(state): State<AppState>, user: ApiUser, Path(reference
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn transition(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>, ApiJson(body): ApiJson<TransitionRequest>) -> ApiResult<Json<IncidentView>> {
+pub async fn transition(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<TransitionRequest>,
+) -> ApiResult<Json<IncidentView>> {
     let to: Status = body.to.parse()?;
     let id = state.store.resolve(&reference).await?;
-    let incident = apply(&state, &user, id, body.expected_seq, Need::Work, |current| {
-        current.transition(to, &body.reason).map(|e| vec![e])
-    })
+    let incident = apply(
+        &state,
+        &user,
+        id,
+        body.expected_seq,
+        Need::Work,
+        |current| current.transition(to, &body.reason).map(|e| vec![e]),
+    )
     .await?;
     Ok(Json(IncidentView::from(&incident)))
 }
@@ -185,12 +262,29 @@ pub async fn transition(State(state): State<AppState>, user: ApiUser, Path(refer
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn assign(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>, ApiJson(body): ApiJson<AssignRequest>) -> ApiResult<Json<IncidentView>> {
-    let assignee = body.assignee.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_lowercase);
+pub async fn assign(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<AssignRequest>,
+) -> ApiResult<Json<IncidentView>> {
+    let assignee = body
+        .assignee
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_lowercase);
     if let Some(name) = &assignee {
         let target = state.store.user_record(name).await?;
-        if target.user.disabled || matches!(target.user.role, debrief_domain::Role::Viewer | debrief_domain::Role::Admin) {
-            return Err(ApiError::unprocessable(format!("`{name}` cannot lead incidents: assign a manager or a handler")));
+        if target.user.disabled
+            || matches!(
+                target.user.role,
+                debrief_domain::Role::Viewer | debrief_domain::Role::Admin
+            )
+        {
+            return Err(ApiError::unprocessable(format!(
+                "`{name}` cannot lead incidents: assign a manager or a handler"
+            )));
         }
     }
     let id = state.store.resolve(&reference).await?;
@@ -200,7 +294,11 @@ pub async fn assign(State(state): State<AppState>, user: ApiUser, Path(reference
         id,
         None,
         Need::Assign(assignee.as_deref()),
-        |current| current.assign(assignee.as_deref(), &body.reason).map(|e| vec![e]),
+        |current| {
+            current
+                .assign(assignee.as_deref(), &body.reason)
+                .map(|e| vec![e])
+        },
     )
     .await?;
     Ok(Json(IncidentView::from(&incident)))
@@ -211,12 +309,19 @@ pub async fn assign(State(state): State<AppState>, user: ApiUser, Path(reference
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn set_milestone(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>, ApiJson(body): ApiJson<MilestoneRequest>) -> ApiResult<Json<IncidentView>> {
+pub async fn set_milestone(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<MilestoneRequest>,
+) -> ApiResult<Json<IncidentView>> {
     let milestone: Milestone = body.milestone.parse()?;
     let at = Timestamp::parse(&body.at)?;
     let id = state.store.resolve(&reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |current| {
-        current.set_milestone(milestone, at, &body.source, &body.reason, Timestamp::now()).map(|e| vec![e])
+        current
+            .set_milestone(milestone, at, &body.source, &body.reason, Timestamp::now())
+            .map(|e| vec![e])
     })
     .await?;
     Ok(Json(IncidentView::from(&incident)))
@@ -227,7 +332,11 @@ pub async fn set_milestone(State(state): State<AppState>, user: ApiUser, Path(re
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = Vec<EntryView>), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn journal(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>) -> ApiResult<Json<Vec<EntryView>>> {
+pub async fn journal(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<Vec<EntryView>>> {
     check(&user, Action::ReadIncidents)?;
     let id = state.store.resolve(&reference).await?;
     let entries = state.store.journal(id).await?;
@@ -239,11 +348,20 @@ pub async fn journal(State(state): State<AppState>, user: ApiUser, Path(referenc
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = VerifyView), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn verify(State(state): State<AppState>, user: ApiUser, Path(reference): Path<String>) -> ApiResult<Json<VerifyView>> {
+pub async fn verify(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<VerifyView>> {
     check(&user, Action::ReadIncidents)?;
     let id = state.store.resolve(&reference).await?;
     let report = verify::verify_incident(&*state.store, id).await?;
-    let head_hash = state.store.raw_entries(debrief_store::Scope::Incident(id)).await?.last().map(|r| r.hash.clone());
+    let head_hash = state
+        .store
+        .raw_entries(debrief_store::Scope::Incident(id))
+        .await?
+        .last()
+        .map(|r| r.hash.clone());
     Ok(Json(VerifyView {
         intact: report.intact(),
         entries: report.entries,
@@ -256,4 +374,3 @@ pub async fn verify(State(state): State<AppState>, user: ApiUser, Path(reference
 pub async fn chain_intact(state: &AppState, id: IncidentId) -> ApiResult<bool> {
     Ok(verify::verify_incident(&*state.store, id).await?.intact())
 }
-

@@ -26,26 +26,47 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(docs::openapi_json))
         .route("/me", get(users::me).patch(users::update_me))
         .route("/incidents", get(incidents::list).post(incidents::create))
-        .route("/incidents/{incident}", get(incidents::get_one).patch(incidents::update))
-        .route("/incidents/{incident}/transitions", post(incidents::transition))
+        .route(
+            "/incidents/{incident}",
+            get(incidents::get_one).patch(incidents::update),
+        )
+        .route(
+            "/incidents/{incident}/transitions",
+            post(incidents::transition),
+        )
         .route("/incidents/{incident}/assignment", post(incidents::assign))
-        .route("/incidents/{incident}/milestones", post(incidents::set_milestone))
+        .route(
+            "/incidents/{incident}/milestones",
+            post(incidents::set_milestone),
+        )
         .route("/incidents/{incident}/journal", get(incidents::journal))
         .route("/incidents/{incident}/verify", get(incidents::verify))
         .route("/users", get(users::list).post(users::create))
-        .route("/users/{username}", get(users::get_one).patch(users::update))
+        .route(
+            "/users/{username}",
+            get(users::get_one).patch(users::update),
+        )
         .fallback(api_not_found)
 }
 
 /// Liveness: answers without authentication, says nothing about the data.
 #[utoipa::path(get, path = "/api/v1/health", tag = "meta",
     responses((status = 200, description = "The server is up", body = dto::Health)))]
-pub async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<dto::Health> {
-    Json(dto::Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into(), backend: state.store.backend().into() })
+pub async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<dto::Health> {
+    Json(dto::Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        backend: state.store.backend().into(),
+    })
 }
 
-async fn api_not_found(method: Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!("no API route {method} {}; see /api/v1/openapi.json", uri.path()))
+async fn api_not_found(method: Method, uri: axum::extract::OriginalUri) -> ApiError {
+    ApiError::not_found(format!(
+        "no API route {method} {}; see /api/v1/openapi.json",
+        uri.0.path()
+    ))
 }
 
 /// The authenticated caller of an API route. Session-cookie callers must also send the CSRF
@@ -64,7 +85,11 @@ impl FromRequestParts<AppState> for ApiUser {
         })?;
         if let Some(expected) = &principal.csrf {
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !safe && !same_secret(sent, expected) {
                 return Err(ApiError::forbidden(
                     "missing or wrong CSRF token: browser sessions must send the page's token in the X-CSRF-Token header",
@@ -94,14 +119,22 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     let status = r.status();
     let text = r.body_text();
     match r {
-        JsonRejection::JsonDataError(_) => ApiError::unprocessable(format!("the JSON body does not fit: {text}")),
-        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request(format!("the body is not valid JSON: {text}")),
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::new(status, "unsupported-media-type", "send the body as JSON with `Content-Type: application/json`")
+        JsonRejection::JsonDataError(_) => {
+            ApiError::unprocessable(format!("the JSON body does not fit: {text}"))
         }
-        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(status, "too-large", "the request body is too large for this endpoint")
+        JsonRejection::JsonSyntaxError(_) => {
+            ApiError::bad_request(format!("the body is not valid JSON: {text}"))
         }
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            status,
+            "unsupported-media-type",
+            "send the body as JSON with `Content-Type: application/json`",
+        ),
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            "too-large",
+            "the request body is too large for this endpoint",
+        ),
         _ => ApiError::new(status, "bad-request", text),
     }
 }
@@ -117,7 +150,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|e: QueryRejection| ApiError::bad_request(format!("bad query parameters: {}", e.body_text())))
+            .map_err(|e: QueryRejection| {
+                ApiError::bad_request(format!("bad query parameters: {}", e.body_text()))
+            })
     }
 }
 
@@ -140,9 +175,13 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         return res;
     }
     let detail = match status {
-        StatusCode::METHOD_NOT_ALLOWED => format!("this route does not accept {method}; see /api/v1/openapi.json"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            format!("this route does not accept {method}; see /api/v1/openapi.json")
+        }
         StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_string(),
-        s if s.is_server_error() => "the server failed to handle this request; it has been logged".to_string(),
+        s if s.is_server_error() => {
+            "the server failed to handle this request; it has been logged".to_string()
+        }
         s => s.canonical_reason().unwrap_or("error").to_string(),
     };
     let problem = Problem {

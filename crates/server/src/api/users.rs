@@ -13,11 +13,20 @@ use crate::auth::{check_password, generate_password, hash_password};
 use crate::error::{ApiError, ApiResult};
 
 fn admin(user: &ApiUser) -> ApiResult<()> {
-    authorize(user.0.user.username.as_str(), user.0.user.role, Action::Administer).map_err(ApiError::from)
+    authorize(
+        user.0.user.username.as_str(),
+        user.0.user.role,
+        Action::Administer,
+    )
+    .map_err(ApiError::from)
 }
 
 fn parse_language(raw: &str) -> ApiResult<Option<Language>> {
-    if raw.trim().is_empty() { Ok(None) } else { Ok(Some(raw.parse()?)) }
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        Ok(Some(raw.parse()?))
+    }
 }
 
 async fn hash(password: String) -> ApiResult<String> {
@@ -39,10 +48,20 @@ pub async fn me(user: ApiUser) -> Json<UserView> {
 
 /// Change the caller's own preferences.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "users", request_body = UpdateMe, responses((status = 200, body = UserView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn update_me(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<UpdateMe>) -> ApiResult<Json<UserView>> {
+pub async fn update_me(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<UpdateMe>,
+) -> ApiResult<Json<UserView>> {
     let language = body.language.as_deref().map(parse_language).transpose()?;
-    let changes = UserChanges { language, ..Default::default() };
-    let updated = state.store.update_user(user.0.user.username.as_str(), changes).await?;
+    let changes = UserChanges {
+        language,
+        ..Default::default()
+    };
+    let updated = state
+        .store
+        .update_user(user.0.user.username.as_str(), changes)
+        .await?;
     Ok(Json(UserView::from(&updated)))
 }
 
@@ -50,43 +69,95 @@ pub async fn update_me(State(state): State<AppState>, user: ApiUser, ApiJson(bod
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<UserView>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Vec<UserView>>> {
     admin(&user)?;
-    Ok(Json(state.store.list_users().await?.iter().map(UserView::from).collect()))
+    Ok(Json(
+        state
+            .store
+            .list_users()
+            .await?
+            .iter()
+            .map(UserView::from)
+            .collect(),
+    ))
 }
 
 /// One account (admins only).
 #[utoipa::path(get, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)), responses((status = 200, body = UserView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_one(State(state): State<AppState>, user: ApiUser, Path(name): Path<String>) -> ApiResult<Json<UserView>> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(name): Path<String>,
+) -> ApiResult<Json<UserView>> {
     admin(&user)?;
-    Ok(Json(UserView::from(&state.store.user_record(&name).await?.user)))
+    Ok(Json(UserView::from(
+        &state.store.user_record(&name).await?.user,
+    )))
 }
 
 /// Create an account (admins only). Without a password, one is generated and returned once.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser, responses((status = 201, body = CreatedUser), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<CreateUser>) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
     admin(&user)?;
     let username = Username::parse(&body.username)?;
     let role: Role = body.role.parse()?;
-    let language = body.language.as_deref().map(parse_language).transpose()?.flatten();
-    let display_name = debrief_domain::text::Label::parse_as("display_name", &body.display_name)?.into_inner();
+    let language = body
+        .language
+        .as_deref()
+        .map(parse_language)
+        .transpose()?
+        .flatten();
+    let display_name =
+        debrief_domain::text::Label::parse_as("display_name", &body.display_name)?.into_inner();
     let (password, generated) = match body.password {
         Some(p) => (p, false),
         None => (generate_password(), true),
     };
     let password_hash = hash(password.clone()).await?;
-    let display_name = if display_name.is_empty() { username.to_string() } else { display_name };
-    let created = state.store.create_user(NewUser { username, display_name, role, password_hash, language }).await?;
+    let display_name = if display_name.is_empty() {
+        username.to_string()
+    } else {
+        display_name
+    };
+    let created = state
+        .store
+        .create_user(NewUser {
+            username,
+            display_name,
+            role,
+            password_hash,
+            language,
+        })
+        .await?;
     tracing::info!(by = %user.0.user.username, user = %created.username, role = %created.role, "user created");
-    Ok((StatusCode::CREATED, Json(CreatedUser { user: UserView::from(&created), password: generated.then_some(password) })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUser {
+            user: UserView::from(&created),
+            password: generated.then_some(password),
+        }),
+    ))
 }
 
 /// Change an account: role, name, language, password, or disable it (admins only).
 #[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)), request_body = UpdateUser, responses((status = 200, body = UserView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn update(State(state): State<AppState>, user: ApiUser, Path(name): Path<String>, ApiJson(body): ApiJson<UpdateUser>) -> ApiResult<Json<UserView>> {
+pub async fn update(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> ApiResult<Json<UserView>> {
     admin(&user)?;
     let target = state.store.user_record(&name).await?.user;
     let role = body.role.as_deref().map(str::parse::<Role>).transpose()?;
-    if target.username == user.0.user.username && (body.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin)) {
-        return Err(ApiError::conflict("you cannot disable yourself or drop your own admin role; another admin can"));
+    if target.username == user.0.user.username
+        && (body.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin))
+    {
+        return Err(ApiError::conflict(
+            "you cannot disable yourself or drop your own admin role; another admin can",
+        ));
     }
     let password_hash = match body.password {
         Some(p) => Some(hash(p).await?),

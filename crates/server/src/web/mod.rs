@@ -23,10 +23,22 @@ use crate::i18n;
 pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("login.html", include_str!("../../templates/login.html")),
-    ("incidents.html", include_str!("../../templates/incidents.html")),
-    ("incident_rows.html", include_str!("../../templates/incident_rows.html")),
-    ("incident_new.html", include_str!("../../templates/incident_new.html")),
-    ("incident.html", include_str!("../../templates/incident.html")),
+    (
+        "incidents.html",
+        include_str!("../../templates/incidents.html"),
+    ),
+    (
+        "incident_rows.html",
+        include_str!("../../templates/incident_rows.html"),
+    ),
+    (
+        "incident_new.html",
+        include_str!("../../templates/incident_new.html"),
+    ),
+    (
+        "incident.html",
+        include_str!("../../templates/incident.html"),
+    ),
     ("users.html", include_str!("../../templates/users.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
@@ -55,17 +67,24 @@ impl Templates {
                 panic!("template {name} does not parse: {e}");
             }
         }
-        env.add_function("t", |state: &State, key: String, kwargs: Kwargs| -> String {
-            let args: Vec<(&str, String)> = kwargs
-                .args()
-                .filter_map(|k| kwargs.get::<Value>(k).ok().map(|v| (k, v.to_string())))
-                .collect();
-            let _ = kwargs.assert_all_used();
-            i18n::t(lang_of(state), &key, &args)
-        });
+        env.add_function(
+            "t",
+            |state: &State, key: String, kwargs: Kwargs| -> String {
+                let args: Vec<(&str, String)> = kwargs
+                    .args()
+                    .filter_map(|k| kwargs.get::<Value>(k).ok().map(|v| (k, v.to_string())))
+                    .collect();
+                let _ = kwargs.assert_all_used();
+                i18n::t(lang_of(state), &key, &args)
+            },
+        );
         env.add_filter("when", |value: String| -> String {
             // `2026-11-23T14:45:09.627125Z` → `2026-11-23 14:45 UTC`
-            if value.len() >= 16 { format!("{} {} UTC", &value[..10], &value[11..16]) } else { value }
+            if value.len() >= 16 {
+                format!("{} {} UTC", &value[..10], &value[11..16])
+            } else {
+                value
+            }
         });
         Templates { env }
     }
@@ -82,7 +101,11 @@ pub fn page(status: StatusCode, name: &str, ctx: Value) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(template = name, error = %format!("{e:#}"), "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>Internal error</h1><p>It has been logged.</p>")).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<h1>Internal error</h1><p>It has been logged.</p>"),
+            )
+                .into_response()
         }
     }
 }
@@ -105,7 +128,13 @@ impl WebUser {
         if same_secret(sent, self.csrf()) && !sent.is_empty() {
             Ok(())
         } else {
-            Err(error_page(self.lang, Some(self), StatusCode::FORBIDDEN, "error-forbidden", &i18n::t(self.lang, "error-csrf", &[])))
+            Err(error_page(
+                self.lang,
+                Some(self),
+                StatusCode::FORBIDDEN,
+                "error-forbidden",
+                &i18n::t(self.lang, "error-csrf", &[]),
+            ))
         }
     }
 }
@@ -115,7 +144,12 @@ pub fn language(user_setting: Option<Language>, headers: &HeaderMap) -> Language
     user_setting
         .or_else(|| crate::auth::cookie(headers, "debrief_lang").and_then(|v| v.parse().ok()))
         .unwrap_or_else(|| {
-            Language::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or(""))
+            Language::negotiate(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
         })
 }
 
@@ -123,21 +157,39 @@ impl FromRequestParts<AppState> for WebUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
         match authenticate(parts, state).await {
             Ok(Some(principal)) if principal.csrf.is_some() => {
                 let lang = language(principal.user.language, &parts.headers);
-                Ok(WebUser { principal, lang, path })
+                Ok(WebUser {
+                    principal,
+                    lang,
+                    path,
+                })
             }
             // Pages are for browser sessions; bearer tokens are for the API.
             Ok(_) => {
-                let next = if parts.method == axum::http::Method::GET { path } else { "/incidents".into() };
+                let next = if parts.method == axum::http::Method::GET {
+                    path
+                } else {
+                    "/incidents".into()
+                };
                 Err(Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response())
             }
             Err(e) => {
                 tracing::error!(error = %e, "authentication failed");
                 let lang = language(None, &parts.headers);
-                Err(error_page(lang, None, StatusCode::INTERNAL_SERVER_ERROR, "error-internal", &i18n::t(lang, "error-internal-detail", &[])))
+                Err(error_page(
+                    lang,
+                    None,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error-internal",
+                    &i18n::t(lang, "error-internal-detail", &[]),
+                ))
             }
         }
     }
@@ -148,7 +200,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -156,7 +210,10 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// The common context of every page.
-pub fn base_context(user: Option<&WebUser>, lang: Language) -> serde_json::Map<String, serde_json::Value> {
+pub fn base_context(
+    user: Option<&WebUser>,
+    lang: Language,
+) -> serde_json::Map<String, serde_json::Value> {
     let mut ctx = serde_json::Map::new();
     ctx.insert("lang".into(), lang.as_str().into());
     if let Some(u) = user {
@@ -167,25 +224,45 @@ pub fn base_context(user: Option<&WebUser>, lang: Language) -> serde_json::Map<S
         );
         ctx.insert("csrf".into(), u.csrf().into());
         ctx.insert("path".into(), u.path.clone().into());
-        let can_create =
-            debrief_domain::authorize(p.username.as_str(), p.role, debrief_domain::Action::CreateIncident).is_ok();
+        let can_create = debrief_domain::authorize(
+            p.username.as_str(),
+            p.role,
+            debrief_domain::Action::CreateIncident,
+        )
+        .is_ok();
         ctx.insert("can_create".into(), can_create.into());
     }
     ctx
 }
 
 /// An error page in the visitor's language; never shows internals.
-pub fn error_page(lang: Language, user: Option<&WebUser>, status: StatusCode, heading_key: &str, message: &str) -> Response {
+pub fn error_page(
+    lang: Language,
+    user: Option<&WebUser>,
+    status: StatusCode,
+    heading_key: &str,
+    message: &str,
+) -> Response {
     let mut ctx = base_context(user, lang);
     ctx.insert("heading".into(), i18n::t(lang, heading_key, &[]).into());
     ctx.insert("message".into(), message.into());
-    page(status, "error.html", Value::from(minijinja::value::Serde(&ctx)))
+    page(
+        status,
+        "error.html",
+        Value::from(minijinja::value::Serde(&ctx)),
+    )
 }
 
 /// 404 for pages (and, through the API's own fallback, problem+json under /api).
 pub async fn not_found(headers: HeaderMap) -> Response {
     let lang = language(None, &headers);
-    error_page(lang, None, StatusCode::NOT_FOUND, "error-not-found", &i18n::t(lang, "error-page-missing", &[]))
+    error_page(
+        lang,
+        None,
+        StatusCode::NOT_FOUND,
+        "error-not-found",
+        &i18n::t(lang, "error-page-missing", &[]),
+    )
 }
 
 #[derive(rust_embed::Embed)]
@@ -204,8 +281,12 @@ async fn asset(Path(file): Path<String>) -> Response {
         _ => "application/octet-stream",
     };
     let mut res = content.data.into_owned().into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     res
 }
 
@@ -215,7 +296,10 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout))
         .route("/settings/language", post(pages::set_language))
-        .route("/incidents", get(pages::incidents).post(pages::create_incident))
+        .route(
+            "/incidents",
+            get(pages::incidents).post(pages::create_incident),
+        )
         .route("/incidents/new", get(pages::new_incident))
         .route("/incidents/{number}", get(pages::incident))
         .route("/incidents/{number}/transition", post(pages::transition))

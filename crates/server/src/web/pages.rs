@@ -8,8 +8,8 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use debrief_domain::text::Actor;
 use debrief_domain::{
-    Action, DomainError, Event, Field, Incident, IncidentId, JournalEntry, Language, Milestone, MilestoneSource,
-    NewIncident, Role, Status, Timestamp, Username, authorize,
+    Action, DomainError, Event, Field, Incident, IncidentId, JournalEntry, Language, Milestone,
+    MilestoneSource, NewIncident, Role, Status, Timestamp, Username, authorize,
 };
 use debrief_store::accounts::{NewUser, UserChanges};
 use debrief_store::{IncidentQuery, StoreError, execute};
@@ -31,7 +31,11 @@ fn render(name: &str, status: StatusCode, ctx: Ctx) -> Response {
 
 /// An in-app path to go back to after a form; anything else becomes the incident list.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/login") {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.starts_with("/login")
+    {
         next.to_string()
     } else {
         "/incidents".to_string()
@@ -45,22 +49,48 @@ fn see_other(to: &str) -> Response {
 /// A store failure shown as a page: "not found" for unknown things, a logged generic error else.
 fn store_error(user: &WebUser, e: StoreError) -> Response {
     match e {
-        StoreError::NotFound(_) | StoreError::NoUser(_) => {
-            error_page(user.lang, Some(user), StatusCode::NOT_FOUND, "error-not-found", &e.to_string())
-        }
-        StoreError::Domain(d) => error_page(user.lang, Some(user), StatusCode::UNPROCESSABLE_ENTITY, "error-bad-request", &d.to_string()),
-        StoreError::Conflict { .. } | StoreError::Duplicate(_) => {
-            error_page(user.lang, Some(user), StatusCode::CONFLICT, "error-bad-request", &e.to_string())
-        }
+        StoreError::NotFound(_) | StoreError::NoUser(_) => error_page(
+            user.lang,
+            Some(user),
+            StatusCode::NOT_FOUND,
+            "error-not-found",
+            &e.to_string(),
+        ),
+        StoreError::Domain(d) => error_page(
+            user.lang,
+            Some(user),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "error-bad-request",
+            &d.to_string(),
+        ),
+        StoreError::Conflict { .. } | StoreError::Duplicate(_) => error_page(
+            user.lang,
+            Some(user),
+            StatusCode::CONFLICT,
+            "error-bad-request",
+            &e.to_string(),
+        ),
         other => {
             tracing::error!(error = %other, "store failure");
-            error_page(user.lang, Some(user), StatusCode::INTERNAL_SERVER_ERROR, "error-internal", &t(user.lang, "error-internal-detail", &[]))
+            error_page(
+                user.lang,
+                Some(user),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-internal",
+                &t(user.lang, "error-internal-detail", &[]),
+            )
         }
     }
 }
 
 fn forbidden(user: &WebUser, why: &str) -> Response {
-    error_page(user.lang, Some(user), StatusCode::FORBIDDEN, "error-forbidden", why)
+    error_page(
+        user.lang,
+        Some(user),
+        StatusCode::FORBIDDEN,
+        "error-forbidden",
+        why,
+    )
 }
 
 // ---------------------------------------------------------------- login, logout, language
@@ -72,7 +102,14 @@ pub struct LoginQuery {
     lang: Option<String>,
 }
 
-fn login_page_response(lang: Language, next: &str, username: &str, error: Option<String>, status: StatusCode, set_lang: bool) -> Response {
+fn login_page_response(
+    lang: Language,
+    next: &str,
+    username: &str,
+    error: Option<String>,
+    status: StatusCode,
+    set_lang: bool,
+) -> Response {
     let token = auth::random_token(24);
     let mut ctx = base_context(None, lang);
     ctx.insert("login_csrf".into(), token.clone().into());
@@ -82,11 +119,18 @@ fn login_page_response(lang: Language, next: &str, username: &str, error: Option
         ctx.insert("error".into(), e.into());
     }
     let mut res = render("login.html", status, ctx);
-    let cookie = format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    if set_lang && let Ok(v) = HeaderValue::from_str(&format!("debrief_lang={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.as_str())) {
+    if set_lang
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "debrief_lang={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            lang.as_str()
+        ))
+    {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
@@ -112,14 +156,29 @@ pub struct LoginForm {
 
 impl std::fmt::Debug for LoginForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginForm").field("username", &self.username).field("password", &"[redacted]").finish()
+        f.debug_struct("LoginForm")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
     }
 }
 
-pub async fn login_submit(State(state): State<AppState>, headers: HeaderMap, ext: Extensions, Form(form): Form<LoginForm>) -> Response {
+pub async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ext: Extensions,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let lang = language(None, &headers);
     let again = |key: &str, status: StatusCode, args: &[(&str, String)]| {
-        login_page_response(lang, &form.next, &form.username, Some(t(lang, key, args)), status, false)
+        login_page_response(
+            lang,
+            &form.next,
+            &form.username,
+            Some(t(lang, key, args)),
+            status,
+            false,
+        )
     };
     let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if form.csrf.is_empty() || !auth::same_secret(&form.csrf, &expected) {
@@ -127,7 +186,11 @@ pub async fn login_submit(State(state): State<AppState>, headers: HeaderMap, ext
     }
     let ip = auth::client_ip(&ext);
     if let Err(wait) = state.limiter.check(&form.username, &ip) {
-        let mut res = again("login-locked", StatusCode::TOO_MANY_REQUESTS, &[("minutes", wait.div_ceil(60).to_string())]);
+        let mut res = again(
+            "login-locked",
+            StatusCode::TOO_MANY_REQUESTS,
+            &[("minutes", wait.div_ceil(60).to_string())],
+        );
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -138,12 +201,21 @@ pub async fn login_submit(State(state): State<AppState>, headers: HeaderMap, ext
         Ok(_) | Err(StoreError::NoUser(_)) => None,
         Err(e) => {
             tracing::error!(error = %e, "login lookup failed");
-            return again("error-internal-detail", StatusCode::INTERNAL_SERVER_ERROR, &[]);
+            return again(
+                "error-internal-detail",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &[],
+            );
         }
     };
-    let hash = record.as_ref().map_or_else(|| auth::dummy_hash().to_string(), |r| r.password_hash.clone());
+    let hash = record.as_ref().map_or_else(
+        || auth::dummy_hash().to_string(),
+        |r| r.password_hash.clone(),
+    );
     let password = form.password.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await.unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
     let Some(record) = record.filter(|_| ok) else {
         state.limiter.fail(&form.username, &ip);
         tracing::warn!(username = %form.username, %ip, "failed sign-in");
@@ -153,10 +225,19 @@ pub async fn login_submit(State(state): State<AppState>, headers: HeaderMap, ext
     let sid = auth::random_token(32);
     let csrf = auth::random_token(32);
     let hours = state.config.session_hours;
-    let expires = Timestamp::from_micros(Timestamp::now().as_micros() + hours * 3_600_000_000).unwrap_or_else(|_| Timestamp::now());
-    if let Err(e) = state.store.create_session(&auth::secret_hash(&sid), &record.user.id, &csrf, expires).await {
+    let expires = Timestamp::from_micros(Timestamp::now().as_micros() + hours * 3_600_000_000)
+        .unwrap_or_else(|_| Timestamp::now());
+    if let Err(e) = state
+        .store
+        .create_session(&auth::secret_hash(&sid), &record.user.id, &csrf, expires)
+        .await
+    {
         tracing::error!(error = %e, "cannot create session");
-        return again("error-internal-detail", StatusCode::INTERNAL_SERVER_ERROR, &[]);
+        return again(
+            "error-internal-detail",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &[],
+        );
     }
     tracing::info!(username = %record.user.username, %ip, "signed in");
     let mut res = see_other(&safe_next(&form.next));
@@ -177,7 +258,11 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, user: WebUser, Form(form): Form<CsrfOnly>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
@@ -187,7 +272,8 @@ pub async fn logout(State(state): State<AppState>, user: WebUser, Form(form): Fo
         return store_error(&user, e);
     }
     let mut res = see_other("/login");
-    if let Ok(v) = HeaderValue::from_str(&auth::session_cookie("", 0, state.config.secure_cookies)) {
+    if let Ok(v) = HeaderValue::from_str(&auth::session_cookie("", 0, state.config.secure_cookies))
+    {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
@@ -202,15 +288,32 @@ pub struct LanguageForm {
     back: String,
 }
 
-pub async fn set_language(State(state): State<AppState>, user: WebUser, Form(form): Form<LanguageForm>) -> Response {
+pub async fn set_language(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<LanguageForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
     let Ok(lang) = form.lang.parse::<Language>() else {
-        return error_page(user.lang, Some(&user), StatusCode::BAD_REQUEST, "error-bad-request", "language must be en or fr");
+        return error_page(
+            user.lang,
+            Some(&user),
+            StatusCode::BAD_REQUEST,
+            "error-bad-request",
+            "language must be en or fr",
+        );
     };
-    let changes = UserChanges { language: Some(Some(lang)), ..Default::default() };
-    match state.store.update_user(user.principal.user.username.as_str(), changes).await {
+    let changes = UserChanges {
+        language: Some(Some(lang)),
+        ..Default::default()
+    };
+    match state
+        .store
+        .update_user(user.principal.user.username.as_str(), changes)
+        .await
+    {
         Ok(_) => see_other(&safe_next(&form.back)),
         Err(e) => store_error(&user, e),
     }
@@ -234,17 +337,38 @@ fn incident_row(i: &Incident) -> serde_json::Value {
     })
 }
 
-pub async fn incidents(State(state): State<AppState>, user: WebUser, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+pub async fn incidents(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let statuses = match q.status.as_str() {
         "" => vec![],
-        "open" => Status::ALL.into_iter().filter(|s| *s != Status::Closed).collect(),
+        "open" => Status::ALL
+            .into_iter()
+            .filter(|s| *s != Status::Closed)
+            .collect(),
         s => match s.parse::<Status>() {
             Ok(s) => vec![s],
-            Err(e) => return error_page(user.lang, Some(&user), StatusCode::BAD_REQUEST, "error-bad-request", &e.to_string()),
+            Err(e) => {
+                return error_page(
+                    user.lang,
+                    Some(&user),
+                    StatusCode::BAD_REQUEST,
+                    "error-bad-request",
+                    &e.to_string(),
+                );
+            }
         },
     };
     let limit = 50;
-    let query = IncidentQuery { statuses, text: Some(q.q.clone()), before_number: q.before, limit: Some(limit) };
+    let query = IncidentQuery {
+        statuses,
+        text: Some(q.q.clone()),
+        before_number: q.before,
+        limit: Some(limit),
+    };
     let list = match state.store.list_incidents(&query).await {
         Ok(l) => l,
         Err(e) => return store_error(&user, e),
@@ -254,12 +378,23 @@ pub async fn incidents(State(state): State<AppState>, user: WebUser, headers: He
     ctx.insert("incidents".into(), list.iter().map(incident_row).collect());
     ctx.insert("q".into(), q.q.clone().into());
     ctx.insert("status".into(), q.status.clone().into());
-    ctx.insert("statuses".into(), Status::ALL.iter().map(|s| s.as_str()).collect());
+    ctx.insert(
+        "statuses".into(),
+        Status::ALL.iter().map(|s| s.as_str()).collect(),
+    );
     if list.len() as u32 == limit {
         ctx.insert("next_cursor".into(), list.last().map(|i| i.number).into());
     }
     let partial = headers.contains_key("hx-request") && !headers.contains_key("hx-boosted");
-    render(if partial { "incident_rows.html" } else { "incidents.html" }, StatusCode::OK, ctx)
+    render(
+        if partial {
+            "incident_rows.html"
+        } else {
+            "incidents.html"
+        },
+        StatusCode::OK,
+        ctx,
+    )
 }
 
 // ---------------------------------------------------------------- create
@@ -280,10 +415,18 @@ pub struct NewIncidentForm {
     detected_at: String,
 }
 
-fn new_form_page(user: &WebUser, form: &NewIncidentForm, error: Option<String>, status: StatusCode) -> Response {
+fn new_form_page(
+    user: &WebUser,
+    form: &NewIncidentForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let mut ctx = base_context(Some(user), user.lang);
     ctx.insert("nav".into(), "new".into());
-    ctx.insert("form".into(), serde_json::to_value(form).unwrap_or_default());
+    ctx.insert(
+        "form".into(),
+        serde_json::to_value(form).unwrap_or_default(),
+    );
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
     }
@@ -302,7 +445,11 @@ pub async fn new_incident(user: WebUser) -> Response {
     new_form_page(&user, &NewIncidentForm::default(), None, StatusCode::OK)
 }
 
-pub async fn create_incident(State(state): State<AppState>, user: WebUser, Form(form): Form<NewIncidentForm>) -> Response {
+pub async fn create_incident(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<NewIncidentForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
@@ -310,12 +457,28 @@ pub async fn create_incident(State(state): State<AppState>, user: WebUser, Form(
         return forbidden(&user, &why);
     }
     let parsed = (|| -> Result<NewIncident, DomainError> {
-        let detected_at = Some(form.detected_at.trim()).filter(|s| !s.is_empty()).map(Timestamp::parse).transpose()?;
-        NewIncident::parse(&form.title, &form.summary, &form.reporter, &form.detection_source, detected_at)
+        let detected_at = Some(form.detected_at.trim())
+            .filter(|s| !s.is_empty())
+            .map(Timestamp::parse)
+            .transpose()?;
+        NewIncident::parse(
+            &form.title,
+            &form.summary,
+            &form.reporter,
+            &form.detection_source,
+            detected_at,
+        )
     })();
     let new = match parsed {
         Ok(n) => n,
-        Err(e) => return new_form_page(&user, &form, Some(e.to_string()), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => {
+            return new_form_page(
+                &user,
+                &form,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
     };
     let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
         return forbidden(&user, "your user name cannot be recorded");
@@ -332,45 +495,102 @@ pub async fn create_incident(State(state): State<AppState>, user: WebUser, Form(
 fn describe(lang: Language, e: &JournalEntry) -> (String, String) {
     let st = |s: Status| t(lang, &format!("status-{s}"), &[]);
     match e.event() {
-        Ok(Event::Opened { title, .. }) => (t(lang, "journal-opened", &[("title", title.into_inner())]), String::new()),
-        Ok(Event::StatusChanged { from, to, reason }) => {
-            (t(lang, "journal-status", &[("from", st(from)), ("to", st(to))]), reason.into_inner())
-        }
-        Ok(Event::FieldChanged { field, to, reason, .. }) => {
-            let name = t(lang, &format!("field-name-{field}"), &[]);
-            let shown: String = to.chars().take(120).collect();
-            (t(lang, "journal-field", &[("field", name), ("to", shown)]), reason.into_inner())
-        }
-        Ok(Event::Assigned { to: Some(to), reason, .. }) => (t(lang, "journal-assigned", &[("to", to)]), reason.into_inner()),
-        Ok(Event::Assigned { to: None, reason, .. }) => (t(lang, "journal-unassigned", &[]), reason.into_inner()),
-        Ok(Event::MilestoneSet { milestone, at, source, reason, .. }) => (
+        Ok(Event::Opened { title, .. }) => (
+            t(lang, "journal-opened", &[("title", title.into_inner())]),
+            String::new(),
+        ),
+        Ok(Event::StatusChanged { from, to, reason }) => (
             t(
                 lang,
-                "journal-milestone",
-                &[("milestone", t(lang, &format!("milestone-{milestone}"), &[])), ("at", at.to_string()), ("source", source.into_inner())],
+                "journal-status",
+                &[("from", st(from)), ("to", st(to))],
             ),
             reason.into_inner(),
         ),
-        Err(_) => (t(lang, "journal-other", &[("kind", e.kind.clone())]), String::new()),
+        Ok(Event::FieldChanged {
+            field, to, reason, ..
+        }) => {
+            let name = t(lang, &format!("field-name-{field}"), &[]);
+            let shown: String = to.chars().take(120).collect();
+            (
+                t(lang, "journal-field", &[("field", name), ("to", shown)]),
+                reason.into_inner(),
+            )
+        }
+        Ok(Event::Assigned {
+            to: Some(to),
+            reason,
+            ..
+        }) => (
+            t(lang, "journal-assigned", &[("to", to)]),
+            reason.into_inner(),
+        ),
+        Ok(Event::Assigned {
+            to: None, reason, ..
+        }) => (t(lang, "journal-unassigned", &[]), reason.into_inner()),
+        Ok(Event::MilestoneSet {
+            milestone,
+            at,
+            source,
+            reason,
+            ..
+        }) => (
+            t(
+                lang,
+                "journal-milestone",
+                &[
+                    ("milestone", t(lang, &format!("milestone-{milestone}"), &[])),
+                    ("at", at.to_string()),
+                    ("source", source.into_inner()),
+                ],
+            ),
+            reason.into_inner(),
+        ),
+        Err(_) => (
+            t(lang, "journal-other", &[("kind", e.kind.clone())]),
+            String::new(),
+        ),
     }
 }
 
-async fn resolve_number(state: &AppState, user: &WebUser, number: &str) -> Result<IncidentId, Response> {
+async fn resolve_number(
+    state: &AppState,
+    user: &WebUser,
+    number: &str,
+) -> Result<IncidentId, Response> {
     if number.parse::<i64>().is_err() {
-        return Err(error_page(user.lang, Some(user), StatusCode::NOT_FOUND, "error-not-found", &t(user.lang, "error-page-missing", &[])));
+        return Err(error_page(
+            user.lang,
+            Some(user),
+            StatusCode::NOT_FOUND,
+            "error-not-found",
+            &t(user.lang, "error-page-missing", &[]),
+        ));
     }
-    state.store.resolve(number).await.map_err(|e| store_error(user, e))
+    state
+        .store
+        .resolve(number)
+        .await
+        .map_err(|e| store_error(user, e))
 }
 
-async fn incident_page(state: &AppState, user: &WebUser, id: IncidentId, error: Option<String>, status: StatusCode) -> Response {
-    let (incident, journal) = match (state.store.incident(id).await, state.store.journal(id).await) {
+async fn incident_page(
+    state: &AppState,
+    user: &WebUser,
+    id: IncidentId,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let (incident, journal) = match (
+        state.store.incident(id).await,
+        state.store.journal(id).await,
+    ) {
         (Ok(i), Ok(j)) => (i, j),
         (Err(e), _) | (_, Err(e)) => return store_error(user, e),
     };
-    let intact = match crate::api::incidents::chain_intact(state, id).await {
-        Ok(b) => b,
-        Err(_) => false,
-    };
+    let intact = crate::api::incidents::chain_intact(state, id)
+        .await
+        .unwrap_or_default();
     let u = &user.principal.user;
     let can_work = may(user, Action::WorkIncident(&incident)).is_ok();
     let can_assign = u.role == Role::Manager;
@@ -423,7 +643,10 @@ async fn incident_page(state: &AppState, user: &WebUser, id: IncidentId, error: 
     ctx.insert("milestones".into(), milestones.into());
     ctx.insert("journal".into(), rows.into());
     ctx.insert("intact".into(), intact.into());
-    ctx.insert("head".into(), journal.last().map(|e| e.hash.to_hex()).into());
+    ctx.insert(
+        "head".into(),
+        journal.last().map(|e| e.hash.to_hex()).into(),
+    );
     ctx.insert("can_work".into(), can_work.into());
     ctx.insert("can_assign".into(), can_assign.into());
     ctx.insert("can_take".into(), can_take.into());
@@ -434,7 +657,11 @@ async fn incident_page(state: &AppState, user: &WebUser, id: IncidentId, error: 
     render("incident.html", status, ctx)
 }
 
-pub async fn incident(State(state): State<AppState>, user: WebUser, Path(number): Path<String>) -> Response {
+pub async fn incident(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+) -> Response {
     match resolve_number(&state, &user, &number).await {
         Ok(id) => incident_page(&state, &user, id, None, StatusCode::OK).await,
         Err(r) => r,
@@ -469,8 +696,19 @@ async fn act(
     };
     match execute(&*state.store, id, &actor, |i| decide(i)).await {
         Ok(done) => see_other(&format!("/incidents/{}", done.incident.number)),
-        Err(StoreError::Domain(DomainError::Unchanged(_))) => see_other(&format!("/incidents/{number}")),
-        Err(StoreError::Domain(e)) => incident_page(state, user, id, Some(e.to_string()), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(StoreError::Domain(DomainError::Unchanged(_))) => {
+            see_other(&format!("/incidents/{number}"))
+        }
+        Err(StoreError::Domain(e)) => {
+            incident_page(
+                state,
+                user,
+                id,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => store_error(user, e),
     }
 }
@@ -485,12 +723,28 @@ pub struct TransitionForm {
     reason: String,
 }
 
-pub async fn transition(State(state): State<AppState>, user: WebUser, Path(number): Path<String>, Form(form): Form<TransitionForm>) -> Response {
+pub async fn transition(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(form): Form<TransitionForm>,
+) -> Response {
     let to = match form.to.parse::<Status>() {
         Ok(s) => s,
-        Err(e) => return error_page(user.lang, Some(&user), StatusCode::UNPROCESSABLE_ENTITY, "error-bad-request", &e.to_string()),
+        Err(e) => {
+            return error_page(
+                user.lang,
+                Some(&user),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "error-bad-request",
+                &e.to_string(),
+            );
+        }
     };
-    act(&state, &user, &number, &form.csrf, Need::Work, |i| i.transition(to, &form.reason)).await
+    act(&state, &user, &number, &form.csrf, Need::Work, |i| {
+        i.transition(to, &form.reason)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -503,7 +757,12 @@ pub struct EditForm {
     detection_source: Option<String>,
 }
 
-pub async fn edit(State(state): State<AppState>, user: WebUser, Path(number): Path<String>, Form(form): Form<EditForm>) -> Response {
+pub async fn edit(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(form): Form<EditForm>,
+) -> Response {
     let fields = [
         (Field::Title, form.title),
         (Field::Summary, form.summary),
@@ -514,7 +773,10 @@ pub async fn edit(State(state): State<AppState>, user: WebUser, Path(number): Pa
     for (field, value) in fields {
         let Some(value) = value else { continue };
         let value = value.replace("\r\n", "\n");
-        last = act(&state, &user, &number, &form.csrf, Need::Work, |i| i.change_field(field, &value, "")).await;
+        last = act(&state, &user, &number, &form.csrf, Need::Work, |i| {
+            i.change_field(field, &value, "")
+        })
+        .await;
         if last.status() != StatusCode::SEE_OTHER {
             return last;
         }
@@ -530,14 +792,33 @@ pub struct AssignForm {
     assignee: String,
 }
 
-pub async fn assign(State(state): State<AppState>, user: WebUser, Path(number): Path<String>, Form(form): Form<AssignForm>) -> Response {
+pub async fn assign(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> Response {
     let to = Some(form.assignee.trim().to_lowercase()).filter(|a| !a.is_empty());
-    act(&state, &user, &number, &form.csrf, Need::Assign(to.as_deref()), |i| i.assign(to.as_deref(), "")).await
+    act(
+        &state,
+        &user,
+        &number,
+        &form.csrf,
+        Need::Assign(to.as_deref()),
+        |i| i.assign(to.as_deref(), ""),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- users
 
-async fn users_page(state: &AppState, user: &WebUser, created: Option<(String, String)>, error: Option<String>, status: StatusCode) -> Response {
+async fn users_page(
+    state: &AppState,
+    user: &WebUser,
+    created: Option<(String, String)>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let users = match state.store.list_users().await {
         Ok(u) => u,
         Err(e) => return store_error(user, e),
@@ -551,7 +832,10 @@ async fn users_page(state: &AppState, user: &WebUser, created: Option<(String, S
             .map(|u| json!({"username": u.username.as_str(), "display_name": u.display_name, "role": u.role.as_str(), "disabled": u.disabled, "created_at": u.created_at.to_string()}))
             .collect(),
     );
-    ctx.insert("roles".into(), Role::ALL.iter().map(|r| r.as_str()).collect());
+    ctx.insert(
+        "roles".into(),
+        Role::ALL.iter().map(|r| r.as_str()).collect(),
+    );
     if let Some((name, password)) = created {
         ctx.insert("created_username".into(), name.into());
         ctx.insert("created_password".into(), password.into());
@@ -581,7 +865,11 @@ pub struct CreateUserForm {
     role: String,
 }
 
-pub async fn create_user(State(state): State<AppState>, user: WebUser, Form(form): Form<CreateUserForm>) -> Response {
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<CreateUserForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
@@ -591,12 +879,22 @@ pub async fn create_user(State(state): State<AppState>, user: WebUser, Form(form
     let parsed = (|| -> Result<(Username, Role, String), DomainError> {
         let name = Username::parse(&form.username)?;
         let role = form.role.parse::<Role>()?;
-        let display = debrief_domain::text::Label::parse_as("display_name", &form.display_name)?.into_inner();
+        let display =
+            debrief_domain::text::Label::parse_as("display_name", &form.display_name)?.into_inner();
         Ok((name, role, display))
     })();
     let (username, role, display_name) = match parsed {
         Ok(p) => p,
-        Err(e) => return users_page(&state, &user, None, Some(e.to_string()), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            return users_page(
+                &state,
+                &user,
+                None,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     };
     let password = auth::generate_password();
     let to_hash = password.clone();
@@ -604,19 +902,43 @@ pub async fn create_user(State(state): State<AppState>, user: WebUser, Form(form
         Ok(Ok(h)) => h,
         _ => return store_error(&user, StoreError::Corrupt("password hashing failed".into())),
     };
-    let display_name = if display_name.is_empty() { username.to_string() } else { display_name };
-    let new = NewUser { username: username.clone(), display_name, role, password_hash: hash, language: None };
+    let display_name = if display_name.is_empty() {
+        username.to_string()
+    } else {
+        display_name
+    };
+    let new = NewUser {
+        username: username.clone(),
+        display_name,
+        role,
+        password_hash: hash,
+        language: None,
+    };
     match state.store.create_user(new).await {
         Ok(created) => {
             tracing::info!(by = %user.principal.user.username, user = %created.username, "user created");
-            users_page(&state, &user, Some((username.to_string(), password)), None, StatusCode::OK).await
+            users_page(
+                &state,
+                &user,
+                Some((username.to_string(), password)),
+                None,
+                StatusCode::OK,
+            )
+            .await
         }
-        Err(StoreError::Duplicate(m)) => users_page(&state, &user, None, Some(m), StatusCode::CONFLICT).await,
+        Err(StoreError::Duplicate(m)) => {
+            users_page(&state, &user, None, Some(m), StatusCode::CONFLICT).await
+        }
         Err(e) => store_error(&user, e),
     }
 }
 
-pub async fn toggle_user(State(state): State<AppState>, user: WebUser, Path(name): Path<String>, Form(form): Form<CsrfOnly>) -> Response {
+pub async fn toggle_user(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(name): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
@@ -628,12 +950,21 @@ pub async fn toggle_user(State(state): State<AppState>, user: WebUser, Path(name
         Err(e) => return store_error(&user, e),
     };
     if target.username == user.principal.user.username {
-        return users_page(&state, &user, None, Some("you cannot disable yourself".into()), StatusCode::CONFLICT).await;
+        return users_page(
+            &state,
+            &user,
+            None,
+            Some("you cannot disable yourself".into()),
+            StatusCode::CONFLICT,
+        )
+        .await;
     }
-    let changes = UserChanges { disabled: Some(!target.disabled), ..Default::default() };
+    let changes = UserChanges {
+        disabled: Some(!target.disabled),
+        ..Default::default()
+    };
     match state.store.update_user(&name, changes).await {
         Ok(_) => see_other("/admin/users"),
         Err(e) => store_error(&user, e),
     }
 }
-

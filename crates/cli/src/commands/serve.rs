@@ -1,0 +1,78 @@
+//! `debrief serve`: the web UI and JSON API over the configured store.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result};
+use debrief_server::{AppState, Config, ensure_admin, router};
+
+use super::open_store;
+use crate::config::Settings;
+use crate::exit;
+
+pub async fn run(
+    listen: Option<String>,
+    insecure_cookies: bool,
+    settings: &Settings,
+) -> Result<u8> {
+    let listen = listen
+        .or_else(|| settings.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen `{listen}` is not an address like 127.0.0.1:8080"))?;
+    let (store, key) = open_store(settings).await?;
+    let admin_password = std::env::var("DEBRIEF_ADMIN_PASSWORD").ok();
+    if let Some(password) = ensure_admin(&*store, admin_password).await? {
+        println!("Created the `admin` account. Its password, shown only this once:");
+        println!();
+        println!("    {password}");
+        println!();
+        println!(
+            "Sign in and add the team's accounts; `debrief user passwd admin` sets a new password."
+        );
+    }
+    let config = Config {
+        secure_cookies: !insecure_cookies,
+        ..Config::default()
+    };
+    let app = router(AppState::new(store.clone(), key, config));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}; is another program using it?"))?;
+    let shown = listener.local_addr().unwrap_or(addr);
+    println!(
+        "Debrief is listening on http://{shown} ({} database)",
+        store.backend()
+    );
+    tracing::info!(%shown, backend = store.backend(), "listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .context("the server stopped with an error")?;
+    Ok(exit::OK)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,698 @@
+//! Router tests of the JSON API and the pages, without a socket (`oneshot`), on a real SQLite
+//! store: the whole role matrix, authentication, CSRF, problem+json errors.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use debrief_domain::text::Actor;
+use debrief_domain::{NewIncident, Role, Username};
+use debrief_server::{AppState, Config, auth, router};
+use debrief_store::accounts::NewUser;
+use debrief_store::testing::TestDb;
+use debrief_store::{InstallationKey, execute};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// The people of every test: (user name, role).
+const PEOPLE: &[(&str, Role)] = &[
+    ("root", Role::Admin),
+    ("maria", Role::Manager),
+    ("hank", Role::Handler),
+    ("hera", Role::Handler),
+    ("vic", Role::Viewer),
+];
+
+/// argon2id of `password-of-NAME`, computed once per name (argon2 is slow on purpose).
+fn password_hash(name: &str) -> String {
+    static HASHES: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+    HASHES.get_or_init(|| {
+        PEOPLE
+            .iter()
+            .map(|(n, _)| {
+                (
+                    n.to_string(),
+                    auth::hash_password(&format!("password-of-{n}")).unwrap(),
+                )
+            })
+            .collect()
+    })[name]
+        .clone()
+}
+
+struct Fixture {
+    app: Router,
+    state: AppState,
+    _db: TestDb,
+}
+
+/// A fresh store with the five people (each with an API token `tok-NAME` and a session
+/// `sid-NAME` / CSRF `csrf-NAME`), incident #1 unassigned and #2 assigned to hera.
+async fn fixture() -> Fixture {
+    let db = TestDb::sqlite();
+    let key = InstallationKey::generate().unwrap();
+    let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
+    let later = debrief_domain::Timestamp::from_micros(
+        debrief_domain::Timestamp::now().as_micros() + 3_600_000_000,
+    )
+    .unwrap();
+    for (name, role) in PEOPLE {
+        let user = store
+            .create_user(NewUser {
+                username: Username::parse(name).unwrap(),
+                display_name: name.to_string(),
+                role: *role,
+                password_hash: password_hash(name),
+                language: None,
+            })
+            .await
+            .unwrap();
+        store
+            .create_token(name, "test", &auth::secret_hash(&format!("tok-{name}")))
+            .await
+            .unwrap();
+        store
+            .create_session(
+                &auth::secret_hash(&format!("sid-{name}")),
+                &user.id,
+                &format!("csrf-{name}"),
+                later,
+            )
+            .await
+            .unwrap();
+    }
+    let maria = Actor::parse("maria").unwrap();
+    for title in ["Phishing wave", "Ransomware on FS01"] {
+        store
+            .create_incident(&maria, NewIncident::parse(title, "", "", "", None).unwrap())
+            .await
+            .unwrap();
+    }
+    let id = store.resolve("2").await.unwrap();
+    execute(&*store, id, &maria, |i| i.assign(Some("hera"), ""))
+        .await
+        .unwrap();
+    let state = AppState::new(
+        store,
+        key,
+        Config {
+            secure_cookies: true,
+            ..Config::default()
+        },
+    );
+    Fixture {
+        app: router(state.clone()),
+        state,
+        _db: db,
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Anonymous,
+    Token(&'static str),
+    Session(&'static str),
+}
+
+async fn call(
+    app: &Router,
+    who: Who,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (StatusCode, String, header::HeaderMap) {
+    let mut req = Request::builder().method(method).uri(path);
+    let form = path.starts_with("/api/") || body.is_none();
+    match who {
+        Who::Anonymous => {}
+        Who::Token(name) => req = req.header(header::AUTHORIZATION, format!("Bearer tok-{name}")),
+        Who::Session(name) => {
+            req = req
+                .header(header::COOKIE, format!("debrief_session=sid-{name}"))
+                .header("x-csrf-token", format!("csrf-{name}"))
+        }
+    }
+    let body = match body {
+        Some(b) if !form => {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            let csrf = match who {
+                Who::Session(n) => format!("csrf-{n}"),
+                _ => String::new(),
+            };
+            Body::from(format!("{b}&_csrf={csrf}"))
+        }
+        Some(b) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        String::from_utf8_lossy(&bytes).into_owned(),
+        headers,
+    )
+}
+
+/// The role matrix: every route × (anonymous, admin, manager, handler, viewer) → status.
+/// The handler is `hank`; incident #2 is assigned to another handler (`hera`).
+/// README.md's role table says the same in words.
+#[rustfmt::skip]
+const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
+    //                                                                                    anon admin mgr  hdl  view
+    ("GET",   "/api/v1/health",                   None,                                   [200, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/openapi.json",             None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/me",                       None,                                   [401, 200, 200, 200, 200]),
+    ("PATCH", "/api/v1/me",                       Some(r#"{"language":"fr"}"#),           [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents",                None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents?status=new&q=wave", None,                                [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents",                Some(r#"{"title":"Scan"}"#),            [401, 403, 201, 201, 403]),
+    ("GET",   "/api/v1/incidents/1",              None,                                   [401, 200, 200, 200, 200]),
+    ("PATCH", "/api/v1/incidents/1",              Some(r#"{"summary":"more"}"#),          [401, 403, 200, 200, 403]),
+    ("PATCH", "/api/v1/incidents/2",              Some(r#"{"summary":"more"}"#),          [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/transitions",  Some(r#"{"to":"triage"}"#),             [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/transitions",  Some(r#"{"to":"triage"}"#),             [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/assignment",   Some(r#"{"assignee":"hank"}"#),         [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/assignment",   Some(r#"{"assignee":"hank"}"#),         [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/milestones",   Some(r#"{"milestone":"started_at","at":"2026-01-01T00:00:00Z","source":"EDR"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/milestones",   Some(r#"{"milestone":"started_at","at":"2026-01-01T00:00:00Z","source":"EDR"}"#), [401, 403, 200, 403, 403]),
+    ("GET",   "/api/v1/incidents/1/journal",      None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents/1/verify",       None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/users",                    None,                                   [401, 200, 403, 403, 403]),
+    ("POST",  "/api/v1/users",                    Some(r#"{"username":"nina","role":"viewer"}"#), [401, 201, 403, 403, 403]),
+    ("GET",   "/api/v1/users/vic",                None,                                   [401, 200, 403, 403, 403]),
+    ("PATCH", "/api/v1/users/vic",                Some(r#"{"role":"handler"}"#),          [401, 200, 403, 403, 403]),
+    // Pages (browser sessions; anonymous visitors are sent to the login page).
+    ("GET",   "/login",                           None,                                   [200, 200, 200, 200, 200]),
+    ("GET",   "/",                                None,                                   [303, 303, 303, 303, 303]),
+    ("GET",   "/incidents",                       None,                                   [303, 200, 200, 200, 200]),
+    ("GET",   "/incidents/new",                   None,                                   [303, 403, 200, 200, 403]),
+    ("POST",  "/incidents",                       Some("title=Scan"),                     [303, 403, 303, 303, 403]),
+    ("GET",   "/incidents/1",                     None,                                   [303, 200, 200, 200, 200]),
+    ("POST",  "/incidents/1/transition",          Some("to=triage"),                      [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/2/transition",          Some("to=triage"),                      [303, 403, 303, 403, 403]),
+    ("POST",  "/incidents/1/edit",                Some("title=Phishing+wave+2"),          [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/assign",              Some("assignee=hank"),                  [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/2/assign",              Some("assignee=hank"),                  [303, 403, 303, 403, 403]),
+    ("GET",   "/admin/users",                     None,                                   [303, 200, 403, 403, 403]),
+    ("POST",  "/admin/users",                     Some("username=nina&role=viewer"),      [303, 200, 403, 403, 403]),
+    ("POST",  "/admin/users/vic/toggle",          None,                                   [303, 303, 403, 403, 403]),
+    ("POST",  "/settings/language",               Some("lang=fr&back=/incidents"),        [303, 303, 303, 303, 303]),
+    ("POST",  "/logout",                          None,                                   [303, 303, 303, 303, 303]),
+    ("GET",   "/assets/app.css",                  None,                                   [200, 200, 200, 200, 200]),
+];
+
+#[tokio::test]
+async fn role_matrix() {
+    let roles = ["root", "maria", "hank", "vic"];
+    let mut differences = Vec::new();
+    let mut cells = 0;
+    for (method, path, body, expected) in MATRIX {
+        for (i, want) in expected.iter().enumerate() {
+            // A fresh store per cell, so that no cell sees another's writes.
+            let f = fixture().await;
+            let is_api = path.starts_with("/api/");
+            let who = match i {
+                0 => Who::Anonymous,
+                n if is_api => Who::Token(roles[n - 1]),
+                n => Who::Session(roles[n - 1]),
+            };
+            // Form posts without a body still carry the CSRF token.
+            let body = match (body, *method) {
+                (None, "POST") if !is_api => Some("x=1"),
+                (b, _) => *b,
+            };
+            let (status, text, _) = call(&f.app, who, method, path, body).await;
+            cells += 1;
+            if status.as_u16() != *want {
+                differences.push(format!(
+                    "{method} {path} as {who:?}: expected {want}, got {status} {}",
+                    text.chars().take(160).collect::<String>()
+                ));
+            }
+            if is_api && !status.is_success() && status.as_u16() != 405 {
+                assert!(
+                    text.starts_with("{\"type\":\"/problems/"),
+                    "{method} {path}: not a problem document: {text}"
+                );
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    assert_eq!(cells, MATRIX.len() * 5);
+}
+
+#[tokio::test]
+async fn errors_are_problem_documents_with_actionable_messages() {
+    let f = fixture().await;
+    let maria = Who::Token("maria");
+    let cases: &[(&str, &str, Option<&str>, u16, &str)] = &[
+        (
+            "POST",
+            "/api/v1/incidents",
+            Some(r#"{"title":""}"#),
+            422,
+            "title must not be empty",
+        ),
+        (
+            "POST",
+            "/api/v1/incidents",
+            Some(r#"{"title":"x","colour":"red"}"#),
+            422,
+            "unknown field `colour`",
+        ),
+        (
+            "POST",
+            "/api/v1/incidents",
+            Some(r#"{"title":"#),
+            400,
+            "not valid JSON",
+        ),
+        (
+            "POST",
+            "/api/v1/incidents",
+            Some(r#"{"title":"x","detected_at":"yesterday"}"#),
+            422,
+            "2026-11-23T14:05:00Z",
+        ),
+        ("GET", "/api/v1/incidents/99", None, 404, "no incident `99`"),
+        (
+            "GET",
+            "/api/v1/incidents?limit=0",
+            None,
+            400,
+            "between 1 and 500",
+        ),
+        (
+            "GET",
+            "/api/v1/incidents?status=done",
+            None,
+            422,
+            "unknown status `done`",
+        ),
+        ("GET", "/api/v1/incidents?cursor=abc", None, 400, "cursor"),
+        (
+            "POST",
+            "/api/v1/incidents/1/transitions",
+            Some(r#"{"to":"recovered"}"#),
+            409,
+            "can move to: triage, closed",
+        ),
+        (
+            "POST",
+            "/api/v1/incidents/1/transitions",
+            Some(r#"{"to":"closed"}"#),
+            409,
+            "needs a reason",
+        ),
+        (
+            "PATCH",
+            "/api/v1/incidents/1",
+            Some(r#"{"title":"x","expected_seq":7}"#),
+            409,
+            "expected its last entry to be 7",
+        ),
+        (
+            "PATCH",
+            "/api/v1/incidents/1",
+            Some(r#"{}"#),
+            422,
+            "nothing to change",
+        ),
+        (
+            "POST",
+            "/api/v1/incidents/1/assignment",
+            Some(r#"{"assignee":"vic"}"#),
+            422,
+            "cannot lead incidents",
+        ),
+        (
+            "POST",
+            "/api/v1/incidents/1/assignment",
+            Some(r#"{"assignee":"zed"}"#),
+            404,
+            "no user `zed`",
+        ),
+        (
+            "DELETE",
+            "/api/v1/incidents/1",
+            None,
+            405,
+            "does not accept DELETE",
+        ),
+        (
+            "GET",
+            "/api/v1/nowhere",
+            None,
+            404,
+            "no API route GET /api/v1/nowhere",
+        ),
+    ];
+    for (method, path, body, status, message) in cases {
+        let (got, text, headers) = call(&f.app, maria, method, path, *body).await;
+        assert_eq!(got.as_u16(), *status, "{method} {path}: {text}");
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{method} {path}"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["status"], *status);
+        assert!(
+            doc["detail"].as_str().unwrap().contains(message),
+            "{method} {path}: {text}"
+        );
+    }
+    // Nothing was written by any of them.
+    let (_, text, _) = call(&f.app, maria, "GET", "/api/v1/incidents/1/journal", None).await;
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&text)
+            .unwrap()
+            .len(),
+        1
+    );
+    let (_, text, _) = call(&f.app, maria, "GET", "/api/v1/incidents", None).await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let f = fixture().await;
+    let big = format!(r#"{{"title":"x","summary":"{}"}}"#, "a".repeat(300 * 1024));
+    let (status, text, headers) = call(
+        &f.app,
+        Who::Token("maria"),
+        "POST",
+        "/api/v1/incidents",
+        Some(&big),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+}
+
+#[tokio::test]
+async fn lists_page_with_a_cursor() {
+    let f = fixture().await;
+    for n in 0..5 {
+        let body = format!(r#"{{"title":"Scan {n}"}}"#);
+        assert_eq!(
+            call(
+                &f.app,
+                Who::Token("maria"),
+                "POST",
+                "/api/v1/incidents",
+                Some(&body)
+            )
+            .await
+            .0,
+            StatusCode::CREATED
+        );
+    }
+    let (_, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/incidents?limit=3",
+        None,
+    )
+    .await;
+    let page: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let numbers: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![7, 6, 5]);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (_, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        &format!("/api/v1/incidents?limit=3&cursor={cursor}"),
+        None,
+    )
+    .await;
+    let page: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let numbers: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![4, 3, 2]);
+    let (_, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/incidents?q=scan%203",
+        None,
+    )
+    .await;
+    assert!(
+        text.contains("Scan 3") && !text.contains("Scan 4"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn sessions_need_the_csrf_token_on_writes() {
+    let f = fixture().await;
+    // API with a session cookie but no CSRF header.
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/incidents")
+        .header(header::COOKIE, "debrief_session=sid-maria")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"title":"x"}"#))
+        .unwrap();
+    let res = f.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A form with the wrong token.
+    let req = Request::builder()
+        .method("POST")
+        .uri("/incidents")
+        .header(header::COOKIE, "debrief_session=sid-maria")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("title=x&_csrf=csrf-hank"))
+        .unwrap();
+    let res = f.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let list = f
+        .state
+        .store
+        .list_incidents(&Default::default())
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 2, "nothing was created");
+}
+
+async fn login(
+    app: &Router,
+    username: &str,
+    password: &str,
+) -> (StatusCode, header::HeaderMap, String) {
+    let (_, _, headers) = call(app, Who::Anonymous, "GET", "/login", None).await;
+    let set = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    let csrf_cookie = set
+        .iter()
+        .find(|c| c.starts_with("debrief_login_csrf="))
+        .unwrap();
+    let token = csrf_cookie
+        .trim_start_matches("debrief_login_csrf=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::COOKIE, format!("debrief_login_csrf={token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "username={username}&password={password}&next=/incidents/1&_csrf={token}"
+        )))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_cookie_and_is_rate_limited() {
+    let f = fixture().await;
+    let (status, headers, _) = login(&f.app, "maria", "password-of-maria").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/incidents/1");
+    let cookie = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("debrief_session="))
+        .unwrap()
+        .to_string();
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "{cookie}");
+    }
+    let sid = cookie
+        .trim_start_matches("debrief_session=")
+        .split(';')
+        .next()
+        .unwrap();
+    let req = Request::builder()
+        .uri("/incidents")
+        .header(header::COOKIE, format!("debrief_session={sid}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        f.app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // Wrong passwords: refused, then locked out after five.
+    for _ in 0..5 {
+        let (status, _, body) = login(&f.app, "hank", "wrong-password!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body.contains("Wrong user name or password"));
+    }
+    let (status, headers, body) = login(&f.app, "hank", "password-of-hank").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert!(body.contains("Too many failed sign-ins"), "{body}");
+    // Unknown users get the same answer as wrong passwords.
+    let (status, _, _) = login(&f.app, "nobody", "whatever-password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_escape_user_text() {
+    let f = fixture().await;
+    let body = r#"{"title":"<script>alert(1)</script>","summary":"<img src=x onerror=alert(1)>"}"#;
+    let (status, _, _) = call(
+        &f.app,
+        Who::Token("maria"),
+        "POST",
+        "/api/v1/incidents",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, html, headers) =
+        call(&f.app, Who::Session("maria"), "GET", "/incidents/3", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("<script>alert(1)</script>") && html.contains("&lt;script&gt;alert(1)&lt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<img src=x"));
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'")
+    );
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    for script in html.split("<script").skip(1) {
+        assert!(
+            script.trim_start().starts_with("src="),
+            "inline script found: {script}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_follow_the_language_setting_and_accept_language() {
+    let f = fixture().await;
+    let req = Request::builder()
+        .uri("/login")
+        .header(header::ACCEPT_LANGUAGE, "fr-FR,fr;q=0.9,en;q=0.5")
+        .body(Body::empty())
+        .unwrap();
+    let res = f.app.clone().oneshot(req).await.unwrap();
+    let html =
+        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    assert!(
+        html.contains("Se connecter") && html.contains("lang=\"fr\""),
+        "French from Accept-Language"
+    );
+    let (_, html, _) = call(&f.app, Who::Session("vic"), "GET", "/incidents", None).await;
+    assert!(html.contains("New incident") || html.contains("Incidents"));
+    assert!(html.contains("lang=\"en\""));
+    let (status, _, _) = call(
+        &f.app,
+        Who::Session("vic"),
+        "POST",
+        "/settings/language",
+        Some("lang=fr&back=/incidents"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = call(&f.app, Who::Session("vic"), "GET", "/incidents/1", None).await;
+    assert!(
+        html.contains("lang=\"fr\"")
+            && html.contains("Horodatages clés")
+            && html.contains("Chaîne vérifiée"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn openapi_document_lists_every_api_route() {
+    let f = fixture().await;
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/openapi.json",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths: BTreeMap<String, serde_json::Value> =
+        serde_json::from_value(doc["paths"].clone()).unwrap();
+    for (method, path, _, _) in MATRIX.iter().filter(|r| r.1.starts_with("/api/")) {
+        let templated = path
+            .split('?')
+            .next()
+            .unwrap()
+            .replace("/incidents/1", "/incidents/{incident}")
+            .replace("/incidents/2", "/incidents/{incident}")
+            .replace("/users/vic", "/users/{username}");
+        let op = paths
+            .get(&templated)
+            .and_then(|p| p.get(method.to_lowercase()));
+        assert!(op.is_some(), "{method} {templated} is not documented");
+    }
+}
