@@ -65,6 +65,8 @@ pub enum Command {
         #[arg(long)]
         insecure_cookies: bool,
     },
+    /// Print the API's OpenAPI document (the same as GET /api/v1/openapi.json).
+    Openapi,
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),

@@ -59,6 +59,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             listen,
             insecure_cookies,
         } => commands::serve::run(listen, insecure_cookies, &settings).await,
+        Command::Openapi => {
+            commands::print_json(&debrief_server::api::docs::openapi())?;
+            Ok(exit::OK)
+        }
         Command::User(cmd) => commands::accounts::user(cmd, &settings).await,
         Command::Token(cmd) => commands::accounts::token(cmd, &settings).await,
     }

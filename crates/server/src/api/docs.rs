@@ -22,7 +22,7 @@ use crate::error::Problem;
     components(schemas(Problem, Health, IncidentView, IncidentPage, MilestoneView, CreateIncident, UpdateIncident,
         TransitionRequest, AssignRequest, MilestoneRequest, EntryView, VerifyView, BreakView, UserView, CreateUser,
         CreatedUser, UpdateUser, UpdateMe)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &DescribeResponses),
 )]
 pub struct ApiDoc;
 
@@ -44,9 +44,53 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Gives every response without a description (OpenAPI requires one) its status's reason,
+/// and says that errors are problem documents.
+struct DescribeResponses;
+
+impl Modify for DescribeResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (code, response) in op.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(r) = response
+                        && r.description.is_empty()
+                    {
+                        let reason = code
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|c| axum::http::StatusCode::from_u16(c).ok())
+                            .and_then(|c| c.canonical_reason())
+                            .unwrap_or("Response");
+                        r.description = if code.starts_with('2') {
+                            reason.to_string()
+                        } else {
+                            format!("{reason} (an RFC 9457 problem document)")
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The OpenAPI document, with the server's version.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc
+}
+
 /// The OpenAPI 3.1 document of this API.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This document"), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn openapi_json(_user: ApiUser) -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(openapi())
 }

@@ -97,7 +97,7 @@ async fn apply(
 }
 
 /// List incidents, newest first, with filters and cursor paging.
-#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
+#[utoipa::path(operation_id = "list_incidents", get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
     responses((status = 200, body = IncidentPage), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -141,7 +141,7 @@ pub async fn list(
 }
 
 /// Declare an incident.
-#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = CreateIncident,
+#[utoipa::path(operation_id = "create_incident", post, path = "/api/v1/incidents", tag = "incidents", request_body = CreateIncident,
     responses((status = 201, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -170,7 +170,7 @@ pub async fn create(
 }
 
 /// One incident, by number (`42`) or UUID.
-#[utoipa::path(get, path = "/api/v1/incidents/{incident}", tag = "incidents",
+#[utoipa::path(operation_id = "get_incident", get, path = "/api/v1/incidents/{incident}", tag = "incidents",
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -184,7 +184,7 @@ pub async fn get_one(
 }
 
 /// Edit descriptive fields (all in one journal append).
-#[utoipa::path(patch, path = "/api/v1/incidents/{incident}", tag = "incidents", request_body = UpdateIncident,
+#[utoipa::path(operation_id = "update_incident", patch, path = "/api/v1/incidents/{incident}", tag = "incidents", request_body = UpdateIncident,
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -233,7 +233,7 @@ pub async fn update(
 }
 
 /// Move an incident along its lifecycle.
-#[utoipa::path(post, path = "/api/v1/incidents/{incident}/transitions", tag = "incidents", request_body = TransitionRequest,
+#[utoipa::path(operation_id = "transition", post, path = "/api/v1/incidents/{incident}/transitions", tag = "incidents", request_body = TransitionRequest,
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -258,7 +258,7 @@ pub async fn transition(
 }
 
 /// Assign an incident to a user, or release it.
-#[utoipa::path(post, path = "/api/v1/incidents/{incident}/assignment", tag = "incidents", request_body = AssignRequest,
+#[utoipa::path(operation_id = "assign", post, path = "/api/v1/incidents/{incident}/assignment", tag = "incidents", request_body = AssignRequest,
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -305,7 +305,7 @@ pub async fn assign(
 }
 
 /// State a key timestamp from evidence.
-#[utoipa::path(post, path = "/api/v1/incidents/{incident}/milestones", tag = "incidents", request_body = MilestoneRequest,
+#[utoipa::path(operation_id = "set_milestone", post, path = "/api/v1/incidents/{incident}/milestones", tag = "incidents", request_body = MilestoneRequest,
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -328,7 +328,7 @@ pub async fn set_milestone(
 }
 
 /// An incident's journal, oldest first, exactly as hashed.
-#[utoipa::path(get, path = "/api/v1/incidents/{incident}/journal", tag = "incidents",
+#[utoipa::path(operation_id = "journal", get, path = "/api/v1/incidents/{incident}/journal", tag = "incidents",
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = Vec<EntryView>), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -344,7 +344,7 @@ pub async fn journal(
 }
 
 /// Re-verify an incident's hash chain.
-#[utoipa::path(get, path = "/api/v1/incidents/{incident}/verify", tag = "incidents",
+#[utoipa::path(operation_id = "verify", get, path = "/api/v1/incidents/{incident}/verify", tag = "incidents",
     params(("incident" = String, Path, description = "Number or UUID")),
     responses((status = 200, body = VerifyView), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]

@@ -41,13 +41,13 @@ async fn hash(password: String) -> ApiResult<String> {
 }
 
 /// The caller's own account.
-#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserView), (status = 401, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "me", get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserView), (status = 401, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn me(user: ApiUser) -> Json<UserView> {
     Json(UserView::from(&user.0.user))
 }
 
 /// Change the caller's own preferences.
-#[utoipa::path(patch, path = "/api/v1/me", tag = "users", request_body = UpdateMe, responses((status = 200, body = UserView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "update_me", patch, path = "/api/v1/me", tag = "users", request_body = UpdateMe, responses((status = 200, body = UserView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update_me(
     State(state): State<AppState>,
     user: ApiUser,
@@ -66,7 +66,7 @@ pub async fn update_me(
 }
 
 /// Every account (admins only).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<UserView>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "list_users", get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<UserView>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Vec<UserView>>> {
     admin(&user)?;
     Ok(Json(
@@ -81,7 +81,7 @@ pub async fn list(State(state): State<AppState>, user: ApiUser) -> ApiResult<Jso
 }
 
 /// One account (admins only).
-#[utoipa::path(get, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)), responses((status = 200, body = UserView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "get_user", get, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)), responses((status = 200, body = UserView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_one(
     State(state): State<AppState>,
     user: ApiUser,
@@ -94,7 +94,7 @@ pub async fn get_one(
 }
 
 /// Create an account (admins only). Without a password, one is generated and returned once.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser, responses((status = 201, body = CreatedUser), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "create_user", post, path = "/api/v1/users", tag = "users", request_body = CreateUser, responses((status = 201, body = CreatedUser), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     user: ApiUser,
@@ -142,7 +142,7 @@ pub async fn create(
 }
 
 /// Change an account: role, name, language, password, or disable it (admins only).
-#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)), request_body = UpdateUser, responses((status = 200, body = UserView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "update_user", patch, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)), request_body = UpdateUser, responses((status = 200, body = UserView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     user: ApiUser,
