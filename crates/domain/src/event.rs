@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::DomainError;
+use crate::observable::ObservableKind;
 use crate::status::Status;
 use crate::text::{Label, Reason, Summary, Title};
 use crate::time::Timestamp;
+use crate::timeline::{Precision, Tactic, Technique, TimelineSource};
+use crate::triage::{Assessment, IncidentRole, Pap, Scope, Tlp};
 
 /// Something that happened to an incident, as recorded in its journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +54,80 @@ pub enum Event {
         to: Option<String>,
         reason: Reason,
     },
+    /// Classified by the reference taxonomy.
+    #[serde(rename = "incident.classified")]
+    Classified {
+        class: String,
+        #[serde(rename = "type")]
+        kind: String,
+        reason: Reason,
+    },
+    /// Severity assessed; the computed level and its reasons are recorded as they were.
+    #[serde(rename = "incident.severity_assessed")]
+    SeverityAssessed {
+        assessment: Assessment,
+        reason: Reason,
+    },
+    /// Sharing markings changed.
+    #[serde(rename = "incident.markings_set")]
+    MarkingsSet { tlp: Option<Tlp>, pap: Option<Pap> },
+    /// Tags added or removed.
+    #[serde(rename = "incident.tags_changed")]
+    TagsChanged {
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
+    /// The scope (business units, sites, systems) replaced.
+    #[serde(rename = "incident.scope_set")]
+    ScopeSet { scope: Scope },
+    /// A person put on the incident in an incident role.
+    #[serde(rename = "incident.member_added")]
+    MemberAdded { user: String, role: IncidentRole },
+    /// A person taken off an incident role.
+    #[serde(rename = "incident.member_removed")]
+    MemberRemoved {
+        user: String,
+        role: IncidentRole,
+        reason: Reason,
+    },
+    /// An observable recorded.
+    #[serde(rename = "observable.added")]
+    ObservableAdded {
+        id: u64,
+        kind: ObservableKind,
+        value: String,
+        ioc: bool,
+        sighted: bool,
+        tlp: Option<Tlp>,
+        description: String,
+        first_seen: Option<Timestamp>,
+        last_seen: Option<Timestamp>,
+    },
+    /// What changed about an observable (absent fields are unchanged).
+    #[serde(rename = "observable.updated")]
+    ObservableUpdated {
+        id: u64,
+        ioc: Option<bool>,
+        sighted: Option<bool>,
+        tlp: Option<Tlp>,
+        description: Option<String>,
+        last_seen: Option<Timestamp>,
+    },
+    /// An attack timeline entry recorded.
+    #[serde(rename = "timeline.added")]
+    TimelineAdded {
+        id: u64,
+        occurred_at: Timestamp,
+        precision: Precision,
+        description: String,
+        source: TimelineSource,
+        technique: Option<Technique>,
+        tactic: Option<Tactic>,
+        observables: Vec<u64>,
+    },
+    /// A timeline entry withdrawn (it stays in the journal).
+    #[serde(rename = "timeline.removed")]
+    TimelineRemoved { id: u64, reason: Reason },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
     MilestoneSet {
@@ -72,6 +149,17 @@ impl Event {
             Event::StatusChanged { .. } => "incident.status_changed",
             Event::MilestoneSet { .. } => "incident.milestone_set",
             Event::Assigned { .. } => "incident.assigned",
+            Event::Classified { .. } => "incident.classified",
+            Event::SeverityAssessed { .. } => "incident.severity_assessed",
+            Event::MarkingsSet { .. } => "incident.markings_set",
+            Event::TagsChanged { .. } => "incident.tags_changed",
+            Event::ScopeSet { .. } => "incident.scope_set",
+            Event::MemberAdded { .. } => "incident.member_added",
+            Event::MemberRemoved { .. } => "incident.member_removed",
+            Event::ObservableAdded { .. } => "observable.added",
+            Event::ObservableUpdated { .. } => "observable.updated",
+            Event::TimelineAdded { .. } => "timeline.added",
+            Event::TimelineRemoved { .. } => "timeline.removed",
         }
     }
 

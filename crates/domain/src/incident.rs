@@ -102,6 +102,14 @@ impl NewIncident {
     }
 }
 
+fn default_tlp() -> crate::triage::Tlp {
+    crate::triage::Tlp::Amber
+}
+
+fn default_pap() -> crate::triage::Pap {
+    crate::triage::Pap::Amber
+}
+
 /// A key timestamp with who set it and on what grounds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MilestoneValue {
@@ -128,6 +136,27 @@ pub struct Incident {
     pub opened_by: String,
     pub updated_at: Timestamp,
     pub milestones: BTreeMap<Milestone, MilestoneValue>,
+    /// Reference taxonomy class and type, once triaged.
+    #[serde(default)]
+    pub classification: Option<crate::taxonomy::Classification>,
+    /// The latest severity assessment.
+    #[serde(default)]
+    pub severity: Option<crate::triage::Assessment>,
+    #[serde(default = "default_tlp")]
+    pub tlp: crate::triage::Tlp,
+    #[serde(default = "default_pap")]
+    pub pap: crate::triage::Pap,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub scope: crate::triage::Scope,
+    #[serde(default)]
+    pub members: Vec<crate::record::Member>,
+    #[serde(default)]
+    pub observables: Vec<crate::record::Observable>,
+    /// The attack timeline, in order of occurrence.
+    #[serde(default)]
+    pub timeline: Vec<crate::record::TimelineEntry>,
     /// The `seq` of the last journal entry folded in.
     pub seq: u64,
 }
@@ -195,6 +224,15 @@ impl Incident {
             opened_by: entry.actor.clone(),
             updated_at: entry.recorded_at,
             milestones,
+            classification: None,
+            severity: None,
+            tlp: default_tlp(),
+            pap: default_pap(),
+            tags: Vec::new(),
+            scope: Default::default(),
+            members: Vec::new(),
+            observables: Vec::new(),
+            timeline: Vec::new(),
             seq: entry.seq,
         })
     }
@@ -268,6 +306,19 @@ impl Incident {
                 }
             }
             Event::Assigned { to, .. } => self.assignee = to,
+            record @ (Event::Classified { .. }
+            | Event::SeverityAssessed { .. }
+            | Event::MarkingsSet { .. }
+            | Event::TagsChanged { .. }
+            | Event::ScopeSet { .. }
+            | Event::MemberAdded { .. }
+            | Event::MemberRemoved { .. }
+            | Event::ObservableAdded { .. }
+            | Event::ObservableUpdated { .. }
+            | Event::TimelineAdded { .. }
+            | Event::TimelineRemoved { .. }) => {
+                self.apply_record(record, &entry.actor, entry.recorded_at)
+            }
             Event::MilestoneSet {
                 milestone,
                 at,
@@ -396,42 +447,7 @@ impl Incident {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{ChainTips, Hash, seal};
-    use crate::text::Actor;
-
-    struct Journal {
-        id: IncidentId,
-        entries: Vec<JournalEntry>,
-        clock: i64,
-    }
-
-    impl Journal {
-        fn new() -> Self {
-            let mut j = Journal {
-                id: IncidentId::new(),
-                entries: vec![],
-                clock: 1_700_000_000_000_000,
-            };
-            let new = NewIncident::parse("Phishing wave", "", "SOC", "mail gateway", None).unwrap();
-            j.push(new.into_event(7));
-            j
-        }
-        fn push(&mut self, event: Event) {
-            let tips = self.entries.last().map(|e| e.tips()).unwrap_or(ChainTips {
-                seq: 0,
-                hash: Hash::ZERO,
-                gseq: 0,
-                ledger_hash: Hash::ZERO,
-            });
-            self.clock += 60_000_000;
-            let at = Timestamp::from_micros(self.clock).unwrap();
-            let e = seal(self.id, &tips, at, &Actor::parse("bob").unwrap(), &event).unwrap();
-            self.entries.push(e);
-        }
-        fn state(&self) -> Incident {
-            Incident::from_journal(&self.entries).unwrap()
-        }
-    }
+    use crate::testkit::Journal;
 
     #[test]
     fn opening_sets_declared_and_detected() {

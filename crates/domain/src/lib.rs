@@ -9,10 +9,18 @@ pub mod error;
 pub mod event;
 pub mod incident;
 pub mod journal;
+pub mod observable;
+pub mod record;
 pub mod status;
+pub mod taxonomy;
 pub mod text;
 pub mod time;
+pub mod timeline;
+pub mod triage;
 pub mod user;
+
+#[cfg(test)]
+mod testkit;
 
 pub use error::DomainError;
 pub use event::{Event, Field, Milestone, MilestoneSource};

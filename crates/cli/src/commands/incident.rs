@@ -308,6 +308,21 @@ fn describe(e: &JournalEntry) -> String {
             source,
             ..
         }) => format!("{milestone} = {at} ({source})"),
+        Ok(Event::Classified { class, kind, .. }) => format!("classified {class}/{kind}"),
+        Ok(Event::SeverityAssessed { assessment, .. }) => {
+            format!(
+                "severity level {} ({})",
+                assessment.level,
+                assessment.level_name()
+            )
+        }
+        Ok(Event::ObservableAdded { kind, value, .. }) => format!("observable {kind} {value}"),
+        Ok(Event::TimelineAdded {
+            occurred_at,
+            description,
+            ..
+        }) => format!("timeline {occurred_at}: {description}"),
+        Ok(other) => other.kind().to_string(),
         Err(_) => e.payload.to_string(),
     }
 }

@@ -1,0 +1,177 @@
+//! The ENISA / TF-CSIRT Reference Security Incident Taxonomy (class → type), shipped as data
+//! (`data/rsit.json`, with English and French labels) and parsed once.
+
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::user::Language;
+
+/// One incident type within a class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxonomyType {
+    pub id: String,
+    pub en: String,
+    pub fr: String,
+}
+
+/// One class with its types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxonomyClass {
+    pub id: String,
+    pub en: String,
+    pub fr: String,
+    pub types: Vec<TaxonomyType>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Data {
+    classes: Vec<TaxonomyClass>,
+}
+
+static CLASSES: LazyLock<Vec<TaxonomyClass>> = LazyLock::new(|| {
+    // The file is part of the binary and parsed by a unit test; a failure here is a build defect.
+    match serde_json::from_str::<Data>(include_str!("../data/rsit.json")) {
+        Ok(d) => d.classes,
+        Err(e) => panic!("data/rsit.json does not parse: {e}"),
+    }
+});
+
+/// Every class, in the taxonomy's order.
+pub fn classes() -> &'static [TaxonomyClass] {
+    &CLASSES
+}
+
+/// A label in `lang`.
+pub fn label(en: &str, fr: &str, lang: Language) -> String {
+    match lang {
+        Language::En => en.to_string(),
+        Language::Fr => fr.to_string(),
+    }
+}
+
+/// A checked (class, type) pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classification {
+    pub class: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl Classification {
+    /// Checks that `kind` is a type of `class` in the taxonomy.
+    pub fn parse(class: &str, kind: &str) -> Result<Classification, DomainError> {
+        let class = class.trim().to_ascii_lowercase();
+        let kind = kind.trim().to_ascii_lowercase();
+        let Some(c) = classes().iter().find(|c| c.id == class) else {
+            return Err(DomainError::Unknown {
+                what: "incident class",
+                value: class,
+                expected: classes()
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        if !c.types.iter().any(|t| t.id == kind) {
+            return Err(DomainError::Unknown {
+                what: "type for class",
+                value: format!("{class}/{kind}"),
+                expected: c
+                    .types
+                    .iter()
+                    .map(|t| t.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        Ok(Classification { class, kind })
+    }
+
+    /// Class and type labels in `lang`.
+    pub fn labels(&self, lang: Language) -> (String, String) {
+        let c = classes().iter().find(|c| c.id == self.class);
+        let t = c.and_then(|c| c.types.iter().find(|t| t.id == self.kind));
+        (
+            c.map_or(self.class.clone(), |c| label(&c.en, &c.fr, lang)),
+            t.map_or(self.kind.clone(), |t| label(&t.en, &t.fr, lang)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ships_the_eleven_classes() {
+        assert_eq!(classes().len(), 11);
+        assert_eq!(classes().iter().map(|c| c.types.len()).sum::<usize>(), 39);
+        for c in classes() {
+            assert!(
+                !c.fr.is_empty() && c.types.iter().all(|t| !t.fr.is_empty()),
+                "{}",
+                c.id
+            );
+        }
+    }
+
+    #[test]
+    fn checks_class_and_type() {
+        assert!(Classification::parse("Fraud", "phishing").is_ok());
+        let err = Classification::parse("fraud", "ddos")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unauthorised-use-of-resources, copyright, masquerade, phishing"),
+            "{err}"
+        );
+        assert!(
+            Classification::parse("nope", "x")
+                .unwrap_err()
+                .to_string()
+                .contains("abusive-content")
+        );
+        let c = Classification::parse("intrusions", "system-compromise").unwrap();
+        assert_eq!(c.labels(Language::Fr).1, "Compromission de système");
+    }
+
+    /// Checks the shipped data against the reference file in `../shared/data` (run by `.ci/run`
+    /// with `DEBRIEF_REQUIRE_SHARED=1`, where a missing file is a failure).
+    #[test]
+    fn matches_the_reference_machine_file() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/enisa-rsit/machinev1.json"
+        );
+        let Ok(text) = std::fs::read_to_string(path) else {
+            assert!(
+                std::env::var("DEBRIEF_REQUIRE_SHARED").is_err(),
+                "DEBRIEF_REQUIRE_SHARED is set but {path} is missing"
+            );
+            eprintln!("REFERENCE CHECK NOT RUN: {path} not found");
+            return;
+        };
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut reference = Vec::new();
+        for v in doc["values"].as_array().unwrap() {
+            for e in v["entry"].as_array().unwrap() {
+                reference.push(format!(
+                    "{}/{}",
+                    v["predicate"].as_str().unwrap(),
+                    e["value"].as_str().unwrap()
+                ));
+            }
+        }
+        let ours: Vec<String> = classes()
+            .iter()
+            .flat_map(|c| c.types.iter().map(move |t| format!("{}/{}", c.id, t.id)))
+            .collect();
+        reference.sort();
+        let mut sorted = ours.clone();
+        sorted.sort();
+        assert_eq!(sorted, reference);
+    }
+}
