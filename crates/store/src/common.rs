@@ -99,6 +99,12 @@ pub struct IncidentQuery {
     pub before_number: Option<i64>,
     /// Page size; at most 500, 50 when unset.
     pub limit: Option<u32>,
+    /// Only incidents assessed at this severity level or above.
+    pub min_severity: Option<u8>,
+    /// Only incidents of this taxonomy class.
+    pub class: Option<String>,
+    /// Only incidents assigned to this user.
+    pub assignee: Option<String>,
 }
 
 impl IncidentQuery {
@@ -136,6 +142,130 @@ pub struct Plan {
     pub incident: Incident,
     pub entries: Vec<JournalEntry>,
     pub head: SignedHead,
+    /// Search documents to (re)write or delete.
+    pub docs: Vec<DocChange>,
+    /// Observables to (re)index: (kind, value, ioc).
+    pub observables: Vec<(String, String, bool)>,
+}
+
+/// A change to the search documents of one incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocChange {
+    Upsert { field: String, body: String },
+    Delete { field: String },
+}
+
+/// The search documents and observable index rows that `entries` touch, from the state after them.
+pub fn index_changes(
+    entries: &[JournalEntry],
+    state: &Incident,
+) -> (Vec<DocChange>, Vec<(String, String, bool)>) {
+    use debrief_domain::{Event, Field};
+    let mut fields: Vec<String> = Vec::new();
+    let mut observables: Vec<u64> = Vec::new();
+    let mut touch = |f: String| {
+        if !fields.contains(&f) {
+            fields.push(f);
+        }
+    };
+    for e in entries {
+        match e.event() {
+            Ok(Event::Opened { .. }) => {
+                for f in ["title", "summary", "reporter", "detection_source"] {
+                    touch(f.into());
+                }
+            }
+            Ok(Event::FieldChanged { field, .. }) => touch(
+                match field {
+                    Field::Title => "title",
+                    Field::Summary => "summary",
+                    Field::Reporter => "reporter",
+                    Field::DetectionSource => "detection_source",
+                }
+                .into(),
+            ),
+            Ok(Event::Classified { .. }) => touch("class".into()),
+            Ok(Event::TagsChanged { .. }) => touch("tags".into()),
+            Ok(Event::ObservableAdded { id, .. } | Event::ObservableUpdated { id, .. }) => {
+                touch(format!("observable:{id}"));
+                observables.push(id);
+            }
+            Ok(Event::TimelineAdded { id, .. } | Event::TimelineRemoved { id, .. }) => {
+                touch(format!("timeline:{id}"))
+            }
+            _ => {}
+        }
+    }
+    let docs = fields
+        .into_iter()
+        .map(|field| {
+            let body = match field.as_str() {
+                "title" => Some(state.title.clone()),
+                "summary" => Some(state.summary.clone()),
+                "reporter" => Some(state.reporter.clone()),
+                "detection_source" => Some(state.detection_source.clone()),
+                "class" => state
+                    .classification
+                    .as_ref()
+                    .map(|c| format!("{} {}", c.class, c.kind)),
+                "tags" => Some(state.tags.join(" ")),
+                f => {
+                    let (what, id) = f.split_once(':').unwrap_or((f, ""));
+                    let id: u64 = id.parse().unwrap_or(0);
+                    match what {
+                        "observable" => state
+                            .observables
+                            .iter()
+                            .find(|o| o.id == id)
+                            .map(|o| format!("{} {}", o.value, o.description)),
+                        "timeline" => state.timeline.iter().find(|t| t.id == id).map(|t| {
+                            let technique = t.technique.as_ref().map(|x| x.as_str()).unwrap_or("");
+                            let tactic = t.tactic.as_ref().map(|x| x.as_str()).unwrap_or("");
+                            format!("{} {technique} {tactic}", t.description)
+                        }),
+                        _ => None,
+                    }
+                }
+            };
+            match body.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()) {
+                Some(body) => DocChange::Upsert { field, body },
+                None => DocChange::Delete { field },
+            }
+        })
+        .collect();
+    let observables = observables
+        .into_iter()
+        .filter_map(|id| state.observables.iter().find(|o| o.id == id))
+        .map(|o| (o.kind.to_string(), o.value.clone(), o.ioc))
+        .collect();
+    (docs, observables)
+}
+
+/// One full-text search hit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub incident_id: String,
+    pub number: i64,
+    pub title: String,
+    pub status: String,
+    /// Which part matched: `title`, `summary`, `timeline:3`, `observable:7`, …
+    pub field: String,
+    /// The matching text, with matches between « and ».
+    pub snippet: String,
+    /// Higher is better.
+    pub score: f64,
+}
+
+/// An incident where an observable value appears.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sighting {
+    pub incident_id: String,
+    pub number: i64,
+    pub title: String,
+    pub status: String,
+    pub kind: String,
+    pub value: String,
+    pub ioc: bool,
 }
 
 /// Seals `drafts` after the given chain tips and folds them into `current` (or opens the incident
@@ -167,6 +297,7 @@ pub fn plan(
         entries.push(entry);
     }
     let incident = state.ok_or_else(|| StoreError::Corrupt("an append with no entries".into()))?;
+    let (docs, observables) = index_changes(&entries, &incident);
     let message = head_message(tips.gseq, tips.ledger_hash);
     let head = SignedHead {
         gseq: tips.gseq as i64,
@@ -178,6 +309,8 @@ pub fn plan(
         incident,
         entries,
         head,
+        docs,
+        observables,
     })
 }
 
@@ -228,4 +361,39 @@ impl Reference {
             .map(Reference::Id)
             .map_err(|_| StoreError::NotFound(t.to_string()))
     }
+}
+
+/// The words of a text as search sees them: maximal runs of letters and digits, lower-cased.
+/// Both backends index and query these same words, so search behaves the same on both.
+pub fn search_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A short excerpt of `body` around the first matching word, matches between « and ».
+pub fn highlight(body: &str, words: &[String]) -> String {
+    let tokens: Vec<&str> = body.split_whitespace().collect();
+    let matches = |t: &str| search_words(t).iter().any(|w| words.contains(w));
+    let first = tokens.iter().position(|t| matches(t)).unwrap_or(0);
+    let start = first.saturating_sub(6);
+    let end = (first + 10).min(tokens.len());
+    let mut out: Vec<String> = tokens[start..end]
+        .iter()
+        .map(|t| {
+            if matches(t) {
+                format!("«{t}»")
+            } else {
+                t.to_string()
+            }
+        })
+        .collect();
+    if start > 0 {
+        out.insert(0, "…".into());
+    }
+    if end < tokens.len() {
+        out.push("…".into());
+    }
+    out.join(" ")
 }

@@ -25,7 +25,7 @@ use debrief_domain::{
     DomainError, EntryDraft, Event, Incident, IncidentId, JournalEntry, NewIncident,
 };
 
-pub use common::{Appended, IncidentQuery, RawEntry, Reference, SignedHead};
+pub use common::{Appended, IncidentQuery, RawEntry, Reference, SearchHit, Sighting, SignedHead};
 pub use error::{Result, StoreError};
 pub use key::InstallationKey;
 
@@ -85,6 +85,13 @@ pub trait Store: AccountStore + Send + Sync + Debug {
 
     /// The signed ledger head.
     async fn head(&self) -> Result<SignedHead>;
+
+    /// Full-text search over titles, summaries, timelines, observables, tags and classes; every
+    /// word must match (no stemming, case-insensitive). Best matches first.
+    async fn search(&self, text: &str, limit: u32) -> Result<Vec<common::SearchHit>>;
+
+    /// Every incident where an observable with exactly this (normalised) value was recorded.
+    async fn sightings(&self, value: &str, limit: u32) -> Result<Vec<common::Sighting>>;
 }
 
 /// Accounts, API tokens and browser sessions. Secrets arrive already hashed.

@@ -68,7 +68,18 @@ impl PgStore {
 crate::sql::impl_store!(
     PgStore,
     "postgres",
-    lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1 FOR UPDATE"
+    lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1 FOR UPDATE",
+    search = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
+              d.body, ts_rank(d.tsv, q)::float8 \
+              FROM search_docs d CROSS JOIN plainto_tsquery('simple', $1) q JOIN incidents i ON i.id = d.incident_id \
+              WHERE d.tsv @@ q ORDER BY 7 DESC, i.number DESC LIMIT $2"
 );
+
+impl PgStore {
+    /// The words, for `plainto_tsquery` (which requires all of them).
+    fn fts_query(words: &[String]) -> Option<String> {
+        (!words.is_empty()).then(|| words.iter().take(32).cloned().collect::<Vec<_>>().join(" "))
+    }
+}
 
 crate::sql_accounts::impl_accounts!(PgStore);

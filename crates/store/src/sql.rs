@@ -12,8 +12,14 @@ pub const NEXT_NUMBER: &str = "SELECT COALESCE(MAX(number), 0) + 1 FROM incident
 /// Appends one journal row.
 pub const INSERT_ENTRY: &str = "INSERT INTO journal (gseq, incident_id, seq, recorded_at, actor, kind, payload, prev_hash, hash, ledger_prev, ledger_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 /// Writes an incident's projection row.
-pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, number, title, status, opened_at, updated_at, seq, head_hash, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-     ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq, head_hash = excluded.head_hash, state = excluded.state";
+pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, number, title, status, opened_at, updated_at, seq, head_hash, state, severity, class, assignee) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq, head_hash = excluded.head_hash, state = excluded.state, severity = excluded.severity, class = excluded.class, assignee = excluded.assignee";
+/// Writes one search document.
+pub const UPSERT_DOC: &str = "INSERT INTO search_docs (incident_id, field, body, terms) VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id, field) DO UPDATE SET body = excluded.body, terms = excluded.terms";
+/// Deletes one search document.
+pub const DELETE_DOC: &str = "DELETE FROM search_docs WHERE incident_id = $1 AND field = $2";
+/// Indexes one observable of an incident.
+pub const UPSERT_OBSERVABLE: &str = "INSERT INTO observable_index (incident_id, kind, value, ioc) VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id, kind, value) DO UPDATE SET ioc = excluded.ioc";
 /// Moves the signed ledger head.
 pub const UPDATE_HEAD: &str =
     "UPDATE ledger_head SET gseq = $1, hash = $2, public_key = $3, signature = $4 WHERE id = 1";
@@ -21,7 +27,7 @@ pub const UPDATE_HEAD: &str =
 pub const ENTRY_COLUMNS: &str = "gseq, incident_id, seq, recorded_at, actor, kind, payload, prev_hash, hash, ledger_prev, ledger_hash";
 
 macro_rules! impl_store {
-    ($store:ty, $backend:literal, lock_head = $lock:expr) => {
+    ($store:ty, $backend:literal, lock_head = $lock:expr, search = $search:expr) => {
         impl $store {
             async fn write(
                 &self,
@@ -96,8 +102,31 @@ macro_rules! impl_store {
                     .bind(inc.seq as i64)
                     .bind(head_hash)
                     .bind(common::state_json(inc)?)
+                    .bind(inc.severity.as_ref().map(|a| i64::from(a.level)))
+                    .bind(inc.classification.as_ref().map(|c| c.class.clone()))
+                    .bind(inc.assignee.clone())
                     .execute(&mut *tx)
                     .await?;
+                let id_text = inc.id.to_string();
+                for change in &plan.docs {
+                    match change {
+                        common::DocChange::Upsert { field, body } => {
+                            sqlx::query(UPSERT_DOC)
+                                .bind(&id_text)
+                                .bind(field)
+                                .bind(body)
+                                .bind(common::search_words(body).join(" "))
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        common::DocChange::Delete { field } => {
+                            sqlx::query(DELETE_DOC).bind(&id_text).bind(field).execute(&mut *tx).await?;
+                        }
+                    }
+                }
+                for (kind, value, ioc) in &plan.observables {
+                    sqlx::query(UPSERT_OBSERVABLE).bind(&id_text).bind(kind).bind(value).bind(*ioc).execute(&mut *tx).await?;
+                }
                 sqlx::query(UPDATE_HEAD)
                     .bind(plan.head.gseq)
                     .bind(plan.head.hash.clone())
@@ -206,6 +235,15 @@ macro_rules! impl_store {
                 if q.before_number.is_some() {
                     sql.push_str(&format!(" AND number < ${}", next()));
                 }
+                if q.min_severity.is_some() {
+                    sql.push_str(&format!(" AND severity >= ${}", next()));
+                }
+                if q.class.is_some() {
+                    sql.push_str(&format!(" AND class = ${}", next()));
+                }
+                if q.assignee.is_some() {
+                    sql.push_str(&format!(" AND assignee = ${}", next()));
+                }
                 sql.push_str(&format!(" ORDER BY number DESC LIMIT ${}", next()));
                 let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
                 for s in &q.statuses {
@@ -216,6 +254,15 @@ macro_rules! impl_store {
                 }
                 if let Some(b) = q.before_number {
                     query = query.bind(b);
+                }
+                if let Some(v) = q.min_severity {
+                    query = query.bind(i64::from(v));
+                }
+                if let Some(c) = &q.class {
+                    query = query.bind(c.clone());
+                }
+                if let Some(a) = &q.assignee {
+                    query = query.bind(a.clone());
                 }
                 let rows = query.bind(q.page_size()).fetch_all(&self.read).await?;
                 rows.iter()
@@ -263,6 +310,50 @@ macro_rules! impl_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn search(&self, text: &str, limit: u32) -> $crate::Result<Vec<$crate::common::SearchHit>> {
+                let words = $crate::common::search_words(text);
+                let Some(query) = Self::fts_query(&words) else { return Ok(Vec::new()) };
+                let rows: Vec<(String, i64, String, String, String, String, f64)> = sqlx::query_as($search)
+                    .bind(query)
+                    .bind(i64::from(limit.clamp(1, 200)))
+                    .fetch_all(&self.read)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(incident_id, number, title, status, field, body, score)| $crate::common::SearchHit {
+                        incident_id,
+                        number,
+                        title,
+                        status,
+                        field,
+                        snippet: $crate::common::highlight(&body, &words),
+                        score,
+                    })
+                    .collect())
+            }
+
+            async fn sightings(&self, value: &str, limit: u32) -> $crate::Result<Vec<$crate::common::Sighting>> {
+                let rows: Vec<(String, i64, String, String, String, String, bool)> = sqlx::query_as(
+                    "SELECT o.incident_id, i.number, i.title, i.status, o.kind, o.value, o.ioc FROM observable_index o JOIN incidents i ON i.id = o.incident_id WHERE o.value = $1 ORDER BY i.number DESC LIMIT $2",
+                )
+                .bind(value)
+                .bind(i64::from(limit.clamp(1, 1000)))
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(incident_id, number, title, status, kind, value, ioc)| $crate::common::Sighting {
+                        incident_id,
+                        number,
+                        title,
+                        status,
+                        kind,
+                        value,
+                        ioc,
+                    })
+                    .collect())
             }
 
             async fn head(&self) -> $crate::Result<$crate::SignedHead> {

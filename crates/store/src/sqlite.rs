@@ -82,7 +82,19 @@ impl SqliteStore {
 crate::sql::impl_store!(
     SqliteStore,
     "sqlite",
-    lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1"
+    lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1",
+    search = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
+              d.body, -bm25(search_fts) \
+              FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid JOIN incidents i ON i.id = d.incident_id \
+              WHERE search_fts MATCH $1 ORDER BY bm25(search_fts) LIMIT $2"
 );
+
+impl SqliteStore {
+    /// The words as quoted FTS5 terms, all required (none when there are no words).
+    fn fts_query(words: &[String]) -> Option<String> {
+        let terms: Vec<String> = words.iter().take(32).map(|w| format!("\"{w}\"")).collect();
+        (!terms.is_empty()).then(|| terms.join(" "))
+    }
+}
 
 crate::sql_accounts::impl_accounts!(SqliteStore);

@@ -408,6 +408,7 @@ async fn lists_filter_and_page(db: &TestDb) {
         text: Some("malware".into()),
         before_number: Some(7),
         limit: Some(10),
+        ..Default::default()
     };
     assert_eq!(numbers(c.store.list_incidents(&q).await.unwrap()), vec![5]);
 }
@@ -574,6 +575,151 @@ async fn accounts_tokens_and_sessions(db: &TestDb) {
     );
 }
 
+async fn the_record_is_searchable_and_observables_link_incidents(db: &TestDb) {
+    use debrief_domain::observable::ObservableKind;
+    use debrief_domain::record::{NewTimelineEntry, ObservableFlags};
+    use debrief_domain::timeline::{Precision, TimelineSource};
+    use debrief_domain::triage::{
+        FunctionalImpact, InformationImpact, Recoverability, SeverityMatrix,
+    };
+    let c = open(db).await;
+    let a = c
+        .store
+        .create_incident(&actor("alice"), new("Phishing wave"))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    let b = c
+        .store
+        .create_incident(&actor("alice"), new("Ransomware on FS01"))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    let flags = ObservableFlags {
+        ioc: true,
+        ..Default::default()
+    };
+    for id in [a, b] {
+        execute(&*c.store, id, &actor("bob"), |i| {
+            i.add_observable(ObservableKind::Domain, "evil[.]example", &flags)
+        })
+        .await
+        .unwrap();
+    }
+    execute(&*c.store, a, &actor("bob"), |i| {
+        i.add_timeline(&NewTimelineEntry {
+            occurred_at: Timestamp::parse("2026-11-20T09:12:00Z").unwrap(),
+            precision: Precision::Minute,
+            description: "Finance clerk opened the invoice attachment".into(),
+            source: TimelineSource::Interview,
+            technique: Some("T1566.001".into()),
+            tactic: Some("initial-access".into()),
+            observables: vec![1],
+        })
+    })
+    .await
+    .unwrap();
+    execute(&*c.store, b, &actor("bob"), |i| {
+        i.classify("malicious-code", "infected-system", "")
+    })
+    .await
+    .unwrap();
+    execute(&*c.store, b, &actor("bob"), |i| {
+        i.assess(
+            &SeverityMatrix::default(),
+            FunctionalImpact::High,
+            InformationImpact::Integrity,
+            Recoverability::Extended,
+            "",
+        )
+    })
+    .await
+    .unwrap();
+
+    // Full-text search reaches titles, timeline entries and observables; all words must match.
+    let hits = c.store.search("invoice attachment", 10).await.unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!((hits[0].number, hits[0].field.as_str()), (1, "timeline:1"));
+    assert!(hits[0].snippet.contains("«invoice»"), "{}", hits[0].snippet);
+    assert_eq!(c.store.search("RANSOMWARE", 10).await.unwrap()[0].number, 2);
+    assert_eq!(
+        c.store.search("t1566", 10).await.unwrap()[0].number,
+        1,
+        "a technique finds its sub-techniques"
+    );
+    assert_eq!(c.store.search("T1566.001", 10).await.unwrap()[0].number, 1);
+    assert!(
+        c.store
+            .search("invoice ransomware", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        c.store
+            .search("\"; DROP TABLE incidents; --", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(c.store.search("  ", 10).await.unwrap().is_empty());
+    let evil = c.store.search("evil.example", 10).await.unwrap();
+    let numbers: Vec<i64> = evil.iter().map(|h| h.number).collect();
+    assert!(numbers.contains(&1) && numbers.contains(&2), "{evil:?}");
+    // Renaming re-indexes the title.
+    execute(&*c.store, a, &actor("bob"), |i| {
+        i.change_field(Field::Title, "Credential phishing", "")
+    })
+    .await
+    .unwrap();
+    assert!(c.store.search("wave", 10).await.unwrap().is_empty());
+    assert_eq!(c.store.search("credential", 10).await.unwrap()[0].number, 1);
+
+    // The same observable in two incidents.
+    let seen = c.store.sightings("evil.example", 10).await.unwrap();
+    assert_eq!(
+        seen.iter().map(|s| s.number).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
+    assert!(seen.iter().all(|s| s.ioc && s.kind == "domain"));
+    assert!(
+        c.store
+            .sightings("good.example", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // List filters on the triage columns.
+    let q = IncidentQuery {
+        min_severity: Some(3),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.store
+            .list_incidents(&q)
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.number)
+            .collect::<Vec<_>>(),
+        vec![2]
+    );
+    let q = IncidentQuery {
+        class: Some("malicious-code".into()),
+        ..Default::default()
+    };
+    assert_eq!(c.store.list_incidents(&q).await.unwrap().len(), 1);
+    let q = IncidentQuery {
+        class: Some("fraud".into()),
+        ..Default::default()
+    };
+    assert!(c.store.list_incidents(&q).await.unwrap().is_empty());
+    assert!(verify_all(&*c.store, &c.key).await.unwrap().intact());
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -614,4 +760,5 @@ conformance!(
     lists_filter_and_page,
     the_database_refuses_edits_to_the_journal,
     accounts_tokens_and_sessions,
+    the_record_is_searchable_and_observables_link_incidents,
 );
