@@ -34,6 +34,8 @@ pub struct Config {
     pub session_hours: i64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How impact maps to severity levels (default, or `DATA_DIR/severity.json`).
+    pub severity: debrief_domain::triage::SeverityMatrix,
 }
 
 impl Default for Config {
@@ -42,6 +44,7 @@ impl Default for Config {
             secure_cookies: true,
             session_hours: 12,
             max_body_bytes: 256 * 1024,
+            severity: Default::default(),
         }
     }
 }

@@ -186,6 +186,22 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/2/milestones",   Some(r#"{"milestone":"started_at","at":"2026-01-01T00:00:00Z","source":"EDR"}"#), [401, 403, 200, 403, 403]),
     ("GET",   "/api/v1/incidents/1/journal",      None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/incidents/1/verify",       None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents/1/classification", Some(r#"{"class":"fraud","type":"phishing"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/classification", Some(r#"{"class":"fraud","type":"phishing"}"#), [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/severity",     Some(r#"{"functional":"low","information":"none","recoverability":"regular"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/markings",     Some(r#"{"tlp":"red"}"#),               [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/tags",         Some(r#"{"add":["phishing"]}"#),        [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/scope",        Some(r#"{"sites":["Paris"]}"#),         [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/members",      Some(r#"{"user":"hera","role":"scribe"}"#), [401, 403, 200, 200, 403]),
+    ("GET",   "/api/v1/incidents/1/observables",  None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents/1/observables",  Some(r#"{"kind":"domain","value":"evil[.]example"}"#), [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/incidents/2/observables",  Some(r#"{"kind":"domain","value":"evil[.]example"}"#), [401, 403, 201, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/observables/extract", Some(r#"{"text":"c2 203.0.113.7"}"#), [401, 403, 200, 200, 403]),
+    ("GET",   "/api/v1/incidents/1/timeline",     None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents/1/timeline",     Some(r#"{"occurred_at":"2026-11-20T09:00:00Z","description":"mail received"}"#), [401, 403, 200, 200, 403]),
+    ("GET",   "/api/v1/search?q=phishing",        None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/observables?value=evil.example", None,                             [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/taxonomy",                 None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/users",                    None,                                   [401, 200, 403, 403, 403]),
     ("POST",  "/api/v1/users",                    Some(r#"{"username":"nina","role":"viewer"}"#), [401, 201, 403, 403, 403]),
     ("GET",   "/api/v1/users/vic",                None,                                   [401, 200, 403, 403, 403]),
@@ -689,10 +705,177 @@ async fn openapi_document_lists_every_api_route() {
             .unwrap()
             .replace("/incidents/1", "/incidents/{incident}")
             .replace("/incidents/2", "/incidents/{incident}")
-            .replace("/users/vic", "/users/{username}");
+            .replace("/users/vic", "/users/{username}")
+            .replace("/timeline/1/", "/timeline/{id}/");
         let op = paths
             .get(&templated)
             .and_then(|p| p.get(method.to_lowercase()));
         assert!(op.is_some(), "{method} {templated} is not documented");
     }
+}
+
+#[tokio::test]
+async fn the_record_over_the_api() {
+    let f = fixture().await;
+    let m = Who::Token("maria");
+    let post = |path: &'static str, body: &'static str| {
+        let app = f.app.clone();
+        async move { call(&app, m, "POST", path, Some(body)).await }
+    };
+    let (s, text, _) = post(
+        "/api/v1/incidents/1/severity",
+        r#"{"functional":"high","information":"privacy-breach","recoverability":"extended"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let inc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(inc["severity"]["level"], 4);
+    assert_eq!(inc["severity"]["reasons"][0], "functional impact high: +3");
+
+    // Paste a defanged report: observables are extracted, refanged and linked across incidents.
+    let (s, _, _) = post(
+        "/api/v1/incidents/2/observables",
+        r#"{"kind":"ipv4","value":"203.0.113.7","ioc":true}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, text, _) = post(
+        "/api/v1/incidents/1/observables/extract",
+        r#"{"text":"Beacon to 203[.]0.113.7 from hxxps://cdn-update[.]example/p.js, sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709","ioc":true}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let added: Vec<(String, String)> = r["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["kind"].as_str().unwrap().into(),
+                o["value"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        added,
+        vec![
+            ("ipv4".into(), "203.0.113.7".into()),
+            ("url".into(), "https://cdn-update.example/p.js".into()),
+            (
+                "sha1".into(),
+                "da39a3ee5e6b4b0d3255bfef95601890afd80709".into()
+            ),
+        ]
+    );
+    assert_eq!(r["added"][0]["also_in"], serde_json::json!([2]));
+    let (_, text, _) = post(
+        "/api/v1/incidents/1/observables/extract",
+        r#"{"text":"again 203.0.113.7"}"#,
+    )
+    .await;
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (
+            r["added"].as_array().unwrap().len(),
+            r["already_known"].as_u64()
+        ),
+        (0, Some(1))
+    );
+
+    // Timeline with ATT&CK.
+    let (s, text, _) = post("/api/v1/incidents/1/timeline", r#"{"occurred_at":"2026-11-20T10:15:00+01:00","description":"Clerk opened the invoice","source":"interview","technique":"T1204.002","tactic":"TA0002","observables":[2]}"#).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let (_, text, _) = call(&f.app, m, "GET", "/api/v1/incidents/1/timeline", None).await;
+    let tl: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(tl[0]["tactic"], "execution");
+    assert_eq!(tl[0]["occurred_at"], "2026-11-20T09:15:00.000000Z");
+
+    // Search finds the timeline entry and the observable.
+    let (_, text, _) = call(&f.app, m, "GET", "/api/v1/search?q=invoice%20clerk", None).await;
+    let hits: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(hits[0]["number"], 1);
+    assert_eq!(hits[0]["field"], "timeline:1");
+    let (_, text, _) = call(
+        &f.app,
+        m,
+        "GET",
+        "/api/v1/observables?value=203[.]0.113.7&kind=ipv4",
+        None,
+    )
+    .await;
+    let seen: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(seen.as_array().unwrap().len(), 2);
+
+    // Bad input: a clear problem, nothing written.
+    let bad: &[(&str, &str, u16, &str)] = &[
+        (
+            "/api/v1/incidents/1/observables",
+            r#"{"kind":"ipv4","value":"300.1.2.3"}"#,
+            422,
+            "not a valid ipv4",
+        ),
+        (
+            "/api/v1/incidents/1/observables",
+            r#"{"kind":"md5","value":"xyz"}"#,
+            422,
+            "32 hexadecimal digits",
+        ),
+        (
+            "/api/v1/incidents/1/observables",
+            r#"{"kind":"colour","value":"red"}"#,
+            422,
+            "unknown observable type",
+        ),
+        (
+            "/api/v1/incidents/1/timeline",
+            r#"{"occurred_at":"2026-11-20T09:00:00Z","description":"x","technique":"T99"}"#,
+            422,
+            "T1234.001",
+        ),
+        (
+            "/api/v1/incidents/1/timeline",
+            r#"{"occurred_at":"2026-11-20T09:00:00Z","description":"x","tactic":"pivot"}"#,
+            422,
+            "unknown ATT&CK tactic",
+        ),
+        (
+            "/api/v1/incidents/1/timeline",
+            r#"{"occurred_at":"2026-11-20T09:00:00Z","description":"x","observables":[99]}"#,
+            422,
+            "no observable 99",
+        ),
+        (
+            "/api/v1/incidents/1/classification",
+            r#"{"class":"fraud","type":"ddos"}"#,
+            422,
+            "unknown type for class",
+        ),
+        (
+            "/api/v1/incidents/1/severity",
+            r#"{"functional":"huge","information":"none","recoverability":"regular"}"#,
+            422,
+            "unknown functional impact",
+        ),
+        (
+            "/api/v1/incidents/1/markings",
+            r#"{"tlp":"white"}"#,
+            422,
+            "unknown TLP",
+        ),
+        (
+            "/api/v1/incidents/1/members",
+            r#"{"user":"hera","role":"boss"}"#,
+            422,
+            "unknown incident role",
+        ),
+    ];
+    let (_, before, _) = call(&f.app, m, "GET", "/api/v1/incidents/1/journal", None).await;
+    for (path, body, status, message) in bad {
+        let (s, text, _) = call(&f.app, m, "POST", path, Some(body)).await;
+        assert_eq!(s.as_u16(), *status, "{path} {body}: {text}");
+        assert!(text.contains(message), "{path} {body}: {text}");
+    }
+    let (_, after, _) = call(&f.app, m, "GET", "/api/v1/incidents/1/journal", None).await;
+    assert_eq!(before, after, "nothing was written");
 }

@@ -50,6 +50,36 @@ pub struct IncidentView {
     pub milestones: Vec<MilestoneView>,
     /// The statuses this incident may move to next.
     pub allowed_transitions: Vec<String>,
+    /// Reference taxonomy class and type.
+    pub classification: Option<ClassificationView>,
+    /// The latest severity assessment, with its reasons.
+    #[schema(value_type = Option<Object>)]
+    pub severity: Option<debrief_domain::triage::Assessment>,
+    /// TLP 2.0: `red`, `amber+strict`, `amber`, `green`, `clear`.
+    pub tlp: String,
+    /// PAP: `red`, `amber`, `green`, `clear`.
+    pub pap: String,
+    pub tags: Vec<String>,
+    #[schema(value_type = Object)]
+    pub scope: debrief_domain::triage::Scope,
+    pub members: Vec<MemberView>,
+    pub observable_count: usize,
+    pub timeline_count: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClassificationView {
+    pub class: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub user: String,
+    /// `lead`, `handler`, `communications`, `legal` or `scribe`.
+    pub role: String,
+    pub since: String,
 }
 
 impl From<&Incident> for IncidentView {
@@ -93,6 +123,26 @@ impl From<&Incident> for IncidentView {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            classification: i.classification.as_ref().map(|c| ClassificationView {
+                class: c.class.clone(),
+                kind: c.kind.clone(),
+            }),
+            severity: i.severity.clone(),
+            tlp: i.tlp.to_string(),
+            pap: i.pap.to_string(),
+            tags: i.tags.clone(),
+            scope: i.scope.clone(),
+            members: i
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    user: m.user.clone(),
+                    role: m.role.to_string(),
+                    since: m.since.to_string(),
+                })
+                .collect(),
+            observable_count: i.observables.len(),
+            timeline_count: i.timeline.len(),
         }
     }
 }
@@ -118,6 +168,12 @@ pub struct ListParams {
     pub cursor: Option<String>,
     /// Page size, 1–500 (default 50).
     pub limit: Option<u32>,
+    /// Only incidents assessed at this severity level (0–5) or above.
+    pub severity: Option<u8>,
+    /// Only this taxonomy class, e.g. `fraud`.
+    pub class: Option<String>,
+    /// Only incidents assigned to this user.
+    pub assignee: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -16,16 +16,16 @@ use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 
-fn actor(user: &ApiUser) -> ApiResult<Actor> {
+pub(crate) fn actor(user: &ApiUser) -> ApiResult<Actor> {
     Actor::parse(user.0.user.username.as_str()).map_err(ApiError::from)
 }
 
-async fn load(state: &AppState, reference: &str) -> ApiResult<Incident> {
+pub(crate) async fn load(state: &AppState, reference: &str) -> ApiResult<Incident> {
     let id = state.store.resolve(reference).await?;
     Ok(state.store.incident(id).await?)
 }
 
-fn check(user: &ApiUser, action: Action<'_>) -> ApiResult<()> {
+pub(crate) fn check(user: &ApiUser, action: Action<'_>) -> ApiResult<()> {
     authorize(user.0.user.username.as_str(), user.0.user.role, action).map_err(ApiError::from)
 }
 
@@ -53,7 +53,7 @@ impl<'a> Need<'a> {
 /// Appends the events `decide` returns, against `expected_seq` when the client gave one (409 if
 /// the incident moved on), otherwise against fresh state with retries. Authorisation is checked
 /// on the state each decision is made on.
-async fn apply(
+pub(crate) async fn apply(
     state: &AppState,
     user: &ApiUser,
     id: IncidentId,
@@ -124,11 +124,20 @@ pub async fn list(
         })?),
         None => None,
     };
+    if p.severity.is_some_and(|s| s > 5) {
+        return Err(ApiError::bad_request("`severity` is a level from 0 to 5"));
+    }
     let query = IncidentQuery {
         statuses,
         text: p.q,
         before_number,
         limit: Some(limit),
+        min_severity: p.severity,
+        class: p.class.filter(|c| !c.is_empty()),
+        assignee: p
+            .assignee
+            .filter(|a| !a.is_empty())
+            .map(|a| a.to_lowercase()),
     };
     let items = state.store.list_incidents(&query).await?;
     let next_cursor = (items.len() as u32 == limit)

@@ -4,6 +4,7 @@
 pub mod docs;
 pub mod dto;
 pub mod incidents;
+pub mod record;
 pub mod users;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -41,6 +42,38 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{incident}/journal", get(incidents::journal))
         .route("/incidents/{incident}/verify", get(incidents::verify))
+        .route(
+            "/incidents/{incident}/classification",
+            post(record::classify),
+        )
+        .route("/incidents/{incident}/severity", post(record::assess))
+        .route("/incidents/{incident}/markings", post(record::markings))
+        .route("/incidents/{incident}/tags", post(record::tags))
+        .route("/incidents/{incident}/scope", post(record::scope))
+        .route("/incidents/{incident}/members", post(record::members))
+        .route(
+            "/incidents/{incident}/observables",
+            get(record::observables).post(record::add_observable),
+        )
+        .route(
+            "/incidents/{incident}/observables/extract",
+            post(record::extract),
+        )
+        .route(
+            "/incidents/{incident}/observables/{id}",
+            axum::routing::patch(record::update_observable),
+        )
+        .route(
+            "/incidents/{incident}/timeline",
+            get(record::timeline).post(record::add_timeline),
+        )
+        .route(
+            "/incidents/{incident}/timeline/{id}/withdraw",
+            post(record::withdraw_timeline),
+        )
+        .route("/search", get(record::search))
+        .route("/observables", get(record::sightings))
+        .route("/taxonomy", get(record::taxonomy))
         .route("/users", get(users::list).post(users::create))
         .route(
             "/users/{username}",

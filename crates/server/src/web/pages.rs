@@ -368,6 +368,7 @@ pub async fn incidents(
         text: Some(q.q.clone()),
         before_number: q.before,
         limit: Some(limit),
+        ..Default::default()
     };
     let list = match state.store.list_incidents(&query).await {
         Ok(l) => l,
