@@ -45,6 +45,24 @@ pub enum Command {
     /// Declare, list, show and work incidents.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// Triage an incident: classification, severity, markings, tags, scope, people.
+    #[command(subcommand)]
+    Triage(TriageCommand),
+    /// Observables and indicators of compromise.
+    #[command(subcommand)]
+    Observable(ObservableCommand),
+    /// The attack timeline.
+    #[command(subcommand)]
+    Timeline(TimelineCommand),
+    /// Full-text search over incidents, timelines, observables, tags and classes.
+    Search {
+        /// Words to find (all must match).
+        query: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Check the hash chains: every incident's, the ledger across incidents, and its signed head.
     /// Exits 1 if anything does not hold.
     Verify {
@@ -164,6 +182,15 @@ pub enum IncidentCommand {
         /// Only incidents numbered below this (to page on).
         #[arg(long)]
         before: Option<i64>,
+        /// Only incidents assessed at this severity level (0–5) or above.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=5))]
+        severity: Option<u8>,
+        /// Only this taxonomy class, e.g. `fraud`.
+        #[arg(long)]
+        class: Option<String>,
+        /// Only incidents assigned to this user.
+        #[arg(long)]
+        assignee: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -234,4 +261,147 @@ pub enum Format {
     Table,
     /// JSON for scripts.
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// Classify by the ENISA reference taxonomy (`debrief triage taxonomy` lists it).
+    Classify {
+        incident: String,
+        class: String,
+        #[arg(value_name = "TYPE")]
+        kind: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Assess severity (NIST 800-61 impact categories → level 0–5, with the reasons).
+    Assess {
+        incident: String,
+        /// none, low, medium, high.
+        #[arg(long)]
+        functional: String,
+        /// none, privacy-breach, proprietary-breach, integrity-loss.
+        #[arg(long)]
+        information: String,
+        /// regular, supplemented, extended, not-recoverable.
+        #[arg(long)]
+        recoverability: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Set TLP 2.0 and/or PAP.
+    Mark {
+        incident: String,
+        #[arg(long)]
+        tlp: Option<String>,
+        #[arg(long)]
+        pap: Option<String>,
+    },
+    /// Add or remove tags.
+    Tag {
+        incident: String,
+        #[arg(long)]
+        add: Vec<String>,
+        #[arg(long)]
+        remove: Vec<String>,
+    },
+    /// Replace the scope.
+    Scope {
+        incident: String,
+        #[arg(long = "business-unit")]
+        business_units: Vec<String>,
+        #[arg(long = "site")]
+        sites: Vec<String>,
+        #[arg(long = "system")]
+        systems: Vec<String>,
+    },
+    /// Put a person on the incident in an incident role (lead, handler, communications, legal, scribe).
+    Member {
+        incident: String,
+        user: String,
+        role: String,
+        /// Take them off that role instead.
+        #[arg(long)]
+        remove: bool,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Print the reference taxonomy.
+    Taxonomy,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ObservableCommand {
+    /// Add one observable (defanged values are accepted).
+    Add {
+        incident: String,
+        kind: String,
+        value: String,
+        #[arg(long)]
+        ioc: bool,
+        #[arg(long)]
+        sighted: bool,
+        #[arg(long)]
+        tlp: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Extract observables from text (a file, or standard input) and add the new ones.
+    Paste {
+        incident: String,
+        /// Read this file instead of standard input.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        ioc: bool,
+    },
+    /// List an incident's observables, with the other incidents where each appears.
+    List {
+        incident: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Every incident where a value was recorded.
+    Lookup {
+        value: String,
+        /// Normalise the value as this type first (e.g. `domain`).
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimelineCommand {
+    /// Add an entry.
+    Add {
+        incident: String,
+        /// When it happened (RFC 3339 with offset).
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        description: String,
+        /// exact, minute, hour, day, approximate.
+        #[arg(long, default_value = "minute")]
+        precision: String,
+        /// log, evidence, interview, report, other.
+        #[arg(long, default_value = "log")]
+        source: String,
+        /// ATT&CK technique, T1234 or T1234.001.
+        #[arg(long)]
+        technique: Option<String>,
+        /// ATT&CK tactic, e.g. initial-access or TA0001.
+        #[arg(long)]
+        tactic: Option<String>,
+        /// Ids of the incident's observables involved.
+        #[arg(long = "observable")]
+        observables: Vec<u64>,
+    },
+    /// Print the timeline in order of occurrence.
+    List {
+        incident: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }

@@ -55,6 +55,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             commands::verify::run(incident.as_deref(), format, &settings).await
         }
         Command::Migrate => commands::migrate(&settings).await,
+        Command::Triage(cmd) => commands::record::triage(cmd, &settings).await,
+        Command::Observable(cmd) => commands::record::observable(cmd, &settings).await,
+        Command::Timeline(cmd) => commands::record::timeline(cmd, &settings).await,
+        Command::Search {
+            query,
+            limit,
+            format,
+        } => commands::record::search(&query.join(" "), limit, format, &settings).await,
         Command::Serve {
             listen,
             insecure_cookies,

@@ -42,6 +42,9 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             search,
             limit,
             before,
+            severity,
+            class,
+            assignee,
             format,
         } => {
             let statuses = status
@@ -57,6 +60,9 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
                 text: search,
                 before_number: before,
                 limit: Some(limit),
+                min_severity: severity,
+                class,
+                assignee,
             };
             let list = store.list_incidents(&query).await?;
             match format {
@@ -65,11 +71,15 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
                     if list.is_empty() {
                         println!("no incidents");
                     } else {
-                        let mut t = Table::new(&["#", "STATUS", "OPENED", "UPDATED", "TITLE"]);
+                        let mut t =
+                            Table::new(&["#", "STATUS", "SEV", "OPENED", "UPDATED", "TITLE"]);
                         for i in &list {
                             t.row(vec![
                                 i.number.to_string(),
                                 i.status.to_string(),
+                                i.severity
+                                    .as_ref()
+                                    .map_or("—".into(), |a| a.level.to_string()),
                                 short_time(i.opened_at),
                                 short_time(i.updated_at),
                                 truncate(&i.title, 70),

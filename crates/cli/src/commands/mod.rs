@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod incident;
+pub mod record;
 pub mod serve;
 pub mod verify;
 
@@ -47,4 +48,21 @@ pub async fn migrate(settings: &Settings) -> Result<u8> {
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// The severity matrix: `DATA_DIR/severity.json` when present, else the default.
+pub fn severity_matrix(settings: &Settings) -> Result<debrief_domain::triage::SeverityMatrix> {
+    let path = settings.data_dir.join("severity.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let m: debrief_domain::triage::SeverityMatrix = serde_json::from_str(&text)
+                .with_context(|| {
+                    format!("the severity matrix `{}` is not valid", path.display())
+                })?;
+            m.validate()?;
+            Ok(m)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display())),
+    }
 }
