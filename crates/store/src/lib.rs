@@ -192,6 +192,38 @@ where
     }
 }
 
+/// Like [`execute`], for commands that decide several events at once (pasting observables…).
+/// Deciding none changes nothing and returns the current state.
+pub async fn execute_many<F>(
+    store: &dyn Store,
+    id: IncidentId,
+    actor: &Actor,
+    decide: F,
+) -> Result<Incident>
+where
+    F: Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
+{
+    let mut attempt = 0;
+    loop {
+        let current = store.incident(id).await?;
+        let events = decide(&current)?;
+        if events.is_empty() {
+            return Ok(current);
+        }
+        let drafts = events
+            .into_iter()
+            .map(|event| EntryDraft {
+                actor: actor.clone(),
+                event,
+            })
+            .collect();
+        match store.append(id, current.seq, drafts).await {
+            Err(StoreError::Conflict { .. }) if attempt < 50 => attempt += 1,
+            other => return other.map(|a| a.incident),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

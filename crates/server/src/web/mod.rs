@@ -2,6 +2,7 @@
 //! CSRF checks on every form, embedded assets, and the pages.
 
 mod pages;
+mod record;
 
 use std::sync::LazyLock;
 
@@ -39,6 +40,11 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
         "incident.html",
         include_str!("../../templates/incident.html"),
     ),
+    (
+        "incident_record.html",
+        include_str!("../../templates/incident_record.html"),
+    ),
+    ("search.html", include_str!("../../templates/search.html")),
     ("users.html", include_str!("../../templates/users.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
@@ -61,6 +67,8 @@ fn lang_of(state: &State) -> Language {
 impl Templates {
     fn new() -> Self {
         let mut env = Environment::new();
+        // Optional sections (an unset form, an incident not yet classified) render as empty.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         for (name, source) in TEMPLATE_SOURCES {
             // The sources are part of the binary and checked by tests; a syntax error is a bug.
             if let Err(e) = env.add_template(name, source) {
@@ -305,7 +313,31 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}/transition", post(pages::transition))
         .route("/incidents/{number}/edit", post(pages::edit))
         .route("/incidents/{number}/assign", post(pages::assign))
+        .route("/incidents/{number}/classify", post(record::classify))
+        .route("/incidents/{number}/severity", post(record::severity))
+        .route("/incidents/{number}/markings", post(record::markings))
+        .route("/incidents/{number}/tags", post(record::tags))
+        .route("/incidents/{number}/observables", post(record::paste))
+        .route("/incidents/{number}/timeline", post(record::timeline))
+        .route("/search", get(record::search))
         .route("/admin/users", get(pages::users).post(pages::create_user))
         .route("/admin/users/{username}/toggle", post(pages::toggle_user))
         .route("/assets/{file}", get(asset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every page template renders with an empty context (missing values render as empty, so a
+    /// failure here is a syntax or filter error).
+    #[test]
+    fn every_template_renders() {
+        for (name, _) in TEMPLATE_SOURCES {
+            let ctx = minijinja::context! { lang => "fr", user => minijinja::context!{ role => "manager", username => "m" } };
+            if let Err(e) = TEMPLATES.render(name, ctx) {
+                panic!("{name}: {e:#}");
+            }
+        }
+    }
 }

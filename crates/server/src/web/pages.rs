@@ -12,7 +12,7 @@ use debrief_domain::{
     MilestoneSource, NewIncident, Role, Status, Timestamp, Username, authorize,
 };
 use debrief_store::accounts::{NewUser, UserChanges};
-use debrief_store::{IncidentQuery, StoreError, execute};
+use debrief_store::{IncidentQuery, StoreError};
 use minijinja::Value;
 use serde::Deserialize;
 use serde_json::{Map, json};
@@ -23,9 +23,9 @@ use crate::api::incidents::Need;
 use crate::auth::{self, LOGIN_CSRF_COOKIE};
 use crate::i18n::t;
 
-type Ctx = Map<String, serde_json::Value>;
+pub(super) type Ctx = Map<String, serde_json::Value>;
 
-fn render(name: &str, status: StatusCode, ctx: Ctx) -> Response {
+pub(super) fn render(name: &str, status: StatusCode, ctx: Ctx) -> Response {
     page(status, name, Value::from(minijinja::value::Serde(&ctx)))
 }
 
@@ -47,7 +47,7 @@ fn see_other(to: &str) -> Response {
 }
 
 /// A store failure shown as a page: "not found" for unknown things, a logged generic error else.
-fn store_error(user: &WebUser, e: StoreError) -> Response {
+pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
     match e {
         StoreError::NotFound(_) | StoreError::NoUser(_) => error_page(
             user.lang,
@@ -657,7 +657,7 @@ fn describe(lang: Language, e: &JournalEntry) -> (String, String) {
     }
 }
 
-async fn resolve_number(
+pub(super) async fn resolve_number(
     state: &AppState,
     user: &WebUser,
     number: &str,
@@ -758,6 +758,10 @@ async fn incident_page(
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
     }
+    match super::record::record_context(state, user.lang, &incident).await {
+        Ok(record) => ctx.extend(record),
+        Err(e) => return store_error(user, e),
+    }
     render("incident.html", status, ctx)
 }
 
@@ -781,6 +785,28 @@ async fn act(
     need: Need<'_>,
     decide: impl Fn(&Incident) -> Result<Event, DomainError> + Send + Sync,
 ) -> Response {
+    act_many(
+        state,
+        user,
+        number,
+        csrf,
+        need,
+        |i| decide(i).map(|e| vec![e]),
+        "",
+    )
+    .await
+}
+
+/// Like `act`, for commands deciding several events; `anchor` is the page section to return to.
+pub(super) async fn act_many(
+    state: &AppState,
+    user: &WebUser,
+    number: &str,
+    csrf: &str,
+    need: Need<'_>,
+    decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
+    anchor: &str,
+) -> Response {
     if let Err(r) = user.check_csrf(csrf) {
         return r;
     }
@@ -798,8 +824,8 @@ async fn act(
     let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
         return forbidden(user, "your user name cannot be recorded");
     };
-    match execute(&*state.store, id, &actor, |i| decide(i)).await {
-        Ok(done) => see_other(&format!("/incidents/{}", done.incident.number)),
+    match debrief_store::execute_many(&*state.store, id, &actor, |i| decide(i)).await {
+        Ok(done) => see_other(&format!("/incidents/{}{anchor}", done.number)),
         Err(StoreError::Domain(DomainError::Unchanged(_))) => {
             see_other(&format!("/incidents/{number}"))
         }

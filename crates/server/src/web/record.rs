@@ -1,0 +1,417 @@
+//! The incident record on the incident page (triage, observables, attack timeline), its forms,
+//! and the full-text search page.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use debrief_domain::observable::ObservableKind;
+use debrief_domain::record::{NewTimelineEntry, ObservableFlags};
+use debrief_domain::taxonomy;
+use debrief_domain::timeline::{Precision, TACTICS, TimelineSource};
+use debrief_domain::triage::{FunctionalImpact, InformationImpact, Pap, Recoverability, Tlp};
+use debrief_domain::{Incident, Language, Timestamp};
+use debrief_store::StoreError;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::WebUser;
+use super::pages::{Ctx, act_many, render, store_error};
+use crate::AppState;
+use crate::api::incidents::Need;
+
+/// The template context of an incident's record.
+pub(super) async fn record_context(
+    state: &AppState,
+    lang: Language,
+    i: &Incident,
+) -> Result<Ctx, StoreError> {
+    let mut observables = Vec::new();
+    for o in &i.observables {
+        let also: Vec<i64> = state
+            .store
+            .sightings(&o.value, 50)
+            .await?
+            .into_iter()
+            .map(|s| s.number)
+            .filter(|n| *n != i.number)
+            .collect();
+        observables.push(json!({"id": o.id, "kind": o.kind.as_str(), "value": o.value, "ioc": o.ioc, "sighted": o.sighted, "also_in": also}));
+    }
+    let classification = i.classification.as_ref().map(|c| {
+        let (cl, ty) = c.labels(lang);
+        json!({"class": c.class, "type": c.kind, "class_label": cl, "type_label": ty})
+    });
+    let scope_items: Vec<&String> = i
+        .scope
+        .business_units
+        .iter()
+        .chain(&i.scope.sites)
+        .chain(&i.scope.systems)
+        .collect();
+    let record = json!({
+        "classification": classification,
+        "severity": i.severity.as_ref().map(|a| json!({"level": a.level, "name": a.level_name(), "reasons": a.reasons})),
+        "tlp": i.tlp.as_str(),
+        "pap": i.pap.as_str(),
+        "tags": i.tags,
+        "scope_items": scope_items,
+        "members": i.members.iter().map(|m| json!({"user": m.user, "role": m.role.as_str()})).collect::<Vec<_>>(),
+        "observables": observables,
+        "timeline": i.timeline.iter().map(|e| json!({
+            "id": e.id, "occurred_at": e.occurred_at.to_string(), "precision": e.precision.as_str(),
+            "description": e.description, "source": e.source.as_str(),
+            "technique": e.technique.as_ref().map(|x| x.to_string()), "tactic": e.tactic.as_ref().map(|x| x.as_str().to_string()),
+        })).collect::<Vec<_>>(),
+    });
+    let mut ctx = Map::new();
+    ctx.insert("record".into(), record);
+    ctx.insert(
+        "taxonomy".into(),
+        taxonomy::classes()
+            .iter()
+            .map(|c| {
+                json!({"id": c.id, "label": taxonomy::label(&c.en, &c.fr, lang),
+                    "types": c.types.iter().map(|t| json!({"id": t.id, "label": taxonomy::label(&t.en, &t.fr, lang)})).collect::<Vec<_>>()})
+            })
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    ctx.insert(
+        "impacts".into(),
+        json!({
+            "functional": FunctionalImpact::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+            "information": InformationImpact::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+            "recoverability": Recoverability::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+        }),
+    );
+    ctx.insert(
+        "tlps".into(),
+        Tlp::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    ctx.insert(
+        "paps".into(),
+        Pap::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    ctx.insert(
+        "precisions".into(),
+        Precision::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    ctx.insert(
+        "sources".into(),
+        TimelineSource::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    ctx.insert(
+        "tactics".into(),
+        TACTICS.iter().map(|(_, n)| *n).collect::<Vec<_>>().into(),
+    );
+    Ok(ctx)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ClassifyForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    classification: String,
+}
+
+pub async fn classify(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<ClassifyForm>,
+) -> Response {
+    let (class, kind) = f
+        .classification
+        .split_once('/')
+        .unwrap_or((&f.classification, ""));
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| i.classify(class, kind, "").map(|e| vec![e]),
+        "#triage",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SeverityForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    functional: String,
+    #[serde(default)]
+    information: String,
+    #[serde(default)]
+    recoverability: String,
+}
+
+pub async fn severity(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<SeverityForm>,
+) -> Response {
+    let matrix = state.config.severity.clone();
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let (a, b, c) = (
+                f.functional.parse()?,
+                f.information.parse()?,
+                f.recoverability.parse()?,
+            );
+            i.assess(&matrix, a, b, c, "").map(|e| vec![e])
+        },
+        "#triage",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MarkingsForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    tlp: Option<String>,
+    pap: Option<String>,
+}
+
+pub async fn markings(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<MarkingsForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let tlp = f.tlp.as_deref().map(str::parse::<Tlp>).transpose()?;
+            let pap = f.pap.as_deref().map(str::parse::<Pap>).transpose()?;
+            match i.set_markings(tlp, pap) {
+                Err(debrief_domain::DomainError::Unchanged(_)) => Ok(vec![]),
+                other => other.map(|e| vec![e]),
+            }
+        },
+        "#triage",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TagsForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    tags: String,
+}
+
+pub async fn tags(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<TagsForm>,
+) -> Response {
+    let wanted: Vec<String> = f.tags.split(',').map(str::to_string).collect();
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let wanted = debrief_domain::triage::clean_tags(&wanted)?;
+            let remove: Vec<String> = i
+                .tags
+                .iter()
+                .filter(|t| !wanted.contains(t))
+                .cloned()
+                .collect();
+            match i.change_tags(&wanted, &remove) {
+                Err(debrief_domain::DomainError::Unchanged(_)) => Ok(vec![]),
+                other => other.map(|e| vec![e]),
+            }
+        },
+        "#triage",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasteForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+    ioc: Option<String>,
+}
+
+pub async fn paste(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<PasteForm>,
+) -> Response {
+    let flags = ObservableFlags {
+        ioc: f.ioc.is_some(),
+        ..Default::default()
+    };
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            // A single value that extraction does not recognise is kept as `other`.
+            let (events, known) = i.add_observables_from_text(&f.text, &flags)?;
+            if events.is_empty()
+                && known == 0
+                && !f.text.trim().is_empty()
+                && !f.text.trim().contains(char::is_whitespace)
+            {
+                return i
+                    .add_observable(ObservableKind::Other, &f.text, &flags)
+                    .map(|e| vec![e]);
+            }
+            Ok(events)
+        },
+        "#observables",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TimelineForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    occurred_at: String,
+    #[serde(default)]
+    precision: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    tactic: String,
+    #[serde(default)]
+    technique: String,
+}
+
+pub async fn timeline(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<TimelineForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let entry = NewTimelineEntry {
+                occurred_at: Timestamp::parse(&f.occurred_at)?,
+                precision: f.precision.parse()?,
+                description: f.description.replace("\r\n", "\n"),
+                source: f.source.parse()?,
+                technique: Some(f.technique.clone()),
+                tactic: Some(f.tactic.clone()),
+                observables: vec![],
+            };
+            i.add_timeline(&entry).map(|e| vec![e])
+        },
+        "#timeline",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Splits a snippet marked with « » into parts the template escapes and highlights.
+fn parts(snippet: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut rest = snippet;
+    while let Some(start) = rest.find('«') {
+        out.push(json!({"text": &rest[..start], "hit": false}));
+        let after = &rest[start + '«'.len_utf8()..];
+        let end = after.find('»').unwrap_or(after.len());
+        out.push(json!({"text": &after[..end], "hit": true}));
+        rest = after.get(end + '»'.len_utf8()..).unwrap_or("");
+    }
+    out.push(json!({"text": rest, "hit": false}));
+    out
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    let hits = if q.q.trim().is_empty() {
+        Vec::new()
+    } else {
+        match state.store.search(&q.q, 100).await {
+            Ok(h) => h,
+            Err(e) => return store_error(&user, e),
+        }
+    };
+    let mut ctx = super::base_context(Some(&user), user.lang);
+    ctx.insert("nav".into(), "search".into());
+    ctx.insert("q".into(), q.q.clone().into());
+    ctx.insert(
+        "hits".into(),
+        hits.iter()
+            .map(|h| json!({"number": h.number, "title": h.title, "field": h.field, "parts": parts(&h.snippet)}))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    render("search.html", StatusCode::OK, ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn snippet_parts_mark_hits() {
+        let p = super::parts("a «b» c «d»");
+        let hits: Vec<bool> = p
+            .iter()
+            .map(|v| v["hit"].as_bool().unwrap_or(false))
+            .collect();
+        assert_eq!(hits, vec![false, true, false, true, false]);
+        assert_eq!(p[1]["text"], "b");
+    }
+}
