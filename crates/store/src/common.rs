@@ -252,7 +252,8 @@ pub struct SearchHit {
     pub field: String,
     /// The matching text, with matches between « and ».
     pub snippet: String,
-    /// Higher is better.
+    /// Relevance (BM25 on SQLite, ts_rank on PostgreSQL): higher is better, comparable only
+    /// within one backend.
     pub score: f64,
 }
 

@@ -87,7 +87,9 @@ pub trait Store: AccountStore + Send + Sync + Debug {
     async fn head(&self) -> Result<SignedHead>;
 
     /// Full-text search over titles, summaries, timelines, observables, tags and classes; every
-    /// word must match (no stemming, case-insensitive). Best matches first.
+    /// word must match (no stemming, case-insensitive). Most recently written matches first, so
+    /// that a page costs the same however many documents match; `score` says how well each
+    /// matches.
     async fn search(&self, text: &str, limit: u32) -> Result<Vec<common::SearchHit>>;
 
     /// Every incident where an observable with exactly this (normalised) value was recorded.

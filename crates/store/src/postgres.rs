@@ -72,7 +72,7 @@ crate::sql::impl_store!(
     search = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
               d.body, ts_rank(d.tsv, q)::float8 \
               FROM search_docs d CROSS JOIN plainto_tsquery('simple', $1) q JOIN incidents i ON i.id = d.incident_id \
-              WHERE d.tsv @@ q ORDER BY 7 DESC, i.number DESC LIMIT $2"
+              WHERE d.tsv @@ q ORDER BY d.id DESC LIMIT $2"
 );
 
 impl PgStore {

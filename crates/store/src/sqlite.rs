@@ -22,6 +22,16 @@ pub struct SqliteStore {
     key: InstallationKey,
 }
 
+/// `FULL` (every acknowledged write survives a power cut) unless `DEBRIEF_SQLITE_SYNCHRONOUS`
+/// says `normal` or `off` — meant only for bulk loads such as the benchmarks' data generation.
+fn synchronous() -> SqliteSynchronous {
+    match std::env::var("DEBRIEF_SQLITE_SYNCHRONOUS").unwrap_or_default().to_ascii_lowercase().as_str() {
+        "off" => SqliteSynchronous::Off,
+        "normal" => SqliteSynchronous::Normal,
+        _ => SqliteSynchronous::Full,
+    }
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 impl SqliteStore {
@@ -35,7 +45,7 @@ impl SqliteStore {
             .map_err(|e| bad(e.to_string()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous())
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         if let Some(parent) = options.get_filename().parent()
@@ -86,7 +96,7 @@ crate::sql::impl_store!(
     search = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
               d.body, -bm25(search_fts) \
               FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid JOIN incidents i ON i.id = d.incident_id \
-              WHERE search_fts MATCH $1 ORDER BY bm25(search_fts) LIMIT $2"
+              WHERE search_fts MATCH $1 ORDER BY search_fts.rowid DESC LIMIT $2"
 );
 
 impl SqliteStore {
