@@ -82,6 +82,9 @@ pub enum Command {
         /// Never use this on a network you do not trust; put Debrief behind HTTPS instead.
         #[arg(long)]
         insecure_cookies: bool,
+        /// The largest evidence file accepted, in MiB.
+        #[arg(long, default_value_t = 1024, env = "DEBRIEF_EVIDENCE_MAX_MB")]
+        evidence_max_mb: u64,
     },
     /// Print the API's OpenAPI document (the same as GET /api/v1/openapi.json).
     Openapi,

@@ -66,7 +66,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
         Command::Serve {
             listen,
             insecure_cookies,
-        } => commands::serve::run(listen, insecure_cookies, &settings).await,
+            evidence_max_mb,
+        } => commands::serve::run(listen, insecure_cookies, evidence_max_mb, &settings).await,
         Command::Openapi => {
             commands::print_json(&debrief_server::api::docs::openapi())?;
             Ok(exit::OK)

@@ -128,6 +128,30 @@ pub enum Event {
     /// A timeline entry withdrawn (it stays in the journal).
     #[serde(rename = "timeline.removed")]
     TimelineRemoved { id: u64, reason: Reason },
+    /// A file was stored (content-addressed by its SHA-256) and recorded as evidence.
+    #[serde(rename = "evidence.added")]
+    EvidenceAdded {
+        id: u64,
+        name: String,
+        sha256: String,
+        size: u64,
+        media_type: String,
+        description: String,
+        collected_by: String,
+        collected_from: String,
+        collected_at: Timestamp,
+    },
+    /// A link of an evidence's chain of custody.
+    #[serde(rename = "evidence.custody")]
+    CustodyRecorded {
+        id: u64,
+        action: crate::evidence::CustodyAction,
+        at: Timestamp,
+        from: String,
+        to: String,
+        location: String,
+        note: String,
+    },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
     MilestoneSet {
@@ -160,6 +184,8 @@ impl Event {
             Event::ObservableUpdated { .. } => "observable.updated",
             Event::TimelineAdded { .. } => "timeline.added",
             Event::TimelineRemoved { .. } => "timeline.removed",
+            Event::EvidenceAdded { .. } => "evidence.added",
+            Event::CustodyRecorded { .. } => "evidence.custody",
         }
     }
 

@@ -157,6 +157,9 @@ pub struct Incident {
     /// The attack timeline, in order of occurrence.
     #[serde(default)]
     pub timeline: Vec<crate::record::TimelineEntry>,
+    /// Evidence files and their chains of custody.
+    #[serde(default)]
+    pub evidence: Vec<crate::evidence::Evidence>,
     /// The `seq` of the last journal entry folded in.
     pub seq: u64,
 }
@@ -233,6 +236,7 @@ impl Incident {
             members: Vec::new(),
             observables: Vec::new(),
             timeline: Vec::new(),
+            evidence: Vec::new(),
             seq: entry.seq,
         })
     }
@@ -306,6 +310,9 @@ impl Incident {
                 }
             }
             Event::Assigned { to, .. } => self.assignee = to,
+            ev @ (Event::EvidenceAdded { .. } | Event::CustodyRecorded { .. }) => {
+                self.apply_evidence(ev, &entry.actor)
+            }
             record @ (Event::Classified { .. }
             | Event::SeverityAssessed { .. }
             | Event::MarkingsSet { .. }

@@ -7,6 +7,7 @@
 pub mod canonical;
 pub mod error;
 pub mod event;
+pub mod evidence;
 pub mod incident;
 pub mod journal;
 pub mod observable;

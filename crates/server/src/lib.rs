@@ -36,6 +36,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How impact maps to severity levels (default, or `DATA_DIR/severity.json`).
     pub severity: debrief_domain::triage::SeverityMatrix,
+    /// Where evidence files are kept (`DATA_DIR/evidence`).
+    pub evidence_dir: std::path::PathBuf,
+    /// The largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: u64,
 }
 
 impl Default for Config {
@@ -45,6 +49,8 @@ impl Default for Config {
             session_hours: 12,
             max_body_bytes: 256 * 1024,
             severity: Default::default(),
+            evidence_dir: std::path::PathBuf::from("debrief-data/evidence"),
+            evidence_max_bytes: 1024 * 1024 * 1024,
         }
     }
 }

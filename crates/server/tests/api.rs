@@ -101,6 +101,8 @@ async fn fixture() -> Fixture {
         key,
         Config {
             secure_cookies: true,
+            evidence_dir: db.dir.path().join("evidence"),
+            evidence_max_bytes: 64 * 1024,
             ..Config::default()
         },
     );
@@ -886,4 +888,171 @@ async fn the_record_over_the_api() {
     }
     let (_, after, _) = call(&f.app, m, "GET", "/api/v1/incidents/1/journal", None).await;
     assert_eq!(before, after, "nothing was written");
+}
+
+fn multipart(who: Who, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Request<Body> {
+    let boundary = "debrief-test-boundary";
+    let mut body = Vec::new();
+    for (name, filename, content) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut req = Request::builder().method("POST").uri(path).header(
+        header::CONTENT_TYPE,
+        format!("multipart/form-data; boundary={boundary}"),
+    );
+    if let Who::Token(name) = who {
+        req = req.header(header::AUTHORIZATION, format!("Bearer tok-{name}"));
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+async fn send(
+    app: &Router,
+    req: Request<Body>,
+) -> (StatusCode, String, header::HeaderMap, Vec<u8>) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (
+        status,
+        String::from_utf8_lossy(&bytes).into_owned(),
+        headers,
+        bytes,
+    )
+}
+
+#[tokio::test]
+async fn evidence_is_hashed_stored_by_content_and_rechecked_on_download() {
+    let f = fixture().await;
+    let content: &[u8] = b"MZ\x90\x00 not really a PE file, but evidence all the same";
+    let upload = |who, path: &str| {
+        multipart(
+            who,
+            path,
+            &[
+                ("collected_from", None, b"WS-042"),
+                ("collected_at", None, b"2026-11-20T11:00:00Z"),
+                ("file", Some("C:\\Users\\x\\dropper.exe"), content),
+            ],
+        )
+    };
+    // Viewers cannot upload; nothing is stored for them.
+    let (s, text, _, _) = send(
+        &f.app,
+        upload(Who::Token("vic"), "/api/v1/incidents/1/evidence"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{text}");
+    assert!(!f.state.config.evidence_dir.join("sha256").exists());
+
+    let (s, text, _, _) = send(
+        &f.app,
+        upload(Who::Token("hank"), "/api/v1/incidents/1/evidence"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let ev: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(content));
+    assert_eq!(ev["sha256"], sha);
+    assert_eq!(ev["name"], "dropper.exe");
+    assert_eq!(ev["collected_by"], "hank");
+    assert_eq!(ev["custody"][0]["action"], "collected");
+    let on_disk = f
+        .state
+        .config
+        .evidence_dir
+        .join("sha256")
+        .join(&sha[..2])
+        .join(&sha);
+    assert_eq!(std::fs::read(&on_disk).unwrap(), content);
+
+    // The same file again is refused as a duplicate; custody can be recorded.
+    let (s, _, _, _) = send(
+        &f.app,
+        upload(Who::Token("hank"), "/api/v1/incidents/1/evidence"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, text, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "POST",
+        "/api/v1/incidents/1/evidence/1/custody",
+        Some(r#"{"action":"transferred","from":"hank","to":"forensics lab","location":"safe 3"}"#),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+
+    // Download: the exact bytes, with the hash in a header.
+    let req = Request::builder()
+        .uri("/api/v1/incidents/1/evidence/1/content")
+        .header(header::AUTHORIZATION, "Bearer tok-vic")
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, headers, bytes) = send(&f.app, req).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(bytes, content);
+    assert_eq!(headers["x-content-sha256"], sha.as_str());
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("dropper.exe")
+    );
+
+    // Tamper with the stored file: the download is refused with a clear problem.
+    std::fs::write(&on_disk, b"MZ patched").unwrap();
+    let req = Request::builder()
+        .uri("/api/v1/incidents/1/evidence/1/content")
+        .header(header::AUTHORIZATION, "Bearer tok-vic")
+        .body(Body::empty())
+        .unwrap();
+    let (s, text, headers, _) = send(&f.app, req).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{text}");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+    assert!(
+        text.contains("no longer matches its SHA-256") && text.contains("must not be used"),
+        "{text}"
+    );
+
+    // Oversize uploads are refused and leave nothing behind.
+    let big = vec![b'x'; 70 * 1024];
+    let req = multipart(
+        Who::Token("maria"),
+        "/api/v1/incidents/1/evidence",
+        &[("file", Some("big.bin"), &big)],
+    );
+    let (s, text, _, _) = send(&f.app, req).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+    assert!(text.contains("65536 bytes"), "{text}");
+    assert_eq!(
+        std::fs::read_dir(f.state.config.evidence_dir.join("tmp"))
+            .unwrap()
+            .count(),
+        0
+    );
+    let (_, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/incidents/1/evidence",
+        None,
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&text)
+            .unwrap()
+            .len(),
+        1
+    );
 }

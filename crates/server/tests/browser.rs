@@ -72,7 +72,11 @@ async fn start_server() -> (String, TestDb) {
         })
         .await
         .unwrap();
-    let app = router(AppState::new(store, key, Config::default()));
+    let config = Config {
+        evidence_dir: db.dir.path().join("evidence"),
+        ..Config::default()
+    };
+    let app = router(AppState::new(store, key, config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {

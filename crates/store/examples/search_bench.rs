@@ -20,9 +20,34 @@ use debrief_domain::{EntryDraft, NewIncident, Status, Timestamp};
 use debrief_store::{IncidentQuery, InstallationKey, Store};
 
 const WORDS: &[&str] = &[
-    "phishing", "ransomware", "beacon", "exfiltration", "credential", "mailbox", "vpn", "firewall", "payroll",
-    "invoice", "domain", "controller", "backup", "encrypted", "lateral", "powershell", "macro", "scanner",
-    "ddos", "webshell", "token", "oauth", "printer", "finance", "helpdesk", "contractor", "laptop", "server",
+    "phishing",
+    "ransomware",
+    "beacon",
+    "exfiltration",
+    "credential",
+    "mailbox",
+    "vpn",
+    "firewall",
+    "payroll",
+    "invoice",
+    "domain",
+    "controller",
+    "backup",
+    "encrypted",
+    "lateral",
+    "powershell",
+    "macro",
+    "scanner",
+    "ddos",
+    "webshell",
+    "token",
+    "oauth",
+    "printer",
+    "finance",
+    "helpdesk",
+    "contractor",
+    "laptop",
+    "server",
 ];
 
 struct Rng(u64);
@@ -40,7 +65,10 @@ impl Rng {
 
 /// A pseudo-word for vocabulary rank `r` (deterministic, pronounceable enough).
 fn word(r: u64) -> String {
-    const SYL: &[&str] = &["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "fi", "gu", "he", "ja", "be"];
+    const SYL: &[&str] = &[
+        "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "fi", "gu", "he", "ja",
+        "be",
+    ];
     let mut r = r + 1;
     let mut w = String::new();
     while r > 0 {
@@ -82,7 +110,10 @@ async fn generate(store: &dyn Store, incidents: usize, per: usize) {
         let mut events = Vec::with_capacity(per + 3);
         for k in 0..per {
             let entry = NewTimelineEntry {
-                occurred_at: Timestamp::from_micros(1_760_000_000_000_000 + (n * per + k) as i64 * 60_000_000).unwrap(),
+                occurred_at: Timestamp::from_micros(
+                    1_760_000_000_000_000 + (n * per + k) as i64 * 60_000_000,
+                )
+                .unwrap(),
                 precision: Precision::Minute,
                 description: sentence(&mut rng, 12),
                 source: TimelineSource::Log,
@@ -120,10 +151,20 @@ async fn generate(store: &dyn Store, incidents: usize, per: usize) {
                 reason: Default::default(),
             });
         }
-        let drafts = events.into_iter().map(|event| EntryDraft { actor: actor.clone(), event }).collect();
+        let drafts = events
+            .into_iter()
+            .map(|event| EntryDraft {
+                actor: actor.clone(),
+                event,
+            })
+            .collect();
         store.append(id, first_seq, drafts).await.unwrap();
         if (n + 1) % 5000 == 0 {
-            eprintln!("  {} incidents in {:.0} s", n + 1, started.elapsed().as_secs_f64());
+            eprintln!(
+                "  {} incidents in {:.0} s",
+                n + 1,
+                started.elapsed().as_secs_f64()
+            );
         }
     }
 }
@@ -158,26 +199,49 @@ where
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).expect("usage: search_bench URL [INCIDENTS] [TIMELINE_PER_INCIDENT] [RUNS]").clone();
+    let url = args
+        .get(1)
+        .expect("usage: search_bench URL [INCIDENTS] [TIMELINE_PER_INCIDENT] [RUNS]")
+        .clone();
     let incidents: usize = args.get(2).map_or(100_000, |a| a.parse().unwrap());
     let per: usize = args.get(3).map_or(10, |a| a.parse().unwrap());
     let runs: usize = args.get(4).map_or(300, |a| a.parse().unwrap());
     let key = InstallationKey::generate().unwrap();
     let store = debrief_store::open(&url, key).await.unwrap();
-    let existing = store.list_incidents(&IncidentQuery { limit: Some(1), ..Default::default() }).await.unwrap();
+    let existing = store
+        .list_incidents(&IncidentQuery {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let have = existing.first().map_or(0, |i| i.number as usize);
     if have < incidents {
-        eprintln!("generating {} incidents × {per} timeline entries into {} …", incidents - have, store.backend());
+        eprintln!(
+            "generating {} incidents × {per} timeline entries into {} …",
+            incidents - have,
+            store.backend()
+        );
         let t = Instant::now();
         generate(&*store, incidents - have, per).await;
         eprintln!("generated in {:.0} s", t.elapsed().as_secs_f64());
     }
-    println!("{} store, {incidents} incidents, {} timeline entries, {runs} runs per query", store.backend(), incidents * per);
+    println!(
+        "{} store, {incidents} incidents, {} timeline entries, {runs} runs per query",
+        store.backend(),
+        incidents * per
+    );
     let mut rng = Rng(42);
     let words: Vec<String> = (0..runs).map(|_| rng.pick(WORDS).to_string()).collect();
-    let pairs: Vec<String> = (0..runs).map(|_| format!("{} {}", rng.pick(WORDS), rng.pick(WORDS))).collect();
-    let hosts: Vec<String> = (0..runs).map(|i| format!("host-{:05}", (i * 7919) % 20_000)).collect();
-    let rare: Vec<String> = (0..runs).map(|i| word(1000 + (i as u64 * 37) % 3000)).collect();
+    let pairs: Vec<String> = (0..runs)
+        .map(|_| format!("{} {}", rng.pick(WORDS), rng.pick(WORDS)))
+        .collect();
+    let hosts: Vec<String> = (0..runs)
+        .map(|i| format!("host-{:05}", (i * 7919) % 20_000))
+        .collect();
+    let rare: Vec<String> = (0..runs)
+        .map(|i| word(1000 + (i as u64 * 37) % 3000))
+        .collect();
     let s = &*store;
     time("search: a common security term, newest 50", runs, |i| {
         let q = words[i].clone();
@@ -189,39 +253,65 @@ async fn main() {
         async move { s.search(&q, 50).await.unwrap().len() }
     })
     .await;
-    time("search: a rarer word (vocabulary rank 1000–4000)", runs, |i| {
-        let q = rare[i].clone();
-        async move { s.search(&q, 50).await.unwrap().len() }
-    })
+    time(
+        "search: a rarer word (vocabulary rank 1000–4000)",
+        runs,
+        |i| {
+            let q = rare[i].clone();
+            async move { s.search(&q, 50).await.unwrap().len() }
+        },
+    )
     .await;
     time("search: a host name", runs, |i| {
         let q = hosts[i].clone();
         async move { s.search(&q, 50).await.unwrap().len() }
     })
     .await;
-    time("list: newest 50", runs, |_| async move { s.list_incidents(&IncidentQuery::default()).await.unwrap().len() }).await;
+    time("list: newest 50", runs, |_| async move {
+        s.list_incidents(&IncidentQuery::default())
+            .await
+            .unwrap()
+            .len()
+    })
+    .await;
     time("list: status=investigating, 50", runs, |_| async move {
-        let q = IncidentQuery { statuses: vec![Status::Investigating], ..Default::default() };
+        let q = IncidentQuery {
+            statuses: vec![Status::Investigating],
+            ..Default::default()
+        };
         s.list_incidents(&q).await.unwrap().len()
     })
     .await;
     time("list: severity >= 4, 50", runs, |_| async move {
-        let q = IncidentQuery { min_severity: Some(4), ..Default::default() };
+        let q = IncidentQuery {
+            min_severity: Some(4),
+            ..Default::default()
+        };
         s.list_incidents(&q).await.unwrap().len()
     })
     .await;
     time("list: title contains a host name", runs, |i| {
         let q = hosts[i].clone();
         async move {
-            let q = IncidentQuery { text: Some(q), ..Default::default() };
+            let q = IncidentQuery {
+                text: Some(q),
+                ..Default::default()
+            };
             s.list_incidents(&q).await.unwrap().len()
         }
     })
     .await;
     let last = incidents as i64;
-    time("list: page deep in the middle (cursor)", runs, |i| async move {
-        let q = IncidentQuery { before_number: Some(last / 2 - i as i64 * 97), ..Default::default() };
-        s.list_incidents(&q).await.unwrap().len()
-    })
+    time(
+        "list: page deep in the middle (cursor)",
+        runs,
+        |i| async move {
+            let q = IncidentQuery {
+                before_number: Some(last / 2 - i as i64 * 97),
+                ..Default::default()
+            };
+            s.list_incidents(&q).await.unwrap().len()
+        },
+    )
     .await;
 }

@@ -93,7 +93,7 @@ pub struct Appended {
 pub struct IncidentQuery {
     /// Only these statuses (all when empty).
     pub statuses: Vec<Status>,
-    /// Case-insensitive substring of the title.
+    /// Words the title must contain, each as a word or the start of one (case-insensitive).
     pub text: Option<String>,
     /// Only incidents numbered below this (the cursor of the previous page).
     pub before_number: Option<i64>,
@@ -111,21 +111,6 @@ impl IncidentQuery {
     /// The page size actually used.
     pub fn page_size(&self) -> i64 {
         i64::from(self.limit.unwrap_or(50).clamp(1, 500))
-    }
-
-    /// The `LIKE` pattern for the text filter, with `%`, `_` and `\` escaped.
-    pub fn like_pattern(&self) -> Option<String> {
-        self.text
-            .as_ref()
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| {
-                let escaped = t
-                    .trim()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                format!("%{escaped}%")
-            })
     }
 }
 

@@ -6,6 +6,7 @@
 //! in SQL; the chain logic lives in `debrief-domain` and in [`common`].
 
 pub mod accounts;
+pub mod blobs;
 pub mod common;
 pub mod error;
 pub mod key;

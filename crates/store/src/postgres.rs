@@ -76,6 +76,19 @@ crate::sql::impl_store!(
 );
 
 impl PgStore {
+    /// Every word as a prefix term, all required (`to_tsquery` syntax; words are alphanumeric).
+    fn title_query(words: &[String]) -> Option<String> {
+        let terms: Vec<String> = words.iter().take(16).map(|w| format!("{w}:*")).collect();
+        (!terms.is_empty()).then(|| terms.join(" & "))
+    }
+
+    /// The list filter on title words, with its parameter number.
+    fn title_filter(n: usize) -> String {
+        format!(
+            " AND to_tsvector('simple', regexp_replace(lower(title), '[^[:alnum:]]+', ' ', 'g')) @@ to_tsquery('simple', ${n})"
+        )
+    }
+
     /// The words, for `plainto_tsquery` (which requires all of them).
     fn fts_query(words: &[String]) -> Option<String> {
         (!words.is_empty()).then(|| words.iter().take(32).cloned().collect::<Vec<_>>().join(" "))

@@ -225,12 +225,10 @@ macro_rules! impl_store {
                         q.statuses.iter().map(|_| format!("${}", next())).collect();
                     sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
                 }
-                let pattern = q.like_pattern();
-                if pattern.is_some() {
-                    sql.push_str(&format!(
-                        " AND LOWER(title) LIKE LOWER(${}) ESCAPE '\\'",
-                        next()
-                    ));
+                let title_words = q.text.as_deref().map($crate::common::search_words).unwrap_or_default();
+                let title_query = Self::title_query(&title_words);
+                if title_query.is_some() {
+                    sql.push_str(&Self::title_filter(next()));
                 }
                 if q.before_number.is_some() {
                     sql.push_str(&format!(" AND number < ${}", next()));
@@ -249,8 +247,8 @@ macro_rules! impl_store {
                 for s in &q.statuses {
                     query = query.bind(s.as_str());
                 }
-                if let Some(p) = pattern {
-                    query = query.bind(p);
+                if let Some(t) = title_query {
+                    query = query.bind(t);
                 }
                 if let Some(b) = q.before_number {
                     query = query.bind(b);

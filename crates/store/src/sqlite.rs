@@ -25,7 +25,11 @@ pub struct SqliteStore {
 /// `FULL` (every acknowledged write survives a power cut) unless `DEBRIEF_SQLITE_SYNCHRONOUS`
 /// says `normal` or `off` — meant only for bulk loads such as the benchmarks' data generation.
 fn synchronous() -> SqliteSynchronous {
-    match std::env::var("DEBRIEF_SQLITE_SYNCHRONOUS").unwrap_or_default().to_ascii_lowercase().as_str() {
+    match std::env::var("DEBRIEF_SQLITE_SYNCHRONOUS")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "off" => SqliteSynchronous::Off,
         "normal" => SqliteSynchronous::Normal,
         _ => SqliteSynchronous::Full,
@@ -100,6 +104,19 @@ crate::sql::impl_store!(
 );
 
 impl SqliteStore {
+    /// Every word as a quoted FTS5 prefix term, all required.
+    fn title_query(words: &[String]) -> Option<String> {
+        let terms: Vec<String> = words.iter().take(16).map(|w| format!("\"{w}\"*")).collect();
+        (!terms.is_empty()).then(|| terms.join(" "))
+    }
+
+    /// The list filter on title words, with its parameter number.
+    fn title_filter(n: usize) -> String {
+        format!(
+            " AND rowid IN (SELECT rowid FROM incident_title_fts WHERE incident_title_fts MATCH ${n})"
+        )
+    }
+
     /// The words as quoted FTS5 terms, all required (none when there are no words).
     fn fts_query(words: &[String]) -> Option<String> {
         let terms: Vec<String> = words.iter().take(32).map(|w| format!("\"{w}\"")).collect();

@@ -373,7 +373,7 @@ async fn lists_filter_and_page(db: &TestDb) {
         numbers(c.store.list_incidents(&q).await.unwrap()),
         vec![6, 4, 2]
     );
-    // LIKE wildcards in the search text are literal.
+    // Words match as prefixes; punctuation (even SQL wildcards) only separates words.
     let q = IncidentQuery {
         text: Some("100%_5".into()),
         ..Default::default()
@@ -383,7 +383,19 @@ async fn lists_filter_and_page(db: &TestDb) {
         text: Some("%".into()),
         ..Default::default()
     };
-    assert_eq!(c.store.list_incidents(&q).await.unwrap().len(), 4);
+    assert_eq!(
+        c.store.list_incidents(&q).await.unwrap().len(),
+        7,
+        "no words: no filter"
+    );
+    let q = IncidentQuery {
+        text: Some("ware".into()),
+        ..Default::default()
+    };
+    assert!(
+        c.store.list_incidents(&q).await.unwrap().is_empty(),
+        "words match from their start"
+    );
     // Cursor paging.
     let page1 = c
         .store

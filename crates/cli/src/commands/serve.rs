@@ -12,6 +12,7 @@ use crate::exit;
 pub async fn run(
     listen: Option<String>,
     insecure_cookies: bool,
+    evidence_max_mb: u64,
     settings: &Settings,
 ) -> Result<u8> {
     let listen = listen
@@ -33,6 +34,9 @@ pub async fn run(
     }
     let config = Config {
         secure_cookies: !insecure_cookies,
+        severity: super::severity_matrix(settings)?,
+        evidence_dir: settings.data_dir.join("evidence"),
+        evidence_max_bytes: evidence_max_mb.saturating_mul(1024 * 1024),
         ..Config::default()
     };
     let app = router(AppState::new(store.clone(), key, config));

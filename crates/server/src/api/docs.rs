@@ -22,6 +22,7 @@ use crate::error::Problem;
         super::record::scope, super::record::members, super::record::add_timeline, super::record::withdraw_timeline,
         super::record::timeline, super::record::observables, super::record::add_observable, super::record::extract,
         super::record::update_observable, super::record::search, super::record::sightings, super::record::taxonomy,
+        super::evidence::upload, super::evidence::list, super::evidence::download, super::evidence::custody,
     ),
     components(schemas(Problem, Health, IncidentView, IncidentPage, MilestoneView, CreateIncident, UpdateIncident,
         TransitionRequest, AssignRequest, MilestoneRequest, EntryView, VerifyView, BreakView, UserView, CreateUser,
@@ -30,7 +31,8 @@ use crate::error::Problem;
         super::record::TagsRequest, super::record::ScopeRequest, super::record::MemberRequest,
         super::record::ObservableRequest, super::record::ExtractRequest, super::record::ObservableUpdate,
         super::record::ObservableView, super::record::ExtractResult, super::record::TimelineRequest,
-        super::record::WithdrawRequest, super::record::TimelineView)),
+        super::record::WithdrawRequest, super::record::TimelineView, super::evidence::EvidenceView,
+        super::evidence::CustodyView, super::evidence::CustodyRequest)),
     modifiers(&BearerAuth, &DescribeResponses),
 )]
 pub struct ApiDoc;

@@ -3,6 +3,7 @@
 
 pub mod docs;
 pub mod dto;
+pub mod evidence;
 pub mod incidents;
 pub mod record;
 pub mod users;
@@ -70,6 +71,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/incidents/{incident}/timeline/{id}/withdraw",
             post(record::withdraw_timeline),
+        )
+        .route(
+            "/incidents/{incident}/evidence",
+            get(evidence::list)
+                .post(evidence::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/incidents/{incident}/evidence/{id}/content",
+            get(evidence::download),
+        )
+        .route(
+            "/incidents/{incident}/evidence/{id}/custody",
+            post(evidence::custody),
         )
         .route("/search", get(record::search))
         .route("/observables", get(record::sightings))

@@ -650,6 +650,29 @@ fn describe(lang: Language, e: &JournalEntry) -> (String, String) {
             t(lang, "journal-timeline-removed", &[("id", id.to_string())]),
             reason.into_inner(),
         ),
+        Ok(Event::EvidenceAdded { name, sha256, .. }) => (
+            t(
+                lang,
+                "journal-evidence-added",
+                &[("name", name), ("sha256", sha256[..16].to_string())],
+            ),
+            String::new(),
+        ),
+        Ok(Event::CustodyRecorded { id, action, to, .. }) => (
+            t(
+                lang,
+                "journal-custody",
+                &[
+                    ("id", id.to_string()),
+                    (
+                        "action",
+                        t(lang, &format!("custody-{}", action.as_str()), &[]),
+                    ),
+                    ("to", to),
+                ],
+            ),
+            String::new(),
+        ),
         Err(_) => (
             t(lang, "journal-other", &[("kind", e.kind.clone())]),
             String::new(),
@@ -678,7 +701,7 @@ pub(super) async fn resolve_number(
         .map_err(|e| store_error(user, e))
 }
 
-async fn incident_page(
+pub(super) async fn incident_page(
     state: &AppState,
     user: &WebUser,
     id: IncidentId,

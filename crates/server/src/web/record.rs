@@ -58,6 +58,11 @@ pub(super) async fn record_context(
         "scope_items": scope_items,
         "members": i.members.iter().map(|m| json!({"user": m.user, "role": m.role.as_str()})).collect::<Vec<_>>(),
         "observables": observables,
+        "evidence": i.evidence.iter().map(|e| json!({
+            "id": e.id, "name": e.name, "sha256": e.sha256, "size": e.size, "collected_by": e.collected_by,
+            "collected_from": e.collected_from, "collected_at": e.collected_at.to_string(),
+            "custody": e.custody.iter().map(|c| json!({"action": c.action.as_str(), "at": c.at.to_string(), "from": c.from, "to": c.to, "location": c.location})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "timeline": i.timeline.iter().map(|e| json!({
             "id": e.id, "occurred_at": e.occurred_at.to_string(), "precision": e.precision.as_str(),
             "description": e.description, "source": e.source.as_str(),
@@ -414,4 +419,122 @@ mod tests {
         assert_eq!(hits, vec![false, true, false, true, false]);
         assert_eq!(p[1]["text"], "b");
     }
+}
+
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    form: axum::extract::Multipart,
+) -> Response {
+    use crate::api::evidence::read_upload;
+    let id = match super::pages::resolve_number(&state, &user, &number).await {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let blobs = debrief_store::blobs::BlobStore::new(&state.config.evidence_dir);
+    let upload = match read_upload(
+        &blobs,
+        state.config.evidence_max_bytes,
+        form,
+        Some(user.csrf()),
+    )
+    .await
+    {
+        Ok(u) => u,
+        Err(e) => {
+            return super::pages::incident_page(&state, &user, id, Some(e.detail), e.status).await;
+        }
+    };
+    let new = match upload.to_new(user.principal.user.username.as_str()) {
+        Ok(n) => n,
+        Err(e) => {
+            return super::pages::incident_page(&state, &user, id, Some(e.detail), e.status).await;
+        }
+    };
+    act_many(
+        &state,
+        &user,
+        &number,
+        &upload.csrf,
+        Need::Work,
+        |i| i.add_evidence(&new).map(|e| vec![e]),
+        "#evidence",
+    )
+    .await
+}
+
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, eid)): Path<(String, u64)>,
+) -> Response {
+    let id = match super::pages::resolve_number(&state, &user, &number).await {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let incident = match state.store.incident(id).await {
+        Ok(i) => i,
+        Err(e) => return store_error(&user, e),
+    };
+    let Some(e) = incident.evidence.iter().find(|e| e.id == eid) else {
+        return super::error_page(
+            user.lang,
+            Some(&user),
+            StatusCode::NOT_FOUND,
+            "error-not-found",
+            &format!("#{number} has no evidence {eid}"),
+        );
+    };
+    match crate::api::evidence::send_file(&state, e).await {
+        Ok(r) => r,
+        Err(err) => super::error_page(
+            user.lang,
+            Some(&user),
+            err.status,
+            "error-evidence-refused",
+            &err.detail,
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CustodyForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    location: String,
+}
+
+pub async fn custody(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, eid)): Path<(String, u64)>,
+    Form(f): Form<CustodyForm>,
+) -> Response {
+    let from = user.principal.user.username.to_string();
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let action = f.action.parse()?;
+            let from = i
+                .evidence
+                .iter()
+                .find(|e| e.id == eid)
+                .and_then(|e| e.custody.last())
+                .map_or(from.clone(), |c| c.to.clone());
+            i.record_custody(eid, action, Timestamp::now(), &from, &f.to, &f.location, "")
+                .map(|e| vec![e])
+        },
+        "#evidence",
+    )
+    .await
 }
