@@ -54,6 +54,9 @@ pub enum Command {
     /// The attack timeline.
     #[command(subcommand)]
     Timeline(TimelineCommand),
+    /// Evidence files and their chain of custody.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Full-text search over incidents, timelines, observables, tags and classes.
     Search {
         /// Words to find (all must match).
@@ -406,5 +409,52 @@ pub enum TimelineCommand {
         incident: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Store a file as evidence (hashed while copied into DATA_DIR/evidence).
+    Add {
+        incident: String,
+        file: PathBuf,
+        /// Who collected it [default: the acting user].
+        #[arg(long)]
+        collected_by: Option<String>,
+        /// Where it was collected (host, mailbox, device…).
+        #[arg(long, default_value = "")]
+        from: String,
+        /// When it was collected (RFC 3339) [default: now].
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List evidence with hashes and custody.
+    List {
+        incident: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write an evidence file out, after checking it still matches its SHA-256.
+    Get {
+        incident: String,
+        id: u64,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Record a link of the chain of custody (transferred, stored, examined, returned, destroyed).
+    Custody {
+        incident: String,
+        id: u64,
+        action: String,
+        #[arg(long, default_value = "")]
+        from: String,
+        #[arg(long, default_value = "")]
+        to: String,
+        #[arg(long, default_value = "")]
+        location: String,
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }

@@ -55,6 +55,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             commands::verify::run(incident.as_deref(), format, &settings).await
         }
         Command::Migrate => commands::migrate(&settings).await,
+        Command::Evidence(cmd) => commands::evidence::run(cmd, &settings).await,
         Command::Triage(cmd) => commands::record::triage(cmd, &settings).await,
         Command::Observable(cmd) => commands::record::observable(cmd, &settings).await,
         Command::Timeline(cmd) => commands::record::timeline(cmd, &settings).await,
@@ -108,6 +109,13 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if cause.downcast_ref::<DomainError>().is_some() {
             return exit::REFUSED;
+        }
+        if let Some(e) = cause.downcast_ref::<debrief_store::blobs::BlobError>() {
+            return match e {
+                debrief_store::blobs::BlobError::Io(_) => exit::FAILED,
+                // An altered or missing evidence file is a finding, like a broken chain.
+                _ => exit::BROKEN,
+            };
         }
         if cause.downcast_ref::<std::io::Error>().is_some() {
             return exit::FAILED;

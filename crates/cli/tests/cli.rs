@@ -348,6 +348,84 @@ async fn bad_input_is_refused_and_writes_nothing(db: &TestDb) {
     assert_eq!(shown["incident"]["title"], "Phishing wave");
 }
 
+async fn evidence_is_verified_when_taken_out(db: &TestDb) {
+    scenario(db);
+    let file = db.dir.path().join("memory.raw");
+    std::fs::write(&file, b"not really a memory image").unwrap();
+    let out = ok(
+        db,
+        &[
+            "evidence",
+            "add",
+            "1",
+            file.to_str().unwrap(),
+            "--from",
+            "WS-042",
+        ],
+    );
+    assert!(out.contains("sha256 "), "{out}");
+    let copy = db.dir.path().join("copy.raw");
+    ok(
+        db,
+        &["evidence", "get", "1", "1", "-o", copy.to_str().unwrap()],
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), b"not really a memory image");
+    ok(
+        db,
+        &[
+            "evidence",
+            "custody",
+            "1",
+            "1",
+            "transferred",
+            "--to",
+            "forensics lab",
+            "--location",
+            "safe 3",
+        ],
+    );
+    let listed = ok(db, &["evidence", "list", "1"]);
+    assert!(
+        listed.contains("collected→") && listed.contains("transferred→forensics lab"),
+        "{listed}"
+    );
+    // Alter the stored file: taking it out is refused, with the reason, exit code 1.
+    let evidence_dir = db.dir.path().join("evidence/sha256");
+    let sub = std::fs::read_dir(&evidence_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let stored = std::fs::read_dir(&sub)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&stored, b"tampered").unwrap();
+    let r = debrief(
+        db,
+        &[
+            "evidence",
+            "get",
+            "1",
+            "1",
+            "-o",
+            db.dir.path().join("bad.raw").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no longer matches its SHA-256"),
+        "{}",
+        r.stderr
+    );
+    assert!(!db.dir.path().join("bad.raw").exists());
+    // The journal itself is intact: the alteration is in the file, not the record.
+    assert_eq!(debrief(db, &["verify"]).code, 0);
+}
+
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -384,6 +462,7 @@ on_every_backend!(
     a_deleted_newest_incident_is_caught_by_the_signed_head,
     an_export_verifies_with_python,
     bad_input_is_refused_and_writes_nothing,
+    evidence_is_verified_when_taken_out,
 );
 
 #[test]
