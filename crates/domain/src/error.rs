@@ -5,7 +5,23 @@ use crate::status::Status;
 /// A command was refused by a domain rule. Nothing has been written when this is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
-    /// A text field is empty, too long or otherwise malformed.
+    /// A required field is empty.
+    #[error("{field} must not be empty")]
+    Empty { field: &'static str },
+
+    /// A field is longer than allowed.
+    #[error("{field} is {len} characters long; the limit is {max}")]
+    TooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
+
+    /// A field holds a control character.
+    #[error("{field} contains the control character U+{code:04X}")]
+    ControlCharacter { field: &'static str, code: u32 },
+
+    /// A field is malformed in another way.
     #[error("{field} {problem}")]
     InvalidField {
         field: &'static str,
@@ -17,10 +33,16 @@ pub enum DomainError {
     IllegalTransition {
         from: Status,
         to: Status,
-        why: String,
+        why: TransitionProblem,
     },
 
-    /// A timestamp is not acceptable (in the future, badly formed, …).
+    /// A date-time is not written with an offset.
+    #[error(
+        "invalid timestamp: `{0}` is not a date-time with an offset; write it like 2026-11-23T14:05:00Z or 2026-11-23T15:05:00+01:00"
+    )]
+    NotADateTime(String),
+
+    /// A timestamp is not acceptable (in the future, out of range, …).
     #[error("invalid timestamp: {0}")]
     InvalidTimestamp(String),
 
@@ -43,4 +65,39 @@ pub enum DomainError {
     /// The command would change nothing.
     #[error("nothing to change: {0}")]
     Unchanged(String),
+}
+
+/// Why a status change is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionProblem {
+    /// The incident already has that status.
+    Already,
+    /// Closed incidents only reopen into triage or investigating.
+    ClosedOnlyReopens,
+    /// The statuses reachable from here.
+    AllowedAre(Vec<Status>),
+    /// Closing early, going back or reopening needs a reason.
+    NeedsReason,
+}
+
+impl std::fmt::Display for TransitionProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransitionProblem::Already => f.write_str("the incident already has that status"),
+            TransitionProblem::ClosedOnlyReopens => f.write_str(
+                "a closed incident can only be reopened into `triage` or `investigating`",
+            ),
+            TransitionProblem::AllowedAre(list) => {
+                let names: Vec<&str> = list.iter().map(|s| s.as_str()).collect();
+                write!(
+                    f,
+                    "from here the incident can move to: {}",
+                    names.join(", ")
+                )
+            }
+            TransitionProblem::NeedsReason => {
+                f.write_str("closing early, going back or reopening needs a reason; give one")
+            }
+        }
+    }
 }

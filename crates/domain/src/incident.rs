@@ -385,7 +385,7 @@ impl Incident {
             return Err(DomainError::IllegalTransition {
                 from: self.status,
                 to,
-                why: "closing early, going back or reopening needs a reason; give one".into(),
+                why: crate::error::TransitionProblem::NeedsReason,
             });
         }
         Ok(Event::StatusChanged {
@@ -545,7 +545,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("from `new` the incident can move to: triage, closed"),
+            err.contains("from here the incident can move to: triage, closed"),
             "{err}"
         );
         let err = j

@@ -23,7 +23,7 @@ pub mod user;
 #[cfg(test)]
 mod testkit;
 
-pub use error::DomainError;
+pub use error::{DomainError, TransitionProblem};
 pub use event::{Event, Field, Milestone, MilestoneSource};
 pub use incident::{Incident, IncidentId, NewIncident};
 pub use journal::{EntryDraft, Hash, JournalEntry};

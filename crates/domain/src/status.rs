@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::DomainError;
+use crate::error::{DomainError, TransitionProblem};
 
 /// Where an incident stands in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -81,13 +81,13 @@ impl Status {
     /// Classifies the move `self → to`, or says why it is not allowed.
     pub fn transition(self, to: Status) -> Result<TransitionKind, DomainError> {
         use Status::*;
-        let illegal = |why: String| DomainError::IllegalTransition {
+        let illegal = |why: TransitionProblem| DomainError::IllegalTransition {
             from: self,
             to,
             why,
         };
         if self == to {
-            return Err(illegal(format!("the incident is already `{to}`")));
+            return Err(illegal(TransitionProblem::Already));
         }
         if self.next() == Some(to) {
             return Ok(TransitionKind::Forward);
@@ -96,17 +96,8 @@ impl Status {
             (New | Triage | Investigating, Closed) => Ok(TransitionKind::EarlyClose),
             (Contained | Eradicated | Recovered, Investigating) => Ok(TransitionKind::Back),
             (Closed, Triage | Investigating) => Ok(TransitionKind::Reopen),
-            (Closed, _) => Err(illegal(
-                "a closed incident can only be reopened into `triage` or `investigating`".into(),
-            )),
-            _ => {
-                let allowed = self.allowed_next();
-                let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-                Err(illegal(format!(
-                    "from `{self}` the incident can move to: {}",
-                    names.join(", ")
-                )))
-            }
+            (Closed, _) => Err(illegal(TransitionProblem::ClosedOnlyReopens)),
+            _ => Err(illegal(TransitionProblem::AllowedAre(self.allowed_next()))),
         }
     }
 

@@ -15,24 +15,18 @@ fn check(
 ) -> Result<String, DomainError> {
     let value = raw.trim();
     if required && value.is_empty() {
-        return Err(DomainError::InvalidField {
-            field,
-            problem: "must not be empty".into(),
-        });
+        return Err(DomainError::Empty { field });
     }
     let len = value.chars().count();
     if len > max {
-        return Err(DomainError::InvalidField {
-            field,
-            problem: format!("is {len} characters long; the limit is {max}"),
-        });
+        return Err(DomainError::TooLong { field, len, max });
     }
     let allowed = |c: char| !single_line && matches!(c, '\n' | '\t' | '\r');
     let bad = value.chars().find(|&c| c.is_control() && !allowed(c));
     if let Some(c) = bad {
-        return Err(DomainError::InvalidField {
+        return Err(DomainError::ControlCharacter {
             field,
-            problem: format!("contains the control character U+{:04X}", c as u32),
+            code: c as u32,
         });
     }
     Ok(value.to_string())

@@ -49,11 +49,9 @@ impl Timestamp {
     /// `2026-11-23T09:00:00Z`, …) and normalises it to UTC.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let text = text.trim();
-        let ts: jiff::Timestamp = text.parse().map_err(|_| {
-            DomainError::InvalidTimestamp(format!(
-                "`{text}` is not a date-time with an offset; write it like 2026-11-23T14:05:00Z or 2026-11-23T15:05:00+01:00"
-            ))
-        })?;
+        let ts: jiff::Timestamp = text
+            .parse()
+            .map_err(|_| DomainError::NotADateTime(text.to_string()))?;
         let year = ts.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
         if !(1970..=9999).contains(&year) {
             return Err(DomainError::InvalidTimestamp(format!(

@@ -1056,3 +1056,65 @@ async fn evidence_is_hashed_stored_by_content_and_rechecked_on_download() {
         1
     );
 }
+
+#[tokio::test]
+async fn refusals_are_shown_in_the_visitors_language() {
+    let f = fixture().await;
+    let (_, _, _) = call(
+        &f.app,
+        Who::Session("maria"),
+        "POST",
+        "/settings/language",
+        Some("lang=fr&back=/incidents"),
+    )
+    .await;
+    let (s, html, _) = call(
+        &f.app,
+        Who::Session("maria"),
+        "POST",
+        "/incidents/1/transition",
+        Some("to=recovered"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Impossible de passer l’incident de « Nouveau » à « Rétabli »"),
+        "{html}"
+    );
+    assert!(html.contains("il peut passer à : Tri, Clos"), "{html}");
+    let (s, html, _) = call(
+        &f.app,
+        Who::Session("maria"),
+        "POST",
+        "/incidents",
+        Some("title=++"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Le champ titre ne doit pas être vide."),
+        "{html}"
+    );
+    let (_, html, _) = call(
+        &f.app,
+        Who::Session("maria"),
+        "POST",
+        "/incidents",
+        Some("title=x&detected_at=hier"),
+    )
+    .await;
+    assert!(html.contains("« hier » n’est pas une date"), "{html}");
+    // English speakers get the domain's own words.
+    let (_, html, _) = call(
+        &f.app,
+        Who::Session("hank"),
+        "POST",
+        "/incidents/1/transition",
+        Some("to=recovered"),
+    )
+    .await;
+    assert!(
+        html.contains("from here the incident can move to: triage, closed"),
+        "{html}"
+    );
+}

@@ -54,21 +54,29 @@ pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
             Some(user),
             StatusCode::NOT_FOUND,
             "error-not-found",
-            &e.to_string(),
+            &if user.lang == Language::En {
+                e.to_string()
+            } else {
+                t(user.lang, "err-not-found", &[])
+            },
         ),
         StoreError::Domain(d) => error_page(
             user.lang,
             Some(user),
             StatusCode::UNPROCESSABLE_ENTITY,
             "error-bad-request",
-            &d.to_string(),
+            &super::domain_message(user.lang, &d),
         ),
         StoreError::Conflict { .. } | StoreError::Duplicate(_) => error_page(
             user.lang,
             Some(user),
             StatusCode::CONFLICT,
             "error-bad-request",
-            &e.to_string(),
+            &if user.lang == Language::En {
+                e.to_string()
+            } else {
+                t(user.lang, "err-conflict", &[("detail", e.to_string())])
+            },
         ),
         other => {
             tracing::error!(error = %other, "store failure");
@@ -357,7 +365,7 @@ pub async fn incidents(
                     Some(&user),
                     StatusCode::BAD_REQUEST,
                     "error-bad-request",
-                    &e.to_string(),
+                    &super::domain_message(user.lang, &e),
                 );
             }
         },
@@ -476,7 +484,7 @@ pub async fn create_incident(
             return new_form_page(
                 &user,
                 &form,
-                Some(e.to_string()),
+                Some(super::domain_message(user.lang, &e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
         }
@@ -857,7 +865,7 @@ pub(super) async fn act_many(
                 state,
                 user,
                 id,
-                Some(e.to_string()),
+                Some(super::domain_message(user.lang, &e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -890,7 +898,7 @@ pub async fn transition(
                 Some(&user),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "error-bad-request",
-                &e.to_string(),
+                &super::domain_message(user.lang, &e),
             );
         }
     };
@@ -1043,7 +1051,7 @@ pub async fn create_user(
                 &state,
                 &user,
                 None,
-                Some(e.to_string()),
+                Some(super::domain_message(user.lang, &e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
