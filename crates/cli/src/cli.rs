@@ -54,6 +54,9 @@ pub enum Command {
     /// The attack timeline.
     #[command(subcommand)]
     Timeline(TimelineCommand),
+    /// Affected assets, response actions, tasks, notes and interviews, time entries.
+    #[command(subcommand)]
+    Work(WorkCommand),
     /// Evidence files and their chain of custody.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
@@ -456,5 +459,71 @@ pub enum EvidenceCommand {
         location: String,
         #[arg(long, default_value = "")]
         note: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkCommand {
+    /// Record an affected asset.
+    Asset {
+        incident: String,
+        /// host, account, application, data-store.
+        kind: String,
+        name: String,
+        #[arg(long, default_value = "medium")]
+        criticality: String,
+        /// unknown, suspected, confirmed, cleared.
+        #[arg(long, default_value = "unknown")]
+        compromise: String,
+    },
+    /// Record a response action (containment, eradication, recovery, communication, analysis).
+    Action {
+        incident: String,
+        kind: String,
+        description: String,
+        /// Who did it [default: the acting user].
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, default_value = "")]
+        outcome: String,
+    },
+    /// Add a task.
+    Task {
+        incident: String,
+        title: String,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Change a task's status (open, in-progress, done, cancelled).
+    TaskStatus {
+        incident: String,
+        id: u64,
+        status: String,
+    },
+    /// Add a note; with --interviewee, an interview note.
+    Note {
+        incident: String,
+        text: String,
+        #[arg(long)]
+        interviewee: Option<String>,
+    },
+    /// Log time spent (whole minutes).
+    Time {
+        incident: String,
+        minutes: u32,
+        #[arg(long, default_value = "")]
+        activity: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Print assets, actions, tasks, notes and time.
+    List {
+        incident: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }

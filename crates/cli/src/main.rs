@@ -55,6 +55,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             commands::verify::run(incident.as_deref(), format, &settings).await
         }
         Command::Migrate => commands::migrate(&settings).await,
+        Command::Work(cmd) => commands::work::run(cmd, &settings).await,
         Command::Evidence(cmd) => commands::evidence::run(cmd, &settings).await,
         Command::Triage(cmd) => commands::record::triage(cmd, &settings).await,
         Command::Observable(cmd) => commands::record::observable(cmd, &settings).await,

@@ -152,6 +152,66 @@ pub enum Event {
         location: String,
         note: String,
     },
+    /// An affected asset recorded.
+    #[serde(rename = "asset.added")]
+    AssetAdded {
+        id: u64,
+        kind: crate::work::AssetKind,
+        name: String,
+        criticality: crate::work::Criticality,
+        compromise: crate::work::Compromise,
+        description: String,
+    },
+    /// An asset's criticality or compromise status changed.
+    #[serde(rename = "asset.updated")]
+    AssetUpdated {
+        id: u64,
+        criticality: Option<crate::work::Criticality>,
+        compromise: Option<crate::work::Compromise>,
+    },
+    /// A response action taken.
+    #[serde(rename = "action.recorded")]
+    ActionRecorded {
+        id: u64,
+        kind: crate::work::ActionKind,
+        description: String,
+        by: String,
+        at: Timestamp,
+        outcome: String,
+    },
+    /// A task added.
+    #[serde(rename = "task.added")]
+    TaskAdded {
+        id: u64,
+        title: String,
+        owner: Option<String>,
+        due: Option<Timestamp>,
+    },
+    /// A task's status, owner or due date changed.
+    #[serde(rename = "task.updated")]
+    TaskUpdated {
+        id: u64,
+        status: Option<crate::work::TaskStatus>,
+        owner: Option<String>,
+        due: Option<Timestamp>,
+    },
+    /// A note or interview note added.
+    #[serde(rename = "note.added")]
+    NoteAdded {
+        id: u64,
+        kind: crate::work::NoteKind,
+        text: String,
+        interviewee: String,
+    },
+    /// Labour logged.
+    #[serde(rename = "time.logged")]
+    TimeLogged {
+        id: u64,
+        user: String,
+        minutes: u32,
+        day: Timestamp,
+        activity: String,
+    },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
     MilestoneSet {
@@ -186,6 +246,13 @@ impl Event {
             Event::TimelineRemoved { .. } => "timeline.removed",
             Event::EvidenceAdded { .. } => "evidence.added",
             Event::CustodyRecorded { .. } => "evidence.custody",
+            Event::AssetAdded { .. } => "asset.added",
+            Event::AssetUpdated { .. } => "asset.updated",
+            Event::ActionRecorded { .. } => "action.recorded",
+            Event::TaskAdded { .. } => "task.added",
+            Event::TaskUpdated { .. } => "task.updated",
+            Event::NoteAdded { .. } => "note.added",
+            Event::TimeLogged { .. } => "time.logged",
         }
     }
 

@@ -160,6 +160,19 @@ pub struct Incident {
     /// Evidence files and their chains of custody.
     #[serde(default)]
     pub evidence: Vec<crate::evidence::Evidence>,
+    #[serde(default)]
+    pub assets: Vec<crate::work::Asset>,
+    /// Response actions taken (containment, eradication, recovery, communication, analysis).
+    #[serde(default)]
+    pub actions: Vec<crate::work::ResponseAction>,
+    #[serde(default)]
+    pub tasks: Vec<crate::work::Task>,
+    /// Notes and interview notes.
+    #[serde(default)]
+    pub notes: Vec<crate::work::Note>,
+    /// Labour logged.
+    #[serde(default)]
+    pub time: Vec<crate::work::TimeEntry>,
     /// The `seq` of the last journal entry folded in.
     pub seq: u64,
 }
@@ -237,6 +250,11 @@ impl Incident {
             observables: Vec::new(),
             timeline: Vec::new(),
             evidence: Vec::new(),
+            assets: Vec::new(),
+            actions: Vec::new(),
+            tasks: Vec::new(),
+            notes: Vec::new(),
+            time: Vec::new(),
             seq: entry.seq,
         })
     }
@@ -310,6 +328,13 @@ impl Incident {
                 }
             }
             Event::Assigned { to, .. } => self.assignee = to,
+            work @ (Event::AssetAdded { .. }
+            | Event::AssetUpdated { .. }
+            | Event::ActionRecorded { .. }
+            | Event::TaskAdded { .. }
+            | Event::TaskUpdated { .. }
+            | Event::NoteAdded { .. }
+            | Event::TimeLogged { .. }) => self.apply_work(work, &entry.actor, entry.recorded_at),
             ev @ (Event::EvidenceAdded { .. } | Event::CustodyRecorded { .. }) => {
                 self.apply_evidence(ev, &entry.actor)
             }

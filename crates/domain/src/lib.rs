@@ -19,6 +19,7 @@ pub mod time;
 pub mod timeline;
 pub mod triage;
 pub mod user;
+pub mod work;
 
 #[cfg(test)]
 mod testkit;

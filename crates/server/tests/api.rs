@@ -201,6 +201,13 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/1/observables/extract", Some(r#"{"text":"c2 203.0.113.7"}"#), [401, 403, 200, 200, 403]),
     ("GET",   "/api/v1/incidents/1/timeline",     None,                                   [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/incidents/1/timeline",     Some(r#"{"occurred_at":"2026-11-20T09:00:00Z","description":"mail received"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/assets",       Some(r#"{"kind":"host","name":"WS-042"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/actions",      Some(r#"{"kind":"containment","description":"isolated WS-042"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/actions",      Some(r#"{"kind":"containment","description":"isolated WS-042"}"#), [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/tasks",        Some(r#"{"title":"reset passwords","owner":"hera"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/notes",        Some(r#"{"kind":"interview","text":"opened it","interviewee":"clerk"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/time",         Some(r#"{"minutes":45,"activity":"triage"}"#), [401, 403, 200, 200, 403]),
+    ("GET",   "/api/v1/incidents/1/work",         None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/search?q=phishing",        None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/observables?value=evil.example", None,                             [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/taxonomy",                 None,                                   [401, 200, 200, 200, 200]),
@@ -227,6 +234,11 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/incidents/1/tags",                Some("tags=phishing"),                  [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/observables",         Some("text=203.0.113.7&ioc=1"),         [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/timeline",            Some("occurred_at=2026-11-20T09:00:00Z&precision=minute&source=log&description=x&tactic=&technique="), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/actions",             Some("kind=containment&description=isolated&outcome=ok"), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/tasks",               Some("title=reset+passwords&owner=&due="), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/notes",               Some("text=called+the+clerk&interviewee="), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/time",                Some("minutes=30&activity=triage"),     [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/assets",              Some("kind=host&name=WS-042&criticality=high&compromise=confirmed"), [303, 403, 303, 303, 403]),
     ("GET",   "/search?q=phishing",               None,                                   [303, 200, 200, 200, 200]),
     ("GET",   "/admin/users",                     None,                                   [303, 200, 403, 403, 403]),
     ("POST",  "/admin/users",                     Some("username=nina&role=viewer"),      [303, 200, 403, 403, 403]),
@@ -1117,4 +1129,85 @@ async fn refusals_are_shown_in_the_visitors_language() {
         html.contains("from here the incident can move to: triage, closed"),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn the_response_work_over_the_api() {
+    let f = fixture().await;
+    let m = Who::Token("maria");
+    for (path, body) in [
+        (
+            "/api/v1/incidents/1/assets",
+            r#"{"kind":"account","name":"j.doe","criticality":"high","compromise":"confirmed"}"#,
+        ),
+        (
+            "/api/v1/incidents/1/actions",
+            r#"{"kind":"containment","description":"Disabled j.doe and revoked sessions","outcome":"no further logins","at":"2026-11-20T10:30:00Z"}"#,
+        ),
+        (
+            "/api/v1/incidents/1/tasks",
+            r#"{"title":"Review mailbox rules","owner":"hank","due":"2026-11-22T17:00:00Z"}"#,
+        ),
+        (
+            "/api/v1/incidents/1/notes",
+            r#"{"kind":"interview","text":"Opened the invoice at 09:12","interviewee":"finance clerk"}"#,
+        ),
+        (
+            "/api/v1/incidents/1/time",
+            r#"{"minutes":90,"activity":"containment"}"#,
+        ),
+        (
+            "/api/v1/incidents/1/time",
+            r#"{"minutes":30,"activity":"report","user":"hank"}"#,
+        ),
+    ] {
+        let (s, text, _) = call(&f.app, m, "POST", path, Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {text}");
+    }
+    let (s, text, _) = call(
+        &f.app,
+        m,
+        "PATCH",
+        "/api/v1/incidents/1/tasks/1",
+        Some(r#"{"status":"done"}"#),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let (_, text, _) = call(&f.app, m, "GET", "/api/v1/incidents/1/work", None).await;
+    let w: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(w["minutes_logged"], 120);
+    assert_eq!(w["tasks"][0]["status"], "done");
+    assert_eq!(w["actions"][0]["kind"], "containment");
+    assert_eq!(w["actions"][0]["by"], "maria");
+    assert_eq!(w["notes"][0]["interviewee"], "finance clerk");
+    // Notes and tasks are searchable.
+    let (_, text, _) = call(&f.app, m, "GET", "/api/v1/search?q=mailbox%20rules", None).await;
+    assert!(text.contains("task:1"), "{text}");
+    // Bad input.
+    for (path, body, msg) in [
+        (
+            "/api/v1/incidents/1/time",
+            r#"{"minutes":0}"#,
+            "between 1 and 1440",
+        ),
+        (
+            "/api/v1/incidents/1/actions",
+            r#"{"kind":"prayer","description":"x"}"#,
+            "unknown action kind",
+        ),
+        (
+            "/api/v1/incidents/1/notes",
+            r#"{"kind":"interview","text":"x"}"#,
+            "interviewee must not be empty",
+        ),
+        (
+            "/api/v1/incidents/1/assets",
+            r#"{"kind":"host","name":"  "}"#,
+            "name must not be empty",
+        ),
+    ] {
+        let (s, text, _) = call(&f.app, m, "POST", path, Some(body)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}: {text}");
+        assert!(text.contains(msg), "{path}: {text}");
+    }
 }

@@ -644,6 +644,50 @@ async fn triage_observables_and_timeline_in_both_languages() {
     assert!(first.contains("Phishing e-mail delivered"), "{first}");
     shot(&c, "record-en").await;
 
+    // Response work: an action taken and a task.
+    c.find(Locator::Css("#ac-kind"))
+        .await
+        .unwrap()
+        .select_by_value("containment")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#ac-desc"))
+        .await
+        .unwrap()
+        .send_keys("Reset the clerk's password and revoked sessions")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#add-action"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='work']//p[contains(., 'revoked sessions')]",
+        ))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#tk-title"))
+        .await
+        .unwrap()
+        .send_keys("Review mailbox forwarding rules")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#add-task"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='work']//p[contains(., 'forwarding rules')]",
+        ))
+        .await
+        .unwrap();
+
     // The same page in French.
     c.find(Locator::Css("#lang-switch"))
         .await

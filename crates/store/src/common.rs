@@ -175,6 +175,12 @@ pub fn index_changes(
                 touch(format!("observable:{id}"));
                 observables.push(id);
             }
+            Ok(Event::NoteAdded { id, .. }) => touch(format!("note:{id}")),
+            Ok(Event::TaskAdded { id, .. } | Event::TaskUpdated { id, .. }) => {
+                touch(format!("task:{id}"))
+            }
+            Ok(Event::ActionRecorded { id, .. }) => touch(format!("action:{id}")),
+            Ok(Event::AssetAdded { id, .. }) => touch(format!("asset:{id}")),
             Ok(Event::TimelineAdded { id, .. } | Event::TimelineRemoved { id, .. }) => {
                 touch(format!("timeline:{id}"))
             }
@@ -208,6 +214,26 @@ pub fn index_changes(
                             let tactic = t.tactic.as_ref().map(|x| x.as_str()).unwrap_or("");
                             format!("{} {technique} {tactic}", t.description)
                         }),
+                        "note" => state
+                            .notes
+                            .iter()
+                            .find(|n| n.id == id)
+                            .map(|n| format!("{} {}", n.text, n.interviewee)),
+                        "task" => state
+                            .tasks
+                            .iter()
+                            .find(|t| t.id == id)
+                            .map(|t| t.title.clone()),
+                        "action" => state
+                            .actions
+                            .iter()
+                            .find(|a| a.id == id)
+                            .map(|a| format!("{} {}", a.description, a.outcome)),
+                        "asset" => state
+                            .assets
+                            .iter()
+                            .find(|a| a.id == id)
+                            .map(|a| format!("{} {}", a.name, a.description)),
                         _ => None,
                     }
                 }

@@ -6,6 +6,7 @@ pub mod incident;
 pub mod record;
 pub mod serve;
 pub mod verify;
+pub mod work;
 
 use std::sync::Arc;
 

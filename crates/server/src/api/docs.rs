@@ -23,6 +23,8 @@ use crate::error::Problem;
         super::record::timeline, super::record::observables, super::record::add_observable, super::record::extract,
         super::record::update_observable, super::record::search, super::record::sightings, super::record::taxonomy,
         super::evidence::upload, super::evidence::list, super::evidence::download, super::evidence::custody,
+        super::work::add_asset, super::work::update_asset, super::work::add_action, super::work::add_task,
+        super::work::update_task, super::work::add_note, super::work::log_time, super::work::work,
     ),
     components(schemas(Problem, Health, IncidentView, IncidentPage, MilestoneView, CreateIncident, UpdateIncident,
         TransitionRequest, AssignRequest, MilestoneRequest, EntryView, VerifyView, BreakView, UserView, CreateUser,
@@ -32,7 +34,9 @@ use crate::error::Problem;
         super::record::ObservableRequest, super::record::ExtractRequest, super::record::ObservableUpdate,
         super::record::ObservableView, super::record::ExtractResult, super::record::TimelineRequest,
         super::record::WithdrawRequest, super::record::TimelineView, super::evidence::EvidenceView,
-        super::evidence::CustodyView, super::evidence::CustodyRequest)),
+        super::evidence::CustodyView, super::evidence::CustodyRequest, super::work::AssetRequest,
+        super::work::AssetUpdate, super::work::ActionRequest, super::work::TaskRequest, super::work::TaskUpdate,
+        super::work::NoteRequest, super::work::TimeRequest, super::work::WorkView)),
     modifiers(&BearerAuth, &DescribeResponses),
 )]
 pub struct ApiDoc;

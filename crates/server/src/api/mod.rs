@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod incidents;
 pub mod record;
 pub mod users;
+pub mod work;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -86,6 +87,20 @@ pub fn router() -> Router<AppState> {
             "/incidents/{incident}/evidence/{id}/custody",
             post(evidence::custody),
         )
+        .route("/incidents/{incident}/assets", post(work::add_asset))
+        .route(
+            "/incidents/{incident}/assets/{id}",
+            axum::routing::patch(work::update_asset),
+        )
+        .route("/incidents/{incident}/actions", post(work::add_action))
+        .route("/incidents/{incident}/tasks", post(work::add_task))
+        .route(
+            "/incidents/{incident}/tasks/{id}",
+            axum::routing::patch(work::update_task),
+        )
+        .route("/incidents/{incident}/notes", post(work::add_note))
+        .route("/incidents/{incident}/time", post(work::log_time))
+        .route("/incidents/{incident}/work", get(work::work))
         .route("/search", get(record::search))
         .route("/observables", get(record::sightings))
         .route("/taxonomy", get(record::taxonomy))

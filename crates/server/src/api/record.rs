@@ -269,6 +269,8 @@ macro_rules! incident_route {
     };
 }
 
+pub(crate) use incident_route;
+
 incident_route!(
     classify,
     "/api/v1/incidents/{incident}/classification",

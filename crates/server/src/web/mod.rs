@@ -416,6 +416,15 @@ pub fn router() -> Router<AppState> {
             "/incidents/{number}/evidence/{id}/custody",
             post(record::custody),
         )
+        .route("/incidents/{number}/actions", post(record::action))
+        .route("/incidents/{number}/assets", post(record::asset))
+        .route("/incidents/{number}/tasks", post(record::task))
+        .route(
+            "/incidents/{number}/tasks/{id}/done",
+            post(record::task_done),
+        )
+        .route("/incidents/{number}/notes", post(record::note))
+        .route("/incidents/{number}/time", post(record::time))
         .route("/search", get(record::search))
         .route("/admin/users", get(pages::users).post(pages::create_user))
         .route("/admin/users/{username}/toggle", post(pages::toggle_user))

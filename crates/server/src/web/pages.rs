@@ -681,6 +681,14 @@ fn describe(lang: Language, e: &JournalEntry) -> (String, String) {
             ),
             String::new(),
         ),
+        Ok(other) => (
+            t(
+                lang,
+                &format!("journal-{}", other.kind().replace('.', "-")),
+                &[],
+            ),
+            String::new(),
+        ),
         Err(_) => (
             t(lang, "journal-other", &[("kind", e.kind.clone())]),
             String::new(),

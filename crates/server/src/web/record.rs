@@ -63,6 +63,11 @@ pub(super) async fn record_context(
             "collected_from": e.collected_from, "collected_at": e.collected_at.to_string(),
             "custody": e.custody.iter().map(|c| json!({"action": c.action.as_str(), "at": c.at.to_string(), "from": c.from, "to": c.to, "location": c.location})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "actions": i.actions.iter().map(|a| json!({"kind": a.kind.as_str(), "description": a.description, "by": a.by, "at": a.at.to_string(), "outcome": a.outcome})).collect::<Vec<_>>(),
+        "assets": i.assets.iter().map(|a| json!({"kind": a.kind.as_str(), "name": a.name, "criticality": a.criticality.as_str(), "compromise": a.compromise.as_str()})).collect::<Vec<_>>(),
+        "tasks": i.tasks.iter().map(|k| json!({"id": k.id, "title": k.title, "owner": k.owner, "due": k.due.map(|d| d.to_string()), "status": k.status.as_str()})).collect::<Vec<_>>(),
+        "notes": i.notes.iter().map(|n| json!({"kind": n.kind.as_str(), "text": n.text, "interviewee": n.interviewee, "by": n.by, "at": n.at.to_string()})).collect::<Vec<_>>(),
+        "minutes_logged": i.minutes_logged(),
         "timeline": i.timeline.iter().map(|e| json!({
             "id": e.id, "occurred_at": e.occurred_at.to_string(), "precision": e.precision.as_str(),
             "description": e.description, "source": e.source.as_str(),
@@ -122,6 +127,46 @@ pub(super) async fn record_context(
             .collect::<Vec<_>>()
             .into(),
     );
+    {
+        use debrief_domain::work::{ActionKind, AssetKind, Compromise, Criticality};
+        let names = |all: &[&'static str]| Value::from(all.to_vec());
+        ctx.insert(
+            "action_kinds".into(),
+            names(
+                &ActionKind::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+        ctx.insert(
+            "asset_kinds".into(),
+            names(
+                &AssetKind::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+        ctx.insert(
+            "criticalities".into(),
+            names(
+                &Criticality::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+        ctx.insert(
+            "compromises".into(),
+            names(
+                &Compromise::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
     ctx.insert(
         "tactics".into(),
         TACTICS.iter().map(|(_, n)| *n).collect::<Vec<_>>().into(),
@@ -535,6 +580,202 @@ pub async fn custody(
                 .map(|e| vec![e])
         },
         "#evidence",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WorkForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    criticality: String,
+    #[serde(default)]
+    compromise: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    interviewee: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    activity: String,
+}
+
+pub async fn action(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    let by = user.principal.user.username.to_string();
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            i.record_action(
+                f.kind.parse()?,
+                &f.description,
+                &by,
+                Timestamp::now(),
+                &f.outcome,
+            )
+            .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn asset(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            i.add_asset(
+                f.kind.parse()?,
+                &f.name,
+                f.criticality.parse()?,
+                f.compromise.parse()?,
+                "",
+            )
+            .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn task(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let due = Some(f.due.trim())
+                .filter(|d| !d.is_empty())
+                .map(Timestamp::parse)
+                .transpose()?;
+            i.add_task(
+                &f.title,
+                Some(f.owner.trim()).filter(|o| !o.is_empty()),
+                due,
+            )
+            .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn task_done(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, tid)): Path<(String, u64)>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            i.update_task(
+                tid,
+                Some(debrief_domain::work::TaskStatus::Done),
+                None,
+                None,
+            )
+            .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn note(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let kind = if f.interviewee.trim().is_empty() {
+                debrief_domain::work::NoteKind::Note
+            } else {
+                debrief_domain::work::NoteKind::Interview
+            };
+            i.add_note(kind, &f.text.replace("\r\n", "\n"), &f.interviewee)
+                .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn time(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    let who = user.principal.user.username.to_string();
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let minutes: u32 = f.minutes.trim().parse().map_err(|_| {
+                debrief_domain::DomainError::InvalidField {
+                    field: "minutes",
+                    problem: "must be a whole number of minutes".into(),
+                }
+            })?;
+            i.log_time(&who, minutes, Timestamp::now(), &f.activity)
+                .map(|e| vec![e])
+        },
+        "#work",
     )
     .await
 }

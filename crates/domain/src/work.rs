@@ -1,0 +1,520 @@
+//! The rest of the incident record: affected assets, response actions, tasks, notes and
+//! interview notes, and time entries (labour, for the metrics).
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::event::Event;
+use crate::incident::Incident;
+use crate::text::{Label, Summary};
+use crate::time::Timestamp;
+use crate::user::Username;
+
+macro_rules! kebab_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
+                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| DomainError::Unknown {
+                    what: $what,
+                    value: s.to_string(),
+                    expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                })
+            }
+        }
+    };
+}
+
+kebab_enum!(
+    /// What kind of thing an affected asset is.
+    AssetKind, "asset kind" { Host = "host", Account = "account", Application = "application", DataStore = "data-store" }
+);
+kebab_enum!(
+    /// How much the asset matters to the business.
+    Criticality, "criticality" { Low = "low", Medium = "medium", High = "high", Critical = "critical" }
+);
+kebab_enum!(
+    /// What is known of the asset's compromise.
+    Compromise, "compromise status" { Unknown = "unknown", Suspected = "suspected", Confirmed = "confirmed", Cleared = "cleared" }
+);
+kebab_enum!(
+    /// The kinds of response action the final report lists.
+    ActionKind, "action kind" {
+        Containment = "containment", Eradication = "eradication", Recovery = "recovery",
+        Communication = "communication", Analysis = "analysis"
+    }
+);
+kebab_enum!(
+    /// Where a task stands.
+    TaskStatus, "task status" { Open = "open", InProgress = "in-progress", Done = "done", Cancelled = "cancelled" }
+);
+kebab_enum!(
+    /// A plain note, or the record of an interview.
+    NoteKind, "note kind" { Note = "note", Interview = "interview" }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Asset {
+    pub id: u64,
+    pub kind: AssetKind,
+    pub name: String,
+    pub criticality: Criticality,
+    pub compromise: Compromise,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseAction {
+    pub id: u64,
+    pub kind: ActionKind,
+    pub description: String,
+    /// Who did it.
+    pub by: String,
+    pub at: Timestamp,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: u64,
+    pub title: String,
+    pub owner: Option<String>,
+    pub due: Option<Timestamp>,
+    pub status: TaskStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: u64,
+    pub kind: NoteKind,
+    pub text: String,
+    /// For interviews: who was interviewed.
+    pub interviewee: String,
+    pub by: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeEntry {
+    pub id: u64,
+    pub user: String,
+    /// Labour in whole minutes (journal payloads hold integers only).
+    pub minutes: u32,
+    pub day: Timestamp,
+    pub activity: String,
+}
+
+fn next<T>(items: &[T], id: impl Fn(&T) -> u64) -> u64 {
+    items.iter().map(id).max().unwrap_or(0) + 1
+}
+
+fn required(field: &'static str, raw: &str) -> Result<String, DomainError> {
+    let v = Summary::parse(raw)?.into_inner();
+    if v.is_empty() {
+        return Err(DomainError::Empty { field });
+    }
+    Ok(v)
+}
+
+fn user(raw: &str) -> Result<String, DomainError> {
+    Ok(Username::parse(raw)?.as_str().to_string())
+}
+
+impl Incident {
+    /// Records an affected asset.
+    pub fn add_asset(
+        &self,
+        kind: AssetKind,
+        name: &str,
+        criticality: Criticality,
+        compromise: Compromise,
+        description: &str,
+    ) -> Result<Event, DomainError> {
+        let name = Label::parse_as("name", name)?.into_inner();
+        if name.is_empty() {
+            return Err(DomainError::Empty { field: "name" });
+        }
+        if self
+            .assets
+            .iter()
+            .any(|a| a.kind == kind && a.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(DomainError::Unchanged(format!(
+                "#{} already lists {} {name}",
+                self.number,
+                kind.as_str()
+            )));
+        }
+        Ok(Event::AssetAdded {
+            id: next(&self.assets, |a| a.id),
+            kind,
+            name,
+            criticality,
+            compromise,
+            description: Summary::parse(description)?.into_inner(),
+        })
+    }
+
+    /// Changes an asset's criticality or compromise status.
+    pub fn update_asset(
+        &self,
+        id: u64,
+        criticality: Option<Criticality>,
+        compromise: Option<Compromise>,
+    ) -> Result<Event, DomainError> {
+        let a =
+            self.assets
+                .iter()
+                .find(|a| a.id == id)
+                .ok_or_else(|| DomainError::InvalidField {
+                    field: "asset",
+                    problem: format!("#{} has no asset {id}", self.number),
+                })?;
+        let criticality = criticality.filter(|c| *c != a.criticality);
+        let compromise = compromise.filter(|c| *c != a.compromise);
+        if criticality.is_none() && compromise.is_none() {
+            return Err(DomainError::Unchanged(format!("asset {id} is already so")));
+        }
+        Ok(Event::AssetUpdated {
+            id,
+            criticality,
+            compromise,
+        })
+    }
+
+    /// Records a response action (what was done, by whom, when, with what outcome).
+    pub fn record_action(
+        &self,
+        kind: ActionKind,
+        description: &str,
+        by: &str,
+        at: Timestamp,
+        outcome: &str,
+    ) -> Result<Event, DomainError> {
+        Ok(Event::ActionRecorded {
+            id: next(&self.actions, |a| a.id),
+            kind,
+            description: required("description", description)?,
+            by: user(by)?,
+            at,
+            outcome: Summary::parse(outcome)?.into_inner(),
+        })
+    }
+
+    /// Adds a task.
+    pub fn add_task(
+        &self,
+        title: &str,
+        owner: Option<&str>,
+        due: Option<Timestamp>,
+    ) -> Result<Event, DomainError> {
+        let title = Label::parse_as("title", title)?.into_inner();
+        if title.is_empty() {
+            return Err(DomainError::Empty { field: "title" });
+        }
+        Ok(Event::TaskAdded {
+            id: next(&self.tasks, |t| t.id),
+            title,
+            owner: owner.map(user).transpose()?,
+            due,
+        })
+    }
+
+    /// Changes a task's status, owner or due date.
+    pub fn update_task(
+        &self,
+        id: u64,
+        status: Option<TaskStatus>,
+        owner: Option<&str>,
+        due: Option<Timestamp>,
+    ) -> Result<Event, DomainError> {
+        let t =
+            self.tasks
+                .iter()
+                .find(|t| t.id == id)
+                .ok_or_else(|| DomainError::InvalidField {
+                    field: "task",
+                    problem: format!("#{} has no task {id}", self.number),
+                })?;
+        let status = status.filter(|s| *s != t.status);
+        let owner = owner
+            .map(user)
+            .transpose()?
+            .filter(|o| Some(o) != t.owner.as_ref());
+        let due = due.filter(|d| Some(*d) != t.due);
+        if status.is_none() && owner.is_none() && due.is_none() {
+            return Err(DomainError::Unchanged(format!("task {id} is already so")));
+        }
+        Ok(Event::TaskUpdated {
+            id,
+            status,
+            owner,
+            due,
+        })
+    }
+
+    /// Adds a note, or an interview note naming the person interviewed.
+    pub fn add_note(
+        &self,
+        kind: NoteKind,
+        text: &str,
+        interviewee: &str,
+    ) -> Result<Event, DomainError> {
+        let interviewee = Label::parse_as("interviewee", interviewee)?.into_inner();
+        if kind == NoteKind::Interview && interviewee.is_empty() {
+            return Err(DomainError::Empty {
+                field: "interviewee",
+            });
+        }
+        Ok(Event::NoteAdded {
+            id: next(&self.notes, |n| n.id),
+            kind,
+            text: required("text", text)?,
+            interviewee,
+        })
+    }
+
+    /// Logs labour on the incident.
+    pub fn log_time(
+        &self,
+        who: &str,
+        minutes: u32,
+        day: Timestamp,
+        activity: &str,
+    ) -> Result<Event, DomainError> {
+        if minutes == 0 || minutes > 24 * 60 {
+            return Err(DomainError::InvalidField {
+                field: "minutes",
+                problem: "must be between 1 and 1440 (one day)".into(),
+            });
+        }
+        Ok(Event::TimeLogged {
+            id: next(&self.time, |t| t.id),
+            user: user(who)?,
+            minutes,
+            day,
+            activity: Label::parse_as("activity", activity)?.into_inner(),
+        })
+    }
+
+    /// Total labour logged, in minutes.
+    pub fn minutes_logged(&self) -> u64 {
+        self.time.iter().map(|t| u64::from(t.minutes)).sum()
+    }
+
+    pub(crate) fn apply_work(&mut self, event: Event, actor: &str, at: Timestamp) {
+        match event {
+            Event::AssetAdded {
+                id,
+                kind,
+                name,
+                criticality,
+                compromise,
+                description,
+            } => self.assets.push(Asset {
+                id,
+                kind,
+                name,
+                criticality,
+                compromise,
+                description,
+            }),
+            Event::AssetUpdated {
+                id,
+                criticality,
+                compromise,
+            } => {
+                if let Some(a) = self.assets.iter_mut().find(|a| a.id == id) {
+                    if let Some(c) = criticality {
+                        a.criticality = c;
+                    }
+                    if let Some(c) = compromise {
+                        a.compromise = c;
+                    }
+                }
+            }
+            Event::ActionRecorded {
+                id,
+                kind,
+                description,
+                by,
+                at,
+                outcome,
+            } => self.actions.push(ResponseAction {
+                id,
+                kind,
+                description,
+                by,
+                at,
+                outcome,
+            }),
+            Event::TaskAdded {
+                id,
+                title,
+                owner,
+                due,
+            } => self.tasks.push(Task {
+                id,
+                title,
+                owner,
+                due,
+                status: TaskStatus::Open,
+            }),
+            Event::TaskUpdated {
+                id,
+                status,
+                owner,
+                due,
+            } => {
+                if let Some(t) = self.tasks.iter_mut().find(|t| t.id == id) {
+                    if let Some(s) = status {
+                        t.status = s;
+                    }
+                    if owner.is_some() {
+                        t.owner = owner;
+                    }
+                    if due.is_some() {
+                        t.due = due;
+                    }
+                }
+            }
+            Event::NoteAdded {
+                id,
+                kind,
+                text,
+                interviewee,
+            } => self.notes.push(Note {
+                id,
+                kind,
+                text,
+                interviewee,
+                by: actor.to_string(),
+                at,
+            }),
+            Event::TimeLogged {
+                id,
+                user,
+                minutes,
+                day,
+                activity,
+            } => self.time.push(TimeEntry {
+                id,
+                user,
+                minutes,
+                day,
+                activity,
+            }),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::Journal;
+
+    #[test]
+    fn assets_actions_tasks_notes_and_time_are_folded() {
+        let mut j = Journal::new();
+        let at = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
+        let events = [
+            j.state()
+                .add_asset(
+                    AssetKind::Host,
+                    "WS-042",
+                    Criticality::Medium,
+                    Compromise::Confirmed,
+                    "",
+                )
+                .unwrap(),
+            j.state()
+                .record_action(
+                    ActionKind::Containment,
+                    "Isolated WS-042 from the network",
+                    "bob",
+                    at,
+                    "isolated",
+                )
+                .unwrap(),
+            j.state()
+                .add_task("Reset the three users' passwords", Some("carol"), Some(at))
+                .unwrap(),
+            j.state()
+                .add_note(
+                    NoteKind::Interview,
+                    "Opened the attachment at 09:12",
+                    "finance clerk",
+                )
+                .unwrap(),
+            j.state().log_time("bob", 90, at, "triage").unwrap(),
+        ];
+        for e in events {
+            j.push(e);
+        }
+        let e = j
+            .state()
+            .update_task(1, Some(TaskStatus::Done), None, None)
+            .unwrap();
+        j.push(e);
+        let e = j
+            .state()
+            .update_asset(1, None, Some(Compromise::Cleared))
+            .unwrap();
+        j.push(e);
+        let s = j.state();
+        assert_eq!(s.assets[0].compromise, Compromise::Cleared);
+        assert_eq!(s.actions[0].kind, ActionKind::Containment);
+        assert_eq!(s.tasks[0].status, TaskStatus::Done);
+        assert_eq!(s.notes[0].interviewee, "finance clerk");
+        assert_eq!(s.minutes_logged(), 90);
+    }
+
+    #[test]
+    fn bad_work_input_is_refused() {
+        let j = Journal::new();
+        let s = j.state();
+        let at = Timestamp::parse("2026-11-20T12:00:00Z").unwrap();
+        assert!(
+            s.add_asset(
+                AssetKind::Host,
+                " ",
+                Criticality::Low,
+                Compromise::Unknown,
+                ""
+            )
+            .is_err()
+        );
+        assert!(
+            s.record_action(ActionKind::Analysis, "", "bob", at, "")
+                .is_err()
+        );
+        assert!(s.add_task("", None, None).is_err());
+        assert!(s.add_note(NoteKind::Interview, "said things", "").is_err());
+        assert!(s.log_time("bob", 0, at, "").is_err());
+        assert!(s.log_time("bob", 2000, at, "").is_err());
+        assert!(
+            s.update_task(3, Some(TaskStatus::Done), None, None)
+                .is_err()
+        );
+        assert!(
+            "urgent"
+                .parse::<TaskStatus>()
+                .unwrap_err()
+                .to_string()
+                .contains("open, in-progress, done, cancelled")
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! `/api/v1/incidents/{incident}/…` for the rest of the record: affected assets, response
+//! actions, tasks, notes and interview notes, time entries.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use debrief_domain::work::{ActionKind, AssetKind, Compromise, Criticality, NoteKind, TaskStatus};
+use debrief_domain::{Action, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::dto::IncidentView;
+use super::incidents::{Need, apply, check, load};
+use super::record::incident_route;
+use super::{ApiJson, ApiUser};
+use crate::AppState;
+use crate::error::ApiResult;
+
+fn when(raw: &Option<String>) -> ApiResult<Timestamp> {
+    Ok(match raw.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => Timestamp::parse(s)?,
+        None => Timestamp::now(),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetRequest {
+    /// `host`, `account`, `application` or `data-store`.
+    pub kind: String,
+    pub name: String,
+    /// `low`, `medium` (default), `high` or `critical`.
+    pub criticality: Option<String>,
+    /// `unknown` (default), `suspected`, `confirmed` or `cleared`.
+    pub compromise: Option<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetUpdate {
+    pub criticality: Option<String>,
+    pub compromise: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// `containment`, `eradication`, `recovery`, `communication` or `analysis`.
+    pub kind: String,
+    pub description: String,
+    /// Who did it [default: the caller].
+    pub by: Option<String>,
+    /// When (RFC 3339) [default: now].
+    pub at: Option<String>,
+    #[serde(default)]
+    pub outcome: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRequest {
+    pub title: String,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskUpdate {
+    /// `open`, `in-progress`, `done` or `cancelled`.
+    pub status: Option<String>,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// `note` (default) or `interview`.
+    pub kind: Option<String>,
+    pub text: String,
+    /// For interviews: who was interviewed.
+    #[serde(default)]
+    pub interviewee: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeRequest {
+    /// Whole minutes, 1–1440.
+    pub minutes: u32,
+    /// The day worked (RFC 3339) [default: now].
+    pub day: Option<String>,
+    #[serde(default)]
+    pub activity: String,
+    /// Whose time [default: the caller].
+    pub user: Option<String>,
+}
+
+/// Everything of the record besides triage, observables, timeline and evidence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkView {
+    #[schema(value_type = Vec<Object>)]
+    pub assets: Vec<debrief_domain::work::Asset>,
+    #[schema(value_type = Vec<Object>)]
+    pub actions: Vec<debrief_domain::work::ResponseAction>,
+    #[schema(value_type = Vec<Object>)]
+    pub tasks: Vec<debrief_domain::work::Task>,
+    #[schema(value_type = Vec<Object>)]
+    pub notes: Vec<debrief_domain::work::Note>,
+    #[schema(value_type = Vec<Object>)]
+    pub time: Vec<debrief_domain::work::TimeEntry>,
+    pub minutes_logged: u64,
+}
+
+incident_route!(
+    add_asset,
+    "/api/v1/incidents/{incident}/assets",
+    AssetRequest,
+    "Record an affected asset (host, account, application, data store).",
+    |current, req, state| {
+        let kind: AssetKind = req.kind.parse()?;
+        let criticality = req
+            .criticality
+            .as_deref()
+            .map(str::parse::<Criticality>)
+            .transpose()?
+            .unwrap_or(Criticality::Medium);
+        let compromise = req
+            .compromise
+            .as_deref()
+            .map(str::parse::<Compromise>)
+            .transpose()?
+            .unwrap_or(Compromise::Unknown);
+        current
+            .add_asset(kind, &req.name, criticality, compromise, &req.description)
+            .map(|e| vec![e])
+    }
+);
+
+incident_route!(
+    add_note,
+    "/api/v1/incidents/{incident}/notes",
+    NoteRequest,
+    "Add a note, or an interview note (`kind: interview` with `interviewee`).",
+    |current, req, state| {
+        let kind = req
+            .kind
+            .as_deref()
+            .map(str::parse::<NoteKind>)
+            .transpose()?
+            .unwrap_or(NoteKind::Note);
+        current
+            .add_note(kind, &req.text, &req.interviewee)
+            .map(|e| vec![e])
+    }
+);
+
+incident_route!(
+    add_task,
+    "/api/v1/incidents/{incident}/tasks",
+    TaskRequest,
+    "Add a task with an owner and due date.",
+    |current, req, state| {
+        let due = req
+            .due
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .map(Timestamp::parse)
+            .transpose()?;
+        current
+            .add_task(
+                &req.title,
+                req.owner.as_deref().filter(|o| !o.trim().is_empty()),
+                due,
+            )
+            .map(|e| vec![e])
+    }
+);
+
+/// Record a response action.
+#[utoipa::path(operation_id = "record_action", post, path = "/api/v1/incidents/{incident}/actions", tag = "record",
+    request_body = ActionRequest, params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_action(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<ActionRequest>,
+) -> ApiResult<Json<IncidentView>> {
+    let kind: ActionKind = req.kind.parse()?;
+    let at = when(&req.at)?;
+    let by = req
+        .by
+        .clone()
+        .unwrap_or_else(|| user.0.user.username.to_string());
+    let id = state.store.resolve(&reference).await?;
+    let incident = apply(&state, &user, id, None, Need::Work, |c| {
+        c.record_action(kind, &req.description, &by, at, &req.outcome)
+            .map(|e| vec![e])
+    })
+    .await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// Log time spent on the incident.
+#[utoipa::path(operation_id = "log_time", post, path = "/api/v1/incidents/{incident}/time", tag = "record",
+    request_body = TimeRequest, params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = IncidentView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn log_time(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<TimeRequest>,
+) -> ApiResult<Json<IncidentView>> {
+    let day = when(&req.day)?;
+    let who = req
+        .user
+        .clone()
+        .unwrap_or_else(|| user.0.user.username.to_string());
+    let id = state.store.resolve(&reference).await?;
+    let incident = apply(&state, &user, id, None, Need::Work, |c| {
+        c.log_time(&who, req.minutes, day, &req.activity)
+            .map(|e| vec![e])
+    })
+    .await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// Change an asset's criticality or compromise status.
+#[utoipa::path(operation_id = "update_asset", patch, path = "/api/v1/incidents/{incident}/assets/{id}", tag = "record",
+    request_body = AssetUpdate, params(("incident" = String, Path, description = "Number or UUID"), ("id" = u64, Path)),
+    responses((status = 200, body = IncidentView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn update_asset(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((reference, aid)): Path<(String, u64)>,
+    ApiJson(req): ApiJson<AssetUpdate>,
+) -> ApiResult<Json<IncidentView>> {
+    let criticality = req
+        .criticality
+        .as_deref()
+        .map(str::parse::<Criticality>)
+        .transpose()?;
+    let compromise = req
+        .compromise
+        .as_deref()
+        .map(str::parse::<Compromise>)
+        .transpose()?;
+    let id = state.store.resolve(&reference).await?;
+    let incident = apply(&state, &user, id, None, Need::Work, |c| {
+        c.update_asset(aid, criticality, compromise)
+            .map(|e| vec![e])
+    })
+    .await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// Change a task's status, owner or due date.
+#[utoipa::path(operation_id = "update_task", patch, path = "/api/v1/incidents/{incident}/tasks/{id}", tag = "record",
+    request_body = TaskUpdate, params(("incident" = String, Path, description = "Number or UUID"), ("id" = u64, Path)),
+    responses((status = 200, body = IncidentView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn update_task(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((reference, tid)): Path<(String, u64)>,
+    ApiJson(req): ApiJson<TaskUpdate>,
+) -> ApiResult<Json<IncidentView>> {
+    let status = req
+        .status
+        .as_deref()
+        .map(str::parse::<TaskStatus>)
+        .transpose()?;
+    let due = req
+        .due
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map(Timestamp::parse)
+        .transpose()?;
+    let id = state.store.resolve(&reference).await?;
+    let incident = apply(&state, &user, id, None, Need::Work, |c| {
+        c.update_task(tid, status, req.owner.as_deref(), due)
+            .map(|e| vec![e])
+    })
+    .await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// Assets, response actions, tasks, notes and time entries.
+#[utoipa::path(operation_id = "get_work", get, path = "/api/v1/incidents/{incident}/work", tag = "record",
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = WorkView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn work(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<WorkView>> {
+    check(&user, Action::ReadIncidents)?;
+    let i = load(&state, &reference).await?;
+    let minutes_logged = i.minutes_logged();
+    Ok(Json(WorkView {
+        assets: i.assets,
+        actions: i.actions,
+        tasks: i.tasks,
+        notes: i.notes,
+        time: i.time,
+        minutes_logged,
+    }))
+}
