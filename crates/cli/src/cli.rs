@@ -406,6 +406,9 @@ pub enum TimelineCommand {
         /// Ids of the incident's observables involved.
         #[arg(long = "observable")]
         observables: Vec<u64>,
+        /// Ids of the incident's affected assets involved.
+        #[arg(long = "asset")]
+        assets: Vec<u64>,
     },
     /// Print the timeline in order of occurrence.
     List {

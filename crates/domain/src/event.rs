@@ -124,6 +124,9 @@ pub enum Event {
         technique: Option<Technique>,
         tactic: Option<Tactic>,
         observables: Vec<u64>,
+        /// Ids of this incident's affected assets involved.
+        #[serde(default)]
+        assets: Vec<u64>,
     },
     /// A timeline entry withdrawn (it stays in the journal).
     #[serde(rename = "timeline.removed")]

@@ -56,6 +56,9 @@ pub struct TimelineEntry {
     pub tactic: Option<Tactic>,
     /// Ids of this incident's observables the entry involves.
     pub observables: Vec<u64>,
+    /// Ids of this incident's affected assets the entry involves.
+    #[serde(default)]
+    pub assets: Vec<u64>,
     pub added_by: String,
 }
 
@@ -80,6 +83,7 @@ pub struct NewTimelineEntry {
     pub technique: Option<String>,
     pub tactic: Option<String>,
     pub observables: Vec<u64>,
+    pub assets: Vec<u64>,
 }
 
 impl Incident {
@@ -388,6 +392,16 @@ impl Incident {
                 problem: format!("#{} has no observable {missing}", self.number),
             });
         }
+        if let Some(missing) = new
+            .assets
+            .iter()
+            .find(|id| !self.assets.iter().any(|a| a.id == **id))
+        {
+            return Err(DomainError::InvalidField {
+                field: "assets",
+                problem: format!("#{} has no affected asset {missing}", self.number),
+            });
+        }
         if self.timeline.len() >= 100_000 {
             return Err(DomainError::InvalidField {
                 field: "timeline",
@@ -403,6 +417,7 @@ impl Incident {
             technique,
             tactic,
             observables: new.observables.clone(),
+            assets: new.assets.clone(),
         })
     }
 
@@ -511,6 +526,7 @@ impl Incident {
                 technique,
                 tactic,
                 observables,
+                assets,
             } => {
                 let entry = TimelineEntry {
                     id,
@@ -521,6 +537,7 @@ impl Incident {
                     technique,
                     tactic,
                     observables,
+                    assets,
                     added_by: actor.to_string(),
                 };
                 let pos = self
@@ -668,6 +685,7 @@ mod tests {
                      technique: Option<&str>,
                      tactic: Option<&str>,
                      observables: Vec<u64>| NewTimelineEntry {
+            assets: vec![],
             occurred_at: Timestamp::parse(at).unwrap(),
             precision: Precision::Minute,
             description: format!("event at {at}"),

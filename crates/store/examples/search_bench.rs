@@ -120,6 +120,7 @@ async fn generate(store: &dyn Store, incidents: usize, per: usize) {
                 technique: None,
                 tactic: None,
                 observables: vec![],
+                assets: vec![],
             };
             let e = state.add_timeline(&entry).unwrap();
             // Ids are assigned from the state, so fold each event before deciding the next.

@@ -629,6 +629,7 @@ async fn the_record_is_searchable_and_observables_link_incidents(db: &TestDb) {
             technique: Some("T1566.001".into()),
             tactic: Some("initial-access".into()),
             observables: vec![1],
+            assets: vec![],
         })
     })
     .await
@@ -732,6 +733,162 @@ async fn the_record_is_searchable_and_observables_link_incidents(db: &TestDb) {
     assert!(verify_all(&*c.store, &c.key).await.unwrap().intact());
 }
 
+type Decide = Box<
+    dyn Fn(&debrief_domain::Incident) -> Result<Event, debrief_domain::DomainError> + Send + Sync,
+>;
+
+async fn every_part_of_the_record_persists_and_refolds(db: &TestDb) {
+    use debrief_domain::evidence::{CustodyAction, NewEvidence};
+    use debrief_domain::observable::ObservableKind;
+    use debrief_domain::record::{NewTimelineEntry, ObservableFlags};
+    use debrief_domain::timeline::{Precision, TimelineSource};
+    use debrief_domain::triage::{
+        FunctionalImpact, IncidentRole, InformationImpact, Pap, Recoverability, SeverityMatrix, Tlp,
+    };
+    use debrief_domain::work::{
+        ActionKind, AssetKind, Compromise, Criticality, NoteKind, TaskStatus,
+    };
+    let c = open(db).await;
+    let id = c
+        .store
+        .create_incident(&actor("alice"), new("Everything"))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    let at = Timestamp::parse("2026-11-20T10:00:00Z").unwrap();
+    let who = actor("bob");
+    let run = |f: Decide| {
+        let store = c.store.clone();
+        let who = who.clone();
+        async move { execute(&*store, id, &who, |i| f(i)).await.unwrap() }
+    };
+    run(Box::new(|i| {
+        i.classify("intrusions", "system-compromise", "")
+    }))
+    .await;
+    run(Box::new(|i| {
+        i.assess(
+            &SeverityMatrix::default(),
+            FunctionalImpact::Medium,
+            InformationImpact::Proprietary,
+            Recoverability::Supplemented,
+            "",
+        )
+    }))
+    .await;
+    run(Box::new(|i| {
+        i.set_markings(Some(Tlp::Red), Some(Pap::Green))
+    }))
+    .await;
+    run(Box::new(|i| i.change_tags(&["apt".into()], &[]))).await;
+    run(Box::new(|i| {
+        i.set_scope(&["IT".into()], &["Lyon".into()], &["AD".into()])
+    }))
+    .await;
+    run(Box::new(|i| i.add_member("carol", IncidentRole::Legal))).await;
+    run(Box::new(|i| {
+        i.add_observable(
+            ObservableKind::Sha256,
+            &"ab".repeat(32),
+            &ObservableFlags::default(),
+        )
+    }))
+    .await;
+    run(Box::new(|i| {
+        i.add_asset(
+            AssetKind::Host,
+            "DC01",
+            Criticality::Critical,
+            Compromise::Confirmed,
+            "",
+        )
+    }))
+    .await;
+    run(Box::new(move |i| {
+        i.add_timeline(&NewTimelineEntry {
+            occurred_at: at,
+            precision: Precision::Hour,
+            description: "Domain controller accessed".into(),
+            source: TimelineSource::Log,
+            technique: Some("T1078".into()),
+            tactic: Some("TA0004".into()),
+            observables: vec![1],
+            assets: vec![1],
+        })
+    }))
+    .await;
+    run(Box::new(move |i| {
+        i.record_action(ActionKind::Eradication, "Rebuilt DC01", "bob", at, "clean")
+    }))
+    .await;
+    run(Box::new(|i| {
+        i.add_task("Rotate krbtgt twice", Some("bob"), None)
+    }))
+    .await;
+    run(Box::new(|i| {
+        i.update_task(1, Some(TaskStatus::InProgress), None, None)
+    }))
+    .await;
+    run(Box::new(|i| {
+        i.add_note(NoteKind::Interview, "Saw a pop-up", "helpdesk")
+    }))
+    .await;
+    run(Box::new(move |i| i.log_time("bob", 240, at, "eradication"))).await;
+    run(Box::new(move |i| {
+        i.add_evidence(&NewEvidence {
+            name: "dc01.evtx".into(),
+            sha256: "cd".repeat(32),
+            size: 1024,
+            media_type: "application/octet-stream".into(),
+            description: "".into(),
+            collected_by: "bob".into(),
+            collected_from: "DC01".into(),
+            collected_at: at,
+        })
+    }))
+    .await;
+    run(Box::new(move |i| {
+        i.record_custody(
+            1,
+            CustodyAction::Stored,
+            at,
+            "bob",
+            "evidence locker",
+            "locker 2",
+            "",
+        )
+    }))
+    .await;
+
+    drop(c);
+
+    let c = open(db).await;
+    let stored = c.store.incident(id).await.unwrap();
+    let refolded =
+        debrief_domain::Incident::from_journal(&c.store.journal(id).await.unwrap()).unwrap();
+    assert_eq!(
+        stored, refolded,
+        "the projection is exactly the fold of the journal"
+    );
+    assert_eq!(
+        stored.classification.as_ref().unwrap().kind,
+        "system-compromise"
+    );
+    assert_eq!((stored.tlp, stored.pap), (Tlp::Red, Pap::Green));
+    assert_eq!(stored.timeline[0].assets, vec![1]);
+    assert_eq!(stored.tasks[0].status, TaskStatus::InProgress);
+    assert_eq!(stored.minutes_logged(), 240);
+    assert_eq!(stored.evidence[0].custody.len(), 2);
+    assert_eq!(stored.members[0].user, "carol");
+    assert_eq!(c.store.search("krbtgt", 10).await.unwrap().len(), 1);
+    assert_eq!(
+        c.store.search("helpdesk", 10).await.unwrap()[0].field,
+        "note:1"
+    );
+    assert!(verify_all(&*c.store, &c.key).await.unwrap().intact());
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -773,4 +930,5 @@ conformance!(
     the_database_refuses_edits_to_the_journal,
     accounts_tokens_and_sessions,
     the_record_is_searchable_and_observables_link_incidents,
+    every_part_of_the_record_persists_and_refolds,
 );

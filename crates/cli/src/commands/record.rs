@@ -284,6 +284,7 @@ pub async fn timeline(cmd: TimelineCommand, settings: &Settings) -> Result<u8> {
             technique,
             tactic,
             observables,
+            assets,
         } => {
             let entry = NewTimelineEntry {
                 occurred_at: Timestamp::parse(&at)?,
@@ -293,6 +294,7 @@ pub async fn timeline(cmd: TimelineCommand, settings: &Settings) -> Result<u8> {
                 technique,
                 tactic,
                 observables,
+                assets,
             };
             let i = run_one(settings, &incident, |i| i.add_timeline(&entry)).await?;
             println!(

@@ -305,3 +305,6 @@ task-done = done
 task-cancelled = cancelled
 note-kind-note = Note
 note-kind-interview = Interview
+field-business-units = Business units
+field-sites = Sites
+field-systems = Systems

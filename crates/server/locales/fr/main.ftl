@@ -305,3 +305,6 @@ task-done = terminée
 task-cancelled = annulée
 note-kind-note = Note
 note-kind-interview = Entretien
+field-business-units = Entités métier
+field-sites = Sites
+field-systems = Systèmes

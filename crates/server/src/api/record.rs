@@ -176,6 +176,9 @@ pub struct TimelineRequest {
     /// Ids of this incident's observables involved.
     #[serde(default)]
     pub observables: Vec<u64>,
+    /// Ids of this incident's affected assets involved.
+    #[serde(default)]
+    pub assets: Vec<u64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -195,6 +198,7 @@ pub struct TimelineView {
     pub tactic: Option<String>,
     pub tactic_id: Option<String>,
     pub observables: Vec<u64>,
+    pub assets: Vec<u64>,
     pub added_by: String,
 }
 
@@ -367,6 +371,7 @@ incident_route!(
             technique: req.technique.clone(),
             tactic: req.tactic.clone(),
             observables: req.observables.clone(),
+            assets: req.assets.clone(),
         };
         current.add_timeline(&entry).map(|e| vec![e])
     }
@@ -418,6 +423,7 @@ pub async fn timeline(
                 tactic: t.tactic.as_ref().map(|x| x.as_str().to_string()),
                 tactic_id: t.tactic.as_ref().map(|x| x.id().to_string()),
                 observables: t.observables.clone(),
+                assets: t.assets.clone(),
                 added_by: t.added_by.clone(),
             })
             .collect(),

@@ -425,6 +425,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{number}/notes", post(record::note))
         .route("/incidents/{number}/time", post(record::time))
+        .route("/incidents/{number}/scope", post(record::scope))
+        .route("/incidents/{number}/members", post(record::member))
         .route("/search", get(record::search))
         .route("/admin/users", get(pages::users).post(pages::create_user))
         .route("/admin/users/{username}/toggle", post(pages::toggle_user))

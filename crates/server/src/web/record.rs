@@ -56,6 +56,7 @@ pub(super) async fn record_context(
         "pap": i.pap.as_str(),
         "tags": i.tags,
         "scope_items": scope_items,
+        "scope": i.scope,
         "members": i.members.iter().map(|m| json!({"user": m.user, "role": m.role.as_str()})).collect::<Vec<_>>(),
         "observables": observables,
         "evidence": i.evidence.iter().map(|e| json!({
@@ -129,6 +130,15 @@ pub(super) async fn record_context(
     );
     {
         use debrief_domain::work::{ActionKind, AssetKind, Compromise, Criticality};
+        ctx.insert(
+            "incident_roles".into(),
+            Value::from(
+                debrief_domain::triage::IncidentRole::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        );
         let names = |all: &[&'static str]| Value::from(all.to_vec());
         ctx.insert(
             "action_kinds".into(),
@@ -397,6 +407,7 @@ pub async fn timeline(
                 technique: Some(f.technique.clone()),
                 tactic: Some(f.tactic.clone()),
                 observables: vec![],
+                assets: vec![],
             };
             i.add_timeline(&entry).map(|e| vec![e])
         },
@@ -776,6 +787,71 @@ pub async fn time(
                 .map(|e| vec![e])
         },
         "#work",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScopeForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    business_units: String,
+    #[serde(default)]
+    sites: String,
+    #[serde(default)]
+    systems: String,
+}
+
+fn list(raw: &str) -> Vec<String> {
+    raw.split(',').map(str::to_string).collect()
+}
+
+pub async fn scope(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<ScopeForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| match i.set_scope(&list(&f.business_units), &list(&f.sites), &list(&f.systems)) {
+            Err(debrief_domain::DomainError::Unchanged(_)) => Ok(vec![]),
+            other => other.map(|e| vec![e]),
+        },
+        "#triage",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MemberForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn member(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| i.add_member(&f.user, f.role.parse()?).map(|e| vec![e]),
+        "#triage",
     )
     .await
 }
