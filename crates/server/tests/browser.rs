@@ -644,6 +644,54 @@ async fn triage_observables_and_timeline_in_both_languages() {
     assert!(first.contains("Phishing e-mail delivered"), "{first}");
     shot(&c, "record-en").await;
 
+    // Upload a file as evidence: it is listed with its SHA-256 and a first custody link.
+    let sample = _db.dir.path().join("phish.eml");
+    std::fs::write(
+        &sample,
+        b"From: billing@invoices-secure.example\r\nSubject: Invoice overdue\r\n\r\nPay now.",
+    )
+    .unwrap();
+    c.find(Locator::Css("#ev-from"))
+        .await
+        .unwrap()
+        .send_keys("mail gateway quarantine")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#ev-file"))
+        .await
+        .unwrap()
+        .send_keys(sample.to_str().unwrap())
+        .await
+        .unwrap();
+    c.find(Locator::Css("#upload-evidence"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let row = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//section[@id='evidence']//tbody/tr[contains(., 'phish.eml')]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("Collected") && row.contains("mail gateway quarantine"),
+        "{row}"
+    );
+    let link = c
+        .find(Locator::XPath(
+            "//section[@id='evidence']//a[contains(., 'phish.eml')]",
+        ))
+        .await
+        .unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    assert!(href.ends_with("/evidence/1/download"), "{href}");
+
     // Response work: an action taken and a task.
     c.find(Locator::Css("#ac-kind"))
         .await
@@ -711,6 +759,88 @@ async fn triage_observables_and_timeline_in_both_languages() {
         assert!(body.contains(label), "missing {label:?} in {body}");
     }
     shot(&c, "record-fr").await;
+
+    // Working in French: paste another observable, add a timeline entry, clear the IOC flag.
+    c.find(Locator::Css("#paste"))
+        .await
+        .unwrap()
+        .send_keys("Rappel C2 vers 198[.]51.100.23")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#extract"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='observables']//td[contains(., '198.51.100.23')]",
+        ))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#timeline-add summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#tl-at"))
+        .await
+        .unwrap()
+        .send_keys("2026-11-20T10:30:00+01:00")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#tl-description"))
+        .await
+        .unwrap()
+        .send_keys("Compte du comptable bloqué")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#tl-precision"))
+        .await
+        .unwrap()
+        .select_by_value("hour")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#add-timeline"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let row = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//section[@id='timeline']//tr[contains(., 'Compte du comptable')]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("à l’heure") && row.contains("09:30 UTC"),
+        "{row}"
+    );
+    c.find(Locator::Css("#ioc-1"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//button[@id='ioc-1' and contains(., 'marquer IOC')]",
+        ))
+        .await
+        .unwrap();
+    shot(&c, "record-fr-work").await;
+    let body = text(&c, "body").await;
+    assert!(
+        body.contains("phish.eml"),
+        "the evidence is still listed: {body}"
+    );
 
     // Search everything finds the timeline entry.
     c.goto(&format!("{base}/search?q=fake+portal"))

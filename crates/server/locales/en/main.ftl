@@ -308,3 +308,5 @@ note-kind-interview = Interview
 field-business-units = Business units
 field-sites = Sites
 field-systems = Systems
+action-mark-ioc = mark IOC
+action-not-ioc = not an IOC

@@ -308,3 +308,5 @@ note-kind-interview = Entretien
 field-business-units = Entités métier
 field-sites = Sites
 field-systems = Systèmes
+action-mark-ioc = marquer IOC
+action-not-ioc = pas un IOC

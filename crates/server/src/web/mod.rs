@@ -427,6 +427,14 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}/time", post(record::time))
         .route("/incidents/{number}/scope", post(record::scope))
         .route("/incidents/{number}/members", post(record::member))
+        .route(
+            "/incidents/{number}/observables/{id}/ioc",
+            post(record::observable_ioc),
+        )
+        .route(
+            "/incidents/{number}/assets/{id}",
+            post(record::asset_status),
+        )
         .route("/search", get(record::search))
         .route("/admin/users", get(pages::users).post(pages::create_user))
         .route("/admin/users/{username}/toggle", post(pages::toggle_user))

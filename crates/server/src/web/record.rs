@@ -65,7 +65,7 @@ pub(super) async fn record_context(
             "custody": e.custody.iter().map(|c| json!({"action": c.action.as_str(), "at": c.at.to_string(), "from": c.from, "to": c.to, "location": c.location})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "actions": i.actions.iter().map(|a| json!({"kind": a.kind.as_str(), "description": a.description, "by": a.by, "at": a.at.to_string(), "outcome": a.outcome})).collect::<Vec<_>>(),
-        "assets": i.assets.iter().map(|a| json!({"kind": a.kind.as_str(), "name": a.name, "criticality": a.criticality.as_str(), "compromise": a.compromise.as_str()})).collect::<Vec<_>>(),
+        "assets": i.assets.iter().map(|a| json!({"id": a.id, "kind": a.kind.as_str(), "name": a.name, "criticality": a.criticality.as_str(), "compromise": a.compromise.as_str()})).collect::<Vec<_>>(),
         "tasks": i.tasks.iter().map(|k| json!({"id": k.id, "title": k.title, "owner": k.owner, "due": k.due.map(|d| d.to_string()), "status": k.status.as_str()})).collect::<Vec<_>>(),
         "notes": i.notes.iter().map(|n| json!({"kind": n.kind.as_str(), "text": n.text, "interviewee": n.interviewee, "by": n.by, "at": n.at.to_string()})).collect::<Vec<_>>(),
         "minutes_logged": i.minutes_logged(),
@@ -852,6 +852,59 @@ pub async fn member(
         Need::Work,
         |i| i.add_member(&f.user, f.role.parse()?).map(|e| vec![e]),
         "#triage",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FlagForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    ioc: String,
+    #[serde(default)]
+    compromise: String,
+}
+
+pub async fn observable_ioc(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, oid)): Path<(String, u64)>,
+    Form(f): Form<FlagForm>,
+) -> Response {
+    let ioc = f.ioc == "1";
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            i.update_observable(oid, Some(ioc), None, None, None)
+                .map(|e| vec![e])
+        },
+        "#observables",
+    )
+    .await
+}
+
+pub async fn asset_status(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, aid)): Path<(String, u64)>,
+    Form(f): Form<FlagForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| match i.update_asset(aid, None, Some(f.compromise.parse()?)) {
+            Err(debrief_domain::DomainError::Unchanged(_)) => Ok(vec![]),
+            other => other.map(|e| vec![e]),
+        },
+        "#work",
     )
     .await
 }
