@@ -410,6 +410,13 @@ pub enum TimelineCommand {
         #[arg(long = "asset")]
         assets: Vec<u64>,
     },
+    /// Withdraw an entry (it stays in the journal).
+    Withdraw {
+        incident: String,
+        id: u64,
+        #[arg(long)]
+        reason: String,
+    },
     /// Print the timeline in order of occurrence.
     List {
         incident: String,

@@ -235,6 +235,8 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/incidents/1/observables",         Some("text=203.0.113.7&ioc=1"),         [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/timeline",            Some("occurred_at=2026-11-20T09:00:00Z&precision=minute&source=log&description=x&tactic=&technique="), [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/observables/1/ioc",   Some("ioc=1"),                          [303, 403, 422, 422, 403]),
+    ("POST",  "/incidents/1/observables",         Some("text=WS-042&kind=hostname"),      [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/timeline/1/withdraw", Some("reason=duplicate"),               [303, 403, 422, 422, 403]),
     ("POST",  "/incidents/1/scope",               Some("business_units=Finance&sites=Paris&systems=O365"), [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/members",             Some("user=hera&role=scribe"),          [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/actions",             Some("kind=containment&description=isolated&outcome=ok"), [303, 403, 303, 303, 403]),

@@ -823,6 +823,30 @@ async fn triage_observables_and_timeline_in_both_languages() {
         row.contains("à l’heure") && row.contains("09:30 UTC"),
         "{row}"
     );
+    c.find(Locator::Css("#obs-kind"))
+        .await
+        .unwrap()
+        .select_by_value("hostname")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#paste"))
+        .await
+        .unwrap()
+        .send_keys("WS-042")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#extract"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='observables']//tr[contains(., 'hostname') and contains(., 'ws-042')]",
+        ))
+        .await
+        .unwrap();
     c.find(Locator::Css("#ioc-1"))
         .await
         .unwrap()

@@ -303,6 +303,14 @@ pub async fn timeline(cmd: TimelineCommand, settings: &Settings) -> Result<u8> {
                 i.timeline.len()
             );
         }
+        TimelineCommand::Withdraw {
+            incident,
+            id,
+            reason,
+        } => {
+            let i = run_one(settings, &incident, |i| i.remove_timeline(id, &reason)).await?;
+            println!("incident #{}: timeline entry {id} withdrawn", i.number);
+        }
         TimelineCommand::List { incident, format } => {
             let (store, _) = open_store(settings).await?;
             let id = store.resolve(&incident).await?;

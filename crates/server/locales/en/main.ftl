@@ -310,3 +310,5 @@ field-sites = Sites
 field-systems = Systems
 action-mark-ioc = mark IOC
 action-not-ioc = not an IOC
+observable-auto = find in the text
+action-withdraw = withdraw

@@ -310,3 +310,5 @@ field-sites = Sites
 field-systems = Systèmes
 action-mark-ioc = marquer IOC
 action-not-ioc = pas un IOC
+observable-auto = repérer dans le texte
+action-withdraw = retirer

@@ -435,6 +435,10 @@ pub fn router() -> Router<AppState> {
             "/incidents/{number}/assets/{id}",
             post(record::asset_status),
         )
+        .route(
+            "/incidents/{number}/timeline/{id}/withdraw",
+            post(record::withdraw),
+        )
         .route("/search", get(record::search))
         .route("/admin/users", get(pages::users).post(pages::create_user))
         .route("/admin/users/{username}/toggle", post(pages::toggle_user))

@@ -97,6 +97,15 @@ pub(super) async fn record_context(
         }),
     );
     ctx.insert(
+        "observable_kinds".into(),
+        Value::from(
+            ObservableKind::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>(),
+        ),
+    );
+    ctx.insert(
         "tlps".into(),
         Tlp::ALL
             .iter()
@@ -331,6 +340,8 @@ pub struct PasteForm {
     #[serde(default)]
     text: String,
     ioc: Option<String>,
+    #[serde(default)]
+    kind: String,
 }
 
 pub async fn paste(
@@ -350,6 +361,11 @@ pub async fn paste(
         &f.csrf,
         Need::Work,
         |i| {
+            if !f.kind.is_empty() {
+                return i
+                    .add_observable(f.kind.parse()?, &f.text, &flags)
+                    .map(|e| vec![e]);
+            }
             // A single value that extraction does not recognise is kept as `other`.
             let (events, known) = i.add_observables_from_text(&f.text, &flags)?;
             if events.is_empty()
@@ -905,6 +921,32 @@ pub async fn asset_status(
             other => other.map(|e| vec![e]),
         },
         "#work",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, tid)): Path<(String, u64)>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| i.remove_timeline(tid, &f.reason).map(|e| vec![e]),
+        "#timeline",
     )
     .await
 }
