@@ -60,6 +60,33 @@ pub enum Command {
     /// Evidence files and their chain of custody.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Evaluate Sigma rules over Windows EVTX and JSON-lines logs (files or folders).
+    Hunt {
+        /// Log files or folders (searched recursively for .evtx, .json, .jsonl, .ndjson, .gz).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folders of Sigma rules (searched recursively for .yml).
+        #[arg(long = "rules", required = true)]
+        rules: Vec<PathBuf>,
+        /// A logsource mapping file (channel → service/category) instead of the built-in one.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Only rules of this level or above.
+        #[arg(long)]
+        level: Option<String>,
+        /// Only rules with these statuses (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',')]
+        status: Vec<String>,
+        /// Only rules with one of these tags, e.g. attack.t1059.001.
+        #[arg(long, value_delimiter = ',')]
+        tag: Vec<String>,
+        /// table, jsonl or csv.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Write hits here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Full-text search over incidents, timelines, observables, tags and classes.
     Search {
         /// Words to find (all must match).

@@ -55,6 +55,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             commands::verify::run(incident.as_deref(), format, &settings).await
         }
         Command::Migrate => commands::migrate(&settings).await,
+        Command::Hunt {
+            paths,
+            rules,
+            mapping,
+            level,
+            status,
+            tag,
+            format,
+            output,
+        } => commands::hunt::run(commands::hunt::Args {
+            paths,
+            rules,
+            mapping,
+            level,
+            status,
+            tag,
+            format,
+            output,
+        }),
         Command::Work(cmd) => commands::work::run(cmd, &settings).await,
         Command::Evidence(cmd) => commands::evidence::run(cmd, &settings).await,
         Command::Triage(cmd) => commands::record::triage(cmd, &settings).await,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod evidence;
+pub mod hunt;
 pub mod incident;
 pub mod record;
 pub mod serve;

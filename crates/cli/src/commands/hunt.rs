@@ -1,0 +1,166 @@
+//! `debrief hunt`: Sigma rules over log files; hits as a table, JSON lines or CSV, a summary on
+//! standard error.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use debrief_detect::{Mapping, RuleFilter, collect_files, hunt, load_rules};
+
+use crate::exit;
+use crate::table::{Table, truncate};
+
+#[derive(Debug)]
+pub struct Args {
+    pub paths: Vec<PathBuf>,
+    pub rules: Vec<PathBuf>,
+    pub mapping: Option<PathBuf>,
+    pub level: Option<String>,
+    pub status: Vec<String>,
+    pub tag: Vec<String>,
+    pub format: String,
+    pub output: Option<PathBuf>,
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    if !["table", "jsonl", "csv"].contains(&args.format.as_str()) {
+        bail!("--format must be table, jsonl or csv");
+    }
+    for p in args.paths.iter().chain(&args.rules) {
+        if !p.exists() {
+            bail!("`{}` does not exist", p.display());
+        }
+    }
+    let mapping = match &args.mapping {
+        Some(p) => Mapping::from_json(
+            &std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read `{}`", p.display()))?,
+        )?,
+        None => Mapping::windows_default(),
+    };
+    let started = Instant::now();
+    let filter = RuleFilter {
+        min_level: args.level.clone(),
+        statuses: args.status.clone(),
+        tags: args.tag.clone(),
+    };
+    let (engine, report) = load_rules(&args.rules, &filter);
+    let loaded_in = started.elapsed();
+    if report.loaded == 0 {
+        bail!(
+            "no rule could be loaded from {} file(s); check --rules",
+            report.files
+        );
+    }
+    let files = collect_files(&args.paths);
+    let (hits, stats) = hunt(&engine, &mapping, &files);
+    let elapsed = started.elapsed();
+
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write `{}`", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    match args.format.as_str() {
+        "jsonl" => {
+            for h in &hits {
+                serde_json::to_writer(&mut out, h)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        "csv" => {
+            writeln!(
+                out,
+                "timestamp,level,rule_id,rule_title,computer,channel,event_id,record_id,tags,file"
+            )?;
+            for h in &hits {
+                let row = [
+                    h.timestamp.clone(),
+                    h.level.clone(),
+                    h.rule_id.clone(),
+                    h.rule_title.clone(),
+                    h.computer.clone(),
+                    h.channel.clone(),
+                    h.event_id.clone(),
+                    h.record_id.to_string(),
+                    h.tags.join(" "),
+                    h.file.display().to_string(),
+                ];
+                writeln!(
+                    out,
+                    "{}",
+                    row.iter()
+                        .map(|c| csv_cell(c))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )?;
+            }
+        }
+        _ => {
+            let mut t = Table::new(&["TIME", "LEVEL", "RULE", "COMPUTER", "EVENT", "RECORD"]);
+            for h in &hits {
+                t.row(vec![
+                    h.timestamp.chars().take(19).collect(),
+                    h.level.clone(),
+                    truncate(&h.rule_title, 60),
+                    truncate(&h.computer, 24),
+                    format!(
+                        "{} {}",
+                        h.channel.rsplit('/').next().unwrap_or(""),
+                        h.event_id
+                    ),
+                    h.record_id.to_string(),
+                ]);
+            }
+            write!(out, "{}", t.render())?;
+        }
+    }
+    out.flush()?;
+
+    let mut by_level: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for h in &hits {
+        *by_level.entry(h.level.as_str()).or_default() += 1;
+        *by_rule.entry(h.rule_title.as_str()).or_default() += 1;
+    }
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    eprintln!(
+        "{} file(s), {} event(s), {} rule(s) loaded ({} failed, {} filtered out) in {:.2} s; {} hit(s); {:.0} events/s overall",
+        stats.files,
+        stats.events,
+        report.loaded,
+        report.failed.len(),
+        report.filtered_out,
+        loaded_in.as_secs_f64(),
+        stats.hits,
+        stats.events as f64 / secs
+    );
+    for (level, n) in &by_level {
+        eprintln!("  {level:<14} {n}");
+    }
+    let mut top: Vec<(&&str, &usize)> = by_rule.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (rule, n) in top.iter().take(10) {
+        eprintln!("  {n:>6}  {rule}");
+    }
+    for (f, why) in &stats.files_failed {
+        eprintln!("  skipped {}: {why}", f.display());
+    }
+    if std::env::var("DEBRIEF_HUNT_SHOW_FAILED").is_ok() {
+        for (f, why) in &report.failed {
+            eprintln!("  rule not loaded {}: {why}", f.display());
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,138 @@
+//! Debrief's detection engine: Sigma rules (evaluated by `rsigma-eval`) over Windows EVTX and
+//! JSON-lines logs. Reads files, flattens events to Sigma field names, routes each event to the
+//! rules of its logsource, and returns hits. Usable as a library without the rest of Debrief.
+//!
+//! **Architecture invariant:** this crate never touches the database; it turns files and rules
+//! into hits, and callers decide what to do with them.
+
+pub mod mapping;
+pub mod reader;
+pub mod rules;
+
+use std::path::{Path, PathBuf};
+
+use rsigma_eval::{Engine, JsonEvent};
+use serde::Serialize;
+
+pub use mapping::Mapping;
+pub use rules::{LoadReport, RuleFilter, load_rules};
+
+/// One rule matching one event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub rule_id: String,
+    pub rule_title: String,
+    pub level: String,
+    /// ATT&CK and other tags of the rule.
+    pub tags: Vec<String>,
+    pub timestamp: String,
+    pub computer: String,
+    pub channel: String,
+    pub event_id: String,
+    pub record_id: u64,
+    pub file: PathBuf,
+    /// The matched event, flattened.
+    pub event: serde_json::Value,
+}
+
+/// What a hunt read and found.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct HuntStats {
+    pub files: usize,
+    pub files_failed: Vec<(PathBuf, String)>,
+    pub events: u64,
+    pub hits: usize,
+}
+
+/// Evaluates every event of one file; unreadable records are counted and skipped.
+pub fn hunt_file(
+    engine: &Engine,
+    mapping: &Mapping,
+    path: &Path,
+) -> Result<(Vec<Hit>, u64), reader::ReadError> {
+    let mut hits = Vec::new();
+    let mut events = 0u64;
+    reader::for_each_event(path, |flat| {
+        events += 1;
+        let ev = JsonEvent::borrow(flat);
+        let sources = mapping.logsources(flat);
+        let mut seen: Vec<String> = Vec::new();
+        for result in sources
+            .iter()
+            .flat_map(|ls| engine.evaluate_with_logsource(&ev, ls))
+        {
+            let h = &result.header;
+            // A rule reached through two categories of the same event is one hit.
+            let key = h.rule_id.clone().unwrap_or_else(|| h.rule_title.clone());
+            if sources.len() > 1 {
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+            }
+            hits.push(Hit {
+                rule_id: h.rule_id.clone().unwrap_or_default(),
+                rule_title: h.rule_title.clone(),
+                level: h.level.map(|l| l.as_str().to_string()).unwrap_or_default(),
+                tags: h.tags.clone(),
+                timestamp: reader::text(flat, "TimeCreated"),
+                computer: reader::text(flat, "Computer"),
+                channel: reader::text(flat, "Channel"),
+                event_id: reader::text(flat, "EventID"),
+                record_id: flat
+                    .get("EventRecordID")
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0),
+                file: path.to_path_buf(),
+                event: flat.clone(),
+            });
+        }
+    })?;
+    Ok((hits, events))
+}
+
+/// Hunts over files (in parallel) and returns the hits in a deterministic order: by file, then
+/// record, then rule id.
+pub fn hunt(engine: &Engine, mapping: &Mapping, files: &[PathBuf]) -> (Vec<Hit>, HuntStats) {
+    use rayon::prelude::*;
+    let results: Vec<_> = files
+        .par_iter()
+        .map(|f| (f, hunt_file(engine, mapping, f)))
+        .collect();
+    let mut stats = HuntStats {
+        files: files.len(),
+        ..Default::default()
+    };
+    let mut hits = Vec::new();
+    for (f, r) in results {
+        match r {
+            Ok((h, n)) => {
+                stats.events += n;
+                hits.extend(h);
+            }
+            Err(e) => stats.files_failed.push((f.clone(), e.to_string())),
+        }
+    }
+    hits.sort_by(|a, b| {
+        (&a.file, a.record_id, &a.rule_id).cmp(&(&b.file, b.record_id, &b.rule_id))
+    });
+    stats.hits = hits.len();
+    (hits, stats)
+}
+
+/// Every `.evtx`, `.json`, `.jsonl`, `.ndjson` (optionally `.gz`) file under the given paths.
+pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        for entry in walkdir::WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_file() && reader::Kind::of(entry.path()).is_some() {
+                out.push(entry.path().to_path_buf());
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,96 @@
+//! Which Sigma logsource (product, service, category) an event belongs to, from its channel and
+//! event id: a data file the user can replace (`data/windows-logsources.json` is the default).
+
+use std::collections::HashMap;
+
+use rsigma_parser::LogSource;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct File {
+    channels: Vec<Channel>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Channel {
+    channel: String,
+    service: String,
+    #[serde(default)]
+    categories: HashMap<String, OneOrMany>,
+}
+
+/// A category, or several (Sysmon 12 is a registry add, a delete, and a registry event).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The channel → logsource table.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    by_channel: HashMap<String, (String, HashMap<String, Vec<String>>)>,
+}
+
+/// A mapping file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("the logsource mapping is not valid JSON of the expected shape: {0}")]
+pub struct MappingError(String);
+
+impl Mapping {
+    /// The shipped default for Windows event logs.
+    pub fn windows_default() -> Mapping {
+        Mapping::from_json(include_str!("../data/windows-logsources.json")).unwrap_or_default()
+    }
+
+    /// Reads a mapping in the shipped format.
+    pub fn from_json(text: &str) -> Result<Mapping, MappingError> {
+        let file: File = serde_json::from_str(text).map_err(|e| MappingError(e.to_string()))?;
+        let by_channel = file
+            .channels
+            .into_iter()
+            .map(|c| {
+                let cats = c
+                    .categories
+                    .into_iter()
+                    .map(|(id, v)| {
+                        let list = match v {
+                            OneOrMany::One(s) => vec![s],
+                            OneOrMany::Many(l) => l,
+                        };
+                        (id, list)
+                    })
+                    .collect();
+                (c.channel.to_ascii_lowercase(), (c.service, cats))
+            })
+            .collect();
+        Ok(Mapping { by_channel })
+    }
+
+    /// The logsources of a flattened event: one per category it belongs to (at least one;
+    /// `product: windows` when it has a channel).
+    pub fn logsources(&self, event: &serde_json::Value) -> Vec<LogSource> {
+        let channel = crate::reader::text(event, "Channel");
+        let event_id = crate::reader::text(event, "EventID");
+        let mut ls = LogSource::default();
+        if channel.is_empty() {
+            return vec![ls];
+        }
+        ls.product = Some("windows".into());
+        let Some((service, categories)) = self.by_channel.get(&channel.to_ascii_lowercase()) else {
+            return vec![ls];
+        };
+        ls.service = Some(service.clone());
+        match categories.get(&event_id) {
+            Some(cats) if !cats.is_empty() => cats
+                .iter()
+                .map(|c| LogSource {
+                    category: Some(c.clone()),
+                    ..ls.clone()
+                })
+                .collect(),
+            _ => vec![ls],
+        }
+    }
+}

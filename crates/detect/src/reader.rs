@@ -1,0 +1,182 @@
+//! Log readers: Windows EVTX (the `evtx` crate) and JSON lines / JSON arrays (plain or gzip),
+//! each event flattened to Sigma field names (`Event.EventData.X` → `X`, `Event.System.EventID`
+//! → `EventID`, …).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+/// A file that cannot be read at all (records that fail inside a readable file are skipped).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot open: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("not a readable EVTX file: {0}")]
+    Evtx(String),
+    #[error("not JSON: {0}")]
+    Json(String),
+}
+
+/// The kinds of file read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Evtx,
+    Json { gzip: bool },
+}
+
+impl Kind {
+    /// The kind of a file by its name, or `None` to skip it.
+    pub fn of(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        let (base, gzip) = match name.strip_suffix(".gz") {
+            Some(b) => (b.to_string(), true),
+            None => (name, false),
+        };
+        if base.ends_with(".evtx") && !gzip {
+            Some(Kind::Evtx)
+        } else if base.ends_with(".json") || base.ends_with(".jsonl") || base.ends_with(".ndjson") {
+            Some(Kind::Json { gzip })
+        } else {
+            None
+        }
+    }
+}
+
+/// A field of a flattened event as text (numbers written plainly).
+pub fn text(event: &Value, field: &str) -> String {
+    match event.get(field) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// `{"#text": x, "#attributes": …}` → `x`.
+fn unwrap_text(v: &Value) -> Value {
+    match v {
+        Value::Object(m) if m.contains_key("#text") => m["#text"].clone(),
+        other => other.clone(),
+    }
+}
+
+/// Flattens the EVTX-as-JSON shape; other JSON objects are returned as they are.
+pub fn flatten(v: Value) -> Value {
+    let Some(event) = v.get("Event") else {
+        return v;
+    };
+    let mut out = Map::new();
+    if let Some(system) = event.get("System").and_then(Value::as_object) {
+        for (k, val) in system {
+            match k.as_str() {
+                "Provider" => {
+                    if let Some(name) = val.pointer("/#attributes/Name") {
+                        out.insert("Provider_Name".into(), name.clone());
+                    }
+                }
+                "TimeCreated" => {
+                    if let Some(t) = val.pointer("/#attributes/SystemTime") {
+                        out.insert("TimeCreated".into(), t.clone());
+                    }
+                }
+                "Execution" => {
+                    if let Some(a) = val.get("#attributes").and_then(Value::as_object) {
+                        for (ak, av) in a {
+                            out.insert(ak.clone(), av.clone());
+                        }
+                    }
+                }
+                "Security" => {
+                    if let Some(uid) = val.pointer("/#attributes/UserID") {
+                        out.insert("UserID".into(), uid.clone());
+                    }
+                }
+                _ => {
+                    out.insert(k.clone(), unwrap_text(val));
+                }
+            }
+        }
+    }
+    for section in ["EventData", "UserData"] {
+        match event.get(section) {
+            Some(Value::Object(data)) => {
+                for (k, val) in data {
+                    if k == "#attributes" {
+                        continue;
+                    }
+                    match val {
+                        // UserData wraps its fields in one more element.
+                        Value::Object(inner) if section == "UserData" => {
+                            for (ik, iv) in inner {
+                                if ik != "#attributes" {
+                                    out.insert(ik.clone(), unwrap_text(iv));
+                                }
+                            }
+                        }
+                        _ => {
+                            out.insert(k.clone(), unwrap_text(val));
+                        }
+                    }
+                }
+            }
+            Some(Value::String(s)) => {
+                out.insert(section.into(), Value::String(s.clone()));
+            }
+            _ => {}
+        }
+    }
+    Value::Object(out)
+}
+
+/// Calls `visit` with every event of the file, flattened.
+pub fn for_each_event(path: &Path, mut visit: impl FnMut(&Value)) -> Result<(), ReadError> {
+    match Kind::of(path) {
+        Some(Kind::Evtx) => {
+            let mut parser =
+                evtx::EvtxParser::from_path(path).map_err(|e| ReadError::Evtx(e.to_string()))?;
+            // A corrupt record is skipped; the rest of the file is still read.
+            for r in parser.records_json_value().flatten() {
+                let mut flat = flatten(r.data);
+                if let Value::Object(m) = &mut flat {
+                    m.entry("EventRecordID")
+                        .or_insert(Value::from(r.event_record_id));
+                }
+                visit(&flat);
+            }
+            Ok(())
+        }
+        Some(Kind::Json { gzip }) => {
+            let file = std::fs::File::open(path)?;
+            let reader: Box<dyn Read> = if gzip {
+                Box::new(flate2::read::GzDecoder::new(file))
+            } else {
+                Box::new(file)
+            };
+            let mut reader = BufReader::new(reader);
+            let first = reader
+                .fill_buf()?
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .copied();
+            if first == Some(b'[') {
+                let all: Vec<Value> =
+                    serde_json::from_reader(reader).map_err(|e| ReadError::Json(e.to_string()))?;
+                for v in all {
+                    visit(&flatten(v));
+                }
+            } else {
+                for line in reader.lines() {
+                    let line = line?;
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                        visit(&flatten(v));
+                    }
+                }
+            }
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}

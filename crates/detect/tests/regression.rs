@@ -1,0 +1,130 @@
+//! SigmaHQ's own regression data (`../shared/data/sigma/regression_data`): every rule that names
+//! a regression test must fire on its `.evtx`. Prints the pass count and every miss; fails if
+//! the pass count drops below the last measured floor. Requires the shared data when
+//! `DEBRIEF_REQUIRE_SHARED=1` (set by `.ci/run`).
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use debrief_detect::{Mapping, RuleFilter, hunt_file, load_rules};
+
+fn shared() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sigma");
+    if p.is_dir() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("DEBRIEF_REQUIRE_SHARED").is_err(),
+        "DEBRIEF_REQUIRE_SHARED is set but {} is missing",
+        p.display()
+    );
+    eprintln!("REGRESSION TEST NOT RUN: {} not found", p.display());
+    None
+}
+
+/// (rule file, evtx file) for every rule with a `regression_tests_path` whose data is present.
+fn cases(sigma: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for dir in ["rules", "rules-threat-hunting", "rules-emerging-threats"] {
+        for entry in walkdir::WalkDir::new(sigma.join(dir))
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "yml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let Some(line) = text
+                .lines()
+                .find(|l| l.trim_start().starts_with("regression_tests_path:"))
+            else {
+                continue;
+            };
+            let rel = line
+                .split_once(':')
+                .unwrap()
+                .1
+                .trim()
+                .trim_matches('"')
+                .trim_matches('\'');
+            let info = sigma.join(rel);
+            let info_dir = if info.is_dir() {
+                info
+            } else {
+                info.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
+            let Ok(files) = std::fs::read_dir(&info_dir) else {
+                continue;
+            };
+            for f in files.flatten() {
+                if f.path().extension().is_some_and(|e| e == "evtx") {
+                    out.push((path.to_path_buf(), f.path()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sigmahq_regression_rules_fire_on_their_evtx() {
+    let Some(sigma) = shared() else { return };
+    let mapping = Mapping::windows_default();
+    let cases = cases(&sigma);
+    assert!(
+        cases.len() > 100,
+        "found only {} regression cases",
+        cases.len()
+    );
+    let mut passed = 0;
+    let mut misses = Vec::new();
+    for (rule, evtx) in &cases {
+        let dir = tempfile_dir(rule);
+        let (engine, report) = load_rules(std::slice::from_ref(&dir), &RuleFilter::default());
+        let _ = std::fs::remove_dir_all(&dir);
+        if report.loaded == 0 {
+            misses.push(format!(
+                "{}: not loaded: {:?}",
+                rule.display(),
+                report.failed
+            ));
+            continue;
+        }
+        match hunt_file(&engine, &mapping, evtx) {
+            Ok((hits, _)) if !hits.is_empty() => passed += 1,
+            Ok(_) => misses.push(format!("{}: no hit on {}", rule.display(), evtx.display())),
+            Err(e) => misses.push(format!("{}: {e}", evtx.display())),
+        }
+    }
+    eprintln!(
+        "SigmaHQ regression: {passed} of {} rules fire on their evtx",
+        cases.len()
+    );
+    for m in &misses {
+        eprintln!("  miss: {m}");
+    }
+    // The floor measured when this test was written; raise it as misses are fixed.
+    assert!(
+        passed >= FLOOR,
+        "{passed} of {} fired (floor {FLOOR})",
+        cases.len()
+    );
+}
+
+const FLOOR: usize = 139;
+
+/// A directory holding only this rule, so that it is evaluated alone.
+fn tempfile_dir(rule: &Path) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "debrief-regression-{}-{}",
+        std::process::id(),
+        rule.file_stem().unwrap().to_string_lossy()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(rule, dir.join(rule.file_name().unwrap())).unwrap();
+    dir
+}
