@@ -502,3 +502,67 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn hunt_finds_sigma_hits_in_json_lines() {
+    let dir = tempfile_dir().join("hunt");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::write(
+        dir.join("rules/whoami.yml"),
+        "title: Whoami Execution\nid: 11111111-2222-3333-4444-555555555555\nstatus: test\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  selection:\n    Image|endswith: '\\whoami.exe'\n  condition: selection\nlevel: medium\ntags:\n  - attack.discovery\n  - attack.t1033\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("rules/broken.yml"), "title: [unclosed\n").unwrap();
+    let events = [
+        r##"{"Event":{"System":{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS-042","EventRecordID":7,"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T09:12:00Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}"##,
+        r##"{"Event":{"System":{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS-042","EventRecordID":8},"EventData":{"Image":"C:\\Windows\\System32\\notepad.exe"}}}"##,
+        r##"{"Event":{"System":{"Channel":"Security","EventID":4624,"Computer":"WS-042","EventRecordID":9},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}"##,
+    ];
+    std::fs::write(dir.join("events.jsonl"), events.join("\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args([
+            "hunt",
+            dir.join("events.jsonl").to_str().unwrap(),
+            "--rules",
+            dir.join("rules").to_str().unwrap(),
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows.len(),
+        2,
+        "one hit (the Security event is not process_creation): {csv}"
+    );
+    assert!(
+        rows[1].contains("Whoami Execution")
+            && rows[1].contains(",7,")
+            && rows[1].contains("attack.t1033"),
+        "{csv}"
+    );
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains("3 event(s), 1 rule(s) loaded (1 failed"),
+        "{summary}"
+    );
+    // No rules at all: refused with a message.
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args([
+            "hunt",
+            dir.join("events.jsonl").to_str().unwrap(),
+            "--rules",
+            dir.join("nowhere").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+}

@@ -94,3 +94,32 @@ impl Mapping {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn routes_sysmon_and_security_events() {
+        let m = Mapping::windows_default();
+        let ls = m
+            .logsources(&json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 12}));
+        let cats: Vec<String> = ls.iter().filter_map(|l| l.category.clone()).collect();
+        assert_eq!(
+            cats,
+            vec!["registry_add", "registry_delete", "registry_event"]
+        );
+        assert!(
+            ls.iter().all(|l| l.service.as_deref() == Some("sysmon")
+                && l.product.as_deref() == Some("windows"))
+        );
+        let ls = m.logsources(&json!({"Channel": "Security", "EventID": 4624}));
+        assert_eq!(
+            (ls[0].service.as_deref(), ls[0].category.as_deref()),
+            (Some("security"), None)
+        );
+        assert_eq!(m.logsources(&json!({"CommandLine": "x"}))[0].product, None);
+        assert!(Mapping::from_json("{}").is_err());
+    }
+}

@@ -180,3 +180,55 @@ pub fn for_each_event(path: &Path, mut visit: impl FnMut(&Value)) -> Result<(), 
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flattens_the_evtx_shape_to_sigma_names() {
+        let v = json!({"Event": {
+            "#attributes": {"xmlns": "x"},
+            "System": {
+                "Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}},
+                "EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "WS-042",
+                "TimeCreated": {"#attributes": {"SystemTime": "2026-11-20T09:12:00.000Z"}},
+                "EventRecordID": 42
+            },
+            "EventData": {"Image": "C:\\\\Windows\\\\System32\\\\cmd.exe", "CommandLine": "cmd /c whoami"}
+        }});
+        let f = flatten(v);
+        assert_eq!(f["EventID"], 1);
+        assert_eq!(f["Provider_Name"], "Microsoft-Windows-Sysmon");
+        assert_eq!(f["TimeCreated"], "2026-11-20T09:12:00.000Z");
+        assert_eq!(f["CommandLine"], "cmd /c whoami");
+        assert_eq!(text(&f, "EventRecordID"), "42");
+        // Other JSON stays as it is.
+        assert_eq!(flatten(json!({"a": 1})), json!({"a": 1}));
+    }
+
+    #[test]
+    fn reads_json_lines_and_skips_bad_lines() {
+        let dir = std::env::temp_dir().join(format!("debrief-detect-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.jsonl");
+        std::fs::write(
+            &path,
+            "{\"CommandLine\": \"a\"}\nnot json\n\n{\"CommandLine\": \"b\"}\n",
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        for_each_event(&path, |e| seen.push(text(e, "CommandLine"))).unwrap();
+        assert_eq!(seen, vec!["a", "b"]);
+        let bad = dir.join("broken.evtx");
+        std::fs::write(&bad, b"not an evtx file").unwrap();
+        assert!(for_each_event(&bad, |_| {}).is_err());
+        assert_eq!(
+            Kind::of(Path::new("x.json.gz")),
+            Some(Kind::Json { gzip: true })
+        );
+        assert_eq!(Kind::of(Path::new("x.txt")), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
