@@ -1,8 +1,12 @@
 //! The server-rendered web UI: templates (minijinja, auto-escaped), the signed-in user extractor,
 //! CSRF checks on every form, embedded assets, and the pages.
 
+mod describe;
 mod pages;
 mod record;
+mod session;
+mod users;
+mod work;
 
 use std::sync::LazyLock;
 
@@ -386,9 +390,12 @@ async fn asset(Path(file): Path<String>) -> Response {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/incidents") }))
-        .route("/login", get(pages::login_page).post(pages::login_submit))
-        .route("/logout", post(pages::logout))
-        .route("/settings/language", post(pages::set_language))
+        .route(
+            "/login",
+            get(session::login_page).post(session::login_submit),
+        )
+        .route("/logout", post(session::logout))
+        .route("/settings/language", post(session::set_language))
         .route(
             "/incidents",
             get(pages::incidents).post(pages::create_incident),
@@ -416,15 +423,12 @@ pub fn router() -> Router<AppState> {
             "/incidents/{number}/evidence/{id}/custody",
             post(record::custody),
         )
-        .route("/incidents/{number}/actions", post(record::action))
-        .route("/incidents/{number}/assets", post(record::asset))
-        .route("/incidents/{number}/tasks", post(record::task))
-        .route(
-            "/incidents/{number}/tasks/{id}/done",
-            post(record::task_done),
-        )
-        .route("/incidents/{number}/notes", post(record::note))
-        .route("/incidents/{number}/time", post(record::time))
+        .route("/incidents/{number}/actions", post(work::action))
+        .route("/incidents/{number}/assets", post(work::asset))
+        .route("/incidents/{number}/tasks", post(work::task))
+        .route("/incidents/{number}/tasks/{id}/done", post(work::task_done))
+        .route("/incidents/{number}/notes", post(work::note))
+        .route("/incidents/{number}/time", post(work::time))
         .route("/incidents/{number}/scope", post(record::scope))
         .route("/incidents/{number}/members", post(record::member))
         .route(
@@ -440,8 +444,8 @@ pub fn router() -> Router<AppState> {
             post(record::withdraw),
         )
         .route("/search", get(record::search))
-        .route("/admin/users", get(pages::users).post(pages::create_user))
-        .route("/admin/users/{username}/toggle", post(pages::toggle_user))
+        .route("/admin/users", get(users::users).post(users::create_user))
+        .route("/admin/users/{username}/toggle", post(users::toggle_user))
         .route("/assets/{file}", get(asset))
 }
 

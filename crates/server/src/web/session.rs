@@ -1,0 +1,243 @@
+//! Signing in and out, and the language switch.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use debrief_domain::{Language, Timestamp};
+use debrief_store::StoreError;
+use debrief_store::accounts::UserChanges;
+use serde::Deserialize;
+
+use super::{WebUser, base_context, error_page, language};
+use crate::AppState;
+use crate::auth::{self, LOGIN_CSRF_COOKIE};
+use crate::i18n::t;
+
+use super::pages::*;
+
+// ---------------------------------------------------------------- login, logout, language
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    lang: Option<String>,
+}
+
+fn login_page_response(
+    lang: Language,
+    next: &str,
+    username: &str,
+    error: Option<String>,
+    status: StatusCode,
+    set_lang: bool,
+) -> Response {
+    let token = auth::random_token(24);
+    let mut ctx = base_context(None, lang);
+    ctx.insert("login_csrf".into(), token.clone().into());
+    ctx.insert("next".into(), safe_next(next).into());
+    ctx.insert("username".into(), username.into());
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    let mut res = render("login.html", status, ctx);
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    if set_lang
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "debrief_lang={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            lang.as_str()
+        ))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn login_page(headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let chosen = q.lang.as_deref().and_then(|l| l.parse::<Language>().ok());
+    let lang = chosen.unwrap_or_else(|| language(None, &headers));
+    login_page_response(lang, &q.next, "", None, StatusCode::OK, chosen.is_some())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+impl std::fmt::Debug for LoginForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginForm")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ext: Extensions,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = language(None, &headers);
+    let again = |key: &str, status: StatusCode, args: &[(&str, String)]| {
+        login_page_response(
+            lang,
+            &form.next,
+            &form.username,
+            Some(t(lang, key, args)),
+            status,
+            false,
+        )
+    };
+    let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if form.csrf.is_empty() || !auth::same_secret(&form.csrf, &expected) {
+        return again("login-expired", StatusCode::FORBIDDEN, &[]);
+    }
+    let ip = auth::client_ip(&ext);
+    if let Err(wait) = state.limiter.check(&form.username, &ip) {
+        let mut res = again(
+            "login-locked",
+            StatusCode::TOO_MANY_REQUESTS,
+            &[("minutes", wait.div_ceil(60).to_string())],
+        );
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return res;
+    }
+    let record = match state.store.user_record(&form.username).await {
+        Ok(r) if !r.user.disabled => Some(r),
+        Ok(_) | Err(StoreError::NoUser(_)) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "login lookup failed");
+            return again(
+                "error-internal-detail",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &[],
+            );
+        }
+    };
+    let hash = record.as_ref().map_or_else(
+        || auth::dummy_hash().to_string(),
+        |r| r.password_hash.clone(),
+    );
+    let password = form.password.clone();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let Some(record) = record.filter(|_| ok) else {
+        state.limiter.fail(&form.username, &ip);
+        tracing::warn!(username = %form.username, %ip, "failed sign-in");
+        return again("login-failed", StatusCode::UNAUTHORIZED, &[]);
+    };
+    state.limiter.succeed(&form.username, &ip);
+    let sid = auth::random_token(32);
+    let csrf = auth::random_token(32);
+    let hours = state.config.session_hours;
+    let expires = Timestamp::from_micros(Timestamp::now().as_micros() + hours * 3_600_000_000)
+        .unwrap_or_else(|_| Timestamp::now());
+    if let Err(e) = state
+        .store
+        .create_session(&auth::secret_hash(&sid), &record.user.id, &csrf, expires)
+        .await
+    {
+        tracing::error!(error = %e, "cannot create session");
+        return again(
+            "error-internal-detail",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &[],
+        );
+    }
+    tracing::info!(username = %record.user.username, %ip, "signed in");
+    let mut res = see_other(&safe_next(&form.next));
+    for cookie in [
+        auth::session_cookie(&sid, hours * 3600, state.config.secure_cookies),
+        format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default, rename = "_csrf")]
+    pub(super) csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    if let Some(hash) = &user.principal.session_hash
+        && let Err(e) = state.store.delete_session(hash).await
+    {
+        return store_error(&user, e);
+    }
+    let mut res = see_other("/login");
+    if let Ok(v) = HeaderValue::from_str(&auth::session_cookie("", 0, state.config.secure_cookies))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn set_language(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    let Ok(lang) = form.lang.parse::<Language>() else {
+        return error_page(
+            user.lang,
+            Some(&user),
+            StatusCode::BAD_REQUEST,
+            "error-bad-request",
+            "language must be en or fr",
+        );
+    };
+    let changes = UserChanges {
+        language: Some(Some(lang)),
+        ..Default::default()
+    };
+    match state
+        .store
+        .update_user(user.principal.user.username.as_str(), changes)
+        .await
+    {
+        Ok(_) => see_other(&safe_next(&form.back)),
+        Err(e) => store_error(&user, e),
+    }
+}

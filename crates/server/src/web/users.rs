@@ -1,0 +1,177 @@
+//! User administration pages (admins only).
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use debrief_domain::{Action, DomainError, Role, Username};
+use debrief_store::StoreError;
+use debrief_store::accounts::{NewUser, UserChanges};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{WebUser, base_context};
+use crate::AppState;
+use crate::auth::{self};
+
+use super::pages::*;
+use super::session::CsrfOnly;
+
+// ---------------------------------------------------------------- users
+
+async fn users_page(
+    state: &AppState,
+    user: &WebUser,
+    created: Option<(String, String)>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let users = match state.store.list_users().await {
+        Ok(u) => u,
+        Err(e) => return store_error(user, e),
+    };
+    let mut ctx = base_context(Some(user), user.lang);
+    ctx.insert("nav".into(), "users".into());
+    ctx.insert(
+        "users".into(),
+        users
+            .iter()
+            .map(|u| json!({"username": u.username.as_str(), "display_name": u.display_name, "role": u.role.as_str(), "disabled": u.disabled, "created_at": u.created_at.to_string()}))
+            .collect(),
+    );
+    ctx.insert(
+        "roles".into(),
+        Role::ALL.iter().map(|r| r.as_str()).collect(),
+    );
+    if let Some((name, password)) = created {
+        ctx.insert("created_username".into(), name.into());
+        ctx.insert("created_password".into(), password.into());
+    }
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    render("users.html", status, ctx)
+}
+
+pub async fn users(State(state): State<AppState>, user: WebUser) -> Response {
+    if let Err(why) = may(&user, Action::Administer) {
+        return forbidden(&user, &why);
+    }
+    users_page(&state, &user, None, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateUserForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<CreateUserForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    if let Err(why) = may(&user, Action::Administer) {
+        return forbidden(&user, &why);
+    }
+    let parsed = (|| -> Result<(Username, Role, String), DomainError> {
+        let name = Username::parse(&form.username)?;
+        let role = form.role.parse::<Role>()?;
+        let display =
+            debrief_domain::text::Label::parse_as("display_name", &form.display_name)?.into_inner();
+        Ok((name, role, display))
+    })();
+    let (username, role, display_name) = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            return users_page(
+                &state,
+                &user,
+                None,
+                Some(super::domain_message(user.lang, &e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let password = auth::generate_password();
+    let to_hash = password.clone();
+    let hash = match tokio::task::spawn_blocking(move || auth::hash_password(&to_hash)).await {
+        Ok(Ok(h)) => h,
+        _ => return store_error(&user, StoreError::Corrupt("password hashing failed".into())),
+    };
+    let display_name = if display_name.is_empty() {
+        username.to_string()
+    } else {
+        display_name
+    };
+    let new = NewUser {
+        username: username.clone(),
+        display_name,
+        role,
+        password_hash: hash,
+        language: None,
+    };
+    match state.store.create_user(new).await {
+        Ok(created) => {
+            tracing::info!(by = %user.principal.user.username, user = %created.username, "user created");
+            users_page(
+                &state,
+                &user,
+                Some((username.to_string(), password)),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StoreError::Duplicate(m)) => {
+            users_page(&state, &user, None, Some(m), StatusCode::CONFLICT).await
+        }
+        Err(e) => store_error(&user, e),
+    }
+}
+
+pub async fn toggle_user(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(name): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    if let Err(why) = may(&user, Action::Administer) {
+        return forbidden(&user, &why);
+    }
+    let target = match state.store.user_record(&name).await {
+        Ok(r) => r.user,
+        Err(e) => return store_error(&user, e),
+    };
+    if target.username == user.principal.user.username {
+        return users_page(
+            &state,
+            &user,
+            None,
+            Some("you cannot disable yourself".into()),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let changes = UserChanges {
+        disabled: Some(!target.disabled),
+        ..Default::default()
+    };
+    match state.store.update_user(&name, changes).await {
+        Ok(_) => see_other("/admin/users"),
+        Err(e) => store_error(&user, e),
+    }
+}

@@ -1,0 +1,208 @@
+//! Forms for the response work on an incident page: actions, assets, tasks, notes, time.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use debrief_domain::Timestamp;
+use serde::Deserialize;
+
+use super::WebUser;
+use super::pages::act_many;
+use crate::AppState;
+use crate::api::incidents::Need;
+
+#[derive(Debug, Deserialize)]
+pub struct WorkForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    criticality: String,
+    #[serde(default)]
+    compromise: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    interviewee: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    activity: String,
+}
+
+pub async fn action(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    let by = user.principal.user.username.to_string();
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            i.record_action(
+                f.kind.parse()?,
+                &f.description,
+                &by,
+                Timestamp::now(),
+                &f.outcome,
+            )
+            .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn asset(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            i.add_asset(
+                f.kind.parse()?,
+                &f.name,
+                f.criticality.parse()?,
+                f.compromise.parse()?,
+                "",
+            )
+            .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn task(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let due = Some(f.due.trim())
+                .filter(|d| !d.is_empty())
+                .map(Timestamp::parse)
+                .transpose()?;
+            i.add_task(
+                &f.title,
+                Some(f.owner.trim()).filter(|o| !o.is_empty()),
+                due,
+            )
+            .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn task_done(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, tid)): Path<(String, u64)>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            i.update_task(
+                tid,
+                Some(debrief_domain::work::TaskStatus::Done),
+                None,
+                None,
+            )
+            .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn note(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let kind = if f.interviewee.trim().is_empty() {
+                debrief_domain::work::NoteKind::Note
+            } else {
+                debrief_domain::work::NoteKind::Interview
+            };
+            i.add_note(kind, &f.text.replace("\r\n", "\n"), &f.interviewee)
+                .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
+
+pub async fn time(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<WorkForm>,
+) -> Response {
+    let who = user.principal.user.username.to_string();
+    act_many(
+        &state,
+        &user,
+        &number,
+        &f.csrf,
+        Need::Work,
+        |i| {
+            let minutes: u32 = f.minutes.trim().parse().map_err(|_| {
+                debrief_domain::DomainError::InvalidField {
+                    field: "minutes",
+                    problem: "must be a whole number of minutes".into(),
+                }
+            })?;
+            i.log_time(&who, minutes, Timestamp::now(), &f.activity)
+                .map(|e| vec![e])
+        },
+        "#work",
+    )
+    .await
+}
