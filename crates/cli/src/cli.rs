@@ -80,6 +80,12 @@ pub enum Command {
         /// Only rules with one of these tags, e.g. attack.t1059.001.
         #[arg(long, value_delimiter = ',')]
         tag: Vec<String>,
+        /// Only events at or after this time (RFC 3339, e.g. 2026-11-20T00:00:00Z).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only events at or before this time.
+        #[arg(long)]
+        to: Option<String>,
         /// table, jsonl or csv.
         #[arg(long, default_value = "table")]
         format: String,

@@ -62,6 +62,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             level,
             status,
             tag,
+            from,
+            to,
             format,
             output,
         } => commands::hunt::run(commands::hunt::Args {
@@ -71,6 +73,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             level,
             status,
             tag,
+            from,
+            to,
             format,
             output,
         }),

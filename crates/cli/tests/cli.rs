@@ -553,6 +553,39 @@ fn hunt_finds_sigma_hits_in_json_lines() {
         summary.contains("3 event(s), 1 rule(s) loaded (1 failed"),
         "{summary}"
     );
+    // A time window keeps only the event at 09:12 (the others have no time and are skipped).
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args([
+            "hunt",
+            dir.join("events.jsonl").to_str().unwrap(),
+            "--rules",
+            dir.join("rules").to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--from",
+            "2026-11-20T09:00:00Z",
+            "--to",
+            "2026-11-20T10:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args([
+            "hunt",
+            dir.join("events.jsonl").to_str().unwrap(),
+            "--rules",
+            dir.join("rules").to_str().unwrap(),
+            "--from",
+            "2026-11-21T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("0 hit(s)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // No rules at all: refused with a message.
     let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
         .args([

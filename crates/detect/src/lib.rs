@@ -50,10 +50,43 @@ pub fn hunt_file(
     mapping: &Mapping,
     path: &Path,
 ) -> Result<(Vec<Hit>, u64), reader::ReadError> {
+    hunt_file_in(engine, mapping, path, Window::default())
+}
+
+/// Only events whose `TimeCreated` falls in `[from, to]` (either bound optional). With a
+/// window, events without a readable time are skipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub from: Option<jiff::Timestamp>,
+    pub to: Option<jiff::Timestamp>,
+}
+
+impl Window {
+    fn admits(&self, event: &serde_json::Value) -> bool {
+        if self.from.is_none() && self.to.is_none() {
+            return true;
+        }
+        let Ok(t) = reader::text(event, "TimeCreated").parse::<jiff::Timestamp>() else {
+            return false;
+        };
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t <= e)
+    }
+}
+
+/// Like [`hunt_file`], only for events inside `window`.
+pub fn hunt_file_in(
+    engine: &Engine,
+    mapping: &Mapping,
+    path: &Path,
+    window: Window,
+) -> Result<(Vec<Hit>, u64), reader::ReadError> {
     let mut hits = Vec::new();
     let mut events = 0u64;
     reader::for_each_event(path, |flat| {
         events += 1;
+        if !window.admits(flat) {
+            return;
+        }
         let ev = JsonEvent::borrow(flat);
         let sources = mapping.logsources(flat);
         let mut seen: Vec<String> = Vec::new();
@@ -94,10 +127,25 @@ pub fn hunt_file(
 /// Hunts over files (in parallel) and returns the hits in a deterministic order: by file, then
 /// record, then rule id.
 pub fn hunt(engine: &Engine, mapping: &Mapping, files: &[PathBuf]) -> (Vec<Hit>, HuntStats) {
+    hunt_with(engine, mapping, files, Window::default(), &|| {})
+}
+
+/// Like [`hunt`], within a time window, calling `done` after each file (for a progress bar).
+pub fn hunt_with(
+    engine: &Engine,
+    mapping: &Mapping,
+    files: &[PathBuf],
+    window: Window,
+    done: &(dyn Fn() + Sync),
+) -> (Vec<Hit>, HuntStats) {
     use rayon::prelude::*;
     let results: Vec<_> = files
         .par_iter()
-        .map(|f| (f, hunt_file(engine, mapping, f)))
+        .map(|f| {
+            let r = hunt_file_in(engine, mapping, f, window);
+            done();
+            (f, r)
+        })
         .collect();
     let mut stats = HuntStats {
         files: files.len(),

@@ -232,3 +232,28 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Arbitrary JSON lines never make the reader panic.
+        #[test]
+        fn any_json_lines_are_read_without_panic(lines in proptest::collection::vec(".{0,200}", 0..20)) {
+            let dir = std::env::temp_dir().join(format!("debrief-fuzz-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join(format!("f{}.jsonl", lines.len()));
+            std::fs::write(&path, lines.join("\n")).unwrap();
+            let _ = super::for_each_event(&path, |e| { let _ = super::text(e, "EventID"); });
+        }
+
+        /// Arbitrary JSON values flatten without panic.
+        #[test]
+        fn any_json_flattens(s in "\\{\"Event\":\\{.{0,120}\\}\\}") {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&s) {
+                let _ = super::flatten(v);
+            }
+        }
+    }
+}

@@ -124,3 +124,19 @@ pub fn load_rules(dirs: &[PathBuf], filter: &RuleFilter) -> (Engine, LoadReport)
     report.loaded = engine.rule_count();
     (engine, report)
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Arbitrary text as a rule file never panics the parser or the compiler.
+        #[test]
+        fn any_rule_text_is_refused_or_loaded(text in "(title: .{0,20}\n)?(logsource:\n  product: .{0,10}\n)?(detection:\n  s:\n    .{0,30}: .{0,30}\n  condition: .{0,20}\n)?.{0,40}") {
+            if let Ok(c) = rsigma_parser::parse_sigma_yaml(&text) {
+                let mut e = rsigma_eval::Engine::new();
+                let _ = e.add_rules(c.rules.iter());
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use debrief_detect::{Mapping, RuleFilter, collect_files, hunt, load_rules};
+use debrief_detect::{Mapping, RuleFilter, Window, collect_files, hunt_with, load_rules};
 
 use crate::exit;
 use crate::table::{Table, truncate};
@@ -20,6 +20,8 @@ pub struct Args {
     pub level: Option<String>,
     pub status: Vec<String>,
     pub tag: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
     pub format: String,
     pub output: Option<PathBuf>,
 }
@@ -62,8 +64,28 @@ pub fn run(args: Args) -> Result<u8> {
             report.files
         );
     }
+    let when = |raw: &Option<String>, flag: &str| -> Result<Option<jiff::Timestamp>> {
+        raw.as_deref()
+            .map(|t| {
+                t.parse::<jiff::Timestamp>().with_context(|| {
+                    format!("{flag} `{t}` is not a time like 2026-11-20T00:00:00Z")
+                })
+            })
+            .transpose()
+    };
+    let window = Window {
+        from: when(&args.from, "--from")?,
+        to: when(&args.to, "--to")?,
+    };
     let files = collect_files(&args.paths);
-    let (hits, stats) = hunt(&engine, &mapping, &files);
+    // A progress bar on a terminal only (indicatif hides it otherwise).
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let (hits, stats) = hunt_with(&engine, &mapping, &files, window, &|| bar.inc(1));
+    bar.finish_and_clear();
     let elapsed = started.elapsed();
 
     let mut out: Box<dyn Write> = match &args.output {
