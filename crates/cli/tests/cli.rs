@@ -517,6 +517,7 @@ fn hunt_finds_sigma_hits_in_json_lines() {
         r##"{"Event":{"System":{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS-042","EventRecordID":7,"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T09:12:00Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}"##,
         r##"{"Event":{"System":{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS-042","EventRecordID":8},"EventData":{"Image":"C:\\Windows\\System32\\notepad.exe"}}}"##,
         r##"{"Event":{"System":{"Channel":"Security","EventID":4624,"Computer":"WS-042","EventRecordID":9},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}"##,
+        r##"{"Event":{"System":{"Channel":"Security","EventID":4688,"Computer":"WS-042","EventRecordID":10},"EventData":{"NewProcessName":"C:\\Windows\\System32\\whoami.exe"}}}"##,
     ];
     std::fs::write(dir.join("events.jsonl"), events.join("\n")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
@@ -539,9 +540,10 @@ fn hunt_finds_sigma_hits_in_json_lines() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
         rows.len(),
-        2,
-        "one hit (the Security event is not process_creation): {csv}"
+        3,
+        "Sysmon 1 and Security 4688 (NewProcessName mapped to Image), not 4624: {csv}"
     );
+    assert!(rows[2].contains(",10,"), "{csv}");
     assert!(
         rows[1].contains("Whoami Execution")
             && rows[1].contains(",7,")
@@ -550,7 +552,7 @@ fn hunt_finds_sigma_hits_in_json_lines() {
     );
     let summary = String::from_utf8_lossy(&out.stderr);
     assert!(
-        summary.contains("3 event(s), 1 rule(s) loaded (1 failed"),
+        summary.contains("4 event(s), 1 rule(s) loaded (1 failed"),
         "{summary}"
     );
     // A time window keeps only the event at 09:12 (the others have no time and are skipped).

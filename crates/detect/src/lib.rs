@@ -87,6 +87,8 @@ pub fn hunt_file_in(
         if !window.admits(flat) {
             return;
         }
+        let mapped = mapping.with_sigma_fields(flat);
+        let flat = mapped.as_ref().unwrap_or(flat);
         let ev = JsonEvent::borrow(flat);
         let sources = mapping.logsources(flat);
         let mut seen: Vec<String> = Vec::new();

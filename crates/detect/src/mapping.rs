@@ -17,6 +17,9 @@ struct Channel {
     service: String,
     #[serde(default)]
     categories: HashMap<String, OneOrMany>,
+    /// Per event id: event field → the Sigma field name it also answers to.
+    #[serde(default)]
+    fields: HashMap<String, HashMap<String, String>>,
 }
 
 /// A category, or several (Sysmon 12 is a registry add, a delete, and a registry event).
@@ -31,6 +34,8 @@ enum OneOrMany {
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {
     by_channel: HashMap<String, (String, HashMap<String, Vec<String>>)>,
+    /// (channel, event id) → [(event field, Sigma field)].
+    fields: HashMap<(String, String), Vec<(String, String)>>,
 }
 
 /// A mapping file that cannot be used.
@@ -47,6 +52,14 @@ impl Mapping {
     /// Reads a mapping in the shipped format.
     pub fn from_json(text: &str) -> Result<Mapping, MappingError> {
         let file: File = serde_json::from_str(text).map_err(|e| MappingError(e.to_string()))?;
+        let mut fields = HashMap::new();
+        for c in &file.channels {
+            for (id, map) in &c.fields {
+                let pairs: Vec<(String, String)> =
+                    map.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+                fields.insert((c.channel.to_ascii_lowercase(), id.clone()), pairs);
+            }
+        }
         let by_channel = file
             .channels
             .into_iter()
@@ -65,7 +78,29 @@ impl Mapping {
                 (c.channel.to_ascii_lowercase(), (c.service, cats))
             })
             .collect();
-        Ok(Mapping { by_channel })
+        Ok(Mapping { by_channel, fields })
+    }
+
+    /// The event with its mapped fields added under their Sigma names (e.g. Security 4688's
+    /// `NewProcessName` also as `Image`), or `None` when nothing is mapped for it.
+    pub fn with_sigma_fields(&self, event: &serde_json::Value) -> Option<serde_json::Value> {
+        if self.fields.is_empty() {
+            return None;
+        }
+        let key = (
+            crate::reader::text(event, "Channel").to_ascii_lowercase(),
+            crate::reader::text(event, "EventID"),
+        );
+        let pairs = self.fields.get(&key)?;
+        let mut out = event.clone();
+        if let serde_json::Value::Object(m) = &mut out {
+            for (from, to) in pairs {
+                if let Some(v) = m.get(from).cloned() {
+                    m.entry(to.clone()).or_insert(v);
+                }
+            }
+        }
+        Some(out)
     }
 
     /// The logsources of a flattened event: one per category it belongs to (at least one;
@@ -121,5 +156,13 @@ mod tests {
         );
         assert_eq!(m.logsources(&json!({"CommandLine": "x"}))[0].product, None);
         assert!(Mapping::from_json("{}").is_err());
+        let e =
+            json!({"Channel": "Security", "EventID": 4688, "NewProcessName": "C:\\x\\whoami.exe"});
+        let mapped = m.with_sigma_fields(&e).unwrap();
+        assert_eq!(mapped["Image"], "C:\\x\\whoami.exe");
+        assert!(
+            m.with_sigma_fields(&json!({"Channel": "Security", "EventID": 4624}))
+                .is_none()
+        );
     }
 }
