@@ -95,6 +95,13 @@ pub trait Store: AccountStore + Send + Sync + Debug {
 
     /// Every incident where an observable with exactly this (normalised) value was recorded.
     async fn sightings(&self, value: &str, limit: u32) -> Result<Vec<common::Sighting>>;
+
+    /// For each observable value of this incident that other incidents also recorded: the
+    /// numbers of those incidents, newest first. One query for the whole incident.
+    async fn shared_observables(
+        &self,
+        id: IncidentId,
+    ) -> Result<std::collections::BTreeMap<String, Vec<i64>>>;
 }
 
 /// Accounts, API tokens and browser sessions. Secrets arrive already hashed.

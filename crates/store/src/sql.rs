@@ -354,6 +354,26 @@ macro_rules! impl_store {
                     .collect())
             }
 
+            async fn shared_observables(
+                &self,
+                id: debrief_domain::IncidentId,
+            ) -> $crate::Result<std::collections::BTreeMap<String, Vec<i64>>> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT DISTINCT o1.value, i.number FROM observable_index o1 \
+                     JOIN observable_index o2 ON o2.value = o1.value AND o2.incident_id <> o1.incident_id \
+                     JOIN incidents i ON i.id = o2.incident_id \
+                     WHERE o1.incident_id = $1 ORDER BY i.number DESC",
+                )
+                .bind(id.to_string())
+                .fetch_all(&self.read)
+                .await?;
+                let mut out: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
+                for (value, number) in rows {
+                    out.entry(value).or_default().push(number);
+                }
+                Ok(out)
+            }
+
             async fn head(&self) -> $crate::Result<$crate::SignedHead> {
                 Ok(sqlx::query_as($crate::sql::SELECT_HEAD)
                     .fetch_one(&self.read)

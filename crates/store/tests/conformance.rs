@@ -704,6 +704,10 @@ async fn the_record_is_searchable_and_observables_link_incidents(db: &TestDb) {
             .unwrap()
             .is_empty()
     );
+    // The same, for a whole incident in one query.
+    let shared = c.store.shared_observables(a).await.unwrap();
+    assert_eq!(shared.get("evil.example"), Some(&vec![2]));
+    assert_eq!(shared.len(), 1);
 
     // List filters on the triage columns.
     let q = IncidentQuery {

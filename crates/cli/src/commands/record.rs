@@ -203,17 +203,12 @@ pub async fn observable(cmd: ObservableCommand, settings: &Settings) -> Result<u
             let (store, _) = open_store(settings).await?;
             let id = store.resolve(&incident).await?;
             let inc = store.incident(id).await?;
-            let mut rows = Vec::new();
-            for o in &inc.observables {
-                let also: Vec<i64> = store
-                    .sightings(&o.value, 100)
-                    .await?
-                    .into_iter()
-                    .map(|s| s.number)
-                    .filter(|n| *n != inc.number)
-                    .collect();
-                rows.push((o, also));
-            }
+            let shared = store.shared_observables(id).await?;
+            let rows: Vec<_> = inc
+                .observables
+                .iter()
+                .map(|o| (o, shared.get(&o.value).cloned().unwrap_or_default()))
+                .collect();
             match format {
                 Format::Json => print_json(
                     &rows

@@ -442,13 +442,12 @@ pub async fn observables(
 ) -> ApiResult<Json<Vec<ObservableView>>> {
     check(&user, Action::ReadIncidents)?;
     let incident = load(&state, &reference).await?;
-    let mut out = Vec::with_capacity(incident.observables.len());
-    for o in &incident.observables {
-        out.push(observable_view(
-            o,
-            also_in(&state, incident.number, &o.value).await?,
-        ));
-    }
+    let mut shared = state.store.shared_observables(incident.id).await?;
+    let out = incident
+        .observables
+        .iter()
+        .map(|o| observable_view(o, shared.remove(&o.value).unwrap_or_default()))
+        .collect();
     Ok(Json(out))
 }
 
@@ -515,13 +514,13 @@ pub async fn extract(
         Ok(events)
     })
     .await?;
-    let mut added = Vec::new();
-    for o in incident.observables.iter().skip(before) {
-        added.push(observable_view(
-            o,
-            also_in(&state, incident.number, &o.value).await?,
-        ));
-    }
+    let shared = state.store.shared_observables(incident.id).await?;
+    let added = incident
+        .observables
+        .iter()
+        .skip(before)
+        .map(|o| observable_view(o, shared.get(&o.value).cloned().unwrap_or_default()))
+        .collect();
     let already_known = *known.lock().unwrap_or_else(|p| p.into_inner());
     Ok(Json(ExtractResult {
         added,
