@@ -441,7 +441,7 @@ pub(super) async fn act_many(
     match debrief_store::execute_many(&*state.store, id, &actor, |i| decide(i)).await {
         Ok(done) => see_other(&format!("/incidents/{}{anchor}", done.number)),
         Err(StoreError::Domain(DomainError::Unchanged(_))) => {
-            see_other(&format!("/incidents/{number}"))
+            see_other(&format!("/incidents/{number}{anchor}"))
         }
         Err(StoreError::Domain(e)) => {
             incident_page(

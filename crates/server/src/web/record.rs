@@ -26,16 +26,10 @@ pub(super) async fn record_context(
     lang: Language,
     i: &Incident,
 ) -> Result<Ctx, StoreError> {
+    let shared = state.store.shared_observables(i.id).await?;
     let mut observables = Vec::new();
     for o in &i.observables {
-        let also: Vec<i64> = state
-            .store
-            .sightings(&o.value, 50)
-            .await?
-            .into_iter()
-            .map(|s| s.number)
-            .filter(|n| *n != i.number)
-            .collect();
+        let also = shared.get(&o.value).cloned().unwrap_or_default();
         observables.push(json!({"id": o.id, "kind": o.kind.as_str(), "value": o.value, "ioc": o.ioc, "sighted": o.sighted, "also_in": also}));
     }
     let classification = i.classification.as_ref().map(|c| {
@@ -284,10 +278,7 @@ pub async fn markings(
         |i| {
             let tlp = f.tlp.as_deref().map(str::parse::<Tlp>).transpose()?;
             let pap = f.pap.as_deref().map(str::parse::<Pap>).transpose()?;
-            match i.set_markings(tlp, pap) {
-                Err(debrief_domain::DomainError::Unchanged(_)) => Ok(vec![]),
-                other => other.map(|e| vec![e]),
-            }
+            i.set_markings(tlp, pap).map(|e| vec![e])
         },
         "#triage",
     )
@@ -323,10 +314,7 @@ pub async fn tags(
                 .filter(|t| !wanted.contains(t))
                 .cloned()
                 .collect();
-            match i.change_tags(&wanted, &remove) {
-                Err(debrief_domain::DomainError::Unchanged(_)) => Ok(vec![]),
-                other => other.map(|e| vec![e]),
-            }
+            i.change_tags(&wanted, &remove).map(|e| vec![e])
         },
         "#triage",
     )
@@ -639,9 +627,9 @@ pub async fn scope(
         &number,
         &f.csrf,
         Need::Work,
-        |i| match i.set_scope(&list(&f.business_units), &list(&f.sites), &list(&f.systems)) {
-            Err(debrief_domain::DomainError::Unchanged(_)) => Ok(vec![]),
-            other => other.map(|e| vec![e]),
+        |i| {
+            i.set_scope(&list(&f.business_units), &list(&f.sites), &list(&f.systems))
+                .map(|e| vec![e])
         },
         "#triage",
     )
@@ -720,9 +708,9 @@ pub async fn asset_status(
         &number,
         &f.csrf,
         Need::Work,
-        |i| match i.update_asset(aid, None, Some(f.compromise.parse()?)) {
-            Err(debrief_domain::DomainError::Unchanged(_)) => Ok(vec![]),
-            other => other.map(|e| vec![e]),
+        |i| {
+            i.update_asset(aid, None, Some(f.compromise.parse()?))
+                .map(|e| vec![e])
         },
         "#work",
     )
