@@ -1,0 +1,11 @@
+//! Router tests of the JSON API and the pages, without a socket (`oneshot`), on a real SQLite
+//! store: the whole role matrix, authentication, CSRF, problem+json errors.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod auth;
+mod errors;
+mod record;
+mod roles;
+mod support;

@@ -1,0 +1,172 @@
+//! The role matrix: every route × every role → the expected status; and the OpenAPI document
+//! covering every API route of the matrix.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use std::collections::BTreeMap;
+
+/// The role matrix: every route × (anonymous, admin, manager, handler, viewer) → status.
+/// The handler is `hank`; incident #2 is assigned to another handler (`hera`).
+/// README.md's role table says the same in words.
+#[rustfmt::skip]
+const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
+    //                                                                                    anon admin mgr  hdl  view
+    ("GET",   "/api/v1/health",                   None,                                   [200, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/openapi.json",             None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/me",                       None,                                   [401, 200, 200, 200, 200]),
+    ("PATCH", "/api/v1/me",                       Some(r#"{"language":"fr"}"#),           [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents",                None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents?status=new&q=wave", None,                                [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents",                Some(r#"{"title":"Scan"}"#),            [401, 403, 201, 201, 403]),
+    ("GET",   "/api/v1/incidents/1",              None,                                   [401, 200, 200, 200, 200]),
+    ("PATCH", "/api/v1/incidents/1",              Some(r#"{"summary":"more"}"#),          [401, 403, 200, 200, 403]),
+    ("PATCH", "/api/v1/incidents/2",              Some(r#"{"summary":"more"}"#),          [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/transitions",  Some(r#"{"to":"triage"}"#),             [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/transitions",  Some(r#"{"to":"triage"}"#),             [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/assignment",   Some(r#"{"assignee":"hank"}"#),         [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/assignment",   Some(r#"{"assignee":"hank"}"#),         [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/milestones",   Some(r#"{"milestone":"started_at","at":"2026-01-01T00:00:00Z","source":"EDR"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/milestones",   Some(r#"{"milestone":"started_at","at":"2026-01-01T00:00:00Z","source":"EDR"}"#), [401, 403, 200, 403, 403]),
+    ("GET",   "/api/v1/incidents/1/journal",      None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents/1/verify",       None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents/1/classification", Some(r#"{"class":"fraud","type":"phishing"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/classification", Some(r#"{"class":"fraud","type":"phishing"}"#), [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/severity",     Some(r#"{"functional":"low","information":"none","recoverability":"regular"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/markings",     Some(r#"{"tlp":"red"}"#),               [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/tags",         Some(r#"{"add":["phishing"]}"#),        [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/scope",        Some(r#"{"sites":["Paris"]}"#),         [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/members",      Some(r#"{"user":"hera","role":"scribe"}"#), [401, 403, 200, 200, 403]),
+    ("GET",   "/api/v1/incidents/1/observables",  None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents/1/observables",  Some(r#"{"kind":"domain","value":"evil[.]example"}"#), [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/incidents/2/observables",  Some(r#"{"kind":"domain","value":"evil[.]example"}"#), [401, 403, 201, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/observables/extract", Some(r#"{"text":"c2 203.0.113.7"}"#), [401, 403, 200, 200, 403]),
+    ("GET",   "/api/v1/incidents/1/timeline",     None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents/1/timeline",     Some(r#"{"occurred_at":"2026-11-20T09:00:00Z","description":"mail received"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/assets",       Some(r#"{"kind":"host","name":"WS-042"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/actions",      Some(r#"{"kind":"containment","description":"isolated WS-042"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/2/actions",      Some(r#"{"kind":"containment","description":"isolated WS-042"}"#), [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/tasks",        Some(r#"{"title":"reset passwords","owner":"hera"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/notes",        Some(r#"{"kind":"interview","text":"opened it","interviewee":"clerk"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/time",         Some(r#"{"minutes":45,"activity":"triage"}"#), [401, 403, 200, 200, 403]),
+    ("GET",   "/api/v1/incidents/1/work",         None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/search?q=phishing",        None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/observables?value=evil.example", None,                             [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/taxonomy",                 None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/users",                    None,                                   [401, 200, 403, 403, 403]),
+    ("POST",  "/api/v1/users",                    Some(r#"{"username":"nina","role":"viewer"}"#), [401, 201, 403, 403, 403]),
+    ("GET",   "/api/v1/users/vic",                None,                                   [401, 200, 403, 403, 403]),
+    ("PATCH", "/api/v1/users/vic",                Some(r#"{"role":"handler"}"#),          [401, 200, 403, 403, 403]),
+    // Pages (browser sessions; anonymous visitors are sent to the login page).
+    ("GET",   "/login",                           None,                                   [200, 200, 200, 200, 200]),
+    ("GET",   "/",                                None,                                   [303, 303, 303, 303, 303]),
+    ("GET",   "/incidents",                       None,                                   [303, 200, 200, 200, 200]),
+    ("GET",   "/incidents/new",                   None,                                   [303, 403, 200, 200, 403]),
+    ("POST",  "/incidents",                       Some("title=Scan"),                     [303, 403, 303, 303, 403]),
+    ("GET",   "/incidents/1",                     None,                                   [303, 200, 200, 200, 200]),
+    ("POST",  "/incidents/1/transition",          Some("to=triage"),                      [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/2/transition",          Some("to=triage"),                      [303, 403, 303, 403, 403]),
+    ("POST",  "/incidents/1/edit",                Some("title=Phishing+wave+2"),          [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/assign",              Some("assignee=hank"),                  [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/2/assign",              Some("assignee=hank"),                  [303, 403, 303, 403, 403]),
+    ("POST",  "/incidents/1/classify",            Some("classification=fraud/phishing"),  [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/2/classify",            Some("classification=fraud/phishing"),  [303, 403, 303, 403, 403]),
+    ("POST",  "/incidents/1/severity",            Some("functional=low&information=none&recoverability=regular"), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/markings",            Some("tlp=red&pap=green"),              [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/tags",                Some("tags=phishing"),                  [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/observables",         Some("text=203.0.113.7&ioc=1"),         [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/timeline",            Some("occurred_at=2026-11-20T09:00:00Z&precision=minute&source=log&description=x&tactic=&technique="), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/observables/1/ioc",   Some("ioc=1"),                          [303, 403, 422, 422, 403]),
+    ("POST",  "/incidents/1/observables",         Some("text=WS-042&kind=hostname"),      [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/timeline/1/withdraw", Some("reason=duplicate"),               [303, 403, 422, 422, 403]),
+    ("POST",  "/incidents/1/scope",               Some("business_units=Finance&sites=Paris&systems=O365"), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/members",             Some("user=hera&role=scribe"),          [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/actions",             Some("kind=containment&description=isolated&outcome=ok"), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/tasks",               Some("title=reset+passwords&owner=&due="), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/notes",               Some("text=called+the+clerk&interviewee="), [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/time",                Some("minutes=30&activity=triage"),     [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/assets",              Some("kind=host&name=WS-042&criticality=high&compromise=confirmed"), [303, 403, 303, 303, 403]),
+    ("GET",   "/search?q=phishing",               None,                                   [303, 200, 200, 200, 200]),
+    ("GET",   "/admin/users",                     None,                                   [303, 200, 403, 403, 403]),
+    ("POST",  "/admin/users",                     Some("username=nina&role=viewer"),      [303, 200, 403, 403, 403]),
+    ("POST",  "/admin/users/vic/toggle",          None,                                   [303, 303, 403, 403, 403]),
+    ("POST",  "/settings/language",               Some("lang=fr&back=/incidents"),        [303, 303, 303, 303, 303]),
+    ("POST",  "/logout",                          None,                                   [303, 303, 303, 303, 303]),
+    ("GET",   "/assets/app.css",                  None,                                   [200, 200, 200, 200, 200]),
+];
+
+#[tokio::test]
+async fn role_matrix() {
+    let roles = ["root", "maria", "hank", "vic"];
+    let mut differences = Vec::new();
+    let mut cells = 0;
+    for (method, path, body, expected) in MATRIX {
+        for (i, want) in expected.iter().enumerate() {
+            // A fresh store per cell, so that no cell sees another's writes.
+            let f = fixture().await;
+            let is_api = path.starts_with("/api/");
+            let who = match i {
+                0 => Who::Anonymous,
+                n if is_api => Who::Token(roles[n - 1]),
+                n => Who::Session(roles[n - 1]),
+            };
+            // Form posts without a body still carry the CSRF token.
+            let body = match (body, *method) {
+                (None, "POST") if !is_api => Some("x=1"),
+                (b, _) => *b,
+            };
+            let (status, text, _) = call(&f.app, who, method, path, body).await;
+            cells += 1;
+            if status.as_u16() != *want {
+                differences.push(format!(
+                    "{method} {path} as {who:?}: expected {want}, got {status} {}",
+                    text.chars().take(160).collect::<String>()
+                ));
+            }
+            if is_api && !status.is_success() && status.as_u16() != 405 {
+                assert!(
+                    text.starts_with("{\"type\":\"/problems/"),
+                    "{method} {path}: not a problem document: {text}"
+                );
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    assert_eq!(cells, MATRIX.len() * 5);
+}
+
+#[tokio::test]
+async fn openapi_document_lists_every_api_route() {
+    let f = fixture().await;
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/openapi.json",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths: BTreeMap<String, serde_json::Value> =
+        serde_json::from_value(doc["paths"].clone()).unwrap();
+    for (method, path, _, _) in MATRIX.iter().filter(|r| r.1.starts_with("/api/")) {
+        let templated = path
+            .split('?')
+            .next()
+            .unwrap()
+            .replace("/incidents/1", "/incidents/{incident}")
+            .replace("/incidents/2", "/incidents/{incident}")
+            .replace("/users/vic", "/users/{username}")
+            .replace("/timeline/1/", "/timeline/{id}/");
+        let op = paths
+            .get(&templated)
+            .and_then(|p| p.get(method.to_lowercase()));
+        assert!(op.is_some(), "{method} {templated} is not documented");
+    }
+}
