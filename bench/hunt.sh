@@ -35,12 +35,32 @@ peer() {
     t=$(echo "$end - $start" | bc -l)
     echo "$name: $(printf '%.2f' "$t") s wall → debrief is $(echo "$t / $best" | bc -l | xargs printf '%.1f')× faster"
 }
+peer_rss() {
+    local name=$1; shift
+    /usr/bin/time -f "$name peak RSS: %M KiB" "$@" 2>&1 > /dev/null | tail -1
+}
 if [ -n "${CHAINSAW:-}" ]; then
-    peer chainsaw "$CHAINSAW" hunt "$EVTX" -s "$RULES" --mapping "${CHAINSAW_MAPPING:?set CHAINSAW_MAPPING to the sigma-event-logs-all.yml mapping of chainsaw}" --json
+    # chainsaw's own Sigma mapping, from its source tree.
+    MAP=${CHAINSAW_MAPPING:-$(dirname "$CHAINSAW")/../../chainsaw/mappings/sigma-event-logs-all.yml}
+    [ -f "$MAP" ] || { echo "set CHAINSAW_MAPPING to chainsaw's mappings/sigma-event-logs-all.yml" >&2; exit 2; }
+    peer chainsaw "$CHAINSAW" hunt "$EVTX" -s "$RULES" --mapping "$MAP" --json -q
+    peer_rss chainsaw "$CHAINSAW" hunt "$EVTX" -s "$RULES" --mapping "$MAP" --json -q
+    # Agreement: the (rule, record) hits of both on the same files and rules.
+    "$BIN" hunt "$EVTX" --rules "$RULES" --format jsonl -o target/hunt-debrief.jsonl 2> /dev/null
+    "$CHAINSAW" hunt "$EVTX" -s "$RULES" --mapping "$MAP" --json -q > target/hunt-chainsaw.json 2> /dev/null
+    "$CHAINSAW" lint --kind sigma "$RULES" > target/hunt-chainsaw-lint.txt 2>&1 || true
+    python3 bench/agree_chainsaw.py target/hunt-debrief.jsonl target/hunt-chainsaw.json \
+        target/hunt-chainsaw-lint.txt "$RULES" "$MAP"
 fi
 if [ -n "${HAYABUSA:-}" ]; then
-    peer hayabusa "$HAYABUSA" json-timeline -d "$EVTX" -o /dev/null -w -q
+    # hayabusa reads its own conversion of the SigmaHQ rules (hayabusa-rules/sigma): given the
+    # raw SigmaHQ files it loads them but they carry no channel condition, and it reports 5 hits.
+    HRULES=${HAYABUSA_RULES:-$(dirname "$HAYABUSA")/rules/sigma}
+    peer hayabusa "$HAYABUSA" dfir-timeline -d "$EVTX" -r "$HRULES" -w -q -N -C -o /dev/null -t jsonl
+    peer_rss hayabusa "$HAYABUSA" dfir-timeline -d "$EVTX" -r "$HRULES" -w -q -N -C -o /dev/null -t jsonl
 fi
 if [ -n "${RSIGMA:-}" ]; then
-    echo "rsigma: evaluate JSON events with its CLI and compare by hand (it reads JSON, not EVTX)"
+    # The rsigma CLI (built with its `evtx` feature) on the same files and rules.
+    rsig() { for f in $(find "$EVTX" -name '*.evtx' | sort); do "$RSIGMA" engine eval -r "$RULES" -e "@$f" || true; done; }
+    peer rsigma rsig
 fi

@@ -11,11 +11,11 @@ pub mod rules;
 
 use std::path::{Path, PathBuf};
 
-use rsigma_eval::{Engine, JsonEvent};
+use rsigma_eval::JsonEvent;
 use serde::Serialize;
 
 pub use mapping::Mapping;
-pub use rules::{LoadReport, RuleFilter, load_rules};
+pub use rules::{LoadReport, RuleFilter, RuleSet, load_rules};
 
 /// One rule matching one event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,11 +46,11 @@ pub struct HuntStats {
 
 /// Evaluates every event of one file; unreadable records are counted and skipped.
 pub fn hunt_file(
-    engine: &Engine,
+    rules: &RuleSet,
     mapping: &Mapping,
     path: &Path,
 ) -> Result<(Vec<Hit>, u64), reader::ReadError> {
-    hunt_file_in(engine, mapping, path, Window::default())
+    hunt_file_in(rules, mapping, path, Window::default())
 }
 
 /// Only events whose `TimeCreated` falls in `[from, to]` (either bound optional). With a
@@ -75,7 +75,7 @@ impl Window {
 
 /// Like [`hunt_file`], only for events inside `window`.
 pub fn hunt_file_in(
-    engine: &Engine,
+    rules: &RuleSet,
     mapping: &Mapping,
     path: &Path,
     window: Window,
@@ -91,20 +91,8 @@ pub fn hunt_file_in(
         let flat = mapped.as_ref().unwrap_or(flat);
         let ev = JsonEvent::borrow(flat);
         let sources = mapping.logsources(flat);
-        let mut seen: Vec<String> = Vec::new();
-        for result in sources
-            .iter()
-            .flat_map(|ls| engine.evaluate_with_logsource(&ev, ls))
-        {
+        for result in rules.evaluate(&ev, &sources) {
             let h = &result.header;
-            // A rule reached through two categories of the same event is one hit.
-            let key = h.rule_id.clone().unwrap_or_else(|| h.rule_title.clone());
-            if sources.len() > 1 {
-                if seen.contains(&key) {
-                    continue;
-                }
-                seen.push(key);
-            }
             hits.push(Hit {
                 rule_id: h.rule_id.clone().unwrap_or_default(),
                 rule_title: h.rule_title.clone(),
@@ -128,23 +116,31 @@ pub fn hunt_file_in(
 
 /// Hunts over files (in parallel) and returns the hits in a deterministic order: by file, then
 /// record, then rule id.
-pub fn hunt(engine: &Engine, mapping: &Mapping, files: &[PathBuf]) -> (Vec<Hit>, HuntStats) {
-    hunt_with(engine, mapping, files, Window::default(), &|| {})
+pub fn hunt(rules: &RuleSet, mapping: &Mapping, files: &[PathBuf]) -> (Vec<Hit>, HuntStats) {
+    hunt_with(rules, mapping, files, Window::default(), &|| {})
 }
 
 /// Like [`hunt`], within a time window, calling `done` after each file (for a progress bar).
 pub fn hunt_with(
-    engine: &Engine,
+    rules: &RuleSet,
     mapping: &Mapping,
     files: &[PathBuf],
     window: Window,
     done: &(dyn Fn() + Sync),
 ) -> (Vec<Hit>, HuntStats) {
     use rayon::prelude::*;
-    let results: Vec<_> = files
-        .par_iter()
-        .map(|f| {
-            let r = hunt_file_in(engine, mapping, f, window);
+    // Largest files first, one file per task: the last file to finish is a small one, so
+    // neither core waits long for the other at the end.
+    let mut order: Vec<(u64, &PathBuf)> = files
+        .iter()
+        .map(|f| (std::fs::metadata(f).map(|m| m.len()).unwrap_or(0), f))
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let results: Vec<_> = order
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|(_, f)| {
+            let r = hunt_file_in(rules, mapping, f, window);
             done();
             (f, r)
         })

@@ -1,7 +1,7 @@
 //! Which Sigma logsource (product, service, category) an event belongs to, from its channel and
 //! event id: a data file the user can replace (`data/windows-logsources.json` is the default).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rsigma_parser::LogSource;
 use serde::Deserialize;
@@ -17,9 +17,10 @@ struct Channel {
     service: String,
     #[serde(default)]
     categories: HashMap<String, OneOrMany>,
-    /// Per event id: event field → the Sigma field name it also answers to.
+    /// Per event id: event field → the Sigma field name it also answers to (ordered, so that
+    /// the added fields come out in the same order on every run).
     #[serde(default)]
-    fields: HashMap<String, HashMap<String, String>>,
+    fields: HashMap<String, BTreeMap<String, String>>,
 }
 
 /// A category, or several (Sysmon 12 is a registry add, a delete, and a registry event).
@@ -164,5 +165,15 @@ mod tests {
             m.with_sigma_fields(&json!({"Channel": "Security", "EventID": 4624}))
                 .is_none()
         );
+        // Two loads (two hash seeds) add the mapped fields in the same order.
+        let e = json!({"Channel": "Security", "EventID": 4688, "NewProcessName": "a", "ParentProcessName": "b"});
+        let once = serde_json::to_string(&m.with_sigma_fields(&e)).unwrap();
+        for _ in 0..8 {
+            let again = Mapping::windows_default();
+            assert_eq!(
+                serde_json::to_string(&again.with_sigma_fields(&e)).unwrap(),
+                once
+            );
+        }
     }
 }

@@ -53,52 +53,70 @@ pub fn text(event: &Value, field: &str) -> String {
 }
 
 /// `{"#text": x, "#attributes": …}` → `x`.
-fn unwrap_text(v: &Value) -> Value {
+fn unwrap_text(v: Value) -> Value {
     match v {
-        Value::Object(m) if m.contains_key("#text") => m["#text"].clone(),
-        other => other.clone(),
+        Value::Object(mut m) if m.contains_key("#text") => m.remove("#text").unwrap_or_default(),
+        other => other,
     }
 }
 
-/// Flattens the EVTX-as-JSON shape; other JSON objects are returned as they are.
+/// `{"#attributes": {name: x, …}, …}` → `x`.
+fn attribute(v: Value, name: &str) -> Option<Value> {
+    match v {
+        Value::Object(mut m) => match m.remove("#attributes") {
+            Some(Value::Object(mut a)) => a.remove(name),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Flattens the EVTX-as-JSON shape; other JSON objects are returned as they are. Takes the
+/// value by ownership and moves every field into place: no string is copied.
 pub fn flatten(v: Value) -> Value {
-    let Some(event) = v.get("Event") else {
+    let Value::Object(mut root) = v else {
         return v;
     };
+    if !root.get("Event").is_some_and(Value::is_object) {
+        return Value::Object(root);
+    }
+    let Some(Value::Object(mut event)) = root.remove("Event") else {
+        return Value::Null;
+    };
     let mut out = Map::new();
-    if let Some(system) = event.get("System").and_then(Value::as_object) {
+    if let Some(Value::Object(system)) = event.remove("System") {
         for (k, val) in system {
             match k.as_str() {
                 "Provider" => {
-                    if let Some(name) = val.pointer("/#attributes/Name") {
-                        out.insert("Provider_Name".into(), name.clone());
+                    if let Some(name) = attribute(val, "Name") {
+                        out.insert("Provider_Name".into(), name);
                     }
                 }
                 "TimeCreated" => {
-                    if let Some(t) = val.pointer("/#attributes/SystemTime") {
-                        out.insert("TimeCreated".into(), t.clone());
+                    if let Some(t) = attribute(val, "SystemTime") {
+                        out.insert("TimeCreated".into(), t);
                     }
                 }
                 "Execution" => {
-                    if let Some(a) = val.get("#attributes").and_then(Value::as_object) {
-                        for (ak, av) in a {
-                            out.insert(ak.clone(), av.clone());
-                        }
+                    if let Value::Object(mut m) = val
+                        && let Some(Value::Object(a)) = m.remove("#attributes")
+                    {
+                        out.extend(a);
                     }
                 }
                 "Security" => {
-                    if let Some(uid) = val.pointer("/#attributes/UserID") {
-                        out.insert("UserID".into(), uid.clone());
+                    if let Some(uid) = attribute(val, "UserID") {
+                        out.insert("UserID".into(), uid);
                     }
                 }
                 _ => {
-                    out.insert(k.clone(), unwrap_text(val));
+                    out.insert(k, unwrap_text(val));
                 }
             }
         }
     }
     for section in ["EventData", "UserData"] {
-        match event.get(section) {
+        match event.remove(section) {
             Some(Value::Object(data)) => {
                 for (k, val) in data {
                     if k == "#attributes" {
@@ -109,18 +127,18 @@ pub fn flatten(v: Value) -> Value {
                         Value::Object(inner) if section == "UserData" => {
                             for (ik, iv) in inner {
                                 if ik != "#attributes" {
-                                    out.insert(ik.clone(), unwrap_text(iv));
+                                    out.insert(ik, unwrap_text(iv));
                                 }
                             }
                         }
-                        _ => {
-                            out.insert(k.clone(), unwrap_text(val));
+                        val => {
+                            out.insert(k, unwrap_text(val));
                         }
                     }
                 }
             }
             Some(Value::String(s)) => {
-                out.insert(section.into(), Value::String(s.clone()));
+                out.insert(section.into(), Value::String(s));
             }
             _ => {}
         }

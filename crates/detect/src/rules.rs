@@ -3,8 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use rsigma_eval::Engine;
-use rsigma_parser::SigmaRule;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use rsigma_eval::{CompiledRule, Engine, EvaluationResult, Event, compile_rule};
+use rsigma_parser::{LogSource, SigmaRule};
 
 /// Which rules to load.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +72,133 @@ pub struct LoadReport {
     pub failed: Vec<(PathBuf, String)>,
 }
 
+/// The part of the rule set an event can reach, by the most specific field of the rules'
+/// logsource. A rule with a category lives under its category, one without under its service,
+/// one without either under its product, and the rest under `Any`. `logsource_matches` in
+/// rsigma is asymmetric (every field the rule states must be present and equal in the event's
+/// logsource), so an event only ever needs the partitions of its own category, service, product
+/// and `Any`: partitioning never changes what matches, it only skips rules that cannot.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Partition {
+    Category(String),
+    Service(String),
+    Product(String),
+    Any,
+}
+
+impl Partition {
+    fn of(ls: &LogSource) -> Partition {
+        let lower = |s: &String| s.to_ascii_lowercase();
+        if let Some(c) = &ls.category {
+            Partition::Category(lower(c))
+        } else if let Some(s) = &ls.service {
+            Partition::Service(lower(s))
+        } else if let Some(p) = &ls.product {
+            Partition::Product(lower(p))
+        } else {
+            Partition::Any
+        }
+    }
+}
+
+/// The compiled rules of one partition; its engine (with rsigma's candidate index, whose
+/// Aho-Corasick automata are most of the build cost) is built the first time an event reaches
+/// it, so rules for logsources absent from the input (Linux, cloud, … over EVTX) are never
+/// indexed.
+struct Shard {
+    rules: Mutex<Vec<CompiledRule>>,
+    engine: OnceLock<Engine>,
+}
+
+impl Shard {
+    fn engine(&self) -> &Engine {
+        self.engine.get_or_init(|| {
+            let rules = std::mem::take(&mut *self.rules.lock().unwrap_or_else(|e| e.into_inner()));
+            let mut engine = Engine::new();
+            engine.extend_compiled_rules(rules);
+            engine
+        })
+    }
+}
+
+/// Compiled Sigma rules, partitioned by logsource (see [`Partition`]). Shareable across threads.
+pub struct RuleSet {
+    shards: HashMap<Partition, Shard>,
+    count: usize,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.count)
+            .field("partitions", &self.shards.len())
+            .finish()
+    }
+}
+
+impl RuleSet {
+    fn new(rules: Vec<CompiledRule>) -> RuleSet {
+        let count = rules.len();
+        let mut by: HashMap<Partition, Vec<CompiledRule>> = HashMap::new();
+        for r in rules {
+            by.entry(Partition::of(&r.logsource)).or_default().push(r);
+        }
+        let shards = by
+            .into_iter()
+            .map(|(k, rules)| {
+                let shard = Shard {
+                    rules: Mutex::new(rules),
+                    engine: OnceLock::new(),
+                };
+                (k, shard)
+            })
+            .collect();
+        RuleSet { shards, count }
+    }
+
+    /// How many rules compiled.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no rule compiled.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Every rule whose logsource one of `sources` satisfies and whose detection matches
+    /// `event`; each rule at most once (a rule lives in one partition).
+    pub fn evaluate(&self, event: &impl Event, sources: &[LogSource]) -> Vec<EvaluationResult> {
+        let mut out = Vec::new();
+        let mut done: Vec<Partition> = Vec::with_capacity(4);
+        for ls in sources {
+            let mut keys = Vec::with_capacity(4);
+            if let Some(c) = &ls.category {
+                keys.push(Partition::Category(c.to_ascii_lowercase()));
+            }
+            if let Some(s) = &ls.service {
+                keys.push(Partition::Service(s.to_ascii_lowercase()));
+            }
+            if let Some(p) = &ls.product {
+                keys.push(Partition::Product(p.to_ascii_lowercase()));
+            }
+            keys.push(Partition::Any);
+            for key in keys {
+                // Service, product and `Any` rules state no category, so any of the event's
+                // logsources answers for them; evaluate those partitions once.
+                if done.contains(&key) {
+                    continue;
+                }
+                if let Some(shard) = self.shards.get(&key) {
+                    out.extend(shard.engine().evaluate_with_logsource(event, ls));
+                }
+                done.push(key);
+            }
+        }
+        out
+    }
+}
+
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
@@ -80,49 +210,58 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Loads every rule under `dirs` into a new engine.
-pub fn load_rules(dirs: &[PathBuf], filter: &RuleFilter) -> (Engine, LoadReport) {
-    let mut report = LoadReport::default();
-    let mut rules: Vec<(PathBuf, SigmaRule)> = Vec::new();
-    // Reading and parsing is most of the loading time: do it on every core.
+/// What one rule file gave: its compiled rules, the rules the filter left out, the failures.
+type FileOutcome = (Vec<CompiledRule>, usize, Vec<String>);
+
+fn load_file(path: &Path, filter: &RuleFilter) -> FileOutcome {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return (Vec::new(), 0, vec![format!("cannot read: {e}")]),
+    };
+    let collection = match rsigma_parser::parse_sigma_yaml(&text) {
+        Ok(c) => c,
+        Err(e) => return (Vec::new(), 0, vec![e.to_string()]),
+    };
+    let mut failed = collection.errors.clone();
+    let mut compiled = Vec::new();
+    let mut filtered_out = 0;
+    for rule in &collection.rules {
+        if !filter.keeps(rule) {
+            filtered_out += 1;
+            continue;
+        }
+        match compile_rule(rule) {
+            Ok(c) => compiled.push(c),
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    (compiled, filtered_out, failed)
+}
+
+/// Loads every rule under `dirs`: files are read, parsed and compiled on every core; a rule
+/// that fails is reported with its file and reason and loading goes on.
+pub fn load_rules(dirs: &[PathBuf], filter: &RuleFilter) -> (RuleSet, LoadReport) {
     use rayon::prelude::*;
+    let mut report = LoadReport::default();
     let files: Vec<PathBuf> = dirs.iter().flat_map(|d| yaml_files(d)).collect();
     report.files = files.len();
-    let parsed: Vec<(PathBuf, Result<rsigma_parser::SigmaCollection, String>)> = files
+    let outcomes: Vec<(PathBuf, FileOutcome)> = files
         .into_par_iter()
         .map(|path| {
-            let result = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|text| rsigma_parser::parse_sigma_yaml(&text).map_err(|e| e.to_string()));
-            (path, result)
+            let outcome = load_file(&path, filter);
+            (path, outcome)
         })
         .collect();
-    for (path, result) in parsed {
-        match result {
-            Ok(collection) => {
-                for err in &collection.errors {
-                    report.failed.push((path.clone(), err.clone()));
-                }
-                for rule in collection.rules {
-                    if filter.keeps(&rule) {
-                        rules.push((path.clone(), rule));
-                    } else {
-                        report.filtered_out += 1;
-                    }
-                }
-            }
-            Err(e) => report.failed.push((path, e)),
-        }
+    let mut rules = Vec::new();
+    for (path, (compiled, filtered_out, failed)) in outcomes {
+        rules.extend(compiled);
+        report.filtered_out += filtered_out;
+        report
+            .failed
+            .extend(failed.into_iter().map(|e| (path.clone(), e)));
     }
-    let mut engine = Engine::new();
-    let errors = engine.add_rules(rules.iter().map(|(_, r)| r));
-    for (idx, err) in &errors {
-        if let Some((path, _)) = rules.get(*idx) {
-            report.failed.push((path.clone(), err.to_string()));
-        }
-    }
-    report.loaded = engine.rule_count();
-    (engine, report)
+    report.loaded = rules.len();
+    (RuleSet::new(rules), report)
 }
 
 #[cfg(test)]

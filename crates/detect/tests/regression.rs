@@ -84,7 +84,7 @@ fn sigmahq_regression_rules_fire_on_their_evtx() {
     let mut misses = Vec::new();
     for (rule, evtx) in &cases {
         let dir = tempfile_dir(rule);
-        let (engine, report) = load_rules(std::slice::from_ref(&dir), &RuleFilter::default());
+        let (rules, report) = load_rules(std::slice::from_ref(&dir), &RuleFilter::default());
         let _ = std::fs::remove_dir_all(&dir);
         if report.loaded == 0 {
             misses.push(format!(
@@ -94,7 +94,7 @@ fn sigmahq_regression_rules_fire_on_their_evtx() {
             ));
             continue;
         }
-        match hunt_file(&engine, &mapping, evtx) {
+        match hunt_file(&rules, &mapping, evtx) {
             Ok((hits, _)) if !hits.is_empty() => passed += 1,
             Ok(_) => misses.push(format!("{}: no hit on {}", rule.display(), evtx.display())),
             Err(e) => misses.push(format!("{}: {e}", evtx.display())),

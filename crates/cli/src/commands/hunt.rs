@@ -56,7 +56,7 @@ pub fn run(args: Args) -> Result<u8> {
         statuses: args.status.clone(),
         tags: args.tag.clone(),
     };
-    let (engine, report) = load_rules(&args.rules, &filter);
+    let (ruleset, report) = load_rules(&args.rules, &filter);
     let loaded_in = started.elapsed();
     if report.loaded == 0 {
         bail!(
@@ -84,7 +84,7 @@ pub fn run(args: Args) -> Result<u8> {
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let (hits, stats) = hunt_with(&engine, &mapping, &files, window, &|| bar.inc(1));
+    let (hits, stats) = hunt_with(&ruleset, &mapping, &files, window, &|| bar.inc(1));
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
