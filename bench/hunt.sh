@@ -60,7 +60,17 @@ if [ -n "${HAYABUSA:-}" ]; then
     peer_rss hayabusa "$HAYABUSA" dfir-timeline -d "$EVTX" -r "$HRULES" -w -q -N -C -o /dev/null -t jsonl
 fi
 if [ -n "${RSIGMA:-}" ]; then
-    # The rsigma CLI (built with its `evtx` feature) on the same files and rules.
-    rsig() { for f in $(find "$EVTX" -name '*.evtx' | sort); do "$RSIGMA" engine eval -r "$RULES" -e "@$f" || true; done; }
-    peer rsigma rsig
+    # The rsigma CLI reads JSON events, not Debrief's reader output: give both the same
+    # flattened events as one NDJSON file and time each over it.
+    cargo build --release -q -p debrief-detect --example dump_events
+    "${CARGO_TARGET_DIR:-target}/release/examples/dump_events" "$EVTX" > target/hunt-events.ndjson
+    start=$(date +%s.%N)
+    "$BIN" hunt target/hunt-events.ndjson --rules "$RULES" --format jsonl -o /dev/null 2> /dev/null
+    end=$(date +%s.%N)
+    mine=$(echo "$end - $start" | bc -l)
+    start=$(date +%s.%N)
+    "$RSIGMA" engine eval -r "$RULES" -e @target/hunt-events.ndjson -q --output-format ndjson > /dev/null 2>&1 || echo "(rsigma exited non-zero)"
+    end=$(date +%s.%N)
+    theirs=$(echo "$end - $start" | bc -l)
+    echo "same $(wc -l < target/hunt-events.ndjson) events as NDJSON: debrief $(printf '%.2f' "$mine") s, rsigma $(printf '%.2f' "$theirs") s → debrief is $(echo "$theirs / $mine" | bc -l | xargs printf '%.1f')× faster"
 fi

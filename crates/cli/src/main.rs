@@ -15,6 +15,11 @@ use debrief_store::StoreError;
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
 
+/// jemalloc: a hunt allocates and frees many small values per event on every thread, where
+/// glibc's allocator was a fifth of the profile (bench/hunt.sh).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Exit codes, documented in the README.
 pub mod exit {
     /// Everything worked; `verify` found every chain intact.

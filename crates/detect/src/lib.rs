@@ -18,7 +18,7 @@ pub use mapping::Mapping;
 pub use rules::{LoadReport, RuleFilter, RuleSet, load_rules};
 
 /// One rule matching one event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub rule_id: String,
     pub rule_title: String,
@@ -31,8 +31,9 @@ pub struct Hit {
     pub event_id: String,
     pub record_id: u64,
     pub file: PathBuf,
-    /// The matched event, flattened.
-    pub event: serde_json::Value,
+    /// The matched event, flattened, as JSON text (a parsed tree is several times larger, and
+    /// a hunt can hold thousands of hits).
+    pub event: Box<serde_json::value::RawValue>,
 }
 
 /// What a hunt read and found.
@@ -107,7 +108,8 @@ pub fn hunt_file_in(
                     .and_then(|v| v.as_u64())
                     .unwrap_or(0),
                 file: path.to_path_buf(),
-                event: flat.clone(),
+                event: serde_json::value::to_raw_value(flat)
+                    .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
             });
         }
     })?;
