@@ -132,7 +132,13 @@ pub fn flatten(v: Value) -> Value {
                             }
                         }
                         val => {
-                            out.insert(k, unwrap_text(val));
+                            // Defender writes "Threat Name", "Source Name"…; Sigma rules
+                            // name them without the spaces. Both names answer.
+                            let val = unwrap_text(val);
+                            if k.contains(' ') {
+                                out.insert(k.replace(' ', ""), val.clone());
+                            }
+                            out.insert(k, val);
                         }
                     }
                 }
@@ -183,14 +189,40 @@ pub fn for_each_event(path: &Path, mut visit: impl FnMut(&Value)) -> Result<(), 
                     visit(&flatten(v));
                 }
             } else {
-                for line in reader.lines() {
-                    let line = line?;
-                    if line.trim().is_empty() {
-                        continue;
+                let mut lines = reader.lines();
+                let mut first = String::new();
+                for line in lines.by_ref() {
+                    first = line?;
+                    if !first.trim().is_empty() {
+                        break;
                     }
-                    if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                }
+                match serde_json::from_str::<Value>(&first) {
+                    // JSON lines: a bad line is skipped, the rest is read.
+                    Ok(v) => {
                         visit(&flatten(v));
+                        for line in lines {
+                            let line = line?;
+                            if line.trim().is_empty() {
+                                continue;
+                            }
+                            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                                visit(&flatten(v));
+                            }
+                        }
                     }
+                    // Not one object per line: whole (pretty-printed) objects one after the
+                    // other, as `evtx_dump` and SigmaHQ's regression data write them.
+                    Err(_) if !first.trim().is_empty() => {
+                        let rest = lines
+                            .map(|l| l.map(|l| l + "\n"))
+                            .collect::<Result<String, _>>()?;
+                        let text = first + "\n" + &rest;
+                        for v in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+                            visit(&flatten(v.map_err(|e| ReadError::Json(e.to_string()))?));
+                        }
+                    }
+                    Err(_) => {}
                 }
             }
             Ok(())
@@ -222,6 +254,10 @@ mod tests {
         assert_eq!(f["TimeCreated"], "2026-11-20T09:12:00.000Z");
         assert_eq!(f["CommandLine"], "cmd /c whoami");
         assert_eq!(text(&f, "EventRecordID"), "42");
+        let defender = flatten(json!({"Event": {"System": {"EventID": 1119},
+            "EventData": {"Threat Name": "Tool:Win32/EICAR_Test_File"}}}));
+        assert_eq!(defender["ThreatName"], "Tool:Win32/EICAR_Test_File");
+        assert_eq!(defender["Threat Name"], "Tool:Win32/EICAR_Test_File");
         // Other JSON stays as it is.
         assert_eq!(flatten(json!({"a": 1})), json!({"a": 1}));
     }
@@ -239,6 +275,16 @@ mod tests {
         let mut seen = Vec::new();
         for_each_event(&path, |e| seen.push(text(e, "CommandLine"))).unwrap();
         assert_eq!(seen, vec!["a", "b"]);
+        // Pretty-printed objects one after another (evtx_dump's output).
+        let pretty = dir.join("pretty.json");
+        std::fs::write(
+            &pretty,
+            "{\n  \"CommandLine\": \"c\"\n}\n{\n  \"CommandLine\": \"d\"\n}\n",
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        for_each_event(&pretty, |e| seen.push(text(e, "CommandLine"))).unwrap();
+        assert_eq!(seen, vec!["c", "d"]);
         let bad = dir.join("broken.evtx");
         std::fs::write(&bad, b"not an evtx file").unwrap();
         assert!(for_each_event(&bad, |_| {}).is_err());
