@@ -4,6 +4,7 @@
 //! file system; every function is a pure computation over values, so every rule can be tested in
 //! isolation and reused by the store, the server, the CLI and the report renderer alike.
 
+pub mod alert;
 pub mod canonical;
 pub mod error;
 pub mod event;
