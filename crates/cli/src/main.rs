@@ -132,6 +132,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 | StoreError::BadUrl { .. }
                 | StoreError::NoUser(_)
                 | StoreError::NoToken(_)
+                | StoreError::NoAlert(_)
                 | StoreError::Duplicate(_) => exit::REFUSED,
                 _ => exit::FAILED,
             };

@@ -123,9 +123,10 @@ impl From<Denied> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(_) | StoreError::NoUser(_) | StoreError::NoToken(_) => {
-                ApiError::not_found(e.to_string())
-            }
+            StoreError::NotFound(_)
+            | StoreError::NoUser(_)
+            | StoreError::NoToken(_)
+            | StoreError::NoAlert(_) => ApiError::not_found(e.to_string()),
             StoreError::Conflict { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "edit-conflict", e.to_string())
             }

@@ -14,6 +14,10 @@ pub enum StoreError {
     #[error("no user `{0}`; `debrief user list` shows the existing ones")]
     NoUser(String),
 
+    /// No alert has this id or number.
+    #[error("no alert `{0}`; `GET /api/v1/alerts` lists the existing ones")]
+    NoAlert(String),
+
     /// No live token has this id.
     #[error("no active API token with id `{0}`")]
     NoToken(String),

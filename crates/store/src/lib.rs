@@ -6,6 +6,7 @@
 //! in SQL; the chain logic lives in `debrief-domain` and in [`common`].
 
 pub mod accounts;
+pub mod alerts;
 pub mod blobs;
 pub mod common;
 pub mod error;
@@ -42,7 +43,7 @@ pub enum Scope {
 /// Everything Debrief persists, behind one interface that both backends implement and one
 /// conformance suite (`tests/conformance.rs`) checks.
 #[async_trait]
-pub trait Store: AccountStore + Send + Sync + Debug {
+pub trait Store: AccountStore + AlertStore + Send + Sync + Debug {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -146,6 +147,37 @@ pub trait AccountStore: Send + Sync {
     async fn session(&self, token_hash: &str) -> Result<Option<accounts::Session>>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+}
+
+/// Alerts awaiting triage (see `debrief_domain::alert` for the rules).
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Takes an alert in, atomically: the same (type, source, source reference) again updates
+    /// that alert and counts the repeat; otherwise an open alert with the same type, source,
+    /// title and host last seen within `group_window_seconds` takes it as a grouped occurrence
+    /// (0 turns grouping off); otherwise a new alert. Recorded in the alert's history by `actor`.
+    async fn receive_alert(
+        &self,
+        new: debrief_domain::alert::NewAlert,
+        actor: &str,
+        received: debrief_domain::Timestamp,
+        group_window_seconds: i64,
+    ) -> Result<alerts::Receipt>;
+    /// An alert by id or number (`12`, `A-12`); [`StoreError::NoAlert`] if none.
+    async fn alert(&self, reference: &str) -> Result<alerts::Alert>;
+    /// Alerts by latest activity, newest first.
+    async fn list_alerts(&self, query: &alerts::AlertQuery) -> Result<Vec<alerts::Alert>>;
+    /// Moves an alert through triage; `incident` is the one it was promoted to or merged into.
+    /// A refused action writes nothing.
+    async fn act_on_alert(
+        &self,
+        reference: &str,
+        actor: &str,
+        action: debrief_domain::alert::AlertAction,
+        incident: Option<IncidentId>,
+    ) -> Result<alerts::Alert>;
+    /// What happened to an alert, oldest first.
+    async fn alert_history(&self, id: &str) -> Result<Vec<alerts::AlertEvent>>;
 }
 
 /// Opens the store at `url` (`sqlite://…` or `postgres://…`), running pending migrations.

@@ -96,3 +96,4 @@ impl PgStore {
 }
 
 crate::sql_accounts::impl_accounts!(PgStore);
+crate::alerts::impl_alerts!(PgStore, for_update = " FOR UPDATE");
