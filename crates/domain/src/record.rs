@@ -294,10 +294,20 @@ impl Incident {
                 problem: "paste at most 1 MB at once".into(),
             });
         }
+        Ok(self.add_found_observables(observable::extract(text), flags))
+    }
+
+    /// The events adding these already-normalised observables (an alert's, a paste's) that the
+    /// incident does not have yet, ids in order; and how many it already had.
+    pub fn add_found_observables(
+        &self,
+        found: impl IntoIterator<Item = (ObservableKind, String)>,
+        flags: &ObservableFlags,
+    ) -> (Vec<Event>, usize) {
         let mut events = Vec::new();
         let mut known = 0;
         let mut next = self.next_observable_id();
-        for (kind, value) in observable::extract(text) {
+        for (kind, value) in found {
             if self
                 .observables
                 .iter()
@@ -319,7 +329,7 @@ impl Incident {
             });
             next += 1;
         }
-        Ok((events, known))
+        (events, known)
     }
 
     /// Changes an observable's flags or description.

@@ -176,6 +176,12 @@ pub enum Action<'a> {
     Assign(&'a Incident, Option<&'a str>),
     /// Manage users and settings.
     Administer,
+    /// Read the alert queue.
+    ReadAlerts,
+    /// Send alerts in (integrations, people reporting).
+    SendAlerts,
+    /// Acknowledge, dismiss, reopen, promote or merge alerts.
+    TriageAlerts,
 }
 
 /// Why an action is refused.
@@ -188,7 +194,12 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
     use Action::*;
     let deny = |why: &str| Err(Denied(format!("your role `{role}` {why}")));
     match (role, action) {
-        (_, ReadIncidents) => Ok(()),
+        (_, ReadIncidents | ReadAlerts) => Ok(()),
+        (Role::Manager | Role::Handler, SendAlerts | TriageAlerts) => Ok(()),
+        (_, SendAlerts) => {
+            deny("cannot send alerts; an integration uses a handler's or a manager's token")
+        }
+        (_, TriageAlerts) => deny("cannot triage alerts; a manager or handler does"),
         (Role::Admin, Administer) => Ok(()),
         (_, Administer) => deny("cannot manage users or settings; ask an admin"),
         (Role::Manager, CreateIncident | WorkIncident(_) | Assign(..)) => Ok(()),

@@ -40,6 +40,9 @@ pub struct Config {
     pub evidence_dir: std::path::PathBuf,
     /// The largest evidence file accepted, in bytes.
     pub evidence_max_bytes: u64,
+    /// Alerts of the same type, source and title on the same host within this many seconds
+    /// of the last one become one alert with a count (0: never group).
+    pub alert_group_seconds: i64,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ impl Default for Config {
             severity: Default::default(),
             evidence_dir: std::path::PathBuf::from("debrief-data/evidence"),
             evidence_max_bytes: 1024 * 1024 * 1024,
+            alert_group_seconds: 3600,
         }
     }
 }

@@ -25,6 +25,9 @@ use crate::error::Problem;
         super::evidence::upload, super::evidence::list, super::evidence::download, super::evidence::custody,
         super::work::add_asset, super::work::update_asset, super::work::add_action, super::work::add_task,
         super::work::update_task, super::work::add_note, super::work::log_time, super::work::work,
+        super::alerts::receive, super::alerts::list, super::alerts::get_one, super::alerts::history,
+        super::alerts::acknowledge, super::alerts::dismiss, super::alerts::reopen, super::alerts::promote,
+        super::alerts::merge,
     ),
     components(schemas(Problem, Health, IncidentView, IncidentPage, MilestoneView, CreateIncident, UpdateIncident,
         TransitionRequest, AssignRequest, MilestoneRequest, EntryView, VerifyView, BreakView, UserView, CreateUser,
@@ -36,7 +39,10 @@ use crate::error::Problem;
         super::record::WithdrawRequest, super::record::TimelineView, super::evidence::EvidenceView,
         super::evidence::CustodyView, super::evidence::CustodyRequest, super::work::AssetRequest,
         super::work::AssetUpdate, super::work::ActionRequest, super::work::TaskRequest, super::work::TaskUpdate,
-        super::work::NoteRequest, super::work::TimeRequest, super::work::WorkView)),
+        super::work::NoteRequest, super::work::TimeRequest, super::work::WorkView,
+        super::alerts::ReceiptView, super::alerts::BatchView, super::alerts::AlertView, super::alerts::AlertList,
+        super::alerts::HistoryView, super::alerts::PromotedView, super::alerts::DismissRequest,
+        super::alerts::ReopenRequest, super::alerts::MergeRequest)),
     modifiers(&BearerAuth, &DescribeResponses),
 )]
 pub struct ApiDoc;

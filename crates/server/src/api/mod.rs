@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: extractors that authenticate and parse into problem+json errors,
 //! and the routes.
 
+pub mod alerts;
 pub mod docs;
 pub mod dto;
 pub mod evidence;
@@ -101,6 +102,14 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{incident}/notes", post(work::add_note))
         .route("/incidents/{incident}/time", post(work::log_time))
         .route("/incidents/{incident}/work", get(work::work))
+        .route("/alerts", get(alerts::list).post(alerts::receive))
+        .route("/alerts/{alert}", get(alerts::get_one))
+        .route("/alerts/{alert}/history", get(alerts::history))
+        .route("/alerts/{alert}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{alert}/dismiss", post(alerts::dismiss))
+        .route("/alerts/{alert}/reopen", post(alerts::reopen))
+        .route("/alerts/{alert}/promote", post(alerts::promote))
+        .route("/alerts/{alert}/merge", post(alerts::merge))
         .route("/search", get(record::search))
         .route("/observables", get(record::sightings))
         .route("/taxonomy", get(record::taxonomy))

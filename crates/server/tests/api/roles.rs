@@ -49,6 +49,18 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/1/notes",        Some(r#"{"kind":"interview","text":"opened it","interviewee":"clerk"}"#), [401, 403, 200, 200, 403]),
     ("POST",  "/api/v1/incidents/1/time",         Some(r#"{"minutes":45,"activity":"triage"}"#), [401, 403, 200, 200, 403]),
     ("GET",   "/api/v1/incidents/1/work",         None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/alerts",                   None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/alerts?status=new,acknowledged&min_severity=2", None,              [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/alerts",                   Some(r#"{"type":"edr","source":"edr","sourceRef":"E-9","title":"Mimikatz"}"#), [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/alerts",                   Some(r#"[{"type":"edr","source":"edr","sourceRef":"E-9","title":"Mimikatz"}]"#), [401, 403, 200, 200, 403]),
+    ("GET",   "/api/v1/alerts/1",                 None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/alerts/1/history",         None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/alerts/1/acknowledge",     None,                                   [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/alerts/1/dismiss",         Some(r#"{"reason":"benign","note":"admin scan"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/alerts/1/reopen",          Some(r#"{"reason":"more hosts"}"#),     [401, 403, 422, 422, 403]),
+    ("POST",  "/api/v1/alerts/1/promote",         None,                                   [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/alerts/1/merge",           Some(r#"{"incident":"1"}"#),            [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/alerts/1/merge",           Some(r#"{"incident":"2"}"#),            [401, 403, 200, 403, 403]),
     ("GET",   "/api/v1/search?q=phishing",        None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/observables?value=evil.example", None,                             [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/taxonomy",                 None,                                   [401, 200, 200, 200, 200]),
@@ -163,6 +175,8 @@ async fn openapi_document_lists_every_api_route() {
             .replace("/incidents/1", "/incidents/{incident}")
             .replace("/incidents/2", "/incidents/{incident}")
             .replace("/users/vic", "/users/{username}")
+            .replace("/alerts/1/", "/alerts/{alert}/")
+            .replace("/alerts/1", "/alerts/{alert}")
             .replace("/timeline/1/", "/timeline/{id}/");
         let op = paths
             .get(&templated)

@@ -47,7 +47,7 @@ pub(crate) struct Fixture {
 }
 
 /// A fresh store with the five people (each with an API token `tok-NAME` and a session
-/// `sid-NAME` / CSRF `csrf-NAME`), incident #1 unassigned and #2 assigned to hera.
+/// `sid-NAME` / CSRF `csrf-NAME`), incident #1 unassigned and #2 assigned to hera, alert A-1 new.
 pub(crate) async fn fixture() -> Fixture {
     let db = TestDb::sqlite();
     let key = InstallationKey::generate().unwrap();
@@ -90,6 +90,20 @@ pub(crate) async fn fixture() -> Fixture {
     }
     let id = store.resolve("2").await.unwrap();
     execute(&*store, id, &maria, |i| i.assign(Some("hera"), ""))
+        .await
+        .unwrap();
+    // Alert A-1, new, from a SIEM.
+    let raw = serde_json::json!({"type": "external", "source": "siem", "sourceRef": "S-1",
+        "title": "Beacon to evil.example", "host": "WS-042",
+        "observables": [{"dataType": "domain", "data": "evil.example"}]});
+    let input: debrief_domain::alert::AlertInput = serde_json::from_value(raw.clone()).unwrap();
+    store
+        .receive_alert(
+            debrief_domain::alert::NewAlert::from_input(input, raw).unwrap(),
+            "siem",
+            debrief_domain::Timestamp::now(),
+            3600,
+        )
         .await
         .unwrap();
     let state = AppState::new(

@@ -1,0 +1,198 @@
+//! Alert intake and triage through the API: idempotent repeats, batches checked whole before
+//! anything is stored, promotion carrying observables and payload into the journal.
+
+use crate::support::*;
+use axum::http::StatusCode;
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[tokio::test]
+async fn intake_counts_repeats_and_refuses_bad_batches_whole() {
+    let f = fixture().await;
+    let alert = r#"{"type":"edr","source":"edr","sourceRef":"E-1","title":"Mimikatz on WS-7",
+        "severity":3,"tlp":2,"observables":[{"dataType":"ip","data":"203.0.113[.]9"}]}"#;
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "POST",
+        "/api/v1/alerts",
+        Some(alert),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let first = json(&text);
+    assert_eq!(first["intake"], "created");
+    assert_eq!(first["alert"]["number"], 2);
+    assert_eq!(first["alert"]["observables"][0]["value"], "203.0.113.9");
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "POST",
+        "/api/v1/alerts",
+        Some(alert),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let again = json(&text);
+    assert_eq!(
+        (
+            again["intake"].as_str(),
+            again["alert"]["occurrences"].as_i64()
+        ),
+        (Some("repeated"), Some(2))
+    );
+    assert_eq!(again["alert"]["id"], first["alert"]["id"]);
+
+    // One bad alert in a batch: 422 naming it, and nothing of the batch stored.
+    let batch = r#"[{"type":"edr","source":"edr","sourceRef":"E-2","title":"ok"},
+                    {"type":"edr","source":"edr","sourceRef":"E-3","title":"bad","severity":7}]"#;
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "POST",
+        "/api/v1/alerts",
+        Some(batch),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(text.contains("alert 2: severity is 7"), "{text}");
+    assert!(text.starts_with("{\"type\":\"/problems/"));
+    let (_, text, _) = call(&f.app, Who::Token("vic"), "GET", "/api/v1/alerts", None).await;
+    assert_eq!(json(&text)["alerts"].as_array().unwrap().len(), 2, "{text}");
+
+    // Malformed shapes are problems too, and name the field.
+    for (body, needle) in [
+        (
+            r#"{"type":"edr","source":"edr","title":"no ref"}"#,
+            "sourceRef",
+        ),
+        (
+            r#"{"type":"edr","source":"edr","sourceRef":"x","title":"t","colour":"red"}"#,
+            "colour",
+        ),
+        (r#""just text""#, "JSON object"),
+        (r#"[]"#, "1 to 1000"),
+    ] {
+        let (status, text, _) = call(
+            &f.app,
+            Who::Token("hank"),
+            "POST",
+            "/api/v1/alerts",
+            Some(body),
+        )
+        .await;
+        assert!(status.is_client_error(), "{body}: {status}");
+        assert!(text.contains(needle), "{body}: {text}");
+    }
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/alerts/A-99",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(text.contains("no alert `A-99`"), "{text}");
+}
+
+#[tokio::test]
+async fn triage_and_promotion_carry_the_alert_into_the_journal() {
+    let f = fixture().await;
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "POST",
+        "/api/v1/alerts/1/dismiss",
+        Some(r#"{"reason":"benign","note":" "}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "POST",
+        "/api/v1/alerts/1/acknowledge",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(json(&text)["alert"]["acknowledged_by"], "hank");
+
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("maria"),
+        "POST",
+        "/api/v1/alerts/A-1/promote",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let promoted = json(&text);
+    assert_eq!(promoted["alert"]["status"], "promoted");
+    let number = promoted["incident"]["number"].as_i64().unwrap();
+    assert_eq!(number, 3);
+    assert_eq!(promoted["incident"]["title"], "Beacon to evil.example");
+
+    let (_, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/incidents/3/journal",
+        None,
+    )
+    .await;
+    let kinds: Vec<String> = json(&text)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["incident.opened", "observable.added", "note.added"],
+        "{text}"
+    );
+    assert!(
+        text.contains("evil.example") && text.contains("sourceRef `S-1`"),
+        "{text}"
+    );
+
+    // Triage is over: a second promotion is refused and creates nothing.
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("maria"),
+        "POST",
+        "/api/v1/alerts/1/promote",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let (status, _, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/incidents/4",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/alerts/1/history",
+        None,
+    )
+    .await;
+    let actions: Vec<String> = json(&text)["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(actions, vec!["received", "acknowledged", "promoted"]);
+}
