@@ -92,6 +92,10 @@ pub enum Command {
         /// Write hits here instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Also send the hits as alerts to this Debrief server (e.g. http://127.0.0.1:8080);
+        /// the token comes from DEBRIEF_TOKEN. Hunting the same logs again counts repeats.
+        #[arg(long, value_name = "URL")]
+        send_to: Option<String>,
     },
     /// Full-text search over incidents, timelines, observables, tags and classes.
     Search {

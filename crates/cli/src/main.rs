@@ -71,18 +71,34 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             to,
             format,
             output,
-        } => commands::hunt::run(commands::hunt::Args {
-            paths,
-            rules,
-            mapping,
-            level,
-            status,
-            tag,
-            from,
-            to,
-            format,
-            output,
-        }),
+            send_to,
+        } => {
+            let send_to = match send_to {
+                Some(url) => {
+                    let token = std::env::var("DEBRIEF_TOKEN").map_err(|_| {
+                        anyhow::anyhow!(
+                            "--send-to needs an API token in DEBRIEF_TOKEN (`debrief token create --user NAME --name hunt`)"
+                        )
+                    })?;
+                    Some((url, token))
+                }
+                None => None,
+            };
+            commands::hunt::run(commands::hunt::Args {
+                paths,
+                rules,
+                mapping,
+                level,
+                status,
+                tag,
+                from,
+                to,
+                format,
+                output,
+                send_to,
+            })
+            .await
+        }
         Command::Work(cmd) => commands::work::run(cmd, &settings).await,
         Command::Evidence(cmd) => commands::evidence::run(cmd, &settings).await,
         Command::Triage(cmd) => commands::record::triage(cmd, &settings).await,

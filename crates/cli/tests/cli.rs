@@ -601,3 +601,97 @@ fn hunt_finds_sigma_hits_in_json_lines() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
 }
+
+/// `debrief hunt --send-to`: hits become alerts on a running server; hunting again counts
+/// repeats instead of duplicating. A real `debrief serve` on loopback.
+#[test]
+fn hunt_sends_hits_as_alerts_and_repeats_are_counted() {
+    let db = TestDb::sqlite();
+    ok(&db, &["user", "add", "maria", "--role", "manager"]);
+    let token = ok(
+        &db,
+        &["token", "create", "--user", "maria", "--name", "hunt"],
+    )
+    .lines()
+    .find(|l| l.starts_with("dbf_"))
+    .expect("the token is printed")
+    .trim()
+    .to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .env_remove("DEBRIEF_DATABASE_URL")
+        .arg("--data-dir")
+        .arg(db.dir.path())
+        .args([
+            "--database",
+            &db.url,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 30, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let dir = tempfile_dir().join("send");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::write(
+        dir.join("rules/whoami.yml"),
+        "title: Whoami Execution\nid: 11111111-2222-3333-4444-555555555555\nstatus: test\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  selection:\n    Image|endswith: '\\whoami.exe'\n  condition: selection\nlevel: high\n",
+    )
+    .unwrap();
+    let events = [
+        r##"{"Event":{"System":{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS-042","EventRecordID":7,"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T09:12:00Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}"##,
+        r##"{"Event":{"System":{"Channel":"Security","EventID":4688,"Computer":"WS-043","EventRecordID":10},"EventData":{"NewProcessName":"C:\\Windows\\System32\\whoami.exe"}}}"##,
+    ];
+    std::fs::write(dir.join("events.jsonl"), events.join("\n")).unwrap();
+    let hunt = |token: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_debrief"));
+        cmd.env_remove("DEBRIEF_TOKEN").args([
+            "hunt",
+            dir.join("events.jsonl").to_str().unwrap(),
+            "--rules",
+            dir.join("rules").to_str().unwrap(),
+            "--format",
+            "csv",
+            "--send-to",
+            &format!("http://127.0.0.1:{port}/"),
+        ]);
+        if let Some(t) = token {
+            cmd.env("DEBRIEF_TOKEN", t);
+        }
+        cmd.output().unwrap()
+    };
+    let first = hunt(Some(&token));
+    let err = String::from_utf8_lossy(&first.stderr).into_owned();
+    let again = hunt(Some(&token));
+    let err_again = String::from_utf8_lossy(&again.stderr).into_owned();
+    let bad = hunt(Some("dbf_not-a-token"));
+    let none = hunt(None);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(first.status.success(), "{err}");
+    assert!(
+        err.contains("sent 2 alert(s)") && err.contains("2 new, 0 repeated"),
+        "{err}"
+    );
+    assert!(err_again.contains("0 new, 2 repeated"), "{err_again}");
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("401"),
+        "{:?}",
+        bad
+    );
+    assert_ne!(none.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("DEBRIEF_TOKEN"));
+}

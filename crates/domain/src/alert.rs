@@ -317,6 +317,12 @@ pub struct AlertInput {
     pub custom_fields: Option<serde_json::Value>,
     #[serde(default)]
     pub summary: Option<String>,
+    /// A detection's rule (id, title, level) — kept in the raw payload.
+    #[serde(default)]
+    pub rule: Option<serde_json::Value>,
+    /// A detection's matching event — kept in the raw payload.
+    #[serde(default)]
+    pub event: Option<serde_json::Value>,
 }
 
 /// An observable as senders write it: `{"type": "domain", "value": …}` or TheHive's

@@ -24,6 +24,8 @@ pub struct Args {
     pub to: Option<String>,
     pub format: String,
     pub output: Option<PathBuf>,
+    /// A Debrief server to send the hits to as alerts, and the API token to use.
+    pub send_to: Option<(String, String)>,
 }
 
 fn csv_cell(s: &str) -> String {
@@ -34,7 +36,7 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub async fn run(args: Args) -> Result<u8> {
     if !["table", "jsonl", "csv"].contains(&args.format.as_str()) {
         bail!("--format must be table, jsonl or csv");
     }
@@ -183,6 +185,16 @@ pub fn run(args: Args) -> Result<u8> {
         for (f, why) in &report.failed {
             eprintln!("  rule not loaded {}: {why}", f.display());
         }
+    }
+    if let Some((url, token)) = &args.send_to {
+        let sent = super::send::send(url, token, &hits).await?;
+        eprintln!(
+            "sent {} alert(s) to {url}: {} new, {} repeated, {} grouped into open alerts",
+            hits.len(),
+            sent.created,
+            sent.repeated,
+            sent.grouped
+        );
     }
     Ok(exit::OK)
 }

@@ -82,6 +82,7 @@ pub struct PromotedView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueParams {
     /// Comma-separated statuses: new, acknowledged, promoted, merged, dismissed (all when absent).

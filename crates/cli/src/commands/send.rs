@@ -1,0 +1,102 @@
+//! `debrief hunt --send-to URL`: the hunt's hits as alerts to a Debrief server's
+//! `POST /api/v1/alerts`, in batches under the server's body limit. Each hit's source reference
+//! is stable (rule, computer, channel, record), so hunting the same logs again counts repeats
+//! instead of duplicating alerts.
+
+use anyhow::{Context, Result, bail};
+use debrief_detect::Hit;
+use serde_json::{Value, json};
+
+/// Bytes of JSON per request, under the server's default 256 KiB body limit.
+const BATCH_BYTES: usize = 200 * 1024;
+
+/// What the server did with the alerts sent.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    pub created: usize,
+    pub repeated: usize,
+    pub grouped: usize,
+}
+
+fn severity(level: &str) -> i64 {
+    match level {
+        "critical" => 4,
+        "high" => 3,
+        "medium" => 2,
+        _ => 1,
+    }
+}
+
+/// One hit as an alert in the intake shape.
+pub fn alert(hit: &Hit) -> Value {
+    let event: Value = serde_json::from_str(hit.event.get()).unwrap_or(Value::Null);
+    json!({
+        "type": "sigma",
+        "source": "debrief-hunt",
+        "sourceRef": format!("{}:{}:{}:{}", hit.rule_id, hit.computer, hit.channel, hit.record_id),
+        "title": hit.rule_title,
+        "description": format!(
+            "Sigma rule {} ({}) matched event {} in {} on {} — {} record {}.",
+            hit.rule_title, hit.rule_id, hit.event_id, hit.channel, hit.computer,
+            hit.file.display(), hit.record_id
+        ),
+        "severity": severity(&hit.level),
+        "tags": hit.tags,
+        "host": (!hit.computer.is_empty()).then_some(&hit.computer),
+        "date": (!hit.timestamp.is_empty()).then_some(&hit.timestamp),
+        "rule": {"id": hit.rule_id, "title": hit.rule_title, "level": hit.level},
+        "event": event,
+    })
+}
+
+/// Posts the hits; stops at the first refused batch with the server's explanation.
+pub async fn send(url: &str, token: &str, hits: &[Hit]) -> Result<Sent> {
+    // rustls needs its crypto chosen once per process; a second call is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let endpoint = format!("{}/api/v1/alerts", url.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .context("cannot set up the HTTP client")?;
+    let mut sent = Sent::default();
+    let mut batch: Vec<Value> = Vec::new();
+    let mut bytes = 0;
+    let mut batches: Vec<Vec<Value>> = Vec::new();
+    for hit in hits {
+        let a = alert(hit);
+        let size = a.to_string().len();
+        if !batch.is_empty() && (bytes + size > BATCH_BYTES || batch.len() == 1_000) {
+            batches.push(std::mem::take(&mut batch));
+            bytes = 0;
+        }
+        bytes += size;
+        batch.push(a);
+    }
+    if !batch.is_empty() {
+        batches.push(batch);
+    }
+    for b in batches {
+        let response = client
+            .post(&endpoint)
+            .bearer_auth(token)
+            .json(&b)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {endpoint}"))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            let detail = body["detail"].as_str().unwrap_or("no explanation given");
+            bail!("{endpoint} refused the alerts ({status}): {detail}");
+        }
+        for r in body["results"].as_array().into_iter().flatten() {
+            match r["intake"].as_str() {
+                Some("created") => sent.created += 1,
+                Some("repeated") => sent.repeated += 1,
+                Some("grouped") => sent.grouped += 1,
+                _ => {}
+            }
+        }
+    }
+    Ok(sent)
+}
