@@ -260,8 +260,10 @@ pub(crate) fn action_name(action: &AlertAction) -> (&'static str, String) {
     }
 }
 
-pub(crate) const ALERT_BY_KEY: &str =
-    "SELECT state FROM alerts WHERE kind = $1 AND source = $2 AND source_ref = $3";
+/// The alert a key went to: its own key, or one grouped into it.
+pub(crate) const ALERT_BY_KEY: &str = "SELECT a.state FROM alert_refs r JOIN alerts a ON a.id = r.alert_id WHERE r.kind = $1 AND r.source = $2 AND r.source_ref = $3";
+pub(crate) const ALERT_REF_INSERT: &str =
+    "INSERT INTO alert_refs (kind, source, source_ref, alert_id) VALUES ($1, $2, $3, $4)";
 pub(crate) const ALERT_GROUP: &str = "SELECT state FROM alerts WHERE kind = $1 AND source = $2 AND title = $3 AND host = $4 AND status IN ('new', 'acknowledged') AND last_seen >= $5 ORDER BY last_seen DESC LIMIT 1";
 pub(crate) const ALERT_NEXT_NUMBER: &str = "SELECT COALESCE(MAX(number), 0) + 1 FROM alerts";
 pub(crate) const ALERT_INSERT: &str = "INSERT INTO alerts (id, number, kind, source, source_ref, title, host, status, severity, occurrences, first_seen, last_seen, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
@@ -273,108 +275,133 @@ macro_rules! impl_alerts {
     ($store:ty, for_update = $for_update:literal) => {
         #[async_trait::async_trait]
         impl $crate::AlertStore for $store {
-            async fn receive_alert(
+            async fn receive_alerts(
                 &self,
-                new: debrief_domain::alert::NewAlert,
+                alerts: Vec<debrief_domain::alert::NewAlert>,
                 actor: &str,
                 received: debrief_domain::Timestamp,
                 group_window_seconds: i64,
-            ) -> $crate::Result<$crate::alerts::Receipt> {
+            ) -> $crate::Result<Vec<$crate::alerts::Receipt>> {
                 use $crate::alerts::*;
-                // Two first sightings of one key racing (PostgreSQL) — the loser retries as a
-                // repeat.
+                // Two first sightings of one key racing (PostgreSQL): the losing transaction
+                // is retried whole, and its alert is then a repeat.
                 let mut attempt = 0;
-                loop {
+                'retry: loop {
                     let mut tx = self.begin_write().await?;
-                    let same: Option<(String,)> =
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!("{ALERT_BY_KEY}{}", $for_update)))
-                            .bind(&new.key.kind)
-                            .bind(&new.key.source)
-                            .bind(&new.key.source_ref)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let same = same.map(|(s,)| from_state(&s)).transpose()?;
-                    let group = match (&same, &new.host) {
-                        (None, Some(host)) if group_window_seconds > 0 => {
-                            let since = debrief_domain::Timestamp::from_micros(
-                                received.as_micros() - group_window_seconds.saturating_mul(1_000_000),
-                            )
-                            .unwrap_or(received);
-                            let row: Option<(String,)> =
-                                sqlx::query_as(sqlx::AssertSqlSafe(format!("{ALERT_GROUP}{}", $for_update)))
-                                    .bind(&new.key.kind)
-                                    .bind(&new.key.source)
-                                    .bind(new.title.as_str())
-                                    .bind(host)
-                                    .bind(since.to_string())
-                                    .fetch_optional(&mut *tx)
-                                    .await?;
-                            row.map(|(s,)| from_state(&s)).transpose()?
-                        }
-                        _ => None,
-                    };
-                    let (number,): (i64,) =
-                        sqlx::query_as(ALERT_NEXT_NUMBER).fetch_one(&mut *tx).await?;
-                    let source_ref = new.key.source_ref.clone();
-                    let (alert, intake) =
-                        match plan_intake(new.clone(), received, same, group, number) {
-                            Plan::Insert(alert) => {
-                                let inserted = sqlx::query(ALERT_INSERT)
-                                    .bind(&alert.id)
-                                    .bind(alert.number)
-                                    .bind(&alert.key.kind)
-                                    .bind(&alert.key.source)
-                                    .bind(&alert.key.source_ref)
-                                    .bind(&alert.title)
-                                    .bind(&alert.host)
-                                    .bind(alert.status.as_str())
-                                    .bind(i64::from(alert.severity))
-                                    .bind(alert.occurrences)
-                                    .bind(alert.first_seen.to_string())
-                                    .bind(alert.last_seen.to_string())
-                                    .bind(to_state(&alert)?)
-                                    .execute(&mut *tx)
-                                    .await;
-                                match inserted {
-                                    Err(sqlx::Error::Database(db))
-                                        if db.is_unique_violation() && attempt < 3 =>
-                                    {
-                                        attempt += 1;
-                                        continue;
-                                    }
-                                    other => other?,
-                                };
-                                (alert, Intake::Created)
-                            }
-                            Plan::Update(alert, intake) => {
-                                sqlx::query(ALERT_UPDATE)
-                                    .bind(&alert.id)
-                                    .bind(&alert.title)
-                                    .bind(alert.status.as_str())
-                                    .bind(i64::from(alert.severity))
-                                    .bind(alert.occurrences)
-                                    .bind(alert.last_seen.to_string())
-                                    .bind(to_state(&alert)?)
-                                    .execute(&mut *tx)
-                                    .await?;
-                                (alert, intake)
-                            }
-                        };
-                    let action = match intake {
-                        Intake::Created => "received",
-                        Intake::Repeated => "repeated",
-                        Intake::Grouped => "grouped",
-                    };
-                    sqlx::query(ALERT_HISTORY)
-                        .bind(&alert.id)
-                        .bind(received.to_string())
-                        .bind(actor)
-                        .bind(action)
-                        .bind(source_ref)
-                        .execute(&mut *tx)
+                    let mut receipts = Vec::with_capacity(alerts.len());
+                    for new in &alerts {
+                        let same: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                            "{ALERT_BY_KEY}{}",
+                            $for_update
+                        )))
+                        .bind(&new.key.kind)
+                        .bind(&new.key.source)
+                        .bind(&new.key.source_ref)
+                        .fetch_optional(&mut *tx)
                         .await?;
+                        let same = same.map(|(s,)| from_state(&s)).transpose()?;
+                        let group = match (&same, &new.host) {
+                            (None, Some(host)) if group_window_seconds > 0 => {
+                                let since = debrief_domain::Timestamp::from_micros(
+                                    received.as_micros()
+                                        - group_window_seconds.saturating_mul(1_000_000),
+                                )
+                                .unwrap_or(received);
+                                let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(
+                                    format!("{ALERT_GROUP}{}", $for_update),
+                                ))
+                                .bind(&new.key.kind)
+                                .bind(&new.key.source)
+                                .bind(new.title.as_str())
+                                .bind(host)
+                                .bind(since.to_string())
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                                row.map(|(s,)| from_state(&s)).transpose()?
+                            }
+                            _ => None,
+                        };
+                        let (number,): (i64,) =
+                            sqlx::query_as(ALERT_NEXT_NUMBER).fetch_one(&mut *tx).await?;
+                        let (alert, intake) =
+                            match plan_intake(new.clone(), received, same, group, number) {
+                                Plan::Insert(alert) => {
+                                    let inserted = sqlx::query(ALERT_INSERT)
+                                        .bind(&alert.id)
+                                        .bind(alert.number)
+                                        .bind(&alert.key.kind)
+                                        .bind(&alert.key.source)
+                                        .bind(&alert.key.source_ref)
+                                        .bind(&alert.title)
+                                        .bind(&alert.host)
+                                        .bind(alert.status.as_str())
+                                        .bind(i64::from(alert.severity))
+                                        .bind(alert.occurrences)
+                                        .bind(alert.first_seen.to_string())
+                                        .bind(alert.last_seen.to_string())
+                                        .bind(to_state(&alert)?)
+                                        .execute(&mut *tx)
+                                        .await;
+                                    match inserted {
+                                        Err(sqlx::Error::Database(db))
+                                            if db.is_unique_violation() && attempt < 3 =>
+                                        {
+                                            attempt += 1;
+                                            continue 'retry;
+                                        }
+                                        other => other?,
+                                    };
+                                    (alert, Intake::Created)
+                                }
+                                Plan::Update(alert, intake) => {
+                                    sqlx::query(ALERT_UPDATE)
+                                        .bind(&alert.id)
+                                        .bind(&alert.title)
+                                        .bind(alert.status.as_str())
+                                        .bind(i64::from(alert.severity))
+                                        .bind(alert.occurrences)
+                                        .bind(alert.last_seen.to_string())
+                                        .bind(to_state(&alert)?)
+                                        .execute(&mut *tx)
+                                        .await?;
+                                    (alert, intake)
+                                }
+                            };
+                        if intake != Intake::Repeated {
+                            let recorded = sqlx::query(ALERT_REF_INSERT)
+                                .bind(&new.key.kind)
+                                .bind(&new.key.source)
+                                .bind(&new.key.source_ref)
+                                .bind(&alert.id)
+                                .execute(&mut *tx)
+                                .await;
+                            match recorded {
+                                Err(sqlx::Error::Database(db))
+                                    if db.is_unique_violation() && attempt < 3 =>
+                                {
+                                    attempt += 1;
+                                    continue 'retry;
+                                }
+                                other => other?,
+                            };
+                        }
+                        let action = match intake {
+                            Intake::Created => "received",
+                            Intake::Repeated => "repeated",
+                            Intake::Grouped => "grouped",
+                        };
+                        sqlx::query(ALERT_HISTORY)
+                            .bind(&alert.id)
+                            .bind(received.to_string())
+                            .bind(actor)
+                            .bind(action)
+                            .bind(&new.key.source_ref)
+                            .execute(&mut *tx)
+                            .await?;
+                        receipts.push(Receipt { intake, alert });
+                    }
                     tx.commit().await?;
-                    return Ok(Receipt { intake, alert });
+                    return Ok(receipts);
                 }
             }
 

@@ -162,7 +162,23 @@ pub trait AlertStore: Send + Sync {
         actor: &str,
         received: debrief_domain::Timestamp,
         group_window_seconds: i64,
-    ) -> Result<alerts::Receipt>;
+    ) -> Result<alerts::Receipt> {
+        let mut receipts = self
+            .receive_alerts(vec![new], actor, received, group_window_seconds)
+            .await?;
+        receipts
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("intake returned no receipt".into()))
+    }
+    /// [`AlertStore::receive_alert`] for many alerts in one transaction (all or none), in order;
+    /// a later alert of the batch sees the earlier ones (a repeated key is counted).
+    async fn receive_alerts(
+        &self,
+        alerts: Vec<debrief_domain::alert::NewAlert>,
+        actor: &str,
+        received: debrief_domain::Timestamp,
+        group_window_seconds: i64,
+    ) -> Result<Vec<alerts::Receipt>>;
     /// An alert by id or number (`12`, `A-12`); [`StoreError::NoAlert`] if none.
     async fn alert(&self, reference: &str) -> Result<alerts::Alert>;
     /// Alerts by latest activity, newest first.

@@ -966,6 +966,21 @@ async fn alerts_are_taken_in_once_grouped_and_triaged(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(grouped.intake, Intake::Grouped);
+    // Sending the grouped detection again is a repeat, not another grouping.
+    let regrouped = c
+        .store
+        .receive_alert(
+            alert("r2", Some("WS-1"), serde_json::json!({})),
+            "siem",
+            t("2026-11-23T10:40:00Z"),
+            3600,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (regrouped.intake, regrouped.alert.occurrences),
+        (Intake::Repeated, 4)
+    );
     assert_eq!(
         (
             grouped.alert.occurrences,
@@ -1092,11 +1107,39 @@ async fn alerts_are_taken_in_once_grouped_and_triaged(db: &TestDb) {
             "received",
             "repeated",
             "grouped",
+            "repeated",
             "acknowledged",
             "promoted"
         ]
     );
     assert_eq!(c.store.alert(&first.alert.id).await.unwrap(), promoted);
+}
+
+/// A batch is one transaction, in order: a key repeated inside it is counted.
+async fn a_batch_is_taken_in_order_in_one_transaction(db: &TestDb) {
+    use debrief_store::alerts::Intake;
+    let c = open(db).await;
+    let receipts = c
+        .store
+        .receive_alerts(
+            vec![
+                alert("b1", None, serde_json::json!({})),
+                alert("b2", None, serde_json::json!({})),
+                alert("b1", None, serde_json::json!({})),
+            ],
+            "siem",
+            Timestamp::now(),
+            3600,
+        )
+        .await
+        .unwrap();
+    let intakes: Vec<Intake> = receipts.iter().map(|r| r.intake).collect();
+    assert_eq!(
+        intakes,
+        vec![Intake::Created, Intake::Created, Intake::Repeated]
+    );
+    assert_eq!((receipts[0].alert.number, receipts[1].alert.number), (1, 2));
+    assert_eq!(receipts[2].alert.occurrences, 2);
 }
 
 /// Eight senders posting the same alert at once: one alert, every repeat counted.
@@ -1176,4 +1219,5 @@ conformance!(
     every_part_of_the_record_persists_and_refolds,
     alerts_are_taken_in_once_grouped_and_triaged,
     concurrent_repeats_make_one_alert,
+    a_batch_is_taken_in_order_in_one_transaction,
 );

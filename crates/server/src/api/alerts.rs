@@ -129,7 +129,8 @@ fn check_one(raw: serde_json::Value) -> Result<NewAlert, String> {
 }
 
 /// Take alerts in: one JSON object, or an array of up to 1,000. Every alert of a batch is
-/// checked before any is stored: one bad alert refuses the whole batch, naming each problem.
+/// checked before any is stored: one bad alert refuses the whole batch, naming each problem; a
+/// good batch is stored in one transaction.
 #[utoipa::path(operation_id = "receive_alerts", post, path = "/api/v1/alerts", tag = "alerts",
     request_body(content = Object, description = "An alert (`type`, `source`, `sourceRef`, `title`, optional `description`, `severity` 1–4, `tlp`/`pap` 0–3 or names, `tags`, `observables` [{`type`|`dataType`, `value`|`data`}], `date`, `host`) or an array of them."),
     responses((status = 201, body = ReceiptView, description = "one alert"), (status = 200, body = BatchView, description = "a batch"),
@@ -166,14 +167,14 @@ pub async fn receive(
                     problems.join(" | ")
                 )));
             }
-            let mut results = Vec::with_capacity(checked.len());
-            for a in checked {
-                let r = state
-                    .store
-                    .receive_alert(a, &who, Timestamp::now(), window)
-                    .await?;
-                results.push(ReceiptView::from(r));
-            }
+            // One transaction for the batch: all stored or none.
+            let results = state
+                .store
+                .receive_alerts(checked, &who, Timestamp::now(), window)
+                .await?
+                .into_iter()
+                .map(ReceiptView::from)
+                .collect();
             Ok(Json(BatchView { results }).into_response())
         }
         serde_json::Value::Object(_) => {
