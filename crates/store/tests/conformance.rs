@@ -425,15 +425,26 @@ async fn lists_filter_and_page(db: &TestDb) {
     assert_eq!(numbers(c.store.list_incidents(&q).await.unwrap()), vec![5]);
 }
 
-async fn the_database_refuses_edits_to_the_journal(db: &TestDb) {
+async fn the_database_refuses_edits_to_the_journal_and_alert_history(db: &TestDb) {
     let c = open(db).await;
     c.store
         .create_incident(&actor("alice"), new("Append-only"))
         .await
         .unwrap();
+    c.store
+        .receive_alert(
+            alert("h1", None, serde_json::json!({})),
+            "siem",
+            Timestamp::now(),
+            0,
+        )
+        .await
+        .unwrap();
     let statements = [
         "UPDATE journal SET actor = 'mallory'",
         "DELETE FROM journal",
+        "UPDATE alert_history SET actor = 'mallory'",
+        "DELETE FROM alert_history",
     ];
     for sql in statements {
         let err = match db.backend() {
@@ -1213,7 +1224,7 @@ conformance!(
     eight_writers_never_fork_the_chain,
     the_ledger_links_all_incidents_under_a_signed_head,
     lists_filter_and_page,
-    the_database_refuses_edits_to_the_journal,
+    the_database_refuses_edits_to_the_journal_and_alert_history,
     accounts_tokens_and_sessions,
     the_record_is_searchable_and_observables_link_incidents,
     every_part_of_the_record_persists_and_refolds,
