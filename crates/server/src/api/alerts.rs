@@ -372,23 +372,17 @@ fn carry(
     Ok(events)
 }
 
-/// Promote to a new incident: title, description, detection time and source come from the
-/// alert; its observables and payload go into the incident's journal.
-#[utoipa::path(operation_id = "promote_alert", post, path = "/api/v1/alerts/{alert}/promote", tag = "alerts",
-    params(("alert" = String, Path, description = "id or number")),
-    responses((status = 201, body = PromotedView), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
-pub async fn promote(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(alert): Path<String>,
-) -> ApiResult<(StatusCode, Json<PromotedView>)> {
-    check(&user, Action::TriageAlerts)?;
-    check(&user, Action::CreateIncident)?;
-    let current = state.store.alert(&alert).await?;
+/// Promotes an alert (the caller has checked the roles): the new incident, its journal
+/// carrying the alert, and the alert marked promoted.
+pub(crate) async fn promote_core(
+    state: &AppState,
+    username: &str,
+    alert: &str,
+) -> ApiResult<(Alert, Incident)> {
+    let current = state.store.alert(alert).await?;
     // Refuse before creating anything when the alert cannot be promoted.
     debrief_domain::alert::next_status(current.status, &AlertAction::Promote)?;
-    let who = actor(&user)?;
+    let who = debrief_domain::text::Actor::parse(username)?;
     let summary: String = current.description.chars().take(2_000).collect();
     let new = NewIncident::parse(
         &current.title,
@@ -404,13 +398,25 @@ pub async fn promote(
         debrief_store::execute_many(&*state.store, id, &who, move |i| carry(i, &carried)).await?;
     let alert = state
         .store
-        .act_on_alert(
-            &current.id,
-            user.0.user.username.as_str(),
-            AlertAction::Promote,
-            Some(id),
-        )
+        .act_on_alert(&current.id, username, AlertAction::Promote, Some(id))
         .await?;
+    Ok((alert, incident))
+}
+
+/// Promote to a new incident: title, description, detection time and source come from the
+/// alert; its observables and payload go into the incident's journal.
+#[utoipa::path(operation_id = "promote_alert", post, path = "/api/v1/alerts/{alert}/promote", tag = "alerts",
+    params(("alert" = String, Path, description = "id or number")),
+    responses((status = 201, body = PromotedView), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn promote(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(alert): Path<String>,
+) -> ApiResult<(StatusCode, Json<PromotedView>)> {
+    check(&user, Action::TriageAlerts)?;
+    check(&user, Action::CreateIncident)?;
+    let (alert, incident) = promote_core(&state, user.0.user.username.as_str(), &alert).await?;
     Ok((
         StatusCode::CREATED,
         Json(PromotedView {

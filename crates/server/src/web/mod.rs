@@ -1,6 +1,7 @@
 //! The server-rendered web UI: templates (minijinja, auto-escaped), the signed-in user extractor,
 //! CSRF checks on every form, embedded assets, and the pages.
 
+mod alerts;
 mod describe;
 mod pages;
 mod record;
@@ -49,6 +50,7 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/incident_record.html"),
     ),
     ("search.html", include_str!("../../templates/search.html")),
+    ("alerts.html", include_str!("../../templates/alerts.html")),
     ("users.html", include_str!("../../templates/users.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
@@ -443,6 +445,10 @@ pub fn router() -> Router<AppState> {
             "/incidents/{number}/timeline/{id}/withdraw",
             post(record::withdraw),
         )
+        .route("/alerts", get(alerts::queue))
+        .route("/alerts/{alert}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{alert}/dismiss", post(alerts::dismiss))
+        .route("/alerts/{alert}/promote", post(alerts::promote))
         .route("/search", get(record::search))
         .route("/admin/users", get(users::users).post(users::create_user))
         .route("/admin/users/{username}/toggle", post(users::toggle_user))

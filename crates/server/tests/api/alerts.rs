@@ -196,3 +196,74 @@ async fn triage_and_promotion_carry_the_alert_into_the_journal() {
         .collect();
     assert_eq!(actions, vec!["received", "acknowledged", "promoted"]);
 }
+
+#[tokio::test]
+async fn the_queue_page_triages_with_forms() {
+    let f = fixture().await;
+    let (status, page, _) = call(&f.app, Who::Session("hank"), "GET", "/alerts", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("A-1") && page.contains("Beacon to evil.example"),
+        "{page}"
+    );
+    assert!(page.contains("/alerts/1/acknowledge") && page.contains("value=\"csrf-hank\""));
+    // A viewer sees the queue, without the triage forms, and cannot post them.
+    let (_, page, _) = call(&f.app, Who::Session("vic"), "GET", "/alerts", None).await;
+    assert!(page.contains("A-1") && !page.contains("/alerts/1/acknowledge"));
+    let (status, _, _) = call(
+        &f.app,
+        Who::Session("vic"),
+        "POST",
+        "/alerts/1/acknowledge",
+        Some("x=1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // French labels.
+    let (_, page, _) = call(
+        &f.app,
+        Who::Session("vic"),
+        "GET",
+        "/alerts?status=all",
+        None,
+    )
+    .await;
+    assert!(page.contains("Alert queue") || page.contains("File des alertes"));
+
+    let (status, _, headers) = call(
+        &f.app,
+        Who::Session("hank"),
+        "POST",
+        "/alerts/1/acknowledge",
+        Some("x=1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/alerts");
+    // A dismissal without a note is refused on the page, with the reason.
+    let (status, page, _) = call(
+        &f.app,
+        Who::Session("hank"),
+        "POST",
+        "/alerts/1/dismiss",
+        Some("reason=benign&note="),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("role=\"alert\""), "{page}");
+    let (status, _, headers) = call(
+        &f.app,
+        Who::Session("maria"),
+        "POST",
+        "/alerts/1/promote",
+        Some("x=1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/incidents/3");
+    let (_, page, _) = call(&f.app, Who::Session("hank"), "GET", "/alerts", None).await;
+    assert!(
+        !page.contains("A-1"),
+        "a promoted alert leaves the open queue: {page}"
+    );
+}

@@ -104,6 +104,10 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/settings/language",               Some("lang=fr&back=/incidents"),        [303, 303, 303, 303, 303]),
     ("POST",  "/logout",                          None,                                   [303, 303, 303, 303, 303]),
     ("GET",   "/assets/app.css",                  None,                                   [200, 200, 200, 200, 200]),
+    ("GET",   "/alerts",                          None,                                   [303, 200, 200, 200, 200]),
+    ("POST",  "/alerts/1/acknowledge",            None,                                   [303, 403, 303, 303, 403]),
+    ("POST",  "/alerts/1/dismiss",                Some("reason=benign&note=scan"),        [303, 403, 303, 303, 403]),
+    ("POST",  "/alerts/1/promote",                None,                                   [303, 403, 303, 303, 403]),
 ];
 
 #[tokio::test]
