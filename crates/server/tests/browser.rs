@@ -900,7 +900,11 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
         .unwrap();
     sign_in(&c, &base, "maria", "maria-password-1").await;
     c.goto(&format!("{base}/alerts")).await.unwrap();
-    assert!(text(&c, "#alert-1").await.contains("Beacon to evil.example"));
+    assert!(
+        text(&c, "#alert-1")
+            .await
+            .contains("Beacon to evil.example")
+    );
     shot(&c, "alerts-queue").await;
     c.find(Locator::Css("#alert-1 form[action$='/acknowledge'] button"))
         .await
@@ -926,7 +930,10 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
         .await
         .unwrap();
     let body = text(&c, "body").await;
-    assert!(body.contains("Beacon to evil.example from WS-042"), "{body}");
+    assert!(
+        body.contains("Beacon to evil.example from WS-042"),
+        "{body}"
+    );
     assert!(body.contains("evil.example"), "{body}");
     shot(&c, "alerts-promoted").await;
     c.close().await.unwrap();
