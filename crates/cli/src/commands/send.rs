@@ -5,6 +5,7 @@
 
 use anyhow::{Context, Result, bail};
 use debrief_detect::Hit;
+use debrief_domain::observable::{self, ObservableKind};
 use serde_json::{Value, json};
 
 /// Bytes of JSON per request, under the server's default 256 KiB body limit.
@@ -27,6 +28,62 @@ fn severity(level: &str) -> i64 {
     }
 }
 
+/// Event fields that name observables, and the kind each holds (Sysmon and Security names).
+const OBSERVABLE_FIELDS: &[(&str, ObservableKind)] = &[
+    ("SourceIp", ObservableKind::Ipv4),
+    ("DestinationIp", ObservableKind::Ipv4),
+    ("IpAddress", ObservableKind::Ipv4),
+    ("QueryName", ObservableKind::Domain),
+    ("DestinationHostname", ObservableKind::Hostname),
+    ("Image", ObservableKind::Filepath),
+    ("TargetFilename", ObservableKind::Filepath),
+    ("ImageLoaded", ObservableKind::Filepath),
+    ("TargetUserName", ObservableKind::UserAccount),
+    ("User", ObservableKind::UserAccount),
+];
+
+/// The observables of a matched event: addresses, names, files, accounts and hashes
+/// (`Hashes: SHA256=…,MD5=…`). Values that do not check as their kind (`-`, `::1`…) are left
+/// out rather than refusing the alert.
+pub fn observables(event: &Value) -> Vec<Value> {
+    let mut out: Vec<(ObservableKind, String)> = Vec::new();
+    let mut push = |kind: ObservableKind, raw: &str| {
+        // An IPv6 address in an IPv4 field is still an address.
+        let kind = match kind {
+            ObservableKind::Ipv4 if raw.contains(':') => ObservableKind::Ipv6,
+            k => k,
+        };
+        if let Ok(v) = observable::normalize(kind, raw)
+            && !out.contains(&(kind, v.clone()))
+        {
+            out.push((kind, v));
+        }
+    };
+    for (field, kind) in OBSERVABLE_FIELDS {
+        if let Some(raw) = event.get(*field).and_then(Value::as_str)
+            && !matches!(raw.trim(), "" | "-" | "127.0.0.1" | "::1" | "0.0.0.0")
+        {
+            push(*kind, raw);
+        }
+    }
+    if let Some(hashes) = event.get("Hashes").and_then(Value::as_str) {
+        for part in hashes.split(',') {
+            if let Some((algo, value)) = part.split_once('=') {
+                let kind = match algo.trim().to_ascii_uppercase().as_str() {
+                    "MD5" => ObservableKind::Md5,
+                    "SHA1" => ObservableKind::Sha1,
+                    "SHA256" => ObservableKind::Sha256,
+                    _ => continue,
+                };
+                push(kind, value);
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(kind, value)| json!({"type": kind.as_str(), "value": value}))
+        .collect()
+}
+
 /// One hit as an alert in the intake shape.
 pub fn alert(hit: &Hit) -> Value {
     let event: Value = serde_json::from_str(hit.event.get()).unwrap_or(Value::Null);
@@ -42,6 +99,7 @@ pub fn alert(hit: &Hit) -> Value {
         ),
         "severity": severity(&hit.level),
         "tags": hit.tags,
+        "observables": observables(&event),
         "host": (!hit.computer.is_empty()).then_some(&hit.computer),
         "date": (!hit.timestamp.is_empty()).then_some(&hit.timestamp),
         "rule": {"id": hit.rule_id, "title": hit.rule_title, "level": hit.level},
@@ -99,4 +157,28 @@ pub async fn send(url: &str, token: &str, hits: &[Hit]) -> Result<Sent> {
         }
     }
     Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn observables_come_from_the_matched_event() {
+        let event = json!({
+            "Image": "C:\\Windows\\System32\\certutil.exe",
+            "DestinationIp": "151.101.0.133",
+            "SourceIp": "::1",
+            "User": "-",
+            "Hashes": "SHA1=B4E581F173F782A2F1DA5D29C95946EE500EB2D0,MD5=42893ADBC36605EC79B5BD610759947E,IMPHASH=40BEC1A4A3BCB7D3089B5E1532386613",
+            "QueryName": "evil[.]example",
+        });
+        let got = observables(&event);
+        let kinds: Vec<&str> = got
+            .iter()
+            .map(|o| o["type"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(kinds, vec!["ipv4", "domain", "filepath", "sha1", "md5"]);
+        assert_eq!(got[1]["value"], "evil.example");
+    }
 }
