@@ -202,18 +202,8 @@ pub async fn list(
     ApiQuery(p): ApiQuery<QueueParams>,
 ) -> ApiResult<Json<AlertList>> {
     check(&user, Action::ReadAlerts)?;
-    let statuses = p
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(str::parse::<AlertStatus>)
-        .collect::<Result<Vec<_>, _>>()?;
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request("`limit` must be between 1 and 500"));
-    }
+    let statuses = super::comma_list::<AlertStatus>(p.status.as_deref())?;
+    let limit = super::page_limit(p.limit)?;
     let min_severity = p
         .min_severity
         .map(debrief_domain::alert::AlertSeverity::new)

@@ -106,18 +106,8 @@ pub async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<IncidentPage>> {
     check(&user, Action::ReadIncidents)?;
-    let statuses = p
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(str::parse::<Status>)
-        .collect::<Result<Vec<_>, _>>()?;
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request("`limit` must be between 1 and 500"));
-    }
+    let statuses = super::comma_list::<Status>(p.status.as_deref())?;
+    let limit = super::page_limit(p.limit)?;
     let before_number = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(c.parse::<i64>().map_err(|_| {
             ApiError::bad_request(format!("`cursor` {c:?} is not one this API gave out"))

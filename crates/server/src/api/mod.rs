@@ -24,6 +24,29 @@ use crate::AppState;
 use crate::auth::{CSRF_HEADER, Principal, authenticate, same_secret};
 use crate::error::{ApiError, Problem, problem_response};
 
+/// A comma-separated query parameter (`status=new,triage`) as values; empty items are skipped,
+/// an unknown one is the caller's error.
+pub(crate) fn comma_list<T>(raw: Option<&str>) -> Result<Vec<T>, T::Err>
+where
+    T: std::str::FromStr,
+{
+    raw.unwrap_or("")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse())
+        .collect()
+}
+
+/// A page size: 50 when absent, refused outside 1–500.
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(50);
+    if (1..=500).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::bad_request("`limit` must be between 1 and 500"))
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
