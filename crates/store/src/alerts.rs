@@ -117,7 +117,7 @@ impl Alert {
     }
 
     /// Applies a triage action decided by the domain.
-    fn act(
+    pub(crate) fn act(
         &mut self,
         actor: &str,
         action: &AlertAction,
@@ -237,16 +237,6 @@ pub(crate) fn plan_intake(
     Plan::Insert(Alert::new(id, next_number, new, received))
 }
 
-pub(crate) fn apply_action(
-    alert: &mut Alert,
-    actor: &str,
-    action: &AlertAction,
-    incident: Option<IncidentId>,
-    at: Timestamp,
-) -> Result<()> {
-    alert.act(actor, action, incident, at)
-}
-
 /// The history line of an action.
 pub(crate) fn action_name(action: &AlertAction) -> (&'static str, String) {
     match action {
@@ -270,6 +260,53 @@ pub(crate) const ALERT_INSERT: &str = "INSERT INTO alerts (id, number, kind, sou
 pub(crate) const ALERT_UPDATE: &str = "UPDATE alerts SET title = $2, status = $3, severity = $4, occurrences = $5, last_seen = $6, state = $7 WHERE id = $1";
 pub(crate) const ALERT_HISTORY: &str =
     "INSERT INTO alert_history (alert_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)";
+
+/// Whether a write failed because another transaction recorded the same key first.
+pub(crate) fn lost_race(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl Intake {
+    /// Its line in the alert history.
+    pub(crate) fn history_action(self) -> &'static str {
+        match self {
+            Intake::Created => "received",
+            Intake::Repeated => "repeated",
+            Intake::Grouped => "grouped",
+        }
+    }
+}
+
+/// Writes an alert's row from its state, in the caller's transaction.
+macro_rules! update_alert_row {
+    ($tx:expr, $alert:expr) => {{
+        let alert: &$crate::alerts::Alert = $alert;
+        sqlx::query($crate::alerts::ALERT_UPDATE)
+            .bind(&alert.id)
+            .bind(&alert.title)
+            .bind(alert.status.as_str())
+            .bind(i64::from(alert.severity))
+            .bind(alert.occurrences)
+            .bind(alert.last_seen.to_string())
+            .bind($crate::alerts::to_state(alert)?)
+            .execute($tx)
+            .await?;
+    }};
+}
+
+/// Appends one line to an alert's history, in the caller's transaction.
+macro_rules! record_history {
+    ($tx:expr, $id:expr, $at:expr, $actor:expr, $action:expr, $detail:expr) => {
+        sqlx::query($crate::alerts::ALERT_HISTORY)
+            .bind($id)
+            .bind($at.to_string())
+            .bind($actor)
+            .bind($action)
+            .bind($detail)
+            .execute($tx)
+            .await?;
+    };
+}
 
 macro_rules! impl_alerts {
     ($store:ty, for_update = $for_update:literal) => {
@@ -343,9 +380,7 @@ macro_rules! impl_alerts {
                                         .execute(&mut *tx)
                                         .await;
                                     match inserted {
-                                        Err(sqlx::Error::Database(db))
-                                            if db.is_unique_violation() && attempt < 3 =>
-                                        {
+                                        Err(e) if lost_race(&e) && attempt < 3 => {
                                             attempt += 1;
                                             continue 'retry;
                                         }
@@ -354,16 +389,7 @@ macro_rules! impl_alerts {
                                     (alert, Intake::Created)
                                 }
                                 Plan::Update(alert, intake) => {
-                                    sqlx::query(ALERT_UPDATE)
-                                        .bind(&alert.id)
-                                        .bind(&alert.title)
-                                        .bind(alert.status.as_str())
-                                        .bind(i64::from(alert.severity))
-                                        .bind(alert.occurrences)
-                                        .bind(alert.last_seen.to_string())
-                                        .bind(to_state(&alert)?)
-                                        .execute(&mut *tx)
-                                        .await?;
+                                    $crate::alerts::update_alert_row!(&mut *tx, &alert);
                                     (alert, intake)
                                 }
                             };
@@ -376,28 +402,21 @@ macro_rules! impl_alerts {
                                 .execute(&mut *tx)
                                 .await;
                             match recorded {
-                                Err(sqlx::Error::Database(db))
-                                    if db.is_unique_violation() && attempt < 3 =>
-                                {
+                                Err(e) if lost_race(&e) && attempt < 3 => {
                                     attempt += 1;
                                     continue 'retry;
                                 }
                                 other => other?,
                             };
                         }
-                        let action = match intake {
-                            Intake::Created => "received",
-                            Intake::Repeated => "repeated",
-                            Intake::Grouped => "grouped",
-                        };
-                        sqlx::query(ALERT_HISTORY)
-                            .bind(&alert.id)
-                            .bind(received.to_string())
-                            .bind(actor)
-                            .bind(action)
-                            .bind(&new.key.source_ref)
-                            .execute(&mut *tx)
-                            .await?;
+                        $crate::alerts::record_history!(
+                            &mut *tx,
+                            &alert.id,
+                            received,
+                            actor,
+                            intake.history_action(),
+                            &new.key.source_ref
+                        );
                         receipts.push(Receipt { intake, alert });
                     }
                     tx.commit().await?;
@@ -472,26 +491,10 @@ macro_rules! impl_alerts {
                 };
                 let mut alert = from_state(&state)?;
                 let now = debrief_domain::Timestamp::now();
-                apply_action(&mut alert, actor, &action, incident, now)?;
-                sqlx::query(ALERT_UPDATE)
-                    .bind(&alert.id)
-                    .bind(&alert.title)
-                    .bind(alert.status.as_str())
-                    .bind(i64::from(alert.severity))
-                    .bind(alert.occurrences)
-                    .bind(alert.last_seen.to_string())
-                    .bind(to_state(&alert)?)
-                    .execute(&mut *tx)
-                    .await?;
+                alert.act(actor, &action, incident, now)?;
+                $crate::alerts::update_alert_row!(&mut *tx, &alert);
                 let (name, detail) = action_name(&action);
-                sqlx::query(ALERT_HISTORY)
-                    .bind(&alert.id)
-                    .bind(now.to_string())
-                    .bind(actor)
-                    .bind(name)
-                    .bind(detail)
-                    .execute(&mut *tx)
-                    .await?;
+                $crate::alerts::record_history!(&mut *tx, &alert.id, now, actor, name, &detail);
                 tx.commit().await?;
                 Ok(alert)
             }
@@ -523,4 +526,4 @@ macro_rules! impl_alerts {
     };
 }
 
-pub(crate) use impl_alerts;
+pub(crate) use {impl_alerts, record_history, update_alert_row};
