@@ -384,6 +384,18 @@ where
 }
 
 impl NewAlert {
+    /// Reads and checks one payload as it arrived (its JSON is kept verbatim as `raw`): a wrong
+    /// shape (missing or unknown field) or every problem of its values.
+    pub fn from_json(raw: serde_json::Value) -> Result<Self, Vec<DomainError>> {
+        let input: AlertInput = serde_json::from_value(raw.clone()).map_err(|e| {
+            vec![DomainError::InvalidField {
+                field: "alert",
+                problem: format!("is not of the expected shape: {e}"),
+            }]
+        })?;
+        NewAlert::from_input(input, raw)
+    }
+
     /// Checks an intake payload; `raw` is the payload as it came (kept verbatim). Every
     /// problem is returned, not only the first, so a sender can fix them all at once.
     pub fn from_input(input: AlertInput, raw: serde_json::Value) -> Result<Self, Vec<DomainError>> {
@@ -568,8 +580,7 @@ mod tests {
     use serde_json::json;
 
     fn input(v: serde_json::Value) -> Result<NewAlert, Vec<DomainError>> {
-        let parsed: AlertInput = serde_json::from_value(v.clone()).expect("shape");
-        NewAlert::from_input(parsed, v)
+        NewAlert::from_json(v)
     }
 
     #[test]

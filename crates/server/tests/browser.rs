@@ -888,10 +888,9 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
     let raw = serde_json::json!({"type": "external", "source": "siem", "sourceRef": "S-77",
         "title": "Beacon to evil.example from WS-042", "severity": 3, "host": "WS-042",
         "observables": [{"dataType": "domain", "data": "evil.example"}]});
-    let input: debrief_domain::alert::AlertInput = serde_json::from_value(raw.clone()).unwrap();
     store
         .receive_alert(
-            debrief_domain::alert::NewAlert::from_input(input, raw).unwrap(),
+            debrief_domain::alert::NewAlert::from_json(raw).unwrap(),
             "siem",
             debrief_domain::Timestamp::now(),
             3600,

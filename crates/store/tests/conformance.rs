@@ -918,8 +918,7 @@ fn alert(
     if let (Some(m), serde_json::Value::Object(e)) = (raw.as_object_mut(), extra) {
         m.extend(e);
     }
-    let input: debrief_domain::alert::AlertInput = serde_json::from_value(raw.clone()).unwrap();
-    debrief_domain::alert::NewAlert::from_input(input, raw).unwrap()
+    debrief_domain::alert::NewAlert::from_json(raw).unwrap()
 }
 
 async fn alerts_are_taken_in_once_grouped_and_triaged(db: &TestDb) {

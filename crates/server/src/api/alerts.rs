@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::alert::{AlertAction, AlertInput, AlertStatus, DismissReason, NewAlert};
+use debrief_domain::alert::{AlertAction, AlertStatus, DismissReason, NewAlert};
 use debrief_domain::record::ObservableFlags;
 use debrief_domain::work::NoteKind;
 use debrief_domain::{Action, Incident, NewIncident, Timestamp};
@@ -118,8 +118,7 @@ pub struct MergeRequest {
 
 /// Checks one payload into an alert, or says everything wrong with it.
 fn check_one(raw: serde_json::Value) -> Result<NewAlert, String> {
-    let input: AlertInput = serde_json::from_value(raw.clone()).map_err(|e| e.to_string())?;
-    NewAlert::from_input(input, raw).map_err(|problems| {
+    NewAlert::from_json(raw).map_err(|problems| {
         problems
             .iter()
             .map(ToString::to_string)

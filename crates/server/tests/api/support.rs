@@ -96,10 +96,9 @@ pub(crate) async fn fixture() -> Fixture {
     let raw = serde_json::json!({"type": "external", "source": "siem", "sourceRef": "S-1",
         "title": "Beacon to evil.example", "host": "WS-042",
         "observables": [{"dataType": "domain", "data": "evil.example"}]});
-    let input: debrief_domain::alert::AlertInput = serde_json::from_value(raw.clone()).unwrap();
     store
         .receive_alert(
-            debrief_domain::alert::NewAlert::from_input(input, raw).unwrap(),
+            debrief_domain::alert::NewAlert::from_json(raw).unwrap(),
             "siem",
             debrief_domain::Timestamp::now(),
             3600,
