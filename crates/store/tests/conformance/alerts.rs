@@ -1,0 +1,285 @@
+//! Conformance scenarios for alerts: idempotent intake, grouping, triage, batches and
+//! concurrent senders, on every backend.
+
+use super::*;
+
+pub(crate) fn alert(
+    source_ref: &str,
+    host: Option<&str>,
+    extra: serde_json::Value,
+) -> debrief_domain::alert::NewAlert {
+    let mut raw = serde_json::json!({"type": "sigma", "source": "hunt", "sourceRef": source_ref,
+        "title": "Mimikatz", "severity": 2,
+        "observables": [{"dataType": "ip", "data": "10.0.0.7"}]});
+    if let Some(h) = host {
+        raw["host"] = h.into();
+    }
+    if let (Some(m), serde_json::Value::Object(e)) = (raw.as_object_mut(), extra) {
+        m.extend(e);
+    }
+    debrief_domain::alert::NewAlert::from_json(raw).unwrap()
+}
+
+pub(crate) async fn alerts_are_taken_in_once_grouped_and_triaged(db: &TestDb) {
+    use debrief_domain::alert::{AlertAction, AlertStatus, DismissReason};
+    use debrief_store::alerts::{AlertQuery, Intake};
+    let c = open(db).await;
+    let t = |s: &str| Timestamp::parse(s).unwrap();
+    let first = c
+        .store
+        .receive_alert(
+            alert("r1", Some("WS-1"), serde_json::json!({})),
+            "siem",
+            t("2026-11-23T10:00:00Z"),
+            3600,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.intake, Intake::Created);
+    assert_eq!((first.alert.number, first.alert.occurrences), (1, 1));
+    // The same key again: counted, the higher severity and new observables kept.
+    let again = c
+        .store
+        .receive_alert(
+            alert(
+                "r1",
+                Some("WS-1"),
+                serde_json::json!({"severity": 4,
+                "observables": [{"dataType": "domain", "data": "evil.example"}]}),
+            ),
+            "siem",
+            t("2026-11-23T10:05:00Z"),
+            3600,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.intake, Intake::Repeated);
+    assert_eq!(
+        (
+            again.alert.id.as_str(),
+            again.alert.occurrences,
+            again.alert.severity
+        ),
+        (first.alert.id.as_str(), 2, 4)
+    );
+    assert_eq!(again.alert.observables.len(), 2);
+    // Another detection on the same host within the window joins it; another host does not.
+    let grouped = c
+        .store
+        .receive_alert(
+            alert("r2", Some("WS-1"), serde_json::json!({})),
+            "siem",
+            t("2026-11-23T10:30:00Z"),
+            3600,
+        )
+        .await
+        .unwrap();
+    assert_eq!(grouped.intake, Intake::Grouped);
+    // Sending the grouped detection again is a repeat, not another grouping.
+    let regrouped = c
+        .store
+        .receive_alert(
+            alert("r2", Some("WS-1"), serde_json::json!({})),
+            "siem",
+            t("2026-11-23T10:40:00Z"),
+            3600,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (regrouped.intake, regrouped.alert.occurrences),
+        (Intake::Repeated, 4)
+    );
+    assert_eq!(
+        (
+            grouped.alert.occurrences,
+            grouped.alert.grouped_refs.clone()
+        ),
+        (3, vec!["r2".to_string()])
+    );
+    let other = c
+        .store
+        .receive_alert(
+            alert("r3", Some("WS-2"), serde_json::json!({})),
+            "siem",
+            t("2026-11-23T10:31:00Z"),
+            3600,
+        )
+        .await
+        .unwrap();
+    assert_eq!((other.intake, other.alert.number), (Intake::Created, 2));
+    // Too late for the window: a new alert.
+    let late = c
+        .store
+        .receive_alert(
+            alert("r4", Some("WS-1"), serde_json::json!({})),
+            "siem",
+            t("2026-11-23T12:00:00Z"),
+            3600,
+        )
+        .await
+        .unwrap();
+    assert_eq!(late.intake, Intake::Created);
+
+    // Triage.
+    let acked = c
+        .store
+        .act_on_alert("A-1", "alice", AlertAction::Acknowledge, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (acked.status, acked.acknowledged_by.as_deref()),
+        (AlertStatus::Acknowledged, Some("alice"))
+    );
+    let refused = c
+        .store
+        .act_on_alert("1", "bob", AlertAction::Acknowledge, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::Domain(_)), "{refused}");
+    let dismissed = c
+        .store
+        .act_on_alert(
+            &other.alert.id,
+            "bob",
+            AlertAction::Dismiss {
+                reason: DismissReason::Benign,
+                note: "admin test".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(dismissed.status, AlertStatus::Dismissed);
+    assert_eq!(dismissed.acknowledged_by.as_deref(), Some("bob"));
+    let incident = c
+        .store
+        .create_incident(&actor("alice"), new("From alert A-1"))
+        .await
+        .unwrap();
+    let promoted = c
+        .store
+        .act_on_alert(
+            "A-1",
+            "alice",
+            AlertAction::Promote,
+            Some(incident.incident.id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (promoted.status, promoted.incident_id),
+        (AlertStatus::Promoted, Some(incident.incident.id))
+    );
+    assert!(matches!(
+        c.store.alert("A-99").await.unwrap_err(),
+        StoreError::NoAlert(_)
+    ));
+
+    // Lists: newest activity first, by status and severity.
+    let open = c
+        .store
+        .list_alerts(&AlertQuery {
+            statuses: vec![AlertStatus::New],
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.iter().map(|a| a.number).collect::<Vec<_>>(), vec![3]);
+    let all = c
+        .store
+        .list_alerts(&AlertQuery {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    let high = c
+        .store
+        .list_alerts(&AlertQuery {
+            min_severity: Some(debrief_domain::alert::AlertSeverity::new(4).unwrap()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(high.iter().map(|a| a.number).collect::<Vec<_>>(), vec![1]);
+
+    // History: who did what, when; the reread alert is what was returned.
+    let history = c.store.alert_history(&first.alert.id).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "received",
+            "repeated",
+            "grouped",
+            "repeated",
+            "acknowledged",
+            "promoted"
+        ]
+    );
+    assert_eq!(c.store.alert(&first.alert.id).await.unwrap(), promoted);
+}
+
+/// A batch is one transaction, in order: a key repeated inside it is counted.
+pub(crate) async fn a_batch_is_taken_in_order_in_one_transaction(db: &TestDb) {
+    use debrief_store::alerts::Intake;
+    let c = open(db).await;
+    let receipts = c
+        .store
+        .receive_alerts(
+            vec![
+                alert("b1", None, serde_json::json!({})),
+                alert("b2", None, serde_json::json!({})),
+                alert("b1", None, serde_json::json!({})),
+            ],
+            "siem",
+            Timestamp::now(),
+            3600,
+        )
+        .await
+        .unwrap();
+    let intakes: Vec<Intake> = receipts.iter().map(|r| r.intake).collect();
+    assert_eq!(
+        intakes,
+        vec![Intake::Created, Intake::Created, Intake::Repeated]
+    );
+    assert_eq!((receipts[0].alert.number, receipts[1].alert.number), (1, 2));
+    assert_eq!(receipts[2].alert.occurrences, 2);
+}
+
+/// Eight senders posting the same alert at once: one alert, every repeat counted.
+pub(crate) async fn concurrent_repeats_make_one_alert(db: &TestDb) {
+    let c = open(db).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = c.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .receive_alert(
+                    alert("same", None, serde_json::json!({})),
+                    "siem",
+                    Timestamp::now(),
+                    0,
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let all = c
+        .store
+        .list_alerts(&debrief_store::alerts::AlertQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].occurrences, 8);
+}
