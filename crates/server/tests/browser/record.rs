@@ -1,0 +1,405 @@
+//! The incident record in the browser: triage, observables, timeline, evidence and work, in
+//! English and French.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triage_observables_and_timeline_in_both_languages() {
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db) = start_server().await;
+    sign_in(&c, &base, "maria", "maria-password-1").await;
+    c.goto(&format!("{base}/incidents/new")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#title"))
+        .await
+        .unwrap()
+        .send_keys("Credential phishing")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#create"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url(&format!("{base}/incidents/1")))
+        .await
+        .unwrap();
+
+    // Triage: classify and assess severity.
+    c.find(Locator::Css("#triage-edit summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#classification-select"))
+        .await
+        .unwrap()
+        .select_by_value("fraud/phishing")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#classify"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//dd[@id='classification' and contains(., 'Phishing')]",
+        ))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#triage-edit summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#functional"))
+        .await
+        .unwrap()
+        .select_by_value("high")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#information"))
+        .await
+        .unwrap()
+        .select_by_value("privacy-breach")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#recoverability"))
+        .await
+        .unwrap()
+        .select_by_value("extended")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#assess"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let sev = c
+        .wait()
+        .for_element(Locator::XPath("//dd[@id='severity']/span"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sev.starts_with("4 ·"), "{sev}");
+
+    // Paste a defanged report into the observables box.
+    c.find(Locator::Css("#paste")).await.unwrap()
+        .send_keys("From billing@invoices-secure[.]example, link hxxps://invoices-secure[.]example/login, beacon 203.0.113.7")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#extract"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::XPath("//section[@id='observables']//td[contains(., 'https://invoices-secure.example/login')]")).await.unwrap();
+    let rows = c
+        .find_all(Locator::Css("#observables tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+
+    // Two timeline entries, shown in order of occurrence.
+    for (at, what, tactic) in [
+        (
+            "2026-11-20T10:02:00Z",
+            "Clerk entered credentials on the fake portal",
+            "credential-access",
+        ),
+        (
+            "2026-11-20T09:58:00Z",
+            "Phishing e-mail delivered to 40 mailboxes",
+            "initial-access",
+        ),
+    ] {
+        c.find(Locator::Css("#timeline-add summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.find(Locator::Css("#tl-at"))
+            .await
+            .unwrap()
+            .send_keys(at)
+            .await
+            .unwrap();
+        c.find(Locator::Css("#tl-description"))
+            .await
+            .unwrap()
+            .send_keys(what)
+            .await
+            .unwrap();
+        c.find(Locator::Css("#tl-tactic"))
+            .await
+            .unwrap()
+            .select_by_value(tactic)
+            .await
+            .unwrap();
+        c.find(Locator::Css("#add-timeline"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::XPath(&format!(
+                "//section[@id='timeline']//td[contains(., '{}')]",
+                &what[..20]
+            )))
+            .await
+            .unwrap();
+    }
+    let first = c
+        .find(Locator::Css("#timeline tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("Phishing e-mail delivered"), "{first}");
+    shot(&c, "record-en").await;
+
+    // Upload a file as evidence: it is listed with its SHA-256 and a first custody link.
+    let sample = _db.dir.path().join("phish.eml");
+    std::fs::write(
+        &sample,
+        b"From: billing@invoices-secure.example\r\nSubject: Invoice overdue\r\n\r\nPay now.",
+    )
+    .unwrap();
+    c.find(Locator::Css("#ev-from"))
+        .await
+        .unwrap()
+        .send_keys("mail gateway quarantine")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#ev-file"))
+        .await
+        .unwrap()
+        .send_keys(sample.to_str().unwrap())
+        .await
+        .unwrap();
+    c.find(Locator::Css("#upload-evidence"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let row = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//section[@id='evidence']//tbody/tr[contains(., 'phish.eml')]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("Collected") && row.contains("mail gateway quarantine"),
+        "{row}"
+    );
+    let link = c
+        .find(Locator::XPath(
+            "//section[@id='evidence']//a[contains(., 'phish.eml')]",
+        ))
+        .await
+        .unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    assert!(href.ends_with("/evidence/1/download"), "{href}");
+
+    // Response work: an action taken and a task.
+    c.find(Locator::Css("#ac-kind"))
+        .await
+        .unwrap()
+        .select_by_value("containment")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#ac-desc"))
+        .await
+        .unwrap()
+        .send_keys("Reset the clerk's password and revoked sessions")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#add-action"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='work']//p[contains(., 'revoked sessions')]",
+        ))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#tk-title"))
+        .await
+        .unwrap()
+        .send_keys("Review mailbox forwarding rules")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#add-task"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='work']//p[contains(., 'forwarding rules')]",
+        ))
+        .await
+        .unwrap();
+
+    // The same page in French.
+    c.find(Locator::Css("#lang-switch"))
+        .await
+        .unwrap()
+        .select_by_value("fr")
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//html[@lang='fr']"))
+        .await
+        .unwrap();
+    let body = text(&c, "body").await;
+    for label in [
+        "Qualification",
+        "Hameçonnage",
+        "Chronologie de l’attaque",
+        "Observables",
+        "4 · sévère",
+        "Ajouter à la chronologie",
+    ] {
+        assert!(body.contains(label), "missing {label:?} in {body}");
+    }
+    shot(&c, "record-fr").await;
+
+    // Working in French: paste another observable, add a timeline entry, clear the IOC flag.
+    c.find(Locator::Css("#paste"))
+        .await
+        .unwrap()
+        .send_keys("Rappel C2 vers 198[.]51.100.23")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#extract"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='observables']//td[contains(., '198.51.100.23')]",
+        ))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#timeline-add summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#tl-at"))
+        .await
+        .unwrap()
+        .send_keys("2026-11-20T10:30:00+01:00")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#tl-description"))
+        .await
+        .unwrap()
+        .send_keys("Compte du comptable bloqué")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#tl-precision"))
+        .await
+        .unwrap()
+        .select_by_value("hour")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#add-timeline"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let row = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//section[@id='timeline']//tr[contains(., 'Compte du comptable')]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("à l’heure") && row.contains("09:30 UTC"),
+        "{row}"
+    );
+    c.find(Locator::Css("#obs-kind"))
+        .await
+        .unwrap()
+        .select_by_value("hostname")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#paste"))
+        .await
+        .unwrap()
+        .send_keys("WS-042")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#extract"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='observables']//tr[contains(., 'hostname') and contains(., 'ws-042')]",
+        ))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#ioc-1"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//button[@id='ioc-1' and contains(., 'marquer IOC')]",
+        ))
+        .await
+        .unwrap();
+    shot(&c, "record-fr-work").await;
+    let body = text(&c, "body").await;
+    assert!(
+        body.contains("phish.eml"),
+        "the evidence is still listed: {body}"
+    );
+
+    // Search everything finds the timeline entry.
+    c.goto(&format!("{base}/search?q=fake+portal"))
+        .await
+        .unwrap();
+    assert!(text(&c, "body").await.contains("Credential phishing"));
+    c.close().await.unwrap();
+}
