@@ -158,6 +158,24 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
 }
 
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn fill(c: &Client, css: &str, keys: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
 async fn text(c: &Client, css: &str) -> String {
     c.wait()
         .at_most(Duration::from_secs(10))
@@ -171,24 +189,9 @@ async fn text(c: &Client, css: &str) -> String {
 
 async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/login?lang=en")).await.unwrap();
-    c.find(Locator::Css("#username"))
-        .await
-        .unwrap()
-        .send_keys(user)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(c, "#username", user).await;
+    fill(c, "#password", password).await;
+    click(c, "#sign-in").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_url(&url(&format!("{base}/incidents")))
@@ -203,12 +206,7 @@ fn url(s: &str) -> url::Url {
 async fn transition(c: &Client, to: &str) {
     let select = c.find(Locator::Css("#to")).await.unwrap();
     select.select_by_value(to).await.unwrap();
-    c.find(Locator::Css("#transition"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#transition").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,12 +223,7 @@ async fn an_incident_from_sign_in_to_french() {
     assert!(text(&c, "body").await.contains("No incidents match."));
 
     // Declare an incident.
-    c.find(Locator::Css("#new-incident"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#new-incident").await;
     c.wait()
         .for_element(Locator::Css("#title"))
         .await
@@ -244,24 +237,9 @@ async fn an_incident_from_sign_in_to_french() {
         .send_keys("40 users received a fake invoice; 3 entered credentials.")
         .await
         .unwrap();
-    c.find(Locator::Css("#reporter"))
-        .await
-        .unwrap()
-        .send_keys("jane@example.org")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#detection_source"))
-        .await
-        .unwrap()
-        .send_keys("mail gateway")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#create"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&c, "#reporter", "jane@example.org").await;
+    fill(&c, "#detection_source", "mail gateway").await;
+    click(&c, "#create").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_url(&url(&format!("{base}/incidents/1")))
@@ -313,12 +291,7 @@ async fn an_incident_from_sign_in_to_french() {
         .send_keys("Ransomware on FS01")
         .await
         .unwrap();
-    c.find(Locator::Css("#create"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#create").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_url(&url(&format!("{base}/incidents/2")))
@@ -334,23 +307,13 @@ async fn an_incident_from_sign_in_to_french() {
     );
     shot(&c, "incidents-en").await;
     // Keyboard: `/` focuses the search box; typing filters the list in place (htmx).
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("/")
-        .await
-        .unwrap();
+    fill(&c, "body", "/").await;
     let focused = c
         .execute("return document.activeElement.id", vec![])
         .await
         .unwrap();
     assert_eq!(focused, "q");
-    c.find(Locator::Css("#q"))
-        .await
-        .unwrap()
-        .send_keys("phish")
-        .await
-        .unwrap();
+    fill(&c, "#q", "phish").await;
     let mut filtered = 0;
     for _ in 0..50 {
         filtered = c
@@ -440,12 +403,7 @@ async fn admin_adds_a_user_and_viewers_cannot_write() {
         .select_by_value("viewer")
         .await
         .unwrap();
-    c.find(Locator::Css("#add-user"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#add-user").await;
     let notice = text(&c, "#new-password").await;
     let password = notice.split_whitespace().last().unwrap().to_string();
     assert_eq!(password.len(), 20, "{notice}");

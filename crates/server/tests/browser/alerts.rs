@@ -33,24 +33,14 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
             .contains("Beacon to evil.example")
     );
     shot(&c, "alerts-queue").await;
-    c.find(Locator::Css("#alert-1 form[action$='/acknowledge'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#alert-1 form[action$='/acknowledge'] button").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#alert-1 form[action$='/promote'] button"))
         .await
         .unwrap();
     assert!(text(&c, "#alert-1").await.contains("Acknowledged"));
-    c.find(Locator::Css("#alert-1 form[action$='/promote'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#alert-1 form[action$='/promote'] button").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_url(&url(&format!("{base}/incidents/1")))

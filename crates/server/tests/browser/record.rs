@@ -18,12 +18,7 @@ async fn triage_observables_and_timeline_in_both_languages() {
         .send_keys("Credential phishing")
         .await
         .unwrap();
-    c.find(Locator::Css("#create"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#create").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_url(&url(&format!("{base}/incidents/1")))
@@ -31,36 +26,21 @@ async fn triage_observables_and_timeline_in_both_languages() {
         .unwrap();
 
     // Triage: classify and assess severity.
-    c.find(Locator::Css("#triage-edit summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#triage-edit summary").await;
     c.find(Locator::Css("#classification-select"))
         .await
         .unwrap()
         .select_by_value("fraud/phishing")
         .await
         .unwrap();
-    c.find(Locator::Css("#classify"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#classify").await;
     c.wait()
         .for_element(Locator::XPath(
             "//dd[@id='classification' and contains(., 'Phishing')]",
         ))
         .await
         .unwrap();
-    c.find(Locator::Css("#triage-edit summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#triage-edit summary").await;
     c.find(Locator::Css("#functional"))
         .await
         .unwrap()
@@ -79,12 +59,7 @@ async fn triage_observables_and_timeline_in_both_languages() {
         .select_by_value("extended")
         .await
         .unwrap();
-    c.find(Locator::Css("#assess"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#assess").await;
     let sev = c
         .wait()
         .for_element(Locator::XPath("//dd[@id='severity']/span"))
@@ -96,16 +71,8 @@ async fn triage_observables_and_timeline_in_both_languages() {
     assert!(sev.starts_with("4 ·"), "{sev}");
 
     // Paste a defanged report into the observables box.
-    c.find(Locator::Css("#paste")).await.unwrap()
-        .send_keys("From billing@invoices-secure[.]example, link hxxps://invoices-secure[.]example/login, beacon 203.0.113.7")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#extract"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&c, "#paste", "From billing@invoices-secure[.]example, link hxxps://invoices-secure[.]example/login, beacon 203.0.113.7").await;
+    click(&c, "#extract").await;
     c.wait().for_element(Locator::XPath("//section[@id='observables']//td[contains(., 'https://invoices-secure.example/login')]")).await.unwrap();
     let rows = c
         .find_all(Locator::Css("#observables tbody tr"))
@@ -126,36 +93,16 @@ async fn triage_observables_and_timeline_in_both_languages() {
             "initial-access",
         ),
     ] {
-        c.find(Locator::Css("#timeline-add summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        c.find(Locator::Css("#tl-at"))
-            .await
-            .unwrap()
-            .send_keys(at)
-            .await
-            .unwrap();
-        c.find(Locator::Css("#tl-description"))
-            .await
-            .unwrap()
-            .send_keys(what)
-            .await
-            .unwrap();
+        click(&c, "#timeline-add summary").await;
+        fill(&c, "#tl-at", at).await;
+        fill(&c, "#tl-description", what).await;
         c.find(Locator::Css("#tl-tactic"))
             .await
             .unwrap()
             .select_by_value(tactic)
             .await
             .unwrap();
-        c.find(Locator::Css("#add-timeline"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, "#add-timeline").await;
         c.wait()
             .for_element(Locator::XPath(&format!(
                 "//section[@id='timeline']//td[contains(., '{}')]",
@@ -181,24 +128,9 @@ async fn triage_observables_and_timeline_in_both_languages() {
         b"From: billing@invoices-secure.example\r\nSubject: Invoice overdue\r\n\r\nPay now.",
     )
     .unwrap();
-    c.find(Locator::Css("#ev-from"))
-        .await
-        .unwrap()
-        .send_keys("mail gateway quarantine")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#ev-file"))
-        .await
-        .unwrap()
-        .send_keys(sample.to_str().unwrap())
-        .await
-        .unwrap();
-    c.find(Locator::Css("#upload-evidence"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&c, "#ev-from", "mail gateway quarantine").await;
+    fill(&c, "#ev-file", sample.to_str().unwrap()).await;
+    click(&c, "#upload-evidence").await;
     let row = c
         .wait()
         .for_element(Locator::XPath(
@@ -229,36 +161,21 @@ async fn triage_observables_and_timeline_in_both_languages() {
         .select_by_value("containment")
         .await
         .unwrap();
-    c.find(Locator::Css("#ac-desc"))
-        .await
-        .unwrap()
-        .send_keys("Reset the clerk's password and revoked sessions")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#add-action"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(
+        &c,
+        "#ac-desc",
+        "Reset the clerk's password and revoked sessions",
+    )
+    .await;
+    click(&c, "#add-action").await;
     c.wait()
         .for_element(Locator::XPath(
             "//section[@id='work']//p[contains(., 'revoked sessions')]",
         ))
         .await
         .unwrap();
-    c.find(Locator::Css("#tk-title"))
-        .await
-        .unwrap()
-        .send_keys("Review mailbox forwarding rules")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#add-task"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&c, "#tk-title", "Review mailbox forwarding rules").await;
+    click(&c, "#add-task").await;
     c.wait()
         .for_element(Locator::XPath(
             "//section[@id='work']//p[contains(., 'forwarding rules')]",
@@ -291,54 +208,24 @@ async fn triage_observables_and_timeline_in_both_languages() {
     shot(&c, "record-fr").await;
 
     // Working in French: paste another observable, add a timeline entry, clear the IOC flag.
-    c.find(Locator::Css("#paste"))
-        .await
-        .unwrap()
-        .send_keys("Rappel C2 vers 198[.]51.100.23")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#extract"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&c, "#paste", "Rappel C2 vers 198[.]51.100.23").await;
+    click(&c, "#extract").await;
     c.wait()
         .for_element(Locator::XPath(
             "//section[@id='observables']//td[contains(., '198.51.100.23')]",
         ))
         .await
         .unwrap();
-    c.find(Locator::Css("#timeline-add summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#tl-at"))
-        .await
-        .unwrap()
-        .send_keys("2026-11-20T10:30:00+01:00")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#tl-description"))
-        .await
-        .unwrap()
-        .send_keys("Compte du comptable bloqué")
-        .await
-        .unwrap();
+    click(&c, "#timeline-add summary").await;
+    fill(&c, "#tl-at", "2026-11-20T10:30:00+01:00").await;
+    fill(&c, "#tl-description", "Compte du comptable bloqué").await;
     c.find(Locator::Css("#tl-precision"))
         .await
         .unwrap()
         .select_by_value("hour")
         .await
         .unwrap();
-    c.find(Locator::Css("#add-timeline"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#add-timeline").await;
     let row = c
         .wait()
         .for_element(Locator::XPath(
@@ -359,30 +246,15 @@ async fn triage_observables_and_timeline_in_both_languages() {
         .select_by_value("hostname")
         .await
         .unwrap();
-    c.find(Locator::Css("#paste"))
-        .await
-        .unwrap()
-        .send_keys("WS-042")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#extract"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&c, "#paste", "WS-042").await;
+    click(&c, "#extract").await;
     c.wait()
         .for_element(Locator::XPath(
             "//section[@id='observables']//tr[contains(., 'hostname') and contains(., 'ws-042')]",
         ))
         .await
         .unwrap();
-    c.find(Locator::Css("#ioc-1"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#ioc-1").await;
     c.wait()
         .for_element(Locator::XPath(
             "//button[@id='ioc-1' and contains(., 'marquer IOC')]",
