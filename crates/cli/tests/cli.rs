@@ -503,15 +503,20 @@ fn tempfile_dir() -> std::path::PathBuf {
     dir
 }
 
-#[test]
-fn hunt_finds_sigma_hits_in_json_lines() {
-    let dir = tempfile_dir().join("hunt");
+/// `DIR/rules/whoami.yml`: a Sigma rule for whoami.exe starting (process_creation, medium).
+fn whoami_rule(dir: &Path) {
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     std::fs::write(
         dir.join("rules/whoami.yml"),
         "title: Whoami Execution\nid: 11111111-2222-3333-4444-555555555555\nstatus: test\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  selection:\n    Image|endswith: '\\whoami.exe'\n  condition: selection\nlevel: medium\ntags:\n  - attack.discovery\n  - attack.t1033\n",
     )
     .unwrap();
+}
+
+#[test]
+fn hunt_finds_sigma_hits_in_json_lines() {
+    let dir = tempfile_dir().join("hunt");
+    whoami_rule(&dir);
     std::fs::write(dir.join("rules/broken.yml"), "title: [unclosed\n").unwrap();
     let events = [
         r##"{"Event":{"System":{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS-042","EventRecordID":7,"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T09:12:00Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}"##,
@@ -644,12 +649,7 @@ fn hunt_sends_hits_as_alerts_and_repeats_are_counted() {
     }
 
     let dir = tempfile_dir().join("send");
-    std::fs::create_dir_all(dir.join("rules")).unwrap();
-    std::fs::write(
-        dir.join("rules/whoami.yml"),
-        "title: Whoami Execution\nid: 11111111-2222-3333-4444-555555555555\nstatus: test\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  selection:\n    Image|endswith: '\\whoami.exe'\n  condition: selection\nlevel: high\n",
-    )
-    .unwrap();
+    whoami_rule(&dir);
     let events = [
         r##"{"Event":{"System":{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS-042","EventRecordID":7,"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T09:12:00Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}"##,
         r##"{"Event":{"System":{"Channel":"Security","EventID":4688,"Computer":"WS-043","EventRecordID":10},"EventData":{"NewProcessName":"C:\\Windows\\System32\\whoami.exe"}}}"##,
