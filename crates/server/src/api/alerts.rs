@@ -10,6 +10,7 @@ use debrief_domain::alert::{AlertAction, AlertStatus, DismissReason, NewAlert};
 use debrief_domain::record::ObservableFlags;
 use debrief_domain::work::NoteKind;
 use debrief_domain::{Action, Incident, NewIncident, Timestamp};
+use debrief_store::StoreError;
 use debrief_store::alerts::{Alert, AlertEvent, AlertQuery, Receipt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -367,7 +368,7 @@ pub(crate) async fn promote_core(
     state: &AppState,
     username: &str,
     alert: &str,
-) -> ApiResult<(Alert, Incident)> {
+) -> Result<(Alert, Incident), StoreError> {
     let current = state.store.alert(alert).await?;
     // Refuse before creating anything when the alert cannot be promoted.
     debrief_domain::alert::next_status(current.status, &AlertAction::Promote)?;

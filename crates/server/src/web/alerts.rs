@@ -166,19 +166,15 @@ pub async fn promote(
     let who = user.principal.user.username.as_str().to_string();
     match crate::api::alerts::promote_core(&state, &who, &alert).await {
         Ok((_, incident)) => see_other(&format!("/incidents/{}", incident.number)),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            queue_page(&state, &user, "", Some(e.detail)).await
+        Err(StoreError::Domain(e)) => {
+            queue_page(
+                &state,
+                &user,
+                "",
+                Some(super::domain_message(user.lang, &e)),
+            )
+            .await
         }
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
-            store_error(&user, StoreError::NoAlert(alert))
-        }
-        Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
-        Err(e) => super::error_page(
-            user.lang,
-            Some(&user),
-            e.status,
-            "error-internal",
-            &e.detail,
-        ),
+        Err(e) => store_error(&user, e),
     }
 }
