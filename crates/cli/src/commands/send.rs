@@ -117,27 +117,31 @@ pub async fn send(url: &str, token: &str, hits: &[Hit]) -> Result<Sent> {
         .build()
         .context("cannot set up the HTTP client")?;
     let mut sent = Sent::default();
-    let mut batch: Vec<Value> = Vec::new();
-    let mut bytes = 0;
-    let mut batches: Vec<Vec<Value>> = Vec::new();
+    // Each alert is serialised once; a batch's body is those texts in a JSON array.
+    let mut batches: Vec<String> = Vec::new();
+    let mut body = String::new();
+    let mut count = 0;
     for hit in hits {
-        let a = alert(hit);
-        let size = a.to_string().len();
-        if !batch.is_empty() && (bytes + size > BATCH_BYTES || batch.len() == 1_000) {
-            batches.push(std::mem::take(&mut batch));
-            bytes = 0;
+        let text = alert(hit).to_string();
+        if count > 0 && (body.len() + text.len() > BATCH_BYTES || count == 1_000) {
+            body.push(']');
+            batches.push(std::mem::take(&mut body));
+            count = 0;
         }
-        bytes += size;
-        batch.push(a);
+        body.push(if count == 0 { '[' } else { ',' });
+        body.push_str(&text);
+        count += 1;
     }
-    if !batch.is_empty() {
-        batches.push(batch);
+    if count > 0 {
+        body.push(']');
+        batches.push(body);
     }
     for b in batches {
         let response = client
             .post(&endpoint)
             .bearer_auth(token)
-            .json(&b)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(b)
             .send()
             .await
             .with_context(|| format!("cannot reach {endpoint}"))?;
