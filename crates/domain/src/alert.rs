@@ -312,6 +312,16 @@ pub struct AlertInput {
     #[serde(default)]
     pub external_link: Option<String>,
     #[serde(default)]
+    pub flag: Option<bool>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub procedures: Option<serde_json::Value>,
+    #[serde(default)]
+    pub last_sync_date: Option<serde_json::Value>,
+    #[serde(default)]
     pub case_template: Option<String>,
     #[serde(default)]
     pub custom_fields: Option<serde_json::Value>,
@@ -332,13 +342,27 @@ pub struct AlertInput {
 pub struct ObservableInput {
     #[serde(rename = "type", alias = "dataType")]
     pub kind: String,
-    #[serde(alias = "data")]
-    pub value: String,
+    /// One value, or (as TheHive 5 allows) a list of values of the same type.
+    #[serde(rename = "value", alias = "data", deserialize_with = "one_or_many")]
+    pub values: Vec<String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(v) => vec![v],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// TheHive's observable data types mapped onto Debrief's; IP addresses and hashes are told
-/// apart by their value.
-fn observable_kind(kind: &str, value: &str) -> Result<ObservableKind, DomainError> {
+/// apart by their value. Debrief's own kind names are accepted too.
+pub fn observable_kind(kind: &str, value: &str) -> Result<ObservableKind, DomainError> {
     let refanged = observable::refang(value.trim());
     match kind.trim().to_ascii_lowercase().as_str() {
         "ip" => Ok(if refanged.contains(':') {
@@ -364,6 +388,54 @@ fn observable_kind(kind: &str, value: &str) -> Result<ObservableKind, DomainErro
         "autonomous-system" => Ok(ObservableKind::Asn),
         "mail-subject" | "uri_path" | "file" => Ok(ObservableKind::Other),
         other => other.parse(),
+    }
+}
+
+/// The TheHive data type a Debrief observable kind is shown as (`ipv4` → `ip`, `sha256` → `hash`…).
+pub fn thehive_data_type(kind: ObservableKind) -> &'static str {
+    match kind {
+        ObservableKind::Ipv4 | ObservableKind::Ipv6 => "ip",
+        ObservableKind::Md5 | ObservableKind::Sha1 | ObservableKind::Sha256 => "hash",
+        ObservableKind::Email => "mail",
+        ObservableKind::Hostname => "fqdn",
+        ObservableKind::RegistryKey => "registry",
+        ObservableKind::UserAgent => "user-agent",
+        ObservableKind::Asn => "autonomous-system",
+        other => other.as_str(),
+    }
+}
+
+/// Checks a list of observables as senders write them: normalised, sorted, without duplicates,
+/// or every problem found.
+pub fn parse_observables(
+    inputs: &[ObservableInput],
+) -> Result<Vec<AlertObservable>, Vec<DomainError>> {
+    let mut problems = Vec::new();
+    let count: usize = inputs.iter().map(|o| o.values.len()).sum();
+    if count > MAX_OBSERVABLES {
+        problems.push(DomainError::InvalidField {
+            field: "observables",
+            problem: format!("holds {count} items; the limit is {MAX_OBSERVABLES}"),
+        });
+    }
+    let mut observables = Vec::new();
+    let each = inputs
+        .iter()
+        .flat_map(|o| o.values.iter().map(move |v| (o.kind.as_str(), v.as_str())));
+    for (kind, value) in each.take(MAX_OBSERVABLES) {
+        match observable_kind(kind, value)
+            .and_then(|k| observable::normalize(k, value).map(|v| (k, v)))
+        {
+            Ok((kind, value)) => observables.push(AlertObservable { kind, value }),
+            Err(e) => problems.push(e),
+        }
+    }
+    observables.sort();
+    observables.dedup();
+    if problems.is_empty() {
+        Ok(observables)
+    } else {
+        Err(problems)
     }
 }
 
@@ -425,26 +497,10 @@ impl NewAlert {
         let pap = marking(input.pap.as_ref(), Pap::Amber, pap_from_level)
             .map_err(|e| problems.push(e))
             .ok();
-        if input.observables.len() > MAX_OBSERVABLES {
-            problems.push(DomainError::InvalidField {
-                field: "observables",
-                problem: format!(
-                    "holds {} items; the limit is {MAX_OBSERVABLES}",
-                    input.observables.len()
-                ),
-            });
-        }
-        let mut observables = Vec::new();
-        for o in input.observables.iter().take(MAX_OBSERVABLES) {
-            match observable_kind(&o.kind, &o.value)
-                .and_then(|k| observable::normalize(k, &o.value).map(|v| (k, v)))
-            {
-                Ok((kind, value)) => observables.push(AlertObservable { kind, value }),
-                Err(e) => problems.push(e),
-            }
-        }
-        observables.sort();
-        observables.dedup();
+        let observables = parse_observables(&input.observables).unwrap_or_else(|mut found| {
+            problems.append(&mut found);
+            Vec::new()
+        });
         let occurred_at = match &input.date {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Number(n)) => n
@@ -514,6 +570,12 @@ pub enum AlertAction {
     Reopen {
         reason: String,
     },
+    /// Give the alert to someone (a user name), or to nobody; the status stays.
+    Assign {
+        to: Option<String>,
+    },
+    /// More observables found while triaging; the status stays.
+    AddObservables(Vec<AlertObservable>),
 }
 
 /// The status an action leads to, or why it is refused.
@@ -542,6 +604,16 @@ pub fn next_status(from: AlertStatus, action: &AlertAction) -> Result<AlertStatu
                 Err(DomainError::Empty { field: "reason" })
             } else {
                 Ok(Acknowledged)
+            }
+        }
+        (New | Acknowledged, AlertAction::Assign { .. }) => Ok(from),
+        (New | Acknowledged, AlertAction::AddObservables(list)) => {
+            if list.is_empty() {
+                Err(DomainError::Empty {
+                    field: "observables",
+                })
+            } else {
+                Ok(from)
             }
         }
         (Promoted | Merged, _) => Err(refuse(

@@ -129,6 +129,12 @@ pub async fn authenticate(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
+        if let Some(encoded) = value
+            .strip_prefix("Basic ")
+            .or_else(|| value.strip_prefix("basic "))
+        {
+            return basic(parts, state, encoded.trim()).await;
+        }
         let token = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
@@ -153,6 +159,55 @@ pub async fn authenticate(
         csrf: Some(s.csrf_token),
         session_hash: Some(hash),
     }))
+}
+
+/// HTTP Basic authentication with a user name and password (what TheHive clients may send):
+/// checked like a sign-in, under the same failed-attempt limit.
+async fn basic(
+    parts: &Parts,
+    state: &AppState,
+    encoded: &str,
+) -> Result<Option<Principal>, debrief_store::StoreError> {
+    let Some((username, password)) = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(u, p)| (u.trim().to_lowercase(), p.to_string()))
+        })
+    else {
+        return Ok(None);
+    };
+    let ip = client_ip(&parts.extensions);
+    if state.limiter.check(&username, &ip).is_err() {
+        return Ok(None);
+    }
+    let record = match state.store.user_record(&username).await {
+        Ok(r) => Some(r),
+        Err(debrief_store::StoreError::NoUser(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let hash = record
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_string(), |r| r.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    match record {
+        Some(r) if ok && !r.user.disabled => {
+            state.limiter.succeed(&username, &ip);
+            Ok(Some(Principal {
+                user: r.user,
+                csrf: None,
+                session_hash: None,
+            }))
+        }
+        _ => {
+            state.limiter.fail(&username, &ip);
+            Ok(None)
+        }
+    }
 }
 
 /// Constant-time comparison of two secrets.

@@ -1,7 +1,8 @@
 //! Debrief's HTTP server: the JSON API under `/api/v1`, the server-rendered web UI, and the
 //! authentication and role checks in front of both.
 //!
-//! **Architecture invariant:** every route authenticates (except health, login and static assets)
+//! **Architecture invariant:** every route authenticates (except health, TheHive's `/api/status`,
+//! login and static assets)
 //! and checks the caller's role with `debrief_domain::authorize` before touching the store.
 //! Handlers never write incident state except through `debrief_store::execute` / `append`.
 
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .nest("/api/v1", api::router())
+        .route("/api/status", axum::routing::get(api::thehive::status))
         .merge(web::router())
         .fallback(web::not_found)
         .layer(middleware::from_fn(api::problem_for_bare_errors))

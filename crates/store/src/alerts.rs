@@ -42,6 +42,12 @@ pub struct Alert {
     pub note: Option<String>,
     /// The incident it was promoted to or merged into.
     pub incident_id: Option<IncidentId>,
+    /// Who it is given to for triage.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// Who sent it first (the API token's or the reporting person's user name).
+    #[serde(default)]
+    pub received_by: String,
     /// The last payload received, verbatim.
     pub raw: serde_json::Value,
 }
@@ -50,7 +56,7 @@ pub struct Alert {
 pub const MAX_GROUPED_REFS: usize = 100;
 
 impl Alert {
-    fn new(id: String, number: i64, a: NewAlert, received: Timestamp) -> Alert {
+    fn new(id: String, number: i64, a: NewAlert, received: Timestamp, by: &str) -> Alert {
         Alert {
             id,
             number,
@@ -76,6 +82,8 @@ impl Alert {
             dismiss_reason: None,
             note: None,
             incident_id: None,
+            assignee: None,
+            received_by: by.to_string(),
             raw: a.raw,
         }
     }
@@ -152,9 +160,16 @@ impl Alert {
                 self.closed_by = None;
                 self.closed_at = None;
             }
+            AlertAction::Assign { to } => self.assignee = to.clone(),
+            AlertAction::AddObservables(list) => self.merge_lists(Vec::new(), list.clone()),
         }
-        // Acting on a new alert acknowledges it on the way.
-        if self.acknowledged_at.is_none() {
+        // Deciding a new alert's fate acknowledges it on the way; giving it to someone or
+        // adding to it does not.
+        let decides = !matches!(
+            action,
+            AlertAction::Assign { .. } | AlertAction::AddObservables(_)
+        );
+        if decides && self.acknowledged_at.is_none() {
             self.acknowledged_by = Some(actor.to_string());
             self.acknowledged_at = Some(at);
         }
@@ -224,6 +239,7 @@ pub(crate) fn plan_intake(
     same_key: Option<Alert>,
     group: Option<Alert>,
     next_number: i64,
+    actor: &str,
 ) -> Plan {
     if let Some(mut existing) = same_key {
         existing.repeat(new, received);
@@ -234,7 +250,7 @@ pub(crate) fn plan_intake(
         return Plan::Update(open, Intake::Grouped);
     }
     let id = uuid::Uuid::now_v7().to_string();
-    Plan::Insert(Alert::new(id, next_number, new, received))
+    Plan::Insert(Alert::new(id, next_number, new, received, actor))
 }
 
 /// The history line of an action.
@@ -247,6 +263,17 @@ pub(crate) fn action_name(action: &AlertAction) -> (&'static str, String) {
             ("dismissed", format!("{}: {note}", reason.as_str()))
         }
         AlertAction::Reopen { reason } => ("reopened", reason.clone()),
+        AlertAction::Assign { to } => (
+            "assigned",
+            to.clone().unwrap_or_else(|| "nobody".to_string()),
+        ),
+        AlertAction::AddObservables(list) => (
+            "observables-added",
+            list.iter()
+                .map(|o| format!("{} {}", o.kind, o.value))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     }
 }
 
@@ -361,7 +388,7 @@ macro_rules! impl_alerts {
                         let (number,): (i64,) =
                             sqlx::query_as(ALERT_NEXT_NUMBER).fetch_one(&mut *tx).await?;
                         let (alert, intake) =
-                            match plan_intake(new.clone(), received, same, group, number) {
+                            match plan_intake(new.clone(), received, same, group, number, actor) {
                                 Plan::Insert(alert) => {
                                     let inserted = sqlx::query(ALERT_INSERT)
                                         .bind(&alert.id)

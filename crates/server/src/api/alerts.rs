@@ -118,7 +118,7 @@ pub struct MergeRequest {
 }
 
 /// Checks one payload into an alert, or says everything wrong with it.
-fn check_one(raw: serde_json::Value) -> Result<NewAlert, String> {
+pub(crate) fn check_one(raw: serde_json::Value) -> Result<NewAlert, String> {
     NewAlert::from_json(raw).map_err(|problems| {
         problems
             .iter()
@@ -427,12 +427,27 @@ pub async fn merge(
     Path(alert): Path<String>,
     ApiJson(req): ApiJson<MergeRequest>,
 ) -> ApiResult<Json<PromotedView>> {
-    check(&user, Action::TriageAlerts)?;
-    let current = state.store.alert(&alert).await?;
+    let (alert, incident) = merge_core(&state, &user, &alert, &req.incident).await?;
+    Ok(Json(PromotedView {
+        alert,
+        incident: IncidentView::from(&incident),
+    }))
+}
+
+/// Merges an alert into an existing incident (roles checked here): the incident's journal
+/// carries the alert, and the alert is marked merged.
+pub(crate) async fn merge_core(
+    state: &AppState,
+    user: &ApiUser,
+    alert: &str,
+    incident: &str,
+) -> ApiResult<(Alert, Incident)> {
+    check(user, Action::TriageAlerts)?;
+    let current = state.store.alert(alert).await?;
     debrief_domain::alert::next_status(current.status, &AlertAction::Merge)?;
-    let target = load(&state, &req.incident).await?;
-    check(&user, Action::WorkIncident(&target))?;
-    let who = actor(&user)?;
+    let target = load(state, incident).await?;
+    check(user, Action::WorkIncident(&target))?;
+    let who = actor(user)?;
     let carried = current.clone();
     let incident =
         debrief_store::execute_many(&*state.store, target.id, &who, move |i| carry(i, &carried))
@@ -446,8 +461,5 @@ pub async fn merge(
             Some(target.id),
         )
         .await?;
-    Ok(Json(PromotedView {
-        alert,
-        incident: IncidentView::from(&incident),
-    }))
+    Ok((alert, incident))
 }

@@ -28,6 +28,10 @@ use crate::error::Problem;
         super::alerts::receive, super::alerts::list, super::alerts::get_one, super::alerts::history,
         super::alerts::acknowledge, super::alerts::dismiss, super::alerts::reopen, super::alerts::promote,
         super::alerts::merge,
+        super::thehive::status, super::thehive::create_alert, super::thehive::get_alert,
+        super::thehive::patch_alert, super::thehive::alert_observable, super::thehive::alert_to_case,
+        super::thehive::alert_merge, super::thehive::create_case, super::thehive::get_case,
+        super::thehive::patch_case, super::thehive::case_observable, super::thehive::query,
     ),
     components(schemas(Problem, Health, IncidentView, IncidentPage, MilestoneView, CreateIncident, UpdateIncident,
         TransitionRequest, AssignRequest, MilestoneRequest, EntryView, VerifyView, BreakView, UserView, CreateUser,
@@ -60,6 +64,10 @@ impl Modify for BearerAuth {
                         .bearer_format("dbf_…")
                         .build(),
                 ),
+            );
+            components.add_security_scheme(
+                "basic",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
             );
         }
     }

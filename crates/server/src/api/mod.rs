@@ -7,6 +7,7 @@ pub mod dto;
 pub mod evidence;
 pub mod incidents;
 pub mod record;
+pub mod thehive;
 pub mod users;
 pub mod work;
 
@@ -141,6 +142,7 @@ pub fn router() -> Router<AppState> {
             "/users/{username}",
             get(users::get_one).patch(users::update),
         )
+        .merge(thehive::router().layer(axum::middleware::from_fn(thehive::with_message)))
         .fallback(api_not_found)
 }
 

@@ -10,3 +10,4 @@ mod errors;
 mod record;
 mod roles;
 mod support;
+mod thehive;

@@ -104,6 +104,20 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/settings/language",               Some("lang=fr&back=/incidents"),        [303, 303, 303, 303, 303]),
     ("POST",  "/logout",                          None,                                   [303, 303, 303, 303, 303]),
     ("GET",   "/assets/app.css",                  None,                                   [200, 200, 200, 200, 200]),
+    ("GET",   "/api/status",                      None,                                   [200, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/alert",                    Some(r#"{"type":"siem","source":"splunk","sourceRef":"X-1","title":"T","description":"d"}"#), [401, 403, 201, 201, 403]),
+    ("GET",   "/api/v1/alert/1",                  None,                                   [401, 200, 200, 200, 200]),
+    ("PATCH", "/api/v1/alert/1",                  Some(r#"{"status":"InProgress"}"#),     [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/alert/1/observable",       Some(r#"{"dataType":"ip","data":"10.0.0.9"}"#), [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/alert/1/case",             None,                                   [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/alert/1/merge/1",          None,                                   [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/alert/1/merge/2",          None,                                   [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/case",                     Some(r#"{"title":"Case","description":"d","severity":3,"tags":["x"]}"#), [401, 403, 201, 201, 403]),
+    ("GET",   "/api/v1/case/1",                   None,                                   [401, 200, 200, 200, 200]),
+    ("PATCH", "/api/v1/case/1",                   Some(r#"{"tags":["a"]}"#),              [401, 403, 200, 200, 403]),
+    ("PATCH", "/api/v1/case/2",                   Some(r#"{"tags":["a"]}"#),              [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/case/1/observable",        Some(r#"{"dataType":"domain","data":"evil.example"}"#), [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/query",                    Some(r#"{"query":[{"_name":"listAlert"}]}"#), [401, 200, 200, 200, 200]),
     ("GET",   "/alerts",                          None,                                   [303, 200, 200, 200, 200]),
     ("POST",  "/alerts/1/acknowledge",            None,                                   [303, 403, 303, 303, 403]),
     ("POST",  "/alerts/1/dismiss",                Some("reason=benign&note=scan"),        [303, 403, 303, 303, 403]),
@@ -181,6 +195,11 @@ async fn openapi_document_lists_every_api_route() {
             .replace("/users/vic", "/users/{username}")
             .replace("/alerts/1/", "/alerts/{alert}/")
             .replace("/alerts/1", "/alerts/{alert}")
+            .replace("/merge/1", "/merge/{case}")
+            .replace("/merge/2", "/merge/{case}")
+            .replace("/alert/1", "/alert/{id}")
+            .replace("/case/1", "/case/{id}")
+            .replace("/case/2", "/case/{id}")
             .replace("/timeline/1/", "/timeline/{id}/");
         let op = paths
             .get(&templated)

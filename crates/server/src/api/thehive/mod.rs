@@ -1,0 +1,1012 @@
+//! The TheHive 5 compatible subset: the routes, field names, numbers and answer shapes that
+//! integrations written for TheHive (SIEM alerters, SOAR playbooks, thehive4py) use, served from
+//! Debrief's alerts and incidents. An alert is a TheHive alert; an incident is a case. What the
+//! subset covers and where it differs is in `docs/thehive.md`.
+
+pub mod query;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use debrief_domain::alert::{
+    AlertAction, AlertObservable, DismissReason, ObservableInput, pap_from_level, pap_level,
+    parse_observables, thehive_data_type, tlp_from_level, tlp_level,
+};
+use debrief_domain::event::{Field, Milestone};
+use debrief_domain::record::{Observable, ObservableFlags};
+use debrief_domain::triage::{FunctionalImpact, InformationImpact, Pap, Recoverability, Tlp};
+use debrief_domain::{Action, Incident, NewIncident, Status, Timestamp};
+use debrief_store::alerts::{Alert, AlertQuery, Intake};
+use serde_json::{Map, Value, json};
+
+use super::alerts::{check_one, merge_core, promote_core};
+use super::incidents::{Need, actor, apply, check, load};
+use super::{ApiJson, ApiUser};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+
+/// The TheHive version Debrief answers as (the API generation the subset follows).
+pub const THEHIVE_VERSION: &str = "5.2.0";
+
+/// The subset's routes, nested under `/api/v1` beside Debrief's own.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/alert", post(create_alert))
+        .route("/alert/{id}", get(get_alert).patch(patch_alert))
+        .route("/alert/{id}/observable", post(alert_observable))
+        .route("/alert/{id}/case", post(alert_to_case))
+        .route("/alert/{id}/merge/{case}", post(alert_merge))
+        .route("/case", post(create_case))
+        .route("/case/{id}", get(get_case).patch(patch_case))
+        .route("/case/{id}/observable", post(case_observable))
+        .route("/query", post(query))
+}
+
+/// TheHive clients read an error's `type` and `message`: every problem document answered on
+/// these routes also carries `message` (the same text as `detail`).
+pub async fn with_message(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return ApiError::internal().into_response();
+    };
+    // The document's members stay in their order; `message` is appended.
+    let detail = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|d| d.get("detail").cloned())
+        .unwrap_or(Value::Null);
+    let mut out = bytes.to_vec();
+    if out.last() == Some(&b'}') {
+        out.pop();
+        out.extend_from_slice(b",\"message\":");
+        out.extend_from_slice(&serde_json::to_vec(&detail).unwrap_or_default());
+        out.push(b'}');
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(out))
+}
+
+/// `GET /api/status`: what TheHive clients probe before they start (no authentication, no data).
+#[utoipa::path(operation_id = "thehive_status", get, path = "/api/status", tag = "thehive", responses((status = 200, body = Object, description = "versions")))]
+pub async fn status() -> Json<Value> {
+    Json(json!({
+        "versions": {
+            "TheHive": THEHIVE_VERSION,
+            "Debrief": env!("CARGO_PKG_VERSION"),
+            "Compatibility": "TheHive 5 API subset: alert, case, observable, query",
+        },
+        "config": {
+            "authType": ["bearer", "basic", "session"],
+            "capabilities": [],
+            "ssoAutoLogin": false,
+        }
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+const SEVERITY_LABELS: [&str; 4] = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
+fn ms(t: Timestamp) -> i64 {
+    t.as_micros() / 1_000
+}
+
+fn from_ms(field: &str, v: &Value) -> ApiResult<Timestamp> {
+    v.as_i64()
+        .and_then(|ms| ms.checked_mul(1_000))
+        .and_then(|us| Timestamp::from_micros(us).ok())
+        .ok_or_else(|| {
+            ApiError::unprocessable(format!(
+                "`{field}` must be milliseconds since 1970, not {v}"
+            ))
+        })
+}
+
+fn tlp_label(t: Tlp) -> &'static str {
+    match t {
+        Tlp::Clear => "CLEAR",
+        Tlp::Green => "GREEN",
+        Tlp::Amber => "AMBER",
+        Tlp::AmberStrict => "AMBER+STRICT",
+        Tlp::Red => "RED",
+    }
+}
+
+fn pap_label(p: Pap) -> &'static str {
+    match p {
+        Pap::Clear => "CLEAR",
+        Pap::Green => "GREEN",
+        Pap::Amber => "AMBER",
+        Pap::Red => "RED",
+    }
+}
+
+fn severity_label(level: u8) -> &'static str {
+    SEVERITY_LABELS[usize::from(level.clamp(1, 4) - 1)]
+}
+
+/// Drops the `null` members (TheHive leaves absent fields out).
+fn compact(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|_, v| !v.is_null());
+    }
+    v
+}
+
+/// TheHive's alert status and stage for a Debrief alert.
+fn alert_status(a: &Alert) -> (&'static str, &'static str) {
+    use debrief_domain::alert::AlertStatus as S;
+    match (a.status, a.dismiss_reason) {
+        (S::New, _) => ("New", "New"),
+        (S::Acknowledged, _) => ("InProgress", "InProgress"),
+        (S::Promoted | S::Merged, _) => ("Imported", "Imported"),
+        (S::Dismissed, Some(DismissReason::FalsePositive)) => ("FalsePositive", "Closed"),
+        (S::Dismissed, Some(DismissReason::Duplicate)) => ("Duplicated", "Closed"),
+        (S::Dismissed, _) => ("Ignored", "Closed"),
+    }
+}
+
+/// An alert as TheHive shows one.
+pub fn alert_json(a: &Alert) -> Value {
+    let (status, stage) = alert_status(a);
+    let date = a.occurred_at.unwrap_or(a.first_seen);
+    let imported = matches!(
+        a.status,
+        debrief_domain::alert::AlertStatus::Promoted | debrief_domain::alert::AlertStatus::Merged
+    );
+    compact(json!({
+        "_id": a.id,
+        "_type": "Alert",
+        "_createdBy": a.received_by,
+        "_createdAt": ms(a.first_seen),
+        "_updatedAt": ms(a.last_seen),
+        "type": a.key.kind,
+        "source": a.key.source,
+        "sourceRef": a.key.source_ref,
+        "title": a.title,
+        "description": a.description,
+        "severity": a.severity,
+        "severityLabel": severity_label(a.severity),
+        "date": ms(date),
+        "tags": a.tags,
+        "tlp": tlp_level(a.tlp),
+        "tlpLabel": tlp_label(a.tlp),
+        "pap": pap_level(a.pap),
+        "papLabel": pap_label(a.pap),
+        "follow": true,
+        "customFields": [],
+        "observableCount": a.observables.len(),
+        "caseId": a.incident_id.map(|i| i.to_string()),
+        "status": status,
+        "stage": stage,
+        "assignee": a.assignee,
+        "extraData": {
+            "debrief": {
+                "number": a.number,
+                "reference": format!("A-{}", a.number),
+                "status": a.status.as_str(),
+                "occurrences": a.occurrences,
+                "firstSeen": a.first_seen.to_string(),
+                "lastSeen": a.last_seen.to_string(),
+                "host": a.host,
+                "groupedRefs": a.grouped_refs,
+            }
+        },
+        "newDate": ms(a.first_seen),
+        "inProgressDate": a.acknowledged_at.map(ms),
+        "closedDate": a.closed_at.map(ms),
+        "importedDate": if imported { a.closed_at.map(ms) } else { None },
+        "timeToDetect": (ms(a.first_seen) - ms(date)).max(0),
+        "timeToAcknowledge": a.acknowledged_at.map(|t| ms(t) - ms(a.first_seen)),
+    }))
+}
+
+/// TheHive's severity (1–4) of an incident: its assessed level 0–5 folded onto four; medium
+/// while it has not been assessed.
+fn case_severity(i: &Incident) -> u8 {
+    match i.severity.as_ref().map(|a| a.level) {
+        None => 2,
+        Some(0 | 1) => 1,
+        Some(2) => 2,
+        Some(3) => 3,
+        Some(_) => 4,
+    }
+}
+
+/// TheHive's case status and stage for an incident.
+fn case_status(i: &Incident) -> (&'static str, &'static str) {
+    match i.status {
+        Status::New => ("New", "New"),
+        Status::Closed => ("Other", "Closed"),
+        _ => ("InProgress", "InProgress"),
+    }
+}
+
+/// An incident as TheHive shows a case.
+pub fn case_json(i: &Incident) -> Value {
+    let (status, stage) = case_status(i);
+    let start = i.milestone(Milestone::Detected).unwrap_or(i.opened_at);
+    let closed = (i.status == Status::Closed).then_some(i.updated_at);
+    compact(json!({
+        "_id": i.id.to_string(),
+        "_type": "Case",
+        "_createdBy": i.opened_by,
+        "_createdAt": ms(i.opened_at),
+        "_updatedAt": ms(i.updated_at),
+        "number": i.number,
+        "title": i.title,
+        "description": i.summary,
+        "severity": case_severity(i),
+        "severityLabel": severity_label(case_severity(i)),
+        "startDate": ms(start),
+        "endDate": closed.map(ms),
+        "tags": i.tags,
+        "flag": false,
+        "tlp": tlp_level(i.tlp),
+        "tlpLabel": tlp_label(i.tlp),
+        "pap": pap_level(i.pap),
+        "papLabel": pap_label(i.pap),
+        "status": status,
+        "stage": stage,
+        "assignee": i.assignee,
+        "access": {"kind": "OrganisationWide"},
+        "customFields": [],
+        "extraData": {
+            "debrief": {
+                "reference": format!("#{}", i.number),
+                "status": i.status.as_str(),
+                "seq": i.seq,
+                "classification": i.classification,
+            }
+        },
+        "newDate": ms(i.opened_at),
+        "closedDate": closed.map(ms),
+        "timeToDetect": (ms(i.opened_at) - ms(start)).max(0),
+    }))
+}
+
+/// An incident's observable as TheHive shows one.
+fn case_observable_json(i: &Incident, o: &Observable) -> Value {
+    let tlp = o.tlp.unwrap_or(i.tlp);
+    compact(json!({
+        "_id": format!("{}-{}", i.id, o.id),
+        "_type": "Observable",
+        "_createdBy": o.added_by,
+        "_createdAt": ms(o.added_at),
+        "dataType": thehive_data_type(o.kind),
+        "data": o.value,
+        "startDate": ms(o.first_seen.unwrap_or(o.added_at)),
+        "tlp": tlp_level(tlp),
+        "tlpLabel": tlp_label(tlp),
+        "pap": pap_level(i.pap),
+        "papLabel": pap_label(i.pap),
+        "tags": [],
+        "ioc": o.ioc,
+        "sighted": o.sighted,
+        "reports": {},
+        "message": if o.description.is_empty() { None } else { Some(&o.description) },
+        "extraData": {"debrief": {"kind": o.kind.as_str(), "incident": format!("#{}", i.number)}},
+        "ignoreSimilarity": false,
+        "external": false,
+    }))
+}
+
+/// An alert's observable as TheHive shows one.
+fn alert_observable_json(a: &Alert, index: usize, o: &AlertObservable) -> Value {
+    json!({
+        "_id": format!("{}-{index}", a.id),
+        "_type": "Observable",
+        "_createdBy": a.received_by,
+        "_createdAt": ms(a.first_seen),
+        "dataType": thehive_data_type(o.kind),
+        "data": o.value,
+        "startDate": ms(a.first_seen),
+        "tlp": tlp_level(a.tlp),
+        "tlpLabel": tlp_label(a.tlp),
+        "pap": pap_level(a.pap),
+        "papLabel": pap_label(a.pap),
+        "tags": [],
+        "ioc": false,
+        "sighted": false,
+        "reports": {},
+        "extraData": {"debrief": {"kind": o.kind.as_str(), "alert": format!("A-{}", a.number)}},
+        "ignoreSimilarity": false,
+        "external": false,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading bodies
+
+/// A JSON object body, or an empty one (some TheHive calls send none).
+fn object(body: &Bytes) -> ApiResult<Map<String, Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(other) => Err(ApiError::bad_request(format!(
+            "the body must be a JSON object, not {}",
+            kind_of(&other)
+        ))),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "the body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Refuses the fields Debrief does not take on this route, before anything changes.
+fn only(fields: &Map<String, Value>, allowed: &[&str], route: &str) -> ApiResult<()> {
+    let extra: Vec<&str> = fields
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !allowed.contains(k))
+        .collect();
+    if extra.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(format!(
+            "{route}: Debrief does not take {}; it takes {}",
+            extra
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            allowed.join(", ")
+        )))
+    }
+}
+
+fn string_list(field: &str, v: &Value) -> ApiResult<Vec<String>> {
+    serde_json::from_value(v.clone())
+        .map_err(|_| ApiError::unprocessable(format!("`{field}` must be a list of strings")))
+}
+
+fn text_field<'a>(field: &str, v: &'a Value) -> ApiResult<&'a str> {
+    v.as_str()
+        .ok_or_else(|| ApiError::unprocessable(format!("`{field}` must be a string")))
+}
+
+fn level(field: &str, v: &Value) -> ApiResult<i64> {
+    v.as_i64()
+        .ok_or_else(|| ApiError::unprocessable(format!("`{field}` must be a number")))
+}
+
+/// Observables as TheHive sends them (`dataType`, `data` one value or a list), checked.
+fn observables_from(
+    body: &Map<String, Value>,
+) -> ApiResult<(Vec<AlertObservable>, ObservableFlags)> {
+    let input: ObservableInput =
+        serde_json::from_value(Value::Object(body.clone())).map_err(|e| {
+            ApiError::unprocessable(format!(
+                "an observable is {{\"dataType\": …, \"data\": value or [values]}}: {e}"
+            ))
+        })?;
+    let list = parse_observables(std::slice::from_ref(&input)).map_err(|problems| {
+        ApiError::unprocessable(
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    if list.is_empty() {
+        return Err(ApiError::unprocessable("`data` holds no value"));
+    }
+    let flags = ObservableFlags {
+        ioc: body.get("ioc").and_then(Value::as_bool).unwrap_or(false),
+        sighted: body
+            .get("sighted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        tlp: body
+            .get("tlp")
+            .map(|v| level("tlp", v).and_then(|l| Ok(tlp_from_level(l)?)))
+            .transpose()?,
+        description: body
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        first_seen: body
+            .get("startDate")
+            .map(|v| from_ms("startDate", v))
+            .transpose()?,
+        last_seen: None,
+    };
+    Ok((list, flags))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+/// `POST /api/v1/alert`: a TheHive alert in. The same type/source/sourceRef again updates that
+/// alert and counts the repeat (201 when new, 200 when it was a repeat or joined a group).
+#[utoipa::path(operation_id = "thehive_create_alert", post, path = "/api/v1/alert", tag = "thehive", request_body(content = Object, description = "TheHive InputAlert"), responses((status = 201, body = Object, description = "OutputAlert, new"), (status = 200, body = Object, description = "OutputAlert, a repeat counted"), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn create_alert(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    check(&user, Action::SendAlerts)?;
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "send the alert as a JSON object (TheHive's InputAlert)",
+        ));
+    }
+    let new = check_one(body)
+        .map_err(|e| ApiError::unprocessable(format!("the alert was not stored: {e}")))?;
+    let receipt = state
+        .store
+        .receive_alert(
+            new,
+            user.0.user.username.as_str(),
+            Timestamp::now(),
+            state.config.alert_group_seconds,
+        )
+        .await?;
+    let code = if receipt.intake == Intake::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((code, Json(alert_json(&receipt.alert))).into_response())
+}
+
+/// `GET /api/v1/alert/{id}`: by id or Debrief number (`12`, `A-12`).
+#[utoipa::path(operation_id = "thehive_get_alert", get, path = "/api/v1/alert/{id}", tag = "thehive", params(("id" = String, Path, description = "id or number")), responses((status = 200, body = Object, description = "OutputAlert"), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn get_alert(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    check(&user, Action::ReadAlerts)?;
+    Ok(Json(alert_json(&state.store.alert(&id).await?)))
+}
+
+/// `PATCH /api/v1/alert/{id}`: `status` (InProgress acknowledges; FalsePositive, Ignored,
+/// Duplicated dismiss; New reopens a dismissed alert) and `assignee`. The sender's own fields
+/// change by sending the alert again with the same sourceRef.
+#[utoipa::path(operation_id = "thehive_patch_alert", patch, path = "/api/v1/alert/{id}", tag = "thehive", params(("id" = String, Path, description = "id or number")), request_body(content = Object, description = "status, assignee, summary"), responses((status = 200, body = Object, description = "OutputAlert"), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn patch_alert(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let fields = object(&body)?;
+    only(
+        &fields,
+        &["status", "assignee", "summary", "follow"],
+        "PATCH /api/v1/alert (to change what the sender sent, send the alert again with the same type, source and sourceRef)",
+    )?;
+    check(&user, Action::TriageAlerts)?;
+    let who = user.0.user.username.as_str().to_string();
+    let mut alert = state.store.alert(&id).await?;
+    let note = fields
+        .get("summary")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(v) = fields.get("assignee") {
+        let to = match v {
+            Value::Null => None,
+            v => Some(assignable(&state, text_field("assignee", v)?).await?),
+        };
+        if to != alert.assignee {
+            alert = state
+                .store
+                .act_on_alert(&alert.id, &who, AlertAction::Assign { to }, None)
+                .await?;
+        }
+    }
+    if let Some(v) = fields.get("status") {
+        let wanted = text_field("status", v)?;
+        let default_note = || format!("set to {wanted} through the TheHive-compatible API");
+        let action = match wanted {
+            "InProgress" if alert.status == debrief_domain::alert::AlertStatus::New => {
+                Some(AlertAction::Acknowledge)
+            }
+            "InProgress" => None,
+            "New" if alert.status == debrief_domain::alert::AlertStatus::Dismissed => {
+                Some(AlertAction::Reopen {
+                    reason: note.clone().unwrap_or_else(default_note),
+                })
+            }
+            "New" => None,
+            "FalsePositive" | "Ignored" | "Duplicated" | "Other" => Some(AlertAction::Dismiss {
+                reason: match wanted {
+                    "FalsePositive" => DismissReason::FalsePositive,
+                    "Duplicated" => DismissReason::Duplicate,
+                    _ => DismissReason::Benign,
+                },
+                note: note.clone().unwrap_or_else(default_note),
+            }),
+            "Imported" | "TruePositive" => {
+                return Err(ApiError::unprocessable(
+                    "an alert becomes Imported by promoting it (POST /api/v1/alert/{id}/case) or merging it into a case",
+                ));
+            }
+            other => {
+                return Err(ApiError::unprocessable(format!(
+                    "alert status `{other}` is not one Debrief knows; use New, InProgress, FalsePositive, Ignored, Duplicated or Other"
+                )));
+            }
+        };
+        if let Some(action) = action {
+            alert = state
+                .store
+                .act_on_alert(&alert.id, &who, action, None)
+                .await?;
+        }
+    }
+    Ok(Json(alert_json(&alert)))
+}
+
+/// A user name an alert or case may be given to: an enabled manager or handler.
+async fn assignable(state: &AppState, name: &str) -> ApiResult<String> {
+    let name = name.trim().to_lowercase();
+    let target = state.store.user_record(&name).await?;
+    if target.user.disabled
+        || matches!(
+            target.user.role,
+            debrief_domain::Role::Viewer | debrief_domain::Role::Admin
+        )
+    {
+        return Err(ApiError::unprocessable(format!(
+            "`{name}` cannot be assigned: choose a manager or a handler"
+        )));
+    }
+    Ok(name)
+}
+
+/// `POST /api/v1/alert/{id}/observable`: more observables on an open alert; answers the list.
+#[utoipa::path(operation_id = "thehive_alert_observable", post, path = "/api/v1/alert/{id}/observable", tag = "thehive", params(("id" = String, Path, description = "id or number")), request_body(content = Object, description = "InputObservable"), responses((status = 201, body = Object, description = "[OutputObservable]"), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn alert_observable(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Vec<Value>>)> {
+    check(&user, Action::TriageAlerts)?;
+    let (list, _) = observables_from(&body)?;
+    let alert = state
+        .store
+        .act_on_alert(
+            &id,
+            user.0.user.username.as_str(),
+            AlertAction::AddObservables(list.clone()),
+            None,
+        )
+        .await?;
+    let out = alert
+        .observables
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| list.contains(o))
+        .map(|(n, o)| alert_observable_json(&alert, n, o))
+        .collect();
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// `POST /api/v1/alert/{id}/case`: promote to a new case (incident); the optional body's case
+/// fields (title, description, severity, tags, tlp, pap, assignee) are applied to it.
+#[utoipa::path(operation_id = "thehive_alert_to_case", post, path = "/api/v1/alert/{id}/case", tag = "thehive", params(("id" = String, Path, description = "id or number")), request_body(content = Option<Object>, description = "optional case fields"), responses((status = 201, body = Object, description = "OutputCase"), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn alert_to_case(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let fields = object(&body)?;
+    only(&fields, CASE_FIELDS, "POST /api/v1/alert/{id}/case")?;
+    check(&user, Action::TriageAlerts)?;
+    check(&user, Action::CreateIncident)?;
+    let (_, incident) = promote_core(&state, user.0.user.username.as_str(), &id).await?;
+    let incident = update_case(&state, &user, incident, &fields).await?;
+    Ok((StatusCode::CREATED, Json(case_json(&incident))))
+}
+
+/// `POST /api/v1/alert/{id}/merge/{caseId}`: into an existing case.
+#[utoipa::path(operation_id = "thehive_alert_merge", post, path = "/api/v1/alert/{id}/merge/{case}", tag = "thehive", params(("id" = String, Path, description = "id or number"), ("case" = String, Path, description = "the case: id or number")), responses((status = 200, body = Object, description = "OutputCase"), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn alert_merge(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, case)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let (_, incident) = merge_core(&state, &user, &id, &case).await?;
+    Ok(Json(case_json(&incident)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+/// The case fields Debrief takes, on creation and in PATCH.
+const CASE_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "severity",
+    "startDate",
+    "tags",
+    "addTags",
+    "removeTags",
+    "flag",
+    "tlp",
+    "pap",
+    "status",
+    "assignee",
+];
+
+/// The impact factors a TheHive severity stands for: with the default matrix they score back to
+/// the same TheHive severity (1 low, 2 medium, 3 high, 4 critical).
+fn factors_for(severity: i64) -> ApiResult<(FunctionalImpact, InformationImpact, Recoverability)> {
+    Ok(match severity {
+        1 => (
+            FunctionalImpact::Low,
+            InformationImpact::None,
+            Recoverability::Regular,
+        ),
+        2 => (
+            FunctionalImpact::Medium,
+            InformationImpact::None,
+            Recoverability::Supplemented,
+        ),
+        3 => (
+            FunctionalImpact::High,
+            InformationImpact::None,
+            Recoverability::Regular,
+        ),
+        4 => (
+            FunctionalImpact::High,
+            InformationImpact::Integrity,
+            Recoverability::Extended,
+        ),
+        other => {
+            return Err(ApiError::unprocessable(format!(
+                "`severity` is {other}; use 1 (low), 2 (medium), 3 (high) or 4 (critical)"
+            )));
+        }
+    })
+}
+
+/// Applies TheHive case fields to an incident, as journal entries by the caller.
+async fn update_case(
+    state: &AppState,
+    user: &ApiUser,
+    incident: Incident,
+    fields: &Map<String, Value>,
+) -> ApiResult<Incident> {
+    const WHY: &str = "through the TheHive-compatible API";
+    let title = fields
+        .get("title")
+        .map(|v| text_field("title", v))
+        .transpose()?;
+    let description = fields
+        .get("description")
+        .map(|v| text_field("description", v))
+        .transpose()?;
+    let severity = fields
+        .get("severity")
+        .map(|v| level("severity", v).and_then(factors_for))
+        .transpose()?;
+    let tlp = fields
+        .get("tlp")
+        .map(|v| level("tlp", v).and_then(|l| Ok(tlp_from_level(l)?)))
+        .transpose()?;
+    let pap = fields
+        .get("pap")
+        .map(|v| level("pap", v).and_then(|l| Ok(pap_from_level(l)?)))
+        .transpose()?;
+    let mut add = Vec::new();
+    let mut remove = Vec::new();
+    if let Some(v) = fields.get("tags") {
+        let tags = string_list("tags", v)?;
+        remove.extend(incident.tags.iter().filter(|t| !tags.contains(t)).cloned());
+        add.extend(tags);
+    }
+    if let Some(v) = fields.get("addTags") {
+        add.extend(string_list("addTags", v)?);
+    }
+    if let Some(v) = fields.get("removeTags") {
+        remove.extend(string_list("removeTags", v)?);
+    }
+    let status = match fields
+        .get("status")
+        .map(|v| text_field("status", v))
+        .transpose()?
+    {
+        None | Some("New") => None,
+        Some("InProgress") => Some((Status::Triage, String::new())),
+        Some(s @ ("TruePositive" | "FalsePositive" | "Indeterminate" | "Other" | "Duplicated")) => {
+            Some((Status::Closed, format!("closed as {s} {WHY}")))
+        }
+        Some(other) => {
+            return Err(ApiError::unprocessable(format!(
+                "case status `{other}` is not one of New, InProgress, TruePositive, FalsePositive, Indeterminate, Other, Duplicated"
+            )));
+        }
+    };
+    let start = fields
+        .get("startDate")
+        .map(|v| from_ms("startDate", v))
+        .transpose()?;
+    let matrix = state.config.severity.clone();
+    let skip_unchanged = |r: Result<debrief_domain::Event, debrief_domain::DomainError>,
+                          out: &mut Vec<debrief_domain::Event>|
+     -> Result<(), debrief_domain::DomainError> {
+        match r {
+            Ok(e) => out.push(e),
+            Err(debrief_domain::DomainError::Unchanged(_)) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    };
+    let mut incident = apply(state, user, incident.id, None, Need::Work, |c| {
+        let mut out = Vec::new();
+        if let Some(t) = title {
+            skip_unchanged(c.change_field(Field::Title, t, WHY), &mut out)?;
+        }
+        if let Some(d) = description {
+            skip_unchanged(c.change_field(Field::Summary, d, WHY), &mut out)?;
+        }
+        if let Some((f, i, r)) = severity {
+            let current = c
+                .severity
+                .as_ref()
+                .map(|a| (a.functional, a.information, a.recoverability));
+            if current != Some((f, i, r)) {
+                out.push(c.assess(&matrix, f, i, r, WHY)?);
+            }
+        }
+        if tlp.is_some() || pap.is_some() {
+            skip_unchanged(c.set_markings(tlp, pap), &mut out)?;
+        }
+        if !add.is_empty() || !remove.is_empty() {
+            skip_unchanged(c.change_tags(&add, &remove), &mut out)?;
+        }
+        if let Some(at) = start
+            && c.milestone(Milestone::Detected) != Some(at)
+        {
+            out.push(c.set_milestone(
+                Milestone::Detected,
+                at,
+                "TheHive startDate",
+                WHY,
+                Timestamp::now(),
+            )?);
+        }
+        if let Some((to, reason)) = &status
+            && c.status != *to
+            && !(*to == Status::Triage && c.status != Status::New)
+        {
+            out.push(c.transition(*to, reason)?);
+        }
+        Ok(out)
+    })
+    .await?;
+    if let Some(v) = fields.get("assignee") {
+        let to = match v {
+            Value::Null => None,
+            v => Some(assignable(state, text_field("assignee", v)?).await?),
+        };
+        if to != incident.assignee {
+            incident = apply(
+                state,
+                user,
+                incident.id,
+                None,
+                Need::Assign(to.as_deref()),
+                |c| c.assign(to.as_deref(), WHY).map(|e| vec![e]),
+            )
+            .await?;
+        }
+    }
+    Ok(incident)
+}
+
+/// `POST /api/v1/case`: a new case (incident) with TheHive's fields.
+#[utoipa::path(operation_id = "thehive_create_case", post, path = "/api/v1/case", tag = "thehive", request_body(content = Object, description = "TheHive InputCase"), responses((status = 201, body = Object, description = "OutputCase"), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn create_case(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(fields): ApiJson<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    only(&fields, CASE_FIELDS, "POST /api/v1/case")?;
+    check(&user, Action::CreateIncident)?;
+    let title = fields
+        .get("title")
+        .map(|v| text_field("title", v))
+        .transpose()?
+        .ok_or_else(|| ApiError::unprocessable("a case needs a `title`"))?;
+    let description = fields
+        .get("description")
+        .map(|v| text_field("description", v))
+        .transpose()?
+        .unwrap_or("");
+    let start = fields
+        .get("startDate")
+        .map(|v| from_ms("startDate", v))
+        .transpose()?;
+    let who = actor(&user)?;
+    let new = NewIncident::parse(
+        title,
+        description,
+        user.0.user.username.as_str(),
+        "TheHive API",
+        start,
+    )?;
+    let created = state.store.create_incident(&who, new).await?;
+    let mut rest = fields.clone();
+    for k in ["title", "description", "startDate"] {
+        rest.remove(k);
+    }
+    let incident = update_case(&state, &user, created.incident, &rest).await?;
+    Ok((StatusCode::CREATED, Json(case_json(&incident))))
+}
+
+/// `GET /api/v1/case/{id}`: by id or number (`42`, `#42`).
+#[utoipa::path(operation_id = "thehive_get_case", get, path = "/api/v1/case/{id}", tag = "thehive", params(("id" = String, Path, description = "id or number")), responses((status = 200, body = Object, description = "OutputCase"), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    check(&user, Action::ReadIncidents)?;
+    Ok(Json(case_json(&load(&state, &id).await?)))
+}
+
+/// `PATCH /api/v1/case/{id}`: TheHive's case fields, each change a journal entry.
+#[utoipa::path(operation_id = "thehive_patch_case", patch, path = "/api/v1/case/{id}", tag = "thehive", params(("id" = String, Path, description = "id or number")), request_body(content = Object, description = "case fields"), responses((status = 200, body = Object, description = "OutputCase"), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn patch_case(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(fields): ApiJson<Map<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    only(&fields, CASE_FIELDS, "PATCH /api/v1/case")?;
+    let incident = load(&state, &id).await?;
+    let incident = update_case(&state, &user, incident, &fields).await?;
+    Ok(Json(case_json(&incident)))
+}
+
+/// `POST /api/v1/case/{id}/observable`: observables on a case; answers the list created.
+#[utoipa::path(operation_id = "thehive_case_observable", post, path = "/api/v1/case/{id}/observable", tag = "thehive", params(("id" = String, Path, description = "id or number")), request_body(content = Object, description = "InputObservable"), responses((status = 201, body = Object, description = "[OutputObservable]"), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn case_observable(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Vec<Value>>)> {
+    let (list, flags) = observables_from(&body)?;
+    let incident = load(&state, &id).await?;
+    let incident = apply(&state, &user, incident.id, None, Need::Work, |c| {
+        list.iter()
+            .map(|o| c.add_observable(o.kind, &o.value, &flags))
+            .collect()
+    })
+    .await?;
+    let out = incident
+        .observables
+        .iter()
+        .filter(|o| list.iter().any(|l| l.kind == o.kind && l.value == o.value))
+        .map(|o| case_observable_json(&incident, o))
+        .collect();
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query
+
+/// Every alert, newest first, in pages of the store's largest size.
+async fn all_alerts(state: &AppState) -> ApiResult<Vec<Alert>> {
+    let mut out = Vec::new();
+    loop {
+        let page = state
+            .store
+            .list_alerts(&AlertQuery {
+                statuses: Vec::new(),
+                min_severity: None,
+                limit: 1_000,
+                offset: u32::try_from(out.len()).unwrap_or(u32::MAX),
+            })
+            .await?;
+        let done = page.len() < 1_000;
+        out.extend(page);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// Every incident, newest first.
+async fn all_incidents(state: &AppState) -> ApiResult<Vec<Incident>> {
+    let mut out: Vec<Incident> = Vec::new();
+    loop {
+        let page = state
+            .store
+            .list_incidents(&debrief_store::IncidentQuery {
+                before_number: out.last().map(|i| i.number),
+                limit: Some(500),
+                ..Default::default()
+            })
+            .await?;
+        let done = page.len() < 500;
+        out.extend(page);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// `POST /api/v1/query`: TheHive's query language over alerts, cases and their observables.
+#[utoipa::path(operation_id = "thehive_query", post, path = "/api/v1/query", tag = "thehive", request_body(content = Object, description = "{\"query\": [steps]}"), responses((status = 200, body = Object, description = "objects, or a count"), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
+pub async fn query(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Json<Value>> {
+    let q = query::parse(&body).map_err(ApiError::bad_request)?;
+    let items: Vec<Value> = match &q.source {
+        query::Source::Alerts => {
+            check(&user, Action::ReadAlerts)?;
+            all_alerts(&state).await?.iter().map(alert_json).collect()
+        }
+        query::Source::Cases => {
+            check(&user, Action::ReadIncidents)?;
+            all_incidents(&state).await?.iter().map(case_json).collect()
+        }
+        query::Source::Alert { id, observables } => {
+            check(&user, Action::ReadAlerts)?;
+            let a = state.store.alert(id).await?;
+            if *observables {
+                a.observables
+                    .iter()
+                    .enumerate()
+                    .map(|(n, o)| alert_observable_json(&a, n, o))
+                    .collect()
+            } else {
+                vec![alert_json(&a)]
+            }
+        }
+        query::Source::Case { id, observables } => {
+            check(&user, Action::ReadIncidents)?;
+            let i = load(&state, id).await?;
+            if *observables {
+                i.observables
+                    .iter()
+                    .map(|o| case_observable_json(&i, o))
+                    .collect()
+            } else {
+                vec![case_json(&i)]
+            }
+        }
+    };
+    Ok(Json(query::run(&q, items)))
+}
