@@ -128,6 +128,19 @@ pub enum Command {
         /// The largest evidence file accepted, in MiB.
         #[arg(long, default_value_t = 1024, env = "DEBRIEF_EVIDENCE_MAX_MB")]
         evidence_max_mb: u64,
+        /// Folders of Sigma rules that `POST /api/v1/events` and --watch evaluate against.
+        #[arg(long = "rules")]
+        rules: Vec<PathBuf>,
+        /// Only rules of this level or above (informational, low, medium, high, critical).
+        #[arg(long)]
+        rule_level: Option<String>,
+        /// A folder of log files (.evtx, .json, .jsonl) to evaluate as they arrive or grow;
+        /// matches become alerts. Needs --rules.
+        #[arg(long, requires = "rules")]
+        watch: Option<PathBuf>,
+        /// Seconds between two looks at the watched folder.
+        #[arg(long, default_value_t = 5)]
+        watch_interval: u64,
     },
     /// Print the API's OpenAPI document (the same as GET /api/v1/openapi.json).
     Openapi,

@@ -113,7 +113,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             listen,
             insecure_cookies,
             evidence_max_mb,
-        } => commands::serve::run(listen, insecure_cookies, evidence_max_mb, &settings).await,
+            rules,
+            rule_level,
+            watch,
+            watch_interval,
+        } => {
+            let detection = commands::serve::Detection {
+                rules,
+                rule_level,
+                watch,
+                watch_interval,
+            };
+            commands::serve::run(
+                listen,
+                insecure_cookies,
+                evidence_max_mb,
+                detection,
+                &settings,
+            )
+            .await
+        }
         Command::Openapi => {
             commands::print_json(&debrief_server::api::docs::openapi())?;
             Ok(exit::OK)

@@ -695,3 +695,177 @@ fn hunt_sends_hits_as_alerts_and_repeats_are_counted() {
     assert_ne!(none.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&none.stderr).contains("DEBRIEF_TOKEN"));
 }
+
+/// A raw HTTP/1.1 request on loopback: (status, body).
+fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_string();
+    (status, body)
+}
+
+/// `serve --rules --watch`: events posted to `/api/v1/events` and log files dropped in the
+/// watched folder are evaluated against the rules; matches become alerts, the same event again
+/// is a repeat, a grown file is evaluated from where it was left.
+#[test]
+fn serve_evaluates_posted_events_and_watched_files() {
+    let db = TestDb::sqlite();
+    ok(&db, &["user", "add", "maria", "--role", "manager"]);
+    let token = ok(
+        &db,
+        &["token", "create", "--user", "maria", "--name", "edr"],
+    )
+    .lines()
+    .find(|l| l.starts_with("dbf_"))
+    .expect("the token is printed")
+    .trim()
+    .to_string();
+    let dir = tempfile_dir().join("events");
+    let _ = std::fs::remove_dir_all(&dir);
+    whoami_rule(&dir);
+    std::fs::create_dir_all(dir.join("watch")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .env_remove("DEBRIEF_DATABASE_URL")
+        .arg("--data-dir")
+        .arg(db.dir.path())
+        .args([
+            "--database",
+            &db.url,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("--rules")
+        .arg(dir.join("rules"))
+        .arg("--watch")
+        .arg(dir.join("watch"))
+        .args(["--watch-interval", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 30, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sysmon = |host: &str, record: &str, image: &str| {
+        format!(
+            r#"{{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"{host}",{record}"Image":"C:\\Windows\\System32\\{image}","User":"CORP\\clerk"}}"#
+        )
+    };
+    let body = [
+        sysmon("WS-042", "", "whoami.exe"),
+        sysmon("WS-042", "", "notepad.exe"),
+    ]
+    .join("\n");
+    let (status, first) = http(port, "POST", "/api/v1/events", &token, &body);
+    let (_, again) = http(port, "POST", "/api/v1/events", &token, &body);
+    let (bad_status, bad) = http(
+        port,
+        "POST",
+        "/api/v1/events",
+        &token,
+        &format!("{}\nnot json\n", sysmon("WS-9", "", "whoami.exe")),
+    );
+    // The watched folder: a file appears, then grows by one event.
+    let watched = dir.join("watch/sysmon.jsonl");
+    std::fs::write(
+        &watched,
+        sysmon("WS-050", r#""EventRecordID":7,"#, "whoami.exe") + "\n",
+    )
+    .unwrap();
+    let alerts = |want: usize| {
+        let started = std::time::Instant::now();
+        loop {
+            let (_, list) = http(port, "GET", "/api/v1/alerts?limit=500", &token, "");
+            let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+            let list = list["alerts"].as_array().unwrap().clone();
+            if list.len() >= want || started.elapsed().as_secs() > 20 {
+                return list;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    let after_file = alerts(2);
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&watched)
+            .unwrap();
+        writeln!(
+            f,
+            "{}",
+            sysmon("WS-051", r#""EventRecordID":8,"#, "whoami.exe")
+        )
+        .unwrap();
+    }
+    let after_growth = alerts(3);
+    let _ = server.kill();
+    let _ = server.wait();
+
+    assert_eq!(status, 200, "{first}");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(
+        (
+            first["events"].as_u64(),
+            first["matches"].as_u64(),
+            first["created"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{first}"
+    );
+    let alert = &first["results"][0]["alert"];
+    assert_eq!(alert["source"], "debrief-events");
+    assert_eq!(alert["raw"]["rule"]["title"], "Whoami Execution");
+    assert_eq!(alert["raw"]["event"]["Computer"], "WS-042");
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(
+        again["repeated"], 1,
+        "the same event again is a repeat: {again}"
+    );
+    assert_eq!(bad_status, 422, "{bad}");
+    assert!(bad.contains("line 2"), "{bad}");
+    let sources: Vec<(String, i64)> = after_growth
+        .iter()
+        .map(|a| {
+            (
+                a["source"].as_str().unwrap().to_string(),
+                a["occurrences"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(after_file.len(), 2, "{after_file:?}");
+    assert_eq!(
+        sources.iter().filter(|(s, _)| s == "debrief-watch").count(),
+        2,
+        "one alert per watched event: {sources:?}"
+    );
+    assert!(
+        sources.iter().all(|(s, n)| s != "debrief-watch" || *n == 1),
+        "a grown file is not evaluated again from its start: {sources:?}"
+    );
+    assert!(
+        !after_growth.iter().any(|a| a["host"] == "WS-9"),
+        "nothing of the refused body was stored"
+    );
+}

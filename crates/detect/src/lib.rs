@@ -81,39 +81,63 @@ pub fn hunt_file_in(
     path: &Path,
     window: Window,
 ) -> Result<(Vec<Hit>, u64), reader::ReadError> {
+    hunt_file_after(rules, mapping, path, window, 0)
+}
+
+/// Like [`hunt_file_in`], skipping the first `skip` events of the file (those a watcher has
+/// already evaluated); the count returned is of all the file's events.
+pub fn hunt_file_after(
+    rules: &RuleSet,
+    mapping: &Mapping,
+    path: &Path,
+    window: Window,
+    skip: u64,
+) -> Result<(Vec<Hit>, u64), reader::ReadError> {
     let mut hits = Vec::new();
     let mut events = 0u64;
     reader::for_each_event(path, |flat| {
         events += 1;
-        if !window.admits(flat) {
+        if events <= skip || !window.admits(flat) {
             return;
         }
-        let mapped = mapping.with_sigma_fields(flat);
-        let flat = mapped.as_ref().unwrap_or(flat);
-        let ev = JsonEvent::borrow(flat);
-        let sources = mapping.logsources(flat);
-        for result in rules.evaluate(&ev, &sources) {
-            let h = &result.header;
-            hits.push(Hit {
-                rule_id: h.rule_id.clone().unwrap_or_default(),
-                rule_title: h.rule_title.clone(),
-                level: h.level.map(|l| l.as_str().to_string()).unwrap_or_default(),
-                tags: h.tags.clone(),
-                timestamp: reader::text(flat, "TimeCreated"),
-                computer: reader::text(flat, "Computer"),
-                channel: reader::text(flat, "Channel"),
-                event_id: reader::text(flat, "EventID"),
-                record_id: flat
-                    .get("EventRecordID")
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0),
-                file: path.to_path_buf(),
-                event: serde_json::value::to_raw_value(flat)
-                    .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
-            });
-        }
+        evaluate(rules, mapping, flat, path, &mut hits);
     })?;
     Ok((hits, events))
+}
+
+/// Evaluates one flattened event (a JSON object with Sigma or Windows field names) and adds
+/// its hits; `origin` is what the hits name as their file.
+pub fn evaluate(
+    rules: &RuleSet,
+    mapping: &Mapping,
+    flat: &serde_json::Value,
+    origin: &Path,
+    hits: &mut Vec<Hit>,
+) {
+    let mapped = mapping.with_sigma_fields(flat);
+    let flat = mapped.as_ref().unwrap_or(flat);
+    let ev = JsonEvent::borrow(flat);
+    let sources = mapping.logsources(flat);
+    for result in rules.evaluate(&ev, &sources) {
+        let h = &result.header;
+        hits.push(Hit {
+            rule_id: h.rule_id.clone().unwrap_or_default(),
+            rule_title: h.rule_title.clone(),
+            level: h.level.map(|l| l.as_str().to_string()).unwrap_or_default(),
+            tags: h.tags.clone(),
+            timestamp: reader::text(flat, "TimeCreated"),
+            computer: reader::text(flat, "Computer"),
+            channel: reader::text(flat, "Channel"),
+            event_id: reader::text(flat, "EventID"),
+            record_id: flat
+                .get("EventRecordID")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            file: origin.to_path_buf(),
+            event: serde_json::value::to_raw_value(flat)
+                .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
+        });
+    }
 }
 
 /// Hunts over files (in parallel) and returns the hits in a deterministic order: by file, then

@@ -67,6 +67,8 @@ pub struct AppState {
     pub key: InstallationKey,
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
+    /// The Sigma rules `POST /api/v1/events` evaluates against, when the server has any.
+    pub detector: Option<Arc<dyn api::events::EventDetector>>,
 }
 
 impl AppState {
@@ -76,7 +78,14 @@ impl AppState {
             key,
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
+            detector: None,
         }
+    }
+
+    /// With Sigma rules for `POST /api/v1/events`.
+    pub fn with_detector(mut self, detector: Arc<dyn api::events::EventDetector>) -> Self {
+        self.detector = Some(detector);
+        self
     }
 }
 

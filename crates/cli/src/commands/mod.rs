@@ -8,6 +8,7 @@ pub mod record;
 pub mod send;
 pub mod serve;
 pub mod verify;
+pub mod watch;
 pub mod work;
 
 use std::sync::Arc;

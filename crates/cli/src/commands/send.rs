@@ -84,13 +84,26 @@ pub fn observables(event: &Value) -> Vec<Value> {
         .collect()
 }
 
-/// One hit as an alert in the intake shape.
+/// One hit as an alert in the intake shape, from `debrief hunt`.
 pub fn alert(hit: &Hit) -> Value {
+    alert_from(hit, "debrief-hunt")
+}
+
+/// One hit as an alert from `source`. The source reference is stable — (rule, computer,
+/// channel, record), or for events without a record number the event's SHA-256 — so the same
+/// detection sent again is a repeat.
+pub fn alert_from(hit: &Hit, source: &str) -> Value {
+    use sha2::Digest;
     let event: Value = serde_json::from_str(hit.event.get()).unwrap_or(Value::Null);
+    let record = if hit.record_id != 0 {
+        hit.record_id.to_string()
+    } else {
+        hex::encode(&sha2::Sha256::digest(hit.event.get().as_bytes())[..12])
+    };
     json!({
         "type": "sigma",
-        "source": "debrief-hunt",
-        "sourceRef": format!("{}:{}:{}:{}", hit.rule_id, hit.computer, hit.channel, hit.record_id),
+        "source": source,
+        "sourceRef": format!("{}:{}:{}:{record}", hit.rule_id, hit.computer, hit.channel),
         "title": hit.rule_title,
         "description": format!(
             "Sigma rule {} ({}) matched event {} in {} on {} — {} record {}.",

@@ -9,10 +9,20 @@ use super::open_store;
 use crate::config::Settings;
 use crate::exit;
 
+/// Sigma rules for `POST /api/v1/events`, and the folder to watch.
+#[derive(Debug, Default)]
+pub struct Detection {
+    pub rules: Vec<std::path::PathBuf>,
+    pub rule_level: Option<String>,
+    pub watch: Option<std::path::PathBuf>,
+    pub watch_interval: u64,
+}
+
 pub async fn run(
     listen: Option<String>,
     insecure_cookies: bool,
     evidence_max_mb: u64,
+    detection: Detection,
     settings: &Settings,
 ) -> Result<u8> {
     let listen = listen
@@ -39,7 +49,34 @@ pub async fn run(
         evidence_max_bytes: evidence_max_mb.saturating_mul(1024 * 1024),
         ..Config::default()
     };
-    let app = router(AppState::new(store.clone(), key, config));
+    let group_window = config.alert_group_seconds;
+    let mut state = AppState::new(store.clone(), key, config);
+    if !detection.rules.is_empty() {
+        let detector = std::sync::Arc::new(super::watch::SigmaDetector::load(
+            &detection.rules,
+            detection.rule_level.clone(),
+        )?);
+        println!(
+            "{} Sigma rules enabled for POST /api/v1/events",
+            debrief_server::api::events::EventDetector::rules(&*detector)
+        );
+        if let Some(dir) = detection.watch {
+            if !dir.is_dir() {
+                anyhow::bail!("--watch `{}` is not a folder", dir.display());
+            }
+            println!("Watching {} for log files", dir.display());
+            tokio::spawn(super::watch::watch(
+                store.clone(),
+                detector.clone(),
+                dir,
+                settings.data_dir.join("watch-state.json"),
+                std::time::Duration::from_secs(detection.watch_interval.max(1)),
+                group_window,
+            ));
+        }
+        state = state.with_detector(detector);
+    }
+    let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}; is another program using it?"))?;

@@ -27,7 +27,7 @@ use crate::error::Problem;
         super::work::update_task, super::work::add_note, super::work::log_time, super::work::work,
         super::alerts::receive, super::alerts::list, super::alerts::get_one, super::alerts::history,
         super::alerts::acknowledge, super::alerts::dismiss, super::alerts::reopen, super::alerts::promote,
-        super::alerts::merge,
+        super::alerts::merge, super::events::evaluate,
         super::thehive::status, super::thehive::create_alert, super::thehive::get_alert,
         super::thehive::patch_alert, super::thehive::alert_observable, super::thehive::alert_to_case,
         super::thehive::alert_merge, super::thehive::create_case, super::thehive::get_case,
@@ -46,7 +46,7 @@ use crate::error::Problem;
         super::work::NoteRequest, super::work::TimeRequest, super::work::WorkView,
         super::alerts::ReceiptView, super::alerts::BatchView, super::alerts::AlertView, super::alerts::AlertList,
         super::alerts::HistoryView, super::alerts::PromotedView, super::alerts::DismissRequest,
-        super::alerts::ReopenRequest, super::alerts::MergeRequest)),
+        super::alerts::ReopenRequest, super::alerts::MergeRequest, super::events::EventsView)),
     modifiers(&BearerAuth, &DescribeResponses),
 )]
 pub struct ApiDoc;

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod docs;
 pub mod dto;
+pub mod events;
 pub mod evidence;
 pub mod incidents;
 pub mod record;
@@ -127,6 +128,12 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{incident}/time", post(work::log_time))
         .route("/incidents/{incident}/work", get(work::work))
         .route("/alerts", get(alerts::list).post(alerts::receive))
+        .route(
+            "/events",
+            post(events::evaluate).layer(axum::extract::DefaultBodyLimit::max(
+                events::MAX_EVENTS_BYTES,
+            )),
+        )
         .route("/alerts/{alert}", get(alerts::get_one))
         .route("/alerts/{alert}/history", get(alerts::history))
         .route("/alerts/{alert}/acknowledge", post(alerts::acknowledge))

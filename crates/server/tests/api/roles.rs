@@ -53,6 +53,7 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("GET",   "/api/v1/alerts?status=new,acknowledged&min_severity=2", None,              [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/alerts",                   Some(r#"{"type":"edr","source":"edr","sourceRef":"E-9","title":"Mimikatz"}"#), [401, 403, 201, 201, 403]),
     ("POST",  "/api/v1/alerts",                   Some(r#"[{"type":"edr","source":"edr","sourceRef":"E-9","title":"Mimikatz"}]"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/events",                   Some(r#"{"Image":"C:\\x.exe"}"#),    [401, 403, 409, 409, 403]),
     ("GET",   "/api/v1/alerts/1",                 None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/alerts/1/history",         None,                                   [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/alerts/1/acknowledge",     None,                                   [401, 403, 200, 200, 403]),
