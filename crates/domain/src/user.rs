@@ -182,6 +182,8 @@ pub enum Action<'a> {
     SendAlerts,
     /// Acknowledge, dismiss, reopen, promote or merge alerts.
     TriageAlerts,
+    /// Report a suspected incident (any signed-in person: people are the first detectors).
+    ReportSuspicion,
 }
 
 /// Why an action is refused.
@@ -194,7 +196,7 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
     use Action::*;
     let deny = |why: &str| Err(Denied(format!("your role `{role}` {why}")));
     match (role, action) {
-        (_, ReadIncidents | ReadAlerts) => Ok(()),
+        (_, ReadIncidents | ReadAlerts | ReportSuspicion) => Ok(()),
         (Role::Manager | Role::Handler, SendAlerts | TriageAlerts) => Ok(()),
         (_, SendAlerts) => {
             deny("cannot send alerts; an integration uses a handler's or a manager's token")

@@ -58,6 +58,17 @@
         if (d) { d.open = true; var f = d.querySelector("input"); if (f) f.focus(); e.preventDefault(); }
         break;
       }
+      case "a": case "p": case "d": case "s": case "m": {
+        // Triage keys: on an alert's page its controls; in the queue, the selected row's.
+        var scope = document;
+        var list = rows();
+        if (list.length) { if (selected < 0 || !list[selected]) break; scope = list[selected]; }
+        var c = scope.querySelector("[data-key='" + e.key + "']");
+        if (!c) break;
+        if (c.tagName === "BUTTON") c.click(); else c.focus();
+        e.preventDefault();
+        break;
+      }
       case "?":
         if (help && help.showModal) { help.open ? help.close() : help.showModal(); e.preventDefault(); }
         break;

@@ -359,7 +359,31 @@ fn carry(
         &flags,
     );
     events.push(incident.add_note(NoteKind::Note, &alert_note(alert), "")?);
+    if let Some(file) = attachment(alert) {
+        events.push(incident.add_evidence(&file)?);
+    }
     Ok(events)
+}
+
+/// The file a person attached to their report (kept in the evidence store when it arrived),
+/// as evidence collected from them.
+fn attachment(alert: &Alert) -> Option<debrief_domain::evidence::NewEvidence> {
+    let a = alert.raw.get("attachment")?;
+    let text = |k: &str| {
+        a.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    Some(debrief_domain::evidence::NewEvidence {
+        name: text("name")?,
+        sha256: text("sha256")?,
+        size: a.get("size")?.as_u64()?,
+        media_type: text("media_type").unwrap_or_else(|| "application/octet-stream".into()),
+        description: format!("attached to the report A-{}", alert.number),
+        collected_by: alert.received_by.clone(),
+        collected_from: format!("report A-{} (report page)", alert.number),
+        collected_at: alert.first_seen,
+    })
 }
 
 /// Promotes an alert (the caller has checked the roles): the new incident, its journal

@@ -1,5 +1,7 @@
 //! The alert queue page (`/alerts`): newest activity first, filtered by status, with the triage
-//! actions — acknowledge, dismiss with a reason and a note, promote to an incident — as forms.
+//! actions — acknowledge, dismiss with a reason and a note, promote to an incident — as forms;
+//! and one alert's page (`/alerts/A-12`): its payload, history, the open incidents that share its
+//! observables, and every triage action including assign and merge. Keyboard-driven (`data-key`).
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -92,6 +94,9 @@ pub struct TriageForm {
     reason: String,
     #[serde(default)]
     note: String,
+    /// Where to go afterwards (the queue's forms say `/alerts`).
+    #[serde(default)]
+    next: String,
 }
 
 async fn triage(
@@ -100,6 +105,7 @@ async fn triage(
     alert: &str,
     csrf: &str,
     action: AlertAction,
+    next: &str,
 ) -> Response {
     if let Err(r) = user.check_csrf(csrf) {
         return r;
@@ -109,7 +115,17 @@ async fn triage(
     }
     let who = user.principal.user.username.as_str();
     match state.store.act_on_alert(alert, who, action, None).await {
-        Ok(_) => see_other("/alerts"),
+        Ok(a) if next.is_empty() => see_other(&back(&a)),
+        Ok(_) => see_other(&super::pages::safe_next(next)),
+        Err(StoreError::Domain(e)) if next.is_empty() => {
+            detail(
+                state,
+                user,
+                alert,
+                Some(super::domain_message(user.lang, &e)),
+            )
+            .await
+        }
         Err(StoreError::Domain(e)) => {
             queue_page(state, user, "", Some(super::domain_message(user.lang, &e))).await
         }
@@ -123,7 +139,15 @@ pub async fn acknowledge(
     Path(alert): Path<String>,
     Form(f): Form<TriageForm>,
 ) -> Response {
-    triage(&state, &user, &alert, &f.csrf, AlertAction::Acknowledge).await
+    triage(
+        &state,
+        &user,
+        &alert,
+        &f.csrf,
+        AlertAction::Acknowledge,
+        &f.next,
+    )
+    .await
 }
 
 pub async fn dismiss(
@@ -148,7 +172,7 @@ pub async fn dismiss(
         reason,
         note: f.note,
     };
-    triage(&state, &user, &alert, &f.csrf, action).await
+    triage(&state, &user, &alert, &f.csrf, action, &f.next).await
 }
 
 pub async fn promote(
@@ -176,5 +200,192 @@ pub async fn promote(
             .await
         }
         Err(e) => store_error(&user, e),
+    }
+}
+
+/// Where a triage form returns: the alert's page while triage goes on, else the queue.
+fn back(a: &debrief_store::alerts::Alert) -> String {
+    if a.status.is_closed() {
+        "/alerts".into()
+    } else {
+        format!("/alerts/{}", a.number)
+    }
+}
+
+/// The open incidents that recorded any of the alert's observables, most shared first:
+/// (number, title, status, shared values).
+async fn similar_open(
+    state: &AppState,
+    alert: &debrief_store::alerts::Alert,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    use std::collections::BTreeMap;
+    let mut by: BTreeMap<i64, (String, String, Vec<String>)> = BTreeMap::new();
+    for o in alert.observables.iter().take(50) {
+        for s in state.store.sightings(&o.value, 50).await? {
+            if s.status == "closed" {
+                continue;
+            }
+            let e = by
+                .entry(s.number)
+                .or_insert_with(|| (s.title.clone(), s.status.clone(), Vec::new()));
+            if !e.2.contains(&s.value) {
+                e.2.push(s.value.clone());
+            }
+        }
+    }
+    let mut out: Vec<_> = by.into_iter().collect();
+    out.sort_by(|a, b| b.1.2.len().cmp(&a.1.2.len()).then(b.0.cmp(&a.0)));
+    Ok(out
+        .into_iter()
+        .take(10)
+        .map(|(number, (title, status, shared))| {
+            serde_json::json!({"number": number, "title": title, "status": status, "shared": shared})
+        })
+        .collect())
+}
+
+/// One alert: what came in, its history, similar open incidents and the triage actions.
+pub async fn alert_page(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(alert): Path<String>,
+) -> Response {
+    detail(&state, &user, &alert, None).await
+}
+
+async fn detail(state: &AppState, user: &WebUser, alert: &str, error: Option<String>) -> Response {
+    if let Err(why) = may(user, Action::ReadAlerts) {
+        return forbidden(user, &why);
+    }
+    let a = match state.store.alert(alert).await {
+        Ok(a) => a,
+        Err(e) => return store_error(user, e),
+    };
+    let history = match state.store.alert_history(&a.id).await {
+        Ok(h) => h,
+        Err(e) => return store_error(user, e),
+    };
+    let similar = match similar_open(state, &a).await {
+        Ok(s) => s,
+        Err(e) => return store_error(user, e),
+    };
+    let assignees: Vec<String> = match state.store.list_users().await {
+        Ok(users) => users
+            .into_iter()
+            .filter(|u| {
+                !u.disabled
+                    && matches!(
+                        u.role,
+                        debrief_domain::Role::Manager | debrief_domain::Role::Handler
+                    )
+            })
+            .map(|u| u.username.as_str().to_string())
+            .collect(),
+        Err(e) => return store_error(user, e),
+    };
+    let incident_number = match a.incident_id {
+        Some(id) => state.store.incident(id).await.ok().map(|i| i.number),
+        None => None,
+    };
+    let mut ctx = super::base_context(Some(user), user.lang);
+    ctx.insert("nav".into(), "alerts".into());
+    ctx.insert(
+        "can_triage".into(),
+        may(user, Action::TriageAlerts).is_ok().into(),
+    );
+    ctx.insert("alert".into(), serde_json::to_value(&a).unwrap_or_default());
+    ctx.insert(
+        "raw".into(),
+        serde_json::to_string_pretty(&a.raw)
+            .unwrap_or_default()
+            .into(),
+    );
+    ctx.insert(
+        "history".into(),
+        serde_json::to_value(&history).unwrap_or_default(),
+    );
+    ctx.insert("similar".into(), similar.into());
+    ctx.insert("assignees".into(), assignees.into());
+    ctx.insert("incident_number".into(), incident_number.into());
+    let code = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    render("alert.html", code, ctx)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    assignee: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(alert): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let to = f.assignee.trim().to_lowercase();
+    let to = (!to.is_empty()).then_some(to);
+    if let Some(name) = &to {
+        match state.store.user_record(name).await {
+            Ok(r)
+                if !r.user.disabled
+                    && matches!(
+                        r.user.role,
+                        debrief_domain::Role::Manager | debrief_domain::Role::Handler
+                    ) => {}
+            Ok(_) | Err(StoreError::NoUser(_)) => {
+                let msg = format!("`{name}` cannot be assigned: choose a manager or a handler");
+                return detail(&state, &user, &alert, Some(msg)).await;
+            }
+            Err(e) => return store_error(&user, e),
+        }
+    }
+    triage(
+        &state,
+        &user,
+        &alert,
+        &f.csrf,
+        AlertAction::Assign { to },
+        "",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MergeForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    incident: String,
+}
+
+pub async fn merge(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(alert): Path<String>,
+    Form(f): Form<MergeForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    let api_user = crate::api::ApiUser(user.principal.clone());
+    let target = f.incident.trim().trim_start_matches('#').to_string();
+    match crate::api::alerts::merge_core(&state, &api_user, &alert, &target).await {
+        Ok((_, incident)) => see_other(&format!("/incidents/{}", incident.number)),
+        Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
+        Err(e) if e.status.is_server_error() => store_error(
+            &user,
+            StoreError::Corrupt("merge failed; see the server log".into()),
+        ),
+        Err(e) => detail(&state, &user, &alert, Some(e.detail)).await,
     }
 }

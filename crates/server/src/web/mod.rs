@@ -5,6 +5,7 @@ mod alerts;
 mod describe;
 mod pages;
 mod record;
+mod report;
 mod session;
 mod users;
 mod work;
@@ -51,6 +52,9 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
     ),
     ("search.html", include_str!("../../templates/search.html")),
     ("alerts.html", include_str!("../../templates/alerts.html")),
+    ("alert.html", include_str!("../../templates/alert.html")),
+    ("report.html", include_str!("../../templates/report.html")),
+    ("reports.html", include_str!("../../templates/reports.html")),
     ("users.html", include_str!("../../templates/users.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
@@ -446,6 +450,16 @@ pub fn router() -> Router<AppState> {
             post(record::withdraw),
         )
         .route("/alerts", get(alerts::queue))
+        .route("/alerts/{alert}", get(alerts::alert_page))
+        .route("/alerts/{alert}/assign", post(alerts::assign))
+        .route("/alerts/{alert}/merge", post(alerts::merge))
+        .route(
+            "/report",
+            get(report::form)
+                .post(report::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(26 * 1024 * 1024)),
+        )
+        .route("/reports", get(report::mine))
         .route("/alerts/{alert}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{alert}/dismiss", post(alerts::dismiss))
         .route("/alerts/{alert}/promote", post(alerts::promote))

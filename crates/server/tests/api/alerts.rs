@@ -235,11 +235,14 @@ async fn the_queue_page_triages_with_forms() {
         Who::Session("hank"),
         "POST",
         "/alerts/1/acknowledge",
-        Some("x=1"),
+        Some("next=/alerts"),
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(headers["location"], "/alerts");
+    assert_eq!(
+        headers["location"], "/alerts",
+        "the queue's forms return to it"
+    );
     // A dismissal without a note is refused on the page, with the reason.
     let (status, page, _) = call(
         &f.app,

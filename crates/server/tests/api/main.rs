@@ -8,6 +8,7 @@ mod alerts;
 mod auth;
 mod errors;
 mod record;
+mod report;
 mod roles;
 mod support;
 mod thehive;

@@ -123,6 +123,12 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/alerts/1/acknowledge",            None,                                   [303, 403, 303, 303, 403]),
     ("POST",  "/alerts/1/dismiss",                Some("reason=benign&note=scan"),        [303, 403, 303, 303, 403]),
     ("POST",  "/alerts/1/promote",                None,                                   [303, 403, 303, 303, 403]),
+    ("GET",   "/alerts/1",                        None,                                   [303, 200, 200, 200, 200]),
+    ("POST",  "/alerts/1/assign",                 Some("assignee=hank"),                  [303, 403, 303, 303, 403]),
+    ("POST",  "/alerts/1/merge",                  Some("incident=1"),                     [303, 403, 303, 303, 403]),
+    ("POST",  "/alerts/1/merge",                  Some("incident=2"),                     [303, 403, 303, 403, 403]),
+    ("GET",   "/report",                          None,                                   [303, 200, 200, 200, 200]),
+    ("GET",   "/reports",                         None,                                   [303, 200, 200, 200, 200]),
 ];
 
 #[tokio::test]

@@ -55,3 +55,123 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
     shot(&c, "alerts-promoted").await;
     c.close().await.unwrap();
 }
+
+/// Presses one key on the page (not in a field), as a person at the keyboard would.
+async fn press(c: &Client, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    c.perform_actions(keys).await.unwrap();
+}
+
+/// Keyboard triage: `j` selects the newest alert, `a` acknowledges it, `Enter` opens it; its page
+/// lists the open incident that shares its observable, `m` jumps to "merge into" (already filled
+/// with that incident) and Enter merges. Then a person reports a suspected incident with a file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_are_triaged_from_the_keyboard_and_people_report() {
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let (base, db) = start_server().await;
+    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
+        .await
+        .unwrap();
+    let maria = debrief_domain::text::Actor::parse("maria").unwrap();
+    let created = store
+        .create_incident(
+            &maria,
+            debrief_domain::NewIncident::parse("C2 beaconing on finance laptops", "", "", "", None)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+        i.add_observable(
+            debrief_domain::observable::ObservableKind::Domain,
+            "evil.example",
+            &Default::default(),
+        )
+    })
+    .await
+    .unwrap();
+    for (r, title) in [
+        ("S-1", "Old scan"),
+        ("S-2", "Beacon to evil.example from FIN-7"),
+    ] {
+        let raw = serde_json::json!({"type": "external", "source": "siem", "sourceRef": r, "title": title,
+            "observables": [{"dataType": "domain", "data": "evil.example"}]});
+        store
+            .receive_alert(
+                debrief_domain::alert::NewAlert::from_json(raw).unwrap(),
+                "siem",
+                debrief_domain::Timestamp::now(),
+                3600,
+            )
+            .await
+            .unwrap();
+    }
+    sign_in(&c, &base, "maria", "maria-password-1").await;
+    c.goto(&format!("{base}/alerts")).await.unwrap();
+    text(&c, "#alert-2").await;
+    press(&c, 'j').await;
+    press(&c, 'a').await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//tr[@id='alert-2'][contains(., 'Acknowledged')]",
+        ))
+        .await
+        .unwrap();
+    press(&c, 'j').await;
+    press(&c, '\u{E007}').await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url(&format!("{base}/alerts/2")))
+        .await
+        .unwrap();
+    let similar = text(&c, "#similar").await;
+    assert!(
+        similar.contains("#1") && similar.contains("evil.example"),
+        "{similar}"
+    );
+    shot(&c, "alert-page").await;
+    press(&c, 'm').await;
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url(&format!("{base}/incidents/1")))
+        .await
+        .unwrap();
+    assert!(text(&c, "body").await.contains("From alert A-2"));
+
+    // Reporting: the page, a file, the reference back, and "My reports".
+    let file = db.dir.path().join("invoice.eml");
+    std::fs::write(
+        &file,
+        "From: ceo@evil-corp.example\r\nSubject: Pay now\r\n\r\n...",
+    )
+    .unwrap();
+    c.goto(&format!("{base}/report")).await.unwrap();
+    fill(&c, "#what", "A fake invoice from our CEO's name").await;
+    fill(&c, "#where", "Finance, FIN-7").await;
+    fill(&c, "#file", file.to_str().unwrap()).await;
+    click(&c, "form[action='/report'] button").await;
+    let thanks = text(&c, "#report-sent").await;
+    assert!(thanks.contains("A-3"), "{thanks}");
+    shot(&c, "report-sent").await;
+    c.goto(&format!("{base}/reports")).await.unwrap();
+    assert!(
+        text(&c, "#my-reports")
+            .await
+            .contains("Reported: A fake invoice")
+    );
+    let alert = store.alert("A-3").await.unwrap();
+    assert_eq!(alert.raw["attachment"]["name"], "invoice.eml");
+    c.close().await.unwrap();
+}
