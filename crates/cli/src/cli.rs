@@ -141,6 +141,19 @@ pub enum Command {
         /// Seconds between two looks at the watched folder.
         #[arg(long, default_value_t = 5)]
         watch_interval: u64,
+        /// Take reports by e-mail: an SMTP listener on this address (e.g. 127.0.0.1:2525) for
+        /// the reporting mailbox; each message becomes an alert.
+        #[arg(long, env = "DEBRIEF_MAIL_LISTEN")]
+        mail_listen: Option<String>,
+        /// Accept mail only for this address (the reporting mailbox); any recipient otherwise.
+        #[arg(long, env = "DEBRIEF_MAIL_TO")]
+        mail_to: Option<String>,
+        /// The SMTP relay (host:port) that acknowledgements to reporters go through.
+        #[arg(long, env = "DEBRIEF_SMTP_RELAY")]
+        smtp_relay: Option<String>,
+        /// The sender address of acknowledgements.
+        #[arg(long, env = "DEBRIEF_MAIL_FROM", default_value = "security@localhost")]
+        mail_from: String,
     },
     /// Print the API's OpenAPI document (the same as GET /api/v1/openapi.json).
     Openapi,

@@ -117,12 +117,20 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             rule_level,
             watch,
             watch_interval,
+            mail_listen,
+            mail_to,
+            smtp_relay,
+            mail_from,
         } => {
             let detection = commands::serve::Detection {
                 rules,
                 rule_level,
                 watch,
                 watch_interval,
+                mail_listen,
+                mail_to,
+                smtp_relay,
+                mail_from,
             };
             commands::serve::run(
                 listen,

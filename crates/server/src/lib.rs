@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod intake;
 pub mod web;
 
 use std::sync::Arc;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub key: InstallationKey,
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
+    /// Single alerts, written in groups (see [`intake`]).
+    pub intake: Arc<intake::IntakeQueue>,
     /// The Sigma rules `POST /api/v1/events` evaluates against, when the server has any.
     pub detector: Option<Arc<dyn api::events::EventDetector>>,
 }
@@ -79,6 +82,7 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
             detector: None,
+            intake: Arc::default(),
         }
     }
 

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod evidence;
 pub mod hunt;
 pub mod incident;
+pub mod mail;
 pub mod record;
 pub mod send;
 pub mod serve;

@@ -16,6 +16,11 @@ pub struct Detection {
     pub rule_level: Option<String>,
     pub watch: Option<std::path::PathBuf>,
     pub watch_interval: u64,
+    /// Reports by e-mail: where to listen, the mailbox, the relay and sender of acknowledgements.
+    pub mail_listen: Option<String>,
+    pub mail_to: Option<String>,
+    pub smtp_relay: Option<String>,
+    pub mail_from: String,
 }
 
 pub async fn run(
@@ -50,6 +55,23 @@ pub async fn run(
         ..Config::default()
     };
     let group_window = config.alert_group_seconds;
+    if let Some(listen) = &detection.mail_listen {
+        let addr: SocketAddr = listen.parse().with_context(|| {
+            format!("--mail-listen `{listen}` is not an address like 127.0.0.1:2525")
+        })?;
+        super::mail::listen(
+            store.clone(),
+            super::mail::MailSettings {
+                listen: addr,
+                mailbox: detection.mail_to.clone(),
+                relay: detection.smtp_relay.clone(),
+                from: detection.mail_from.clone(),
+                evidence_dir: config.evidence_dir.clone(),
+            },
+        )
+        .await?;
+        println!("Taking reports by e-mail on smtp://{addr}");
+    }
     let mut state = AppState::new(store.clone(), key, config);
     if !detection.rules.is_empty() {
         let detector = std::sync::Arc::new(super::watch::SigmaDetector::load(

@@ -180,10 +180,7 @@ pub async fn receive(
         serde_json::Value::Object(_) => {
             let a = check_one(body)
                 .map_err(|e| ApiError::unprocessable(format!("the alert was not stored: {e}")))?;
-            let r = state
-                .store
-                .receive_alert(a, &who, Timestamp::now(), window)
-                .await?;
+            let r = state.intake.receive(&state.store, window, a, &who).await?;
             Ok((StatusCode::CREATED, Json(ReceiptView::from(r))).into_response())
         }
         _ => Err(ApiError::bad_request(

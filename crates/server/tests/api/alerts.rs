@@ -270,3 +270,60 @@ async fn the_queue_page_triages_with_forms() {
         "a promoted alert leaves the open queue: {page}"
     );
 }
+
+/// Concurrent single alerts are written in groups (one transaction for those waiting): each
+/// request still gets its own answer, every alert is stored once with its own number, and a
+/// repeat inside a group is counted on the alert it repeats.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_single_alerts_are_grouped_and_each_answered() {
+    let f = fixture().await;
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let app = f.app.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every tenth sends the same key as the previous tenth: a repeat.
+            let r = if i % 10 == 0 { 0 } else { i };
+            let body = format!(
+                r#"{{"type":"edr","source":"edr","sourceRef":"C-{r}","title":"Concurrent {r}"}}"#
+            );
+            call(
+                &app,
+                Who::Token("hank"),
+                "POST",
+                "/api/v1/alerts",
+                Some(&body),
+            )
+            .await
+        }));
+    }
+    let mut intakes = std::collections::BTreeMap::<String, usize>::new();
+    let mut numbers = std::collections::BTreeSet::new();
+    for t in tasks {
+        let (status, text, _) = t.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+        let v = json(&text);
+        *intakes
+            .entry(v["intake"].as_str().unwrap().to_string())
+            .or_default() += 1;
+        numbers.insert(v["alert"]["number"].as_i64().unwrap());
+    }
+    assert_eq!(intakes["created"], 55, "{intakes:?}");
+    assert_eq!(intakes["repeated"], 5, "{intakes:?}");
+    assert_eq!(
+        numbers.len(),
+        55,
+        "repeats answer with their alert's number"
+    );
+    let stored = f
+        .state
+        .store
+        .list_alerts(&debrief_store::alerts::AlertQuery {
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 56, "A-1 and the 55 new ones");
+    let c0 = stored.iter().find(|a| a.key.source_ref == "C-0").unwrap();
+    assert_eq!(c0.occurrences, 6);
+}

@@ -465,12 +465,12 @@ pub async fn create_alert(
     let new = check_one(body)
         .map_err(|e| ApiError::unprocessable(format!("the alert was not stored: {e}")))?;
     let receipt = state
-        .store
-        .receive_alert(
+        .intake
+        .receive(
+            &state.store,
+            state.config.alert_group_seconds,
             new,
             user.0.user.username.as_str(),
-            Timestamp::now(),
-            state.config.alert_group_seconds,
         )
         .await?;
     let code = if receipt.intake == Intake::Created {

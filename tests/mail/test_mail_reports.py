@@ -1,0 +1,161 @@
+"""Reports by e-mail against real SMTP on loopback: a person mails the reporting mailbox served by
+`debrief serve --mail-listen`; the message becomes an alert, and the acknowledgement with its
+reference reaches the person through a real SMTP relay (aiosmtpd, pinned in .ci/run).
+
+    DEBRIEF_BIN=target/debug/debrief python3 -m unittest tests/mail/test_mail_reports.py -v
+
+Fails (never skips) when the binary or aiosmtpd is missing.
+"""
+
+import json
+import os
+import re
+import smtplib
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+BIN = os.environ.get("DEBRIEF_BIN", "")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Relay:
+    """Keeps every message the relay receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+def wait_port(port):
+    deadline = time.time() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise RuntimeError(f"nothing listens on {port}")
+            time.sleep(0.05)
+
+
+class MailReports(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not BIN or not os.path.exists(BIN):
+            raise RuntimeError(f"DEBRIEF_BIN must name the debrief binary (got {BIN!r})")
+        cls.relay = Relay()
+        cls.relay_port = free_port()
+        cls.controller = Controller(cls.relay, hostname="127.0.0.1", port=cls.relay_port)
+        cls.controller.start()
+        cls.data = tempfile.mkdtemp(prefix="debrief-mail-")
+
+        def cli(*args):
+            return subprocess.run([BIN, "--data-dir", cls.data, *args], capture_output=True, text=True, check=True).stdout
+
+        cli("user", "add", "hank", "--role", "handler")
+        cls.token = re.search(r"dbf_\S+", cli("token", "create", "--user", "hank", "--name", "t")).group(0)
+        cls.http = free_port()
+        cls.smtp = free_port()
+        cls.server = subprocess.Popen(
+            [BIN, "--data-dir", cls.data, "serve", "--listen", f"127.0.0.1:{cls.http}",
+             "--mail-listen", f"127.0.0.1:{cls.smtp}", "--mail-to", "report@corp.example",
+             "--smtp-relay", f"127.0.0.1:{cls.relay_port}", "--mail-from", "soc@corp.example"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_port(cls.http)
+        wait_port(cls.smtp)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        cls.server.wait(timeout=10)
+        cls.controller.stop()
+
+    def api(self, method, path, body=None):
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.http}{path}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
+
+    def report(self):
+        m = EmailMessage()
+        m["From"] = "Claire Martin <clerk@corp.example>"
+        m["To"] = "report@corp.example"
+        m["Subject"] = "Strange invoice mail"
+        m["Message-ID"] = "<report-1@corp.example>"
+        m["Date"] = "Mon, 23 Nov 2026 09:30:00 +0100"
+        m.set_content("I got this invoice and clicked hxxp://pay-invoice[.]example/now before I noticed.\n")
+        m.add_attachment(b"From: boss@evil-corp.example\r\nSubject: Pay now\r\n\r\nPay.", maintype="application",
+                         subtype="octet-stream", filename="invoice.eml")
+        return m
+
+    def test_a_mailed_report_becomes_an_alert_and_is_acknowledged(self):
+        with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as s:
+            code, reply = s.ehlo()
+            self.assertEqual(code, 250)
+            refused = s.send_message(self.report())
+            self.assertEqual(refused, {})
+        alerts = [a for a in self.api("GET", "/api/v1/alerts")["alerts"] if a["type"] == "email-report"]
+        self.assertEqual(len(alerts), 1)
+        a = alerts[0]
+        self.assertEqual(a["title"], "Reported by mail: Strange invoice mail")
+        self.assertEqual(a["raw"]["reporter"]["email"], "clerk@corp.example")
+        self.assertEqual(a["source_ref"], "report-1@corp.example")
+        values = {o["value"] for o in a["observables"]}
+        self.assertIn("http://pay-invoice.example/now", values)
+        self.assertEqual(a["raw"]["mail"]["attachments"][0]["name"], "invoice.eml")
+        self.assertTrue(a["occurred_at"].startswith("2026-11-23T08:30:00"), a["occurred_at"])
+
+        deadline = time.time() + 15
+        while not self.relay.messages and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(len(self.relay.messages), 1, "one acknowledgement")
+        sender, rcpts, content = self.relay.messages[0]
+        self.assertEqual((sender, rcpts), ("soc@corp.example", ["clerk@corp.example"]))
+        self.assertIn(f"A-{a['number']}", content)
+        self.assertIn("Strange invoice mail", content)
+
+        # The same message again is a repeat: counted, not acknowledged twice.
+        with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as s:
+            s.send_message(self.report())
+        time.sleep(1.5)
+        again = self.api("GET", f"/api/v1/alerts/{a['number']}")["alert"]
+        self.assertEqual(again["occurrences"], 2)
+        self.assertEqual(len(self.relay.messages), 1)
+
+        # Promoted: the whole message is evidence of the incident, collected from the reporter.
+        promoted = self.api("POST", f"/api/v1/alerts/{a['number']}/promote")
+        number = promoted["incident"]["number"]
+        evidence = self.api("GET", f"/api/v1/incidents/{number}/evidence")
+        names = [e["name"] for e in (evidence["evidence"] if isinstance(evidence, dict) else evidence)]
+        self.assertIn("reported-message.eml", names)
+
+    def test_other_recipients_are_refused(self):
+        m = self.report()
+        del m["To"]
+        m["To"] = "ceo@corp.example"
+        with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as s:
+            with self.assertRaises(smtplib.SMTPRecipientsRefused):
+                s.send_message(m)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
