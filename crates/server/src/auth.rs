@@ -143,7 +143,17 @@ pub async fn authenticate(
         if token.is_empty() {
             return Ok(None);
         }
-        let user = state.store.token_user(&secret_hash(token)).await?;
+        let hash = secret_hash(token);
+        let user = match state.tokens.get(&hash) {
+            Some(user) => Some(user),
+            None => {
+                let user = state.store.token_user(&hash).await?;
+                if let Some(u) = &user {
+                    state.tokens.put(hash, u.clone());
+                }
+                user
+            }
+        };
         return Ok(user.map(|user| Principal {
             user,
             csrf: None,
@@ -233,6 +243,43 @@ pub fn client_ip(parts_or_ext: &axum::http::Extensions) -> String {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "local".into())
+}
+
+/// API tokens recently checked against the store, by hash, for `TTL`: integrations send one
+/// request per alert, and each would otherwise cost a database read. A token revoked or a user
+/// disabled from another process (the CLI) is refused at most `TTL` later; failures are never
+/// cached.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<String, (User, Instant)>>,
+}
+
+impl TokenCache {
+    pub const TTL: Duration = Duration::from_secs(5);
+
+    /// The user of a token checked less than `TTL` ago.
+    pub fn get(&self, hash: &str) -> Option<User> {
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .map(|(u, _)| u.clone())
+    }
+
+    pub fn put(&self, hash: String, user: User) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+        }
+        map.insert(hash, (user, Instant::now()));
+    }
+
+    /// Forgets every entry (a token revoked or a user changed in this process).
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
 }
 
 /// Limits failed logins per (user name, client address): after `MAX_FAILURES` failures within

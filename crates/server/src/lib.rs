@@ -68,6 +68,8 @@ pub struct AppState {
     pub key: InstallationKey,
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
+    /// API tokens recently checked (see [`auth::TokenCache`]).
+    pub tokens: Arc<auth::TokenCache>,
     /// Single alerts, written in groups (see [`intake`]).
     pub intake: Arc<intake::IntakeQueue>,
     /// The Sigma rules `POST /api/v1/events` evaluates against, when the server has any.
@@ -81,6 +83,7 @@ impl AppState {
             key,
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
+            tokens: Arc::default(),
             detector: None,
             intake: Arc::default(),
         }

@@ -7,6 +7,7 @@ use debrief_domain::alert::{
 use debrief_domain::triage::{Pap, Tlp};
 use debrief_domain::{IncidentId, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{Result, StoreError};
 
@@ -225,32 +226,136 @@ pub(crate) fn from_state(state: &str) -> Result<Alert> {
     serde_json::from_str(state).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
 }
 
-/// What intake decides for one alert given what is stored.
-pub(crate) enum Plan {
-    Insert(Alert),
-    Update(Alert, Intake),
+/// The (type, source, title, host) a detection groups by.
+pub(crate) type GroupKey = (String, String, String, String);
+
+/// Intake of a batch, decided in memory: the stored alerts the batch touches are loaded first
+/// (one query for all its keys, one per group it may join), then every alert is applied in
+/// order — a repeat or a grouped detection of an alert created earlier in the same batch is
+/// seen — and the writes are made at the end in a few multi-row statements.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    loaded: HashMap<String, Alert>,
+    by_key: HashMap<AlertKey, String>,
+    groups_queried: HashSet<GroupKey>,
+    /// Alerts new in this batch, in order of creation.
+    pub(crate) created: Vec<String>,
+    /// Stored alerts this batch changed.
+    pub(crate) updated: Vec<String>,
+    pub(crate) refs: Vec<(AlertKey, String)>,
+    /// (alert id, action, detail).
+    pub(crate) history: Vec<(String, &'static str, String)>,
+    next_number: i64,
 }
 
-/// Decides intake: `same_key` is the stored alert with the key, `group` the open alert the
-/// detection would join.
-pub(crate) fn plan_intake(
-    new: NewAlert,
-    received: Timestamp,
-    same_key: Option<Alert>,
-    group: Option<Alert>,
-    next_number: i64,
-    actor: &str,
-) -> Plan {
-    if let Some(mut existing) = same_key {
-        existing.repeat(new, received);
-        return Plan::Update(existing, Intake::Repeated);
+impl Batch {
+    pub(crate) fn new(next_number: i64) -> Self {
+        Batch {
+            next_number,
+            ..Default::default()
+        }
     }
-    if let Some(mut open) = group {
-        open.group(new, received);
-        return Plan::Update(open, Intake::Grouped);
+
+    /// A stored alert and one key that leads to it.
+    pub(crate) fn add_stored(&mut self, key: AlertKey, alert: Alert) {
+        self.by_key.insert(key, alert.id.clone());
+        self.loaded.entry(alert.id.clone()).or_insert(alert);
     }
-    let id = uuid::Uuid::now_v7().to_string();
-    Plan::Insert(Alert::new(id, next_number, new, received, actor))
+
+    /// The group to look up in the store before `new` is applied, if any and not done yet.
+    pub(crate) fn group_to_query(&mut self, new: &NewAlert, window: i64) -> Option<GroupKey> {
+        let host = new.host.as_ref()?;
+        if window <= 0 || self.by_key.contains_key(&new.key) {
+            return None;
+        }
+        let g = (
+            new.key.kind.clone(),
+            new.key.source.clone(),
+            new.title.as_str().to_string(),
+            host.clone(),
+        );
+        self.groups_queried.insert(g.clone()).then_some(g)
+    }
+
+    /// An open alert found in the store for a group.
+    pub(crate) fn add_group_candidate(&mut self, alert: Alert) {
+        self.loaded.entry(alert.id.clone()).or_insert(alert);
+    }
+
+    fn touch(&mut self, id: &str) {
+        if !self.created.iter().any(|c| c == id) && !self.updated.iter().any(|u| u == id) {
+            self.updated.push(id.to_string());
+        }
+    }
+
+    /// Applies one alert: a repeat of its key, a detection joining an open alert of its group
+    /// (the one seen last), or a new alert.
+    pub(crate) fn apply(
+        &mut self,
+        new: NewAlert,
+        received: Timestamp,
+        window: i64,
+        actor: &str,
+    ) -> Receipt {
+        let source_ref = new.key.source_ref.clone();
+        let (id, intake) = if let Some(id) = self.by_key.get(&new.key).cloned() {
+            if let Some(a) = self.loaded.get_mut(&id) {
+                a.repeat(new, received);
+            }
+            self.touch(&id);
+            (id, Intake::Repeated)
+        } else if let Some(id) = self.group_for(&new, received, window) {
+            let key = new.key.clone();
+            if let Some(a) = self.loaded.get_mut(&id) {
+                a.group(new, received);
+            }
+            self.touch(&id);
+            self.by_key.insert(key.clone(), id.clone());
+            self.refs.push((key, id.clone()));
+            (id, Intake::Grouped)
+        } else {
+            let id = uuid::Uuid::now_v7().to_string();
+            let key = new.key.clone();
+            let alert = Alert::new(id.clone(), self.next_number, new, received, actor);
+            self.next_number += 1;
+            self.loaded.insert(id.clone(), alert);
+            self.created.push(id.clone());
+            self.by_key.insert(key.clone(), id.clone());
+            self.refs.push((key, id.clone()));
+            (id, Intake::Created)
+        };
+        self.history
+            .push((id.clone(), intake.history_action(), source_ref));
+        Receipt {
+            intake,
+            alert: self.loaded[&id].clone(),
+        }
+    }
+
+    fn group_for(&self, new: &NewAlert, received: Timestamp, window: i64) -> Option<String> {
+        let host = new.host.as_ref()?;
+        if window <= 0 {
+            return None;
+        }
+        let since = received.as_micros() - window.saturating_mul(1_000_000);
+        self.loaded
+            .values()
+            .filter(|a| {
+                !a.status.is_closed()
+                    && a.key.kind == new.key.kind
+                    && a.key.source == new.key.source
+                    && a.title == new.title.as_str()
+                    && a.host.as_ref() == Some(host)
+                    && a.last_seen.as_micros() >= since
+            })
+            .max_by_key(|a| (a.last_seen, a.number))
+            .map(|a| a.id.clone())
+    }
+
+    /// An alert as it stands after the batch.
+    pub(crate) fn alert(&self, id: &str) -> &Alert {
+        &self.loaded[id]
+    }
 }
 
 /// The history line of an action.
@@ -277,13 +382,43 @@ pub(crate) fn action_name(action: &AlertAction) -> (&'static str, String) {
     }
 }
 
+/// Keys per lookup query (three parameters each).
+pub(crate) const KEY_CHUNK: usize = 300;
+/// Rows per multi-row insert (at most 13 parameters each).
+pub(crate) const ROW_CHUNK: usize = 200;
+
+/// `($1, $2, $3), ($4, $5, $6)…`: `rows` groups of `cols` numbered parameters from `first`.
+pub(crate) fn placeholders(rows: usize, cols: usize, first: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(first + r * cols + c).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// The stored alerts of a list of keys (their own or grouped into them); the caller appends
+/// the placeholders and `)`.
+pub(crate) const ALERTS_BY_KEYS: &str = "SELECT r.kind, r.source, r.source_ref, a.state FROM alert_refs r JOIN alerts a ON a.id = r.alert_id WHERE (r.kind, r.source, r.source_ref) IN (";
+pub(crate) const ALERT_INSERT_MANY: &str = "INSERT INTO alerts (id, number, kind, source, source_ref, title, host, status, severity, occurrences, first_seen, last_seen, state) VALUES ";
+pub(crate) const ALERT_REF_INSERT_MANY: &str =
+    "INSERT INTO alert_refs (kind, source, source_ref, alert_id) VALUES ";
+pub(crate) const ALERT_HISTORY_MANY: &str =
+    "INSERT INTO alert_history (alert_id, at, actor, action, detail) VALUES ";
+
 /// The alert a key went to: its own key, or one grouped into it.
-pub(crate) const ALERT_BY_KEY: &str = "SELECT a.state FROM alert_refs r JOIN alerts a ON a.id = r.alert_id WHERE r.kind = $1 AND r.source = $2 AND r.source_ref = $3";
-pub(crate) const ALERT_REF_INSERT: &str =
-    "INSERT INTO alert_refs (kind, source, source_ref, alert_id) VALUES ($1, $2, $3, $4)";
 pub(crate) const ALERT_GROUP: &str = "SELECT state FROM alerts WHERE kind = $1 AND source = $2 AND title = $3 AND host = $4 AND status IN ('new', 'acknowledged') AND last_seen >= $5 ORDER BY last_seen DESC LIMIT 1";
 pub(crate) const ALERT_NEXT_NUMBER: &str = "SELECT COALESCE(MAX(number), 0) + 1 FROM alerts";
-pub(crate) const ALERT_INSERT: &str = "INSERT INTO alerts (id, number, kind, source, source_ref, title, host, status, severity, occurrences, first_seen, last_seen, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 pub(crate) const ALERT_UPDATE: &str = "UPDATE alerts SET title = $2, status = $3, severity = $4, occurrences = $5, last_seen = $6, state = $7 WHERE id = $1";
 pub(crate) const ALERT_HISTORY: &str =
     "INSERT INTO alert_history (alert_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)";
@@ -352,99 +487,123 @@ macro_rules! impl_alerts {
                 let mut attempt = 0;
                 'retry: loop {
                     let mut tx = self.begin_write().await?;
+                    // Numbers are taken once per transaction and counted up in memory; a
+                    // concurrent writer that took the same one makes the insert fail as a lost
+                    // race, and the transaction is retried.
+                    let (number,): (i64,) =
+                        sqlx::query_as(ALERT_NEXT_NUMBER).fetch_one(&mut *tx).await?;
+                    let mut batch = Batch::new(number);
+                    // The stored alerts of the batch's keys: one query per chunk of keys.
+                    let mut keys: Vec<&debrief_domain::alert::AlertKey> =
+                        alerts.iter().map(|a| &a.key).collect();
+                    keys.sort_by(|a, b| (&a.kind, &a.source, &a.source_ref).cmp(&(&b.kind, &b.source, &b.source_ref)));
+                    keys.dedup();
+                    for chunk in keys.chunks(KEY_CHUNK) {
+                        let sql = format!(
+                            "{ALERTS_BY_KEYS}{}){}",
+                            placeholders(chunk.len(), 3, 1),
+                            $for_update
+                        );
+                        let mut q = sqlx::query_as::<_, (String, String, String, String)>(
+                            sqlx::AssertSqlSafe(sql),
+                        );
+                        for k in chunk {
+                            q = q.bind(&k.kind).bind(&k.source).bind(&k.source_ref);
+                        }
+                        for (kind, source, source_ref, state) in q.fetch_all(&mut *tx).await? {
+                            let key = debrief_domain::alert::AlertKey {
+                                kind,
+                                source,
+                                source_ref,
+                            };
+                            batch.add_stored(key, from_state(&state)?);
+                        }
+                    }
                     let mut receipts = Vec::with_capacity(alerts.len());
                     for new in &alerts {
-                        let same: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "{ALERT_BY_KEY}{}",
-                            $for_update
-                        )))
-                        .bind(&new.key.kind)
-                        .bind(&new.key.source)
-                        .bind(&new.key.source_ref)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        let same = same.map(|(s,)| from_state(&s)).transpose()?;
-                        let group = match (&same, &new.host) {
-                            (None, Some(host)) if group_window_seconds > 0 => {
-                                let since = debrief_domain::Timestamp::from_micros(
-                                    received.as_micros()
-                                        - group_window_seconds.saturating_mul(1_000_000),
-                                )
-                                .unwrap_or(received);
-                                let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(
-                                    format!("{ALERT_GROUP}{}", $for_update),
-                                ))
-                                .bind(&new.key.kind)
-                                .bind(&new.key.source)
-                                .bind(new.title.as_str())
-                                .bind(host)
-                                .bind(since.to_string())
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                                row.map(|(s,)| from_state(&s)).transpose()?
+                        if let Some((kind, source, title, host)) =
+                            batch.group_to_query(new, group_window_seconds)
+                        {
+                            let since = debrief_domain::Timestamp::from_micros(
+                                received.as_micros()
+                                    - group_window_seconds.saturating_mul(1_000_000),
+                            )
+                            .unwrap_or(received);
+                            let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(
+                                format!("{ALERT_GROUP}{}", $for_update),
+                            ))
+                            .bind(&kind)
+                            .bind(&source)
+                            .bind(&title)
+                            .bind(&host)
+                            .bind(since.to_string())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            if let Some((state,)) = row {
+                                batch.add_group_candidate(from_state(&state)?);
                             }
-                            _ => None,
-                        };
-                        let (number,): (i64,) =
-                            sqlx::query_as(ALERT_NEXT_NUMBER).fetch_one(&mut *tx).await?;
-                        let (alert, intake) =
-                            match plan_intake(new.clone(), received, same, group, number, actor) {
-                                Plan::Insert(alert) => {
-                                    let inserted = sqlx::query(ALERT_INSERT)
-                                        .bind(&alert.id)
-                                        .bind(alert.number)
-                                        .bind(&alert.key.kind)
-                                        .bind(&alert.key.source)
-                                        .bind(&alert.key.source_ref)
-                                        .bind(&alert.title)
-                                        .bind(&alert.host)
-                                        .bind(alert.status.as_str())
-                                        .bind(i64::from(alert.severity))
-                                        .bind(alert.occurrences)
-                                        .bind(alert.first_seen.to_string())
-                                        .bind(alert.last_seen.to_string())
-                                        .bind(to_state(&alert)?)
-                                        .execute(&mut *tx)
-                                        .await;
-                                    match inserted {
-                                        Err(e) if lost_race(&e) && attempt < 3 => {
-                                            attempt += 1;
-                                            continue 'retry;
-                                        }
-                                        other => other?,
-                                    };
-                                    (alert, Intake::Created)
-                                }
-                                Plan::Update(alert, intake) => {
-                                    $crate::alerts::update_alert_row!(&mut *tx, &alert);
-                                    (alert, intake)
-                                }
-                            };
-                        if intake != Intake::Repeated {
-                            let recorded = sqlx::query(ALERT_REF_INSERT)
-                                .bind(&new.key.kind)
-                                .bind(&new.key.source)
-                                .bind(&new.key.source_ref)
-                                .bind(&alert.id)
-                                .execute(&mut *tx)
-                                .await;
-                            match recorded {
-                                Err(e) if lost_race(&e) && attempt < 3 => {
-                                    attempt += 1;
-                                    continue 'retry;
-                                }
-                                other => other?,
-                            };
                         }
-                        $crate::alerts::record_history!(
-                            &mut *tx,
-                            &alert.id,
+                        receipts.push(batch.apply(
+                            new.clone(),
                             received,
+                            group_window_seconds,
                             actor,
-                            intake.history_action(),
-                            &new.key.source_ref
-                        );
-                        receipts.push(Receipt { intake, alert });
+                        ));
+                    }
+                    // The writes: new alerts, changed ones, their keys, their history.
+                    for chunk in batch.created.chunks(ROW_CHUNK) {
+                        let sql = format!("{ALERT_INSERT_MANY}{}", placeholders(chunk.len(), 13, 1));
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for id in chunk {
+                            let a = batch.alert(id);
+                            q = q
+                                .bind(&a.id)
+                                .bind(a.number)
+                                .bind(&a.key.kind)
+                                .bind(&a.key.source)
+                                .bind(&a.key.source_ref)
+                                .bind(&a.title)
+                                .bind(&a.host)
+                                .bind(a.status.as_str())
+                                .bind(i64::from(a.severity))
+                                .bind(a.occurrences)
+                                .bind(a.first_seen.to_string())
+                                .bind(a.last_seen.to_string())
+                                .bind(to_state(a)?);
+                        }
+                        match q.execute(&mut *tx).await {
+                            Err(e) if lost_race(&e) && attempt < 3 => {
+                                attempt += 1;
+                                continue 'retry;
+                            }
+                            other => other?,
+                        };
+                    }
+                    for id in &batch.updated {
+                        $crate::alerts::update_alert_row!(&mut *tx, batch.alert(id));
+                    }
+                    for chunk in batch.refs.chunks(ROW_CHUNK) {
+                        let sql = format!("{ALERT_REF_INSERT_MANY}{}", placeholders(chunk.len(), 4, 1));
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for (k, id) in chunk {
+                            q = q.bind(&k.kind).bind(&k.source).bind(&k.source_ref).bind(id);
+                        }
+                        match q.execute(&mut *tx).await {
+                            Err(e) if lost_race(&e) && attempt < 3 => {
+                                attempt += 1;
+                                continue 'retry;
+                            }
+                            other => other?,
+                        };
+                    }
+                    let at = received.to_string();
+                    for chunk in batch.history.chunks(ROW_CHUNK) {
+                        let sql = format!("{ALERT_HISTORY_MANY}{}", placeholders(chunk.len(), 5, 1));
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for (id, action, detail) in chunk {
+                            q = q.bind(id).bind(&at).bind(actor).bind(*action).bind(detail);
+                        }
+                        q.execute(&mut *tx).await?;
                     }
                     tx.commit().await?;
                     return Ok(receipts);

@@ -176,6 +176,7 @@ pub async fn update(
         password_hash,
     };
     let updated = state.store.update_user(&name, changes).await?;
+    state.tokens.clear();
     tracing::info!(by = %user.0.user.username, user = %updated.username, "user updated");
     Ok(Json(UserView::from(&updated)))
 }

@@ -170,7 +170,9 @@ pub async fn toggle_user(
         disabled: Some(!target.disabled),
         ..Default::default()
     };
-    match state.store.update_user(&name, changes).await {
+    let updated = state.store.update_user(&name, changes).await;
+    state.tokens.clear();
+    match updated {
         Ok(_) => see_other("/admin/users"),
         Err(e) => store_error(&user, e),
     }
