@@ -1,0 +1,710 @@
+//! The rules of the post-incident review that need no storage: the blameless check (its word
+//! lists are data, `data/blameless.json`), recommendation priority, quadrant, default due date,
+//! lifecycle and due state, response effectiveness measured from an incident's key timestamps
+//! against per-severity targets, and the due date of the review meeting.
+//!
+//! Sources: Google SRE, PagerDuty and Atlassian postmortem practice (../shared/STANDARDS.md §6):
+//! blameless reviews, action items with a 4–8 week SLO, the review within 3 days for the top
+//! severity and 5 business days for the next.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::event::Milestone;
+use crate::incident::Incident;
+use crate::time::Timestamp;
+use crate::user::Language;
+
+// ---------------------------------------------------------------------------------------------
+// Blameless check
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// Words that assign blame ("careless", "erreur humaine").
+    BlameLanguage,
+    /// A person of the system named (in root-cause text).
+    PersonNamed,
+}
+
+/// One sentence the blameless check flags, with a neutral rewrite hint. A warning, never a block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// The sentence as written.
+    pub sentence: String,
+    /// The words that matched, as written in the sentence's lower case.
+    pub matched: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct TermSpec {
+    term: String,
+    hint: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct LangSpec {
+    person_hint: String,
+    terms: Vec<TermSpec>,
+}
+
+#[derive(Debug, Clone)]
+struct Term {
+    /// Lower case, straight apostrophes, without the trailing `*`.
+    text: String,
+    /// `*`: the rest of the word may follow.
+    prefix: bool,
+    hint: String,
+}
+
+/// The blame vocabulary of each language.
+#[derive(Debug, Clone, Default)]
+pub struct BlamelessRules {
+    langs: BTreeMap<String, (String, Vec<Term>)>,
+}
+
+fn fold(s: &str) -> String {
+    s.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'")
+}
+
+/// Whether `needle` occurs in `hay` starting at a word start, ending at a word end unless
+/// `prefix`; the match's byte range in `hay`.
+fn find_word(hay: &str, needle: &str, prefix: bool) -> Option<(usize, usize)> {
+    let starts_alnum = needle.chars().next().is_some_and(char::is_alphanumeric);
+    let mut from = 0;
+    while let Some(pos) = hay[from..].find(needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        let before_ok = !starts_alnum
+            || hay[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = prefix
+            || hay[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+        if before_ok && after_ok {
+            // With `*`, the match runs to the end of the word.
+            let end = if prefix {
+                end + hay[end..]
+                    .char_indices()
+                    .find(|(_, c)| !c.is_alphanumeric())
+                    .map_or(hay.len() - end, |(i, _)| i)
+            } else {
+                end
+            };
+            return Some((start, end));
+        }
+        from = start + hay[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
+/// Sentences: split after `.`, `!`, `?`, `;` and at line ends; trimmed, empty ones dropped.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?' | ';' | '\n') {
+            let end = i + c.len_utf8();
+            out.push(text[start..end].trim());
+            start = end;
+        }
+    }
+    out.push(text[start..].trim());
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+impl BlamelessRules {
+    /// The rules shipped with Debrief.
+    pub fn builtin() -> &'static BlamelessRules {
+        static RULES: OnceLock<BlamelessRules> = OnceLock::new();
+        RULES.get_or_init(|| {
+            BlamelessRules::from_json(include_str!("../data/blameless.json")).unwrap_or_default()
+        })
+    }
+
+    /// Reads rules in the shape of `data/blameless.json`.
+    pub fn from_json(text: &str) -> Result<BlamelessRules, DomainError> {
+        let raw: BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(text).map_err(|e| DomainError::InvalidField {
+                field: "blameless rules",
+                problem: e.to_string(),
+            })?;
+        let mut langs = BTreeMap::new();
+        for (lang, spec) in raw {
+            if lang.starts_with('_') {
+                continue;
+            }
+            let spec: LangSpec =
+                serde_json::from_value(spec).map_err(|e| DomainError::InvalidField {
+                    field: "blameless rules",
+                    problem: format!("{lang}: {e}"),
+                })?;
+            let terms = spec
+                .terms
+                .into_iter()
+                .map(|t| {
+                    let folded = fold(t.term.trim());
+                    let prefix = folded.ends_with('*');
+                    Term {
+                        text: folded.trim_end_matches('*').to_string(),
+                        prefix,
+                        hint: t.hint,
+                    }
+                })
+                .filter(|t| !t.text.is_empty())
+                .collect();
+            langs.insert(lang, (spec.person_hint, terms));
+        }
+        Ok(BlamelessRules { langs })
+    }
+
+    /// How many terms a language has.
+    pub fn terms(&self, lang: Language) -> usize {
+        self.langs.get(lang.as_str()).map_or(0, |(_, t)| t.len())
+    }
+
+    /// Flags the sentences of `text` that use blame language of `lang`, and — give `people`
+    /// (user names and display names) for root-cause text — those that name a person.
+    pub fn check(&self, text: &str, lang: Language, people: &[&str]) -> Vec<Finding> {
+        let Some((person_hint, terms)) = self.langs.get(lang.as_str()) else {
+            return Vec::new();
+        };
+        let people: Vec<String> = people
+            .iter()
+            .map(|p| fold(p.trim()))
+            .filter(|p| p.chars().count() >= 3)
+            .collect();
+        let mut out = Vec::new();
+        for sentence in sentences(text) {
+            let folded = fold(sentence);
+            for t in terms {
+                if let Some((s, e)) = find_word(&folded, &t.text, t.prefix) {
+                    out.push(Finding {
+                        kind: FindingKind::BlameLanguage,
+                        sentence: sentence.to_string(),
+                        matched: folded[s..e].to_string(),
+                        hint: t.hint.clone(),
+                    });
+                }
+            }
+            for p in &people {
+                if let Some((s, e)) = find_word(&folded, p, false) {
+                    out.push(Finding {
+                        kind: FindingKind::PersonNamed,
+                        sentence: sentence.to_string(),
+                        matched: folded[s..e].to_string(),
+                        hint: person_hint.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recommendations
+
+macro_rules! kebab_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
+                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| DomainError::Unknown {
+                    what: $what,
+                    value: s.to_string(),
+                    expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                })
+            }
+        }
+    };
+}
+
+kebab_enum!(
+    /// What a recommendation does.
+    RecommendationKind, "recommendation type" {
+        Prevent = "prevent", Mitigate = "mitigate", Detect = "detect", Process = "process",
+        Training = "training", Tooling = "tooling"
+    }
+);
+kebab_enum!(
+    /// Where a recommendation sits on the impact/effort grid.
+    Quadrant, "quadrant" {
+        QuickWin = "quick-win", MajorProject = "major-project", FillIn = "fill-in", Reconsider = "reconsider"
+    }
+);
+kebab_enum!(
+    /// A recommendation's progress.
+    RecommendationStatus, "recommendation status" {
+        Open = "open", InProgress = "in-progress", Done = "done", Verified = "verified", Rejected = "rejected"
+    }
+);
+
+/// Impact and effort, each 1 (least) to 5 (most).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Priority {
+    pub impact: u8,
+    pub effort: u8,
+}
+
+/// Weeks to the default due date of a high-priority recommendation, and of the others.
+pub const DUE_WEEKS_HIGH: i64 = 4;
+pub const DUE_WEEKS_OTHER: i64 = 8;
+
+impl Priority {
+    pub fn new(impact: i64, effort: i64) -> Result<Priority, DomainError> {
+        let check = |field: &'static str, v: i64| {
+            u8::try_from(v)
+                .ok()
+                .filter(|v| (1..=5).contains(v))
+                .ok_or_else(|| DomainError::InvalidField {
+                    field,
+                    problem: format!("is {v}; use 1 (least) to 5 (most)"),
+                })
+        };
+        Ok(Priority {
+            impact: check("impact", impact)?,
+            effort: check("effort", effort)?,
+        })
+    }
+
+    /// 1–25: high impact for little effort first.
+    pub fn score(self) -> u8 {
+        self.impact * (6 - self.effort)
+    }
+
+    pub fn quadrant(self) -> Quadrant {
+        match (self.impact >= 3, self.effort <= 2) {
+            (true, true) => Quadrant::QuickWin,
+            (true, false) => Quadrant::MajorProject,
+            (false, true) => Quadrant::FillIn,
+            (false, false) => Quadrant::Reconsider,
+        }
+    }
+
+    /// High priority: a quick win, or a score of 12 or more.
+    pub fn is_high(self) -> bool {
+        self.quadrant() == Quadrant::QuickWin || self.score() >= 12
+    }
+
+    /// The due date when the owner gives none: 4 weeks for high priority, 8 otherwise.
+    pub fn default_due(self, from: Timestamp) -> Timestamp {
+        let weeks = if self.is_high() {
+            DUE_WEEKS_HIGH
+        } else {
+            DUE_WEEKS_OTHER
+        };
+        Timestamp::from_micros(from.as_micros() + weeks * 7 * 86_400 * 1_000_000).unwrap_or(from)
+    }
+}
+
+/// Whether a recommendation may move from `from` to `to`; a rejection and any step back need a
+/// reason.
+pub fn recommendation_transition(
+    from: RecommendationStatus,
+    to: RecommendationStatus,
+    reason: &str,
+) -> Result<(), DomainError> {
+    use RecommendationStatus::*;
+    let refuse = |why: &str| {
+        Err(DomainError::InvalidField {
+            field: "status",
+            problem: format!("cannot go from {from} to {to}: {why}"),
+        })
+    };
+    let needs_reason = match (from, to) {
+        (a, b) if a == b => return refuse("it is already so"),
+        (Open, InProgress) | (Open | InProgress, Done) | (Done, Verified) => false,
+        (Open | InProgress, Rejected)
+        | (InProgress, Open)
+        | (Done, InProgress)
+        | (Rejected, Open) => true,
+        (Verified, _) => return refuse("a verified recommendation is final"),
+        (Rejected, _) => return refuse("reopen it first"),
+        _ => return refuse("not a step of the lifecycle"),
+    };
+    if needs_reason && reason.trim().is_empty() {
+        return Err(DomainError::Empty { field: "reason" });
+    }
+    Ok(())
+}
+
+kebab_enum!(
+    /// Where a recommendation stands against its due date.
+    DueState, "due state" {
+        Closed = "closed", OnTrack = "on-track", DueSoon = "due-soon", Overdue = "overdue"
+    }
+);
+
+/// Days before the due date from which a recommendation is "due soon".
+pub const DUE_SOON_DAYS: i64 = 7;
+
+pub fn due_state(status: RecommendationStatus, due: Timestamp, now: Timestamp) -> DueState {
+    use RecommendationStatus::*;
+    if matches!(status, Done | Verified | Rejected) {
+        return DueState::Closed;
+    }
+    let left = due.seconds_since(now);
+    if left < 0 {
+        DueState::Overdue
+    } else if left <= DUE_SOON_DAYS * 86_400 {
+        DueState::DueSoon
+    } else {
+        DueState::OnTrack
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response effectiveness
+
+/// Targets per severity level (0–5), in minutes: acknowledge, contain, recover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Targets {
+    pub acknowledge: [i64; 6],
+    pub contain: [i64; 6],
+    pub recover: [i64; 6],
+}
+
+impl Default for Targets {
+    /// A starting point for a team to adjust: the higher the level, the shorter the time.
+    fn default() -> Self {
+        Targets {
+            acknowledge: [1_440, 1_440, 240, 60, 30, 15],
+            contain: [10_080, 10_080, 4_320, 1_440, 480, 240],
+            recover: [20_160, 20_160, 10_080, 4_320, 2_880, 1_440],
+        }
+    }
+}
+
+/// One response time of an incident, measured from its key timestamps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Measure {
+    /// `time_to_detect`, `time_to_acknowledge`, `time_to_contain`, `time_to_recover`.
+    pub name: &'static str,
+    /// `None` when a timestamp is missing (named in `missing`), never zero-filled.
+    pub seconds: Option<i64>,
+    pub target_seconds: Option<i64>,
+    /// `None` without a measure or a target.
+    pub met: Option<bool>,
+    pub missing: Vec<&'static str>,
+}
+
+/// Time to detect (started → detected), acknowledge, contain and recover (from detected), against
+/// the targets of the incident's assessed severity level.
+pub fn effectiveness(incident: &Incident, targets: &Targets) -> Vec<Measure> {
+    let level = incident
+        .severity
+        .as_ref()
+        .map(|a| usize::from(a.level.min(5)));
+    let at = |m: Milestone| incident.milestone(m);
+    let measure = |name: &'static str,
+                   from: (Milestone, &'static str),
+                   to: (Milestone, &'static str),
+                   target: Option<&[i64; 6]>| {
+        let (a, b) = (at(from.0), at(to.0));
+        let mut missing = Vec::new();
+        if a.is_none() {
+            missing.push(from.1);
+        }
+        if b.is_none() {
+            missing.push(to.1);
+        }
+        let seconds = a.zip(b).map(|(a, b)| b.seconds_since(a));
+        let target_seconds = target.zip(level).map(|(t, l)| t[l] * 60);
+        Measure {
+            name,
+            seconds,
+            target_seconds,
+            met: seconds.zip(target_seconds).map(|(s, t)| s <= t),
+            missing,
+        }
+    };
+    let detected = (Milestone::Detected, "detected_at");
+    vec![
+        measure(
+            "time_to_detect",
+            (Milestone::Started, "started_at"),
+            detected,
+            None,
+        ),
+        measure(
+            "time_to_acknowledge",
+            detected,
+            (Milestone::Acknowledged, "acknowledged_at"),
+            Some(&targets.acknowledge),
+        ),
+        measure(
+            "time_to_contain",
+            detected,
+            (Milestone::Contained, "contained_at"),
+            Some(&targets.contain),
+        ),
+        measure(
+            "time_to_recover",
+            detected,
+            (Milestone::Recovered, "recovered_at"),
+            Some(&targets.recover),
+        ),
+    ]
+}
+
+/// When the review meeting is due: 3 days after `from` for the top levels (5, 4), 5 business
+/// days for level 3, 10 business days below (weekends skipped, UTC).
+pub fn review_due(level: u8, from: Timestamp) -> Timestamp {
+    let day = 86_400 * 1_000_000;
+    if level >= 4 {
+        return Timestamp::from_micros(from.as_micros() + 3 * day).unwrap_or(from);
+    }
+    let business_days = if level == 3 { 5 } else { 10 };
+    let mut t = from;
+    let mut left = business_days;
+    while left > 0 {
+        t = Timestamp::from_micros(t.as_micros() + day).unwrap_or(t);
+        // Days since 1970-01-01, a Thursday: Monday is 0, Saturday 5, Sunday 6.
+        let weekday = (t.as_micros().div_euclid(day) + 3).rem_euclid(7);
+        if weekday < 5 {
+            left -= 1;
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(f: &[Finding]) -> Vec<(FindingKind, String)> {
+        f.iter().map(|f| (f.kind, f.matched.clone())).collect()
+    }
+
+    #[test]
+    fn blame_language_is_flagged_in_english() {
+        let r = BlamelessRules::builtin();
+        assert!(r.terms(Language::En) >= 20 && r.terms(Language::Fr) >= 20);
+        let text = "The attacker phished the finance mailbox. It was Bob's fault: he was careless \
+                    and should have checked the sender. The gateway did not flag the lookalike domain.";
+        let f = r.check(text, Language::En, &[]);
+        assert_eq!(
+            kinds(&f),
+            vec![
+                (FindingKind::BlameLanguage, "'s fault".to_string()),
+                (FindingKind::BlameLanguage, "careless".to_string()),
+                (FindingKind::BlameLanguage, "should have".to_string()),
+            ]
+        );
+        assert!(f[0].sentence.starts_with("It was Bob's fault"));
+        assert!(!f[2].hint.is_empty());
+        // Neutral text: nothing, and words merely containing a term are not matches.
+        let neutral = "No check prevented a lookalike domain from reaching inboxes. Faultless \
+                       failover kept the site up; the blameless review found a missing control.";
+        assert_eq!(r.check(neutral, Language::En, &[]), vec![]);
+        // Prefix terms take the rest of the word.
+        let f = r.check("Negligence in patching.", Language::En, &[]);
+        assert_eq!(
+            kinds(&f),
+            vec![(FindingKind::BlameLanguage, "negligence".into())]
+        );
+    }
+
+    #[test]
+    fn blame_language_is_flagged_in_french_and_people_are_named() {
+        let r = BlamelessRules::builtin();
+        let text = "La cause est une erreur humaine. L’administrateur aurait dû vérifier ; \
+                    c'est une négligence de Marc. Le filtre n’a pas détecté le domaine.";
+        let f = r.check(text, Language::Fr, &["marc", "Marc Dubois", "hk"]);
+        assert_eq!(
+            kinds(&f),
+            vec![
+                (FindingKind::BlameLanguage, "erreur humaine".to_string()),
+                (FindingKind::BlameLanguage, "aurait dû".to_string()),
+                (FindingKind::BlameLanguage, "négligence".to_string()),
+                (FindingKind::PersonNamed, "marc".to_string()),
+            ]
+        );
+        assert!(f[3].hint.contains("rôle"));
+        // Short names (two letters) are not searched for: too many false hits.
+        assert!(r.check("Le hk a expiré.", Language::Fr, &["hk"]).is_empty());
+        // The rules are data: a team's own list replaces them.
+        let own = BlamelessRules::from_json(
+            r#"{"en": {"person_hint": "say the role", "terms": [{"term": "oops*", "hint": "describe it"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(own.check("Oopsie daisy.", Language::En, &[]).len(), 1);
+        assert!(BlamelessRules::from_json("{").is_err());
+    }
+
+    #[test]
+    fn priority_quadrant_and_default_due() {
+        let p = |i, e| Priority::new(i, e).unwrap();
+        assert_eq!(
+            (p(5, 1).score(), p(5, 1).quadrant()),
+            (25, Quadrant::QuickWin)
+        );
+        assert_eq!(
+            (p(4, 4).score(), p(4, 4).quadrant()),
+            (8, Quadrant::MajorProject)
+        );
+        assert_eq!((p(2, 2).score(), p(2, 2).quadrant()), (8, Quadrant::FillIn));
+        assert_eq!(
+            (p(1, 5).score(), p(1, 5).quadrant()),
+            (1, Quadrant::Reconsider)
+        );
+        assert!(Priority::new(0, 3).is_err() && Priority::new(3, 6).is_err());
+        let from = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+        assert_eq!(
+            p(5, 1).default_due(from).to_string(),
+            Timestamp::parse("2026-12-21T10:00:00Z")
+                .unwrap()
+                .to_string(),
+            "4 weeks for a quick win"
+        );
+        assert_eq!(
+            p(4, 4).default_due(from).to_string(),
+            Timestamp::parse("2027-01-18T10:00:00Z")
+                .unwrap()
+                .to_string(),
+            "8 weeks otherwise (score 8)"
+        );
+        assert!(p(4, 3).is_high(), "score 12");
+    }
+
+    #[test]
+    fn recommendation_lifecycle_and_due_state() {
+        use RecommendationStatus::*;
+        assert!(recommendation_transition(Open, InProgress, "").is_ok());
+        assert!(recommendation_transition(InProgress, Done, "").is_ok());
+        assert!(recommendation_transition(Done, Verified, "").is_ok());
+        assert!(
+            recommendation_transition(Open, Rejected, "").is_err(),
+            "needs a reason"
+        );
+        assert!(recommendation_transition(Open, Rejected, "out of scope").is_ok());
+        assert!(recommendation_transition(Verified, Open, "again").is_err());
+        assert!(recommendation_transition(Rejected, Done, "x").is_err());
+        assert!(recommendation_transition(Open, Verified, "").is_err());
+        let now = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+        let at = |s: &str| Timestamp::parse(s).unwrap();
+        assert_eq!(
+            due_state(Open, at("2026-11-22T10:00:00Z"), now),
+            DueState::Overdue
+        );
+        assert_eq!(
+            due_state(InProgress, at("2026-11-30T10:00:00Z"), now),
+            DueState::DueSoon
+        );
+        assert_eq!(
+            due_state(Open, at("2026-12-01T10:00:01Z"), now),
+            DueState::OnTrack
+        );
+        assert_eq!(
+            due_state(Done, at("2026-11-01T10:00:00Z"), now),
+            DueState::Closed
+        );
+    }
+
+    /// Phishing → credential theft → exfiltration, assessed at level 3 (high): started 02:10,
+    /// detected 09:00, acknowledged 09:40 (40 min ≤ 60 target), contained next day 11:00 (26 h >
+    /// 24 h target), recovery not stated yet — missing, not zero.
+    #[test]
+    fn effectiveness_is_measured_from_the_timestamps() {
+        use crate::testkit::Journal;
+        use crate::triage::{FunctionalImpact, InformationImpact, Recoverability, SeverityMatrix};
+        let mut j = Journal::new();
+        let now = Timestamp::parse("2026-11-30T00:00:00Z").unwrap();
+        for (m, at) in [
+            (Milestone::Started, "2026-11-20T02:10:00Z"),
+            (Milestone::Detected, "2026-11-20T09:00:00Z"),
+            (Milestone::Acknowledged, "2026-11-20T09:40:00Z"),
+            (Milestone::Contained, "2026-11-21T11:00:00Z"),
+        ] {
+            let e = j
+                .state()
+                .set_milestone(m, Timestamp::parse(at).unwrap(), "SIEM", "", now)
+                .unwrap();
+            j.push(e);
+        }
+        let e = j
+            .state()
+            .assess(
+                &SeverityMatrix::default(),
+                FunctionalImpact::Medium,
+                InformationImpact::Privacy,
+                Recoverability::Supplemented,
+                "",
+            )
+            .unwrap();
+        j.push(e);
+        let incident = j.state();
+        assert_eq!(incident.severity.as_ref().unwrap().level, 3);
+        let m = effectiveness(&incident, &Targets::default());
+        let get = |n: &str| m.iter().find(|x| x.name == n).unwrap();
+        assert_eq!(get("time_to_detect").seconds, Some(6 * 3600 + 50 * 60));
+        assert_eq!(get("time_to_detect").met, None, "no target for dwell time");
+        assert_eq!(get("time_to_acknowledge").seconds, Some(40 * 60));
+        assert_eq!(get("time_to_acknowledge").target_seconds, Some(3600));
+        assert_eq!(get("time_to_acknowledge").met, Some(true));
+        assert_eq!(get("time_to_contain").seconds, Some(26 * 3600));
+        assert_eq!(get("time_to_contain").met, Some(false));
+        assert_eq!(get("time_to_recover").seconds, None);
+        assert_eq!(get("time_to_recover").missing, vec!["recovered_at"]);
+        assert_eq!(get("time_to_recover").met, None);
+    }
+
+    #[test]
+    fn review_due_dates_skip_weekends_below_the_top_levels() {
+        // Friday 2026-11-20 18:00 UTC.
+        let fri = Timestamp::parse("2026-11-20T18:00:00Z").unwrap();
+        assert_eq!(
+            review_due(5, fri).to_string(),
+            Timestamp::parse("2026-11-23T18:00:00Z")
+                .unwrap()
+                .to_string()
+        );
+        assert_eq!(
+            review_due(3, fri).to_string(),
+            Timestamp::parse("2026-11-27T18:00:00Z")
+                .unwrap()
+                .to_string()
+        );
+        assert_eq!(
+            review_due(1, fri).to_string(),
+            Timestamp::parse("2026-12-04T18:00:00Z")
+                .unwrap()
+                .to_string()
+        );
+    }
+}
