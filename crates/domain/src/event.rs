@@ -215,6 +215,64 @@ pub enum Event {
         day: Timestamp,
         activity: String,
     },
+    /// A text section of the postmortem written.
+    #[serde(rename = "postmortem.text_set")]
+    PostmortemText {
+        section: crate::postmortem::PmText,
+        text: String,
+    },
+    /// A list section of the postmortem replaced.
+    #[serde(rename = "postmortem.list_set")]
+    PostmortemList {
+        list: crate::postmortem::PmList,
+        items: Vec<String>,
+    },
+    /// The impact section replaced.
+    #[serde(rename = "postmortem.impact_set")]
+    PostmortemImpact { impact: crate::postmortem::Impact },
+    /// A root cause found.
+    #[serde(rename = "postmortem.root_cause_added")]
+    RootCauseAdded { cause: crate::postmortem::RootCause },
+    /// The postmortem moved in its review.
+    #[serde(rename = "postmortem.status_changed")]
+    PostmortemStatusChanged {
+        from: crate::postmortem::PostmortemStatus,
+        to: crate::postmortem::PostmortemStatus,
+        reason: Reason,
+    },
+    /// The review meeting's date set.
+    #[serde(rename = "postmortem.review_scheduled")]
+    ReviewScheduled { at: Timestamp },
+    /// A recommendation made.
+    #[serde(rename = "recommendation.added")]
+    RecommendationAdded {
+        id: u64,
+        action: String,
+        kind: crate::postmortem::RecommendationKind,
+        impact: u8,
+        effort: u8,
+        owner: Option<String>,
+        due: Timestamp,
+        root_causes: Vec<u64>,
+    },
+    /// A recommendation moved along its lifecycle.
+    #[serde(rename = "recommendation.status_changed")]
+    RecommendationStatusChanged {
+        id: u64,
+        from: crate::postmortem::RecommendationStatus,
+        to: crate::postmortem::RecommendationStatus,
+        reason: Reason,
+    },
+    /// A question put to the business.
+    #[serde(rename = "info.requested")]
+    InfoRequested {
+        id: u64,
+        to: String,
+        question: String,
+    },
+    /// The business answered.
+    #[serde(rename = "info.answered")]
+    InfoAnswered { id: u64, answer: String },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
     MilestoneSet {
@@ -256,6 +314,16 @@ impl Event {
             Event::TaskUpdated { .. } => "task.updated",
             Event::NoteAdded { .. } => "note.added",
             Event::TimeLogged { .. } => "time.logged",
+            Event::PostmortemText { .. } => "postmortem.text_set",
+            Event::PostmortemList { .. } => "postmortem.list_set",
+            Event::PostmortemImpact { .. } => "postmortem.impact_set",
+            Event::RootCauseAdded { .. } => "postmortem.root_cause_added",
+            Event::PostmortemStatusChanged { .. } => "postmortem.status_changed",
+            Event::ReviewScheduled { .. } => "postmortem.review_scheduled",
+            Event::RecommendationAdded { .. } => "recommendation.added",
+            Event::RecommendationStatusChanged { .. } => "recommendation.status_changed",
+            Event::InfoRequested { .. } => "info.requested",
+            Event::InfoAnswered { .. } => "info.answered",
         }
     }
 

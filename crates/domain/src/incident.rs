@@ -173,6 +173,15 @@ pub struct Incident {
     /// Labour logged.
     #[serde(default)]
     pub time: Vec<crate::work::TimeEntry>,
+    /// The postmortem (post-incident review).
+    #[serde(default)]
+    pub postmortem: crate::postmortem::Postmortem,
+    /// Recommendations, tracked to completion.
+    #[serde(default)]
+    pub recommendations: Vec<crate::postmortem::Recommendation>,
+    /// Questions put to the business, and their answers.
+    #[serde(default)]
+    pub info_requests: Vec<crate::postmortem::InfoRequest>,
     /// The `seq` of the last journal entry folded in.
     pub seq: u64,
 }
@@ -255,6 +264,9 @@ impl Incident {
             tasks: Vec::new(),
             notes: Vec::new(),
             time: Vec::new(),
+            postmortem: Default::default(),
+            recommendations: Vec::new(),
+            info_requests: Vec::new(),
             seq: entry.seq,
         })
     }
@@ -335,6 +347,18 @@ impl Incident {
             | Event::TaskUpdated { .. }
             | Event::NoteAdded { .. }
             | Event::TimeLogged { .. }) => self.apply_work(work, &entry.actor, entry.recorded_at),
+            pm @ (Event::PostmortemText { .. }
+            | Event::PostmortemList { .. }
+            | Event::PostmortemImpact { .. }
+            | Event::RootCauseAdded { .. }
+            | Event::PostmortemStatusChanged { .. }
+            | Event::ReviewScheduled { .. }
+            | Event::RecommendationAdded { .. }
+            | Event::RecommendationStatusChanged { .. }
+            | Event::InfoRequested { .. }
+            | Event::InfoAnswered { .. }) => {
+                self.apply_postmortem(pm, &entry.actor, entry.recorded_at)
+            }
             ev @ (Event::EvidenceAdded { .. } | Event::CustodyRecorded { .. }) => {
                 self.apply_evidence(ev, &entry.actor)
             }

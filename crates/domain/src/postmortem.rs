@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
-use crate::event::Milestone;
+use crate::event::{Event, Milestone};
 use crate::incident::Incident;
 use crate::time::Timestamp;
 use crate::user::Language;
@@ -389,6 +389,516 @@ pub fn due_state(status: RecommendationStatus, due: Timestamp, now: Timestamp) -
 }
 
 // ---------------------------------------------------------------------------------------------
+// The postmortem document, recommendations and requests for information, as folded from the
+// journal
+
+kebab_enum!(
+    /// Where the postmortem is in its review.
+    PostmortemStatus, "postmortem status" {
+        Draft = "draft", InReview = "in-review", Approved = "approved", Published = "published"
+    }
+);
+kebab_enum!(
+    /// A free-text section of the postmortem.
+    PmText, "postmortem section" {
+        Summary = "summary", Trigger = "trigger", Detection = "detection", Resolution = "resolution",
+        Reputation = "reputation", Recovery = "recovery"
+    }
+);
+kebab_enum!(
+    /// A list section of the postmortem.
+    PmList, "postmortem list" {
+        WentWell = "went-well", WentWrong = "went-wrong", Lucky = "lucky",
+        ContributingFactors = "contributing-factors", Participants = "participants",
+        AffectedSystems = "affected-systems"
+    }
+);
+kebab_enum!(
+    /// What a root cause is about.
+    CauseCategory, "root cause category" {
+        Technology = "technology", Process = "process", People = "people"
+    }
+);
+kebab_enum!(
+    /// A cost line: direct, indirect, or money recovered (insurance, clawback).
+    CostKind, "cost kind" { Direct = "direct", Indirect = "indirect", Recovered = "recovered" }
+);
+
+/// Records of one category affected (customers' e-mail addresses: 1,200).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordCount {
+    pub category: String,
+    pub count: u64,
+}
+
+/// One cost line, in minor units of its currency (cents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    pub kind: CostKind,
+    pub amount_minor: i64,
+    /// ISO 4217, e.g. `EUR`.
+    pub currency: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The impact section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Impact {
+    #[serde(default)]
+    pub downtime_minutes: Option<u64>,
+    #[serde(default)]
+    pub users_affected: Option<u64>,
+    #[serde(default)]
+    pub records: Vec<RecordCount>,
+    #[serde(default)]
+    pub costs: Vec<Cost>,
+    /// Whether backups and recovery worked as planned.
+    #[serde(default)]
+    pub backups_worked: Option<bool>,
+}
+
+impl Impact {
+    /// Checks the impact section: currencies are three capital letters, categories named.
+    pub fn check(&self) -> Result<(), DomainError> {
+        for c in &self.costs {
+            if c.currency.len() != 3 || !c.currency.chars().all(|ch| ch.is_ascii_uppercase()) {
+                return Err(DomainError::InvalidField {
+                    field: "currency",
+                    problem: format!("`{}` is not an ISO 4217 code like EUR", c.currency),
+                });
+            }
+        }
+        if self.records.iter().any(|r| r.category.trim().is_empty()) {
+            return Err(DomainError::Empty {
+                field: "record category",
+            });
+        }
+        Ok(())
+    }
+
+    /// Net cost per currency: direct + indirect − recovered.
+    pub fn net_costs(&self) -> BTreeMap<String, i64> {
+        let mut out = BTreeMap::new();
+        for c in &self.costs {
+            let signed = if c.kind == CostKind::Recovered {
+                -c.amount_minor
+            } else {
+                c.amount_minor
+            };
+            *out.entry(c.currency.clone()).or_insert(0) += signed;
+        }
+        out
+    }
+}
+
+/// A root cause, with its five-whys chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootCause {
+    pub id: u64,
+    pub category: CauseCategory,
+    pub text: String,
+    #[serde(default)]
+    pub whys: Vec<String>,
+    /// Could it have been prevented, and how.
+    #[serde(default)]
+    pub preventable: Option<bool>,
+    #[serde(default)]
+    pub prevention: String,
+    /// The earlier incident where the same root cause was found.
+    #[serde(default)]
+    pub recurrence_of: Option<i64>,
+}
+
+/// The postmortem of an incident.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Postmortem {
+    #[serde(default)]
+    pub status: Option<PostmortemStatus>,
+    #[serde(default)]
+    pub texts: BTreeMap<PmText, String>,
+    #[serde(default)]
+    pub lists: BTreeMap<PmList, Vec<String>>,
+    #[serde(default)]
+    pub impact: Impact,
+    #[serde(default)]
+    pub root_causes: Vec<RootCause>,
+    #[serde(default)]
+    pub review_at: Option<Timestamp>,
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    #[serde(default)]
+    pub approved_at: Option<Timestamp>,
+    #[serde(default)]
+    pub published_at: Option<Timestamp>,
+}
+
+/// A recommendation, tracked to completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub id: u64,
+    pub action: String,
+    pub kind: RecommendationKind,
+    pub priority: Priority,
+    pub owner: Option<String>,
+    pub due: Timestamp,
+    pub status: RecommendationStatus,
+    pub status_reason: String,
+    pub root_causes: Vec<u64>,
+    pub added_by: String,
+    pub added_at: Timestamp,
+    pub done_at: Option<Timestamp>,
+}
+
+/// A question the team put to the business, and when it was answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoRequest {
+    pub id: u64,
+    pub to: String,
+    pub question: String,
+    pub asked_by: String,
+    pub asked_at: Timestamp,
+    pub answer: Option<String>,
+    pub answered_at: Option<Timestamp>,
+}
+
+const MAX_TEXT: usize = 20_000;
+
+fn clean_text(field: &'static str, raw: &str) -> Result<String, DomainError> {
+    let text = raw.trim().to_string();
+    let n = text.chars().count();
+    if n > MAX_TEXT {
+        return Err(DomainError::TooLong {
+            field,
+            len: n,
+            max: MAX_TEXT,
+        });
+    }
+    Ok(text)
+}
+
+fn required(field: &'static str, raw: &str) -> Result<String, DomainError> {
+    let t = clean_text(field, raw)?;
+    if t.is_empty() {
+        return Err(DomainError::Empty { field });
+    }
+    Ok(t)
+}
+
+fn next_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> u64 {
+    items.iter().map(id).max().unwrap_or(0) + 1
+}
+
+impl Incident {
+    /// Writes a text section of the postmortem (a draft starts with the first write).
+    pub fn set_postmortem_text(&self, section: PmText, text: &str) -> Result<Event, DomainError> {
+        let text = clean_text("section", text)?;
+        if self
+            .postmortem
+            .texts
+            .get(&section)
+            .map(String::as_str)
+            .unwrap_or("")
+            == text
+        {
+            return Err(DomainError::Unchanged(format!(
+                "{section} already says that"
+            )));
+        }
+        Ok(Event::PostmortemText { section, text })
+    }
+
+    /// Replaces a list section: items trimmed, empty ones dropped, at most 100 of 1,000 characters.
+    pub fn set_postmortem_list(
+        &self,
+        list: PmList,
+        items: &[String],
+    ) -> Result<Event, DomainError> {
+        let items: Vec<String> = items
+            .iter()
+            .map(|i| i.trim().to_string())
+            .filter(|i| !i.is_empty())
+            .collect();
+        if items.len() > 100 || items.iter().any(|i| i.chars().count() > 1_000) {
+            return Err(DomainError::InvalidField {
+                field: "items",
+                problem: "at most 100 items of 1,000 characters".into(),
+            });
+        }
+        if self
+            .postmortem
+            .lists
+            .get(&list)
+            .cloned()
+            .unwrap_or_default()
+            == items
+        {
+            return Err(DomainError::Unchanged(format!(
+                "{list} already has these items"
+            )));
+        }
+        Ok(Event::PostmortemList { list, items })
+    }
+
+    /// Replaces the impact section.
+    pub fn set_impact(&self, impact: Impact) -> Result<Event, DomainError> {
+        impact.check()?;
+        if self.postmortem.impact == impact {
+            return Err(DomainError::Unchanged("the impact is already so".into()));
+        }
+        Ok(Event::PostmortemImpact { impact })
+    }
+
+    /// Adds a root cause; `recurrence_of` names an earlier incident with the same cause.
+    pub fn add_root_cause(
+        &self,
+        category: CauseCategory,
+        text: &str,
+        whys: &[String],
+        preventable: Option<bool>,
+        prevention: &str,
+        recurrence_of: Option<i64>,
+    ) -> Result<Event, DomainError> {
+        if recurrence_of == Some(self.number) {
+            return Err(DomainError::InvalidField {
+                field: "recurrence_of",
+                problem: "names this incident; name the earlier one".into(),
+            });
+        }
+        Ok(Event::RootCauseAdded {
+            cause: RootCause {
+                id: next_id(&self.postmortem.root_causes, |c| c.id),
+                category,
+                text: required("root cause", text)?,
+                whys: whys
+                    .iter()
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty())
+                    .take(10)
+                    .collect(),
+                preventable,
+                prevention: clean_text("prevention", prevention)?,
+                recurrence_of,
+            },
+        })
+    }
+
+    /// Moves the postmortem through its review: draft → in review → approved → published; back to
+    /// draft with a reason. (Who may approve is the role rules' business.)
+    pub fn change_postmortem_status(
+        &self,
+        to: PostmortemStatus,
+        reason: &str,
+    ) -> Result<Event, DomainError> {
+        use PostmortemStatus::*;
+        let from = self.postmortem.status.unwrap_or(Draft);
+        let reason = crate::text::Reason::parse(reason)?;
+        let ok = match (from, to) {
+            (Draft, InReview) | (InReview, Approved) | (Approved, Published) => true,
+            (InReview | Approved, Draft) => !reason.is_empty(),
+            _ => false,
+        };
+        if !ok {
+            return Err(DomainError::InvalidField {
+                field: "postmortem status",
+                problem: format!(
+                    "cannot go from {from} to {to} (draft → in-review → approved → published; back to draft with a reason)"
+                ),
+            });
+        }
+        Ok(Event::PostmortemStatusChanged { from, to, reason })
+    }
+
+    /// Sets the date of the review meeting.
+    pub fn schedule_review(&self, at: Timestamp) -> Result<Event, DomainError> {
+        if self.postmortem.review_at == Some(at) {
+            return Err(DomainError::Unchanged("the review is already then".into()));
+        }
+        Ok(Event::ReviewScheduled { at })
+    }
+
+    /// Adds a recommendation; without a due date it gets the default of its priority.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_recommendation(
+        &self,
+        action: &str,
+        kind: RecommendationKind,
+        priority: Priority,
+        owner: Option<&str>,
+        due: Option<Timestamp>,
+        root_causes: &[u64],
+        now: Timestamp,
+    ) -> Result<Event, DomainError> {
+        if let Some(missing) = root_causes
+            .iter()
+            .find(|id| !self.postmortem.root_causes.iter().any(|c| c.id == **id))
+        {
+            return Err(DomainError::InvalidField {
+                field: "root_causes",
+                problem: format!("#{} has no root cause {missing}", self.number),
+            });
+        }
+        let owner = owner
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(crate::user::Username::parse)
+            .transpose()?
+            .map(|u| u.as_str().to_string());
+        Ok(Event::RecommendationAdded {
+            id: next_id(&self.recommendations, |r| r.id),
+            action: required("action", action)?,
+            kind,
+            impact: priority.impact,
+            effort: priority.effort,
+            owner,
+            due: due.unwrap_or_else(|| priority.default_due(now)),
+            root_causes: root_causes.to_vec(),
+        })
+    }
+
+    /// Moves a recommendation along its lifecycle.
+    pub fn change_recommendation_status(
+        &self,
+        id: u64,
+        to: RecommendationStatus,
+        reason: &str,
+    ) -> Result<Event, DomainError> {
+        let r = self
+            .recommendations
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| DomainError::InvalidField {
+                field: "recommendation",
+                problem: format!("#{} has no recommendation {id}", self.number),
+            })?;
+        recommendation_transition(r.status, to, reason)?;
+        Ok(Event::RecommendationStatusChanged {
+            id,
+            from: r.status,
+            to,
+            reason: crate::text::Reason::parse(reason)?,
+        })
+    }
+
+    /// Records a question put to the business (legal, a system owner…).
+    pub fn request_info(&self, to: &str, question: &str) -> Result<Event, DomainError> {
+        Ok(Event::InfoRequested {
+            id: next_id(&self.info_requests, |r| r.id),
+            to: required("to", to)?,
+            question: required("question", question)?,
+        })
+    }
+
+    /// Records the answer to a question.
+    pub fn answer_info(&self, id: u64, answer: &str) -> Result<Event, DomainError> {
+        match self.info_requests.iter().find(|r| r.id == id) {
+            None => Err(DomainError::InvalidField {
+                field: "request",
+                problem: format!("#{} has no request {id}", self.number),
+            }),
+            Some(r) if r.answered_at.is_some() => Err(DomainError::Unchanged(format!(
+                "request {id} is already answered"
+            ))),
+            Some(_) => Ok(Event::InfoAnswered {
+                id,
+                answer: required("answer", answer)?,
+            }),
+        }
+    }
+
+    /// Folds a postmortem, recommendation or request event.
+    pub(crate) fn apply_postmortem(&mut self, event: Event, actor: &str, at: Timestamp) {
+        let pm = &mut self.postmortem;
+        match event {
+            Event::PostmortemText { section, text } => {
+                pm.status.get_or_insert(PostmortemStatus::Draft);
+                pm.texts.insert(section, text);
+            }
+            Event::PostmortemList { list, items } => {
+                pm.status.get_or_insert(PostmortemStatus::Draft);
+                pm.lists.insert(list, items);
+            }
+            Event::PostmortemImpact { impact } => {
+                pm.status.get_or_insert(PostmortemStatus::Draft);
+                pm.impact = impact;
+            }
+            Event::RootCauseAdded { cause } => {
+                pm.status.get_or_insert(PostmortemStatus::Draft);
+                pm.root_causes.push(cause);
+            }
+            Event::PostmortemStatusChanged { to, .. } => {
+                pm.status = Some(to);
+                match to {
+                    PostmortemStatus::Approved => {
+                        pm.approved_by = Some(actor.to_string());
+                        pm.approved_at = Some(at);
+                    }
+                    PostmortemStatus::Published => pm.published_at = Some(at),
+                    PostmortemStatus::Draft => {
+                        pm.approved_by = None;
+                        pm.approved_at = None;
+                    }
+                    PostmortemStatus::InReview => {}
+                }
+            }
+            Event::ReviewScheduled { at: when } => pm.review_at = Some(when),
+            Event::RecommendationAdded {
+                id,
+                action,
+                kind,
+                impact,
+                effort,
+                owner,
+                due,
+                root_causes,
+            } => self.recommendations.push(Recommendation {
+                id,
+                action,
+                kind,
+                priority: Priority { impact, effort },
+                owner,
+                due,
+                status: RecommendationStatus::Open,
+                status_reason: String::new(),
+                root_causes,
+                added_by: actor.to_string(),
+                added_at: at,
+                done_at: None,
+            }),
+            Event::RecommendationStatusChanged { id, to, reason, .. } => {
+                if let Some(r) = self.recommendations.iter_mut().find(|r| r.id == id) {
+                    r.status = to;
+                    r.status_reason = reason.into_inner();
+                    if to == RecommendationStatus::Done {
+                        r.done_at = Some(at);
+                    }
+                }
+            }
+            Event::InfoRequested { id, to, question } => self.info_requests.push(InfoRequest {
+                id,
+                to,
+                question,
+                asked_by: actor.to_string(),
+                asked_at: at,
+                answer: None,
+                answered_at: None,
+            }),
+            Event::InfoAnswered { id, answer } => {
+                if let Some(r) = self.info_requests.iter_mut().find(|r| r.id == id) {
+                    r.answer = Some(answer);
+                    r.answered_at = Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Response effectiveness
 
 /// Targets per severity level (0–5), in minutes: acknowledge, contain, recover.
@@ -682,6 +1192,175 @@ mod tests {
         assert_eq!(get("time_to_recover").seconds, None);
         assert_eq!(get("time_to_recover").missing, vec!["recovered_at"]);
         assert_eq!(get("time_to_recover").met, None);
+    }
+
+    /// A postmortem written through journal events, folded back from the sealed entries.
+    #[test]
+    fn a_postmortem_is_written_reviewed_and_its_recommendations_tracked() {
+        use crate::testkit::Journal;
+        let mut j = Journal::new();
+        let now = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+        let push = |j: &mut Journal, e: Result<Event, DomainError>| j.push(e.unwrap());
+        let s = j.state();
+        push(
+            &mut j,
+            s.set_postmortem_text(
+                PmText::Summary,
+                "A lookalike domain phished three finance clerks.",
+            ),
+        );
+        assert!(
+            j.state()
+                .set_postmortem_text(
+                    PmText::Summary,
+                    "A lookalike domain phished three finance clerks."
+                )
+                .is_err(),
+            "unchanged"
+        );
+        let s = j.state();
+        push(
+            &mut j,
+            s.set_postmortem_list(
+                PmList::WentWell,
+                &["EDR isolated the laptop in 4 minutes".into(), " ".into()],
+            ),
+        );
+        let s = j.state();
+        push(
+            &mut j,
+            s.set_impact(Impact {
+                downtime_minutes: Some(95),
+                users_affected: Some(3),
+                records: vec![RecordCount {
+                    category: "customer e-mail addresses".into(),
+                    count: 1_200,
+                }],
+                costs: vec![
+                    Cost {
+                        kind: CostKind::Direct,
+                        amount_minor: 1_250_000,
+                        currency: "EUR".into(),
+                        description: "forensics".into(),
+                    },
+                    Cost {
+                        kind: CostKind::Recovered,
+                        amount_minor: 250_000,
+                        currency: "EUR".into(),
+                        description: "insurance".into(),
+                    },
+                ],
+                backups_worked: Some(true),
+            }),
+        );
+        assert!(
+            j.state()
+                .set_impact(Impact {
+                    costs: vec![Cost {
+                        kind: CostKind::Direct,
+                        amount_minor: 1,
+                        currency: "euro".into(),
+                        description: String::new()
+                    }],
+                    ..Default::default()
+                })
+                .is_err()
+        );
+        let s = j.state();
+        push(
+            &mut j,
+            s.add_root_cause(
+                CauseCategory::Technology,
+                "No DMARC enforcement on inbound mail",
+                &["Why did the mail arrive? No DMARC reject policy.".into()],
+                Some(true),
+                "Enforce DMARC",
+                None,
+            ),
+        );
+        let s = j.state();
+        push(
+            &mut j,
+            s.add_recommendation(
+                "Enforce DMARC p=reject on the gateway",
+                RecommendationKind::Prevent,
+                Priority::new(5, 2).unwrap(),
+                Some("alice"),
+                None,
+                &[1],
+                now,
+            ),
+        );
+        assert!(
+            j.state()
+                .add_recommendation(
+                    "x",
+                    RecommendationKind::Detect,
+                    Priority::new(1, 1).unwrap(),
+                    None,
+                    None,
+                    &[9],
+                    now
+                )
+                .is_err(),
+            "unknown root cause"
+        );
+        let s = j.state();
+        push(
+            &mut j,
+            s.change_recommendation_status(1, RecommendationStatus::InProgress, ""),
+        );
+        let s = j.state();
+        push(
+            &mut j,
+            s.request_info("legal", "Were customer addresses exported?"),
+        );
+        let s = j.state();
+        push(&mut j, s.answer_info(1, "Yes, 1,200 of them."));
+        let s = j.state();
+        push(
+            &mut j,
+            s.change_postmortem_status(PostmortemStatus::InReview, ""),
+        );
+        assert!(
+            j.state()
+                .change_postmortem_status(PostmortemStatus::Published, "")
+                .is_err(),
+            "approve first"
+        );
+        let s = j.state();
+        push(
+            &mut j,
+            s.change_postmortem_status(PostmortemStatus::Approved, ""),
+        );
+
+        let i = j.state();
+        assert_eq!(i.postmortem.status, Some(PostmortemStatus::Approved));
+        assert_eq!(i.postmortem.approved_by.as_deref(), Some("bob"));
+        assert_eq!(i.postmortem.lists[&PmList::WentWell].len(), 1);
+        assert_eq!(i.postmortem.impact.net_costs()["EUR"], 1_000_000);
+        assert_eq!(i.postmortem.root_causes[0].id, 1);
+        let r = &i.recommendations[0];
+        assert_eq!(
+            (r.status, r.owner.as_deref(), r.priority.quadrant()),
+            (
+                RecommendationStatus::InProgress,
+                Some("alice"),
+                Quadrant::QuickWin
+            )
+        );
+        assert_eq!(
+            r.due.to_string(),
+            Timestamp::parse("2026-12-21T10:00:00Z")
+                .unwrap()
+                .to_string()
+        );
+        let q = &i.info_requests[0];
+        assert_eq!(
+            q.answered_at.unwrap().seconds_since(q.asked_at),
+            60,
+            "one journal minute later"
+        );
     }
 
     #[test]

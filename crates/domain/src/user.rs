@@ -184,6 +184,8 @@ pub enum Action<'a> {
     TriageAlerts,
     /// Report a suspected incident (any signed-in person: people are the first detectors).
     ReportSuspicion,
+    /// Approve or publish a postmortem (a manager's call).
+    ApprovePostmortem,
 }
 
 /// Why an action is refused.
@@ -202,6 +204,8 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
             deny("cannot send alerts; an integration uses a handler's or a manager's token")
         }
         (_, TriageAlerts) => deny("cannot triage alerts; a manager or handler does"),
+        (Role::Manager, ApprovePostmortem) => Ok(()),
+        (_, ApprovePostmortem) => deny("cannot approve or publish a postmortem; a manager does"),
         (Role::Admin, Administer) => Ok(()),
         (_, Administer) => deny("cannot manage users or settings; ask an admin"),
         (Role::Manager, CreateIncident | WorkIncident(_) | Assign(..)) => Ok(()),

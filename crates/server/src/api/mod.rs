@@ -7,6 +7,7 @@ pub mod dto;
 pub mod events;
 pub mod evidence;
 pub mod incidents;
+pub mod postmortem;
 pub mod record;
 pub mod thehive;
 pub mod users;
@@ -127,6 +128,35 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{incident}/notes", post(work::add_note))
         .route("/incidents/{incident}/time", post(work::log_time))
         .route("/incidents/{incident}/work", get(work::work))
+        .route(
+            "/incidents/{incident}/postmortem",
+            get(postmortem::get_postmortem).patch(postmortem::edit_postmortem),
+        )
+        .route(
+            "/incidents/{incident}/postmortem/root-causes",
+            post(postmortem::add_root_cause),
+        )
+        .route(
+            "/incidents/{incident}/postmortem/status",
+            post(postmortem::postmortem_status),
+        )
+        .route(
+            "/incidents/{incident}/recommendations",
+            post(postmortem::add_recommendation),
+        )
+        .route(
+            "/incidents/{incident}/recommendations/{id}/status",
+            post(postmortem::recommendation_status),
+        )
+        .route(
+            "/incidents/{incident}/info-requests",
+            post(postmortem::request_info),
+        )
+        .route(
+            "/incidents/{incident}/info-requests/{id}/answer",
+            post(postmortem::answer_info),
+        )
+        .route("/recommendations", get(postmortem::board))
         .route("/alerts", get(alerts::list).post(alerts::receive))
         .route(
             "/events",

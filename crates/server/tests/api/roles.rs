@@ -49,6 +49,17 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/1/notes",        Some(r#"{"kind":"interview","text":"opened it","interviewee":"clerk"}"#), [401, 403, 200, 200, 403]),
     ("POST",  "/api/v1/incidents/1/time",         Some(r#"{"minutes":45,"activity":"triage"}"#), [401, 403, 200, 200, 403]),
     ("GET",   "/api/v1/incidents/1/work",         None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents/1/postmortem",   None,                                   [401, 200, 200, 200, 200]),
+    ("PATCH", "/api/v1/incidents/1/postmortem",   Some(r#"{"texts":{"summary":"s"}}"#),   [401, 403, 200, 200, 403]),
+    ("PATCH", "/api/v1/incidents/2/postmortem",   Some(r#"{"texts":{"summary":"s"}}"#),   [401, 403, 200, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/postmortem/root-causes", Some(r#"{"category":"process","text":"No runbook"}"#), [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/postmortem/status", Some(r#"{"to":"in-review"}"#),      [401, 403, 200, 200, 403]),
+    ("POST",  "/api/v1/incidents/1/postmortem/status", Some(r#"{"to":"approved"}"#),       [401, 403, 422, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/recommendations", Some(r#"{"action":"Enforce DMARC","type":"prevent","impact":5,"effort":2}"#), [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/incidents/1/recommendations/1/status", Some(r#"{"to":"done"}"#),   [401, 403, 422, 422, 403]),
+    ("POST",  "/api/v1/incidents/1/info-requests", Some(r#"{"to":"legal","question":"Exported?"}"#), [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/incidents/1/info-requests/1/answer", Some(r#"{"answer":"yes"}"#),   [401, 403, 422, 422, 403]),
+    ("GET",   "/api/v1/recommendations?state=all", None,                                  [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/alerts",                   None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/alerts?status=new,acknowledged&min_severity=2", None,              [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/alerts",                   Some(r#"{"type":"edr","source":"edr","sourceRef":"E-9","title":"Mimikatz"}"#), [401, 403, 201, 201, 403]),
@@ -207,7 +218,9 @@ async fn openapi_document_lists_every_api_route() {
             .replace("/alert/1", "/alert/{id}")
             .replace("/case/1", "/case/{id}")
             .replace("/case/2", "/case/{id}")
-            .replace("/timeline/1/", "/timeline/{id}/");
+            .replace("/timeline/1/", "/timeline/{id}/")
+            .replace("/recommendations/1/", "/recommendations/{id}/")
+            .replace("/info-requests/1/", "/info-requests/{id}/");
         let op = paths
             .get(&templated)
             .and_then(|p| p.get(method.to_lowercase()));

@@ -1,0 +1,599 @@
+//! The post-incident review through the API: the postmortem document (sections, impact, root
+//! causes, lessons, review workflow with a manager's approval), recommendations tracked to
+//! completion, questions to the business; and what is computed, never typed — response
+//! effectiveness from the journal's timestamps, the blameless check, the review's due date. Every
+//! change is a journal entry. `GET /api/v1/recommendations` is the board across incidents.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use debrief_domain::postmortem::{
+    BlamelessRules, CauseCategory, DueState, Finding, Impact, InfoRequest, Measure, PmList, PmText,
+    PostmortemStatus, Priority, Recommendation, RecommendationKind, RecommendationStatus, Targets,
+    due_state, effectiveness, review_due,
+};
+use debrief_domain::{Action, Event, Incident, Language, Milestone, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::incidents::{Need, apply, check, load};
+use super::{ApiJson, ApiQuery, ApiUser};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+
+/// A recommendation with its computed priority and due state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationView {
+    #[schema(value_type = Object)]
+    #[serde(flatten)]
+    pub recommendation: Recommendation,
+    pub score: u8,
+    pub quadrant: String,
+    pub due_state: String,
+}
+
+fn rec_view(r: &Recommendation, now: Timestamp) -> RecommendationView {
+    RecommendationView {
+        recommendation: r.clone(),
+        score: r.priority.score(),
+        quadrant: r.priority.quadrant().as_str().into(),
+        due_state: due_state(r.status, r.due, now).as_str().into(),
+    }
+}
+
+/// A question to the business, with how long the answer took.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InfoRequestView {
+    #[schema(value_type = Object)]
+    #[serde(flatten)]
+    pub request: InfoRequest,
+    pub answer_seconds: Option<i64>,
+}
+
+/// The postmortem and what is computed from the journal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostmortemView {
+    pub incident: i64,
+    pub title: String,
+    /// `draft`, `in-review`, `approved`, `published` (`draft` until written).
+    pub status: String,
+    #[schema(value_type = Object)]
+    pub postmortem: debrief_domain::postmortem::Postmortem,
+    /// Net cost per currency (direct + indirect − recovered), minor units.
+    pub net_costs: BTreeMap<String, i64>,
+    #[schema(value_type = Vec<Object>)]
+    pub effectiveness: Vec<Measure>,
+    /// When the review meeting is due (from recovery, else closure, by severity), if known.
+    pub review_due: Option<String>,
+    pub recommendations: Vec<RecommendationView>,
+    pub info_requests: Vec<InfoRequestView>,
+    /// How long the business took to answer, on average (answered questions only).
+    pub mean_answer_seconds: Option<i64>,
+    /// Blame language and people named in root causes: warnings with a neutral rewrite hint.
+    #[schema(value_type = Vec<Object>)]
+    pub blameless: Vec<Finding>,
+}
+
+async fn view(state: &AppState, i: &Incident, lang: Language) -> ApiResult<PostmortemView> {
+    let now = Timestamp::now();
+    let rules = BlamelessRules::builtin();
+    let pm = &i.postmortem;
+    let mut blameless = Vec::new();
+    for text in pm.texts.values() {
+        blameless.extend(rules.check(text, lang, &[]));
+    }
+    for items in pm.lists.values() {
+        for item in items {
+            blameless.extend(rules.check(item, lang, &[]));
+        }
+    }
+    // Root causes must not name people of the system.
+    let users = state.store.list_users().await?;
+    let people: Vec<&str> = users
+        .iter()
+        .flat_map(|u| [u.username.as_str(), u.display_name.as_str()])
+        .collect();
+    for c in &pm.root_causes {
+        blameless.extend(rules.check(&c.text, lang, &people));
+        for w in &c.whys {
+            blameless.extend(rules.check(w, lang, &people));
+        }
+    }
+    let level = i.severity.as_ref().map(|a| a.level);
+    let end = i
+        .milestone(Milestone::Recovered)
+        .or(i.milestone(Milestone::Closed));
+    let answered: Vec<i64> = i
+        .info_requests
+        .iter()
+        .filter_map(|r| r.answered_at.map(|a| a.seconds_since(r.asked_at)))
+        .collect();
+    Ok(PostmortemView {
+        incident: i.number,
+        title: i.title.clone(),
+        status: pm.status.unwrap_or(PostmortemStatus::Draft).as_str().into(),
+        postmortem: pm.clone(),
+        net_costs: pm.impact.net_costs(),
+        effectiveness: effectiveness(i, &Targets::default()),
+        review_due: level.zip(end).map(|(l, e)| review_due(l, e).to_string()),
+        recommendations: i.recommendations.iter().map(|r| rec_view(r, now)).collect(),
+        info_requests: i
+            .info_requests
+            .iter()
+            .map(|r| InfoRequestView {
+                request: r.clone(),
+                answer_seconds: r.answered_at.map(|a| a.seconds_since(r.asked_at)),
+            })
+            .collect(),
+        mean_answer_seconds: (!answered.is_empty())
+            .then(|| answered.iter().sum::<i64>() / answered.len() as i64),
+        blameless,
+    })
+}
+
+fn lang(user: &ApiUser) -> Language {
+    user.0.user.language.unwrap_or(Language::En)
+}
+
+/// Applies `decide` to the incident (the caller may work it) and answers the postmortem.
+async fn change(
+    state: &AppState,
+    user: &ApiUser,
+    reference: &str,
+    decide: impl Fn(&Incident) -> Result<Vec<Event>, debrief_domain::DomainError> + Send + Sync,
+) -> ApiResult<Json<PostmortemView>> {
+    let id = state.store.resolve(reference).await?;
+    let incident = apply(state, user, id, None, Need::Work, decide).await?;
+    Ok(Json(view(state, &incident, lang(user)).await?))
+}
+
+/// The postmortem of an incident, with response effectiveness, the blameless check and the
+/// recommendations.
+#[utoipa::path(operation_id = "get_postmortem", get, path = "/api/v1/incidents/{incident}/postmortem", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = PostmortemView), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_postmortem(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<PostmortemView>> {
+    check(&user, Action::ReadIncidents)?;
+    let i = load(&state, &reference).await?;
+    Ok(Json(view(&state, &i, lang(&user)).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostmortemEdit {
+    /// Sections to write: `summary`, `trigger`, `detection`, `resolution`, `reputation`, `recovery`.
+    #[serde(default)]
+    pub texts: BTreeMap<String, String>,
+    /// Lists to replace: `went-well`, `went-wrong`, `lucky`, `contributing-factors`,
+    /// `participants`, `affected-systems`.
+    #[serde(default)]
+    pub lists: BTreeMap<String, Vec<String>>,
+    /// The impact section, replaced whole.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub impact: Option<Impact>,
+    /// The review meeting (RFC 3339).
+    #[serde(default)]
+    pub review_at: Option<String>,
+}
+
+/// Write sections of the postmortem; each change is a journal entry, unchanged ones are skipped.
+#[utoipa::path(operation_id = "edit_postmortem", patch, path = "/api/v1/incidents/{incident}/postmortem", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = PostmortemEdit,
+    responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn edit_postmortem(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<PostmortemEdit>,
+) -> ApiResult<Json<PostmortemView>> {
+    let texts: Vec<(PmText, String)> = req
+        .texts
+        .iter()
+        .map(|(k, v)| Ok((k.parse::<PmText>()?, v.clone())))
+        .collect::<Result<_, debrief_domain::DomainError>>()?;
+    let lists: Vec<(PmList, Vec<String>)> = req
+        .lists
+        .iter()
+        .map(|(k, v)| Ok((k.parse::<PmList>()?, v.clone())))
+        .collect::<Result<_, debrief_domain::DomainError>>()?;
+    let review_at = req.review_at.as_deref().map(Timestamp::parse).transpose()?;
+    if texts.is_empty() && lists.is_empty() && req.impact.is_none() && review_at.is_none() {
+        return Err(ApiError::unprocessable(
+            "nothing to change: give texts, lists, impact or review_at",
+        ));
+    }
+    let impact = req.impact.clone();
+    change(&state, &user, &reference, move |c| {
+        let mut out = Vec::new();
+        let mut keep = |r: Result<Event, debrief_domain::DomainError>| match r {
+            Ok(e) => {
+                out.push(e);
+                Ok(())
+            }
+            Err(debrief_domain::DomainError::Unchanged(_)) => Ok(()),
+            Err(e) => Err(e),
+        };
+        for (s, t) in &texts {
+            keep(c.set_postmortem_text(*s, t))?;
+        }
+        for (l, items) in &lists {
+            keep(c.set_postmortem_list(*l, items))?;
+        }
+        if let Some(i) = &impact {
+            keep(c.set_impact(i.clone()))?;
+        }
+        if let Some(at) = review_at {
+            keep(c.schedule_review(at))?;
+        }
+        Ok(out)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RootCauseRequest {
+    /// `technology`, `process` or `people`.
+    pub category: String,
+    pub text: String,
+    /// The five-whys chain.
+    #[serde(default)]
+    pub whys: Vec<String>,
+    #[serde(default)]
+    pub preventable: Option<bool>,
+    #[serde(default)]
+    pub prevention: String,
+    /// The earlier incident with the same root cause.
+    #[serde(default)]
+    pub recurrence_of: Option<i64>,
+}
+
+/// Add a root cause (with its five whys, whether and how it could have been prevented).
+#[utoipa::path(operation_id = "add_root_cause", post, path = "/api/v1/incidents/{incident}/postmortem/root-causes", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = RootCauseRequest,
+    responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_root_cause(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<RootCauseRequest>,
+) -> ApiResult<Json<PostmortemView>> {
+    let category: CauseCategory = req.category.parse()?;
+    change(&state, &user, &reference, move |c| {
+        c.add_root_cause(
+            category,
+            &req.text,
+            &req.whys,
+            req.preventable,
+            &req.prevention,
+            req.recurrence_of,
+        )
+        .map(|e| vec![e])
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    pub to: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Move the postmortem in its review: `in-review`; `approved` and `published` by a manager;
+/// back to `draft` with a reason.
+#[utoipa::path(operation_id = "postmortem_status", post, path = "/api/v1/incidents/{incident}/postmortem/status", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = StatusRequest,
+    responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn postmortem_status(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<StatusRequest>,
+) -> ApiResult<Json<PostmortemView>> {
+    let to: PostmortemStatus = req.to.parse()?;
+    if matches!(to, PostmortemStatus::Approved | PostmortemStatus::Published) {
+        check(&user, Action::ApprovePostmortem)?;
+    }
+    change(&state, &user, &reference, move |c| {
+        c.change_postmortem_status(to, &req.reason).map(|e| vec![e])
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationRequest {
+    pub action: String,
+    /// `prevent`, `mitigate`, `detect`, `process`, `training`, `tooling`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// 1–5.
+    pub impact: i64,
+    /// 1–5.
+    pub effort: i64,
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// RFC 3339; 4 weeks (high priority) or 8 weeks from now when absent.
+    #[serde(default)]
+    pub due: Option<String>,
+    /// Root cause ids it addresses.
+    #[serde(default)]
+    pub root_causes: Vec<u64>,
+}
+
+/// Add a recommendation: priority and quadrant from impact and effort, a default due date.
+#[utoipa::path(operation_id = "add_recommendation", post, path = "/api/v1/incidents/{incident}/recommendations", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = RecommendationRequest,
+    responses((status = 201, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_recommendation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<RecommendationRequest>,
+) -> ApiResult<(StatusCode, Json<PostmortemView>)> {
+    let kind: RecommendationKind = req.kind.parse()?;
+    let priority = Priority::new(req.impact, req.effort)?;
+    let due = req.due.as_deref().map(Timestamp::parse).transpose()?;
+    if let Some(owner) = req
+        .owner
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
+        state.store.user_record(&owner.to_lowercase()).await?;
+    }
+    let now = Timestamp::now();
+    let out = change(&state, &user, &reference, move |c| {
+        c.add_recommendation(
+            &req.action,
+            kind,
+            priority,
+            req.owner.as_deref(),
+            due,
+            &req.root_causes,
+            now,
+        )
+        .map(|e| vec![e])
+    })
+    .await?;
+    Ok((StatusCode::CREATED, out))
+}
+
+/// Move a recommendation: `in-progress`, `done`, `verified`; `rejected` (and any step back)
+/// with a reason.
+#[utoipa::path(operation_id = "recommendation_status", post, path = "/api/v1/incidents/{incident}/recommendations/{id}/status", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID"), ("id" = u64, Path, description = "Recommendation id")), request_body = StatusRequest,
+    responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn recommendation_status(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((reference, id)): Path<(String, u64)>,
+    ApiJson(req): ApiJson<StatusRequest>,
+) -> ApiResult<Json<PostmortemView>> {
+    let to: RecommendationStatus = req.to.parse()?;
+    change(&state, &user, &reference, move |c| {
+        c.change_recommendation_status(id, to, &req.reason)
+            .map(|e| vec![e])
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InfoRequestBody {
+    /// Who was asked (legal, a system owner, a business unit).
+    pub to: String,
+    pub question: String,
+}
+
+/// Record a question put to the business (its answer time is measured).
+#[utoipa::path(operation_id = "request_info", post, path = "/api/v1/incidents/{incident}/info-requests", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = InfoRequestBody,
+    responses((status = 201, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn request_info(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<InfoRequestBody>,
+) -> ApiResult<(StatusCode, Json<PostmortemView>)> {
+    let out = change(&state, &user, &reference, move |c| {
+        c.request_info(&req.to, &req.question).map(|e| vec![e])
+    })
+    .await?;
+    Ok((StatusCode::CREATED, out))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerBody {
+    pub answer: String,
+}
+
+/// Record the business's answer.
+#[utoipa::path(operation_id = "answer_info", post, path = "/api/v1/incidents/{incident}/info-requests/{id}/answer", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID"), ("id" = u64, Path, description = "Request id")), request_body = AnswerBody,
+    responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn answer_info(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((reference, id)): Path<(String, u64)>,
+    ApiJson(req): ApiJson<AnswerBody>,
+) -> ApiResult<Json<PostmortemView>> {
+    change(&state, &user, &reference, move |c| {
+        c.answer_info(id, &req.answer).map(|e| vec![e])
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BoardParams {
+    /// `open` (default: not done, verified or rejected), `overdue`, `due-soon`, `all`.
+    pub state: Option<String>,
+    /// Only this owner's.
+    pub owner: Option<String>,
+}
+
+/// One line of the board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardItem {
+    pub incident: i64,
+    pub incident_title: String,
+    #[serde(flatten)]
+    pub recommendation: RecommendationView,
+}
+
+/// The recommendations board across incidents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Board {
+    pub items: Vec<BoardItem>,
+    pub total: usize,
+    pub completed: usize,
+    pub overdue: usize,
+    pub due_soon: usize,
+    /// Done or verified, of those not rejected (0–1); `None` without any.
+    pub completion_rate: Option<f64>,
+    /// Open recommendations per owner (`unassigned` for none).
+    pub by_owner: BTreeMap<String, usize>,
+}
+
+/// Every recommendation across incidents: overdue and due soon first, then by due date; with
+/// completion rate and counts per owner. Reminders go through this board until the notification
+/// channels exist.
+#[utoipa::path(operation_id = "recommendation_board", get, path = "/api/v1/recommendations", tag = "postmortem", params(BoardParams),
+    responses((status = 200, body = Board), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn board(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(p): ApiQuery<BoardParams>,
+) -> ApiResult<Json<Board>> {
+    check(&user, Action::ReadIncidents)?;
+    let filter = p.state.as_deref().unwrap_or("open");
+    if !["open", "overdue", "due-soon", "all"].contains(&filter) {
+        return Err(ApiError::bad_request(
+            "`state` is open, overdue, due-soon or all",
+        ));
+    }
+    let now = Timestamp::now();
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        let page = state
+            .store
+            .list_incidents(&debrief_store::IncidentQuery {
+                before_number: before,
+                limit: Some(500),
+                ..Default::default()
+            })
+            .await?;
+        before = page.last().map(|i| i.number);
+        let done = page.len() < 500;
+        for i in page {
+            for r in &i.recommendations {
+                all.push(BoardItem {
+                    incident: i.number,
+                    incident_title: i.title.clone(),
+                    recommendation: rec_view(r, now),
+                });
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    let counted = all
+        .iter()
+        .filter(|b| b.recommendation.recommendation.status != RecommendationStatus::Rejected)
+        .count();
+    let completed = all
+        .iter()
+        .filter(|b| {
+            matches!(
+                b.recommendation.recommendation.status,
+                RecommendationStatus::Done | RecommendationStatus::Verified
+            )
+        })
+        .count();
+    let state_of = |b: &BoardItem| {
+        due_state(
+            b.recommendation.recommendation.status,
+            b.recommendation.recommendation.due,
+            now,
+        )
+    };
+    let overdue = all
+        .iter()
+        .filter(|b| state_of(b) == DueState::Overdue)
+        .count();
+    let due_soon = all
+        .iter()
+        .filter(|b| state_of(b) == DueState::DueSoon)
+        .count();
+    let mut by_owner = BTreeMap::new();
+    for b in all.iter().filter(|b| state_of(b) != DueState::Closed) {
+        let owner = b
+            .recommendation
+            .recommendation
+            .owner
+            .clone()
+            .unwrap_or_else(|| "unassigned".into());
+        *by_owner.entry(owner).or_insert(0) += 1;
+    }
+    let total = all.len();
+    let mut items: Vec<BoardItem> = all
+        .into_iter()
+        .filter(|b| match filter {
+            "all" => true,
+            "overdue" => state_of(b) == DueState::Overdue,
+            "due-soon" => state_of(b) == DueState::DueSoon,
+            _ => state_of(b) != DueState::Closed,
+        })
+        .filter(|b| {
+            p.owner
+                .as_deref()
+                .is_none_or(|o| b.recommendation.recommendation.owner.as_deref() == Some(o.trim()))
+        })
+        .collect();
+    let rank = |s: DueState| match s {
+        DueState::Overdue => 0,
+        DueState::DueSoon => 1,
+        DueState::OnTrack => 2,
+        DueState::Closed => 3,
+    };
+    items.sort_by(|a, b| {
+        rank(state_of(a)).cmp(&rank(state_of(b))).then(
+            a.recommendation
+                .recommendation
+                .due
+                .cmp(&b.recommendation.recommendation.due),
+        )
+    });
+    Ok(Json(Board {
+        items,
+        total,
+        completed,
+        overdue,
+        due_soon,
+        completion_rate: (counted > 0).then(|| completed as f64 / counted as f64),
+        by_owner,
+    }))
+}
