@@ -436,3 +436,5 @@ mod record;
 
 #[path = "browser/alerts.rs"]
 mod alerts;
+#[path = "browser/postmortem.rs"]
+mod postmortem;

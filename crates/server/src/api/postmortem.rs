@@ -76,7 +76,11 @@ pub struct PostmortemView {
     pub blameless: Vec<Finding>,
 }
 
-async fn view(state: &AppState, i: &Incident, lang: Language) -> ApiResult<PostmortemView> {
+pub(crate) async fn view(
+    state: &AppState,
+    i: &Incident,
+    lang: Language,
+) -> ApiResult<PostmortemView> {
     let now = Timestamp::now();
     let rules = BlamelessRules::builtin();
     let pm = &i.postmortem;

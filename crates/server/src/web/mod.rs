@@ -4,6 +4,7 @@
 mod alerts;
 mod describe;
 mod pages;
+mod postmortem;
 mod record;
 mod report;
 mod session;
@@ -54,6 +55,14 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
     ("alerts.html", include_str!("../../templates/alerts.html")),
     ("alert.html", include_str!("../../templates/alert.html")),
     ("report.html", include_str!("../../templates/report.html")),
+    (
+        "postmortem.html",
+        include_str!("../../templates/postmortem.html"),
+    ),
+    (
+        "recommendations.html",
+        include_str!("../../templates/recommendations.html"),
+    ),
     ("reports.html", include_str!("../../templates/reports.html")),
     ("users.html", include_str!("../../templates/users.html")),
     ("error.html", include_str!("../../templates/error.html")),
@@ -449,6 +458,48 @@ pub fn router() -> Router<AppState> {
             "/incidents/{number}/timeline/{id}/withdraw",
             post(record::withdraw),
         )
+        .route("/incidents/{number}/postmortem", get(postmortem::show))
+        .route(
+            "/incidents/{number}/postmortem/texts",
+            post(postmortem::texts),
+        )
+        .route(
+            "/incidents/{number}/postmortem/lists",
+            post(postmortem::lists),
+        )
+        .route(
+            "/incidents/{number}/postmortem/impact",
+            post(postmortem::impact),
+        )
+        .route(
+            "/incidents/{number}/postmortem/root-causes",
+            post(postmortem::root_cause),
+        )
+        .route(
+            "/incidents/{number}/postmortem/status",
+            post(postmortem::status),
+        )
+        .route(
+            "/incidents/{number}/postmortem/review",
+            post(postmortem::review),
+        )
+        .route(
+            "/incidents/{number}/recommendations",
+            post(postmortem::recommendation),
+        )
+        .route(
+            "/incidents/{number}/recommendations/{id}/status",
+            post(postmortem::recommendation_status),
+        )
+        .route(
+            "/incidents/{number}/info-requests",
+            post(postmortem::info_request),
+        )
+        .route(
+            "/incidents/{number}/info-requests/{id}/answer",
+            post(postmortem::info_answer),
+        )
+        .route("/recommendations", get(postmortem::board))
         .route("/alerts", get(alerts::queue))
         .route("/alerts/{alert}", get(alerts::alert_page))
         .route("/alerts/{alert}/assign", post(alerts::assign))

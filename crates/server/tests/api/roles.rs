@@ -138,6 +138,12 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/alerts/1/assign",                 Some("assignee=hank"),                  [303, 403, 303, 303, 403]),
     ("POST",  "/alerts/1/merge",                  Some("incident=1"),                     [303, 403, 303, 303, 403]),
     ("POST",  "/alerts/1/merge",                  Some("incident=2"),                     [303, 403, 303, 403, 403]),
+    ("GET",   "/incidents/1/postmortem",          None,                                   [303, 200, 200, 200, 200]),
+    ("POST",  "/incidents/1/postmortem/texts",    Some("summary=A+lookalike+domain"),     [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/2/postmortem/texts",    Some("summary=A+lookalike+domain"),     [303, 403, 303, 403, 403]),
+    ("POST",  "/incidents/1/postmortem/status",   Some("to=approved"),                    [303, 403, 422, 403, 403]),
+    ("POST",  "/incidents/1/recommendations",     Some("action=DMARC&type=prevent&impact=5&effort=2"), [303, 403, 303, 303, 403]),
+    ("GET",   "/recommendations",                 None,                                   [303, 200, 200, 200, 200]),
     ("GET",   "/report",                          None,                                   [303, 200, 200, 200, 200]),
     ("GET",   "/reports",                         None,                                   [303, 200, 200, 200, 200]),
 ];

@@ -1,0 +1,531 @@
+//! The postmortem editor (`/incidents/42/postmortem`) and the recommendations board
+//! (`/recommendations`). Forms post one section at a time; every change is a journal entry made
+//! through the same domain commands as the API, and the page shows what is computed from the
+//! journal — response effectiveness, the review's due date, the blameless check's warnings.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use debrief_domain::postmortem::{
+    CauseCategory, Cost, CostKind, Impact, PmList, PmText, PostmortemStatus, Priority,
+    RecommendationKind, RecommendationStatus, RecordCount,
+};
+use debrief_domain::text::Actor;
+use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp};
+use debrief_store::StoreError;
+
+use super::WebUser;
+use super::pages::{forbidden, may, render, resolve_number, see_other, store_error};
+use crate::AppState;
+
+type Fields = HashMap<String, String>;
+
+fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+    f.get(name).map(String::as_str).unwrap_or("").trim()
+}
+
+fn lines(f: &Fields, name: &str) -> Vec<String> {
+    field(f, name)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The page, with an error shown when a form was refused.
+async fn page(
+    state: &AppState,
+    user: &WebUser,
+    id: IncidentId,
+    error: Option<String>,
+    code: StatusCode,
+) -> Response {
+    if let Err(why) = may(user, Action::ReadIncidents) {
+        return forbidden(user, &why);
+    }
+    let incident = match state.store.incident(id).await {
+        Ok(i) => i,
+        Err(e) => return store_error(user, e),
+    };
+    let view = match crate::api::postmortem::view(state, &incident, user.lang).await {
+        Ok(v) => v,
+        Err(_) => {
+            return store_error(
+                user,
+                StoreError::Corrupt("the postmortem could not be computed".into()),
+            );
+        }
+    };
+    let mut ctx = super::base_context(Some(user), user.lang);
+    ctx.insert("nav".into(), "incidents".into());
+    ctx.insert("pm".into(), serde_json::to_value(&view).unwrap_or_default());
+    ctx.insert(
+        "can_work".into(),
+        may(user, Action::WorkIncident(&incident)).is_ok().into(),
+    );
+    ctx.insert(
+        "can_approve".into(),
+        may(user, Action::ApprovePostmortem).is_ok().into(),
+    );
+    let texts: serde_json::Map<String, serde_json::Value> = PmText::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str().to_string(),
+                incident
+                    .postmortem
+                    .texts
+                    .get(s)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into(),
+            )
+        })
+        .collect();
+    ctx.insert("texts".into(), texts.into());
+    let lists: serde_json::Map<String, serde_json::Value> = PmList::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.as_str().to_string(),
+                incident
+                    .postmortem
+                    .lists
+                    .get(l)
+                    .map(|v| v.join("\n"))
+                    .unwrap_or_default()
+                    .into(),
+            )
+        })
+        .collect();
+    ctx.insert("lists".into(), lists.into());
+    let impact = &incident.postmortem.impact;
+    ctx.insert(
+        "records_text".into(),
+        impact
+            .records
+            .iter()
+            .map(|r| format!("{}: {}", r.category, r.count))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into(),
+    );
+    ctx.insert(
+        "costs_text".into(),
+        impact
+            .costs
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}.{:02} {} {}",
+                    c.kind,
+                    c.amount_minor / 100,
+                    c.amount_minor.rem_euclid(100),
+                    c.currency,
+                    c.description
+                )
+                .trim()
+                .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into(),
+    );
+    ctx.insert(
+        "net_costs".into(),
+        view.net_costs
+            .iter()
+            .map(|(cur, v)| format!("{}.{:02} {cur}", v / 100, v.rem_euclid(100)))
+            .collect::<Vec<_>>()
+            .join(", ")
+            .into(),
+    );
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    render("postmortem.html", code, ctx)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+) -> Response {
+    match resolve_number(&state, &user, &number).await {
+        Ok(id) => page(&state, &user, id, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+/// Checks the form, the role, applies the events and returns to the page (or shows it with the
+/// refusal).
+async fn act(
+    state: &AppState,
+    user: &WebUser,
+    number: &str,
+    f: &Fields,
+    approve: bool,
+    decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
+) -> Response {
+    if let Err(r) = user.check_csrf(field(f, "_csrf")) {
+        return r;
+    }
+    let id = match resolve_number(state, user, number).await {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let current = match state.store.incident(id).await {
+        Ok(i) => i,
+        Err(e) => return store_error(user, e),
+    };
+    if let Err(why) = may(user, Action::WorkIncident(&current)) {
+        return forbidden(user, &why);
+    }
+    if approve && let Err(why) = may(user, Action::ApprovePostmortem) {
+        return forbidden(user, &why);
+    }
+    let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
+        return forbidden(user, "your user name cannot be recorded");
+    };
+    match debrief_store::execute_many(&*state.store, id, &actor, |i| decide(i)).await {
+        Ok(done) => see_other(&format!("/incidents/{}/postmortem", done.number)),
+        Err(StoreError::Domain(DomainError::Unchanged(_))) => {
+            see_other(&format!("/incidents/{number}/postmortem"))
+        }
+        Err(StoreError::Domain(e)) => {
+            let msg = super::domain_message(user.lang, &e);
+            page(state, user, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => store_error(user, e),
+    }
+}
+
+/// Keeps the events of the changes, skipping what is unchanged.
+fn collect(
+    results: impl IntoIterator<Item = Result<Event, DomainError>>,
+) -> Result<Vec<Event>, DomainError> {
+    let mut out = Vec::new();
+    for r in results {
+        match r {
+            Ok(e) => out.push(e),
+            Err(DomainError::Unchanged(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+pub async fn texts(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, false, |c| {
+        collect(
+            PmText::ALL
+                .iter()
+                .filter(|s| f.contains_key(s.as_str()))
+                .map(|s| c.set_postmortem_text(*s, field(&f, s.as_str()))),
+        )
+    })
+    .await
+}
+
+pub async fn lists(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, false, |c| {
+        collect(
+            PmList::ALL
+                .iter()
+                .filter(|l| f.contains_key(l.as_str()))
+                .map(|l| c.set_postmortem_list(*l, &lines(&f, l.as_str()))),
+        )
+    })
+    .await
+}
+
+fn bad(field: &'static str, problem: String) -> DomainError {
+    DomainError::InvalidField { field, problem }
+}
+
+/// `category: count` per line; `kind amount currency description` per line (amount with up to
+/// two decimals).
+fn impact_from(f: &Fields) -> Result<Impact, DomainError> {
+    let number = |name: &'static str| -> Result<Option<u64>, DomainError> {
+        let v = field(f, name);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse()
+            .map(Some)
+            .map_err(|_| bad(name, format!("`{v}` is not a whole number")))
+    };
+    let mut records = Vec::new();
+    for l in lines(f, "records") {
+        let (cat, n) = l
+            .rsplit_once(':')
+            .ok_or_else(|| bad("records", format!("`{l}`: write `category: count`")))?;
+        records.push(RecordCount {
+            category: cat.trim().to_string(),
+            count: n
+                .trim()
+                .replace([',', ' '], "")
+                .parse()
+                .map_err(|_| bad("records", format!("`{l}`: the count is not a number")))?,
+        });
+    }
+    let mut costs = Vec::new();
+    for l in lines(f, "costs") {
+        let mut parts = l.splitn(4, ' ');
+        let (Some(kind), Some(amount), Some(currency)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad(
+                "costs",
+                format!("`{l}`: write `direct|indirect|recovered amount currency description`"),
+            ));
+        };
+        let kind: CostKind = kind.parse()?;
+        let (units, cents) = amount.split_once('.').unwrap_or((amount, "0"));
+        let cents = format!("{cents:0<2}");
+        let parse = |s: &str| {
+            s.parse::<i64>()
+                .map_err(|_| bad("costs", format!("`{l}`: `{amount}` is not an amount")))
+        };
+        if cents.len() > 2 {
+            return Err(bad("costs", format!("`{l}`: at most two decimals")));
+        }
+        costs.push(Cost {
+            kind,
+            amount_minor: parse(units)? * 100 + parse(&cents)?,
+            currency: currency.to_uppercase(),
+            description: parts.next().unwrap_or("").to_string(),
+        });
+    }
+    Ok(Impact {
+        downtime_minutes: number("downtime_minutes")?,
+        users_affected: number("users_affected")?,
+        records,
+        costs,
+        backups_worked: match field(f, "backups_worked") {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+    })
+}
+
+pub async fn impact(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let parsed = impact_from(&f);
+    act(&state, &user, &number, &f, false, |c| {
+        collect([parsed.clone().and_then(|i| c.set_impact(i))])
+    })
+    .await
+}
+
+pub async fn root_cause(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, false, |c| {
+        let category: CauseCategory = field(&f, "category").parse()?;
+        let recurrence =
+            match field(&f, "recurrence_of").trim_start_matches('#') {
+                "" => None,
+                n => Some(n.parse().map_err(|_| {
+                    bad("recurrence_of", format!("`{n}` is not an incident number"))
+                })?),
+            };
+        let preventable = match field(&f, "preventable") {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        c.add_root_cause(
+            category,
+            field(&f, "text"),
+            &lines(&f, "whys"),
+            preventable,
+            field(&f, "prevention"),
+            recurrence,
+        )
+        .map(|e| vec![e])
+    })
+    .await
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let to = field(&f, "to").parse::<PostmortemStatus>();
+    let approve = matches!(
+        to,
+        Ok(PostmortemStatus::Approved | PostmortemStatus::Published)
+    );
+    act(&state, &user, &number, &f, approve, |c| {
+        c.change_postmortem_status(to.clone()?, field(&f, "reason"))
+            .map(|e| vec![e])
+    })
+    .await
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, false, |c| {
+        let raw = field(&f, "review_at");
+        let at = Timestamp::parse(raw).or_else(|_| Timestamp::parse(&format!("{raw}:00Z")))?;
+        c.schedule_review(at).map(|e| vec![e])
+    })
+    .await
+}
+
+pub async fn recommendation(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let now = Timestamp::now();
+    act(&state, &user, &number, &f, false, |c| {
+        let kind: RecommendationKind = field(&f, "type").parse()?;
+        let n = |name: &'static str| {
+            field(&f, name)
+                .parse::<i64>()
+                .map_err(|_| bad(name, "choose 1 to 5".into()))
+        };
+        let priority = Priority::new(n("impact")?, n("effort")?)?;
+        let due = match field(&f, "due") {
+            "" => None,
+            d => {
+                Some(Timestamp::parse(d).or_else(|_| Timestamp::parse(&format!("{d}T17:00:00Z")))?)
+            }
+        };
+        let causes: Vec<u64> = field(&f, "root_cause").parse().ok().into_iter().collect();
+        let owner = field(&f, "owner");
+        c.add_recommendation(
+            field(&f, "action"),
+            kind,
+            priority,
+            (!owner.is_empty()).then_some(owner),
+            due,
+            &causes,
+            now,
+        )
+        .map(|e| vec![e])
+    })
+    .await
+}
+
+pub async fn recommendation_status(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, id)): Path<(String, u64)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, false, |c| {
+        let to: RecommendationStatus = field(&f, "to").parse()?;
+        c.change_recommendation_status(id, to, field(&f, "reason"))
+            .map(|e| vec![e])
+    })
+    .await
+}
+
+pub async fn info_request(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, false, |c| {
+        c.request_info(field(&f, "to"), field(&f, "question"))
+            .map(|e| vec![e])
+    })
+    .await
+}
+
+pub async fn info_answer(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, id)): Path<(String, u64)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, false, |c| {
+        c.answer_info(id, field(&f, "answer")).map(|e| vec![e])
+    })
+    .await
+}
+
+/// The recommendations board: what is overdue and due soon, by owner, and the completion rate.
+pub async fn board(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let api_user = crate::api::ApiUser(user.principal.clone());
+    let params = crate::api::postmortem::BoardParams {
+        state: q.get("state").cloned().filter(|s| !s.is_empty()),
+        owner: q.get("owner").cloned().filter(|s| !s.is_empty()),
+    };
+    let board = match crate::api::postmortem::board(
+        State(state.clone()),
+        api_user,
+        crate::api::ApiQuery(params),
+    )
+    .await
+    {
+        Ok(axum::Json(b)) => b,
+        Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(&user, &e.detail),
+        Err(e) => {
+            return super::error_page(
+                user.lang,
+                Some(&user),
+                e.status,
+                "error-not-found",
+                &e.detail,
+            );
+        }
+    };
+    let mut ctx = super::base_context(Some(&user), user.lang);
+    ctx.insert("nav".into(), "recommendations".into());
+    ctx.insert(
+        "board".into(),
+        serde_json::to_value(&board).unwrap_or_default(),
+    );
+    ctx.insert(
+        "state".into(),
+        q.get("state")
+            .cloned()
+            .unwrap_or_else(|| "open".into())
+            .into(),
+    );
+    ctx.insert(
+        "rate".into(),
+        board
+            .completion_rate
+            .map(|r| format!("{:.0} %", r * 100.0))
+            .unwrap_or_else(|| "—".into())
+            .into(),
+    );
+    render("recommendations.html", StatusCode::OK, ctx)
+}

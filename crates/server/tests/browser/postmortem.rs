@@ -1,0 +1,143 @@
+//! The postmortem editor and the recommendations board in the browser.
+
+use super::*;
+
+/// The text of `css` once it contains `needle` (the page reloads after each form; an element
+/// of the previous page may go stale while it does).
+async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+            && t.contains(needle)
+        {
+            return t;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{css} never contained {needle:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A manager writes a postmortem: the blameless check warns about blame words, a root cause
+/// and a recommendation are added, the review goes through approval to publication; the
+/// board shows an overdue recommendation with the owners' counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postmortem_is_written_approved_and_followed_on_the_board() {
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let (base, db) = start_server().await;
+    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
+        .await
+        .unwrap();
+    let maria = debrief_domain::text::Actor::parse("maria").unwrap();
+    let created = store
+        .create_incident(
+            &maria,
+            debrief_domain::NewIncident::parse("Credential phishing in finance", "", "", "", None)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let at = |s: &str| debrief_domain::Timestamp::parse(s).unwrap();
+    for (m, t) in [
+        (debrief_domain::Milestone::Detected, "2026-11-20T09:00:00Z"),
+        (
+            debrief_domain::Milestone::Acknowledged,
+            "2026-11-20T09:40:00Z",
+        ),
+    ] {
+        debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+            i.set_milestone(m, at(t), "SIEM", "", debrief_domain::Timestamp::now())
+        })
+        .await
+        .unwrap();
+    }
+    // An older recommendation, past its due date, for the board.
+    debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+        i.add_recommendation(
+            "Alert on bulk CRM exports",
+            debrief_domain::postmortem::RecommendationKind::Detect,
+            debrief_domain::postmortem::Priority::new(3, 4).unwrap(),
+            None,
+            Some(at("2026-11-01T00:00:00Z")),
+            &[],
+            debrief_domain::Timestamp::now(),
+        )
+    })
+    .await
+    .unwrap();
+
+    sign_in(&c, &base, "maria", "maria-password-1").await;
+    c.goto(&format!("{base}/incidents/1")).await.unwrap();
+    click(&c, "#postmortem-link").await;
+    let measured = text(&c, "#effectiveness").await;
+    assert!(measured.contains("0 h 40 min"), "{measured}");
+    fill(
+        &c,
+        "#pm-summary",
+        "A lookalike domain phished three clerks. The clerk was careless.",
+    )
+    .await;
+    click(&c, "#pm-save-texts").await;
+    wait_text(&c, "#blameless", "careless").await;
+    fill(&c, "#rc-text", "No DMARC enforcement on inbound mail").await;
+    fill(
+        &c,
+        "#rc-whys",
+        "Why delivered? No reject policy.\nWhy none? Lost in the gateway migration.",
+    )
+    .await;
+    click(&c, "#rc-add").await;
+    wait_text(&c, "#root-causes", "Lost in the gateway migration").await;
+    fill(&c, "#rec-action", "Enforce DMARC p=reject").await;
+    c.find(Locator::Css("#rec-impact"))
+        .await
+        .unwrap()
+        .select_by_value("5")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#rec-effort"))
+        .await
+        .unwrap()
+        .select_by_value("1")
+        .await
+        .unwrap();
+    fill(&c, "#rec-owner", "maria").await;
+    click(&c, "#rec-add").await;
+    let recs = wait_text(&c, "#recommendations", "Enforce DMARC p=reject").await;
+    assert!(
+        recs.contains("Enforce DMARC p=reject") && recs.contains("quick win"),
+        "{recs}"
+    );
+    shot(&c, "postmortem-editor").await;
+    click(&c, "#pm-submit").await;
+    wait_text(&c, "#pm-status", "In review").await;
+    click(&c, "#pm-approve").await;
+    wait_text(&c, "#pm-status", "Approved").await;
+    click(&c, "#pm-publish").await;
+    let status = wait_text(&c, "#pm-status", "Published").await;
+    assert!(
+        status.contains("Published") && status.contains("maria"),
+        "{status}"
+    );
+
+    c.goto(&format!("{base}/recommendations?state=all"))
+        .await
+        .unwrap();
+    let summary = text(&c, "#board-summary").await;
+    assert!(
+        summary.contains("2 recommendations") && summary.contains("1 overdue"),
+        "{summary}"
+    );
+    let board = text(&c, "#board").await;
+    assert!(
+        board.contains("Alert on bulk CRM exports") && board.contains("overdue"),
+        "{board}"
+    );
+    shot(&c, "recommendations-board").await;
+    c.close().await.unwrap();
+}
