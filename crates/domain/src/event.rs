@@ -273,6 +273,14 @@ pub enum Event {
     /// The business answered.
     #[serde(rename = "info.answered")]
     InfoAnswered { id: u64, answer: String },
+    /// A playbook applied: its steps became the tasks named here.
+    #[serde(rename = "playbook.applied")]
+    PlaybookApplied {
+        slug: String,
+        version: i64,
+        title: String,
+        steps: Vec<crate::playbook::AppliedStep>,
+    },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
     MilestoneSet {
@@ -324,6 +332,7 @@ impl Event {
             Event::RecommendationStatusChanged { .. } => "recommendation.status_changed",
             Event::InfoRequested { .. } => "info.requested",
             Event::InfoAnswered { .. } => "info.answered",
+            Event::PlaybookApplied { .. } => "playbook.applied",
         }
     }
 

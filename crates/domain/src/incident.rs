@@ -182,6 +182,9 @@ pub struct Incident {
     /// Questions put to the business, and their answers.
     #[serde(default)]
     pub info_requests: Vec<crate::postmortem::InfoRequest>,
+    /// Playbooks applied, with the tasks their steps became.
+    #[serde(default)]
+    pub playbooks: Vec<crate::playbook::AppliedPlaybook>,
     /// The `seq` of the last journal entry folded in.
     pub seq: u64,
 }
@@ -267,6 +270,7 @@ impl Incident {
             postmortem: Default::default(),
             recommendations: Vec::new(),
             info_requests: Vec::new(),
+            playbooks: Vec::new(),
             seq: entry.seq,
         })
     }
@@ -359,6 +363,18 @@ impl Incident {
             | Event::InfoAnswered { .. }) => {
                 self.apply_postmortem(pm, &entry.actor, entry.recorded_at)
             }
+            Event::PlaybookApplied {
+                slug,
+                version,
+                title,
+                steps,
+            } => self.playbooks.push(crate::playbook::AppliedPlaybook {
+                slug,
+                version,
+                title,
+                steps,
+                applied_by: entry.actor.clone(),
+            }),
             ev @ (Event::EvidenceAdded { .. } | Event::CustodyRecorded { .. }) => {
                 self.apply_evidence(ev, &entry.actor)
             }

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod incident;
 pub mod journal;
 pub mod observable;
+pub mod playbook;
 pub mod postmortem;
 pub mod record;
 pub mod status;

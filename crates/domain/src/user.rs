@@ -186,6 +186,8 @@ pub enum Action<'a> {
     ReportSuspicion,
     /// Approve or publish a postmortem (a manager's call).
     ApprovePostmortem,
+    /// Publish a new version of a playbook (a manager's call).
+    ManagePlaybooks,
 }
 
 /// Why an action is refused.
@@ -204,7 +206,8 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
             deny("cannot send alerts; an integration uses a handler's or a manager's token")
         }
         (_, TriageAlerts) => deny("cannot triage alerts; a manager or handler does"),
-        (Role::Manager, ApprovePostmortem) => Ok(()),
+        (Role::Manager, ApprovePostmortem | ManagePlaybooks) => Ok(()),
+        (_, ManagePlaybooks) => deny("cannot publish playbooks; a manager does"),
         (_, ApprovePostmortem) => deny("cannot approve or publish a postmortem; a manager does"),
         (Role::Admin, Administer) => Ok(()),
         (_, Administer) => deny("cannot manage users or settings; ask an admin"),

@@ -126,7 +126,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(_)
             | StoreError::NoUser(_)
             | StoreError::NoToken(_)
-            | StoreError::NoAlert(_) => ApiError::not_found(e.to_string()),
+            | StoreError::NoAlert(_)
+            | StoreError::NoPlaybook(_) => ApiError::not_found(e.to_string()),
             StoreError::Conflict { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "edit-conflict", e.to_string())
             }

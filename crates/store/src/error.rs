@@ -10,6 +10,10 @@ pub enum StoreError {
     #[error("no incident `{0}`; `debrief incident list` shows the existing ones")]
     NotFound(String),
 
+    /// No playbook (or no such version of it).
+    #[error("no playbook {0}; the playbooks page or GET /api/v1/playbooks lists them")]
+    NoPlaybook(String),
+
     /// No user has this name.
     #[error("no user `{0}`; `debrief user list` shows the existing ones")]
     NoUser(String),

@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod common;
 pub mod error;
 pub mod key;
+pub mod playbooks;
 pub mod postgres;
 mod sql;
 mod sql_accounts;
@@ -43,7 +44,7 @@ pub enum Scope {
 /// Everything Debrief persists, behind one interface that both backends implement and one
 /// conformance suite (`tests/conformance.rs`) checks.
 #[async_trait]
-pub trait Store: AccountStore + AlertStore + Send + Sync + Debug {
+pub trait Store: AccountStore + AlertStore + PlaybookStore + Send + Sync + Debug {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -194,6 +195,31 @@ pub trait AlertStore: Send + Sync {
     ) -> Result<alerts::Alert>;
     /// What happened to an alert, oldest first.
     async fn alert_history(&self, id: &str) -> Result<Vec<alerts::AlertEvent>>;
+}
+
+/// Playbook versions.
+#[async_trait]
+pub trait PlaybookStore: Send + Sync {
+    /// Publishes the next version of a playbook (1 for a new one).
+    async fn publish_playbook(
+        &self,
+        new: playbooks::NewPlaybookVersion,
+    ) -> Result<playbooks::PlaybookVersion>;
+    /// A version, the latest when `version` is `None`; [`StoreError::NotFound`] if none.
+    async fn playbook(
+        &self,
+        slug: &str,
+        lang: &str,
+        version: Option<i64>,
+    ) -> Result<playbooks::PlaybookVersion>;
+    /// Every version of a playbook, oldest first.
+    async fn playbook_versions(
+        &self,
+        slug: &str,
+        lang: &str,
+    ) -> Result<Vec<playbooks::PlaybookVersion>>;
+    /// The latest version of every playbook.
+    async fn list_playbooks(&self) -> Result<Vec<playbooks::PlaybookVersion>>;
 }
 
 /// Opens the store at `url` (`sqlite://…` or `postgres://…`), running pending migrations.

@@ -97,3 +97,7 @@ impl PgStore {
 
 crate::sql_accounts::impl_accounts!(PgStore);
 crate::alerts::impl_alerts!(PgStore, for_update = " FOR UPDATE");
+crate::playbooks::impl_playbooks!(
+    PgStore,
+    lock = "LOCK TABLE playbooks IN SHARE ROW EXCLUSIVE MODE"
+);

@@ -651,4 +651,5 @@ conformance!(
     alerts_are_taken_in_once_grouped_and_triaged,
     concurrent_repeats_make_one_alert,
     a_batch_is_taken_in_order_in_one_transaction,
+    playbooks_keep_every_version,
 );

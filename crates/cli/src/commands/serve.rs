@@ -47,6 +47,10 @@ pub async fn run(
             "Sign in and add the team's accounts; `debrief user passwd admin` sets a new password."
         );
     }
+    let seeded = debrief_server::api::playbooks::seed_playbooks(&*store).await?;
+    if seeded > 0 {
+        println!("Published the {seeded} starter playbooks (English and French).");
+    }
     let config = Config {
         secure_cookies: !insecure_cookies,
         severity: super::severity_matrix(settings)?,

@@ -32,6 +32,8 @@ use crate::error::Problem;
         super::postmortem::add_root_cause, super::postmortem::postmortem_status,
         super::postmortem::add_recommendation, super::postmortem::recommendation_status,
         super::postmortem::request_info, super::postmortem::answer_info, super::postmortem::board,
+        super::playbooks::list, super::playbooks::get_one, super::playbooks::publish,
+        super::playbooks::for_incident, super::playbooks::apply_to_incident,
         super::thehive::status, super::thehive::create_alert, super::thehive::get_alert,
         super::thehive::patch_alert, super::thehive::alert_observable, super::thehive::alert_to_case,
         super::thehive::alert_merge, super::thehive::create_case, super::thehive::get_case,
@@ -55,7 +57,9 @@ use crate::error::Problem;
         super::postmortem::InfoRequestView, super::postmortem::PostmortemEdit,
         super::postmortem::RootCauseRequest, super::postmortem::StatusRequest,
         super::postmortem::RecommendationRequest, super::postmortem::InfoRequestBody,
-        super::postmortem::AnswerBody, super::postmortem::BoardItem, super::postmortem::Board)),
+        super::postmortem::AnswerBody, super::postmortem::BoardItem, super::postmortem::Board,
+        super::playbooks::PlaybookView, super::playbooks::PlaybookDetail, super::playbooks::PublishRequest,
+        super::playbooks::ApplyRequest, super::playbooks::IncidentPlaybooks)),
     modifiers(&BearerAuth, &DescribeResponses),
 )]
 pub struct ApiDoc;

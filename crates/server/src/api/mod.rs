@@ -7,6 +7,7 @@ pub mod dto;
 pub mod events;
 pub mod evidence;
 pub mod incidents;
+pub mod playbooks;
 pub mod postmortem;
 pub mod record;
 pub mod thehive;
@@ -157,6 +158,13 @@ pub fn router() -> Router<AppState> {
             post(postmortem::answer_info),
         )
         .route("/recommendations", get(postmortem::board))
+        .route("/playbooks", get(playbooks::list))
+        .route("/playbooks/{slug}", get(playbooks::get_one))
+        .route("/playbooks/{slug}/versions", post(playbooks::publish))
+        .route(
+            "/incidents/{incident}/playbooks",
+            get(playbooks::for_incident).post(playbooks::apply_to_incident),
+        )
         .route("/alerts", get(alerts::list).post(alerts::receive))
         .route(
             "/events",

@@ -71,6 +71,9 @@ pub struct PostmortemView {
     pub info_requests: Vec<InfoRequestView>,
     /// How long the business took to answer, on average (answered questions only).
     pub mean_answer_seconds: Option<i64>,
+    /// Adherence to the playbooks applied: each step done, skipped or still open.
+    #[schema(value_type = Vec<Object>)]
+    pub playbooks: Vec<debrief_domain::playbook::Adherence>,
     /// Blame language and people named in root causes: warnings with a neutral rewrite hint.
     #[schema(value_type = Vec<Object>)]
     pub blameless: Vec<Finding>,
@@ -133,6 +136,7 @@ pub(crate) async fn view(
             .collect(),
         mean_answer_seconds: (!answered.is_empty())
             .then(|| answered.iter().sum::<i64>() / answered.len() as i64),
+        playbooks: i.adherence(),
         blameless,
     })
 }

@@ -46,7 +46,10 @@ pub(super) fn see_other(to: &str) -> Response {
 /// A store failure shown as a page: "not found" for unknown things, a logged generic error else.
 pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
     match e {
-        StoreError::NotFound(_) | StoreError::NoUser(_) | StoreError::NoAlert(_) => error_page(
+        StoreError::NotFound(_)
+        | StoreError::NoUser(_)
+        | StoreError::NoAlert(_)
+        | StoreError::NoPlaybook(_) => error_page(
             user.lang,
             Some(user),
             StatusCode::NOT_FOUND,

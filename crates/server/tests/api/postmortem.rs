@@ -332,3 +332,186 @@ async fn a_phishing_postmortem_is_measured_reviewed_and_followed_up() {
         20
     );
 }
+
+/// A playbook matched to the incident, applied, followed in part (adherence from the tasks), and
+/// revised from a process recommendation: the new version names the incident.
+#[tokio::test]
+async fn a_playbook_is_applied_followed_in_part_and_revised_from_the_lessons() {
+    let f = fixture().await;
+    let (status, _) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/classification",
+        json!({"class": "fraud", "type": "phishing"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, pbs) = send_json(
+        &f,
+        "hank",
+        "GET",
+        "/api/v1/incidents/1/playbooks",
+        Value::Null,
+    )
+    .await;
+    let suggested: Vec<&str> = pbs["suggested"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slug"].as_str().unwrap())
+        .collect();
+    assert!(suggested.contains(&"phishing"), "{pbs}");
+    assert!(!suggested.contains(&"ddos"), "{pbs}");
+    let (status, applied) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/playbooks",
+        json!({"slug": "phishing"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{applied}");
+    let total = applied["applied"][0]["total"].as_u64().unwrap();
+    assert_eq!(total, 9);
+    let (status, again) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/playbooks",
+        json!({"slug": "phishing"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "applied once per version: {again}"
+    );
+    // Five steps done, one skipped, three left.
+    for (task, to) in [
+        (1, "done"),
+        (2, "done"),
+        (3, "done"),
+        (4, "cancelled"),
+        (5, "done"),
+        (7, "done"),
+    ] {
+        let (status, body) = send_json(
+            &f,
+            "hank",
+            "PATCH",
+            &format!("/api/v1/incidents/1/tasks/{task}"),
+            json!({"status": to}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, pm) = send_json(
+        &f,
+        "hank",
+        "GET",
+        "/api/v1/incidents/1/postmortem",
+        Value::Null,
+    )
+    .await;
+    let a = &pm["playbooks"][0];
+    assert_eq!(
+        (
+            a["done"].as_u64(),
+            a["skipped"].as_u64(),
+            a["open"].as_u64()
+        ),
+        (Some(5), Some(1), Some(3)),
+        "{a}"
+    );
+    assert!((a["rate"].as_f64().unwrap() - 5.0 / 9.0).abs() < 1e-9);
+    assert_eq!(a["steps"][3][1], "skipped");
+
+    // The lesson: a missing step, recommended as a process change, published as version 2.
+    let (status, _) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/recommendations", json!({"action": "Phishing playbook: check the exposed accounts' mail forwarding rules", "type": "process", "impact": 4, "effort": 1})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, current) = send_json(
+        &f,
+        "maria",
+        "GET",
+        "/api/v1/playbooks/phishing?lang=en",
+        Value::Null,
+    )
+    .await;
+    let body = current["playbook"]["body"].as_str().unwrap().to_string()
+        + "- [ ] Check the exposed accounts for mail forwarding rules added by the attacker\n";
+    let publish = json!({"body": body, "note": "forwarding rules were found late in #1", "from_incident": "1", "recommendation": 1});
+    let (status, _) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/playbooks/phishing/versions",
+        publish.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a manager publishes");
+    let (status, v2) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/playbooks/phishing/versions",
+        publish,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v2}");
+    assert_eq!(
+        (
+            v2["version"].as_i64(),
+            v2["from_incident"].as_i64(),
+            v2["steps"].as_array().unwrap().len()
+        ),
+        (Some(2), Some(1), 10)
+    );
+    let (_, detail) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/playbooks/phishing?lang=en",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(detail["versions"].as_array().unwrap().len(), 2);
+    let (_, v1) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/playbooks/phishing?lang=en&version=1",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        v1["playbook"]["steps"].as_array().unwrap().len(),
+        9,
+        "version 1 is kept as it was"
+    );
+    let (_, pm) = send_json(
+        &f,
+        "hank",
+        "GET",
+        "/api/v1/incidents/1/postmortem",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(pm["recommendations"][0]["status"], "done");
+    assert!(
+        pm["recommendations"][0]["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("phishing version 2")
+    );
+    // A body whose slug is not the address's is refused.
+    let (status, _) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/playbooks/ddos/versions",
+        json!({"body": body}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -60,6 +60,12 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/1/info-requests", Some(r#"{"to":"legal","question":"Exported?"}"#), [401, 403, 201, 201, 403]),
     ("POST",  "/api/v1/incidents/1/info-requests/1/answer", Some(r#"{"answer":"yes"}"#),   [401, 403, 422, 422, 403]),
     ("GET",   "/api/v1/recommendations?state=all", None,                                  [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/playbooks",                None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/playbooks/phishing?lang=fr", None,                                 [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/playbooks/ddos/versions",  Some(r#"{"body":"---\nslug: ddos\nlang: en\napplies-to: availability/ddos\n---\n# DDoS\n- [ ] Call the ISP\n"}"#), [401, 403, 201, 403, 403]),
+    ("GET",   "/api/v1/incidents/1/playbooks",    None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents/1/playbooks",    Some(r#"{"slug":"phishing","lang":"en"}"#), [401, 403, 201, 201, 403]),
+    ("POST",  "/api/v1/incidents/2/playbooks",    Some(r#"{"slug":"phishing","lang":"en"}"#), [401, 403, 201, 403, 403]),
     ("GET",   "/api/v1/alerts",                   None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/alerts?status=new,acknowledged&min_severity=2", None,              [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/alerts",                   Some(r#"{"type":"edr","source":"edr","sourceRef":"E-9","title":"Mimikatz"}"#), [401, 403, 201, 201, 403]),
@@ -226,7 +232,9 @@ async fn openapi_document_lists_every_api_route() {
             .replace("/case/2", "/case/{id}")
             .replace("/timeline/1/", "/timeline/{id}/")
             .replace("/recommendations/1/", "/recommendations/{id}/")
-            .replace("/info-requests/1/", "/info-requests/{id}/");
+            .replace("/info-requests/1/", "/info-requests/{id}/")
+            .replace("/playbooks/phishing", "/playbooks/{slug}")
+            .replace("/playbooks/ddos/", "/playbooks/{slug}/");
         let op = paths
             .get(&templated)
             .and_then(|p| p.get(method.to_lowercase()));

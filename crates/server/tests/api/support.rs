@@ -105,6 +105,9 @@ pub(crate) async fn fixture() -> Fixture {
         )
         .await
         .unwrap();
+    debrief_server::api::playbooks::seed_playbooks(&*store)
+        .await
+        .unwrap();
     let state = AppState::new(
         store,
         key,

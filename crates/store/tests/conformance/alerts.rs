@@ -283,3 +283,71 @@ pub(crate) async fn concurrent_repeats_make_one_alert(db: &TestDb) {
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].occurrences, 8);
 }
+
+/// Playbooks: versions numbered per slug and language, the latest listed, every version kept.
+pub(crate) async fn playbooks_keep_every_version(db: &TestDb) {
+    use debrief_store::playbooks::NewPlaybookVersion;
+    let c = open(db).await;
+    let new = |lang: &str, body: &str, from: Option<i64>| NewPlaybookVersion {
+        slug: "phishing".into(),
+        lang: lang.into(),
+        title: "Phishing".into(),
+        body: body.into(),
+        published_by: "maria".into(),
+        from_incident: from,
+        note: String::new(),
+    };
+    assert_eq!(
+        c.store
+            .publish_playbook(new("en", "v1", None))
+            .await
+            .unwrap()
+            .version,
+        1
+    );
+    assert_eq!(
+        c.store
+            .publish_playbook(new("fr", "v1 fr", None))
+            .await
+            .unwrap()
+            .version,
+        1
+    );
+    let v2 = c
+        .store
+        .publish_playbook(new("en", "v2", Some(7)))
+        .await
+        .unwrap();
+    assert_eq!((v2.version, v2.from_incident), (2, Some(7)));
+    assert_eq!(
+        c.store.playbook("phishing", "en", None).await.unwrap().body,
+        "v2"
+    );
+    assert_eq!(
+        c.store
+            .playbook("phishing", "en", Some(1))
+            .await
+            .unwrap()
+            .body,
+        "v1"
+    );
+    assert!(matches!(
+        c.store.playbook("phishing", "en", Some(9)).await,
+        Err(StoreError::NoPlaybook(_))
+    ));
+    let all = c.store.list_playbooks().await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|p| (p.lang.as_str(), p.version))
+            .collect::<Vec<_>>(),
+        [("en", 2), ("fr", 1)]
+    );
+    assert_eq!(
+        c.store
+            .playbook_versions("phishing", "en")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
