@@ -72,6 +72,9 @@ async fn start_server() -> (String, TestDb) {
         })
         .await
         .unwrap();
+    debrief_server::api::playbooks::seed_playbooks(&*store)
+        .await
+        .unwrap();
     let config = Config {
         evidence_dir: db.dir.path().join("evidence"),
         ..Config::default()

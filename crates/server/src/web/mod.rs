@@ -500,6 +500,10 @@ pub fn router() -> Router<AppState> {
             post(postmortem::info_answer),
         )
         .route("/recommendations", get(postmortem::board))
+        .route(
+            "/incidents/{number}/playbooks",
+            post(postmortem::apply_playbook),
+        )
         .route("/alerts", get(alerts::queue))
         .route("/alerts/{alert}", get(alerts::alert_page))
         .route("/alerts/{alert}/assign", post(alerts::assign))

@@ -143,6 +143,26 @@ async fn page(
             .join(", ")
             .into(),
     );
+    // Playbooks matching the incident, in the reader's language, not applied yet.
+    let mut suggested = Vec::new();
+    if let Ok(all) = state.store.list_playbooks().await {
+        let class = incident.classification.as_ref();
+        for v in all {
+            if v.lang != user.lang.as_str() || incident.playbooks.iter().any(|p| p.slug == v.slug) {
+                continue;
+            }
+            if let Ok(doc) = debrief_domain::playbook::parse_playbook(&v.body)
+                && doc.matches(
+                    class.map(|c| c.class.as_str()),
+                    class.map(|c| c.kind.as_str()),
+                    incident.severity.as_ref().map(|a| a.level),
+                )
+            {
+                suggested.push(serde_json::json!({"slug": v.slug, "title": v.title, "version": v.version, "steps": doc.steps.len()}));
+            }
+        }
+    }
+    ctx.insert("suggested".into(), suggested.into());
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
     }
@@ -528,4 +548,25 @@ pub async fn board(
             .into(),
     );
     render("recommendations.html", StatusCode::OK, ctx)
+}
+
+pub async fn apply_playbook(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let found = state
+        .store
+        .playbook(field(&f, "slug"), user.lang.as_str(), None)
+        .await;
+    let v = match found {
+        Ok(v) => v,
+        Err(e) => return store_error(&user, e),
+    };
+    act(&state, &user, &number, &f, false, |c| {
+        let doc = debrief_domain::playbook::parse_playbook(&v.body)?;
+        c.apply_playbook(&doc, v.version)
+    })
+    .await
 }

@@ -56,6 +56,11 @@ async fn a_postmortem_is_written_approved_and_followed_on_the_board() {
         .await
         .unwrap();
     }
+    debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+        i.classify("fraud", "phishing", "")
+    })
+    .await
+    .unwrap();
     // An older recommendation, past its due date, for the board.
     debrief_store::execute(&*store, created.incident.id, &maria, |i| {
         i.add_recommendation(
@@ -114,6 +119,9 @@ async fn a_postmortem_is_written_approved_and_followed_on_the_board() {
         "{recs}"
     );
     shot(&c, "postmortem-editor").await;
+    // The matching playbook, applied: its steps become tasks, none done yet.
+    click(&c, "form[action='/incidents/1/playbooks'] button").await;
+    wait_text(&c, "#playbook-phishing", "0 of 9 steps done").await;
     click(&c, "#pm-submit").await;
     wait_text(&c, "#pm-status", "In review").await;
     click(&c, "#pm-approve").await;
