@@ -48,6 +48,27 @@ pub enum Command {
     /// Triage an incident: classification, severity, markings, tags, scope, people.
     #[command(subcommand)]
     Triage(TriageCommand),
+    /// Show an incident's postmortem: response effectiveness, blameless check, recommendations.
+    Postmortem {
+        incident: String,
+        /// `text` or `json`.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// The recommendations board across incidents (overdue and due soon first).
+    Recommendations {
+        /// open, overdue, due-soon or all.
+        #[arg(long, default_value = "open")]
+        state: String,
+        /// Only this owner's.
+        #[arg(long)]
+        owner: Option<String>,
+        /// `table` or `json`.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+    /// The playbooks (latest versions).
+    Playbooks,
     /// Observables and indicators of compromise.
     #[command(subcommand)]
     Observable(ObservableCommand),

@@ -102,6 +102,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
         Command::Work(cmd) => commands::work::run(cmd, &settings).await,
         Command::Evidence(cmd) => commands::evidence::run(cmd, &settings).await,
         Command::Triage(cmd) => commands::record::triage(cmd, &settings).await,
+        Command::Postmortem { incident, format } => {
+            commands::postmortem::show(&incident, &format, &settings).await
+        }
+        Command::Recommendations {
+            state,
+            owner,
+            format,
+        } => commands::postmortem::board(state, owner, &format, &settings).await,
+        Command::Playbooks => commands::postmortem::playbooks(&settings).await,
         Command::Observable(cmd) => commands::record::observable(cmd, &settings).await,
         Command::Timeline(cmd) => commands::record::timeline(cmd, &settings).await,
         Command::Search {

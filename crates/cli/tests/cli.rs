@@ -869,3 +869,61 @@ fn serve_evaluates_posted_events_and_watched_files() {
         "nothing of the refused body was stored"
     );
 }
+
+/// The post-incident review from the terminal: effectiveness from the stated times, the
+/// recommendations board, the starter playbooks.
+#[test]
+fn postmortem_recommendations_and_playbooks_from_the_terminal() {
+    let db = TestDb::sqlite();
+    ok(&db, &["incident", "new", "--title", "Phishing wave"]);
+    ok(
+        &db,
+        &[
+            "incident",
+            "set-time",
+            "1",
+            "detected_at",
+            "2026-11-20T09:00:00Z",
+            "--source",
+            "SIEM",
+        ],
+    );
+    ok(
+        &db,
+        &[
+            "incident",
+            "set-time",
+            "1",
+            "acknowledged_at",
+            "2026-11-20T09:40:00Z",
+            "--source",
+            "SIEM",
+        ],
+    );
+    let out = ok(&db, &["postmortem", "1"]);
+    assert!(
+        out.contains("time to acknowledge") && out.contains("0 h 40 min"),
+        "{out}"
+    );
+    assert!(out.contains("missing contained_at"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["postmortem", "1", "--format", "json"])).unwrap();
+    assert_eq!(json["status"], "draft");
+    let list = ok(&db, &["playbooks"]);
+    assert_eq!(
+        list.lines().filter(|l| l.contains("phishing")).count(),
+        2,
+        "{list}"
+    );
+    assert_eq!(
+        list.lines().count(),
+        11,
+        "a header and ten starter playbooks: {list}"
+    );
+    let board = ok(
+        &db,
+        &["recommendations", "--state", "all", "--format", "json"],
+    );
+    let board: serde_json::Value = serde_json::from_str(&board).unwrap();
+    assert_eq!(board["total"], 0);
+}

@@ -79,11 +79,7 @@ pub struct PostmortemView {
     pub blameless: Vec<Finding>,
 }
 
-pub(crate) async fn view(
-    state: &AppState,
-    i: &Incident,
-    lang: Language,
-) -> ApiResult<PostmortemView> {
+pub async fn view(state: &AppState, i: &Incident, lang: Language) -> ApiResult<PostmortemView> {
     let now = Timestamp::now();
     let rules = BlamelessRules::builtin();
     let pm = &i.postmortem;
@@ -495,6 +491,11 @@ pub async fn board(
     ApiQuery(p): ApiQuery<BoardParams>,
 ) -> ApiResult<Json<Board>> {
     check(&user, Action::ReadIncidents)?;
+    Ok(Json(compute_board(&*state.store, &p).await?))
+}
+
+/// The board's content (also what `debrief recommendations` prints).
+pub async fn compute_board(store: &dyn debrief_store::Store, p: &BoardParams) -> ApiResult<Board> {
     let filter = p.state.as_deref().unwrap_or("open");
     if !["open", "overdue", "due-soon", "all"].contains(&filter) {
         return Err(ApiError::bad_request(
@@ -505,8 +506,7 @@ pub async fn board(
     let mut all = Vec::new();
     let mut before = None;
     loop {
-        let page = state
-            .store
+        let page = store
             .list_incidents(&debrief_store::IncidentQuery {
                 before_number: before,
                 limit: Some(500),
@@ -595,7 +595,7 @@ pub async fn board(
                 .cmp(&b.recommendation.recommendation.due),
         )
     });
-    Ok(Json(Board {
+    Ok(Board {
         items,
         total,
         completed,
@@ -603,5 +603,5 @@ pub async fn board(
         due_soon,
         completion_rate: (counted > 0).then(|| completed as f64 / counted as f64),
         by_owner,
-    }))
+    })
 }

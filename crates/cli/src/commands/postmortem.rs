@@ -1,0 +1,141 @@
+//! `debrief postmortem`, `debrief recommendations`, `debrief playbooks`: the post-incident review
+//! from the terminal, computed exactly as the API computes it.
+
+use anyhow::{Result, bail};
+use debrief_server::api::postmortem::{BoardParams, compute_board, view};
+use debrief_server::{AppState, Config};
+
+use super::{open_store, print_json};
+use crate::config::Settings;
+use crate::exit;
+use crate::table::{Table, truncate};
+
+fn hours(s: i64) -> String {
+    format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+}
+
+pub async fn show(incident: &str, format: &str, settings: &Settings) -> Result<u8> {
+    if !["text", "json"].contains(&format) {
+        bail!("--format must be text or json");
+    }
+    let (store, key) = open_store(settings).await?;
+    let id = store.resolve(incident).await?;
+    let i = store.incident(id).await?;
+    let state = AppState::new(store, key, Config::default());
+    let v = view(&state, &i, debrief_domain::Language::En)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.detail))?;
+    if format == "json" {
+        print_json(&v)?;
+        return Ok(exit::OK);
+    }
+    println!("#{} {} — postmortem {}", v.incident, v.title, v.status);
+    if let Some(due) = &v.review_due {
+        println!("review due by {due}");
+    }
+    let mut t = Table::new(&["measure", "measured", "target", "met"]);
+    for m in &v.effectiveness {
+        t.row(vec![
+            m.name.replace('_', " "),
+            m.seconds
+                .map(hours)
+                .unwrap_or_else(|| format!("missing {}", m.missing.join(", "))),
+            m.target_seconds.map(hours).unwrap_or_else(|| "—".into()),
+            match m.met {
+                Some(true) => "yes".into(),
+                Some(false) => "NO".into(),
+                None => "—".into(),
+            },
+        ]);
+    }
+    print!("{}", t.render());
+    for a in &v.playbooks {
+        println!(
+            "playbook {} v{}: {} of {} steps done, {} skipped",
+            a.slug, a.version, a.done, a.total, a.skipped
+        );
+    }
+    for f in &v.blameless {
+        println!("blameless: “{}” — {}: {}", f.sentence, f.matched, f.hint);
+    }
+    if !v.recommendations.is_empty() {
+        let mut t = Table::new(&["#", "action", "priority", "owner", "due", "status"]);
+        for r in &v.recommendations {
+            let rec = &r.recommendation;
+            t.row(vec![
+                rec.id.to_string(),
+                truncate(&rec.action, 60),
+                format!("{} {}", r.score, r.quadrant),
+                rec.owner.clone().unwrap_or_else(|| "—".into()),
+                format!("{} {}", &rec.due.to_string()[..10], r.due_state),
+                rec.status.to_string(),
+            ]);
+        }
+        print!("{}", t.render());
+    }
+    Ok(exit::OK)
+}
+
+pub async fn board(
+    state: String,
+    owner: Option<String>,
+    format: &str,
+    settings: &Settings,
+) -> Result<u8> {
+    if !["table", "json"].contains(&format) {
+        bail!("--format must be table or json");
+    }
+    let (store, _) = open_store(settings).await?;
+    let b = compute_board(
+        &*store,
+        &BoardParams {
+            state: Some(state),
+            owner,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.detail))?;
+    if format == "json" {
+        print_json(&b)?;
+        return Ok(exit::OK);
+    }
+    let mut t = Table::new(&["incident", "#", "action", "owner", "due", "status"]);
+    for item in &b.items {
+        let r = &item.recommendation.recommendation;
+        t.row(vec![
+            format!("#{}", item.incident),
+            r.id.to_string(),
+            truncate(&r.action, 60),
+            r.owner.clone().unwrap_or_else(|| "—".into()),
+            format!(
+                "{} {}",
+                &r.due.to_string()[..10],
+                item.recommendation.due_state
+            ),
+            r.status.to_string(),
+        ]);
+    }
+    print!("{}", t.render());
+    eprintln!(
+        "{} recommendation(s), {} done or verified, {} overdue, {} due within 7 days",
+        b.total, b.completed, b.overdue, b.due_soon
+    );
+    Ok(exit::OK)
+}
+
+pub async fn playbooks(settings: &Settings) -> Result<u8> {
+    let (store, _) = open_store(settings).await?;
+    debrief_server::api::playbooks::seed_playbooks(&*store).await?;
+    let mut t = Table::new(&["playbook", "lang", "version", "title", "from incident"]);
+    for p in store.list_playbooks().await? {
+        t.row(vec![
+            p.slug,
+            p.lang,
+            p.version.to_string(),
+            p.title,
+            p.from_incident.map(|n| format!("#{n}")).unwrap_or_default(),
+        ]);
+    }
+    print!("{}", t.render());
+    Ok(exit::OK)
+}
