@@ -254,6 +254,9 @@ pub enum Event {
         owner: Option<String>,
         due: Timestamp,
         root_causes: Vec<u64>,
+        /// Other incidents the recommendation also answers.
+        #[serde(default)]
+        related_incidents: Vec<i64>,
     },
     /// A recommendation moved along its lifecycle.
     #[serde(rename = "recommendation.status_changed")]

@@ -176,7 +176,9 @@ pub struct Adherence {
     pub open: usize,
     /// Done / total: a skipped step counts against adherence.
     pub rate: f64,
-    /// Each step with `done`, `skipped` (task cancelled) or `open`.
+    /// Steps done, but only after the incident was recovered (or closed).
+    pub late: usize,
+    /// Each step with `done`, `late` (done after recovery), `skipped` (task cancelled) or `open`.
     pub steps: Vec<(String, &'static str)>,
 }
 
@@ -223,8 +225,12 @@ impl Incident {
         Ok(events)
     }
 
-    /// Adherence to every playbook applied, from the state of its tasks.
+    /// Adherence to every playbook applied, from the state of its tasks. A step done after the
+    /// incident was recovered (or closed) counts as done, and late.
     pub fn adherence(&self) -> Vec<Adherence> {
+        let end = self
+            .milestone(crate::event::Milestone::Recovered)
+            .or(self.milestone(crate::event::Milestone::Closed));
         self.playbooks
             .iter()
             .map(|p| {
@@ -232,29 +238,34 @@ impl Incident {
                     .steps
                     .iter()
                     .map(|s| {
-                        let state =
-                            match self.tasks.iter().find(|t| t.id == s.task).map(|t| t.status) {
-                                Some(TaskStatus::Done) => "done",
-                                Some(TaskStatus::Cancelled) => "skipped",
-                                _ => "open",
-                            };
+                        let task = self.tasks.iter().find(|t| t.id == s.task);
+                        let state = match task.map(|t| (t.status, t.done_at)) {
+                            Some((TaskStatus::Done, Some(at))) if end.is_some_and(|e| at > e) => {
+                                "late"
+                            }
+                            Some((TaskStatus::Done, _)) => "done",
+                            Some((TaskStatus::Cancelled, _)) => "skipped",
+                            _ => "open",
+                        };
                         (s.text.clone(), state)
                     })
                     .collect();
                 let count = |w: &str| steps.iter().filter(|(_, s)| *s == w).count();
                 let total = steps.len();
+                let done = count("done") + count("late");
                 Adherence {
                     slug: p.slug.clone(),
                     version: p.version,
                     title: p.title.clone(),
                     total,
-                    done: count("done"),
+                    done,
+                    late: count("late"),
                     skipped: count("skipped"),
                     open: count("open"),
                     rate: if total == 0 {
                         0.0
                     } else {
-                        count("done") as f64 / total as f64
+                        done as f64 / total as f64
                     },
                     steps,
                 }
@@ -319,6 +330,7 @@ mod tests {
         j.push(e);
         let a = &j.state().adherence()[0];
         assert_eq!((a.total, a.done, a.skipped, a.open), (3, 1, 1, 1));
+        assert_eq!(a.late, 0);
         assert!((a.rate - 1.0 / 3.0).abs() < 1e-9);
         assert_eq!(
             a.steps[1],

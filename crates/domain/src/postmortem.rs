@@ -549,6 +549,9 @@ pub struct Recommendation {
     pub status: RecommendationStatus,
     pub status_reason: String,
     pub root_causes: Vec<u64>,
+    /// Other incidents it also answers.
+    #[serde(default)]
+    pub related_incidents: Vec<i64>,
     pub added_by: String,
     pub added_at: Timestamp,
     pub done_at: Option<Timestamp>,
@@ -757,6 +760,7 @@ impl Incident {
             owner,
             due: due.unwrap_or_else(|| priority.default_due(now)),
             root_causes: root_causes.to_vec(),
+            related_incidents: Vec::new(),
         })
     }
 
@@ -855,6 +859,7 @@ impl Incident {
                 owner,
                 due,
                 root_causes,
+                related_incidents,
             } => self.recommendations.push(Recommendation {
                 id,
                 action,
@@ -865,6 +870,7 @@ impl Incident {
                 status: RecommendationStatus::Open,
                 status_reason: String::new(),
                 root_causes,
+                related_incidents,
                 added_by: actor.to_string(),
                 added_at: at,
                 done_at: None,

@@ -93,6 +93,9 @@ pub struct Task {
     pub owner: Option<String>,
     pub due: Option<Timestamp>,
     pub status: TaskStatus,
+    /// When it was last marked done.
+    #[serde(default)]
+    pub done_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,6 +374,7 @@ impl Incident {
                 owner,
                 due,
                 status: TaskStatus::Open,
+                done_at: None,
             }),
             Event::TaskUpdated {
                 id,
@@ -381,6 +385,7 @@ impl Incident {
                 if let Some(t) = self.tasks.iter_mut().find(|t| t.id == id) {
                     if let Some(s) = status {
                         t.status = s;
+                        t.done_at = (s == TaskStatus::Done).then_some(at);
                     }
                     if owner.is_some() {
                         t.owner = owner;

@@ -485,3 +485,4 @@ pm-suggested = Playbooks for this kind of incident:
 pm-apply = Apply “{ $title }” ({ $steps } steps become tasks)
 pm-no-playbook = No playbook applied; classify the incident to see the matching ones.
 journal-playbook-applied = Playbook applied
+pm-step-late = done late (after recovery)

@@ -485,3 +485,4 @@ pm-suggested = Procédures pour ce type d'incident :
 pm-apply = Appliquer « { $title } » ({ $steps } étapes deviennent des tâches)
 pm-no-playbook = Aucune procédure appliquée ; qualifiez l'incident pour voir celles qui correspondent.
 journal-playbook-applied = Procédure appliquée
+pm-step-late = faite en retard (après le rétablissement)

@@ -336,6 +336,9 @@ pub struct RecommendationRequest {
     /// Root cause ids it addresses.
     #[serde(default)]
     pub root_causes: Vec<u64>,
+    /// Other incidents it also answers (numbers).
+    #[serde(default)]
+    pub incidents: Vec<i64>,
 }
 
 /// Add a recommendation: priority and quadrant from impact and effort, a default due date.
@@ -360,9 +363,12 @@ pub async fn add_recommendation(
     {
         state.store.user_record(&owner.to_lowercase()).await?;
     }
+    for n in &req.incidents {
+        state.store.resolve(&n.to_string()).await?;
+    }
     let now = Timestamp::now();
     let out = change(&state, &user, &reference, move |c| {
-        c.add_recommendation(
+        let mut e = c.add_recommendation(
             &req.action,
             kind,
             priority,
@@ -370,8 +376,19 @@ pub async fn add_recommendation(
             due,
             &req.root_causes,
             now,
-        )
-        .map(|e| vec![e])
+        )?;
+        if let Event::RecommendationAdded {
+            related_incidents, ..
+        } = &mut e
+        {
+            *related_incidents = req
+                .incidents
+                .iter()
+                .copied()
+                .filter(|n| *n != c.number)
+                .collect();
+        }
+        Ok(vec![e])
     })
     .await?;
     Ok((StatusCode::CREATED, out))

@@ -181,9 +181,10 @@ async fn a_phishing_postmortem_is_measured_reviewed_and_followed_up() {
     assert!(pm["mean_answer_seconds"].is_number());
 
     // Recommendations: a quick win with the default due date, and one already overdue.
-    let (status, pm) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/recommendations", json!({"action": "Enforce DMARC p=reject on the mail gateway", "type": "prevent", "impact": 5, "effort": 2, "owner": "hera", "root_causes": [1]})).await;
+    let (status, pm) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/recommendations", json!({"action": "Enforce DMARC p=reject on the mail gateway", "type": "prevent", "impact": 5, "effort": 2, "owner": "hera", "root_causes": [1], "incidents": [2]})).await;
     assert_eq!(status, StatusCode::CREATED, "{pm}");
     let r = &pm["recommendations"][0];
+    assert_eq!(r["related_incidents"], json!([2]));
     assert_eq!(
         (
             r["quadrant"].as_str(),
