@@ -909,6 +909,32 @@ fn postmortem_recommendations_and_playbooks_from_the_terminal() {
     let json: serde_json::Value =
         serde_json::from_str(&ok(&db, &["postmortem", "1", "--format", "json"])).unwrap();
     assert_eq!(json["status"], "draft");
+    // Targets come from DATA_DIR/targets.json: level 1 must be acknowledged within 30 minutes.
+    ok(
+        &db,
+        &[
+            "triage",
+            "assess",
+            "1",
+            "--functional",
+            "low",
+            "--information",
+            "none",
+            "--recoverability",
+            "regular",
+        ],
+    );
+    std::fs::write(
+        db.dir.path().join("targets.json"),
+        r#"{"acknowledge": [60, 30, 60, 60, 30, 15], "contain": [1, 1, 1, 1, 1, 1], "recover": [1, 1, 1, 1, 1, 1]}"#,
+    )
+    .unwrap();
+    let out = ok(&db, &["postmortem", "1"]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("time to acknowledge"))
+        .unwrap();
+    assert!(line.contains("0 h 30 min") && line.contains("NO"), "{out}");
     let list = ok(&db, &["playbooks"]);
     assert_eq!(
         list.lines().filter(|l| l.contains("phishing")).count(),

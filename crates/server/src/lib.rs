@@ -38,6 +38,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How impact maps to severity levels (default, or `DATA_DIR/severity.json`).
     pub severity: debrief_domain::triage::SeverityMatrix,
+    /// Response-time targets per severity level (default, or `DATA_DIR/targets.json`).
+    pub targets: debrief_domain::postmortem::Targets,
     /// Where evidence files are kept (`DATA_DIR/evidence`).
     pub evidence_dir: std::path::PathBuf,
     /// The largest evidence file accepted, in bytes.
@@ -54,6 +56,7 @@ impl Default for Config {
             session_hours: 12,
             max_body_bytes: 256 * 1024,
             severity: Default::default(),
+            targets: Default::default(),
             evidence_dir: std::path::PathBuf::from("debrief-data/evidence"),
             evidence_max_bytes: 1024 * 1024 * 1024,
             alert_group_seconds: 3600,

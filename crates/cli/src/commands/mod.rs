@@ -73,3 +73,19 @@ pub fn severity_matrix(settings: &Settings) -> Result<debrief_domain::triage::Se
         Err(e) => Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display())),
     }
 }
+
+/// The response-time targets per severity level: `DATA_DIR/targets.json` when present (minutes,
+/// six values from level 0 to 5 for `acknowledge`, `contain`, `recover`), else the default.
+pub fn response_targets(settings: &Settings) -> Result<debrief_domain::postmortem::Targets> {
+    let path = settings.data_dir.join("targets.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).with_context(|| {
+            format!(
+                "the response targets `{}` are not valid: give acknowledge, contain and recover, six minute counts each (levels 0–5)",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display())),
+    }
+}

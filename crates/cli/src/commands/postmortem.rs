@@ -21,7 +21,11 @@ pub async fn show(incident: &str, format: &str, settings: &Settings) -> Result<u
     let (store, key) = open_store(settings).await?;
     let id = store.resolve(incident).await?;
     let i = store.incident(id).await?;
-    let state = AppState::new(store, key, Config::default());
+    let config = Config {
+        targets: super::response_targets(settings)?,
+        ..Config::default()
+    };
+    let state = AppState::new(store, key, config);
     let v = view(&state, &i, debrief_domain::Language::En)
         .await
         .map_err(|e| anyhow::anyhow!(e.detail))?;

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use debrief_domain::postmortem::{
     BlamelessRules, CauseCategory, DueState, Finding, Impact, InfoRequest, Measure, PmList, PmText,
-    PostmortemStatus, Priority, Recommendation, RecommendationKind, RecommendationStatus, Targets,
+    PostmortemStatus, Priority, Recommendation, RecommendationKind, RecommendationStatus,
     due_state, effectiveness, review_due,
 };
 use debrief_domain::{Action, Event, Incident, Language, Milestone, Timestamp};
@@ -119,7 +119,7 @@ pub async fn view(state: &AppState, i: &Incident, lang: Language) -> ApiResult<P
         status: pm.status.unwrap_or(PostmortemStatus::Draft).as_str().into(),
         postmortem: pm.clone(),
         net_costs: pm.impact.net_costs(),
-        effectiveness: effectiveness(i, &Targets::default()),
+        effectiveness: effectiveness(i, &state.config.targets),
         review_due: level.zip(end).map(|(l, e)| review_due(l, e).to_string()),
         recommendations: i.recommendations.iter().map(|r| rec_view(r, now)).collect(),
         info_requests: i
