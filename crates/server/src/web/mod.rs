@@ -63,6 +63,14 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
         "recommendations.html",
         include_str!("../../templates/recommendations.html"),
     ),
+    (
+        "playbooks.html",
+        include_str!("../../templates/playbooks.html"),
+    ),
+    (
+        "playbook.html",
+        include_str!("../../templates/playbook.html"),
+    ),
     ("reports.html", include_str!("../../templates/reports.html")),
     ("users.html", include_str!("../../templates/users.html")),
     ("error.html", include_str!("../../templates/error.html")),
@@ -500,6 +508,12 @@ pub fn router() -> Router<AppState> {
             post(postmortem::info_answer),
         )
         .route("/recommendations", get(postmortem::board))
+        .route("/playbooks", get(postmortem::playbooks))
+        .route("/playbooks/{slug}", get(postmortem::playbook))
+        .route(
+            "/playbooks/{slug}/versions",
+            post(postmortem::publish_playbook),
+        )
         .route(
             "/incidents/{number}/playbooks",
             post(postmortem::apply_playbook),

@@ -570,3 +570,124 @@ pub async fn apply_playbook(
     })
     .await
 }
+
+/// The playbooks: latest versions, in both languages.
+pub async fn playbooks(State(state): State<AppState>, user: WebUser) -> Response {
+    if let Err(why) = may(&user, Action::ReadIncidents) {
+        return forbidden(&user, &why);
+    }
+    let all = match state.store.list_playbooks().await {
+        Ok(a) => a,
+        Err(e) => return store_error(&user, e),
+    };
+    let mut ctx = super::base_context(Some(&user), user.lang);
+    ctx.insert("nav".into(), "playbooks".into());
+    ctx.insert(
+        "playbooks".into(),
+        serde_json::to_value(&all).unwrap_or_default(),
+    );
+    render("playbooks.html", StatusCode::OK, ctx)
+}
+
+async fn playbook_page(
+    state: &AppState,
+    user: &WebUser,
+    slug: &str,
+    q: &HashMap<String, String>,
+    error: Option<String>,
+    code: StatusCode,
+) -> Response {
+    if let Err(why) = may(user, Action::ReadIncidents) {
+        return forbidden(user, &why);
+    }
+    let lang = q
+        .get("lang")
+        .cloned()
+        .unwrap_or_else(|| user.lang.as_str().to_string());
+    let version = q.get("version").and_then(|v| v.parse().ok());
+    let v = match state.store.playbook(slug, &lang, version).await {
+        Ok(v) => v,
+        Err(e) => return store_error(user, e),
+    };
+    let versions = match state.store.playbook_versions(slug, &lang).await {
+        Ok(v) => v,
+        Err(e) => return store_error(user, e),
+    };
+    let steps = debrief_domain::playbook::parse_playbook(&v.body)
+        .map(|d| d.steps)
+        .unwrap_or_default();
+    let mut ctx = super::base_context(Some(user), user.lang);
+    ctx.insert("nav".into(), "playbooks".into());
+    ctx.insert(
+        "playbook".into(),
+        serde_json::to_value(&v).unwrap_or_default(),
+    );
+    ctx.insert("steps".into(), steps.into());
+    ctx.insert(
+        "versions".into(),
+        serde_json::to_value(&versions).unwrap_or_default(),
+    );
+    ctx.insert(
+        "can_publish".into(),
+        may(user, Action::ManagePlaybooks).is_ok().into(),
+    );
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    render("playbook.html", code, ctx)
+}
+
+pub async fn playbook(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    playbook_page(&state, &user, &slug, &q, None, StatusCode::OK).await
+}
+
+/// Publishes a new version (a manager), from an incident's recommendation when one is named —
+/// the same rules as `POST /api/v1/playbooks/{slug}/versions`.
+pub async fn publish_playbook(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(slug): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+        return r;
+    }
+    let from = field(&f, "from_incident")
+        .trim_start_matches('#')
+        .to_string();
+    let recommendation = field(&f, "recommendation").parse::<u64>().ok();
+    let req = crate::api::playbooks::PublishRequest {
+        body: f
+            .get("body")
+            .cloned()
+            .unwrap_or_default()
+            .replace("\r\n", "\n"),
+        note: field(&f, "note").to_string(),
+        from_incident: (!from.is_empty()).then_some(from),
+        recommendation,
+    };
+    let lang = debrief_domain::playbook::parse_playbook(&req.body)
+        .map(|d| d.lang.as_str().to_string())
+        .unwrap_or_else(|_| user.lang.as_str().to_string());
+    let api_user = crate::api::ApiUser(user.principal.clone());
+    match crate::api::playbooks::publish(
+        State(state.clone()),
+        api_user,
+        Path(slug.clone()),
+        crate::api::ApiJson(req),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/playbooks/{slug}?lang={lang}")),
+        Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
+        Err(e) => {
+            let q = HashMap::from([("lang".to_string(), lang)]);
+            playbook_page(&state, &user, &slug, &q, Some(e.detail), e.status).await
+        }
+    }
+}

@@ -147,5 +147,36 @@ async fn a_postmortem_is_written_approved_and_followed_on_the_board() {
         "{board}"
     );
     shot(&c, "recommendations-board").await;
+
+    // The lesson goes back into the procedure: a new version of the phishing playbook, from #1,
+    // answering the overdue recommendation.
+    c.goto(&format!("{base}/playbooks/phishing?lang=en"))
+        .await
+        .unwrap();
+    fill(
+        &c,
+        "#pb-body",
+        "\n- [ ] Check the exposed accounts' mail forwarding rules\n",
+    )
+    .await;
+    fill(&c, "#pb-note", "forwarding rules were found late in #1").await;
+    fill(&c, "#pb-incident", "1").await;
+    fill(&c, "#pb-rec", "1").await;
+    click(&c, "#pb-publish").await;
+    let versions = wait_text(&c, "#versions", "v2").await;
+    assert!(
+        versions.contains("#1") && versions.contains("forwarding rules"),
+        "{versions}"
+    );
+    assert!(text(&c, "#steps").await.contains("mail forwarding rules"));
+    shot(&c, "playbook-revised").await;
+    c.goto(&format!("{base}/recommendations?state=all"))
+        .await
+        .unwrap();
+    let summary = text(&c, "#board-summary").await;
+    assert!(
+        summary.contains("0 overdue"),
+        "the recommendation it answered is done: {summary}"
+    );
     c.close().await.unwrap();
 }
