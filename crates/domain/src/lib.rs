@@ -11,6 +11,7 @@ pub mod event;
 pub mod evidence;
 pub mod incident;
 pub mod journal;
+pub mod obligation;
 pub mod observable;
 pub mod playbook;
 pub mod postmortem;
