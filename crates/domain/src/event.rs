@@ -284,6 +284,28 @@ pub enum Event {
         title: String,
         steps: Vec<crate::playbook::AppliedStep>,
     },
+    /// The incident's regulatory flags replaced (personal data, significant, material…).
+    #[serde(rename = "regulatory.flags_set")]
+    FlagsSet { flags: Vec<String>, reason: Reason },
+    /// A regulatory clock stated (classification as major, materiality determination).
+    #[serde(rename = "regulatory.clock_set")]
+    RegulatoryClockSet {
+        clock: crate::obligation::ClockStart,
+        at: Timestamp,
+        source: Label,
+    },
+    /// A notification made, possibly discharging a regulatory step.
+    #[serde(rename = "notification.recorded")]
+    NotificationRecorded {
+        id: u64,
+        regime: Option<String>,
+        step: Option<String>,
+        recipients: Vec<String>,
+        channel: String,
+        summary: String,
+        sent_at: Timestamp,
+        late_reason: String,
+    },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
     MilestoneSet {
@@ -336,6 +358,9 @@ impl Event {
             Event::InfoRequested { .. } => "info.requested",
             Event::InfoAnswered { .. } => "info.answered",
             Event::PlaybookApplied { .. } => "playbook.applied",
+            Event::FlagsSet { .. } => "regulatory.flags_set",
+            Event::RegulatoryClockSet { .. } => "regulatory.clock_set",
+            Event::NotificationRecorded { .. } => "notification.recorded",
         }
     }
 

@@ -185,6 +185,15 @@ pub struct Incident {
     /// Playbooks applied, with the tasks their steps became.
     #[serde(default)]
     pub playbooks: Vec<crate::playbook::AppliedPlaybook>,
+    /// Regulatory flags (which regimes apply).
+    #[serde(default)]
+    pub flags: std::collections::BTreeSet<String>,
+    /// Regulatory clocks stated (besides awareness).
+    #[serde(default)]
+    pub reg_clocks: BTreeMap<crate::obligation::ClockStart, Timestamp>,
+    /// Notifications made, by any channel.
+    #[serde(default)]
+    pub notifications: Vec<crate::obligation::NotificationRecord>,
     /// The `seq` of the last journal entry folded in.
     pub seq: u64,
 }
@@ -271,6 +280,9 @@ impl Incident {
             recommendations: Vec::new(),
             info_requests: Vec::new(),
             playbooks: Vec::new(),
+            flags: Default::default(),
+            reg_clocks: BTreeMap::new(),
+            notifications: Vec::new(),
             seq: entry.seq,
         })
     }
@@ -363,6 +375,32 @@ impl Incident {
             | Event::InfoAnswered { .. }) => {
                 self.apply_postmortem(pm, &entry.actor, entry.recorded_at)
             }
+            Event::FlagsSet { flags, .. } => self.flags = flags.into_iter().collect(),
+            Event::RegulatoryClockSet { clock, at, .. } => {
+                self.reg_clocks.insert(clock, at);
+            }
+            Event::NotificationRecorded {
+                id,
+                regime,
+                step,
+                recipients,
+                channel,
+                summary,
+                sent_at,
+                late_reason,
+            } => self
+                .notifications
+                .push(crate::obligation::NotificationRecord {
+                    id,
+                    regime,
+                    step,
+                    recipients,
+                    channel,
+                    summary,
+                    sent_at,
+                    late_reason,
+                    recorded_by: entry.actor.clone(),
+                }),
             Event::PlaybookApplied {
                 slug,
                 version,

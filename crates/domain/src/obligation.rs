@@ -468,6 +468,121 @@ mod tests {
     }
 
     #[test]
+    fn an_incident_owes_what_its_flags_say_and_discharges_it_by_notifying() {
+        use crate::event::Milestone;
+        use crate::testkit::Journal;
+        let r = Regimes::builtin();
+        let mut j = Journal::new();
+        let aware = paris("2026-11-20T16:00");
+        let e = j
+            .state()
+            .set_milestone(
+                Milestone::Aware,
+                aware,
+                "DPO e-mail",
+                "",
+                paris("2026-11-30T00:00"),
+            )
+            .unwrap();
+        j.push(e);
+        assert!(j.state().set_flags(&["telepathy".into()], "").is_err());
+        let e = j
+            .state()
+            .set_flags(
+                &["personal-data".into(), "significant".into()],
+                "customer data on the share",
+            )
+            .unwrap();
+        j.push(e);
+        let now = paris("2026-11-21T10:00");
+        let obs = j.state().obligations(r, now);
+        let names: Vec<String> = obs
+            .iter()
+            .map(|o| format!("{}/{}", o.regime, o.step))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "gdpr-33/notification",
+                "nis2/early-warning",
+                "nis2/notification",
+                "nis2/final-report"
+            ]
+        );
+        assert_eq!(obs[1].state, ObligationState::DueSoon, "6 hours left of 24");
+        // The NIS2 early warning sent late: a reason is required, then it is met late.
+        let late = paris("2026-11-21T18:00");
+        let s = j.state();
+        assert!(
+            s.record_notification(
+                r,
+                Some("nis2"),
+                Some("early-warning"),
+                &["ANSSI".into()],
+                "portal",
+                "Early warning",
+                late,
+                ""
+            )
+            .is_err()
+        );
+        let e = s
+            .record_notification(
+                r,
+                Some("nis2"),
+                Some("early-warning"),
+                &["ANSSI".into()],
+                "portal",
+                "Early warning",
+                late,
+                "the portal was down",
+            )
+            .unwrap();
+        j.push(e);
+        let e = j
+            .state()
+            .record_notification(
+                r,
+                Some("gdpr-33"),
+                Some("notification"),
+                &["CNIL".into()],
+                "portal",
+                "Art. 33 notification",
+                paris("2026-11-22T11:00"),
+                "",
+            )
+            .unwrap();
+        j.push(e);
+        let obs = j.state().obligations(r, paris("2026-11-23T17:00"));
+        let st: Vec<ObligationState> = obs.iter().map(|o| o.state).collect();
+        assert_eq!(
+            st,
+            [
+                ObligationState::Met,
+                ObligationState::MetLate,
+                ObligationState::Overdue,
+                ObligationState::Pending
+            ]
+        );
+        assert_eq!(obs[1].late_reason.as_deref(), Some("the portal was down"));
+        assert!(
+            j.state()
+                .record_notification(
+                    r,
+                    Some("gdpr-33"),
+                    Some("notification"),
+                    &["CNIL".into()],
+                    "portal",
+                    "again",
+                    late,
+                    ""
+                )
+                .is_err(),
+            "already discharged"
+        );
+    }
+
+    #[test]
     fn applicability_states_and_bad_tables() {
         let r = Regimes::builtin();
         let flags: BTreeSet<String> = ["personal_data".to_string(), "high_risk".to_string()].into();
@@ -519,5 +634,253 @@ mod tests {
             at(r.due("hipaa", "individuals", &c).unwrap()),
             paris("2027-01-19T16:00")
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// An incident's regulatory facts, as folded from its journal
+
+/// The flags regimes apply on, with what each means.
+pub const FLAGS: &[(&str, &str)] = &[
+    (
+        "personal_data",
+        "personal data was, or may have been, breached",
+    ),
+    (
+        "high_risk",
+        "the breach is likely to result in a high risk to people",
+    ),
+    ("significant", "a significant incident under NIS2"),
+    ("major_ict", "a major ICT-related incident under DORA"),
+    ("material", "determined material (SEC)"),
+    ("phi", "unsecured protected health information (HIPAA)"),
+    (
+        "cyber_insurance_claim",
+        "a loss will be claimed under a cyber insurance policy",
+    ),
+];
+
+/// A notification made (by any channel), possibly discharging a regulatory step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationRecord {
+    pub id: u64,
+    pub regime: Option<String>,
+    pub step: Option<String>,
+    pub recipients: Vec<String>,
+    /// `email`, `webhook`, `phone`, `portal`, `letter`, `in-person`.
+    pub channel: String,
+    pub summary: String,
+    pub sent_at: Timestamp,
+    pub late_reason: String,
+    pub recorded_by: String,
+}
+
+/// One regulatory obligation of an incident and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Obligation {
+    pub regime: String,
+    pub step: String,
+    pub name: Bilingual,
+    pub recipient: Bilingual,
+    pub due: Due,
+    pub state: ObligationState,
+    /// The notification that discharged it.
+    pub notification: Option<u64>,
+    pub late_reason: Option<String>,
+}
+
+pub const CHANNELS: &[&str] = &["email", "webhook", "phone", "portal", "letter", "in-person"];
+
+impl crate::incident::Incident {
+    /// The clocks regimes start from: awareness (the `aware_at` milestone) and the stated ones.
+    pub fn regulatory_clocks(&self) -> Clocks {
+        let mut starts = self.reg_clocks.clone();
+        if let Some(a) = self.milestone(crate::event::Milestone::Aware) {
+            starts.insert(ClockStart::Aware, a);
+        }
+        let mut submitted = BTreeMap::new();
+        for n in &self.notifications {
+            if let Some(step) = &n.step {
+                submitted.entry(step.clone()).or_insert(n.sent_at);
+            }
+        }
+        Clocks { starts, submitted }
+    }
+
+    /// Every obligation of the regimes that apply, with its deadline and state at `now`.
+    pub fn obligations(&self, regimes: &Regimes, now: Timestamp) -> Vec<Obligation> {
+        let mut out = Vec::new();
+        for r in regimes.applicable(&self.flags) {
+            let mut clocks = self.regulatory_clocks();
+            // Steps are per regime: only this regime's notifications count.
+            clocks.submitted = self
+                .notifications
+                .iter()
+                .filter(|n| n.regime.as_deref() == Some(r.id.as_str()))
+                .filter_map(|n| n.step.clone().map(|s| (s, n.sent_at)))
+                .fold(BTreeMap::new(), |mut m, (s, t)| {
+                    m.entry(s).or_insert(t);
+                    m
+                });
+            for s in &r.steps {
+                let due = regimes
+                    .due(&r.id, &s.id, &clocks)
+                    .unwrap_or(Due::NotStarted {
+                        waiting_for: "a valid rule".into(),
+                    });
+                let done = self.notifications.iter().find(|n| {
+                    n.regime.as_deref() == Some(r.id.as_str()) && n.step.as_deref() == Some(&s.id)
+                });
+                let started = clocks.starts.get(&ClockStart::Aware).copied();
+                out.push(Obligation {
+                    regime: r.id.clone(),
+                    step: s.id.clone(),
+                    name: r.name.clone(),
+                    recipient: r.recipient.clone(),
+                    state: state(&due, started, done.map(|n| n.sent_at), now),
+                    due,
+                    notification: done.map(|n| n.id),
+                    late_reason: done
+                        .map(|n| n.late_reason.clone())
+                        .filter(|r| !r.is_empty()),
+                });
+            }
+        }
+        out
+    }
+
+    /// Sets the incident's regulatory flags (replacing them).
+    pub fn set_flags(
+        &self,
+        flags: &[String],
+        reason: &str,
+    ) -> Result<crate::event::Event, DomainError> {
+        let mut set = BTreeSet::new();
+        for f in flags {
+            let f = f.trim().to_lowercase().replace('-', "_");
+            if f.is_empty() {
+                continue;
+            }
+            if !FLAGS.iter().any(|(k, _)| *k == f) {
+                return Err(DomainError::Unknown {
+                    what: "flag",
+                    value: f,
+                    expected: FLAGS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+                });
+            }
+            set.insert(f);
+        }
+        if set == self.flags {
+            return Err(DomainError::Unchanged("the flags are already so".into()));
+        }
+        Ok(crate::event::Event::FlagsSet {
+            flags: set.into_iter().collect(),
+            reason: crate::text::Reason::parse(reason)?,
+        })
+    }
+
+    /// States when a regulatory clock started (classification as major, materiality), from what.
+    pub fn set_regulatory_clock(
+        &self,
+        clock: ClockStart,
+        at: Timestamp,
+        source: &str,
+    ) -> Result<crate::event::Event, DomainError> {
+        if clock == ClockStart::Aware {
+            return Err(DomainError::InvalidField {
+                field: "clock",
+                problem: "awareness is the aware_at key timestamp; set it with the milestones"
+                    .into(),
+            });
+        }
+        let source = crate::text::Label::parse_as("source", source)?;
+        if source.as_str().is_empty() {
+            return Err(DomainError::Empty { field: "source" });
+        }
+        Ok(crate::event::Event::RegulatoryClockSet { clock, at, source })
+    }
+
+    /// Records a notification; one that discharges a regulatory step after its deadline needs a
+    /// reason.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_notification(
+        &self,
+        regimes: &Regimes,
+        regime: Option<&str>,
+        step: Option<&str>,
+        recipients: &[String],
+        channel: &str,
+        summary: &str,
+        sent_at: Timestamp,
+        late_reason: &str,
+    ) -> Result<crate::event::Event, DomainError> {
+        let channel = channel.trim().to_lowercase();
+        if !CHANNELS.contains(&channel.as_str()) {
+            return Err(DomainError::Unknown {
+                what: "channel",
+                value: channel,
+                expected: CHANNELS.join(", "),
+            });
+        }
+        let recipients: Vec<String> = recipients
+            .iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect();
+        if recipients.is_empty() {
+            return Err(DomainError::Empty {
+                field: "recipients",
+            });
+        }
+        let summary = summary.trim().to_string();
+        if summary.is_empty() {
+            return Err(DomainError::Empty { field: "summary" });
+        }
+        match (regime, step) {
+            (Some(r), Some(s)) => {
+                let ob = self
+                    .obligations(regimes, sent_at)
+                    .into_iter()
+                    .find(|o| o.regime == r && o.step == s)
+                    .ok_or_else(|| DomainError::InvalidField {
+                        field: "step",
+                        problem: format!(
+                            "#{} has no obligation {r}/{s}: set the flags that make {r} apply",
+                            self.number
+                        ),
+                    })?;
+                if ob.notification.is_some() {
+                    return Err(DomainError::Unchanged(format!(
+                        "{r}/{s} is already discharged"
+                    )));
+                }
+                if let Due::At { at } = ob.due
+                    && sent_at > at
+                    && late_reason.trim().is_empty()
+                {
+                    return Err(DomainError::InvalidField {
+                        field: "late_reason",
+                        problem: format!("{r}/{s} was due {at}; say why it was late"),
+                    });
+                }
+            }
+            (None, None) => {}
+            _ => {
+                return Err(DomainError::InvalidField {
+                    field: "step",
+                    problem: "give both regime and step, or neither".into(),
+                });
+            }
+        }
+        Ok(crate::event::Event::NotificationRecorded {
+            id: self.notifications.iter().map(|n| n.id).max().unwrap_or(0) + 1,
+            regime: regime.map(str::to_string),
+            step: step.map(str::to_string),
+            recipients,
+            channel,
+            summary,
+            sent_at,
+            late_reason: late_reason.trim().to_string(),
+        })
     }
 }

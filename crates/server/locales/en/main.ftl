@@ -500,3 +500,6 @@ pb-body = Markdown (header, title, checklist steps)
 pb-from-incident = From incident (its lessons)
 pb-recommendation = Recommendation it answers (number)
 pb-publish = Publish
+journal-regulatory-flags_set = Regulatory flags set
+journal-regulatory-clock_set = Regulatory clock stated
+journal-notification-recorded = Notification recorded

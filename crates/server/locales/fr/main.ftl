@@ -500,3 +500,6 @@ pb-body = Markdown (en-tête, titre, étapes à cocher)
 pb-from-incident = Issue de l'incident (ses enseignements)
 pb-recommendation = Recommandation à laquelle elle répond (numéro)
 pb-publish = Publier
+journal-regulatory-flags_set = Indicateurs réglementaires définis
+journal-regulatory-clock_set = Point de départ réglementaire consigné
+journal-notification-recorded = Notification consignée

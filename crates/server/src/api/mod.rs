@@ -7,6 +7,7 @@ pub mod dto;
 pub mod events;
 pub mod evidence;
 pub mod incidents;
+pub mod obligations;
 pub mod playbooks;
 pub mod postmortem;
 pub mod record;
@@ -159,6 +160,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/recommendations", get(postmortem::board))
         .route("/playbooks", get(playbooks::list))
+        .route(
+            "/incidents/{incident}/obligations",
+            get(obligations::get_obligations),
+        )
+        .route("/incidents/{incident}/flags", post(obligations::set_flags))
+        .route(
+            "/incidents/{incident}/regulatory-clocks",
+            post(obligations::set_clock),
+        )
+        .route(
+            "/incidents/{incident}/notifications",
+            post(obligations::record_notification),
+        )
+        .route("/obligations", get(obligations::due))
         .route("/playbooks/{slug}", get(playbooks::get_one))
         .route("/playbooks/{slug}/versions", post(playbooks::publish))
         .route(

@@ -1,0 +1,262 @@
+//! Regulatory obligations through the API: the incident's flags and clocks, the obligations
+//! they create (deadlines computed from the regimes table), notifications recorded against them,
+//! and the board of what is due across incidents.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use debrief_domain::obligation::{ClockStart, Due, Obligation, ObligationState, Regimes};
+use debrief_domain::{Action, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::incidents::{Need, apply, check, load};
+use super::{ApiJson, ApiQuery, ApiUser};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+
+/// An incident's regulatory position.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObligationsView {
+    pub incident: i64,
+    pub flags: Vec<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub obligations: Vec<Obligation>,
+    #[schema(value_type = Vec<Object>)]
+    pub notifications: Vec<debrief_domain::obligation::NotificationRecord>,
+}
+
+fn view(i: &debrief_domain::Incident) -> ObligationsView {
+    ObligationsView {
+        incident: i.number,
+        flags: i.flags.iter().cloned().collect(),
+        obligations: i.obligations(Regimes::builtin(), Timestamp::now()),
+        notifications: i.notifications.clone(),
+    }
+}
+
+async fn change(
+    state: &AppState,
+    user: &ApiUser,
+    reference: &str,
+    decide: impl Fn(
+        &debrief_domain::Incident,
+    ) -> Result<Vec<debrief_domain::Event>, debrief_domain::DomainError>
+    + Send
+    + Sync,
+) -> ApiResult<Json<ObligationsView>> {
+    let id = state.store.resolve(reference).await?;
+    let i = apply(state, user, id, None, Need::Work, decide).await?;
+    Ok(Json(view(&i)))
+}
+
+/// The regulatory obligations of an incident: each step of each regime its flags make apply,
+/// its deadline and state.
+#[utoipa::path(operation_id = "incident_obligations", get, path = "/api/v1/incidents/{incident}/obligations", tag = "notifications",
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = ObligationsView), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_obligations(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<ObligationsView>> {
+    check(&user, Action::ReadIncidents)?;
+    Ok(Json(view(&load(&state, &reference).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlagsRequest {
+    /// personal_data, high_risk, significant, major_ict, material, phi, cyber_insurance_claim.
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Set the incident's regulatory flags (which regimes apply).
+#[utoipa::path(operation_id = "set_flags", post, path = "/api/v1/incidents/{incident}/flags", tag = "notifications",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = FlagsRequest,
+    responses((status = 200, body = ObligationsView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn set_flags(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<FlagsRequest>,
+) -> ApiResult<Json<ObligationsView>> {
+    change(&state, &user, &reference, move |c| {
+        c.set_flags(&req.flags, &req.reason).map(|e| vec![e])
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    /// `classified_major` or `materiality_determined` (awareness is the `aware_at` milestone).
+    pub clock: String,
+    /// RFC 3339.
+    pub at: String,
+    /// What establishes it (a decision record, minutes of a meeting).
+    pub source: String,
+}
+
+/// State when a regulatory clock started.
+#[utoipa::path(operation_id = "set_regulatory_clock", post, path = "/api/v1/incidents/{incident}/regulatory-clocks", tag = "notifications",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = ClockRequest,
+    responses((status = 200, body = ObligationsView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn set_clock(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<ClockRequest>,
+) -> ApiResult<Json<ObligationsView>> {
+    let clock: ClockStart = serde_json::from_value(serde_json::Value::String(req.clock.clone()))
+        .map_err(|_| {
+            ApiError::unprocessable(format!(
+                "`{}` is not a clock; use classified_major or materiality_determined",
+                req.clock
+            ))
+        })?;
+    let at = Timestamp::parse(&req.at)?;
+    change(&state, &user, &reference, move |c| {
+        c.set_regulatory_clock(clock, at, &req.source)
+            .map(|e| vec![e])
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationRequest {
+    /// The regime and step it discharges (`nis2` / `early-warning`), if any.
+    #[serde(default)]
+    pub regime: Option<String>,
+    #[serde(default)]
+    pub step: Option<String>,
+    pub recipients: Vec<String>,
+    /// email, webhook, phone, portal, letter, in-person.
+    pub channel: String,
+    /// What was said.
+    pub summary: String,
+    /// RFC 3339; now when absent.
+    #[serde(default)]
+    pub sent_at: Option<String>,
+    /// Required when it discharges a step after its deadline.
+    #[serde(default)]
+    pub late_reason: String,
+}
+
+/// Record a notification made (a phone call, a portal submission…), possibly discharging a
+/// regulatory step.
+#[utoipa::path(operation_id = "record_notification", post, path = "/api/v1/incidents/{incident}/notifications", tag = "notifications",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = NotificationRequest,
+    responses((status = 201, body = ObligationsView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn record_notification(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<NotificationRequest>,
+) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
+    let sent_at = match req.sent_at.as_deref() {
+        Some(t) => Timestamp::parse(t)?,
+        None => Timestamp::now(),
+    };
+    if sent_at.seconds_since(Timestamp::now()) > 300 {
+        return Err(ApiError::unprocessable("`sent_at` is in the future"));
+    }
+    let out = change(&state, &user, &reference, move |c| {
+        c.record_notification(
+            Regimes::builtin(),
+            req.regime.as_deref(),
+            req.step.as_deref(),
+            &req.recipients,
+            &req.channel,
+            &req.summary,
+            sent_at,
+            &req.late_reason,
+        )
+        .map(|e| vec![e])
+    })
+    .await?;
+    Ok((StatusCode::CREATED, out))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DueParams {
+    /// Obligations due within this many hours (24 when absent), plus every overdue one.
+    pub within_hours: Option<i64>,
+}
+
+/// One line of the obligations board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueItem {
+    pub incident: i64,
+    pub title: String,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub obligation: Obligation,
+}
+
+/// What is due across incidents: overdue first, then by deadline.
+#[utoipa::path(operation_id = "obligations_due", get, path = "/api/v1/obligations", tag = "notifications", params(DueParams),
+    responses((status = 200, body = Vec<DueItem>), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn due(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(p): ApiQuery<DueParams>,
+) -> ApiResult<Json<Vec<DueItem>>> {
+    check(&user, Action::ReadIncidents)?;
+    let within = p.within_hours.unwrap_or(24);
+    if !(0..=24 * 365).contains(&within) {
+        return Err(ApiError::bad_request("`within_hours` is 0 to 8760"));
+    }
+    let now = Timestamp::now();
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let page = state
+            .store
+            .list_incidents(&debrief_store::IncidentQuery {
+                before_number: before,
+                limit: Some(500),
+                ..Default::default()
+            })
+            .await?;
+        before = page.last().map(|i| i.number);
+        let done = page.len() < 500;
+        for i in page {
+            for o in i.obligations(Regimes::builtin(), now) {
+                let keep = match (&o.due, o.state) {
+                    (_, ObligationState::Overdue) => true,
+                    (Due::At { at }, ObligationState::Pending | ObligationState::DueSoon) => {
+                        at.seconds_since(now) <= within * 3600
+                    }
+                    _ => false,
+                };
+                if keep {
+                    out.push(DueItem {
+                        incident: i.number,
+                        title: i.title.clone(),
+                        obligation: o,
+                    });
+                }
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    let key = |d: &DueItem| match d.obligation.due {
+        Due::At { at } => at.as_micros(),
+        _ => i64::MAX,
+    };
+    out.sort_by_key(key);
+    Ok(Json(out))
+}

@@ -1,0 +1,171 @@
+//! Regulatory obligations through the API: flags make regimes apply, deadlines come from the
+//! right clock, a late discharge needs its reason, and the board shows what is due.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+async fn send_json(
+    f: &Fixture,
+    who: &'static str,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token(who),
+        method,
+        path,
+        Some(&body.to_string()),
+    )
+    .await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn obligations_follow_the_flags_and_the_clocks() {
+    let f = fixture().await;
+    // Aware two hours ago: GDPR's 72 hours and NIS2's 24 hours run from then.
+    let aware = debrief_domain::Timestamp::from_micros(
+        debrief_domain::Timestamp::now().as_micros() - 2 * 3_600_000_000,
+    )
+    .unwrap();
+    let (status, _) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/milestones",
+        json!({"milestone": "aware_at", "at": aware.to_string(), "source": "DPO e-mail"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, bad) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/flags",
+        json!({"flags": ["gossip"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad["detail"].as_str().unwrap().contains("personal_data"),
+        "{bad}"
+    );
+    let (status, v) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/flags", json!({"flags": ["personal_data", "significant", "material"], "reason": "customer records on the leaked share"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let steps: Vec<String> = v["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["regime"].as_str().unwrap(),
+                o["step"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "gdpr-33/notification",
+            "nis2/early-warning",
+            "nis2/notification",
+            "nis2/final-report",
+            "sec-8k/form-8k"
+        ]
+    );
+    let ob = |v: &Value, id: &str| {
+        v["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| {
+                format!(
+                    "{}/{}",
+                    o["regime"].as_str().unwrap(),
+                    o["step"].as_str().unwrap()
+                ) == id
+            })
+            .unwrap()
+            .clone()
+    };
+    let gdpr = ob(&v, "gdpr-33/notification");
+    let due = debrief_domain::Timestamp::parse(gdpr["due"]["at"].as_str().unwrap()).unwrap();
+    assert_eq!(due.seconds_since(aware), 72 * 3600);
+    assert_eq!(gdpr["state"], "pending");
+    assert_eq!(
+        ob(&v, "sec-8k/form-8k")["due"]["kind"],
+        "not-started",
+        "materiality not determined yet"
+    );
+
+    // The board: the NIS2 early warning is due within 24 hours.
+    let (_, board) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/obligations?within_hours=24",
+        Value::Null,
+    )
+    .await;
+    let due_soon: Vec<String> = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "#{} {}/{}",
+                d["incident"],
+                d["regime"].as_str().unwrap(),
+                d["step"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(due_soon, ["#1 nis2/early-warning"]);
+
+    // Discharged on time through the ANSSI portal; GDPR's notification recorded too.
+    let (status, v) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/notifications", json!({"regime": "nis2", "step": "early-warning", "recipients": ["ANSSI"], "channel": "portal", "summary": "Early warning: suspected malicious, no cross-border impact known"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(ob(&v, "nis2/early-warning")["state"], "met");
+    assert_eq!(ob(&v, "nis2/early-warning")["notification"], 1);
+    let (status, again) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/notifications", json!({"regime": "nis2", "step": "early-warning", "recipients": ["ANSSI"], "channel": "portal", "summary": "again"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    // Materiality determined nine days ago: the 8-K is overdue, and a late filing needs a reason.
+    let determined = debrief_domain::Timestamp::from_micros(
+        debrief_domain::Timestamp::now().as_micros() - 9 * 86_400_000_000,
+    )
+    .unwrap();
+    let (status, v) = send_json(&f, "maria", "POST", "/api/v1/incidents/1/regulatory-clocks", json!({"clock": "materiality_determined", "at": determined.to_string(), "source": "disclosure committee minutes"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(ob(&v, "sec-8k/form-8k")["state"], "overdue");
+    let (status, late) = send_json(&f, "maria", "POST", "/api/v1/incidents/1/notifications", json!({"regime": "sec-8k", "step": "form-8k", "recipients": ["SEC EDGAR"], "channel": "portal", "summary": "Form 8-K Item 1.05"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late["detail"].as_str().unwrap().contains("late"), "{late}");
+    let (status, v) = send_json(&f, "maria", "POST", "/api/v1/incidents/1/notifications", json!({"regime": "sec-8k", "step": "form-8k", "recipients": ["SEC EDGAR"], "channel": "portal", "summary": "Form 8-K Item 1.05", "late_reason": "the determination was recorded late"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(ob(&v, "sec-8k/form-8k")["state"], "met-late");
+    // A phone call to IT, not a regulatory step: logged like the rest.
+    let (status, v) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/notifications", json!({"recipients": ["IT service desk"], "channel": "phone", "summary": "asked to watch for password resets"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(v["notifications"].as_array().unwrap().len(), 3);
+    let id = f.state.store.resolve("1").await.unwrap();
+    let kinds: Vec<String> = f
+        .state
+        .store
+        .journal(id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind.clone())
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "notification.recorded")
+            .count(),
+        3
+    );
+}
