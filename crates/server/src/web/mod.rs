@@ -3,6 +3,7 @@
 
 mod alerts;
 mod describe;
+mod notifications;
 mod pages;
 mod postmortem;
 mod record;
@@ -66,6 +67,14 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
     (
         "playbooks.html",
         include_str!("../../templates/playbooks.html"),
+    ),
+    (
+        "notifications.html",
+        include_str!("../../templates/notifications.html"),
+    ),
+    (
+        "obligations.html",
+        include_str!("../../templates/obligations.html"),
     ),
     (
         "playbook.html",
@@ -509,6 +518,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/recommendations", get(postmortem::board))
         .route("/playbooks", get(postmortem::playbooks))
+        .route(
+            "/incidents/{number}/notifications",
+            get(notifications::show).post(notifications::record),
+        )
+        .route("/incidents/{number}/flags", post(notifications::flags))
+        .route(
+            "/incidents/{number}/regulatory-clocks",
+            post(notifications::clock),
+        )
+        .route("/obligations", get(notifications::board))
         .route("/playbooks/{slug}", get(postmortem::playbook))
         .route(
             "/playbooks/{slug}/versions",

@@ -1,0 +1,232 @@
+//! The incident's notifications page (`/incidents/42/notifications`): its regulatory flags and
+//! clocks, the obligations they create with their deadlines, the notifications made; and the
+//! obligations board across incidents (`/obligations`: what is due in the next 24 hours).
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use debrief_domain::obligation::{ClockStart, FLAGS, Regimes};
+use debrief_domain::text::Actor;
+use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp};
+use debrief_store::StoreError;
+
+use super::WebUser;
+use super::pages::{forbidden, may, render, resolve_number, see_other, store_error};
+use crate::AppState;
+
+type Fields = HashMap<String, String>;
+
+fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+    f.get(name).map(String::as_str).unwrap_or("").trim()
+}
+
+async fn page(
+    state: &AppState,
+    user: &WebUser,
+    id: IncidentId,
+    error: Option<String>,
+    code: StatusCode,
+) -> Response {
+    if let Err(why) = may(user, Action::ReadIncidents) {
+        return forbidden(user, &why);
+    }
+    let i = match state.store.incident(id).await {
+        Ok(i) => i,
+        Err(e) => return store_error(user, e),
+    };
+    let mut ctx = super::base_context(Some(user), user.lang);
+    ctx.insert("nav".into(), "incidents".into());
+    ctx.insert("number".into(), i.number.into());
+    ctx.insert("title".into(), i.title.clone().into());
+    ctx.insert(
+        "can_work".into(),
+        may(user, Action::WorkIncident(&i)).is_ok().into(),
+    );
+    ctx.insert(
+        "flags".into(),
+        FLAGS
+            .iter()
+            .map(|(k, _)| serde_json::json!({"id": k, "on": i.flags.contains(*k)}))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    ctx.insert(
+        "obligations".into(),
+        serde_json::to_value(i.obligations(Regimes::builtin(), Timestamp::now()))
+            .unwrap_or_default(),
+    );
+    ctx.insert(
+        "notifications".into(),
+        serde_json::to_value(&i.notifications).unwrap_or_default(),
+    );
+    ctx.insert(
+        "aware".into(),
+        i.milestone(debrief_domain::Milestone::Aware)
+            .map(|t| t.to_string())
+            .into(),
+    );
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    render("notifications.html", code, ctx)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+) -> Response {
+    match resolve_number(&state, &user, &number).await {
+        Ok(id) => page(&state, &user, id, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+async fn act(
+    state: &AppState,
+    user: &WebUser,
+    number: &str,
+    f: &Fields,
+    decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
+) -> Response {
+    if let Err(r) = user.check_csrf(field(f, "_csrf")) {
+        return r;
+    }
+    let id = match resolve_number(state, user, number).await {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let current = match state.store.incident(id).await {
+        Ok(i) => i,
+        Err(e) => return store_error(user, e),
+    };
+    if let Err(why) = may(user, Action::WorkIncident(&current)) {
+        return forbidden(user, &why);
+    }
+    let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
+        return forbidden(user, "your user name cannot be recorded");
+    };
+    match debrief_store::execute_many(&*state.store, id, &actor, |i| decide(i)).await {
+        Ok(done) => see_other(&format!("/incidents/{}/notifications", done.number)),
+        Err(StoreError::Domain(DomainError::Unchanged(_))) => {
+            see_other(&format!("/incidents/{number}/notifications"))
+        }
+        Err(StoreError::Domain(e)) => {
+            let msg = super::domain_message(user.lang, &e);
+            page(state, user, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => store_error(user, e),
+    }
+}
+
+/// A `datetime-local` value (read as UTC) or RFC 3339; now when empty.
+fn time(raw: &str) -> Result<Timestamp, DomainError> {
+    if raw.is_empty() {
+        return Ok(Timestamp::now());
+    }
+    Timestamp::parse(raw).or_else(|_| Timestamp::parse(&format!("{raw}:00Z")))
+}
+
+pub async fn flags(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let on: Vec<String> = f
+        .iter()
+        .filter(|(k, _)| k == "flag")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let map: Fields = f.into_iter().collect();
+    act(&state, &user, &number, &map, |c| {
+        c.set_flags(&on, field(&map, "reason")).map(|e| vec![e])
+    })
+    .await
+}
+
+pub async fn clock(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, |c| {
+        let clock: ClockStart = serde_json::from_value(serde_json::Value::String(
+            field(&f, "clock").into(),
+        ))
+        .map_err(|_| DomainError::InvalidField {
+            field: "clock",
+            problem: "use classified_major or materiality_determined".into(),
+        })?;
+        c.set_regulatory_clock(clock, time(field(&f, "at"))?, field(&f, "source"))
+            .map(|e| vec![e])
+    })
+    .await
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    act(&state, &user, &number, &f, |c| {
+        let (regime, step) = match field(&f, "obligation").split_once('/') {
+            Some((r, s)) => (Some(r), Some(s)),
+            None => (None, None),
+        };
+        let recipients: Vec<String> = field(&f, "recipients")
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        c.record_notification(
+            Regimes::builtin(),
+            regime,
+            step,
+            &recipients,
+            field(&f, "channel"),
+            field(&f, "summary"),
+            time(field(&f, "sent_at"))?,
+            field(&f, "late_reason"),
+        )
+        .map(|e| vec![e])
+    })
+    .await
+}
+
+/// What is due across incidents in the next 24 hours, and what is overdue.
+pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
+    let api_user = crate::api::ApiUser(user.principal.clone());
+    let items = match crate::api::obligations::due(
+        State(state.clone()),
+        api_user,
+        crate::api::ApiQuery(crate::api::obligations::DueParams {
+            within_hours: Some(24),
+        }),
+    )
+    .await
+    {
+        Ok(axum::Json(items)) => items,
+        Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(&user, &e.detail),
+        Err(e) => {
+            return super::error_page(
+                user.lang,
+                Some(&user),
+                e.status,
+                "error-not-found",
+                &e.detail,
+            );
+        }
+    };
+    let mut ctx = super::base_context(Some(&user), user.lang);
+    ctx.insert("nav".into(), "obligations".into());
+    ctx.insert(
+        "items".into(),
+        serde_json::to_value(&items).unwrap_or_default(),
+    );
+    render("obligations.html", StatusCode::OK, ctx)
+}
