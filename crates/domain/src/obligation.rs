@@ -133,6 +133,20 @@ impl Regimes {
         Ok(r)
     }
 
+    /// This table with an administrator's additions: a regime with a new id is added, one with
+    /// an existing id replaces it; holiday calendars likewise.
+    pub fn extended_with(&self, more: Regimes) -> Regimes {
+        let mut out = self.clone();
+        for r in more.regimes {
+            match out.regimes.iter_mut().find(|x| x.id == r.id) {
+                Some(x) => *x = r,
+                None => out.regimes.push(r),
+            }
+        }
+        out.holidays.extend(more.holidays);
+        out
+    }
+
     pub fn get(&self, id: &str) -> Option<&Regime> {
         self.regimes.iter().find(|r| r.id == id)
     }
@@ -588,6 +602,14 @@ mod tests {
         let flags: BTreeSet<String> = ["personal_data".to_string(), "high_risk".to_string()].into();
         let ids: Vec<&str> = r.applicable(&flags).iter().map(|g| g.id.as_str()).collect();
         assert_eq!(ids, ["gdpr-33", "gdpr-34"]);
+        // An administrator's table adds a regime and replaces another.
+        let more = Regimes::from_json(r#"{"regimes": [
+            {"id": "gdpr-33", "name": {"en": "GDPR", "fr": "RGPD"}, "recipient": {"en": "CNIL", "fr": "CNIL"}, "applies_when": ["personal_data"], "steps": [{"id": "notification", "start": "aware", "hours": 48}]},
+            {"id": "fr-ars", "name": {"en": "Health regulator", "fr": "ARS"}, "recipient": {"en": "ARS", "fr": "ARS"}, "applies_when": ["phi"], "steps": [{"id": "report", "start": "aware", "hours": 24}]}
+        ]}"#).unwrap();
+        let ext = r.extended_with(more);
+        assert_eq!(ext.regimes.len(), 8);
+        assert_eq!(ext.get("gdpr-33").unwrap().steps[0].hours, Some(48));
         assert_eq!(
             r.due("gdpr-34", "communication", &Clocks::default())
                 .unwrap(),

@@ -40,6 +40,8 @@ pub struct Config {
     pub severity: debrief_domain::triage::SeverityMatrix,
     /// Response-time targets per severity level (default, or `DATA_DIR/targets.json`).
     pub targets: debrief_domain::postmortem::Targets,
+    /// The regulatory regimes (shipped, extended by `DATA_DIR/regimes.json`).
+    pub regimes: Arc<debrief_domain::obligation::Regimes>,
     /// Where evidence files are kept (`DATA_DIR/evidence`).
     pub evidence_dir: std::path::PathBuf,
     /// The largest evidence file accepted, in bytes.
@@ -57,6 +59,7 @@ impl Default for Config {
             max_body_bytes: 256 * 1024,
             severity: Default::default(),
             targets: Default::default(),
+            regimes: Arc::new(debrief_domain::obligation::Regimes::builtin().clone()),
             evidence_dir: std::path::PathBuf::from("debrief-data/evidence"),
             evidence_max_bytes: 1024 * 1024 * 1024,
             alert_group_seconds: 3600,

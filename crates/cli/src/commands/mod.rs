@@ -89,3 +89,19 @@ pub fn response_targets(settings: &Settings) -> Result<debrief_domain::postmorte
         Err(e) => Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display())),
     }
 }
+
+/// The regulatory regimes: the shipped table, extended (or overridden by id) by
+/// `DATA_DIR/regimes.json` when present.
+pub fn regimes(settings: &Settings) -> Result<debrief_domain::obligation::Regimes> {
+    use debrief_domain::obligation::Regimes;
+    let path = settings.data_dir.join("regimes.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let more = Regimes::from_json(&text)
+                .with_context(|| format!("the regimes table `{}` is not valid", path.display()))?;
+            Ok(Regimes::builtin().extended_with(more))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Regimes::builtin().clone()),
+        Err(e) => Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display())),
+    }
+}

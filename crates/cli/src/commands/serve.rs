@@ -55,6 +55,7 @@ pub async fn run(
         secure_cookies: !insecure_cookies,
         severity: super::severity_matrix(settings)?,
         targets: super::response_targets(settings)?,
+        regimes: std::sync::Arc::new(super::regimes(settings)?),
         evidence_dir: settings.data_dir.join("evidence"),
         evidence_max_bytes: evidence_max_mb.saturating_mul(1024 * 1024),
         ..Config::default()

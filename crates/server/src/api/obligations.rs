@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::obligation::{ClockStart, Due, Obligation, ObligationState, Regimes};
+use debrief_domain::obligation::{ClockStart, Due, Obligation, ObligationState};
 use debrief_domain::{Action, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -26,11 +26,11 @@ pub struct ObligationsView {
     pub notifications: Vec<debrief_domain::obligation::NotificationRecord>,
 }
 
-fn view(i: &debrief_domain::Incident) -> ObligationsView {
+fn view(state: &AppState, i: &debrief_domain::Incident) -> ObligationsView {
     ObligationsView {
         incident: i.number,
         flags: i.flags.iter().cloned().collect(),
-        obligations: i.obligations(Regimes::builtin(), Timestamp::now()),
+        obligations: i.obligations(&state.config.regimes, Timestamp::now()),
         notifications: i.notifications.clone(),
     }
 }
@@ -47,7 +47,7 @@ async fn change(
 ) -> ApiResult<Json<ObligationsView>> {
     let id = state.store.resolve(reference).await?;
     let i = apply(state, user, id, None, Need::Work, decide).await?;
-    Ok(Json(view(&i)))
+    Ok(Json(view(state, &i)))
 }
 
 /// The regulatory obligations of an incident: each step of each regime its flags make apply,
@@ -62,7 +62,7 @@ pub async fn get_obligations(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<ObligationsView>> {
     check(&user, Action::ReadIncidents)?;
-    Ok(Json(view(&load(&state, &reference).await?)))
+    Ok(Json(view(&state, &load(&state, &reference).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -168,9 +168,10 @@ pub async fn record_notification(
     if sent_at.seconds_since(Timestamp::now()) > 300 {
         return Err(ApiError::unprocessable("`sent_at` is in the future"));
     }
+    let regimes = state.config.regimes.clone();
     let out = change(&state, &user, &reference, move |c| {
         c.record_notification(
-            Regimes::builtin(),
+            &regimes,
             req.regime.as_deref(),
             req.step.as_deref(),
             &req.recipients,
@@ -232,7 +233,7 @@ pub async fn due(
         before = page.last().map(|i| i.number);
         let done = page.len() < 500;
         for i in page {
-            for o in i.obligations(Regimes::builtin(), now) {
+            for o in i.obligations(&state.config.regimes, now) {
                 let keep = match (&o.due, o.state) {
                     (_, ObligationState::Overdue) => true,
                     (Due::At { at }, ObligationState::Pending | ObligationState::DueSoon) => {

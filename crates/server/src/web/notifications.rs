@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use debrief_domain::obligation::{ClockStart, FLAGS, Regimes};
+use debrief_domain::obligation::{ClockStart, FLAGS};
 use debrief_domain::text::Actor;
 use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp};
 use debrief_store::StoreError;
@@ -55,7 +55,7 @@ async fn page(
     );
     ctx.insert(
         "obligations".into(),
-        serde_json::to_value(i.obligations(Regimes::builtin(), Timestamp::now()))
+        serde_json::to_value(i.obligations(&state.config.regimes, Timestamp::now()))
             .unwrap_or_default(),
     );
     ctx.insert(
@@ -174,6 +174,7 @@ pub async fn record(
     Path(number): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
+    let regimes = state.config.regimes.clone();
     act(&state, &user, &number, &f, |c| {
         let (regime, step) = match field(&f, "obligation").split_once('/') {
             Some((r, s)) => (Some(r), Some(s)),
@@ -184,7 +185,7 @@ pub async fn record(
             .map(str::to_string)
             .collect();
         c.record_notification(
-            Regimes::builtin(),
+            &regimes,
             regime,
             step,
             &recipients,
