@@ -305,6 +305,9 @@ pub enum Event {
         summary: String,
         sent_at: Timestamp,
         late_reason: String,
+        /// How it went out: `delivered`, or why it could not be (it then discharges nothing).
+        #[serde(default = "delivered")]
+        delivery: String,
     },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
@@ -381,6 +384,10 @@ impl Event {
         map.insert("payload".into(), payload.clone());
         serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string())
     }
+}
+
+fn delivered() -> String {
+    "delivered".into()
 }
 
 /// The descriptive fields that can be edited.

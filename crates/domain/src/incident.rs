@@ -388,6 +388,7 @@ impl Incident {
                 summary,
                 sent_at,
                 late_reason,
+                delivery,
             } => self
                 .notifications
                 .push(crate::obligation::NotificationRecord {
@@ -400,6 +401,7 @@ impl Incident {
                     sent_at,
                     late_reason,
                     recorded_by: entry.actor.clone(),
+                    delivery,
                 }),
             Event::PlaybookApplied {
                 slug,

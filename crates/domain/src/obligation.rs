@@ -695,6 +695,15 @@ pub struct NotificationRecord {
     pub sent_at: Timestamp,
     pub late_reason: String,
     pub recorded_by: String,
+    /// `delivered`, or why it could not be delivered (then it discharges nothing).
+    #[serde(default)]
+    pub delivery: String,
+}
+
+impl NotificationRecord {
+    pub fn delivered(&self) -> bool {
+        self.delivery.is_empty() || self.delivery.starts_with("delivered")
+    }
 }
 
 /// One regulatory obligation of an incident and where it stands.
@@ -721,7 +730,7 @@ impl crate::incident::Incident {
             starts.insert(ClockStart::Aware, a);
         }
         let mut submitted = BTreeMap::new();
-        for n in &self.notifications {
+        for n in self.notifications.iter().filter(|n| n.delivered()) {
             if let Some(step) = &n.step {
                 submitted.entry(step.clone()).or_insert(n.sent_at);
             }
@@ -738,7 +747,7 @@ impl crate::incident::Incident {
             clocks.submitted = self
                 .notifications
                 .iter()
-                .filter(|n| n.regime.as_deref() == Some(r.id.as_str()))
+                .filter(|n| n.delivered() && n.regime.as_deref() == Some(r.id.as_str()))
                 .filter_map(|n| n.step.clone().map(|s| (s, n.sent_at)))
                 .fold(BTreeMap::new(), |mut m, (s, t)| {
                     m.entry(s).or_insert(t);
@@ -751,7 +760,9 @@ impl crate::incident::Incident {
                         waiting_for: "a valid rule".into(),
                     });
                 let done = self.notifications.iter().find(|n| {
-                    n.regime.as_deref() == Some(r.id.as_str()) && n.step.as_deref() == Some(&s.id)
+                    n.delivered()
+                        && n.regime.as_deref() == Some(r.id.as_str())
+                        && n.step.as_deref() == Some(&s.id)
                 });
                 let started = clocks.starts.get(&ClockStart::Aware).copied();
                 out.push(Obligation {
@@ -903,6 +914,7 @@ impl crate::incident::Incident {
             summary,
             sent_at,
             late_reason: late_reason.trim().to_string(),
+            delivery: "delivered".into(),
         })
     }
 }

@@ -173,6 +173,10 @@ pub fn router() -> Router<AppState> {
             "/incidents/{incident}/notifications",
             post(obligations::record_notification),
         )
+        .route(
+            "/incidents/{incident}/notifications/send",
+            post(obligations::send),
+        )
         .route("/obligations", get(obligations::due))
         .route("/playbooks/{slug}", get(playbooks::get_one))
         .route("/playbooks/{slug}/versions", post(playbooks::publish))

@@ -261,3 +261,182 @@ pub async fn due(
     out.sort_by_key(key);
     Ok(Json(out))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    /// The regime and step it discharges, if any.
+    #[serde(default)]
+    pub regime: Option<String>,
+    #[serde(default)]
+    pub step: Option<String>,
+    /// Who it is for (a name or group, for the record).
+    pub recipients: Vec<String>,
+    /// `webhook`.
+    pub channel: String,
+    /// The webhook's address (http or https).
+    pub url: String,
+    /// `generic` (JSON), `slack`, `teams` or `mattermost`.
+    #[serde(default = "generic")]
+    pub format: String,
+    /// A line for the record.
+    pub summary: String,
+    /// The message.
+    pub text: String,
+    #[serde(default)]
+    pub late_reason: String,
+}
+
+fn generic() -> String {
+    "generic".into()
+}
+
+/// The body a webhook of this format expects.
+pub fn webhook_body(
+    format: &str,
+    incident: i64,
+    title: &str,
+    summary: &str,
+    text: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let line = format!("#{incident} {title} — {summary}\n\n{text}");
+    Ok(match format {
+        "generic" => {
+            serde_json::json!({"incident": incident, "title": title, "summary": summary, "text": text})
+        }
+        "slack" | "mattermost" => serde_json::json!({"text": line}),
+        "teams" => serde_json::json!({
+            "@type": "MessageCard", "@context": "https://schema.org/extensions",
+            "summary": summary, "title": format!("#{incident} {title}"), "text": text
+        }),
+        other => {
+            return Err(ApiError::unprocessable(format!(
+                "webhook format `{other}` is not generic, slack, teams or mattermost"
+            )));
+        }
+    })
+}
+
+/// Attempts and back-off of a webhook delivery.
+pub const WEBHOOK_ATTEMPTS: u32 = 3;
+
+/// Posts the body, retrying with back-off; the outcome line for the record.
+async fn deliver(url: &str, body: &serde_json::Value) -> Result<String, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let mut last = String::new();
+    for attempt in 1..=WEBHOOK_ATTEMPTS {
+        match client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes.clone())
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => {
+                return Ok(format!(
+                    "delivered on attempt {attempt}; HTTP {}; sha256 {sha}",
+                    r.status().as_u16()
+                ));
+            }
+            Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
+            Err(e) => last = e.to_string(),
+        }
+        if attempt < WEBHOOK_ATTEMPTS {
+            tokio::time::sleep(std::time::Duration::from_millis(250 << (attempt - 1))).await;
+        }
+    }
+    Err(format!(
+        "failed after {WEBHOOK_ATTEMPTS} attempts: {last}; sha256 {sha}"
+    ))
+}
+
+/// Send a notification through a webhook (generic JSON, Slack, Teams, Mattermost), retried with
+/// back-off; recorded in the journal either way — a failed delivery discharges nothing and is
+/// answered with 502 saying why.
+#[utoipa::path(operation_id = "send_notification", post, path = "/api/v1/incidents/{incident}/notifications/send", tag = "notifications",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = SendRequest,
+    responses((status = 201, body = ObligationsView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem), (status = 502, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn send(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<SendRequest>,
+) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
+    let incident = load(&state, &reference).await?;
+    check(&user, Action::WorkIncident(&incident))?;
+    if req.channel != "webhook" {
+        return Err(ApiError::unprocessable(
+            "only `webhook` can be sent from Debrief yet; record other channels with POST …/notifications",
+        ));
+    }
+    let url = req.url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(ApiError::unprocessable(
+            "`url` must be an http or https address",
+        ));
+    }
+    let now = Timestamp::now();
+    // Checked before anything is sent: an unknown step, a discharged one, a missing late reason.
+    incident.record_notification(
+        &state.config.regimes,
+        req.regime.as_deref(),
+        req.step.as_deref(),
+        &req.recipients,
+        &req.channel,
+        &req.summary,
+        now,
+        &req.late_reason,
+    )?;
+    let body = webhook_body(
+        &req.format,
+        incident.number,
+        &incident.title,
+        &req.summary,
+        &req.text,
+    )?;
+    let outcome = deliver(url, &body).await;
+    let delivery = match &outcome {
+        Ok(d) | Err(d) => d.clone(),
+    };
+    let regimes = state.config.regimes.clone();
+    let id = incident.id;
+    let i = apply(&state, &user, id, None, Need::Work, |c| {
+        let mut e = c.record_notification(
+            &regimes,
+            req.regime.as_deref(),
+            req.step.as_deref(),
+            &req.recipients,
+            &req.channel,
+            &req.summary,
+            now,
+            &req.late_reason,
+        )?;
+        if let debrief_domain::Event::NotificationRecorded { delivery: d, .. } = &mut e {
+            *d = if outcome.is_ok() {
+                delivery.clone()
+            } else {
+                format!("not delivered: {delivery}")
+            };
+        }
+        Ok(vec![e])
+    })
+    .await?;
+    match outcome {
+        Ok(_) => Ok((StatusCode::CREATED, Json(view(&state, &i)))),
+        Err(why) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "delivery-failed",
+            format!(
+                "the webhook did not accept the notification ({why}); it is recorded as not delivered — check the address and send again"
+            ),
+        )),
+    }
+}

@@ -169,3 +169,148 @@ async fn obligations_follow_the_flags_and_the_clocks() {
         3
     );
 }
+
+/// Webhooks through a real HTTP receiver on loopback: a first failure is retried and the
+/// notification delivered (discharging the step); a receiver that stays down makes a 502, and the
+/// attempt is still in the journal, as not delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_retried_and_failures_surface() {
+    use std::sync::{Arc, Mutex};
+    let f = fixture().await;
+    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let calls = Arc::new(Mutex::new(0u32));
+    let app = {
+        let (received, calls) = (received.clone(), calls.clone());
+        axum::Router::new().route(
+            "/{path}",
+            axum::routing::post(
+                move |axum::extract::Path(path): axum::extract::Path<String>,
+                      body: axum::body::Bytes| {
+                    let (received, calls) = (received.clone(), calls.clone());
+                    async move {
+                        let n = {
+                            let mut c = calls.lock().unwrap();
+                            *c += 1;
+                            *c
+                        };
+                        if path == "down" || (path == "flaky" && n == 1) {
+                            return StatusCode::SERVICE_UNAVAILABLE;
+                        }
+                        received
+                            .lock()
+                            .unwrap()
+                            .push((path, serde_json::from_slice(&body).unwrap()));
+                        StatusCode::OK
+                    }
+                },
+            ),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let aware = debrief_domain::Timestamp::from_micros(
+        debrief_domain::Timestamp::now().as_micros() - 3_600_000_000,
+    )
+    .unwrap();
+    send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/milestones",
+        json!({"milestone": "aware_at", "at": aware.to_string(), "source": "SOC"}),
+    )
+    .await;
+    send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/flags",
+        json!({"flags": ["significant"]}),
+    )
+    .await;
+
+    let (status, v) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/notifications/send", json!({
+        "regime": "nis2", "step": "early-warning", "recipients": ["CSIRT"], "channel": "webhook",
+        "url": format!("http://127.0.0.1:{port}/flaky"), "format": "slack",
+        "summary": "NIS2 early warning", "text": "Suspected malicious; no cross-border impact known."
+    })).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(*calls.lock().unwrap(), 2, "one failure, one retry");
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].1["text"]
+            .as_str()
+            .unwrap()
+            .contains("#1 Phishing wave — NIS2 early warning"),
+        "{:?}",
+        got[0]
+    );
+    let n = &v["notifications"][0];
+    assert!(
+        n["delivery"]
+            .as_str()
+            .unwrap()
+            .starts_with("delivered on attempt 2; HTTP 200; sha256 "),
+        "{n}"
+    );
+    let early = v["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["step"] == "early-warning")
+        .unwrap()
+        .clone();
+    assert_eq!(early["state"], "met");
+
+    let (status, p) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/notifications/send",
+        json!({
+            "regime": "nis2", "step": "notification", "recipients": ["CSIRT"], "channel": "webhook",
+            "url": format!("http://127.0.0.1:{port}/down"), "format": "teams",
+            "summary": "NIS2 notification", "text": "Severity high; IoCs attached."
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("failed after 3 attempts: HTTP 503"),
+        "{p}"
+    );
+    let (_, v) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/incidents/1/obligations",
+        Value::Null,
+    )
+    .await;
+    let n = &v["notifications"][1];
+    assert!(
+        n["delivery"].as_str().unwrap().starts_with("not delivered"),
+        "{n}"
+    );
+    let notif = v["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["step"] == "notification")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        notif["state"], "pending",
+        "a failed delivery discharges nothing"
+    );
+    let (status, _) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/notifications/send", json!({
+        "recipients": ["x"], "channel": "webhook", "url": "file:///etc/passwd", "summary": "s", "text": "t"
+    })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
