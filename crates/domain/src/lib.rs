@@ -16,6 +16,7 @@ pub mod observable;
 pub mod playbook;
 pub mod postmortem;
 pub mod record;
+pub mod stakeholder;
 pub mod status;
 pub mod taxonomy;
 pub mod text;

@@ -188,6 +188,8 @@ pub enum Action<'a> {
     ApprovePostmortem,
     /// Publish a new version of a playbook (a manager's call).
     ManagePlaybooks,
+    /// Add to the stakeholder directory (managers and admins).
+    ManageDirectory,
 }
 
 /// Why an action is refused.
@@ -207,6 +209,10 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
         }
         (_, TriageAlerts) => deny("cannot triage alerts; a manager or handler does"),
         (Role::Manager, ApprovePostmortem | ManagePlaybooks) => Ok(()),
+        (Role::Manager | Role::Admin, ManageDirectory) => Ok(()),
+        (_, ManageDirectory) => {
+            deny("cannot change the stakeholder directory; a manager or an admin does")
+        }
         (_, ManagePlaybooks) => deny("cannot publish playbooks; a manager does"),
         (_, ApprovePostmortem) => deny("cannot approve or publish a postmortem; a manager does"),
         (Role::Admin, Administer) => Ok(()),

@@ -127,7 +127,8 @@ impl From<StoreError> for ApiError {
             | StoreError::NoUser(_)
             | StoreError::NoToken(_)
             | StoreError::NoAlert(_)
-            | StoreError::NoPlaybook(_) => ApiError::not_found(e.to_string()),
+            | StoreError::NoPlaybook(_)
+            | StoreError::NoStakeholder(_) => ApiError::not_found(e.to_string()),
             StoreError::Conflict { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "edit-conflict", e.to_string())
             }

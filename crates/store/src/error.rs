@@ -14,6 +14,10 @@ pub enum StoreError {
     #[error("no playbook {0}; the playbooks page or GET /api/v1/playbooks lists them")]
     NoPlaybook(String),
 
+    /// No stakeholder of this id or name.
+    #[error("no stakeholder `{0}` in the directory; GET /api/v1/stakeholders lists them")]
+    NoStakeholder(String),
+
     /// No user has this name.
     #[error("no user `{0}`; `debrief user list` shows the existing ones")]
     NoUser(String),

@@ -16,6 +16,7 @@ pub mod postgres;
 mod sql;
 mod sql_accounts;
 pub mod sqlite;
+pub mod stakeholders;
 pub mod testing;
 pub mod verify;
 
@@ -44,7 +45,9 @@ pub enum Scope {
 /// Everything Debrief persists, behind one interface that both backends implement and one
 /// conformance suite (`tests/conformance.rs`) checks.
 #[async_trait]
-pub trait Store: AccountStore + AlertStore + PlaybookStore + Send + Sync + Debug {
+pub trait Store:
+    AccountStore + AlertStore + PlaybookStore + StakeholderStore + Send + Sync + Debug
+{
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -220,6 +223,21 @@ pub trait PlaybookStore: Send + Sync {
     ) -> Result<Vec<playbooks::PlaybookVersion>>;
     /// The latest version of every playbook.
     async fn list_playbooks(&self) -> Result<Vec<playbooks::PlaybookVersion>>;
+}
+
+/// The stakeholder directory.
+#[async_trait]
+pub trait StakeholderStore: Send + Sync {
+    /// Adds an entry; [`StoreError::Duplicate`] when the name is taken.
+    async fn add_stakeholder(
+        &self,
+        new: debrief_domain::stakeholder::NewStakeholder,
+        by: &str,
+    ) -> Result<stakeholders::Stakeholder>;
+    /// Every entry, by name.
+    async fn list_stakeholders(&self) -> Result<Vec<stakeholders::Stakeholder>>;
+    /// An entry by id or name; [`StoreError::NoStakeholder`] if none.
+    async fn stakeholder(&self, reference: &str) -> Result<stakeholders::Stakeholder>;
 }
 
 /// Opens the store at `url` (`sqlite://…` or `postgres://…`), running pending migrations.

@@ -101,3 +101,4 @@ crate::playbooks::impl_playbooks!(
     PgStore,
     lock = "LOCK TABLE playbooks IN SHARE ROW EXCLUSIVE MODE"
 );
+crate::stakeholders::impl_stakeholders!(PgStore);

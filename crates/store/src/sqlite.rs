@@ -127,3 +127,4 @@ impl SqliteStore {
 crate::sql_accounts::impl_accounts!(SqliteStore);
 crate::alerts::impl_alerts!(SqliteStore, for_update = "");
 crate::playbooks::impl_playbooks!(SqliteStore, lock = "");
+crate::stakeholders::impl_stakeholders!(SqliteStore);

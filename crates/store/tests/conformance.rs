@@ -652,4 +652,5 @@ conformance!(
     concurrent_repeats_make_one_alert,
     a_batch_is_taken_in_order_in_one_transaction,
     playbooks_keep_every_version,
+    stakeholders_are_listed_and_unique,
 );

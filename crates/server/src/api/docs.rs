@@ -36,6 +36,7 @@ use crate::error::Problem;
         super::playbooks::for_incident, super::playbooks::apply_to_incident,
         super::obligations::get_obligations, super::obligations::set_flags, super::obligations::set_clock,
         super::obligations::record_notification, super::obligations::due, super::obligations::send,
+        super::obligations::stakeholders, super::obligations::add_stakeholder,
         super::thehive::status, super::thehive::create_alert, super::thehive::get_alert,
         super::thehive::patch_alert, super::thehive::alert_observable, super::thehive::alert_to_case,
         super::thehive::alert_merge, super::thehive::create_case, super::thehive::get_case,
@@ -63,7 +64,8 @@ use crate::error::Problem;
         super::playbooks::PlaybookView, super::playbooks::PlaybookDetail, super::playbooks::PublishRequest,
         super::playbooks::ApplyRequest, super::playbooks::IncidentPlaybooks,
         super::obligations::ObligationsView, super::obligations::FlagsRequest, super::obligations::ClockRequest,
-        super::obligations::NotificationRequest, super::obligations::DueItem, super::obligations::SendRequest)),
+        super::obligations::NotificationRequest, super::obligations::DueItem, super::obligations::SendRequest,
+        super::obligations::StakeholderRequest)),
     modifiers(&BearerAuth, &DescribeResponses),
 )]
 pub struct ApiDoc;

@@ -178,6 +178,10 @@ pub fn router() -> Router<AppState> {
             post(obligations::send),
         )
         .route("/obligations", get(obligations::due))
+        .route(
+            "/stakeholders",
+            get(obligations::stakeholders).post(obligations::add_stakeholder),
+        )
         .route("/playbooks/{slug}", get(playbooks::get_one))
         .route("/playbooks/{slug}/versions", post(playbooks::publish))
         .route(

@@ -270,12 +270,17 @@ pub struct SendRequest {
     pub regime: Option<String>,
     #[serde(default)]
     pub step: Option<String>,
-    /// Who it is for (a name or group, for the record).
+    /// Who it is for (a name or group, for the record; the stakeholder's name when absent).
+    #[serde(default)]
     pub recipients: Vec<String>,
     /// `webhook`.
     pub channel: String,
+    /// A directory entry (name or id) whose webhook to use; or give `url` and `format`.
+    #[serde(default)]
+    pub stakeholder: Option<String>,
     /// The webhook's address (http or https).
-    pub url: String,
+    #[serde(default)]
+    pub url: Option<String>,
     /// `generic` (JSON), `slack`, `teams` or `mattermost`.
     #[serde(default = "generic")]
     pub format: String,
@@ -377,10 +382,26 @@ pub async fn send(
             "only `webhook` can be sent from Debrief yet; record other channels with POST …/notifications",
         ));
     }
-    let url = req.url.trim();
+    let mut req = req;
+    if let Some(name) = &req.stakeholder {
+        let s = state.store.stakeholder(name).await?;
+        let Some(hook) = s.webhook_url.clone() else {
+            return Err(ApiError::unprocessable(format!(
+                "`{}` has no webhook in the directory",
+                s.name
+            )));
+        };
+        req.url = Some(hook);
+        req.format = s.webhook_format.clone().unwrap_or_else(generic);
+        if req.recipients.is_empty() {
+            req.recipients = vec![s.name.clone()];
+        }
+    }
+    let url = req.url.clone().unwrap_or_default();
+    let url = url.trim();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(ApiError::unprocessable(
-            "`url` must be an http or https address",
+            "give `stakeholder` (a directory entry with a webhook) or `url`, an http or https address",
         ));
     }
     let now = Timestamp::now();
@@ -439,4 +460,67 @@ pub async fn send(
             ),
         )),
     }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StakeholderRequest {
+    pub name: String,
+    /// `person` or `group`.
+    pub kind: String,
+    /// `internal` or `external`.
+    pub scope: String,
+    /// regulator, csirt, law-enforcement, customer, partner, supplier, insurer, executive, legal,
+    /// communications, it, staff, public, other.
+    pub category: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// generic, slack, teams, mattermost.
+    #[serde(default)]
+    pub webhook_format: Option<String>,
+    /// `en` or `fr`.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// The stakeholder directory.
+#[utoipa::path(operation_id = "list_stakeholders", get, path = "/api/v1/stakeholders", tag = "notifications",
+    responses((status = 200, body = Vec<Object>), (status = 401, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn stakeholders(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Vec<debrief_store::stakeholders::Stakeholder>>> {
+    check(&user, Action::ReadIncidents)?;
+    Ok(Json(state.store.list_stakeholders().await?))
+}
+
+/// Add a person or group to the directory (managers and admins).
+#[utoipa::path(operation_id = "add_stakeholder", post, path = "/api/v1/stakeholders", tag = "notifications", request_body = StakeholderRequest,
+    responses((status = 201, body = Object), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_stakeholder(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(req): ApiJson<StakeholderRequest>,
+) -> ApiResult<(StatusCode, Json<debrief_store::stakeholders::Stakeholder>)> {
+    check(&user, Action::ManageDirectory)?;
+    let new = debrief_domain::stakeholder::NewStakeholder::parse(
+        &req.name,
+        &req.kind,
+        &req.scope,
+        &req.category,
+        req.email.as_deref(),
+        req.webhook_url.as_deref(),
+        req.webhook_format.as_deref(),
+        req.language.as_deref(),
+    )?;
+    let s = state
+        .store
+        .add_stakeholder(new, user.0.user.username.as_str())
+        .await?;
+    Ok((StatusCode::CREATED, Json(s)))
 }

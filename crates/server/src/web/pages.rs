@@ -49,7 +49,8 @@ pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
         StoreError::NotFound(_)
         | StoreError::NoUser(_)
         | StoreError::NoAlert(_)
-        | StoreError::NoPlaybook(_) => error_page(
+        | StoreError::NoPlaybook(_)
+        | StoreError::NoStakeholder(_) => error_page(
             user.lang,
             Some(user),
             StatusCode::NOT_FOUND,

@@ -231,9 +231,18 @@ async fn webhooks_are_retried_and_failures_surface() {
     )
     .await;
 
+    // The CSIRT is in the directory with its webhook (a handler cannot add to it).
+    let entry = json!({"name": "National CSIRT", "kind": "group", "scope": "external", "category": "csirt",
+        "webhook_url": format!("http://127.0.0.1:{port}/flaky"), "webhook_format": "slack", "language": "fr"});
+    let (status, _) = send_json(&f, "hank", "POST", "/api/v1/stakeholders", entry.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, added) =
+        send_json(&f, "maria", "POST", "/api/v1/stakeholders", entry.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let (status, _) = send_json(&f, "maria", "POST", "/api/v1/stakeholders", entry).await;
+    assert_eq!(status, StatusCode::CONFLICT, "names are unique");
     let (status, v) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/notifications/send", json!({
-        "regime": "nis2", "step": "early-warning", "recipients": ["CSIRT"], "channel": "webhook",
-        "url": format!("http://127.0.0.1:{port}/flaky"), "format": "slack",
+        "regime": "nis2", "step": "early-warning", "stakeholder": "National CSIRT", "channel": "webhook",
         "summary": "NIS2 early warning", "text": "Suspected malicious; no cross-border impact known."
     })).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
@@ -256,6 +265,7 @@ async fn webhooks_are_retried_and_failures_surface() {
             .starts_with("delivered on attempt 2; HTTP 200; sha256 "),
         "{n}"
     );
+    assert_eq!(n["recipients"], json!(["National CSIRT"]));
     let early = v["obligations"]
         .as_array()
         .unwrap()

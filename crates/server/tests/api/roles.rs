@@ -72,6 +72,8 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/1/regulatory-clocks", Some(r#"{"clock":"materiality_determined","at":"2026-11-20T10:00:00Z","source":"board minutes"}"#), [401, 403, 200, 200, 403]),
     ("POST",  "/api/v1/incidents/1/notifications", Some(r#"{"recipients":["IT"],"channel":"phone","summary":"told IT"}"#), [401, 403, 201, 201, 403]),
     ("POST",  "/api/v1/incidents/1/notifications/send", Some(r#"{"recipients":["x"],"channel":"email","url":"http://127.0.0.1:9/","summary":"s","text":"t"}"#), [401, 403, 422, 422, 403]),
+    ("GET",   "/api/v1/stakeholders",             None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/stakeholders",             Some(r#"{"name":"CNIL","kind":"group","scope":"external","category":"regulator","email":"notifications@cnil.fr","language":"fr"}"#), [401, 201, 201, 403, 403]),
     ("GET",   "/api/v1/obligations?within_hours=48", None,                                [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/alerts",                   None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/alerts?status=new,acknowledged&min_severity=2", None,              [401, 200, 200, 200, 200]),

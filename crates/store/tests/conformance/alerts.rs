@@ -351,3 +351,56 @@ pub(crate) async fn playbooks_keep_every_version(db: &TestDb) {
         2
     );
 }
+
+/// The stakeholder directory: names are unique, entries found by id or name.
+pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
+    use debrief_domain::stakeholder::NewStakeholder;
+    let c = open(db).await;
+    let anssi = NewStakeholder::parse(
+        "ANSSI",
+        "group",
+        "external",
+        "csirt",
+        Some("cert-fr@ssi.gouv.fr"),
+        None,
+        None,
+        Some("fr"),
+    )
+    .unwrap();
+    let s = c
+        .store
+        .add_stakeholder(anssi.clone(), "maria")
+        .await
+        .unwrap();
+    assert_eq!(c.store.stakeholder("ANSSI").await.unwrap().id, s.id);
+    assert_eq!(c.store.stakeholder(&s.id).await.unwrap().language, "fr");
+    assert!(matches!(
+        c.store.add_stakeholder(anssi, "maria").await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert!(matches!(
+        c.store.stakeholder("CNIL").await,
+        Err(StoreError::NoStakeholder(_))
+    ));
+    let soc = NewStakeholder::parse(
+        "SOC",
+        "group",
+        "internal",
+        "it",
+        None,
+        Some("https://hooks.example/x"),
+        None,
+        None,
+    )
+    .unwrap();
+    c.store.add_stakeholder(soc, "maria").await.unwrap();
+    let names: Vec<String> = c
+        .store
+        .list_stakeholders()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["ANSSI", "SOC"]);
+}

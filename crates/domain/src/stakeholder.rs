@@ -1,0 +1,230 @@
+//! The stakeholder directory's rules: who can be notified (a person or a group, internal or
+//! external, of a category such as regulator or insurer), through which channels, in which
+//! language.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::user::Language;
+
+pub const KINDS: &[&str] = &["person", "group"];
+pub const SCOPES: &[&str] = &["internal", "external"];
+pub const CATEGORIES: &[&str] = &[
+    "regulator",
+    "csirt",
+    "law-enforcement",
+    "customer",
+    "partner",
+    "supplier",
+    "insurer",
+    "executive",
+    "legal",
+    "communications",
+    "it",
+    "staff",
+    "public",
+    "other",
+];
+pub const WEBHOOK_FORMATS: &[&str] = &["generic", "slack", "teams", "mattermost"];
+
+/// A checked directory entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStakeholder {
+    pub name: String,
+    pub kind: String,
+    pub scope: String,
+    pub category: String,
+    pub email: Option<String>,
+    pub webhook_url: Option<String>,
+    pub webhook_format: Option<String>,
+    pub language: Language,
+}
+
+fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<String, DomainError> {
+    let v = value.trim().to_lowercase();
+    if allowed.contains(&v.as_str()) {
+        Ok(v)
+    } else {
+        Err(DomainError::Unknown {
+            what: field,
+            value: value.to_string(),
+            expected: allowed.join(", "),
+        })
+    }
+}
+
+impl NewStakeholder {
+    /// Checks an entry: a name, known kind/scope/category, at least one channel, an e-mail
+    /// address that looks like one, an http(s) webhook with a known format.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        name: &str,
+        kind: &str,
+        scope: &str,
+        category: &str,
+        email: Option<&str>,
+        webhook_url: Option<&str>,
+        webhook_format: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<NewStakeholder, DomainError> {
+        let name = crate::text::Title::parse(name)?.into_inner();
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        if let Some(e) = email
+            && (e.contains(char::is_whitespace)
+                || !e.contains('@')
+                || e.starts_with('@')
+                || e.ends_with('@'))
+        {
+            return Err(DomainError::InvalidField {
+                field: "email",
+                problem: format!("`{e}` is not an e-mail address"),
+            });
+        }
+        let webhook_url = webhook_url.map(str::trim).filter(|u| !u.is_empty());
+        if let Some(u) = webhook_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return Err(DomainError::InvalidField {
+                field: "webhook_url",
+                problem: "must be an http or https address".into(),
+            });
+        }
+        if email.is_none() && webhook_url.is_none() {
+            return Err(DomainError::InvalidField {
+                field: "channels",
+                problem: "give an e-mail address, a webhook, or both".into(),
+            });
+        }
+        let webhook_format = match (
+            webhook_url,
+            webhook_format.map(str::trim).filter(|f| !f.is_empty()),
+        ) {
+            (Some(_), Some(f)) => Some(one_of("webhook format", f, WEBHOOK_FORMATS)?),
+            (Some(_), None) => Some("generic".to_string()),
+            (None, _) => None,
+        };
+        Ok(NewStakeholder {
+            name,
+            kind: one_of("kind", kind, KINDS)?,
+            scope: one_of("scope", scope, SCOPES)?,
+            category: one_of("category", category, CATEGORIES)?,
+            email: email.map(str::to_string),
+            webhook_url: webhook_url.map(str::to_string),
+            webhook_format,
+            language: language
+                .map(str::parse)
+                .transpose()?
+                .unwrap_or(Language::En),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_checked() {
+        let anssi = NewStakeholder::parse(
+            "ANSSI (CERT-FR)",
+            "group",
+            "external",
+            "csirt",
+            Some("cert-fr@ssi.gouv.fr"),
+            None,
+            None,
+            Some("fr"),
+        )
+        .unwrap();
+        assert_eq!(
+            (anssi.category.as_str(), anssi.language),
+            ("csirt", Language::Fr)
+        );
+        let soc = NewStakeholder::parse(
+            "SOC channel",
+            "group",
+            "internal",
+            "it",
+            None,
+            Some("https://hooks.slack.com/x"),
+            Some("Slack"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(soc.webhook_format.as_deref(), Some("slack"));
+        for (bad, says) in [
+            (
+                NewStakeholder::parse(
+                    "",
+                    "person",
+                    "internal",
+                    "it",
+                    Some("a@b"),
+                    None,
+                    None,
+                    None,
+                ),
+                "empty",
+            ),
+            (
+                NewStakeholder::parse(
+                    "X",
+                    "robot",
+                    "internal",
+                    "it",
+                    Some("a@b"),
+                    None,
+                    None,
+                    None,
+                ),
+                "kind",
+            ),
+            (
+                NewStakeholder::parse("X", "person", "internal", "it", None, None, None, None),
+                "channel",
+            ),
+            (
+                NewStakeholder::parse(
+                    "X",
+                    "person",
+                    "internal",
+                    "it",
+                    Some("not an address"),
+                    None,
+                    None,
+                    None,
+                ),
+                "e-mail",
+            ),
+            (
+                NewStakeholder::parse(
+                    "X",
+                    "person",
+                    "internal",
+                    "it",
+                    None,
+                    Some("ftp://x"),
+                    None,
+                    None,
+                ),
+                "http",
+            ),
+            (
+                NewStakeholder::parse(
+                    "X",
+                    "person",
+                    "internal",
+                    "it",
+                    None,
+                    Some("https://x"),
+                    Some("irc"),
+                    None,
+                ),
+                "format",
+            ),
+        ] {
+            let e = bad.unwrap_err().to_string().to_lowercase();
+            assert!(e.contains(says), "{e}");
+        }
+    }
+}
