@@ -77,6 +77,10 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/obligations.html"),
     ),
     (
+        "directory.html",
+        include_str!("../../templates/directory.html"),
+    ),
+    (
         "playbook.html",
         include_str!("../../templates/playbook.html"),
     ),
@@ -528,6 +532,10 @@ pub fn router() -> Router<AppState> {
             post(notifications::clock),
         )
         .route("/obligations", get(notifications::board))
+        .route(
+            "/directory",
+            get(notifications::directory).post(notifications::add_stakeholder),
+        )
         .route("/playbooks/{slug}", get(postmortem::playbook))
         .route(
             "/playbooks/{slug}/versions",

@@ -231,3 +231,83 @@ pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
     );
     render("obligations.html", StatusCode::OK, ctx)
 }
+
+/// The stakeholder directory: everyone reads it; managers and admins add to it.
+pub async fn directory(State(state): State<AppState>, user: WebUser) -> Response {
+    directory_page(&state, &user, None, StatusCode::OK).await
+}
+
+async fn directory_page(
+    state: &AppState,
+    user: &WebUser,
+    error: Option<String>,
+    code: StatusCode,
+) -> Response {
+    if let Err(why) = may(user, Action::ReadIncidents) {
+        return forbidden(user, &why);
+    }
+    let all = match state.store.list_stakeholders().await {
+        Ok(a) => a,
+        Err(e) => return store_error(user, e),
+    };
+    let mut ctx = super::base_context(Some(user), user.lang);
+    ctx.insert("nav".into(), "directory".into());
+    ctx.insert(
+        "stakeholders".into(),
+        serde_json::to_value(&all).unwrap_or_default(),
+    );
+    ctx.insert(
+        "can_manage".into(),
+        may(user, Action::ManageDirectory).is_ok().into(),
+    );
+    ctx.insert(
+        "categories".into(),
+        debrief_domain::stakeholder::CATEGORIES.to_vec().into(),
+    );
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    render("directory.html", code, ctx)
+}
+
+pub async fn add_stakeholder(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+        return r;
+    }
+    if let Err(why) = may(&user, Action::ManageDirectory) {
+        return forbidden(&user, &why);
+    }
+    let opt = |k: &str| Some(field(&f, k)).filter(|v| !v.is_empty());
+    let new = match debrief_domain::stakeholder::NewStakeholder::parse(
+        field(&f, "name"),
+        field(&f, "kind"),
+        field(&f, "scope"),
+        field(&f, "category"),
+        opt("email"),
+        opt("webhook_url"),
+        opt("webhook_format"),
+        opt("language"),
+    ) {
+        Ok(n) => n,
+        Err(e) => {
+            let msg = super::domain_message(user.lang, &e);
+            return directory_page(&state, &user, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+    };
+    match state
+        .store
+        .add_stakeholder(new, user.principal.user.username.as_str())
+        .await
+    {
+        Ok(_) => see_other("/directory"),
+        Err(StoreError::Duplicate(d)) => {
+            directory_page(&state, &user, Some(d), StatusCode::CONFLICT).await
+        }
+        Err(e) => store_error(&user, e),
+    }
+}

@@ -166,6 +166,8 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/incidents/2/flags",               Some("flag=personal_data"),             [303, 403, 303, 403, 403]),
     ("POST",  "/incidents/1/notifications",       Some("recipients=IT&channel=phone&summary=told+IT"), [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/regulatory-clocks",   Some("clock=classified_major&at=2026-11-20T10%3A00&source=minutes"), [303, 403, 303, 303, 403]),
+    ("GET",   "/directory",                       None,                                   [303, 200, 200, 200, 200]),
+    ("POST",  "/directory",                       Some("name=CNIL&kind=group&scope=external&category=regulator&email=notifications%40cnil.fr&language=fr"), [303, 303, 303, 403, 403]),
     ("GET",   "/obligations",                     None,                                   [303, 200, 200, 200, 200]),
     ("GET",   "/recommendations",                 None,                                   [303, 200, 200, 200, 200]),
     ("GET",   "/report",                          None,                                   [303, 200, 200, 200, 200]),

@@ -257,5 +257,21 @@ async fn regulatory_deadlines_are_set_and_discharged_in_the_browser() {
     c.goto(&format!("{base}/obligations")).await.unwrap();
     let body = text(&c, "main").await;
     assert!(!body.contains("early-warning"), "{body}");
+    // The directory: the manager adds the regulator.
+    c.goto(&format!("{base}/directory")).await.unwrap();
+    fill(&c, "#d-name", "CNIL").await;
+    c.find(Locator::Css("#d-category"))
+        .await
+        .unwrap()
+        .select_by_value("regulator")
+        .await
+        .unwrap();
+    fill(&c, "#d-email", "notifications@cnil.fr").await;
+    click(&c, "#d-add").await;
+    let dir = wait_text(&c, "#directory", "CNIL").await;
+    assert!(
+        dir.contains("regulator") && dir.contains("notifications@cnil.fr"),
+        "{dir}"
+    );
     c.close().await.unwrap();
 }
