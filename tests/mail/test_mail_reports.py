@@ -69,6 +69,8 @@ class MailReports(unittest.TestCase):
 
         cli("user", "add", "hank", "--role", "handler")
         cls.token = re.search(r"dbf_\S+", cli("token", "create", "--user", "hank", "--name", "t")).group(0)
+        cli("user", "add", "maria", "--role", "manager")
+        cls.manager = re.search(r"dbf_\S+", cli("token", "create", "--user", "maria", "--name", "m")).group(0)
         cls.http = free_port()
         cls.smtp = free_port()
         cls.server = subprocess.Popen(
@@ -86,11 +88,11 @@ class MailReports(unittest.TestCase):
         cls.server.wait(timeout=10)
         cls.controller.stop()
 
-    def api(self, method, path, body=None):
+    def api(self, method, path, body=None, token=None):
         req = urllib.request.Request(
             f"http://127.0.0.1:{self.http}{path}", method=method,
             data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {token or self.token}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.load(r)
@@ -147,6 +149,27 @@ class MailReports(unittest.TestCase):
         evidence = self.api("GET", f"/api/v1/incidents/{number}/evidence")
         names = [e["name"] for e in (evidence["evidence"] if isinstance(evidence, dict) else evidence)]
         self.assertIn("reported-message.eml", names)
+
+    def test_a_regulator_is_notified_by_email_from_the_directory(self):
+        self.api("POST", "/api/v1/stakeholders", {
+            "name": "CNIL", "kind": "group", "scope": "external", "category": "regulator",
+            "email": "notifications@cnil.example", "language": "fr"}, token=self.manager)
+        number = self.api("POST", "/api/v1/incidents", {"title": "Customer data exposed"})["number"]
+        aware = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+        self.api("POST", f"/api/v1/incidents/{number}/milestones", {"milestone": "aware_at", "at": aware, "source": "DPO"})
+        self.api("POST", f"/api/v1/incidents/{number}/flags", {"flags": ["personal_data"]})
+        before = len(self.relay.messages)
+        v = self.api("POST", f"/api/v1/incidents/{number}/notifications/send", {
+            "regime": "gdpr-33", "step": "notification", "stakeholder": "CNIL", "channel": "email",
+            "summary": "Notification de violation (RGPD art. 33)",
+            "text": "Nature : exposition d'une base clients. Environ 1 200 personnes concernées."})
+        gdpr = [o for o in v["obligations"] if o["regime"] == "gdpr-33"][0]
+        self.assertEqual(gdpr["state"], "met")
+        self.assertTrue(v["notifications"][0]["delivery"].startswith("delivered on attempt 1; SMTP 250"), v["notifications"][0])
+        sent = [m for m in self.relay.messages[before:] if m[1] == ["notifications@cnil.example"]]
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent[0][0], "soc@corp.example")
+        self.assertIn(f"[#{number}] Notification de violation", sent[0][2])
 
     def test_other_recipients_are_refused(self):
         m = self.report()

@@ -40,6 +40,9 @@ pub struct Config {
     pub severity: debrief_domain::triage::SeverityMatrix,
     /// Response-time targets per severity level (default, or `DATA_DIR/targets.json`).
     pub targets: debrief_domain::postmortem::Targets,
+    /// The SMTP relay (`host:port`) notifications by e-mail go through, and their sender.
+    pub smtp_relay: Option<String>,
+    pub mail_from: String,
     /// The regulatory regimes (shipped, extended by `DATA_DIR/regimes.json`).
     pub regimes: Arc<debrief_domain::obligation::Regimes>,
     /// Where evidence files are kept (`DATA_DIR/evidence`).
@@ -59,6 +62,8 @@ impl Default for Config {
             max_body_bytes: 256 * 1024,
             severity: Default::default(),
             targets: Default::default(),
+            smtp_relay: None,
+            mail_from: "security@localhost".into(),
             regimes: Arc::new(debrief_domain::obligation::Regimes::builtin().clone()),
             evidence_dir: std::path::PathBuf::from("debrief-data/evidence"),
             evidence_max_bytes: 1024 * 1024 * 1024,

@@ -56,6 +56,8 @@ pub async fn run(
         severity: super::severity_matrix(settings)?,
         targets: super::response_targets(settings)?,
         regimes: std::sync::Arc::new(super::regimes(settings)?),
+        smtp_relay: detection.smtp_relay.clone(),
+        mail_from: detection.mail_from.clone(),
         evidence_dir: settings.data_dir.join("evidence"),
         evidence_max_bytes: evidence_max_mb.saturating_mul(1024 * 1024),
         ..Config::default()

@@ -377,9 +377,12 @@ pub async fn send(
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
     let incident = load(&state, &reference).await?;
     check(&user, Action::WorkIncident(&incident))?;
+    if req.channel == "email" {
+        return send_email(&state, &user, incident, req).await;
+    }
     if req.channel != "webhook" {
         return Err(ApiError::unprocessable(
-            "only `webhook` can be sent from Debrief yet; record other channels with POST …/notifications",
+            "Debrief sends `webhook` and `email`; record other channels with POST …/notifications",
         ));
     }
     let mut req = req;
@@ -523,4 +526,119 @@ pub async fn add_stakeholder(
         .add_stakeholder(new, user.0.user.username.as_str())
         .await?;
     Ok((StatusCode::CREATED, Json(s)))
+}
+
+/// Sends by e-mail through the configured relay (3 attempts with back-off) to the directory
+/// entry's address or the addresses given as recipients; recorded like a webhook.
+async fn send_email(
+    state: &AppState,
+    user: &ApiUser,
+    incident: debrief_domain::Incident,
+    mut req: SendRequest,
+) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let Some(relay) = state.config.smtp_relay.clone() else {
+        return Err(ApiError::unprocessable(
+            "no SMTP relay is configured: start the server with --smtp-relay host:port",
+        ));
+    };
+    let mut to = req.recipients.clone();
+    if let Some(name) = &req.stakeholder {
+        let s = state.store.stakeholder(name).await?;
+        let Some(email) = s.email.clone() else {
+            return Err(ApiError::unprocessable(format!(
+                "`{}` has no e-mail address in the directory",
+                s.name
+            )));
+        };
+        to = vec![email];
+        req.recipients = vec![format!("{} <{}>", s.name, to[0])];
+    }
+    let mut message = Message::builder()
+        .from(state.config.mail_from.parse().map_err(|e| {
+            ApiError::unprocessable(format!("the sender address is not valid: {e}"))
+        })?)
+        .subject(format!("[#{}] {}", incident.number, req.summary.trim()));
+    for t in &to {
+        message = message.to(t.trim().parse().map_err(|e| {
+            ApiError::unprocessable(format!("`{t}` is not an e-mail address: {e}"))
+        })?);
+    }
+    let body = format!(
+        "{}\n\n-- \nDebrief · #{} {}\n",
+        req.text.trim(),
+        incident.number,
+        incident.title
+    );
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body.as_bytes()));
+    let message = message
+        .body(body)
+        .map_err(|e| ApiError::unprocessable(format!("the message cannot be built: {e}")))?;
+    let now = Timestamp::now();
+    incident.record_notification(
+        &state.config.regimes,
+        req.regime.as_deref(),
+        req.step.as_deref(),
+        &req.recipients,
+        "email",
+        &req.summary,
+        now,
+        &req.late_reason,
+    )?;
+    let (host, port) = relay
+        .rsplit_once(':')
+        .and_then(|(h, p)| p.parse::<u16>().ok().map(|p| (h.to_string(), p)))
+        .unwrap_or((relay.clone(), 25));
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(std::time::Duration::from_secs(20)))
+        .build();
+    let mut outcome = Err(String::new());
+    for attempt in 1..=WEBHOOK_ATTEMPTS {
+        match transport.send(message.clone()).await {
+            Ok(r) => {
+                outcome = Ok(format!(
+                    "delivered on attempt {attempt}; SMTP {}; sha256 {sha}",
+                    r.code()
+                ));
+                break;
+            }
+            Err(e) => outcome = Err(e.to_string()),
+        }
+        if attempt < WEBHOOK_ATTEMPTS {
+            tokio::time::sleep(std::time::Duration::from_millis(250 << (attempt - 1))).await;
+        }
+    }
+    let delivery = match &outcome {
+        Ok(d) => d.clone(),
+        Err(e) => {
+            format!("not delivered: failed after {WEBHOOK_ATTEMPTS} attempts: {e}; sha256 {sha}")
+        }
+    };
+    let regimes = state.config.regimes.clone();
+    let i = apply(state, user, incident.id, None, Need::Work, |c| {
+        let mut e = c.record_notification(
+            &regimes,
+            req.regime.as_deref(),
+            req.step.as_deref(),
+            &req.recipients,
+            "email",
+            &req.summary,
+            now,
+            &req.late_reason,
+        )?;
+        if let debrief_domain::Event::NotificationRecorded { delivery: d, .. } = &mut e {
+            *d = delivery.clone();
+        }
+        Ok(vec![e])
+    })
+    .await?;
+    match outcome {
+        Ok(_) => Ok((StatusCode::CREATED, Json(view(state, &i)))),
+        Err(why) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "delivery-failed",
+            format!("the relay did not take the message ({why}); it is recorded as not delivered"),
+        )),
+    }
 }
