@@ -240,6 +240,26 @@ pub trait StakeholderStore: Send + Sync {
     async fn stakeholder(&self, reference: &str) -> Result<stakeholders::Stakeholder>;
 }
 
+/// Every incident, newest first, read in pages of the largest list size (for views computed
+/// across incidents: boards, TheHive queries).
+pub async fn all_incidents(store: &dyn Store) -> Result<Vec<Incident>> {
+    let mut out: Vec<Incident> = Vec::new();
+    loop {
+        let page = store
+            .list_incidents(&IncidentQuery {
+                before_number: out.last().map(|i| i.number),
+                limit: Some(500),
+                ..Default::default()
+            })
+            .await?;
+        let done = page.len() < 500;
+        out.extend(page);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
 /// Opens the store at `url` (`sqlite://…` or `postgres://…`), running pending migrations.
 pub async fn open(url: &str, key: InstallationKey) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {

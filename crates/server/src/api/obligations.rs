@@ -220,38 +220,22 @@ pub async fn due(
     }
     let now = Timestamp::now();
     let mut out = Vec::new();
-    let mut before = None;
-    loop {
-        let page = state
-            .store
-            .list_incidents(&debrief_store::IncidentQuery {
-                before_number: before,
-                limit: Some(500),
-                ..Default::default()
-            })
-            .await?;
-        before = page.last().map(|i| i.number);
-        let done = page.len() < 500;
-        for i in page {
-            for o in i.obligations(&state.config.regimes, now) {
-                let keep = match (&o.due, o.state) {
-                    (_, ObligationState::Overdue) => true,
-                    (Due::At { at }, ObligationState::Pending | ObligationState::DueSoon) => {
-                        at.seconds_since(now) <= within * 3600
-                    }
-                    _ => false,
-                };
-                if keep {
-                    out.push(DueItem {
-                        incident: i.number,
-                        title: i.title.clone(),
-                        obligation: o,
-                    });
+    for i in debrief_store::all_incidents(&*state.store).await? {
+        for o in i.obligations(&state.config.regimes, now) {
+            let keep = match (&o.due, o.state) {
+                (_, ObligationState::Overdue) => true,
+                (Due::At { at }, ObligationState::Pending | ObligationState::DueSoon) => {
+                    at.seconds_since(now) <= within * 3600
                 }
+                _ => false,
+            };
+            if keep {
+                out.push(DueItem {
+                    incident: i.number,
+                    title: i.title.clone(),
+                    obligation: o,
+                });
             }
-        }
-        if done {
-            break;
         }
     }
     let key = |d: &DueItem| match d.obligation.due {

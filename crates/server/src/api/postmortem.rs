@@ -521,28 +521,13 @@ pub async fn compute_board(store: &dyn debrief_store::Store, p: &BoardParams) ->
     }
     let now = Timestamp::now();
     let mut all = Vec::new();
-    let mut before = None;
-    loop {
-        let page = store
-            .list_incidents(&debrief_store::IncidentQuery {
-                before_number: before,
-                limit: Some(500),
-                ..Default::default()
-            })
-            .await?;
-        before = page.last().map(|i| i.number);
-        let done = page.len() < 500;
-        for i in page {
-            for r in &i.recommendations {
-                all.push(BoardItem {
-                    incident: i.number,
-                    incident_title: i.title.clone(),
-                    recommendation: rec_view(r, now),
-                });
-            }
-        }
-        if done {
-            break;
+    for i in debrief_store::all_incidents(store).await? {
+        for r in &i.recommendations {
+            all.push(BoardItem {
+                incident: i.number,
+                incident_title: i.title.clone(),
+                recommendation: rec_view(r, now),
+            });
         }
     }
     let counted = all

@@ -9,13 +9,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use debrief_domain::obligation::{ClockStart, FLAGS};
-use debrief_domain::text::Actor;
 use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp};
 use debrief_store::StoreError;
 
 use super::WebUser;
-use super::pages::{forbidden, may, render, resolve_number, see_other, store_error};
+use super::pages::{
+    Applied, apply_form, forbidden, may, render, resolve_number, see_other, store_error,
+};
 use crate::AppState;
+use crate::api::incidents::Need;
 
 type Fields = HashMap<String, String>;
 
@@ -85,6 +87,7 @@ pub async fn show(
     }
 }
 
+/// A form of this page: its refusals are shown here.
 async fn act(
     state: &AppState,
     user: &WebUser,
@@ -92,33 +95,22 @@ async fn act(
     f: &Fields,
     decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
 ) -> Response {
-    if let Err(r) = user.check_csrf(field(f, "_csrf")) {
-        return r;
-    }
-    let id = match resolve_number(state, user, number).await {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let current = match state.store.incident(id).await {
-        Ok(i) => i,
-        Err(e) => return store_error(user, e),
-    };
-    if let Err(why) = may(user, Action::WorkIncident(&current)) {
-        return forbidden(user, &why);
-    }
-    let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
-        return forbidden(user, "your user name cannot be recorded");
-    };
-    match debrief_store::execute_many(&*state.store, id, &actor, |i| decide(i)).await {
-        Ok(done) => see_other(&format!("/incidents/{}/notifications", done.number)),
-        Err(StoreError::Domain(DomainError::Unchanged(_))) => {
-            see_other(&format!("/incidents/{number}/notifications"))
-        }
-        Err(StoreError::Domain(e)) => {
-            let msg = super::domain_message(user.lang, &e);
+    let applied = apply_form(
+        state,
+        user,
+        number,
+        field(f, "_csrf"),
+        Need::Work,
+        None,
+        decide,
+        "/notifications",
+    )
+    .await;
+    match applied {
+        Applied::Done(r) => r,
+        Applied::Refused(id, msg) => {
             page(state, user, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => store_error(user, e),
     }
 }
 

@@ -415,7 +415,60 @@ async fn act(
     .await
 }
 
-/// Like `act`, for commands deciding several events; `anchor` is the page section to return to.
+/// What a form's command came to: the response to send (a redirect back, or a refusal page of
+/// its own), or a domain refusal for the caller to show on its page.
+pub(super) enum Applied {
+    Done(Response),
+    Refused(IncidentId, String),
+}
+
+/// The shared path of every incident form: CSRF, the incident, the role check on its current
+/// state (`extra` for a further right, e.g. approving), the events appended by the signed-in
+/// user; back to `/incidents/N{back}` when done or unchanged.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn apply_form(
+    state: &AppState,
+    user: &WebUser,
+    number: &str,
+    csrf: &str,
+    need: Need<'_>,
+    extra: Option<Action<'static>>,
+    decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
+    back: &str,
+) -> Applied {
+    if let Err(r) = user.check_csrf(csrf) {
+        return Applied::Done(r);
+    }
+    let id = match resolve_number(state, user, number).await {
+        Ok(id) => id,
+        Err(r) => return Applied::Done(r),
+    };
+    let current = match state.store.incident(id).await {
+        Ok(i) => i,
+        Err(e) => return Applied::Done(store_error(user, e)),
+    };
+    if let Err(why) = may(user, need.action(&current)) {
+        return Applied::Done(forbidden(user, &why));
+    }
+    if let Some(a) = extra
+        && let Err(why) = may(user, a)
+    {
+        return Applied::Done(forbidden(user, &why));
+    }
+    let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
+        return Applied::Done(forbidden(user, "your user name cannot be recorded"));
+    };
+    match debrief_store::execute_many(&*state.store, id, &actor, |i| decide(i)).await {
+        Ok(done) => Applied::Done(see_other(&format!("/incidents/{}{back}", done.number))),
+        Err(StoreError::Domain(DomainError::Unchanged(_))) => {
+            Applied::Done(see_other(&format!("/incidents/{number}{back}")))
+        }
+        Err(StoreError::Domain(e)) => Applied::Refused(id, super::domain_message(user.lang, &e)),
+        Err(e) => Applied::Done(store_error(user, e)),
+    }
+}
+
+/// An incident form whose refusals are shown on the incident page.
 pub(super) async fn act_many(
     state: &AppState,
     user: &WebUser,
@@ -425,39 +478,11 @@ pub(super) async fn act_many(
     decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
     anchor: &str,
 ) -> Response {
-    if let Err(r) = user.check_csrf(csrf) {
-        return r;
-    }
-    let id = match resolve_number(state, user, number).await {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let current = match state.store.incident(id).await {
-        Ok(i) => i,
-        Err(e) => return store_error(user, e),
-    };
-    if let Err(why) = may(user, need.action(&current)) {
-        return forbidden(user, &why);
-    }
-    let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
-        return forbidden(user, "your user name cannot be recorded");
-    };
-    match debrief_store::execute_many(&*state.store, id, &actor, |i| decide(i)).await {
-        Ok(done) => see_other(&format!("/incidents/{}{anchor}", done.number)),
-        Err(StoreError::Domain(DomainError::Unchanged(_))) => {
-            see_other(&format!("/incidents/{number}{anchor}"))
+    match apply_form(state, user, number, csrf, need, None, decide, anchor).await {
+        Applied::Done(r) => r,
+        Applied::Refused(id, msg) => {
+            incident_page(state, user, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(StoreError::Domain(e)) => {
-            incident_page(
-                state,
-                user,
-                id,
-                Some(super::domain_message(user.lang, &e)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => store_error(user, e),
     }
 }
 

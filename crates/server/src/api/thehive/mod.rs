@@ -945,26 +945,6 @@ async fn all_alerts(state: &AppState) -> ApiResult<Vec<Alert>> {
     }
 }
 
-/// Every incident, newest first.
-async fn all_incidents(state: &AppState) -> ApiResult<Vec<Incident>> {
-    let mut out: Vec<Incident> = Vec::new();
-    loop {
-        let page = state
-            .store
-            .list_incidents(&debrief_store::IncidentQuery {
-                before_number: out.last().map(|i| i.number),
-                limit: Some(500),
-                ..Default::default()
-            })
-            .await?;
-        let done = page.len() < 500;
-        out.extend(page);
-        if done {
-            return Ok(out);
-        }
-    }
-}
-
 /// `POST /api/v1/query`: TheHive's query language over alerts, cases and their observables.
 #[utoipa::path(operation_id = "thehive_query", post, path = "/api/v1/query", tag = "thehive", request_body(content = Object, description = "{\"query\": [steps]}"), responses((status = 200, body = Object, description = "objects, or a count"), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = []), ("basic" = [])))]
 pub async fn query(
@@ -980,7 +960,11 @@ pub async fn query(
         }
         query::Source::Cases => {
             check(&user, Action::ReadIncidents)?;
-            all_incidents(&state).await?.iter().map(case_json).collect()
+            debrief_store::all_incidents(&*state.store)
+                .await?
+                .iter()
+                .map(case_json)
+                .collect()
         }
         query::Source::Alert { id, observables } => {
             check(&user, Action::ReadAlerts)?;
