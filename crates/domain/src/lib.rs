@@ -5,7 +5,9 @@
 //! isolation and reused by the store, the server, the CLI and the report renderer alike.
 
 pub mod alert;
+pub mod blameless;
 pub mod canonical;
+pub mod effectiveness;
 pub mod error;
 pub mod event;
 pub mod evidence;

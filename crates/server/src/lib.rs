@@ -39,7 +39,7 @@ pub struct Config {
     /// How impact maps to severity levels (default, or `DATA_DIR/severity.json`).
     pub severity: debrief_domain::triage::SeverityMatrix,
     /// Response-time targets per severity level (default, or `DATA_DIR/targets.json`).
-    pub targets: debrief_domain::postmortem::Targets,
+    pub targets: debrief_domain::effectiveness::Targets,
     /// The SMTP relay (`host:port`) notifications by e-mail go through, and their sender.
     pub smtp_relay: Option<String>,
     pub mail_from: String,

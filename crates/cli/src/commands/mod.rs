@@ -76,7 +76,7 @@ pub fn severity_matrix(settings: &Settings) -> Result<debrief_domain::triage::Se
 
 /// The response-time targets per severity level: `DATA_DIR/targets.json` when present (minutes,
 /// six values from level 0 to 5 for `acknowledge`, `contain`, `recover`), else the default.
-pub fn response_targets(settings: &Settings) -> Result<debrief_domain::postmortem::Targets> {
+pub fn response_targets(settings: &Settings) -> Result<debrief_domain::effectiveness::Targets> {
     let path = settings.data_dir.join("targets.json");
     match std::fs::read_to_string(&path) {
         Ok(text) => serde_json::from_str(&text).with_context(|| {

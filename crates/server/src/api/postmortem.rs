@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use debrief_domain::blameless::{BlamelessRules, Finding};
+use debrief_domain::effectiveness::{Measure, effectiveness, review_due};
 use debrief_domain::postmortem::{
-    BlamelessRules, CauseCategory, DueState, Finding, Impact, InfoRequest, Measure, PmList, PmText,
-    PostmortemStatus, Priority, Recommendation, RecommendationKind, RecommendationStatus,
-    due_state, effectiveness, review_due,
+    CauseCategory, DueState, Impact, InfoRequest, PmList, PmText, PostmortemStatus, Priority,
+    Recommendation, RecommendationKind, RecommendationStatus, due_state,
 };
 use debrief_domain::{Action, Event, Incident, Language, Milestone, Timestamp};
 use serde::{Deserialize, Serialize};
