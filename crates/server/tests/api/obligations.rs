@@ -5,24 +5,6 @@ use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-async fn send_json(
-    f: &Fixture,
-    who: &'static str,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let (status, text, _) = call(
-        &f.app,
-        Who::Token(who),
-        method,
-        path,
-        Some(&body.to_string()),
-    )
-    .await;
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn obligations_follow_the_flags_and_the_clocks() {
     let f = fixture().await;

@@ -261,3 +261,25 @@ pub(crate) async fn send(
         bytes,
     )
 }
+
+/// A JSON request with a user's token; the answer's status and JSON (null when not JSON).
+pub(crate) async fn send_json(
+    f: &Fixture,
+    who: &'static str,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token(who),
+        method,
+        path,
+        Some(&body.to_string()),
+    )
+    .await;
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
