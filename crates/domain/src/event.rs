@@ -308,6 +308,40 @@ pub enum Event {
         /// How it went out: `delivered`, or why it could not be (it then discharges nothing).
         #[serde(default = "delivered")]
         delivery: String,
+        /// What was sent (subject and text, or the webhook's JSON body) when Debrief sent it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content: Option<String>,
+        /// The directory entry it went to, for a retry to find its address.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stakeholder: Option<String>,
+        /// The notification rule that proposed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
+    },
+    /// Another attempt to deliver a notification that had failed (a retry, or a person's resend).
+    #[serde(rename = "notification.attempted")]
+    NotificationAttempted {
+        id: u64,
+        /// `delivered …`, or why not.
+        delivery: String,
+    },
+    /// A proposed notification a manager decided not to send, and why.
+    #[serde(rename = "notification.skipped")]
+    NotificationSkipped {
+        rule: String,
+        rule_name: String,
+        stakeholder: String,
+        reason: Reason,
+    },
+    /// The incident lead and legal were warned that a regulatory deadline is near or passed.
+    #[serde(rename = "regulatory.escalated")]
+    ObligationEscalated {
+        regime: String,
+        step: String,
+        due: Option<Timestamp>,
+        recipients: Vec<String>,
+        /// How each warning went out, or why none could be.
+        delivery: String,
     },
     /// A key timestamp was stated explicitly, with the evidence it rests on.
     #[serde(rename = "incident.milestone_set")]
@@ -364,6 +398,9 @@ impl Event {
             Event::FlagsSet { .. } => "regulatory.flags_set",
             Event::RegulatoryClockSet { .. } => "regulatory.clock_set",
             Event::NotificationRecorded { .. } => "notification.recorded",
+            Event::NotificationAttempted { .. } => "notification.attempted",
+            Event::NotificationSkipped { .. } => "notification.skipped",
+            Event::ObligationEscalated { .. } => "regulatory.escalated",
         }
     }
 

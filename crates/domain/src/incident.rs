@@ -194,6 +194,10 @@ pub struct Incident {
     /// Notifications made, by any channel.
     #[serde(default)]
     pub notifications: Vec<crate::obligation::NotificationRecord>,
+    /// Proposed notifications a manager decided not to send.
+    pub notification_skips: Vec<crate::notify::Skip>,
+    /// Warnings sent as regulatory deadlines neared.
+    pub escalations: Vec<crate::notify::Escalation>,
     /// The `seq` of the last journal entry folded in.
     pub seq: u64,
 }
@@ -283,6 +287,8 @@ impl Incident {
             flags: Default::default(),
             reg_clocks: BTreeMap::new(),
             notifications: Vec::new(),
+            notification_skips: Vec::new(),
+            escalations: Vec::new(),
             seq: entry.seq,
         })
     }
@@ -389,20 +395,68 @@ impl Incident {
                 sent_at,
                 late_reason,
                 delivery,
-            } => self
-                .notifications
-                .push(crate::obligation::NotificationRecord {
-                    id,
-                    regime,
-                    step,
-                    recipients,
-                    channel,
-                    summary,
-                    sent_at,
-                    late_reason,
-                    recorded_by: entry.actor.clone(),
-                    delivery,
-                }),
+                content,
+                stakeholder,
+                rule,
+            } => {
+                let delivered_at = delivery.starts_with("delivered").then_some(sent_at);
+                self.notifications
+                    .push(crate::obligation::NotificationRecord {
+                        id,
+                        regime,
+                        step,
+                        recipients,
+                        channel,
+                        summary,
+                        sent_at,
+                        late_reason,
+                        recorded_by: entry.actor.clone(),
+                        delivery,
+                        content,
+                        stakeholder,
+                        rule,
+                        attempts: 1,
+                        last_attempt_at: entry.recorded_at,
+                        delivered_at,
+                    })
+            }
+            Event::NotificationAttempted { id, delivery } => {
+                if let Some(n) = self.notifications.iter_mut().find(|n| n.id == id) {
+                    n.attempts += 1;
+                    n.last_attempt_at = entry.recorded_at;
+                    if delivery.starts_with("delivered") && n.delivered_at.is_none() {
+                        n.delivered_at = Some(entry.recorded_at);
+                    }
+                    n.delivery = delivery;
+                }
+            }
+            Event::NotificationSkipped {
+                rule,
+                rule_name,
+                stakeholder,
+                reason,
+            } => self.notification_skips.push(crate::notify::Skip {
+                rule,
+                rule_name,
+                stakeholder,
+                reason: reason.into_inner(),
+                by: entry.actor.clone(),
+                at: entry.recorded_at,
+            }),
+            Event::ObligationEscalated {
+                regime,
+                step,
+                due,
+                recipients,
+                delivery,
+            } => self.escalations.push(crate::notify::Escalation {
+                regime,
+                step,
+                due,
+                recipients,
+                delivery,
+                at: entry.recorded_at,
+            }),
             Event::PlaybookApplied {
                 slug,
                 version,

@@ -68,6 +68,9 @@ pub struct Step {
     /// No fixed deadline: "without undue delay".
     #[serde(default)]
     pub without_undue_delay: bool,
+    /// The draft document the reports render for this step (`gdpr-33`, `nis2-early-warning`…).
+    #[serde(default)]
+    pub draft: Option<String>,
 }
 
 /// A regulatory regime.
@@ -698,11 +701,28 @@ pub struct NotificationRecord {
     /// `delivered`, or why it could not be delivered (then it discharges nothing).
     #[serde(default)]
     pub delivery: String,
+    /// What Debrief sent (subject and text, or the webhook's body); none for a recorded call.
+    pub content: Option<String>,
+    pub stakeholder: Option<String>,
+    /// The notification rule that proposed it.
+    pub rule: Option<String>,
+    /// Delivery attempts recorded (a batch of quick tries counts as one).
+    pub attempts: u32,
+    pub last_attempt_at: Timestamp,
+    /// When it was delivered: what discharges a step.
+    pub delivered_at: Option<Timestamp>,
 }
 
 impl NotificationRecord {
     pub fn delivered(&self) -> bool {
-        self.delivery.is_empty() || self.delivery.starts_with("delivered")
+        self.delivered_at.is_some()
+    }
+
+    /// SHA-256 of what was sent, for the record.
+    pub fn content_sha256(&self) -> Option<String> {
+        self.content
+            .as_ref()
+            .map(|c| crate::journal::Hash::of(c.as_bytes()).to_hex())
     }
 }
 
@@ -718,6 +738,10 @@ pub struct Obligation {
     /// The notification that discharged it.
     pub notification: Option<u64>,
     pub late_reason: Option<String>,
+    /// The document kind the reports render for it (`gdpr-33`, `nis2-early-warning`…).
+    pub draft: Option<String>,
+    /// When the lead and legal were warned that it is near or past due.
+    pub escalated_at: Option<Timestamp>,
 }
 
 pub const CHANNELS: &[&str] = &["email", "webhook", "phone", "portal", "letter", "in-person"];
@@ -730,9 +754,9 @@ impl crate::incident::Incident {
             starts.insert(ClockStart::Aware, a);
         }
         let mut submitted = BTreeMap::new();
-        for n in self.notifications.iter().filter(|n| n.delivered()) {
-            if let Some(step) = &n.step {
-                submitted.entry(step.clone()).or_insert(n.sent_at);
+        for n in &self.notifications {
+            if let (Some(step), Some(at)) = (&n.step, n.delivered_at) {
+                submitted.entry(step.clone()).or_insert(at);
             }
         }
         Clocks { starts, submitted }
@@ -747,8 +771,8 @@ impl crate::incident::Incident {
             clocks.submitted = self
                 .notifications
                 .iter()
-                .filter(|n| n.delivered() && n.regime.as_deref() == Some(r.id.as_str()))
-                .filter_map(|n| n.step.clone().map(|s| (s, n.sent_at)))
+                .filter(|n| n.regime.as_deref() == Some(r.id.as_str()))
+                .filter_map(|n| Some((n.step.clone()?, n.delivered_at?)))
                 .fold(BTreeMap::new(), |mut m, (s, t)| {
                     m.entry(s).or_insert(t);
                     m
@@ -770,9 +794,15 @@ impl crate::incident::Incident {
                     step: s.id.clone(),
                     name: r.name.clone(),
                     recipient: r.recipient.clone(),
-                    state: state(&due, started, done.map(|n| n.sent_at), now),
+                    state: state(&due, started, done.and_then(|n| n.delivered_at), now),
                     due,
                     notification: done.map(|n| n.id),
+                    draft: s.draft.clone(),
+                    escalated_at: self
+                        .escalations
+                        .iter()
+                        .find(|e| e.regime == r.id && e.step == s.id)
+                        .map(|e| e.at),
                     late_reason: done
                         .map(|n| n.late_reason.clone())
                         .filter(|r| !r.is_empty()),
@@ -915,6 +945,9 @@ impl crate::incident::Incident {
             sent_at,
             late_reason: late_reason.trim().to_string(),
             delivery: "delivered".into(),
+            content: None,
+            stakeholder: None,
+            rule: None,
         })
     }
 }

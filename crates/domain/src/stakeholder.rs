@@ -38,6 +38,8 @@ pub struct NewStakeholder {
     pub webhook_url: Option<String>,
     pub webhook_format: Option<String>,
     pub language: Language,
+    /// The user account this entry stands for (the incident lead's address for escalations).
+    pub username: Option<String>,
 }
 
 fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<String, DomainError> {
@@ -115,7 +117,17 @@ impl NewStakeholder {
                 .map(str::parse)
                 .transpose()?
                 .unwrap_or(Language::En),
+            username: None,
         })
+    }
+
+    /// Links the entry to a user account (`None` or blank: no link).
+    pub fn for_user(mut self, username: Option<&str>) -> Result<NewStakeholder, DomainError> {
+        self.username = match username.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => Some(crate::user::Username::parse(u)?.as_str().to_string()),
+            None => None,
+        };
+        Ok(self)
     }
 }
 

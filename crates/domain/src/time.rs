@@ -61,6 +61,12 @@ impl Timestamp {
         Ok(Self::from_jiff(ts))
     }
 
+    /// This time plus `seconds` (saturating at the representable range).
+    pub fn plus_seconds(self, seconds: i64) -> Timestamp {
+        let micros = self.as_micros().saturating_add(seconds.saturating_mul(1_000_000));
+        Timestamp::from_micros(micros).unwrap_or(self)
+    }
+
     /// Seconds between `earlier` and `self` (negative if `earlier` is later).
     pub fn seconds_since(self, earlier: Timestamp) -> i64 {
         (self.as_micros() - earlier.as_micros()) / 1_000_000

@@ -128,7 +128,8 @@ impl From<StoreError> for ApiError {
             | StoreError::NoToken(_)
             | StoreError::NoAlert(_)
             | StoreError::NoPlaybook(_)
-            | StoreError::NoStakeholder(_) => ApiError::not_found(e.to_string()),
+            | StoreError::NoStakeholder(_)
+            | StoreError::NoRule(_) => ApiError::not_found(e.to_string()),
             StoreError::Conflict { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "edit-conflict", e.to_string())
             }

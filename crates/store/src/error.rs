@@ -18,6 +18,10 @@ pub enum StoreError {
     #[error("no stakeholder `{0}` in the directory; GET /api/v1/stakeholders lists them")]
     NoStakeholder(String),
 
+    /// No notification rule has this id.
+    #[error("no notification rule `{0}`; GET /api/v1/notification-rules lists them")]
+    NoRule(String),
+
     /// No user has this name.
     #[error("no user `{0}`; `debrief user list` shows the existing ones")]
     NoUser(String),

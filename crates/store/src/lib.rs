@@ -238,6 +238,17 @@ pub trait StakeholderStore: Send + Sync {
     async fn list_stakeholders(&self) -> Result<Vec<stakeholders::Stakeholder>>;
     /// An entry by id or name; [`StoreError::NoStakeholder`] if none.
     async fn stakeholder(&self, reference: &str) -> Result<stakeholders::Stakeholder>;
+    /// Adds a notification rule; [`StoreError::Duplicate`] when the name is taken.
+    async fn add_rule(
+        &self,
+        rule: debrief_domain::notify::NotificationRule,
+        by: &str,
+    ) -> Result<stakeholders::StoredRule>;
+    /// Every notification rule, oldest first.
+    async fn list_rules(&self) -> Result<Vec<stakeholders::StoredRule>>;
+    /// Removes a rule (decisions already journaled on incidents stay); [`StoreError::NoRule`]
+    /// if there is none with that id.
+    async fn delete_rule(&self, id: &str) -> Result<()>;
 }
 
 /// Every incident, newest first, read in pages of the largest list size (for views computed

@@ -14,6 +14,18 @@ pub struct Stakeholder {
     pub webhook_url: Option<String>,
     pub webhook_format: Option<String>,
     pub language: String,
+    /// The user account this entry stands for, if any.
+    pub username: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// A notification rule as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRule {
+    pub id: String,
+    #[serde(flatten)]
+    pub rule: debrief_domain::notify::NotificationRule,
     pub created_by: String,
     pub created_at: String,
 }
@@ -30,6 +42,7 @@ pub(crate) type Row = (
     String,
     String,
     String,
+    Option<String>,
 );
 
 pub(crate) fn from_row(r: Row) -> Stakeholder {
@@ -45,10 +58,11 @@ pub(crate) fn from_row(r: Row) -> Stakeholder {
         language: r.8,
         created_by: r.9,
         created_at: r.10,
+        username: r.11,
     }
 }
 
-pub(crate) const COLUMNS: &str = "id, name, kind, scope, category, email, webhook_url, webhook_format, language, created_by, created_at";
+pub(crate) const COLUMNS: &str = "id, name, kind, scope, category, email, webhook_url, webhook_format, language, created_by, created_at, username";
 
 macro_rules! impl_stakeholders {
     ($store:ty) => {
@@ -69,11 +83,12 @@ macro_rules! impl_stakeholders {
                     webhook_url: new.webhook_url,
                     webhook_format: new.webhook_format,
                     language: new.language.as_str().to_string(),
+                    username: new.username,
                     created_by: by.to_string(),
                     created_at: debrief_domain::Timestamp::now().to_string(),
                 };
                 let done = sqlx::query(
-                    "INSERT INTO stakeholders (id, name, kind, scope, category, email, webhook_url, webhook_format, language, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    "INSERT INTO stakeholders (id, name, kind, scope, category, email, webhook_url, webhook_format, language, created_by, created_at, username) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(&s.id)
                 .bind(&s.name)
@@ -86,6 +101,7 @@ macro_rules! impl_stakeholders {
                 .bind(&s.language)
                 .bind(&s.created_by)
                 .bind(&s.created_at)
+                .bind(&s.username)
                 .execute(&self.write_pool())
                 .await;
                 match done {
@@ -125,6 +141,71 @@ macro_rules! impl_stakeholders {
                 row.map(from_row).ok_or_else(|| {
                     $crate::StoreError::NoStakeholder(reference.trim().to_string())
                 })
+            }
+
+            async fn add_rule(
+                &self,
+                rule: debrief_domain::notify::NotificationRule,
+                by: &str,
+            ) -> $crate::Result<$crate::stakeholders::StoredRule> {
+                let r = $crate::stakeholders::StoredRule {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    rule,
+                    created_by: by.to_string(),
+                    created_at: debrief_domain::Timestamp::now().to_string(),
+                };
+                let json = serde_json::to_string(&r.rule)
+                    .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+                let done = sqlx::query(
+                    "INSERT INTO notification_rules (id, name, rule, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&r.id)
+                .bind(&r.rule.name)
+                .bind(&json)
+                .bind(&r.created_by)
+                .bind(&r.created_at)
+                .execute(&self.write_pool())
+                .await;
+                match done {
+                    Err(e) if $crate::alerts::lost_race(&e) => Err($crate::StoreError::Duplicate(
+                        format!("a notification rule is already named `{}`", r.rule.name),
+                    )),
+                    other => {
+                        other?;
+                        Ok(r)
+                    }
+                }
+            }
+
+            async fn list_rules(&self) -> $crate::Result<Vec<$crate::stakeholders::StoredRule>> {
+                let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                    "SELECT id, rule, created_by, created_at FROM notification_rules ORDER BY id",
+                )
+                .fetch_all(&self.write_pool())
+                .await?;
+                rows.into_iter()
+                    .map(|(id, rule, created_by, created_at)| {
+                        Ok($crate::stakeholders::StoredRule {
+                            rule: serde_json::from_str(&rule).map_err(|e| {
+                                $crate::StoreError::Corrupt(format!("notification rule {id}: {e}"))
+                            })?,
+                            id,
+                            created_by,
+                            created_at,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn delete_rule(&self, id: &str) -> $crate::Result<()> {
+                let done = sqlx::query("DELETE FROM notification_rules WHERE id = $1")
+                    .bind(id.trim())
+                    .execute(&self.write_pool())
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::StoreError::NoRule(id.trim().to_string()));
+                }
+                Ok(())
             }
         }
     };

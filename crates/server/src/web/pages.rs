@@ -50,7 +50,8 @@ pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
         | StoreError::NoUser(_)
         | StoreError::NoAlert(_)
         | StoreError::NoPlaybook(_)
-        | StoreError::NoStakeholder(_) => error_page(
+        | StoreError::NoStakeholder(_)
+            | StoreError::NoRule(_) => error_page(
             user.lang,
             Some(user),
             StatusCode::NOT_FOUND,

@@ -403,4 +403,53 @@ pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
         .map(|s| s.name)
         .collect();
     assert_eq!(names, ["ANSSI", "SOC"]);
+
+    // An entry can stand for a user account.
+    let lead = NewStakeholder::parse(
+        "Maria (incident lead)",
+        "person",
+        "internal",
+        "it",
+        Some("maria@corp.example"),
+        None,
+        None,
+        None,
+    )
+    .unwrap()
+    .for_user(Some("Maria"))
+    .unwrap();
+    let lead = c.store.add_stakeholder(lead, "maria").await.unwrap();
+    assert_eq!(
+        c.store.stakeholder(&lead.id).await.unwrap().username.as_deref(),
+        Some("maria")
+    );
+
+    // Notification rules keep their checked shape, refuse a second of the same name and go.
+    let rule = debrief_domain::notify::NotificationRule::parse(
+        "CSIRT early warning",
+        &["intrusions".into()],
+        2,
+        &["significant".into()],
+        "ANSSI",
+        "regulator-initial",
+        Some("nis2/early-warning"),
+        &["regulator-initial".into()],
+        debrief_domain::obligation::Regimes::builtin(),
+    )
+    .unwrap();
+    let stored = c.store.add_rule(rule.clone(), "maria").await.unwrap();
+    assert!(matches!(
+        c.store.add_rule(rule.clone(), "maria").await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let rules = c.store.list_rules().await.unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].rule, rule);
+    assert_eq!(rules[0].created_by, "maria");
+    c.store.delete_rule(&stored.id).await.unwrap();
+    assert!(c.store.list_rules().await.unwrap().is_empty());
+    assert!(matches!(
+        c.store.delete_rule(&stored.id).await,
+        Err(StoreError::NoRule(_))
+    ));
 }
