@@ -175,6 +175,15 @@ pub enum Command {
         /// The sender address of acknowledgements.
         #[arg(long, env = "DEBRIEF_MAIL_FROM", default_value = "security@localhost")]
         mail_from: String,
+        /// Seconds to wait before each retry of a failed notification (comma-separated; their
+        /// number is the number of retries).
+        #[arg(
+            long,
+            env = "DEBRIEF_NOTIFY_RETRY",
+            default_value = "60,300,1800,7200,21600",
+            value_delimiter = ','
+        )]
+        notify_retry: Vec<u64>,
     },
     /// Print the API's OpenAPI document (the same as GET /api/v1/openapi.json).
     Openapi,

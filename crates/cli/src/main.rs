@@ -130,6 +130,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             mail_to,
             smtp_relay,
             mail_from,
+            notify_retry,
         } => {
             let detection = commands::serve::Detection {
                 rules,
@@ -140,6 +141,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
                 mail_to,
                 smtp_relay,
                 mail_from,
+                notify_retry,
             };
             commands::serve::run(
                 listen,

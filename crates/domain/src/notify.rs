@@ -80,7 +80,10 @@ impl NotificationRule {
             });
         }
         let mut fl = Vec::new();
-        for f in flags.iter().map(|f| f.trim().to_lowercase().replace('-', "_")) {
+        for f in flags
+            .iter()
+            .map(|f| f.trim().to_lowercase().replace('-', "_"))
+        {
             if f.is_empty() {
                 continue;
             }
@@ -184,8 +187,14 @@ pub enum ProposalState {
     /// To be sent, edited or skipped.
     Proposed,
     /// Sent: the notification (delivered or being retried).
-    Sent { notification: u64, delivered: bool },
-    Skipped { reason: String, by: String },
+    Sent {
+        notification: u64,
+        delivered: bool,
+    },
+    Skipped {
+        reason: String,
+        by: String,
+    },
 }
 
 /// What a rule proposes on an incident.
@@ -224,9 +233,10 @@ impl Incident {
                 },
                 (None, None) => {
                     let discharged = r.step.is_some()
-                        && self.notifications.iter().any(|n| {
-                            n.delivered() && n.regime == r.regime && n.step == r.step
-                        });
+                        && self
+                            .notifications
+                            .iter()
+                            .any(|n| n.delivered() && n.regime == r.regime && n.step == r.step);
                     if !r.matches(self) || discharged {
                         continue;
                     }
@@ -259,7 +269,10 @@ impl Incident {
             .find(|p| p.rule == rule)
             .ok_or_else(|| DomainError::InvalidField {
                 field: "rule",
-                problem: format!("no rule `{rule}` proposes a notification for #{}", self.number),
+                problem: format!(
+                    "no rule `{rule}` proposes a notification for #{}",
+                    self.number
+                ),
             })?;
         if p.state != ProposalState::Proposed {
             return Err(DomainError::Unchanged(format!(
@@ -359,7 +372,10 @@ mod tests {
 
     fn rules() -> Vec<(String, NotificationRule)> {
         let regimes = Regimes::builtin();
-        let templates = vec!["internal-alert".to_string(), "regulator-initial".to_string()];
+        let templates = vec![
+            "internal-alert".to_string(),
+            "regulator-initial".to_string(),
+        ];
         vec![
             (
                 "r1".into(),
@@ -503,7 +519,9 @@ mod tests {
 
         // Skipped with a reason; a second skip is refused.
         assert!(s.state().skip_proposal(&rules, "r1", " ").is_err());
-        let skip = s.state().skip_proposal(&rules, "r1", "told in person at the crisis meeting")
+        let skip = s
+            .state()
+            .skip_proposal(&rules, "r1", "told in person at the crisis meeting")
             .unwrap();
         s.push(skip);
         assert!(matches!(
@@ -513,7 +531,9 @@ mod tests {
         assert!(s.state().skip_proposal(&rules, "r1", "again").is_err());
 
         // Sent but not delivered: retried on the schedule, then given up.
-        let ev = s.state().record_notification(
+        let ev = s
+            .state()
+            .record_notification(
                 Regimes::builtin(),
                 Some("nis2"),
                 Some("early-warning"),
@@ -570,7 +590,9 @@ mod tests {
     #[test]
     fn retries_stop_when_the_schedule_is_spent() {
         let mut s = Journal::new();
-        let ev = s.state().record_notification(
+        let ev = s
+            .state()
+            .record_notification(
                 Regimes::builtin(),
                 None,
                 None,
@@ -581,7 +603,13 @@ mod tests {
                 "",
             )
             .unwrap();
-        s.push(as_sent(ev, "not delivered: refused", "{}", Some("SOC"), None));
+        s.push(as_sent(
+            ev,
+            "not delivered: refused",
+            "{}",
+            Some("SOC"),
+            None,
+        ));
         for _ in 0..2 {
             s.push(Event::NotificationAttempted {
                 id: 1,

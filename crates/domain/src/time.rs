@@ -63,7 +63,9 @@ impl Timestamp {
 
     /// This time plus `seconds` (saturating at the representable range).
     pub fn plus_seconds(self, seconds: i64) -> Timestamp {
-        let micros = self.as_micros().saturating_add(seconds.saturating_mul(1_000_000));
+        let micros = self
+            .as_micros()
+            .saturating_add(seconds.saturating_mul(1_000_000));
         Timestamp::from_micros(micros).unwrap_or(self)
     }
 

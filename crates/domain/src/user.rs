@@ -188,8 +188,10 @@ pub enum Action<'a> {
     ApprovePostmortem,
     /// Publish a new version of a playbook (a manager's call).
     ManagePlaybooks,
-    /// Add to the stakeholder directory (managers and admins).
+    /// Add to the stakeholder directory and its notification rules (managers and admins).
     ManageDirectory,
+    /// Send or skip the notifications the rules propose (a manager's call).
+    DecideNotifications,
 }
 
 /// Why an action is refused.
@@ -214,6 +216,10 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
             deny("cannot change the stakeholder directory; a manager or an admin does")
         }
         (_, ManagePlaybooks) => deny("cannot publish playbooks; a manager does"),
+        (Role::Manager, DecideNotifications) => Ok(()),
+        (_, DecideNotifications) => {
+            deny("cannot send or skip proposed notifications; a manager decides")
+        }
         (_, ApprovePostmortem) => deny("cannot approve or publish a postmortem; a manager does"),
         (Role::Admin, Administer) => Ok(()),
         (_, Administer) => deny("cannot manage users or settings; ask an admin"),

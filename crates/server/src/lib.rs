@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod intake;
+pub mod outbound;
 pub mod web;
 
 use std::sync::Arc;
@@ -52,6 +53,15 @@ pub struct Config {
     /// Alerts of the same type, source and title on the same host within this many seconds
     /// of the last one become one alert with a count (0: never group).
     pub alert_group_seconds: i64,
+    /// Notification message templates (shipped, overridden from `DATA_DIR/notification-templates`).
+    pub templates: Arc<outbound::templates::Templates>,
+    /// Seconds to wait after the 1st, 2nd… failed delivery before the next attempt; its length
+    /// is the number of retries.
+    pub retry_schedule: Vec<u64>,
+    /// How often the notification worker looks for retries due (milliseconds).
+    pub notify_tick_ms: u64,
+    /// How often it looks for regulatory deadlines to escalate (seconds).
+    pub escalation_every_seconds: u64,
 }
 
 impl Default for Config {
@@ -68,6 +78,10 @@ impl Default for Config {
             evidence_dir: std::path::PathBuf::from("debrief-data/evidence"),
             evidence_max_bytes: 1024 * 1024 * 1024,
             alert_group_seconds: 3600,
+            templates: Arc::default(),
+            retry_schedule: vec![60, 300, 1800, 7200, 21600],
+            notify_tick_ms: 5000,
+            escalation_every_seconds: 60,
         }
     }
 }
@@ -85,6 +99,8 @@ pub struct AppState {
     pub intake: Arc<intake::IntakeQueue>,
     /// The Sigma rules `POST /api/v1/events` evaluates against, when the server has any.
     pub detector: Option<Arc<dyn api::events::EventDetector>>,
+    /// Incidents with a notification delivery to retry (see [`outbound`]).
+    pub pending: Arc<outbound::Pending>,
 }
 
 impl AppState {
@@ -97,6 +113,7 @@ impl AppState {
             tokens: Arc::default(),
             detector: None,
             intake: Arc::default(),
+            pending: Arc::default(),
         }
     }
 

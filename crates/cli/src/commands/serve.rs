@@ -21,6 +21,8 @@ pub struct Detection {
     pub mail_to: Option<String>,
     pub smtp_relay: Option<String>,
     pub mail_from: String,
+    /// Seconds before each retry of a failed notification.
+    pub notify_retry: Vec<u64>,
 }
 
 pub async fn run(
@@ -60,6 +62,19 @@ pub async fn run(
         mail_from: detection.mail_from.clone(),
         evidence_dir: settings.data_dir.join("evidence"),
         evidence_max_bytes: evidence_max_mb.saturating_mul(1024 * 1024),
+        templates: std::sync::Arc::new(
+            debrief_server::outbound::templates::Templates::load(
+                &settings.data_dir.join("notification-templates"),
+            )
+            .map_err(anyhow::Error::msg)
+            .context("a notification template in the data directory is wrong")?,
+        ),
+        retry_schedule: detection.notify_retry.clone(),
+        notify_tick_ms: detection
+            .notify_retry
+            .iter()
+            .min()
+            .map_or(5000, |s| (s * 1000 / 2).clamp(200, 5000)),
         ..Config::default()
     };
     let group_window = config.alert_group_seconds;
@@ -106,6 +121,7 @@ pub async fn run(
         }
         state = state.with_detector(detector);
     }
+    debrief_server::outbound::spawn(state.clone());
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

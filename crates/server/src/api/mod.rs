@@ -7,6 +7,7 @@ pub mod dto;
 pub mod events;
 pub mod evidence;
 pub mod incidents;
+pub mod notify;
 pub mod obligations;
 pub mod playbooks;
 pub mod postmortem;
@@ -21,7 +22,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -175,13 +176,34 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/incidents/{incident}/notifications/send",
-            post(obligations::send),
+            post(notify::send),
+        )
+        .route(
+            "/incidents/{incident}/notifications/{id}/retry",
+            post(notify::retry),
+        )
+        .route(
+            "/incidents/{incident}/notifications/proposals",
+            get(notify::get_proposals),
+        )
+        .route(
+            "/incidents/{incident}/notifications/proposals/{rule}/send",
+            post(notify::send_proposal),
+        )
+        .route(
+            "/incidents/{incident}/notifications/proposals/{rule}/skip",
+            post(notify::skip_proposal),
         )
         .route("/obligations", get(obligations::due))
         .route(
             "/stakeholders",
-            get(obligations::stakeholders).post(obligations::add_stakeholder),
+            get(notify::stakeholders).post(notify::add_stakeholder),
         )
+        .route(
+            "/notification-rules",
+            get(notify::list_rules).post(notify::add_rule),
+        )
+        .route("/notification-rules/{id}", delete(notify::delete_rule))
         .route("/playbooks/{slug}", get(playbooks::get_one))
         .route("/playbooks/{slug}/versions", post(playbooks::publish))
         .route(

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod describe;
+mod directory;
 mod notifications;
 mod pages;
 mod postmortem;
@@ -534,7 +535,25 @@ pub fn router() -> Router<AppState> {
         .route("/obligations", get(notifications::board))
         .route(
             "/directory",
-            get(notifications::directory).post(notifications::add_stakeholder),
+            get(directory::directory).post(directory::add_stakeholder),
+        )
+        .route("/directory/rules", post(directory::add_rule))
+        .route("/directory/rules/{id}/delete", post(directory::delete_rule))
+        .route(
+            "/incidents/{number}/notifications/send",
+            post(notifications::send),
+        )
+        .route(
+            "/incidents/{number}/notifications/{id}/retry",
+            post(notifications::retry),
+        )
+        .route(
+            "/incidents/{number}/notifications/proposals/{rule}/send",
+            post(notifications::send_proposal),
+        )
+        .route(
+            "/incidents/{number}/notifications/proposals/{rule}/skip",
+            post(notifications::skip_proposal),
         )
         .route("/playbooks/{slug}", get(postmortem::playbook))
         .route(

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use debrief_domain::obligation::{ClockStart, FLAGS};
 use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp};
-use debrief_store::StoreError;
 
 use super::WebUser;
 use super::pages::{
@@ -69,6 +68,32 @@ async fn page(
         i.milestone(debrief_domain::Milestone::Aware)
             .map(|t| t.to_string())
             .into(),
+    );
+    ctx.insert(
+        "can_decide".into(),
+        (may(user, Action::DecideNotifications).is_ok()
+            && may(user, Action::WorkIncident(&i)).is_ok())
+        .into(),
+    );
+    let proposals = crate::api::notify::proposals(state, &i)
+        .await
+        .unwrap_or_default();
+    ctx.insert(
+        "proposals".into(),
+        serde_json::to_value(&proposals).unwrap_or_default(),
+    );
+    let directory = state.store.list_stakeholders().await.unwrap_or_default();
+    ctx.insert(
+        "stakeholders".into(),
+        directory
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    ctx.insert(
+        "escalations".into(),
+        serde_json::to_value(&i.escalations).unwrap_or_default(),
     );
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
@@ -224,82 +249,128 @@ pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
     render("obligations.html", StatusCode::OK, ctx)
 }
 
-/// The stakeholder directory: everyone reads it; managers and admins add to it.
-pub async fn directory(State(state): State<AppState>, user: WebUser) -> Response {
-    directory_page(&state, &user, None, StatusCode::OK).await
-}
-
-async fn directory_page(
+/// The answer to a send, a retry or a decision made through the API's handlers: back to the
+/// page, or the page with why (a failed delivery is recorded and shown there too).
+async fn after<T>(
     state: &AppState,
     user: &WebUser,
-    error: Option<String>,
-    code: StatusCode,
+    number: &str,
+    result: Result<T, crate::error::ApiError>,
 ) -> Response {
-    if let Err(why) = may(user, Action::ReadIncidents) {
-        return forbidden(user, &why);
+    match result {
+        Ok(_) => see_other(&format!("/incidents/{number}/notifications")),
+        Err(e) => match resolve_number(state, user, number).await {
+            Ok(id) => page(state, user, id, Some(e.detail), e.status).await,
+            Err(r) => r,
+        },
     }
-    let all = match state.store.list_stakeholders().await {
-        Ok(a) => a,
-        Err(e) => return store_error(user, e),
-    };
-    let mut ctx = super::base_context(Some(user), user.lang);
-    ctx.insert("nav".into(), "directory".into());
-    ctx.insert(
-        "stakeholders".into(),
-        serde_json::to_value(&all).unwrap_or_default(),
-    );
-    ctx.insert(
-        "can_manage".into(),
-        may(user, Action::ManageDirectory).is_ok().into(),
-    );
-    ctx.insert(
-        "categories".into(),
-        debrief_domain::stakeholder::CATEGORIES.to_vec().into(),
-    );
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("directory.html", code, ctx)
 }
 
-pub async fn add_stakeholder(
+fn opt(f: &Fields, k: &str) -> Option<String> {
+    Some(field(f, k).to_string()).filter(|v| !v.is_empty())
+}
+
+/// Sends a message to a directory entry (or e-mail addresses) from the incident's page.
+pub async fn send(
     State(state): State<AppState>,
     user: WebUser,
+    Path(number): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
     if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
         return r;
     }
-    if let Err(why) = may(&user, Action::ManageDirectory) {
-        return forbidden(&user, &why);
-    }
-    let opt = |k: &str| Some(field(&f, k)).filter(|v| !v.is_empty());
-    let new = match debrief_domain::stakeholder::NewStakeholder::parse(
-        field(&f, "name"),
-        field(&f, "kind"),
-        field(&f, "scope"),
-        field(&f, "category"),
-        opt("email"),
-        opt("webhook_url"),
-        opt("webhook_format"),
-        opt("language"),
-    ) {
-        Ok(n) => n,
-        Err(e) => {
-            let msg = super::domain_message(user.lang, &e);
-            return directory_page(&state, &user, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
-        }
+    let (regime, step) = match field(&f, "obligation").split_once('/') {
+        Some((r, s)) => (Some(r.to_string()), Some(s.to_string())),
+        None => (None, None),
     };
-    match state
-        .store
-        .add_stakeholder(new, user.principal.user.username.as_str())
-        .await
-    {
-        Ok(_) => see_other("/directory"),
-        Err(StoreError::Duplicate(d)) => {
-            directory_page(&state, &user, Some(d), StatusCode::CONFLICT).await
-        }
-        Err(e) => store_error(&user, e),
+    let req = crate::api::notify::SendRequest {
+        regime,
+        step,
+        recipients: field(&f, "addresses")
+            .split(',')
+            .map(str::to_string)
+            .filter(|a| !a.trim().is_empty())
+            .collect(),
+        channel: field(&f, "channel").to_string(),
+        stakeholder: opt(&f, "stakeholder"),
+        summary: field(&f, "summary").to_string(),
+        text: field(&f, "text").to_string(),
+        late_reason: field(&f, "late_reason").to_string(),
+    };
+    let result = crate::api::notify::send(
+        State(state.clone()),
+        crate::api::ApiUser(user.principal.clone()),
+        Path(number.clone()),
+        crate::api::ApiJson(req),
+    )
+    .await;
+    after(&state, &user, &number, result).await
+}
+
+/// Sends a rule's proposal, as proposed or as edited on the page (managers).
+pub async fn send_proposal(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, rule)): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+        return r;
     }
+    let edit = crate::api::notify::ProposalSendRequest {
+        subject: opt(&f, "subject"),
+        text: opt(&f, "text"),
+        late_reason: field(&f, "late_reason").to_string(),
+    };
+    let result = crate::api::notify::send_proposal(
+        State(state.clone()),
+        crate::api::ApiUser(user.principal.clone()),
+        Path((number.clone(), rule)),
+        crate::api::ApiJson(edit),
+    )
+    .await;
+    after(&state, &user, &number, result).await
+}
+
+/// Skips a rule's proposal with a reason (managers).
+pub async fn skip_proposal(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, rule)): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+        return r;
+    }
+    let req = crate::api::notify::SkipRequest {
+        reason: field(&f, "reason").to_string(),
+    };
+    let result = crate::api::notify::skip_proposal(
+        State(state.clone()),
+        crate::api::ApiUser(user.principal.clone()),
+        Path((number.clone(), rule)),
+        crate::api::ApiJson(req),
+    )
+    .await;
+    after(&state, &user, &number, result).await
+}
+
+/// Tries a failed delivery again now.
+pub async fn retry(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, id)): Path<(String, u64)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+        return r;
+    }
+    let result = crate::api::notify::retry(
+        State(state.clone()),
+        crate::api::ApiUser(user.principal.clone()),
+        Path((number.clone(), id)),
+    )
+    .await;
+    after(&state, &user, &number, result).await
 }

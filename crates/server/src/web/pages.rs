@@ -51,7 +51,7 @@ pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
         | StoreError::NoAlert(_)
         | StoreError::NoPlaybook(_)
         | StoreError::NoStakeholder(_)
-            | StoreError::NoRule(_) => error_page(
+        | StoreError::NoRule(_) => error_page(
             user.lang,
             Some(user),
             StatusCode::NOT_FOUND,

@@ -7,6 +7,7 @@
 mod alerts;
 mod auth;
 mod errors;
+mod notify;
 mod obligations;
 mod postmortem;
 mod record;

@@ -244,7 +244,7 @@ async fn webhooks_are_retried_and_failures_surface() {
         n["delivery"]
             .as_str()
             .unwrap()
-            .starts_with("delivered on attempt 2; HTTP 200; sha256 "),
+            .starts_with("delivered on try 2; HTTP 200; sha256 "),
         "{n}"
     );
     assert_eq!(n["recipients"], json!(["National CSIRT"]));
@@ -257,14 +257,17 @@ async fn webhooks_are_retried_and_failures_surface() {
         .clone();
     assert_eq!(early["state"], "met");
 
+    let down = json!({"name": "CSIRT (down)", "kind": "group", "scope": "external", "category": "csirt",
+        "webhook_url": format!("http://127.0.0.1:{port}/down"), "webhook_format": "teams"});
+    let (status, _) = send_json(&f, "maria", "POST", "/api/v1/stakeholders", down).await;
+    assert_eq!(status, StatusCode::CREATED);
     let (status, p) = send_json(
         &f,
         "hank",
         "POST",
         "/api/v1/incidents/1/notifications/send",
         json!({
-            "regime": "nis2", "step": "notification", "recipients": ["CSIRT"], "channel": "webhook",
-            "url": format!("http://127.0.0.1:{port}/down"), "format": "teams",
+            "regime": "nis2", "step": "notification", "stakeholder": "CSIRT (down)", "channel": "webhook",
             "summary": "NIS2 notification", "text": "Severity high; IoCs attached."
         }),
     )
@@ -274,7 +277,7 @@ async fn webhooks_are_retried_and_failures_surface() {
         p["detail"]
             .as_str()
             .unwrap()
-            .contains("failed after 3 attempts: HTTP 503"),
+            .contains("failed after 3 tries: HTTP 503"),
         "{p}"
     );
     let (_, v) = send_json(
@@ -301,8 +304,21 @@ async fn webhooks_are_retried_and_failures_surface() {
         notif["state"], "pending",
         "a failed delivery discharges nothing"
     );
-    let (status, _) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/notifications/send", json!({
-        "recipients": ["x"], "channel": "webhook", "url": "file:///etc/passwd", "summary": "s", "text": "t"
+    // A webhook only goes to the directory: no address of the sender's choosing.
+    let (status, p) = send_json(&f, "hank", "POST", "/api/v1/incidents/1/notifications/send", json!({
+        "recipients": ["x"], "channel": "webhook", "url": "http://169.254.169.254/latest", "summary": "s", "text": "t"
     })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let (status, p) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/notifications/send",
+        json!({
+            "channel": "webhook", "summary": "s", "text": "t"
+        }),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p["detail"].as_str().unwrap().contains("directory"), "{p}");
 }

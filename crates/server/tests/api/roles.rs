@@ -71,7 +71,14 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/2/flags",        Some(r#"{"flags":["personal_data"]}"#), [401, 403, 200, 403, 403]),
     ("POST",  "/api/v1/incidents/1/regulatory-clocks", Some(r#"{"clock":"materiality_determined","at":"2026-11-20T10:00:00Z","source":"board minutes"}"#), [401, 403, 200, 200, 403]),
     ("POST",  "/api/v1/incidents/1/notifications", Some(r#"{"recipients":["IT"],"channel":"phone","summary":"told IT"}"#), [401, 403, 201, 201, 403]),
-    ("POST",  "/api/v1/incidents/1/notifications/send", Some(r#"{"recipients":["x"],"channel":"email","url":"http://127.0.0.1:9/","summary":"s","text":"t"}"#), [401, 403, 422, 422, 403]),
+    ("POST",  "/api/v1/incidents/1/notifications/send", Some(r#"{"recipients":["x"],"channel":"email","summary":"s","text":"t"}"#), [401, 403, 422, 422, 403]),
+    ("POST",  "/api/v1/incidents/1/notifications/99/retry", None,                         [401, 403, 404, 404, 403]),
+    ("GET",   "/api/v1/incidents/1/notifications/proposals", None,                        [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/incidents/1/notifications/proposals/r-9/send", Some(r#"{}"#),      [401, 403, 404, 403, 403]),
+    ("POST",  "/api/v1/incidents/1/notifications/proposals/r-9/skip", Some(r#"{"reason":"told by phone"}"#), [401, 403, 404, 403, 403]),
+    ("GET",   "/api/v1/notification-rules",       None,                                   [401, 200, 200, 200, 200]),
+    ("POST",  "/api/v1/notification-rules",       Some(r#"{"name":"DPO","stakeholder":"Nobody","template":"internal-alert"}"#), [401, 404, 404, 403, 403]),
+    ("DELETE", "/api/v1/notification-rules/r-9", None,                                    [401, 404, 404, 403, 403]),
     ("GET",   "/api/v1/stakeholders",             None,                                   [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/stakeholders",             Some(r#"{"name":"CNIL","kind":"group","scope":"external","category":"regulator","email":"notifications@cnil.fr","language":"fr"}"#), [401, 201, 201, 403, 403]),
     ("GET",   "/api/v1/obligations?within_hours=48", None,                                [401, 200, 200, 200, 200]),
@@ -254,7 +261,10 @@ async fn openapi_document_lists_every_api_route() {
             .replace("/recommendations/1/", "/recommendations/{id}/")
             .replace("/info-requests/1/", "/info-requests/{id}/")
             .replace("/playbooks/phishing", "/playbooks/{slug}")
-            .replace("/playbooks/ddos/", "/playbooks/{slug}/");
+            .replace("/playbooks/ddos/", "/playbooks/{slug}/")
+            .replace("/notifications/99/", "/notifications/{id}/")
+            .replace("/proposals/r-9/", "/proposals/{rule}/")
+            .replace("/notification-rules/r-9", "/notification-rules/{id}");
         let op = paths
             .get(&templated)
             .and_then(|p| p.get(method.to_lowercase()));

@@ -49,6 +49,11 @@ pub(crate) struct Fixture {
 /// A fresh store with the five people (each with an API token `tok-NAME` and a session
 /// `sid-NAME` / CSRF `csrf-NAME`), incident #1 unassigned and #2 assigned to hera, alert A-1 new.
 pub(crate) async fn fixture() -> Fixture {
+    fixture_with(|_| {}).await
+}
+
+/// The fixture with its configuration adjusted.
+pub(crate) async fn fixture_with(adjust: impl FnOnce(&mut Config)) -> Fixture {
     let db = TestDb::sqlite();
     let key = InstallationKey::generate().unwrap();
     let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
@@ -108,16 +113,14 @@ pub(crate) async fn fixture() -> Fixture {
     debrief_server::api::playbooks::seed_playbooks(&*store)
         .await
         .unwrap();
-    let state = AppState::new(
-        store,
-        key,
-        Config {
-            secure_cookies: true,
-            evidence_dir: db.dir.path().join("evidence"),
-            evidence_max_bytes: 64 * 1024,
-            ..Config::default()
-        },
-    );
+    let mut config = Config {
+        secure_cookies: true,
+        evidence_dir: db.dir.path().join("evidence"),
+        evidence_max_bytes: 64 * 1024,
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let state = AppState::new(store, key, config);
     Fixture {
         app: router(state.clone()),
         state,

@@ -420,7 +420,12 @@ pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
     .unwrap();
     let lead = c.store.add_stakeholder(lead, "maria").await.unwrap();
     assert_eq!(
-        c.store.stakeholder(&lead.id).await.unwrap().username.as_deref(),
+        c.store
+            .stakeholder(&lead.id)
+            .await
+            .unwrap()
+            .username
+            .as_deref(),
         Some("maria")
     );
 

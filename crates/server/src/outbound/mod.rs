@@ -1,0 +1,352 @@
+//! Notifications going out: the message built from a directory entry and a template, its
+//! delivery by e-mail (through the configured SMTP relay) or webhook (generic JSON, Slack, Teams,
+//! Mattermost), and the worker that retries failed deliveries on a schedule that survives a
+//! restart (the schedule's state is the journal) and warns the lead and legal before a
+//! regulatory deadline.
+//!
+//! Webhooks only go to addresses in the stakeholder directory (which managers keep): a handler
+//! cannot make the server post to an address of their choosing.
+
+pub mod templates;
+mod worker;
+
+use debrief_domain::{DomainError, Event, Incident, Timestamp};
+use debrief_store::stakeholders::Stakeholder;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub use worker::{Pending, spawn};
+
+/// Quick tries within one delivery attempt (with 250 ms, 500 ms between them).
+pub const QUICK_TRIES: u32 = 3;
+
+/// Where a message goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Email { to: Vec<lettre::message::Mailbox> },
+    Webhook { url: String },
+}
+
+/// A notification ready to go: where, what (exactly the bytes sent, kept in the journal), and
+/// the record it makes.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub target: Target,
+    pub channel: &'static str,
+    pub content: String,
+    pub subject: String,
+    pub recipients: Vec<String>,
+    pub stakeholder: Option<String>,
+    pub regime: Option<String>,
+    pub step: Option<String>,
+    pub rule: Option<String>,
+    pub late_reason: String,
+}
+
+/// What a person (or a rule's proposal) asks to send.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// `email` or `webhook`.
+    pub channel: String,
+    /// The directory entry; required for a webhook.
+    pub stakeholder: Option<Stakeholder>,
+    /// E-mail addresses, when no directory entry is given.
+    pub addresses: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub regime: Option<String>,
+    pub step: Option<String>,
+    pub rule: Option<String>,
+    pub late_reason: String,
+}
+
+fn mailbox(text: &str) -> Result<lettre::message::Mailbox, ApiError> {
+    text.trim()
+        .parse()
+        .map_err(|e| ApiError::unprocessable(format!("`{text}` is not an e-mail address: {e}")))
+}
+
+/// The body a webhook of this format expects.
+pub fn webhook_body(
+    format: &str,
+    incident: &Incident,
+    subject: &str,
+    text: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let (n, title) = (incident.number, &incident.title);
+    let line = format!("#{n} {title} — {subject}\n\n{text}");
+    Ok(match format {
+        "generic" => {
+            serde_json::json!({"incident": n, "title": title, "summary": subject, "text": text})
+        }
+        "slack" | "mattermost" => serde_json::json!({"text": line}),
+        "teams" => serde_json::json!({
+            "@type": "MessageCard", "@context": "https://schema.org/extensions",
+            "summary": subject, "title": format!("#{n} {title}"), "text": text
+        }),
+        other => {
+            return Err(ApiError::unprocessable(format!(
+                "webhook format `{other}` is not generic, slack, teams or mattermost"
+            )));
+        }
+    })
+}
+
+/// Checks a request and builds the message; nothing is sent yet.
+pub fn prepare(incident: &Incident, req: Request) -> Result<Prepared, ApiError> {
+    let subject = req.subject.trim().to_string();
+    if subject.is_empty() {
+        return Err(ApiError::unprocessable(
+            "give a subject (it is also the line the record keeps)",
+        ));
+    }
+    let name = req.stakeholder.as_ref().map(|s| s.name.clone());
+    let (target, channel, content, recipients) = match req.channel.as_str() {
+        "webhook" => {
+            let Some(s) = &req.stakeholder else {
+                return Err(ApiError::unprocessable(
+                    "a webhook goes to a directory entry: give `stakeholder` (managers add entries with their webhook)",
+                ));
+            };
+            let Some(url) = s.webhook_url.clone() else {
+                return Err(ApiError::unprocessable(format!(
+                    "`{}` has no webhook in the directory",
+                    s.name
+                )));
+            };
+            let format = s.webhook_format.as_deref().unwrap_or("generic");
+            let body = webhook_body(format, incident, &subject, req.text.trim())?;
+            (
+                Target::Webhook { url },
+                "webhook",
+                body.to_string(),
+                vec![s.name.clone()],
+            )
+        }
+        "email" => {
+            let to = match &req.stakeholder {
+                Some(s) => {
+                    let Some(email) = &s.email else {
+                        return Err(ApiError::unprocessable(format!(
+                            "`{}` has no e-mail address in the directory",
+                            s.name
+                        )));
+                    };
+                    vec![mailbox(&format!(
+                        "{} <{email}>",
+                        s.name.replace(['<', '>', '"'], "")
+                    ))?]
+                }
+                None => req
+                    .addresses
+                    .iter()
+                    .filter(|a| !a.trim().is_empty())
+                    .map(|a| mailbox(a))
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
+            if to.is_empty() {
+                return Err(ApiError::unprocessable(
+                    "give `stakeholder` (a directory entry) or the recipients' e-mail addresses",
+                ));
+            }
+            let body = format!(
+                "{}\n\n-- \nDebrief · #{} {}\n",
+                req.text.trim(),
+                incident.number,
+                incident.title
+            );
+            let recipients = to.iter().map(ToString::to_string).collect();
+            (
+                Target::Email { to },
+                "email",
+                format!("Subject: [#{}] {subject}\n\n{body}", incident.number),
+                recipients,
+            )
+        }
+        _ => {
+            return Err(ApiError::unprocessable(
+                "Debrief sends `webhook` and `email`; record other channels (a call, a portal) with POST …/notifications",
+            ));
+        }
+    };
+    Ok(Prepared {
+        target,
+        channel,
+        content,
+        subject,
+        recipients,
+        stakeholder: name,
+        regime: req.regime,
+        step: req.step,
+        rule: req.rule,
+        late_reason: req.late_reason,
+    })
+}
+
+impl Prepared {
+    /// The `notification.recorded` event for this message, checked against `incident` as it
+    /// stands (an unknown or discharged step, a missing late reason are refused).
+    pub fn event(
+        &self,
+        state: &AppState,
+        incident: &Incident,
+        sent_at: Timestamp,
+        outcome: &Result<String, String>,
+    ) -> Result<Event, DomainError> {
+        let e = incident.record_notification(
+            &state.config.regimes,
+            self.regime.as_deref(),
+            self.step.as_deref(),
+            &self.recipients,
+            self.channel,
+            &self.subject,
+            sent_at,
+            &self.late_reason,
+        )?;
+        let delivery = match outcome {
+            Ok(d) => d.clone(),
+            Err(why) => format!("not delivered: {why}"),
+        };
+        Ok(debrief_domain::notify::as_sent(
+            e,
+            &delivery,
+            &self.content,
+            self.stakeholder.as_deref(),
+            self.rule.as_deref(),
+        ))
+    }
+}
+
+/// Delivers `content` to `target`, with quick retries; the outcome line for the record (with
+/// the content's SHA-256) or why it failed.
+pub async fn deliver(state: &AppState, target: &Target, content: &str) -> Result<String, String> {
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(content.as_bytes()));
+    let outcome = match target {
+        Target::Webhook { url } => post(url, content).await,
+        Target::Email { to } => mail(state, to, content).await,
+    };
+    match outcome {
+        Ok(ok) => Ok(format!("delivered {ok}; sha256 {sha}")),
+        Err(e) => Err(format!("{e}; sha256 {sha}")),
+    }
+}
+
+async fn with_quick_retries<F, Fut>(mut attempt: F) -> Result<String, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
+    let mut last = String::new();
+    for n in 1..=QUICK_TRIES {
+        match attempt().await {
+            Ok(ok) => return Ok(format!("on try {n}; {ok}")),
+            Err(e) => last = e,
+        }
+        if n < QUICK_TRIES {
+            tokio::time::sleep(std::time::Duration::from_millis(250 << (n - 1))).await;
+        }
+    }
+    Err(format!("failed after {QUICK_TRIES} tries: {last}"))
+}
+
+async fn post(url: &str, body: &str) -> Result<String, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+    with_quick_retries(|| async {
+        match client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => Ok(format!("HTTP {}", r.status().as_u16())),
+            Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
+            Err(e) => Err(e.without_url().to_string()),
+        }
+    })
+    .await
+}
+
+async fn mail(
+    state: &AppState,
+    to: &[lettre::message::Mailbox],
+    content: &str,
+) -> Result<String, String> {
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let Some(relay) = state.config.smtp_relay.clone() else {
+        return Err(
+            "no SMTP relay is configured: start the server with --smtp-relay host:port".into(),
+        );
+    };
+    let (subject, body) = content
+        .strip_prefix("Subject: ")
+        .and_then(|c| c.split_once("\n\n"))
+        .unwrap_or(("", content));
+    let from = state
+        .config
+        .mail_from
+        .parse()
+        .map_err(|e| format!("the sender address is not valid: {e}"))?;
+    let mut builder = Message::builder().from(from).subject(subject);
+    for t in to {
+        builder = builder.to(t.clone());
+    }
+    let message = builder
+        .body(body.to_string())
+        .map_err(|e| format!("the message cannot be built: {e}"))?;
+    let (host, port) = relay
+        .rsplit_once(':')
+        .and_then(|(h, p)| p.parse::<u16>().ok().map(|p| (h.to_string(), p)))
+        .unwrap_or((relay.clone(), 25));
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(std::time::Duration::from_secs(20)))
+        .build();
+    with_quick_retries(|| async {
+        transport
+            .send(message.clone())
+            .await
+            .map(|r| format!("SMTP {}", r.code()))
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// Where a notification recorded earlier goes again: its directory entry's webhook as it is
+/// now, or the addresses it was sent to.
+pub async fn target_of(
+    state: &AppState,
+    n: &debrief_domain::obligation::NotificationRecord,
+) -> Result<Target, String> {
+    match n.channel.as_str() {
+        "webhook" => {
+            let name = n
+                .stakeholder
+                .as_deref()
+                .ok_or("the record names no directory entry")?;
+            let s = state
+                .store
+                .stakeholder(name)
+                .await
+                .map_err(|e| e.to_string())?;
+            s.webhook_url
+                .map(|url| Target::Webhook { url })
+                .ok_or_else(|| format!("`{name}` no longer has a webhook in the directory"))
+        }
+        "email" => {
+            let to = n
+                .recipients
+                .iter()
+                .map(|r| r.parse().map_err(|e| format!("`{r}`: {e}")))
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(Target::Email { to })
+        }
+        other => Err(format!("`{other}` is not a channel Debrief sends through")),
+    }
+}

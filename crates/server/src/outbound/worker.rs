@@ -1,0 +1,258 @@
+//! The background worker of outgoing notifications: retries deliveries that failed, on the
+//! configured schedule, and warns the incident lead and legal when a regulatory deadline is near
+//! or just passed. Its state is the journal (attempts and their times are entries), so a restart
+//! resumes where it stopped: at start it looks through every incident once.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use debrief_domain::text::Actor;
+use debrief_domain::{EntryDraft, Event, Incident, IncidentId, Language, Timestamp};
+use debrief_store::StoreError;
+use tokio::sync::Notify;
+
+use super::templates::ESCALATION;
+use super::{Target, deliver, target_of};
+use crate::AppState;
+
+/// Who the worker's entries are recorded as (not a possible user name: `:` is not allowed).
+pub const ACTOR: &str = "system:notifications";
+
+/// Escalations are sent for deadlines at most this long past (older ones are on the board).
+const ESCALATE_OVERDUE_SECONDS: i64 = 72 * 3600;
+
+/// Incidents with a delivery to retry.
+#[derive(Debug, Default)]
+pub struct Pending {
+    ids: Mutex<BTreeSet<IncidentId>>,
+    wake: Notify,
+}
+
+impl Pending {
+    /// Remembers that `id` has a failed delivery, and wakes the worker.
+    pub fn add(&self, id: IncidentId) {
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.insert(id);
+        }
+        self.wake.notify_one();
+    }
+
+    fn snapshot(&self) -> Vec<IncidentId> {
+        self.ids
+            .lock()
+            .map(|ids| ids.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    fn done(&self, id: IncidentId) {
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.remove(&id);
+        }
+    }
+}
+
+/// Starts the worker (once per server).
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(state))
+}
+
+async fn run(state: AppState) {
+    let tick = std::time::Duration::from_millis(state.config.notify_tick_ms.max(50));
+    let every = std::time::Duration::from_secs(state.config.escalation_every_seconds);
+    match debrief_store::all_incidents(&*state.store).await {
+        Ok(all) => {
+            for i in all {
+                let (due, next) = i.retries_due(&state.config.retry_schedule, Timestamp::now());
+                if !due.is_empty() || next.is_some() {
+                    state.pending.add(i.id);
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "notifications: cannot look for deliveries to retry"),
+    }
+    let mut escalated_at: Option<std::time::Instant> = None;
+    loop {
+        for id in state.pending.snapshot() {
+            if let Err(e) = retry(&state, id).await {
+                tracing::warn!(incident = %id, error = %e, "notifications: retry pass failed");
+            }
+        }
+        if escalated_at.is_none_or(|t| t.elapsed() >= every) {
+            escalated_at = Some(std::time::Instant::now());
+            if let Err(e) = escalate(&state).await {
+                tracing::warn!(error = %e, "notifications: escalation pass failed");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = state.pending.wake.notified() => {}
+        }
+    }
+}
+
+/// Appends what `decide` makes of the incident's current state, as the worker.
+async fn append(
+    state: &AppState,
+    id: IncidentId,
+    decide: impl Fn(&Incident) -> Option<Event>,
+) -> Result<(), StoreError> {
+    let actor = Actor::parse(ACTOR).map_err(StoreError::Domain)?;
+    for _ in 0..20 {
+        let current = state.store.incident(id).await?;
+        let Some(event) = decide(&current) else {
+            return Ok(());
+        };
+        let draft = EntryDraft {
+            actor: actor.clone(),
+            event,
+        };
+        match state.store.append(id, current.seq, vec![draft]).await {
+            Err(StoreError::Conflict { .. }) => continue,
+            other => return other.map(|_| ()),
+        }
+    }
+    Ok(())
+}
+
+async fn retry(state: &AppState, id: IncidentId) -> Result<(), StoreError> {
+    let schedule = &state.config.retry_schedule;
+    let incident = state.store.incident(id).await?;
+    let (due, next) = incident.retries_due(schedule, Timestamp::now());
+    if due.is_empty() && next.is_none() {
+        state.pending.done(id);
+        return Ok(());
+    }
+    for n in due {
+        let outcome = match (target_of(state, n).await, &n.content) {
+            (Ok(target), Some(content)) => deliver(state, &target, content).await,
+            (Err(why), _) => Err(why),
+            (_, None) => Err("nothing to send".into()),
+        };
+        let attempt = n.attempts + 1;
+        let delivery = match outcome {
+            Ok(d) => d,
+            Err(why) if usize::try_from(attempt).is_ok_and(|a| a > schedule.len()) => {
+                format!("not delivered: gave up after attempt {attempt}: {why}")
+            }
+            Err(why) => format!("not delivered: attempt {attempt}: {why}"),
+        };
+        tracing::info!(incident = %id, notification = n.id, %delivery, "notifications: retried");
+        let nid = n.id;
+        let attempts = n.attempts;
+        append(state, id, |c| {
+            // Someone else (a person's resend) may have got there first.
+            let still = c
+                .notifications
+                .iter()
+                .any(|x| x.id == nid && !x.delivered() && x.attempts == attempts);
+            still.then(|| Event::NotificationAttempted {
+                id: nid,
+                delivery: delivery.clone(),
+            })
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Warns the lead (the directory entry linked to the assignee's account) and the internal legal
+/// entries of each deadline near or just past, once per obligation.
+async fn escalate(state: &AppState) -> Result<(), StoreError> {
+    let now = Timestamp::now();
+    let directory = state.store.list_stakeholders().await?;
+    for i in debrief_store::all_incidents(&*state.store).await? {
+        let due: Vec<_> = i
+            .escalations_due(&state.config.regimes, now)
+            .into_iter()
+            .filter(|o| match o.due {
+                debrief_domain::obligation::Due::At { at } => {
+                    now.seconds_since(at) <= ESCALATE_OVERDUE_SECONDS
+                }
+                _ => false,
+            })
+            .collect();
+        if due.is_empty() {
+            continue;
+        }
+        let to: Vec<_> = directory
+            .iter()
+            .filter(|s| {
+                (s.username.is_some() && s.username == i.assignee)
+                    || (s.category == "legal" && s.scope == "internal")
+            })
+            .collect();
+        for o in due {
+            let mut lines = Vec::new();
+            for s in &to {
+                let lang = s.language.parse().unwrap_or(Language::En);
+                let line =
+                    match state
+                        .config
+                        .templates
+                        .render(ESCALATION, lang, &i, &s.name, Some(&o))
+                    {
+                        Err(e) => format!("{}: not sent: {e}", s.name),
+                        Ok(r) => {
+                            let (target, content) = match (&s.email, &s.webhook_url) {
+                                (Some(email), _) => (
+                                    format!("{} <{email}>", s.name.replace(['<', '>', '"'], ""))
+                                        .parse()
+                                        .map(|m| Target::Email { to: vec![m] })
+                                        .map_err(|e| format!("{e}")),
+                                    format!("Subject: {}\n\n{}", r.subject, r.text),
+                                ),
+                                (None, Some(url)) => (
+                                    Ok(Target::Webhook { url: url.clone() }),
+                                    super::webhook_body(
+                                        s.webhook_format.as_deref().unwrap_or("generic"),
+                                        &i,
+                                        &r.subject,
+                                        &r.text,
+                                    )
+                                    .map(|b| b.to_string())
+                                    .unwrap_or_default(),
+                                ),
+                                (None, None) => (Err("no channel".to_string()), String::new()),
+                            };
+                            let outcome = match target {
+                                Ok(t) => deliver(state, &t, &content).await,
+                                Err(e) => Err(e),
+                            };
+                            match outcome {
+                                Ok(d) => format!("{}: {d}", s.name),
+                                Err(e) => format!("{}: not delivered: {e}", s.name),
+                            }
+                        }
+                    };
+                lines.push(line);
+            }
+            let delivery = if lines.is_empty() {
+                "no one to warn: link the incident lead's directory entry to their account and add the legal team (category legal, internal) to the directory".to_string()
+            } else {
+                lines.join("\n")
+            };
+            tracing::info!(incident = i.number, regime = %o.regime, step = %o.step, "notifications: deadline escalated");
+            let recipients: Vec<String> = to.iter().map(|s| s.name.clone()).collect();
+            let (regime, step) = (o.regime.clone(), o.step.clone());
+            let at = match o.due {
+                debrief_domain::obligation::Due::At { at } => Some(at),
+                _ => None,
+            };
+            append(state, i.id, |c| {
+                let already = c
+                    .escalations
+                    .iter()
+                    .any(|e| e.regime == regime && e.step == step);
+                (!already).then(|| Event::ObligationEscalated {
+                    regime: regime.clone(),
+                    step: step.clone(),
+                    due: at,
+                    recipients: recipients.clone(),
+                    delivery: delivery.clone(),
+                })
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
