@@ -7,6 +7,8 @@ reference reaches the person through a real SMTP relay (aiosmtpd, pinned in .ci/
 Fails (never skips) when the binary or aiosmtpd is missing.
 """
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -134,6 +136,9 @@ class MailReports(unittest.TestCase):
         self.assertEqual((sender, rcpts), ("soc@corp.example", ["clerk@corp.example"]))
         self.assertIn(f"A-{a['number']}", content)
         self.assertIn("Strange invoice mail", content)
+        ack = email.message_from_string(content, policy=email.policy.default)
+        self.assertIn("Received / Reçu : Strange invoice mail", ack["Subject"])
+        self.assertIn("L'équipe sécurité l'a reçu", ack.get_content())
 
         # The same message again is a repeat: counted, not acknowledged twice.
         with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as s:
@@ -165,7 +170,7 @@ class MailReports(unittest.TestCase):
             "text": "Nature : exposition d'une base clients. Environ 1 200 personnes concernées."})
         gdpr = [o for o in v["obligations"] if o["regime"] == "gdpr-33"][0]
         self.assertEqual(gdpr["state"], "met")
-        self.assertTrue(v["notifications"][0]["delivery"].startswith("delivered on attempt 1; SMTP 250"), v["notifications"][0])
+        self.assertTrue(v["notifications"][0]["delivery"].startswith("delivered on try 1; SMTP 250"), v["notifications"][0])
         sent = [m for m in self.relay.messages[before:] if m[1] == ["notifications@cnil.example"]]
         self.assertEqual(len(sent), 1)
         self.assertEqual(sent[0][0], "soc@corp.example")

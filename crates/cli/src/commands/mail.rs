@@ -276,6 +276,7 @@ async fn acknowledge(relay: &str, from: &str, to: &str, subject: &str, number: i
             .from(from.parse()?)
             .to(to.parse()?)
             .subject(format!("[A-{number}] Received / Reçu : {subject}"))
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
             .body(body)?)
     })() {
         Ok(m) => m,

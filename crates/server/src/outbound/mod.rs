@@ -293,7 +293,10 @@ async fn mail(
         .mail_from
         .parse()
         .map_err(|e| format!("the sender address is not valid: {e}"))?;
-    let mut builder = Message::builder().from(from).subject(subject);
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(subject)
+        .header(lettre::message::header::ContentType::TEXT_PLAIN);
     for t in to {
         builder = builder.to(t.clone());
     }
