@@ -202,6 +202,25 @@ async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {
         .unwrap();
 }
 
+/// The text of `css` once it contains `needle` (the page reloads after each form; an element
+/// of the previous page may go stale while it does).
+async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+            && t.contains(needle)
+        {
+            return t;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{css} never contained {needle:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn url(s: &str) -> url::Url {
     s.parse().unwrap()
 }
@@ -439,5 +458,7 @@ mod record;
 
 #[path = "browser/alerts.rs"]
 mod alerts;
+#[path = "browser/notifications.rs"]
+mod notifications;
 #[path = "browser/postmortem.rs"]
 mod postmortem;
