@@ -118,6 +118,10 @@ pub struct MilestoneValue {
     pub source: MilestoneSource,
 }
 
+/// The version of the fold: raise it whenever `Incident` or its facts gain or change what they
+/// hold, and the stores refold older projection rows from their journals when they open.
+pub const FOLD_VERSION: i64 = 1;
+
 /// An incident's current state: the fold of its journal. Never edited any other way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
@@ -195,9 +199,14 @@ pub struct Incident {
     #[serde(default)]
     pub notifications: Vec<crate::obligation::NotificationRecord>,
     /// Proposed notifications a manager decided not to send.
+    #[serde(default)]
     pub notification_skips: Vec<crate::notify::Skip>,
     /// Warnings sent as regulatory deadlines neared.
+    #[serde(default)]
     pub escalations: Vec<crate::notify::Escalation>,
+    /// Journal entries by kind (the actions performed, for the metrics).
+    #[serde(default)]
+    pub entry_kinds: BTreeMap<String, u32>,
     /// The `seq` of the last journal entry folded in.
     pub seq: u64,
 }
@@ -289,6 +298,7 @@ impl Incident {
             notifications: Vec::new(),
             notification_skips: Vec::new(),
             escalations: Vec::new(),
+            entry_kinds: BTreeMap::from([(entry.kind.clone(), 1)]),
             seq: entry.seq,
         })
     }
@@ -311,6 +321,7 @@ impl Incident {
                 entry.seq
             )));
         }
+        *self.entry_kinds.entry(entry.kind.clone()).or_default() += 1;
         match entry.event().map_err(bad)? {
             Event::Opened { .. } => return Err(bad("the incident is already opened".into())),
             Event::FieldChanged { field, to, .. } => match field {

@@ -13,6 +13,7 @@ pub mod event;
 pub mod evidence;
 pub mod incident;
 pub mod journal;
+pub mod metrics;
 pub mod notify;
 pub mod obligation;
 pub mod observable;

@@ -349,6 +349,15 @@ pub fn current_from_row(state: &str, head_hash: &str) -> Result<Current> {
     })
 }
 
+/// The projection's facts column: what the metrics read (deadlines by the shipped regimes).
+pub fn facts_json(incident: &Incident) -> Result<String> {
+    let facts = debrief_domain::metrics::IncidentFacts::of(
+        incident,
+        debrief_domain::obligation::Regimes::builtin(),
+    );
+    serde_json::to_string(&facts).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// The projection's state column for an incident.
 pub fn state_json(incident: &Incident) -> Result<String> {
     serde_json::to_string(incident).map_err(|e| StoreError::Corrupt(e.to_string()))

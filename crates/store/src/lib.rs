@@ -72,6 +72,13 @@ pub trait Store:
     /// Incidents matching `query`, highest number first.
     async fn list_incidents(&self, query: &IncidentQuery) -> Result<Vec<Incident>>;
 
+    /// The metrics facts of the incidents opened in `[from, to)` (either end open).
+    async fn facts(
+        &self,
+        from: Option<debrief_domain::Timestamp>,
+        to: Option<debrief_domain::Timestamp>,
+    ) -> Result<Vec<debrief_domain::metrics::IncidentFacts>>;
+
     /// An incident's journal, parsed.
     async fn journal(&self, id: IncidentId) -> Result<Vec<JournalEntry>> {
         let rows = self.raw_entries(Scope::Incident(id)).await?;

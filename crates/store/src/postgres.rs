@@ -48,7 +48,9 @@ impl PgStore {
                 why: format!("{e}; is the server running and the URL right?"),
             })?;
         MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
-        Ok(Self { read: pool, key })
+        let store = Self { read: pool, key };
+        store.refold_stale().await?;
+        Ok(store)
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {

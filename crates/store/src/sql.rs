@@ -12,8 +12,10 @@ pub const NEXT_NUMBER: &str = "SELECT COALESCE(MAX(number), 0) + 1 FROM incident
 /// Appends one journal row.
 pub const INSERT_ENTRY: &str = "INSERT INTO journal (gseq, incident_id, seq, recorded_at, actor, kind, payload, prev_hash, hash, ledger_prev, ledger_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 /// Writes an incident's projection row.
-pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, number, title, status, opened_at, updated_at, seq, head_hash, state, severity, class, assignee) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-     ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq, head_hash = excluded.head_hash, state = excluded.state, severity = excluded.severity, class = excluded.class, assignee = excluded.assignee";
+pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, number, title, status, opened_at, updated_at, seq, head_hash, state, severity, class, assignee, facts, fold_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+     ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq, head_hash = excluded.head_hash, state = excluded.state, severity = excluded.severity, class = excluded.class, assignee = excluded.assignee, facts = excluded.facts, fold_version = excluded.fold_version";
+/// Rewrites a projection row from a fresh fold of its journal.
+pub const REFOLD_INCIDENT: &str = "UPDATE incidents SET state = $1, facts = $2, fold_version = $3, severity = $4, class = $5, assignee = $6, status = $7 WHERE id = $8 AND seq = $9";
 /// Writes one search document.
 pub const UPSERT_DOC: &str = "INSERT INTO search_docs (incident_id, field, body, terms) VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id, field) DO UPDATE SET body = excluded.body, terms = excluded.terms";
 /// Deletes one search document.
@@ -105,6 +107,8 @@ macro_rules! impl_store {
                     .bind(inc.severity.as_ref().map(|a| i64::from(a.level)))
                     .bind(inc.classification.as_ref().map(|c| c.class.clone()))
                     .bind(inc.assignee.clone())
+                    .bind(common::facts_json(inc)?)
+                    .bind(debrief_domain::incident::FOLD_VERSION)
                     .execute(&mut *tx)
                     .await?;
                 let id_text = inc.id.to_string();
@@ -139,6 +143,42 @@ macro_rules! impl_store {
                     incident: plan.incident,
                     entries: plan.entries,
                 })
+            }
+        }
+
+        impl $store {
+            /// Refolds every projection row written by an older fold (after an upgrade that
+            /// changed what the projection holds); the journal is the truth it is rebuilt from.
+            pub(crate) async fn refold_stale(&self) -> $crate::Result<usize> {
+                use $crate::common;
+                let stale: Vec<(String,)> =
+                    sqlx::query_as("SELECT id FROM incidents WHERE fold_version < $1")
+                        .bind(debrief_domain::incident::FOLD_VERSION)
+                        .fetch_all(&self.write_pool())
+                        .await?;
+                for (id,) in &stale {
+                    let id: debrief_domain::IncidentId = id
+                        .parse()
+                        .map_err(|e| $crate::StoreError::Corrupt(format!("incident id {id}: {e}")))?;
+                    let entries = <Self as $crate::Store>::journal(self, id).await?;
+                    let inc = debrief_domain::Incident::from_journal(&entries)?;
+                    sqlx::query($crate::sql::REFOLD_INCIDENT)
+                        .bind(common::state_json(&inc)?)
+                        .bind(common::facts_json(&inc)?)
+                        .bind(debrief_domain::incident::FOLD_VERSION)
+                        .bind(inc.severity.as_ref().map(|a| i64::from(a.level)))
+                        .bind(inc.classification.as_ref().map(|c| c.class.clone()))
+                        .bind(inc.assignee.clone())
+                        .bind(inc.status.as_str())
+                        .bind(id.to_string())
+                        .bind(inc.seq as i64)
+                        .execute(&self.write_pool())
+                        .await?;
+                }
+                if !stale.is_empty() {
+                    tracing::info!(count = stale.len(), "refolded incident projections");
+                }
+                Ok(stale.len())
             }
         }
 
@@ -208,6 +248,30 @@ macro_rules! impl_store {
                 id.parse().map_err(|e: debrief_domain::DomainError| {
                     $crate::StoreError::Corrupt(e.to_string())
                 })
+            }
+
+            async fn facts(
+                &self,
+                from: Option<debrief_domain::Timestamp>,
+                to: Option<debrief_domain::Timestamp>,
+            ) -> $crate::Result<Vec<debrief_domain::metrics::IncidentFacts>> {
+                let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+                    "SELECT number, facts FROM incidents WHERE ($1 IS NULL OR opened_at >= $1) AND ($2 IS NULL OR opened_at < $2)",
+                )
+                .bind(from.map(|t| t.to_string()))
+                .bind(to.map(|t| t.to_string()))
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter()
+                    .map(|(number, facts)| {
+                        let text = facts.ok_or_else(|| {
+                            $crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
+                        })?;
+                        serde_json::from_str(&text).map_err(|e| {
+                            $crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
+                        })
+                    })
+                    .collect()
             }
 
             async fn list_incidents(

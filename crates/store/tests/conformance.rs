@@ -462,6 +462,60 @@ async fn the_database_refuses_edits_to_the_journal_and_alert_history(db: &TestDb
     assert!(verify_all(&*c.store, &c.key).await.unwrap().intact());
 }
 
+/// The metrics facts follow each append; a projection written by an older fold (here: made
+/// stale by hand, its state stripped of a field) is refolded from the journal when the store opens.
+async fn facts_follow_appends_and_stale_projections_are_refolded(db: &TestDb) {
+    use debrief_domain::{Milestone, Timestamp};
+    let c = open(db).await;
+    let a = c
+        .store
+        .create_incident(&actor("alice"), new("Phishing wave"))
+        .await
+        .unwrap();
+    let id = a.incident.id;
+    let started = Timestamp::parse("2026-03-02T08:00:00Z").unwrap();
+    let detected = Timestamp::parse("2026-03-02T11:30:00Z").unwrap();
+    for (m, at) in [
+        (Milestone::Started, started),
+        (Milestone::Detected, detected),
+    ] {
+        execute(&*c.store, id, &actor("alice"), |i| {
+            i.set_milestone(m, at, "EDR", "", Timestamp::now())
+        })
+        .await
+        .unwrap();
+    }
+    c.store
+        .create_incident(&actor("alice"), new("Ransomware on FS01"))
+        .await
+        .unwrap();
+    let all = c.store.facts(None, None).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let f = all.iter().find(|f| f.number == 1).unwrap();
+    assert_eq!(f.times["detected_at"], detected);
+    assert_eq!(f.actions["incident.milestone_set"], 2);
+    let tomorrow = Timestamp::now().plus_seconds(86_400);
+    assert_eq!(c.store.facts(Some(tomorrow), None).await.unwrap().len(), 0);
+    assert_eq!(c.store.facts(None, Some(tomorrow)).await.unwrap().len(), 2);
+
+    let before = c.store.incident(id).await.unwrap();
+    drop(c);
+    let stale = "UPDATE incidents SET fold_version = 0, facts = NULL, state = REPLACE(state, '\"entry_kinds\"', '\"unknown_field_from_the_future\"')";
+    match db.backend() {
+        "sqlite" => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            sqlx::query(stale).execute(&pool).await.unwrap();
+        }
+        _ => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::query(stale).execute(&pool).await.unwrap();
+        }
+    }
+    let c = open(db).await;
+    assert_eq!(c.store.incident(id).await.unwrap(), before);
+    assert_eq!(c.store.facts(None, None).await.unwrap().len(), 2);
+}
+
 async fn accounts_tokens_and_sessions(db: &TestDb) {
     use debrief_domain::{Language, Role, Username};
     use debrief_store::accounts::{NewUser, UserChanges};
@@ -653,4 +707,5 @@ conformance!(
     a_batch_is_taken_in_order_in_one_transaction,
     playbooks_keep_every_version,
     stakeholders_are_listed_and_unique,
+    facts_follow_appends_and_stale_projections_are_refolded,
 );

@@ -1,0 +1,710 @@
+//! Program metrics: the compact facts kept per incident (its key timestamps, class, severity,
+//! labour, actions by kind, costs, deadlines, recommendations, root causes), and the figures
+//! computed over any period and filter — incidents handled, time per incident, actions, MTTD /
+//! MTTA / MTTC / MTTR (recovery and resolution) and dwell time as mean, median and p90, costs,
+//! notification compliance, recommendation completion, recurrence, and a monthly trend. Every
+//! figure names the incidents behind it; an incident missing a timestamp is counted as missing,
+//! never dropped or zero-filled. Definitions: `../shared/STANDARDS.md` §2.
+//!
+//! Percentiles use the nearest-rank method (p90 is the value at rank ⌈0.9·n⌉); the median of an
+//! even count is the mean of the two middle values.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::Milestone;
+use crate::incident::Incident;
+use crate::obligation::{Due, Regimes};
+use crate::postmortem::{CostKind, RecommendationStatus};
+use crate::time::Timestamp;
+
+/// A regulatory step's deadline and when it was discharged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineFact {
+    pub due: Option<Timestamp>,
+    pub done: Option<Timestamp>,
+}
+
+/// A recommendation's state for the completion figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecommendationFact {
+    pub status: RecommendationStatus,
+    pub due: Timestamp,
+}
+
+/// What the metrics need of one incident, kept beside its projection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentFacts {
+    pub number: i64,
+    pub opened_at: Timestamp,
+    pub status: String,
+    #[serde(default)]
+    pub class: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub level: Option<u8>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Business units in scope: the "team" filter.
+    #[serde(default)]
+    pub units: Vec<String>,
+    /// Key timestamps by name (`started_at`, `detected_at`…).
+    #[serde(default)]
+    pub times: BTreeMap<String, Timestamp>,
+    #[serde(default)]
+    pub labour_minutes: u64,
+    /// Journal entries by kind.
+    #[serde(default)]
+    pub actions: BTreeMap<String, u32>,
+    /// Per currency: direct, indirect, recovered (minor units).
+    #[serde(default)]
+    pub costs: BTreeMap<String, [i64; 3]>,
+    #[serde(default)]
+    pub deadlines: Vec<DeadlineFact>,
+    #[serde(default)]
+    pub recommendations: Vec<RecommendationFact>,
+    /// Earlier incidents a root cause is a recurrence of.
+    #[serde(default)]
+    pub recurrence_of: Vec<i64>,
+}
+
+impl IncidentFacts {
+    /// The facts of an incident as it stands (deadlines from `regimes`).
+    pub fn of(i: &Incident, regimes: &Regimes) -> IncidentFacts {
+        let mut costs: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+        for c in &i.postmortem.impact.costs {
+            let slot = match c.kind {
+                CostKind::Direct => 0,
+                CostKind::Indirect => 1,
+                CostKind::Recovered => 2,
+            };
+            costs.entry(c.currency.clone()).or_default()[slot] += c.amount_minor;
+        }
+        let far_future = Timestamp::from_micros(i64::MAX / 4).unwrap_or_else(|_| Timestamp::now());
+        IncidentFacts {
+            number: i.number,
+            opened_at: i.opened_at,
+            status: i.status.as_str().to_string(),
+            class: i.classification.as_ref().map(|c| c.class.clone()),
+            kind: i.classification.as_ref().map(|c| c.kind.clone()),
+            level: i.severity.as_ref().map(|s| s.level),
+            tags: i.tags.clone(),
+            units: i.scope.business_units.clone(),
+            times: Milestone::ALL
+                .iter()
+                .filter_map(|m| i.milestone(*m).map(|t| (m.as_str().to_string(), t)))
+                .collect(),
+            labour_minutes: i.time.iter().map(|t| u64::from(t.minutes)).sum(),
+            actions: i.entry_kinds.clone(),
+            costs,
+            // Evaluated far in the future: the state is then only about the deadline and the
+            // discharge; "overdue" is decided when the metrics are computed.
+            deadlines: i
+                .obligations(regimes, far_future)
+                .into_iter()
+                .map(|o| DeadlineFact {
+                    due: match o.due {
+                        Due::At { at } => Some(at),
+                        _ => None,
+                    },
+                    done: o.notification.and_then(|id| {
+                        i.notifications
+                            .iter()
+                            .find(|n| n.id == id)
+                            .and_then(|n| n.delivered_at)
+                    }),
+                })
+                .collect(),
+            recommendations: i
+                .recommendations
+                .iter()
+                .map(|r| RecommendationFact {
+                    status: r.status,
+                    due: r.due,
+                })
+                .collect(),
+            recurrence_of: i
+                .postmortem
+                .root_causes
+                .iter()
+                .filter_map(|r| r.recurrence_of)
+                .collect(),
+        }
+    }
+
+    fn time(&self, m: Milestone) -> Option<Timestamp> {
+        self.times.get(m.as_str()).copied()
+    }
+}
+
+/// Which incidents the figures cover: opened in `[from, to)`, and the optional filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub class: Option<String>,
+    /// Exactly this severity level.
+    pub level: Option<u8>,
+    pub tag: Option<String>,
+    /// A business unit in scope.
+    pub team: Option<String>,
+}
+
+impl Filter {
+    pub fn keeps(&self, f: &IncidentFacts) -> bool {
+        self.from.is_none_or(|t| f.opened_at >= t)
+            && self.to.is_none_or(|t| f.opened_at < t)
+            && self
+                .class
+                .as_ref()
+                .is_none_or(|c| f.class.as_deref() == Some(c.as_str()))
+            && self.level.is_none_or(|l| f.level == Some(l))
+            && self
+                .tag
+                .as_ref()
+                .is_none_or(|t| f.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+            && self
+                .team
+                .as_ref()
+                .is_none_or(|t| f.units.iter().any(|x| x.eq_ignore_ascii_case(t)))
+    }
+}
+
+/// Mean, median and p90 of a duration over the incidents that have it, in hours; and the ones
+/// that do not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DurationStat {
+    /// `ttd`, `tta`, `ttc`, `ttr_recovery`, `ttr_resolution`, `dwell`, `elapsed`.
+    pub name: String,
+    pub n: usize,
+    pub mean_hours: Option<f64>,
+    pub median_hours: Option<f64>,
+    pub p90_hours: Option<f64>,
+    /// The incidents measured.
+    pub incidents: Vec<i64>,
+    /// The incidents missing one of the two timestamps.
+    pub missing: Vec<i64>,
+    /// Incidents whose end is before their start (a timestamp to correct), left out.
+    pub inconsistent: Vec<i64>,
+}
+
+/// Costs in one currency, in minor units.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CostTotals {
+    pub direct: i64,
+    pub indirect: i64,
+    pub recovered: i64,
+    pub net: i64,
+    pub incidents: Vec<i64>,
+}
+
+/// Regulatory steps with a deadline: discharged on time, late, overdue, still running.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Compliance {
+    pub on_time: usize,
+    pub late: usize,
+    pub overdue: usize,
+    pub pending: usize,
+    /// On time among those decided (on time, late, overdue); none when nothing is decided.
+    pub on_time_pct: Option<f64>,
+    pub late_incidents: Vec<i64>,
+    pub overdue_incidents: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RecommendationFigures {
+    pub total: usize,
+    /// Done or verified.
+    pub completed: usize,
+    pub rejected: usize,
+    /// Past due and not completed nor rejected.
+    pub overdue: usize,
+    /// Completed among those not rejected.
+    pub completion_pct: Option<f64>,
+    pub overdue_pct: Option<f64>,
+    pub overdue_incidents: Vec<i64>,
+}
+
+/// One month of the trend (by the month incidents were opened in, UTC).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Month {
+    pub month: String,
+    pub opened: usize,
+    pub closed: usize,
+    pub mttr_resolution_hours: Option<f64>,
+}
+
+/// An incident like an earlier one: its root cause says so, or the same class within the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recurrence {
+    pub incident: i64,
+    pub earlier: i64,
+    /// `root-cause` or `same-class`.
+    pub why: String,
+}
+
+/// The figures over the incidents a filter keeps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    pub filter: Filter,
+    pub computed_at: Timestamp,
+    pub handled: usize,
+    pub incidents: Vec<i64>,
+    pub by_class: BTreeMap<String, Vec<i64>>,
+    /// Level 0–5, or `unassessed`.
+    pub by_severity: BTreeMap<String, Vec<i64>>,
+    pub by_status: BTreeMap<String, Vec<i64>>,
+    pub durations: Vec<DurationStat>,
+    pub labour_hours_total: f64,
+    pub labour_hours_mean: Option<f64>,
+    pub without_labour: Vec<i64>,
+    pub actions: BTreeMap<String, u64>,
+    pub costs: BTreeMap<String, CostTotals>,
+    pub notifications: Compliance,
+    pub recommendations: RecommendationFigures,
+    pub recurrence_months: u32,
+    pub recurrences: Vec<Recurrence>,
+    pub months: Vec<Month>,
+}
+
+fn hours(seconds: i64) -> f64 {
+    seconds as f64 / 3600.0
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Mean, median and p90 (nearest rank) of `values` in seconds, as hours rounded to 0.01.
+pub fn summary(values: &mut [i64]) -> (Option<f64>, Option<f64>, Option<f64>) {
+    if values.is_empty() {
+        return (None, None, None);
+    }
+    values.sort_unstable();
+    let n = values.len();
+    let mean = values.iter().map(|v| *v as f64).sum::<f64>() / n as f64;
+    let median = if n % 2 == 1 {
+        values[n / 2] as f64
+    } else {
+        (values[n / 2 - 1] as f64 + values[n / 2] as f64) / 2.0
+    };
+    let rank = (9 * n).div_ceil(10).max(1);
+    let p90 = values[rank - 1] as f64;
+    (
+        Some(round2(mean / 3600.0)),
+        Some(round2(median / 3600.0)),
+        Some(round2(p90 / 3600.0)),
+    )
+}
+
+fn duration(
+    name: &str,
+    facts: &[&IncidentFacts],
+    span: impl Fn(&IncidentFacts) -> (Option<Timestamp>, Option<Timestamp>),
+) -> DurationStat {
+    let mut values = Vec::new();
+    let (mut incidents, mut missing, mut inconsistent) = (vec![], vec![], vec![]);
+    for f in facts {
+        match span(f) {
+            (Some(a), Some(b)) if b >= a => {
+                values.push(b.seconds_since(a));
+                incidents.push(f.number);
+            }
+            (Some(_), Some(_)) => inconsistent.push(f.number),
+            _ => missing.push(f.number),
+        }
+    }
+    let (mean, median, p90) = summary(&mut values);
+    DurationStat {
+        name: name.to_string(),
+        n: incidents.len(),
+        mean_hours: mean,
+        median_hours: median,
+        p90_hours: p90,
+        incidents,
+        missing,
+        inconsistent,
+    }
+}
+
+fn month_of(t: Timestamp) -> String {
+    t.to_string()[..7].to_string()
+}
+
+fn pct(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| round2(100.0 * part as f64 / whole as f64))
+}
+
+/// The figures over `all` that `filter` keeps, at `now`; recurrence looks `months` back (over
+/// all incidents, not only the kept ones, for the earlier one).
+pub fn compute(all: &[IncidentFacts], filter: &Filter, now: Timestamp, months: u32) -> Metrics {
+    use Milestone::*;
+    let mut kept: Vec<&IncidentFacts> = all.iter().filter(|f| filter.keeps(f)).collect();
+    kept.sort_by_key(|f| f.number);
+    let mut by_class: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut by_severity: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut by_status: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut actions: BTreeMap<String, u64> = BTreeMap::new();
+    let mut costs: BTreeMap<String, CostTotals> = BTreeMap::new();
+    let mut notifications = Compliance::default();
+    let mut recs = RecommendationFigures::default();
+    let mut labour = 0u64;
+    let mut without_labour = Vec::new();
+    for f in &kept {
+        by_class
+            .entry(f.class.clone().unwrap_or_else(|| "unclassified".into()))
+            .or_default()
+            .push(f.number);
+        by_severity
+            .entry(f.level.map_or("unassessed".into(), |l| l.to_string()))
+            .or_default()
+            .push(f.number);
+        by_status
+            .entry(f.status.clone())
+            .or_default()
+            .push(f.number);
+        for (k, n) in &f.actions {
+            *actions.entry(k.clone()).or_default() += u64::from(*n);
+        }
+        for (cur, [d, i, r]) in &f.costs {
+            let c = costs.entry(cur.clone()).or_default();
+            c.direct += d;
+            c.indirect += i;
+            c.recovered += r;
+            c.net += d + i - r;
+            c.incidents.push(f.number);
+        }
+        if f.labour_minutes == 0 {
+            without_labour.push(f.number);
+        }
+        labour += f.labour_minutes;
+        for d in &f.deadlines {
+            let Some(due) = d.due else { continue };
+            match d.done {
+                Some(done) if done <= due => notifications.on_time += 1,
+                Some(_) => {
+                    notifications.late += 1;
+                    notifications.late_incidents.push(f.number);
+                }
+                None if now > due => {
+                    notifications.overdue += 1;
+                    notifications.overdue_incidents.push(f.number);
+                }
+                None => notifications.pending += 1,
+            }
+        }
+        for r in &f.recommendations {
+            recs.total += 1;
+            match r.status {
+                RecommendationStatus::Done | RecommendationStatus::Verified => recs.completed += 1,
+                RecommendationStatus::Rejected => recs.rejected += 1,
+                _ if now > r.due => {
+                    recs.overdue += 1;
+                    recs.overdue_incidents.push(f.number);
+                }
+                _ => {}
+            }
+        }
+    }
+    let decided = notifications.on_time + notifications.late + notifications.overdue;
+    notifications.on_time_pct = pct(notifications.on_time, decided);
+    notifications.late_incidents.dedup();
+    notifications.overdue_incidents.dedup();
+    recs.completion_pct = pct(recs.completed, recs.total - recs.rejected);
+    recs.overdue_pct = pct(recs.overdue, recs.total - recs.rejected);
+    recs.overdue_incidents.dedup();
+
+    let at = |f: &IncidentFacts, m| f.time(m);
+    let durations = vec![
+        duration("ttd", &kept, |f| (at(f, Started), at(f, Detected))),
+        duration("tta", &kept, |f| (at(f, Detected), at(f, Acknowledged))),
+        duration("ttc", &kept, |f| (at(f, Detected), at(f, Contained))),
+        duration("ttr_recovery", &kept, |f| {
+            (at(f, Detected), at(f, Recovered))
+        }),
+        duration("ttr_resolution", &kept, |f| {
+            (at(f, Detected), at(f, Closed))
+        }),
+        duration("dwell", &kept, |f| (at(f, Started), at(f, Detected))),
+        duration("elapsed", &kept, |f| {
+            (Some(f.opened_at), Some(at(f, Closed).unwrap_or(now)))
+        }),
+    ];
+
+    // Recurrence: a stated one, or the same class opened within `months` after an earlier one.
+    let window = i64::from(months) * 30 * 86_400;
+    let mut recurrences = Vec::new();
+    for f in &kept {
+        if let Some(e) = f.recurrence_of.first() {
+            recurrences.push(Recurrence {
+                incident: f.number,
+                earlier: *e,
+                why: "root-cause".into(),
+            });
+            continue;
+        }
+        let Some(class) = &f.class else { continue };
+        let earlier = all
+            .iter()
+            .filter(|e| e.number != f.number && e.class.as_ref() == Some(class))
+            .filter(|e| {
+                e.opened_at < f.opened_at && f.opened_at.seconds_since(e.opened_at) <= window
+            })
+            .max_by_key(|e| e.opened_at);
+        if let Some(e) = earlier {
+            recurrences.push(Recurrence {
+                incident: f.number,
+                earlier: e.number,
+                why: "same-class".into(),
+            });
+        }
+    }
+
+    let mut per_month: BTreeMap<String, (usize, usize, Vec<i64>)> = BTreeMap::new();
+    for f in &kept {
+        let m = per_month.entry(month_of(f.opened_at)).or_default();
+        m.0 += 1;
+        if let Some(c) = at(f, Closed) {
+            m.1 += 1;
+            if let Some(d) = at(f, Detected).filter(|d| c >= *d) {
+                m.2.push(c.seconds_since(d));
+            }
+        }
+    }
+    let months_out = per_month
+        .into_iter()
+        .map(|(month, (opened, closed, mut ttr))| Month {
+            month,
+            opened,
+            closed,
+            mttr_resolution_hours: summary(&mut ttr).0,
+        })
+        .collect();
+
+    Metrics {
+        filter: filter.clone(),
+        computed_at: now,
+        handled: kept.len(),
+        incidents: kept.iter().map(|f| f.number).collect(),
+        by_class,
+        by_severity,
+        by_status,
+        durations,
+        labour_hours_total: round2(hours(i64::try_from(labour).unwrap_or(i64::MAX / 2) * 60)),
+        labour_hours_mean: (!kept.is_empty()).then(|| {
+            round2(hours(i64::try_from(labour).unwrap_or(i64::MAX / 2) * 60) / kept.len() as f64)
+        }),
+        without_labour,
+        actions,
+        costs,
+        notifications,
+        recommendations: recs,
+        recurrence_months: months,
+        recurrences,
+        months: months_out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+    fn ts(secs: i64) -> Timestamp {
+        Timestamp::from_micros(secs * 1_000_000).unwrap()
+    }
+
+    /// 240 incidents, one a day from 1 January 2026. Incident i (1-based):
+    /// started at opening; detected (i mod 4 + 1) hours later; acknowledged 30 min after
+    /// detection; contained (i mod 3 + 1) × 4 h after detection; recovered 48 h after detection
+    /// for even i only; closed 72 h after detection for i ≤ 200; class intrusions for i mod 5 = 0,
+    /// else malicious-code; level i mod 6; 90 labour minutes for odd i; one NIS2 deadline each,
+    /// met on time for i mod 3 = 0, late for i mod 3 = 1, never for i mod 3 = 2 (overdue).
+    fn history() -> Vec<IncidentFacts> {
+        (1..=240i64)
+            .map(|i| {
+                let open = T0 + (i - 1) * 86_400;
+                let det = open + (i % 4 + 1) * 3600;
+                let mut times = BTreeMap::new();
+                times.insert("started_at".to_string(), ts(open));
+                times.insert("detected_at".to_string(), ts(det));
+                times.insert("acknowledged_at".to_string(), ts(det + 1800));
+                times.insert("contained_at".to_string(), ts(det + (i % 3 + 1) * 4 * 3600));
+                if i % 2 == 0 {
+                    times.insert("recovered_at".to_string(), ts(det + 48 * 3600));
+                }
+                if i <= 200 {
+                    times.insert("closed_at".to_string(), ts(det + 72 * 3600));
+                }
+                let due = det + 24 * 3600;
+                IncidentFacts {
+                    number: i,
+                    opened_at: ts(open),
+                    status: if i <= 200 { "closed" } else { "investigating" }.into(),
+                    class: Some(
+                        if i % 5 == 0 {
+                            "intrusions"
+                        } else {
+                            "malicious-code"
+                        }
+                        .into(),
+                    ),
+                    kind: None,
+                    level: Some((i % 6) as u8),
+                    tags: if i % 10 == 0 {
+                        vec!["vip".into()]
+                    } else {
+                        vec![]
+                    },
+                    units: vec![],
+                    times,
+                    labour_minutes: if i % 2 == 1 { 90 } else { 0 },
+                    actions: [("incident.opened".to_string(), 1)].into_iter().collect(),
+                    costs: if i % 50 == 0 {
+                        [("EUR".to_string(), [100_000, 20_000, 50_000])]
+                            .into_iter()
+                            .collect()
+                    } else {
+                        BTreeMap::new()
+                    },
+                    deadlines: vec![DeadlineFact {
+                        due: Some(ts(due)),
+                        done: match i % 3 {
+                            0 => Some(ts(due - 3600)),
+                            1 => Some(ts(due + 3600)),
+                            _ => None,
+                        },
+                    }],
+                    recommendations: vec![],
+                    recurrence_of: vec![],
+                }
+            })
+            .collect()
+    }
+
+    fn stat<'a>(m: &'a Metrics, name: &str) -> &'a DurationStat {
+        m.durations.iter().find(|d| d.name == name).unwrap()
+    }
+
+    #[test]
+    fn figures_over_a_generated_history_match_the_hand_computed_ones() {
+        let all = history();
+        let now = ts(T0 + 400 * 86_400);
+        let m = compute(&all, &Filter::default(), now, 6);
+        assert_eq!(m.handled, 240);
+        // TTD cycles 2, 3, 4, 1 h (i mod 4 + 1): 60 of each → mean 2.5, median 2.5, p90 = rank
+        // 216 of the sorted values (60 × 1, 60 × 2, 60 × 3, 60 × 4) = 4 h.
+        let ttd = stat(&m, "ttd");
+        assert_eq!(
+            (ttd.n, ttd.mean_hours, ttd.median_hours, ttd.p90_hours),
+            (240, Some(2.5), Some(2.5), Some(4.0))
+        );
+        // TTA is always 30 minutes.
+        let tta = stat(&m, "tta");
+        assert_eq!((tta.mean_hours, tta.p90_hours), (Some(0.5), Some(0.5)));
+        // TTC: 4, 8, 12 h for i mod 3 = 0, 1, 2; 80 each → mean 8, median 8, p90 12.
+        let ttc = stat(&m, "ttc");
+        assert_eq!(
+            (ttc.mean_hours, ttc.median_hours, ttc.p90_hours),
+            (Some(8.0), Some(8.0), Some(12.0))
+        );
+        // Recovery only on even incidents: 120 measured, 120 missing (named, not zero).
+        let rec = stat(&m, "ttr_recovery");
+        assert_eq!(
+            (rec.n, rec.missing.len(), rec.mean_hours),
+            (120, 120, Some(48.0))
+        );
+        assert_eq!(&rec.missing[..3], &[1, 3, 5]);
+        // Resolution: 200 closed at 72 h; 40 still open are missing.
+        let res = stat(&m, "ttr_resolution");
+        assert_eq!(
+            (res.n, res.missing.len(), res.median_hours),
+            (200, 40, Some(72.0))
+        );
+        assert_eq!(stat(&m, "dwell").mean_hours, Some(2.5));
+        // Classes: 48 intrusions (multiples of 5), 192 malicious code.
+        assert_eq!(m.by_class["intrusions"].len(), 48);
+        assert_eq!(m.by_class["malicious-code"].len(), 192);
+        assert_eq!(m.by_severity["0"].len(), 40);
+        assert_eq!(m.by_status["closed"].len(), 200);
+        // Labour: 120 odd incidents × 1.5 h = 180 h; mean over 240 = 0.75 h.
+        assert_eq!(
+            (m.labour_hours_total, m.labour_hours_mean),
+            (180.0, Some(0.75))
+        );
+        assert_eq!(m.without_labour.len(), 120);
+        // Costs on 50, 100, 150, 200: net 70,000 each → 280,000.
+        let eur = &m.costs["EUR"];
+        assert_eq!(
+            (eur.direct, eur.recovered, eur.net),
+            (400_000, 200_000, 280_000)
+        );
+        assert_eq!(eur.incidents, [50, 100, 150, 200]);
+        // Deadlines: 80 on time, 80 late, 80 overdue → 33.33 % on time.
+        let n = &m.notifications;
+        assert_eq!((n.on_time, n.late, n.overdue, n.pending), (80, 80, 80, 0));
+        assert_eq!(n.on_time_pct, Some(33.33));
+        assert_eq!(m.actions["incident.opened"], 240);
+        // Every incident after the first of its class recurs within 6 months (daily incidents).
+        assert_eq!(m.recurrences.len(), 238);
+        // January: 31 opened, 31 closed.
+        assert_eq!(
+            (m.months[0].month.as_str(), m.months[0].opened),
+            ("2026-01", 31)
+        );
+        assert_eq!(m.months.len(), 8);
+    }
+
+    #[test]
+    fn filters_narrow_the_figures() {
+        let all = history();
+        let now = ts(T0 + 400 * 86_400);
+        let f = Filter {
+            from: Some(ts(T0)),
+            to: Some(ts(T0 + 31 * 86_400)),
+            class: Some("intrusions".into()),
+            ..Filter::default()
+        };
+        let m = compute(&all, &f, now, 6);
+        assert_eq!(m.incidents, [5, 10, 15, 20, 25, 30]);
+        let vip = compute(
+            &all,
+            &Filter {
+                tag: Some("VIP".into()),
+                level: Some(4),
+                ..Filter::default()
+            },
+            now,
+            6,
+        );
+        // Multiples of 10 with i mod 6 = 4: 10, 40, 70, … 220 (i ≡ 10 mod 30).
+        assert_eq!(vip.incidents, [10, 40, 70, 100, 130, 160, 190, 220]);
+        let none = compute(
+            &all,
+            &Filter {
+                class: Some("fraud".into()),
+                ..Filter::default()
+            },
+            now,
+            6,
+        );
+        assert_eq!(none.handled, 0);
+        assert_eq!(stat(&none, "ttd").mean_hours, None);
+        assert_eq!(none.notifications.on_time_pct, None);
+    }
+
+    #[test]
+    fn summary_uses_nearest_rank_and_the_middle_mean() {
+        let h = 3600;
+        assert_eq!(summary(&mut [h]), (Some(1.0), Some(1.0), Some(1.0)));
+        assert_eq!(
+            summary(&mut [4 * h, h, 3 * h, 2 * h]),
+            (Some(2.5), Some(2.5), Some(4.0))
+        );
+        let mut ten: Vec<i64> = (1..=10).map(|x| x * h).collect();
+        assert_eq!(summary(&mut ten), (Some(5.5), Some(5.5), Some(9.0)));
+    }
+}
