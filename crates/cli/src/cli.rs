@@ -69,6 +69,30 @@ pub enum Command {
     },
     /// The playbooks (latest versions).
     Playbooks,
+    /// Program metrics over a period: incidents handled, MTTD/MTTA/MTTC/MTTR and dwell time
+    /// (mean, median, p90), labour, costs, notification compliance, recommendations, recurrence.
+    Metrics {
+        /// Incidents opened on or after this date (2026-01-01) or time.
+        #[arg(long)]
+        from: Option<String>,
+        /// Incidents opened before this date or time.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this ENISA class.
+        #[arg(long)]
+        class: Option<String>,
+        /// Only this severity level (0–5).
+        #[arg(long)]
+        severity: Option<u8>,
+        #[arg(long)]
+        tag: Option<String>,
+        /// A business unit in the incidents' scope.
+        #[arg(long)]
+        team: Option<String>,
+        /// `table`, `json` or `csv`.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
     /// Observables and indicators of compromise.
     #[command(subcommand)]
     Observable(ObservableCommand),

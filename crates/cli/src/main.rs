@@ -111,6 +111,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             format,
         } => commands::postmortem::board(state, owner, &format, &settings).await,
         Command::Playbooks => commands::postmortem::playbooks(&settings).await,
+        Command::Metrics {
+            from,
+            to,
+            class,
+            severity,
+            tag,
+            team,
+            format,
+        } => {
+            let params = debrief_server::api::metrics::MetricsParams {
+                from,
+                to,
+                class,
+                severity,
+                tag,
+                team,
+                recurrence_months: None,
+            };
+            commands::metrics::run(params, &format, &settings).await
+        }
         Command::Observable(cmd) => commands::record::observable(cmd, &settings).await,
         Command::Timeline(cmd) => commands::record::timeline(cmd, &settings).await,
         Command::Search {

@@ -952,4 +952,19 @@ fn postmortem_recommendations_and_playbooks_from_the_terminal() {
     );
     let board: serde_json::Value = serde_json::from_str(&board).unwrap();
     assert_eq!(board["total"], 0);
+    // Program metrics: the 40-minute acknowledgement is the only TTA measured.
+    let csv = ok(&db, &["metrics", "--from", "2026-01-01", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("figure,value,incidents"));
+    assert!(csv.contains("\nincidents handled,1,#1\n"), "{csv}");
+    assert!(csv.contains("\ntta mean hours,0.67,#1\n"), "{csv}");
+    assert!(csv.contains("\nttd missing a timestamp,1,#1\n"), "{csv}");
+    let table = ok(&db, &["metrics"]);
+    assert!(
+        table.contains("tta median hours") && table.contains("0.67"),
+        "{table}"
+    );
+    let r = debrief(&db, &["metrics", "--from", "last week"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("2026-01-01"), "{}", r.stderr);
 }

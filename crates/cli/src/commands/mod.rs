@@ -5,6 +5,7 @@ pub mod evidence;
 pub mod hunt;
 pub mod incident;
 pub mod mail;
+pub mod metrics;
 pub mod postmortem;
 pub mod record;
 pub mod send;

@@ -601,3 +601,65 @@ dir-template = Template
 dir-obligation = Discharges
 dir-delete = Delete
 dir-rule-add = Add a rule
+nav-metrics = Metrics
+mx-title = Program metrics
+mx-from = Opened from
+mx-to = to (excluded)
+mx-class = Class
+mx-any = any
+mx-severity = Severity
+mx-tag = Tag
+mx-team = Team (business unit)
+mx-apply = Show
+mx-handled = { $n ->
+    [one] 1 incident handled
+   *[other] { $n } incidents handled
+}
+mx-times = Response times
+mx-n = Measured
+mx-mean = Mean
+mx-median = Median
+mx-missing = Missing a timestamp
+mx-d-ttd = Time to detect (MTTD)
+mx-d-tta = Time to acknowledge (MTTA)
+mx-d-ttc = Time to contain (MTTC)
+mx-d-ttr_recovery = Time to recover (MTTR, recovery)
+mx-d-ttr_resolution = Time to resolve (MTTR, closure)
+mx-d-dwell = Dwell time (start to detection)
+mx-d-elapsed = Time per incident (opened to closed, or to now)
+mx-inconsistent = { $n } with an end before its start
+mx-labour = Labour logged: { $total } h in all, { $mean } h per incident
+mx-without-labour = { $n } without labour logged
+mx-by-class = By class
+mx-by-status = By status
+mx-compliance = Notification compliance
+mx-on-time = { $pct } % of regulatory deadlines met on time
+mx-no-deadlines = No regulatory deadline decided yet
+mx-deadlines = { $on_time } on time, { $late } late, { $overdue } overdue, { $pending } running
+mx-overdue = Overdue
+mx-recommendations = Recommendations
+mx-recs = { $total } in all, { $completed } completed, { $overdue } overdue
+mx-completion = { $pct } % completed
+mx-costs = Costs
+mx-direct = Direct
+mx-indirect = Indirect
+mx-recovered = Recovered
+mx-net = Net
+mx-actions = Actions performed (journal entries by kind)
+mx-recurrence = Recurrence (within { $months } months)
+mx-recurrences = { $n ->
+    [one] 1 incident recurs
+   *[other] { $n } incidents recur
+}
+mx-show = Show
+mx-why-root-cause = same root cause
+mx-why-same-class = same class
+mx-no-recurrence = No recurrence.
+mx-method = Durations run from the first timestamp to the second; an incident missing either is counted as missing, never as zero. Median: the middle value (the mean of the two middle ones); p90: the value at rank ⌈0.9 n⌉.
+mx-more = and { $n } more
+mx-chart-trend = Incidents per month (by month opened)
+mx-opened = opened
+mx-closed = closed
+mx-unassessed = unassessed
+mx-chart-severity = Incidents per severity level
+mx-incidents = incidents

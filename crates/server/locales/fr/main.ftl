@@ -601,3 +601,65 @@ dir-template = Modèle
 dir-obligation = S'acquitte de
 dir-delete = Supprimer
 dir-rule-add = Ajouter une règle
+nav-metrics = Indicateurs
+mx-title = Indicateurs du programme
+mx-from = Ouverts du
+mx-to = au (exclu)
+mx-class = Classe
+mx-any = toutes
+mx-severity = Gravité
+mx-tag = Étiquette
+mx-team = Équipe (entité)
+mx-apply = Afficher
+mx-handled = { $n ->
+    [one] 1 incident traité
+   *[other] { $n } incidents traités
+}
+mx-times = Délais de réponse
+mx-n = Mesurés
+mx-mean = Moyenne
+mx-median = Médiane
+mx-missing = Horodatage manquant
+mx-d-ttd = Délai de détection (MTTD)
+mx-d-tta = Délai de prise en charge (MTTA)
+mx-d-ttc = Délai de confinement (MTTC)
+mx-d-ttr_recovery = Délai de rétablissement (MTTR, rétablissement)
+mx-d-ttr_resolution = Délai de résolution (MTTR, clôture)
+mx-d-dwell = Temps de présence (début à détection)
+mx-d-elapsed = Durée par incident (ouverture à clôture, ou à maintenant)
+mx-inconsistent = { $n } dont la fin précède le début
+mx-labour = Temps passé : { $total } h au total, { $mean } h par incident
+mx-without-labour = { $n } sans temps saisi
+mx-by-class = Par classe
+mx-by-status = Par statut
+mx-compliance = Respect des notifications
+mx-on-time = { $pct } % des échéances réglementaires respectées
+mx-no-deadlines = Aucune échéance réglementaire tranchée pour l'instant
+mx-deadlines = { $on_time } à temps, { $late } en retard, { $overdue } dépassées, { $pending } en cours
+mx-overdue = Dépassées
+mx-recommendations = Recommandations
+mx-recs = { $total } au total, { $completed } réalisées, { $overdue } en retard
+mx-completion = { $pct } % réalisées
+mx-costs = Coûts
+mx-direct = Directs
+mx-indirect = Indirects
+mx-recovered = Récupérés
+mx-net = Net
+mx-actions = Actions menées (entrées du journal par nature)
+mx-recurrence = Récurrence (sur { $months } mois)
+mx-recurrences = { $n ->
+    [one] 1 incident récurrent
+   *[other] { $n } incidents récurrents
+}
+mx-show = Afficher
+mx-why-root-cause = même cause racine
+mx-why-same-class = même classe
+mx-no-recurrence = Aucune récurrence.
+mx-method = Les durées vont du premier horodatage au second ; un incident où l'un manque est compté comme manquant, jamais comme zéro. Médiane : la valeur du milieu (la moyenne des deux du milieu) ; p90 : la valeur de rang ⌈0,9 n⌉.
+mx-more = et { $n } de plus
+mx-chart-trend = Incidents par mois (mois d'ouverture)
+mx-opened = ouverts
+mx-closed = clos
+mx-unassessed = non évalué
+mx-chart-severity = Incidents par niveau de gravité
+mx-incidents = incidents

@@ -7,6 +7,7 @@ pub mod dto;
 pub mod events;
 pub mod evidence;
 pub mod incidents;
+pub mod metrics;
 pub mod notify;
 pub mod obligations;
 pub mod playbooks;
@@ -195,6 +196,7 @@ pub fn router() -> Router<AppState> {
             post(notify::skip_proposal),
         )
         .route("/obligations", get(obligations::due))
+        .route("/metrics", get(metrics::get_metrics))
         .route(
             "/stakeholders",
             get(notify::stakeholders).post(notify::add_stakeholder),

@@ -4,6 +4,7 @@
 mod alerts;
 mod describe;
 mod directory;
+mod metrics;
 mod notifications;
 mod pages;
 mod postmortem;
@@ -81,6 +82,7 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
         "directory.html",
         include_str!("../../templates/directory.html"),
     ),
+    ("metrics.html", include_str!("../../templates/metrics.html")),
     (
         "playbook.html",
         include_str!("../../templates/playbook.html"),
@@ -538,6 +540,7 @@ pub fn router() -> Router<AppState> {
             get(directory::directory).post(directory::add_stakeholder),
         )
         .route("/directory/rules", post(directory::add_rule))
+        .route("/metrics", get(metrics::dashboard))
         .route("/directory/rules/{id}/delete", post(directory::delete_rule))
         .route(
             "/incidents/{number}/notifications/send",

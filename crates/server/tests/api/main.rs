@@ -7,6 +7,7 @@
 mod alerts;
 mod auth;
 mod errors;
+mod metrics;
 mod notify;
 mod obligations;
 mod postmortem;

@@ -77,6 +77,8 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/1/notifications/proposals/r-9/send", Some(r#"{}"#),      [401, 403, 404, 403, 403]),
     ("POST",  "/api/v1/incidents/1/notifications/proposals/r-9/skip", Some(r#"{"reason":"told by phone"}"#), [401, 403, 404, 403, 403]),
     ("GET",   "/api/v1/notification-rules",       None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/metrics?from=2026-01-01&to=2027-01-01", None,                      [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/metrics?from=yesterday",   None,                                   [401, 400, 400, 400, 400]),
     ("POST",  "/api/v1/notification-rules",       Some(r#"{"name":"DPO","stakeholder":"Nobody","template":"internal-alert"}"#), [401, 404, 404, 403, 403]),
     ("DELETE", "/api/v1/notification-rules/r-9", None,                                    [401, 404, 404, 403, 403]),
     ("GET",   "/api/v1/stakeholders",             None,                                   [401, 200, 200, 200, 200]),

@@ -1,0 +1,87 @@
+//! The metrics dashboard (`/metrics`): the program's figures over a period and filter, each with
+//! the incidents behind it, and SVG charts (the trend per month, the distribution per severity).
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use debrief_domain::Action;
+use debrief_domain::metrics::Metrics;
+
+use super::WebUser;
+use super::pages::{forbidden, may, render};
+use crate::AppState;
+use crate::api::metrics::{MetricsParams, figures};
+use crate::charts;
+
+/// The two charts of the dashboard, in the reader's language.
+pub fn chart_svgs(m: &Metrics, lang: debrief_domain::Language) -> (String, String) {
+    let t = |k: &str| crate::i18n::t(lang, k, &[]);
+    let trend = charts::bars(
+        &t("mx-chart-trend"),
+        &[&t("mx-opened"), &t("mx-closed")],
+        &m.months
+            .iter()
+            .map(|x| (x.month.clone(), vec![x.opened as f64, x.closed as f64]))
+            .collect::<Vec<_>>(),
+    );
+    let mut levels: Vec<(String, Vec<f64>)> = (0..=5)
+        .map(|l| {
+            let n = m.by_severity.get(&l.to_string()).map_or(0, Vec::len);
+            (l.to_string(), vec![n as f64])
+        })
+        .collect();
+    levels.push((
+        t("mx-unassessed"),
+        vec![m.by_severity.get("unassessed").map_or(0, Vec::len) as f64],
+    ));
+    let severity = charts::bars(&t("mx-chart-severity"), &[&t("mx-incidents")], &levels);
+    (trend, severity)
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    user: WebUser,
+    query: Result<Query<MetricsParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if let Err(why) = may(&user, Action::ReadIncidents) {
+        return forbidden(&user, &why);
+    }
+    let mut ctx = super::base_context(Some(&user), user.lang);
+    ctx.insert("nav".into(), "metrics".into());
+    ctx.insert(
+        "classes".into(),
+        debrief_domain::taxonomy::classes()
+            .iter()
+            .map(|c| c.id.clone())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    let params = match query {
+        Ok(Query(p)) => p,
+        Err(e) => {
+            ctx.insert("error".into(), e.body_text().into());
+            return render("metrics.html", StatusCode::BAD_REQUEST, ctx);
+        }
+    };
+    ctx.insert(
+        "params".into(),
+        serde_json::json!({
+            "from": params.from, "to": params.to, "class": params.class,
+            "severity": params.severity, "tag": params.tag, "team": params.team,
+        })
+        .into(),
+    );
+    match figures(&state, &params).await {
+        Ok(m) => {
+            let (trend, severity) = chart_svgs(&m, user.lang);
+            ctx.insert("trend_svg".into(), trend.into());
+            ctx.insert("severity_svg".into(), severity.into());
+            ctx.insert("m".into(), serde_json::to_value(&m).unwrap_or_default());
+            render("metrics.html", StatusCode::OK, ctx)
+        }
+        Err(e) => {
+            ctx.insert("error".into(), e.detail.into());
+            render("metrics.html", e.status, ctx)
+        }
+    }
+}
