@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::incident::Incident;
-use crate::postmortem::{PmList, PmText};
+use crate::postmortem::PmList;
 
 /// Points per reason (documented in the README): a shared observable (at most four count), the
 /// same class, the same type too, a shared ATT&CK technique, and up to this many for text.

@@ -39,7 +39,7 @@ use crate::error::Problem;
         super::notify::retry, super::notify::get_proposals, super::notify::send_proposal, super::notify::skip_proposal,
         super::notify::list_rules, super::notify::add_rule, super::notify::delete_rule,
         super::notify::stakeholders, super::notify::add_stakeholder,
-        super::metrics::get_metrics,
+        super::metrics::get_metrics, super::learn::get_similar, super::learn::get_lessons, super::learn::get_replay,
         super::thehive::status, super::thehive::create_alert, super::thehive::get_alert,
         super::thehive::patch_alert, super::thehive::alert_observable, super::thehive::alert_to_case,
         super::thehive::alert_merge, super::thehive::create_case, super::thehive::get_case,

@@ -7,6 +7,7 @@ pub mod dto;
 pub mod events;
 pub mod evidence;
 pub mod incidents;
+pub mod learn;
 pub mod metrics;
 pub mod notify;
 pub mod obligations;
@@ -197,6 +198,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/obligations", get(obligations::due))
         .route("/metrics", get(metrics::get_metrics))
+        .route("/lessons", get(learn::get_lessons))
+        .route("/incidents/{incident}/similar", get(learn::get_similar))
+        .route("/incidents/{incident}/replay", get(learn::get_replay))
         .route(
             "/stakeholders",
             get(notify::stakeholders).post(notify::add_stakeholder),

@@ -4,6 +4,7 @@
 mod alerts;
 mod describe;
 mod directory;
+mod learn;
 mod metrics;
 mod notifications;
 mod pages;
@@ -83,6 +84,9 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/directory.html"),
     ),
     ("metrics.html", include_str!("../../templates/metrics.html")),
+    ("replay.html", include_str!("../../templates/replay.html")),
+    ("similar.html", include_str!("../../templates/similar.html")),
+    ("lessons.html", include_str!("../../templates/lessons.html")),
     (
         "playbook.html",
         include_str!("../../templates/playbook.html"),
@@ -541,6 +545,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/directory/rules", post(directory::add_rule))
         .route("/metrics", get(metrics::dashboard))
+        .route("/lessons", get(learn::lessons))
+        .route("/incidents/{number}/similar", get(learn::similar))
+        .route("/incidents/{number}/replay", get(learn::replay))
         .route("/directory/rules/{id}/delete", post(directory::delete_rule))
         .route(
             "/incidents/{number}/notifications/send",
