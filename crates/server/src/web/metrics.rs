@@ -68,8 +68,7 @@ pub async fn dashboard(
         serde_json::json!({
             "from": params.from, "to": params.to, "class": params.class,
             "severity": params.severity, "tag": params.tag, "team": params.team,
-        })
-        .into(),
+        }),
     );
     match figures(&state, &params).await {
         Ok(m) => {
