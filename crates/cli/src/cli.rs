@@ -208,6 +208,10 @@ pub enum Command {
             value_delimiter = ','
         )]
         notify_retry: Vec<u64>,
+        /// The OWASP SAMM model folder (`model/` of owaspsamm/core) for the maturity page
+        /// [default: DATA_DIR/samm/model when it exists].
+        #[arg(long, env = "DEBRIEF_SAMM")]
+        samm: Option<PathBuf>,
     },
     /// Print the API's OpenAPI document (the same as GET /api/v1/openapi.json).
     Openapi,

@@ -151,6 +151,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             smtp_relay,
             mail_from,
             notify_retry,
+            samm,
         } => {
             let detection = commands::serve::Detection {
                 rules,
@@ -162,6 +163,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
                 smtp_relay,
                 mail_from,
                 notify_retry,
+                samm,
             };
             commands::serve::run(
                 listen,

@@ -120,7 +120,7 @@ pub struct MilestoneValue {
 
 /// The version of the fold: raise it whenever `Incident` or its facts gain or change what they
 /// hold, and the stores refold older projection rows from their journals when they open.
-pub const FOLD_VERSION: i64 = 1;
+pub const FOLD_VERSION: i64 = 2;
 
 /// An incident's current state: the fold of its journal. Never edited any other way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

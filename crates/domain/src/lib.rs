@@ -20,6 +20,7 @@ pub mod observable;
 pub mod playbook;
 pub mod postmortem;
 pub mod record;
+pub mod samm;
 pub mod similar;
 pub mod stakeholder;
 pub mod status;

@@ -68,6 +68,13 @@ pub struct IncidentFacts {
     /// Earlier incidents a root cause is a recurrence of.
     #[serde(default)]
     pub recurrence_of: Vec<i64>,
+    /// Playbooks applied, root causes found, and the postmortem's review status.
+    #[serde(default)]
+    pub playbooks: u32,
+    #[serde(default)]
+    pub root_causes: u32,
+    #[serde(default)]
+    pub postmortem: Option<String>,
 }
 
 impl IncidentFacts {
@@ -131,6 +138,9 @@ impl IncidentFacts {
                 .iter()
                 .filter_map(|r| r.recurrence_of)
                 .collect(),
+            playbooks: u32::try_from(i.playbooks.len()).unwrap_or(u32::MAX),
+            root_causes: u32::try_from(i.postmortem.root_causes.len()).unwrap_or(u32::MAX),
+            postmortem: i.postmortem.status.map(|s| s.as_str().to_string()),
         }
     }
 
@@ -580,6 +590,9 @@ mod tests {
                     }],
                     recommendations: vec![],
                     recurrence_of: vec![],
+                    playbooks: 0,
+                    root_causes: 0,
+                    postmortem: None,
                 }
             })
             .collect()

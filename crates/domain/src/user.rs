@@ -192,6 +192,8 @@ pub enum Action<'a> {
     ManageDirectory,
     /// Send or skip the notifications the rules propose (a manager's call).
     DecideNotifications,
+    /// Confirm the program's maturity answers (OWASP SAMM): managers and admins.
+    AssessProgram,
 }
 
 /// Why an action is refused.
@@ -216,6 +218,8 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
             deny("cannot change the stakeholder directory; a manager or an admin does")
         }
         (_, ManagePlaybooks) => deny("cannot publish playbooks; a manager does"),
+        (Role::Manager | Role::Admin, AssessProgram) => Ok(()),
+        (_, AssessProgram) => deny("cannot confirm maturity answers; a manager or an admin does"),
         (Role::Manager, DecideNotifications) => Ok(()),
         (_, DecideNotifications) => {
             deny("cannot send or skip proposed notifications; a manager decides")

@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod intake;
 pub mod outbound;
+pub mod samm;
 pub mod web;
 
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub struct Config {
     pub notify_tick_ms: u64,
     /// How often it looks for regulatory deadlines to escalate (seconds).
     pub escalation_every_seconds: u64,
+    /// OWASP SAMM's Incident Management practice, when its model was given (`--samm`).
+    pub samm: Option<Arc<debrief_domain::samm::Model>>,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             retry_schedule: vec![60, 300, 1800, 7200, 21600],
             notify_tick_ms: 5000,
             escalation_every_seconds: 60,
+            samm: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod alerts;
+mod assessments;
 pub mod blobs;
 pub mod common;
 pub mod error;
@@ -46,7 +47,7 @@ pub enum Scope {
 /// conformance suite (`tests/conformance.rs`) checks.
 #[async_trait]
 pub trait Store:
-    AccountStore + AlertStore + PlaybookStore + StakeholderStore + Send + Sync + Debug
+    AccountStore + AlertStore + PlaybookStore + StakeholderStore + AssessmentStore + Send + Sync + Debug
 {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -256,6 +257,14 @@ pub trait StakeholderStore: Send + Sync {
     /// Removes a rule (decisions already journaled on incidents stay); [`StoreError::NoRule`]
     /// if there is none with that id.
     async fn delete_rule(&self, id: &str) -> Result<()>;
+}
+
+/// Confirmed OWASP SAMM answers (append-only; the latest per question counts).
+#[async_trait]
+pub trait AssessmentStore: Send + Sync {
+    async fn add_samm_answer(&self, answer: debrief_domain::samm::Confirmed) -> Result<()>;
+    /// Every answer, oldest first.
+    async fn samm_answers(&self) -> Result<Vec<debrief_domain::samm::Confirmed>>;
 }
 
 /// Every incident, newest first, read in pages of the largest list size (for views computed

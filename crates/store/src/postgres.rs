@@ -104,3 +104,4 @@ crate::playbooks::impl_playbooks!(
     lock = "LOCK TABLE playbooks IN SHARE ROW EXCLUSIVE MODE"
 );
 crate::stakeholders::impl_stakeholders!(PgStore);
+crate::assessments::impl_assessments!(PgStore);

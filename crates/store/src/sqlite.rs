@@ -130,3 +130,4 @@ crate::sql_accounts::impl_accounts!(SqliteStore);
 crate::alerts::impl_alerts!(SqliteStore, for_update = "");
 crate::playbooks::impl_playbooks!(SqliteStore, lock = "");
 crate::stakeholders::impl_stakeholders!(SqliteStore);
+crate::assessments::impl_assessments!(SqliteStore);

@@ -516,6 +516,44 @@ async fn facts_follow_appends_and_stale_projections_are_refolded(db: &TestDb) {
     assert_eq!(c.store.facts(None, None).await.unwrap().len(), 2);
 }
 
+/// SAMM answers are kept in full, in time order, and cannot be edited.
+async fn samm_answers_are_kept_in_order(db: &TestDb) {
+    use debrief_domain::samm::Confirmed;
+    let c = open(db).await;
+    for (q, v, at) in [
+        ("q-1", 0.25, "2026-01-10T09:00:00Z"),
+        ("q-1", 1.0, "2026-06-10T09:00:00Z"),
+        ("q-2", 0.5, "2026-03-01T09:00:00Z"),
+    ] {
+        c.store
+            .add_samm_answer(Confirmed {
+                question: q.into(),
+                answer: 1,
+                value: v,
+                note: "workshop".into(),
+                by: "maria".into(),
+                at: Timestamp::parse(at).unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+    let all = c.store.samm_answers().await.unwrap();
+    let got: Vec<(&str, f64)> = all.iter().map(|a| (a.question.as_str(), a.value)).collect();
+    assert_eq!(got, [("q-1", 0.25), ("q-2", 0.5), ("q-1", 1.0)]);
+    let sql = "UPDATE samm_answers SET value = 1";
+    let err = match db.backend() {
+        "sqlite" => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap_err()
+        }
+        _ => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap_err()
+        }
+    };
+    assert!(err.to_string().contains("append-only"), "{err}");
+}
+
 async fn accounts_tokens_and_sessions(db: &TestDb) {
     use debrief_domain::{Language, Role, Username};
     use debrief_store::accounts::{NewUser, UserChanges};
@@ -708,4 +746,5 @@ conformance!(
     playbooks_keep_every_version,
     stakeholders_are_listed_and_unique,
     facts_follow_appends_and_stale_projections_are_refolded,
+    samm_answers_are_kept_in_order,
 );

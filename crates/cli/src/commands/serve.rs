@@ -23,6 +23,8 @@ pub struct Detection {
     pub mail_from: String,
     /// Seconds before each retry of a failed notification.
     pub notify_retry: Vec<u64>,
+    /// The OWASP SAMM model folder.
+    pub samm: Option<std::path::PathBuf>,
 }
 
 pub async fn run(
@@ -69,6 +71,7 @@ pub async fn run(
             .map_err(anyhow::Error::msg)
             .context("a notification template in the data directory is wrong")?,
         ),
+        samm: samm_model(detection.samm.clone(), settings)?,
         retry_schedule: detection.notify_retry.clone(),
         notify_tick_ms: detection
             .notify_retry
@@ -140,6 +143,29 @@ pub async fn run(
     .await
     .context("the server stopped with an error")?;
     Ok(exit::OK)
+}
+
+/// The SAMM model from `--samm`, or `DATA_DIR/samm/model` when present; none otherwise.
+fn samm_model(
+    given: Option<std::path::PathBuf>,
+    settings: &Settings,
+) -> Result<Option<std::sync::Arc<debrief_domain::samm::Model>>> {
+    let default = settings.data_dir.join("samm").join("model");
+    let dir = match given {
+        Some(d) => d,
+        None if default.is_dir() => default,
+        None => return Ok(None),
+    };
+    let model = debrief_server::samm::load(&dir)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("--samm `{}` is not a SAMM model folder", dir.display()))?;
+    println!(
+        "OWASP SAMM {}: {} questions from {}",
+        model.practice,
+        model.questions.len(),
+        dir.display()
+    );
+    Ok(Some(std::sync::Arc::new(model)))
 }
 
 async fn shutdown() {

@@ -40,6 +40,7 @@ use crate::error::Problem;
         super::notify::list_rules, super::notify::add_rule, super::notify::delete_rule,
         super::notify::stakeholders, super::notify::add_stakeholder,
         super::metrics::get_metrics, super::learn::get_similar, super::learn::get_lessons, super::learn::get_replay,
+        super::samm::get_assessment, super::samm::post_answer,
         super::thehive::status, super::thehive::create_alert, super::thehive::get_alert,
         super::thehive::patch_alert, super::thehive::alert_observable, super::thehive::alert_to_case,
         super::thehive::alert_merge, super::thehive::create_case, super::thehive::get_case,
@@ -69,7 +70,7 @@ use crate::error::Problem;
         super::obligations::ObligationsView, super::obligations::FlagsRequest, super::obligations::ClockRequest,
         super::obligations::NotificationRequest, super::obligations::DueItem, super::notify::SendRequest,
         super::notify::StakeholderRequest, super::notify::ProposalView, super::notify::ProposalSendRequest,
-        super::notify::SkipRequest, super::notify::RuleRequest)),
+        super::notify::SkipRequest, super::notify::RuleRequest, super::samm::AnswerRequest)),
     modifiers(&BearerAuth, &DescribeResponses),
 )]
 pub struct ApiDoc;

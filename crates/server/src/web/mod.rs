@@ -11,6 +11,7 @@ mod pages;
 mod postmortem;
 mod record;
 mod report;
+mod samm;
 mod session;
 mod users;
 mod work;
@@ -87,6 +88,7 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
     ("replay.html", include_str!("../../templates/replay.html")),
     ("similar.html", include_str!("../../templates/similar.html")),
     ("lessons.html", include_str!("../../templates/lessons.html")),
+    ("samm.html", include_str!("../../templates/samm.html")),
     (
         "playbook.html",
         include_str!("../../templates/playbook.html"),
@@ -131,6 +133,20 @@ impl Templates {
                     .collect();
                 let _ = kwargs.assert_all_used();
                 i18n::t(lang_of(state), &key, &args)
+            },
+        );
+        // `tm(key, map)`: a message whose arguments come as one map (evidence figures).
+        env.add_function(
+            "tm",
+            |state: &State, key: String, map: Value| -> Result<String, minijinja::Error> {
+                let mut args: Vec<(String, String)> = Vec::new();
+                for k in map.try_iter()? {
+                    let v = map.get_item(&k)?;
+                    args.push((k.to_string(), v.to_string()));
+                }
+                let refs: Vec<(&str, String)> =
+                    args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                Ok(i18n::t(lang_of(state), &key, &refs))
             },
         );
         env.add_filter("when", |value: String| -> String {
@@ -546,6 +562,8 @@ pub fn router() -> Router<AppState> {
         .route("/directory/rules", post(directory::add_rule))
         .route("/metrics", get(metrics::dashboard))
         .route("/lessons", get(learn::lessons))
+        .route("/samm", get(samm::show))
+        .route("/samm/answers", post(samm::answer))
         .route("/incidents/{number}/similar", get(learn::similar))
         .route("/incidents/{number}/replay", get(learn::replay))
         .route("/directory/rules/{id}/delete", post(directory::delete_rule))

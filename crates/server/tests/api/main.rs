@@ -15,5 +15,6 @@ mod postmortem;
 mod record;
 mod report;
 mod roles;
+mod samm;
 mod support;
 mod thehive;

@@ -83,6 +83,8 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("GET",   "/api/v1/incidents/1/replay",       None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/lessons?q=mfa",            None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/lessons?q=",               None,                                   [401, 400, 400, 400, 400]),
+    ("GET",   "/api/v1/samm",                     None,                                   [401, 404, 404, 404, 404]),
+    ("POST",  "/api/v1/samm/answers",             Some(r#"{"question":"q","answer":0}"#), [401, 404, 404, 403, 403]),
     ("POST",  "/api/v1/notification-rules",       Some(r#"{"name":"DPO","stakeholder":"Nobody","template":"internal-alert"}"#), [401, 404, 404, 403, 403]),
     ("DELETE", "/api/v1/notification-rules/r-9", None,                                    [401, 404, 404, 403, 403]),
     ("GET",   "/api/v1/stakeholders",             None,                                   [401, 200, 200, 200, 200]),
