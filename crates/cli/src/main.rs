@@ -124,7 +124,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
                 from,
                 to,
                 class,
-                severity,
+                severity: severity.map(|l| l.to_string()),
                 tag,
                 team,
                 recurrence_months: None,

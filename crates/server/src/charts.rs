@@ -102,13 +102,14 @@ pub fn bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)]) -> Stri
     svg
 }
 
-/// The smallest of 1, 2, 5 × 10ⁿ at or above `x` (1 for nothing to show).
+/// The smallest of 1, 2, 4, 8 × 10ⁿ at or above `x` (1 for nothing to show): a grid of four
+/// steps then falls on round values.
 fn nice_ceiling(x: f64) -> f64 {
     if x <= 0.0 {
         return 1.0;
     }
     let p = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    [1.0, 2.0, 4.0, 8.0, 10.0]
         .iter()
         .map(|m| m * p)
         .find(|v| *v >= x)
@@ -140,15 +141,19 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("Incidents &lt;per&gt; month"));
         assert!(!svg.contains("<per>"));
-        // 31 → a scale of 50: the grid's top label.
-        assert!(svg.contains(">50</text>"), "{svg}");
+        // 31 → a scale of 40: grid lines at 10, 20, 30, 40.
+        assert!(
+            svg.contains(">40</text>") && svg.contains(">10</text>"),
+            "{svg}"
+        );
         assert_eq!(
             svg.matches("<rect").count(),
             4 + 2,
             "4 bars and 2 legend keys"
         );
         assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(7.0), 10.0);
+        assert_eq!(nice_ceiling(7.0), 8.0);
+        assert_eq!(nice_ceiling(3.0), 4.0);
         assert_eq!(nice_ceiling(120.0), 200.0);
     }
 }

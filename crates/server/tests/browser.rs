@@ -56,6 +56,11 @@ fn free_port() -> u16 {
 
 /// A running Debrief on a random port, with `admin` and a manager `maria`.
 async fn start_server() -> (String, TestDb) {
+    start_server_with(|_| {}).await
+}
+
+/// [`start_server`] with its configuration adjusted.
+async fn start_server_with(adjust: impl FnOnce(&mut Config)) -> (String, TestDb) {
     let db = TestDb::sqlite();
     let key = InstallationKey::generate().unwrap();
     let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
@@ -75,10 +80,11 @@ async fn start_server() -> (String, TestDb) {
     debrief_server::api::playbooks::seed_playbooks(&*store)
         .await
         .unwrap();
-    let config = Config {
+    let mut config = Config {
         evidence_dir: db.dir.path().join("evidence"),
         ..Config::default()
     };
+    adjust(&mut config);
     let app = router(AppState::new(store, key, config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -458,6 +464,8 @@ mod record;
 
 #[path = "browser/alerts.rs"]
 mod alerts;
+#[path = "browser/learn.rs"]
+mod learn;
 #[path = "browser/notifications.rs"]
 mod notifications;
 #[path = "browser/postmortem.rs"]

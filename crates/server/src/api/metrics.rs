@@ -24,7 +24,7 @@ pub struct MetricsParams {
     /// An ENISA class.
     pub class: Option<String>,
     /// A severity level, 0–5.
-    pub severity: Option<u8>,
+    pub severity: Option<String>,
     pub tag: Option<String>,
     /// A business unit in the incidents' scope.
     pub team: Option<String>,
@@ -65,14 +65,18 @@ impl MetricsParams {
         {
             return Err(ApiError::bad_request("`to` must be after `from`"));
         }
-        if self.severity.is_some_and(|l| l > 5) {
-            return Err(ApiError::bad_request("`severity` is a level from 0 to 5"));
-        }
+        let level = match Self::nonempty(&self.severity) {
+            None => None,
+            Some(l) => match l.parse::<u8>() {
+                Ok(l) if l <= 5 => Some(l),
+                _ => return Err(ApiError::bad_request("`severity` is a level from 0 to 5")),
+            },
+        };
         Ok(Filter {
             from,
             to,
             class: Self::nonempty(&self.class),
-            level: self.severity,
+            level,
             tag: Self::nonempty(&self.tag),
             team: Self::nonempty(&self.team),
         })

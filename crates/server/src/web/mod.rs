@@ -149,6 +149,14 @@ impl Templates {
                 Ok(i18n::t(lang_of(state), &key, &refs))
             },
         );
+        // `2.0` → `2`, `2.5` → `2.5`: figures without a useless decimal.
+        env.add_filter("num", |value: f64| -> String {
+            if (value - value.round()).abs() < 1e-9 {
+                format!("{}", value.round() as i64)
+            } else {
+                format!("{value}")
+            }
+        });
         env.add_filter("when", |value: String| -> String {
             // `2026-11-23T14:45:09.627125Z` → `2026-11-23 14:45 UTC`
             if value.len() >= 16 {
