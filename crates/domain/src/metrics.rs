@@ -143,10 +143,6 @@ impl IncidentFacts {
             postmortem: i.postmortem.status.map(|s| s.as_str().to_string()),
         }
     }
-
-    fn time(&self, m: Milestone) -> Option<Timestamp> {
-        self.times.get(m.as_str()).copied()
-    }
 }
 
 /// Which incidents the figures cover: opened in `[from, to)`, and the optional filters.
@@ -309,15 +305,36 @@ pub fn summary(values: &mut [i64]) -> (Option<f64>, Option<f64>, Option<f64>) {
     )
 }
 
+/// The key timestamps of one incident, looked up once: started, detected, acknowledged,
+/// contained, recovered, closed.
+type Keys = [Option<Timestamp>; 6];
+
+fn keys(f: &IncidentFacts) -> Keys {
+    let mut k: Keys = [None; 6];
+    for (name, t) in &f.times {
+        let slot = match name.as_str() {
+            "started_at" => 0,
+            "detected_at" => 1,
+            "acknowledged_at" => 2,
+            "contained_at" => 3,
+            "recovered_at" => 4,
+            "closed_at" => 5,
+            _ => continue,
+        };
+        k[slot] = Some(*t);
+    }
+    k
+}
+
 fn duration(
     name: &str,
-    facts: &[&IncidentFacts],
-    span: impl Fn(&IncidentFacts) -> (Option<Timestamp>, Option<Timestamp>),
+    facts: &[(&IncidentFacts, Keys)],
+    span: impl Fn(&IncidentFacts, &Keys) -> (Option<Timestamp>, Option<Timestamp>),
 ) -> DurationStat {
-    let mut values = Vec::new();
+    let mut values = Vec::with_capacity(facts.len());
     let (mut incidents, mut missing, mut inconsistent) = (vec![], vec![], vec![]);
-    for f in facts {
-        match span(f) {
+    for (f, k) in facts {
+        match span(f, k) {
             (Some(a), Some(b)) if b >= a => {
                 values.push(b.seconds_since(a));
                 incidents.push(f.number);
@@ -339,8 +356,30 @@ fn duration(
     }
 }
 
-fn month_of(t: Timestamp) -> String {
-    t.to_string()[..7].to_string()
+/// Adds `n` under `key`, allocating the key only the first time.
+fn push(map: &mut BTreeMap<String, Vec<i64>>, key: &str, n: i64) {
+    match map.get_mut(key) {
+        Some(v) => v.push(n),
+        None => {
+            map.insert(key.to_string(), vec![n]);
+        }
+    }
+}
+
+/// The (year, month) of a time (UTC), by civil-from-days arithmetic (no calendar library per
+/// call: this runs once per incident).
+fn year_month(t: Timestamp) -> (i64, i64) {
+    let days = t.as_micros().div_euclid(86_400_000_000);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month)
 }
 
 fn pct(part: usize, whole: usize) -> Option<f64> {
@@ -350,7 +389,6 @@ fn pct(part: usize, whole: usize) -> Option<f64> {
 /// The figures over `all` that `filter` keeps, at `now`; recurrence looks `months` back (over
 /// all incidents, not only the kept ones, for the earlier one).
 pub fn compute(all: &[IncidentFacts], filter: &Filter, now: Timestamp, months: u32) -> Metrics {
-    use Milestone::*;
     let mut kept: Vec<&IncidentFacts> = all.iter().filter(|f| filter.keeps(f)).collect();
     kept.sort_by_key(|f| f.number);
     let mut by_class: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -362,21 +400,25 @@ pub fn compute(all: &[IncidentFacts], filter: &Filter, now: Timestamp, months: u
     let mut recs = RecommendationFigures::default();
     let mut labour = 0u64;
     let mut without_labour = Vec::new();
+    const LEVELS: [&str; 6] = ["0", "1", "2", "3", "4", "5"];
     for f in &kept {
-        by_class
-            .entry(f.class.clone().unwrap_or_else(|| "unclassified".into()))
-            .or_default()
-            .push(f.number);
-        by_severity
-            .entry(f.level.map_or("unassessed".into(), |l| l.to_string()))
-            .or_default()
-            .push(f.number);
-        by_status
-            .entry(f.status.clone())
-            .or_default()
-            .push(f.number);
+        push(
+            &mut by_class,
+            f.class.as_deref().unwrap_or("unclassified"),
+            f.number,
+        );
+        let level = f
+            .level
+            .map_or("unassessed", |l| LEVELS[usize::from(l.min(5))]);
+        push(&mut by_severity, level, f.number);
+        push(&mut by_status, &f.status, f.number);
         for (k, n) in &f.actions {
-            *actions.entry(k.clone()).or_default() += u64::from(*n);
+            match actions.get_mut(k) {
+                Some(total) => *total += u64::from(*n),
+                None => {
+                    actions.insert(k.clone(), u64::from(*n));
+                }
+            }
         }
         for (cur, [d, i, r]) in &f.costs {
             let c = costs.entry(cur.clone()).or_default();
@@ -426,25 +468,35 @@ pub fn compute(all: &[IncidentFacts], filter: &Filter, now: Timestamp, months: u
     recs.overdue_pct = pct(recs.overdue, recs.total - recs.rejected);
     recs.overdue_incidents.dedup();
 
-    let at = |f: &IncidentFacts, m| f.time(m);
+    let keyed: Vec<(&IncidentFacts, Keys)> = kept.iter().map(|f| (*f, keys(f))).collect();
+    let (started, detected, acknowledged, contained, recovered, closed) = (0, 1, 2, 3, 4, 5);
     let durations = vec![
-        duration("ttd", &kept, |f| (at(f, Started), at(f, Detected))),
-        duration("tta", &kept, |f| (at(f, Detected), at(f, Acknowledged))),
-        duration("ttc", &kept, |f| (at(f, Detected), at(f, Contained))),
-        duration("ttr_recovery", &kept, |f| {
-            (at(f, Detected), at(f, Recovered))
-        }),
-        duration("ttr_resolution", &kept, |f| {
-            (at(f, Detected), at(f, Closed))
-        }),
-        duration("dwell", &kept, |f| (at(f, Started), at(f, Detected))),
-        duration("elapsed", &kept, |f| {
-            (Some(f.opened_at), Some(at(f, Closed).unwrap_or(now)))
+        duration("ttd", &keyed, |_, k| (k[started], k[detected])),
+        duration("tta", &keyed, |_, k| (k[detected], k[acknowledged])),
+        duration("ttc", &keyed, |_, k| (k[detected], k[contained])),
+        duration("ttr_recovery", &keyed, |_, k| (k[detected], k[recovered])),
+        duration("ttr_resolution", &keyed, |_, k| (k[detected], k[closed])),
+        duration("dwell", &keyed, |_, k| (k[started], k[detected])),
+        duration("elapsed", &keyed, |f, k| {
+            (Some(f.opened_at), Some(k[closed].unwrap_or(now)))
         }),
     ];
 
-    // Recurrence: a stated one, or the same class opened within `months` after an earlier one.
+    // Recurrence: a stated one, or the same class opened within `months` after an earlier one
+    // (the latest earlier one of the class, found by binary search in the class's openings).
     let window = i64::from(months) * 30 * 86_400;
+    let mut openings_by_class: BTreeMap<&str, Vec<(Timestamp, i64)>> = BTreeMap::new();
+    for e in all {
+        if let Some(c) = &e.class {
+            openings_by_class
+                .entry(c.as_str())
+                .or_default()
+                .push((e.opened_at, e.number));
+        }
+    }
+    for openings in openings_by_class.values_mut() {
+        openings.sort_unstable();
+    }
     let mut recurrences = Vec::new();
     for f in &kept {
         if let Some(e) = f.recurrence_of.first() {
@@ -455,38 +507,37 @@ pub fn compute(all: &[IncidentFacts], filter: &Filter, now: Timestamp, months: u
             });
             continue;
         }
-        let Some(class) = &f.class else { continue };
-        let earlier = all
-            .iter()
-            .filter(|e| e.number != f.number && e.class.as_ref() == Some(class))
-            .filter(|e| {
-                e.opened_at < f.opened_at && f.opened_at.seconds_since(e.opened_at) <= window
-            })
-            .max_by_key(|e| e.opened_at);
-        if let Some(e) = earlier {
+        let Some(openings) = f.class.as_deref().and_then(|c| openings_by_class.get(c)) else {
+            continue;
+        };
+        // Openings strictly before this one: the last of them is the latest earlier incident.
+        let before = openings.partition_point(|(t, _)| *t < f.opened_at);
+        if let Some((t, n)) = before.checked_sub(1).map(|i| openings[i])
+            && f.opened_at.seconds_since(t) <= window
+        {
             recurrences.push(Recurrence {
                 incident: f.number,
-                earlier: e.number,
+                earlier: n,
                 why: "same-class".into(),
             });
         }
     }
 
-    let mut per_month: BTreeMap<String, (usize, usize, Vec<i64>)> = BTreeMap::new();
-    for f in &kept {
-        let m = per_month.entry(month_of(f.opened_at)).or_default();
+    let mut per_month: BTreeMap<(i64, i64), (usize, usize, Vec<i64>)> = BTreeMap::new();
+    for (f, k) in &keyed {
+        let m = per_month.entry(year_month(f.opened_at)).or_default();
         m.0 += 1;
-        if let Some(c) = at(f, Closed) {
+        if let Some(c) = k[closed] {
             m.1 += 1;
-            if let Some(d) = at(f, Detected).filter(|d| c >= *d) {
+            if let Some(d) = k[detected].filter(|d| c >= *d) {
                 m.2.push(c.seconds_since(d));
             }
         }
     }
     let months_out = per_month
         .into_iter()
-        .map(|(month, (opened, closed, mut ttr))| Month {
-            month,
+        .map(|((year, month), (opened, closed, mut ttr))| Month {
+            month: format!("{year:04}-{month:02}"),
             opened,
             closed,
             mttr_resolution_hours: summary(&mut ttr).0,
@@ -707,6 +758,20 @@ mod tests {
         assert_eq!(none.handled, 0);
         assert_eq!(stat(&none, "ttd").mean_hours, None);
         assert_eq!(none.notifications.on_time_pct, None);
+    }
+
+    #[test]
+    fn months_are_computed_without_a_calendar_library() {
+        for t in [
+            "1970-01-01T00:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "2026-12-31T12:00:00Z",
+            "2000-03-01T00:00:00Z",
+        ] {
+            let ts = Timestamp::parse(t).unwrap();
+            let (y, m) = year_month(ts);
+            assert_eq!(format!("{y:04}-{m:02}"), t[..7], "{t}");
+        }
     }
 
     #[test]

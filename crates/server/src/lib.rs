@@ -106,6 +106,8 @@ pub struct AppState {
     pub detector: Option<Arc<dyn api::events::EventDetector>>,
     /// Incidents with a notification delivery to retry (see [`outbound`]).
     pub pending: Arc<outbound::Pending>,
+    /// Every incident's metrics facts, kept current (see `debrief_store::facts`).
+    pub facts: Arc<debrief_store::facts::FactsCache>,
 }
 
 impl AppState {
@@ -119,6 +121,7 @@ impl AppState {
             detector: None,
             intake: Arc::default(),
             pending: Arc::default(),
+            facts: Arc::default(),
         }
     }
 

@@ -161,14 +161,14 @@ pub fn load(model: &Path) -> Result<Model, String> {
 pub async fn program_facts(state: &AppState) -> ApiResult<ProgramFacts> {
     let now = Timestamp::now();
     let since = now.plus_seconds(-90 * 86_400);
-    let facts = state.store.facts(None, None).await?;
+    let facts = state.facts.current(&*state.store).await?;
     let mut f = ProgramFacts {
         rules_active: state.detector.as_ref().map_or(0, |d| d.rules()),
         incidents: facts.len(),
         ..ProgramFacts::default()
     };
     let mut classes_seen = BTreeSet::new();
-    for x in &facts {
+    for x in facts.iter() {
         if x.times.contains_key("acknowledged_at") {
             f.acknowledged += 1;
         }

@@ -11,6 +11,7 @@ mod assessments;
 pub mod blobs;
 pub mod common;
 pub mod error;
+pub mod facts;
 pub mod key;
 pub mod playbooks;
 pub mod postgres;
@@ -72,6 +73,18 @@ pub trait Store:
 
     /// Incidents matching `query`, highest number first.
     async fn list_incidents(&self, query: &IncidentQuery) -> Result<Vec<Incident>>;
+
+    /// The metrics facts of the incidents whose projection changed at or after `since` (all
+    /// when `None`), each with that change's time.
+    async fn facts_changed_since(
+        &self,
+        since: Option<debrief_domain::Timestamp>,
+    ) -> Result<
+        Vec<(
+            debrief_domain::metrics::IncidentFacts,
+            debrief_domain::Timestamp,
+        )>,
+    >;
 
     /// The metrics facts of the incidents opened in `[from, to)` (either end open).
     async fn facts(

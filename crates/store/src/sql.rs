@@ -250,6 +250,40 @@ macro_rules! impl_store {
                 })
             }
 
+            async fn facts_changed_since(
+                &self,
+                since: Option<debrief_domain::Timestamp>,
+            ) -> $crate::Result<Vec<(debrief_domain::metrics::IncidentFacts, debrief_domain::Timestamp)>> {
+                // Two statements, so that the one with a bound uses the `updated_at` index.
+                let rows: Vec<(i64, Option<String>, String)> = match since {
+                    Some(t) => {
+                        sqlx::query_as(
+                            "SELECT number, facts, updated_at FROM incidents WHERE updated_at >= $1",
+                        )
+                        .bind(t.to_string())
+                        .fetch_all(&self.read)
+                        .await?
+                    }
+                    None => {
+                        sqlx::query_as("SELECT number, facts, updated_at FROM incidents")
+                            .fetch_all(&self.read)
+                            .await?
+                    }
+                };
+                rows.into_iter()
+                    .map(|(number, facts, updated)| {
+                        let text = facts.ok_or_else(|| {
+                            $crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
+                        })?;
+                        let f = serde_json::from_str(&text).map_err(|e| {
+                            $crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
+                        })?;
+                        let at = debrief_domain::Timestamp::parse(&updated)?;
+                        Ok((f, at))
+                    })
+                    .collect()
+            }
+
             async fn facts(
                 &self,
                 from: Option<debrief_domain::Timestamp>,

@@ -87,11 +87,7 @@ impl MetricsParams {
 pub async fn figures(state: &AppState, p: &MetricsParams) -> ApiResult<Metrics> {
     let filter = p.filter()?;
     let months = p.recurrence_months.unwrap_or(6).min(120);
-    // Earlier incidents count for recurrence: read from that far before the period.
-    let read_from = filter
-        .from
-        .map(|f| f.plus_seconds(-i64::from(months) * 30 * 86_400));
-    let facts = state.store.facts(read_from, filter.to).await?;
+    let facts = state.facts.current(&*state.store).await?;
     Ok(debrief_domain::metrics::compute(
         &facts,
         &filter,
