@@ -159,6 +159,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Render an incident's report, sealed with the installation's key (`debrief report 42
+    /// --kind final --format html --lang fr -o report.html`), or check one (`debrief report
+    /// verify report.html`).
+    #[command(args_conflicts_with_subcommands = true)]
+    Report {
+        #[command(subcommand)]
+        command: Option<ReportCommand>,
+        /// The incident (number, #number or UUID).
+        incident: Option<String>,
+        /// `final` or `postmortem`.
+        #[arg(long, default_value = "final")]
+        kind: String,
+        /// `md`, `html` or `json`.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// `en` or `fr`.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Write to this file (standard output otherwise).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Create or upgrade the database schema (also done at every start).
     Migrate,
     /// Run the web UI and the JSON API.
@@ -221,6 +243,13 @@ pub enum Command {
     /// Manage API tokens (for scripts and integrations; sent as `Authorization: Bearer …`).
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Check a report: its seal (signature by this installation, body unchanged) and that the
+    /// incident's journal still has the entry it was rendered from. Exits 1 if not.
+    Verify { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

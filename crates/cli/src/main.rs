@@ -59,6 +59,27 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
         Command::Verify { incident, format } => {
             commands::verify::run(incident.as_deref(), format, &settings).await
         }
+        Command::Report {
+            command,
+            incident,
+            kind,
+            format,
+            lang,
+            output,
+        } => match (command, incident) {
+            (Some(cli::ReportCommand::Verify { file }), _) => {
+                commands::report::verify(&file, &settings).await
+            }
+            (None, Some(incident)) => {
+                commands::report::render(&incident, &kind, &format, &lang, output, &settings).await
+            }
+            (None, None) => {
+                eprintln!(
+                    "error: give an incident (`debrief report 42 --kind final`) or `verify FILE`"
+                );
+                Ok(exit::REFUSED)
+            }
+        },
         Command::Migrate => commands::migrate(&settings).await,
         Command::Hunt {
             paths,

@@ -454,7 +454,74 @@ macro_rules! on_every_backend {
     };
 }
 
+/// A sealed report verifies; one changed byte, or an altered journal entry before the one it was
+/// rendered from, makes `debrief report verify` fail and say why. Each export is a journal entry.
+async fn a_report_verifies_until_a_byte_or_the_journal_changes(db: &TestDb) {
+    scenario(db);
+    let dir = db.dir.path();
+    for (format, lang) in [("md", "en"), ("html", "fr"), ("json", "en")] {
+        let file = dir.join(format!("report.{format}"));
+        let f = file.to_str().unwrap();
+        ok(
+            db,
+            &[
+                "report", "1", "--kind", "final", "--format", format, "--lang", lang, "-o", f,
+            ],
+        );
+        let out = ok(db, &["report", "verify", f]);
+        assert!(
+            out.contains("seal: valid") && out.contains("chain verifies"),
+            "{out}"
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        let altered = text.replacen("Phishing wave", "Phishing wavE", 1);
+        assert_ne!(altered, text);
+        std::fs::write(&file, altered).unwrap();
+        let r = debrief(db, &["report", "verify", f]);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains("changed after it was sealed"),
+            "{}",
+            r.stdout
+        );
+    }
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("## 1. Executive summary") && md.contains("Appendix: the incident's journal"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("<h2>1. Synthèse pour la direction</h2>"),
+        "{html}"
+    );
+    // Three exports, three journal entries.
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(db, &["incident", "show", "1", "--format", "json"])).unwrap();
+    assert_eq!(
+        shown["incident"]["entry_kinds"]["report.exported"], 3,
+        "{shown}"
+    );
+    // A fresh report, then the journal is altered under it.
+    let file = dir.join("fresh.md");
+    let f = file.to_str().unwrap();
+    ok(db, &["report", "1", "-o", f]);
+    assert_eq!(debrief(db, &["report", "verify", f]).code, 0);
+    tamper(db, &[&format!(
+        "UPDATE journal SET payload = replace(payload, '40 messages', '41 messages') WHERE seq = 1 AND incident_id = {INC1}"
+    )])
+    .await;
+    let r = debrief(db, &["report", "verify", f]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("seal: valid") && r.stdout.contains("does not verify"),
+        "{}",
+        r.stdout
+    );
+}
+
 on_every_backend!(
+    a_report_verifies_until_a_byte_or_the_journal_changes,
     an_edited_payload_byte_is_named,
     a_deleted_entry_is_named,
     swapped_entries_are_named,

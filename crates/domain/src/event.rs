@@ -333,6 +333,17 @@ pub enum Event {
         stakeholder: String,
         reason: Reason,
     },
+    /// A report was rendered and sealed (who exported what, when: the entry's actor and time).
+    #[serde(rename = "report.exported")]
+    ReportExported {
+        kind: String,
+        format: String,
+        lang: String,
+        /// SHA-256 of the document's body, as its seal states.
+        sha256: String,
+        /// The journal entry the report reflects.
+        journal_seq: u64,
+    },
     /// The incident lead and legal were warned that a regulatory deadline is near or passed.
     #[serde(rename = "regulatory.escalated")]
     ObligationEscalated {
@@ -401,6 +412,7 @@ impl Event {
             Event::NotificationAttempted { .. } => "notification.attempted",
             Event::NotificationSkipped { .. } => "notification.skipped",
             Event::ObligationEscalated { .. } => "regulatory.escalated",
+            Event::ReportExported { .. } => "report.exported",
         }
     }
 

@@ -454,6 +454,8 @@ impl Incident {
                 by: entry.actor.clone(),
                 at: entry.recorded_at,
             }),
+            // An export changes nothing of the incident; the entry is the record of it.
+            Event::ReportExported { .. } => {}
             Event::ObligationEscalated {
                 regime,
                 step,

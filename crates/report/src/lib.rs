@@ -1,5 +1,213 @@
 //! Incident reports: documents rendered as pure functions of an incident snapshot, a template
 //! and a locale (Markdown, self-contained HTML, JSON), and the seal that signs each of them with
 //! the installation's key and ties it to the journal it was rendered from.
+//!
+//! Built so far: the final incident report and the postmortem report. The regulator drafts, the
+//! program report, PDF and the exchange formats are to come.
 
+pub mod context;
 pub mod integrity;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use debrief_domain::Language;
+
+pub use context::Snapshot;
+
+/// The version of the shipped templates, recorded in each seal.
+pub const TEMPLATE_VERSION: &str = "1";
+
+/// The documents Debrief renders.
+pub const KINDS: &[&str] = &["final", "postmortem"];
+/// The documents the issue names that are not rendered yet (refused with a clear message).
+pub const PLANNED: &[&str] = &[
+    "gdpr-33",
+    "nis2-early-warning",
+    "nis2-notification",
+    "nis2-final",
+    "dora-initial",
+    "dora-intermediate",
+    "dora-final",
+    "sec-8k",
+];
+pub const FORMATS: &[&str] = &["md", "html", "json"];
+
+/// Why a report cannot be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    #[error("`{0}` is not a report Debrief renders; use one of: {known}", known = KINDS.join(", "))]
+    UnknownKind(String),
+    #[error("the `{0}` draft is not built yet; the reports built are: {known}", known = KINDS.join(", "))]
+    NotYet(String),
+    #[error("`{0}` is not a report format; use md, html or json (PDF is not built yet)")]
+    UnknownFormat(String),
+    /// A template failed: names the template, the line and what was missing.
+    #[error("report template {0}")]
+    Template(String),
+    #[error("cannot read the report templates in {dir}: {why}")]
+    Overrides { dir: String, why: String },
+}
+
+/// The report templates: shipped, overridable by `NAME.md` files in a folder.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    texts: BTreeMap<String, String>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self {
+            texts: [
+                ("final", include_str!("../templates/final.md")),
+                ("postmortem", include_str!("../templates/postmortem.md")),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        }
+    }
+}
+
+impl Templates {
+    /// The shipped templates with `final.md` / `postmortem.md` from `dir` where present.
+    pub fn load(dir: &Path) -> Result<Templates, ReportError> {
+        let mut t = Templates::default();
+        for kind in KINDS {
+            let path = dir.join(format!("{kind}.md"));
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Overrides {
+                    dir: dir.display().to_string(),
+                    why: e.to_string(),
+                })?;
+                t.texts.insert((*kind).to_string(), text);
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// Checks the kind and format a user asked for.
+pub fn check(kind: &str, format: &str) -> Result<(), ReportError> {
+    if PLANNED.contains(&kind) {
+        return Err(ReportError::NotYet(kind.to_string()));
+    }
+    if !KINDS.contains(&kind) {
+        return Err(ReportError::UnknownKind(kind.to_string()));
+    }
+    if !FORMATS.contains(&format) {
+        return Err(ReportError::UnknownFormat(format.to_string()));
+    }
+    Ok(())
+}
+
+/// Renders `kind` of the snapshot in `format` and `lang` (unsealed).
+pub fn render(
+    templates: &Templates,
+    kind: &str,
+    format: &str,
+    lang: Language,
+    snap: &Snapshot<'_>,
+) -> Result<String, ReportError> {
+    check(kind, format)?;
+    let ctx = context::context(snap, lang);
+    if format == "json" {
+        let mut doc = ctx;
+        if let Some(o) = doc.as_object_mut() {
+            o.remove("l");
+            o.insert("kind".into(), kind.into());
+        }
+        return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    let source = templates
+        .texts
+        .get(kind)
+        .ok_or_else(|| ReportError::UnknownKind(kind.to_string()))?;
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let name = format!("{kind}.md");
+    let markdown = env
+        .render_named_str(
+            &name,
+            source,
+            minijinja::Value::from(minijinja::value::Serde(&ctx)),
+        )
+        .map_err(|e| ReportError::Template(e.to_string()))?;
+    if format == "md" {
+        return Ok(markdown.replace("@@PHASES@@\n", ""));
+    }
+    let labels = context::labels(lang);
+    let chart = phases_svg(&ctx, &labels);
+    Ok(html(&markdown, &chart, lang, &ctx))
+}
+
+/// Markdown to a self-contained HTML page; HTML written in the incident's own text is shown as
+/// text, never interpreted.
+fn html(markdown: &str, chart: &str, lang: Language, ctx: &serde_json::Value) -> String {
+    use pulldown_cmark::{Event, Options, Parser, html::push_html};
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
+        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        other => other,
+    });
+    let mut body = String::new();
+    push_html(&mut body, parser);
+    let body = body.replace("<p>@@PHASES@@</p>", chart);
+    let title = format!(
+        "#{} {}",
+        ctx["incident"]["number"],
+        ctx["incident"]["title"].as_str().unwrap_or("")
+    );
+    format!(
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{css}</style></head>\n<body>\n{body}</body></html>\n",
+        lang = lang.as_str(),
+        title = escape(&title),
+        css = CSS,
+    )
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#1c2430;line-height:1.45}table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d5dbe3;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}code{font-size:.85em}h1{font-size:1.6rem}h2{border-bottom:1px solid #d5dbe3;padding-bottom:.2rem;margin-top:2rem}svg{max-width:100%;height:auto}@media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}}";
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The incident's phases as horizontal bars on one time axis.
+fn phases_svg(ctx: &serde_json::Value, labels: &BTreeMap<String, String>) -> String {
+    let phases: Vec<(String, i64, i64)> =
+        serde_json::from_value(ctx["phases"].clone()).unwrap_or_default();
+    if phases.is_empty() {
+        return String::new();
+    }
+    let end = phases
+        .iter()
+        .map(|(_, s, l)| s + l)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let (width, row, left) = (640.0, 26.0, 230.0);
+    let height = row * phases.len() as f64 + 30.0;
+    let title = labels.get("phase_chart").cloned().unwrap_or_default();
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>",
+        t = escape(&title)
+    );
+    for (k, (key, start, len)) in phases.iter().enumerate() {
+        let y = 10.0 + row * k as f64;
+        let x = left + (width - left - 10.0) * (*start as f64) / end;
+        let w = ((width - left - 10.0) * (*len as f64) / end).max(2.0);
+        let name = labels.get(key).cloned().unwrap_or_else(|| key.clone());
+        let hours = *len as f64 / 3600.0;
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{ty}\" font-size=\"12\">{n}</text><rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"16\" fill=\"{c}\"><title>{n}: {hours:.1} h</title></rect><text x=\"{lx:.1}\" y=\"{ty}\" font-size=\"11\">{hours:.1} h</text>",
+            ty = y + 12.0,
+            n = escape(&name),
+            c = ["#8a3b7a", "#e07b24", "#3b8a4a"][k % 3],
+            lx = (x + w + 4.0).min(width - 40.0),
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}

@@ -64,6 +64,8 @@ pub struct Config {
     pub notify_tick_ms: u64,
     /// How often it looks for regulatory deadlines to escalate (seconds).
     pub escalation_every_seconds: u64,
+    /// Report templates (shipped, overridden from `DATA_DIR/report-templates`).
+    pub reports: Arc<debrief_report::Templates>,
     /// OWASP SAMM's Incident Management practice, when its model was given (`--samm`).
     pub samm: Option<Arc<debrief_domain::samm::Model>>,
 }
@@ -87,6 +89,7 @@ impl Default for Config {
             notify_tick_ms: 5000,
             escalation_every_seconds: 60,
             samm: None,
+            reports: Arc::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod mail;
 pub mod metrics;
 pub mod postmortem;
 pub mod record;
+pub mod report;
 pub mod send;
 pub mod serve;
 pub mod verify;

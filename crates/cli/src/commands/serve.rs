@@ -72,6 +72,9 @@ pub async fn run(
             .context("a notification template in the data directory is wrong")?,
         ),
         samm: samm_model(detection.samm.clone(), settings)?,
+        reports: std::sync::Arc::new(debrief_report::Templates::load(
+            &settings.data_dir.join("report-templates"),
+        )?),
         retry_schedule: detection.notify_retry.clone(),
         notify_tick_ms: detection
             .notify_retry

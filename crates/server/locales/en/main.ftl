@@ -503,6 +503,7 @@ pb-publish = Publish
 journal-regulatory-flags_set = Regulatory flags set
 journal-regulatory-clock_set = Regulatory clock stated
 journal-notification-recorded = Notification recorded
+journal-report-exported = Report exported
 journal-notification-attempted = Notification delivery attempted again
 journal-notification-skipped = Proposed notification skipped
 journal-regulatory-escalated = Deadline warning sent to the lead and legal

@@ -503,6 +503,7 @@ pb-publish = Publier
 journal-regulatory-flags_set = Indicateurs réglementaires définis
 journal-regulatory-clock_set = Point de départ réglementaire consigné
 journal-notification-recorded = Notification consignée
+journal-report-exported = Rapport exporté
 journal-notification-attempted = Nouvelle tentative de remise d'une notification
 journal-notification-skipped = Notification proposée écartée
 journal-regulatory-escalated = Alerte d'échéance envoyée au responsable et au juridique

@@ -14,6 +14,7 @@ pub mod obligations;
 pub mod playbooks;
 pub mod postmortem;
 pub mod record;
+pub mod reports;
 pub mod samm;
 pub mod thehive;
 pub mod users;
@@ -201,6 +202,10 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics::get_metrics))
         .route("/lessons", get(learn::get_lessons))
         .route("/samm", get(samm::get_assessment))
+        .route(
+            "/incidents/{incident}/reports/{kind}",
+            get(reports::get_report),
+        )
         .route("/samm/answers", post(samm::post_answer))
         .route("/incidents/{incident}/similar", get(learn::get_similar))
         .route("/incidents/{incident}/replay", get(learn::get_replay))

@@ -1,0 +1,114 @@
+//! `debrief report`: render an incident's report sealed with the installation's key (the export
+//! is recorded in the journal, as from the API), and `debrief report verify FILE`: check a
+//! report's seal and that the journal still has the entry it was rendered from.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use debrief_domain::Language;
+use debrief_server::{AppState, Config};
+
+use super::open_store;
+use crate::config::Settings;
+use crate::exit;
+
+pub async fn render(
+    incident: &str,
+    kind: &str,
+    format: &str,
+    lang: &str,
+    output: Option<PathBuf>,
+    settings: &Settings,
+) -> Result<u8> {
+    if let Err(e) = debrief_report::check(kind, format) {
+        eprintln!("error: {e}");
+        return Ok(exit::REFUSED);
+    }
+    let lang: Language = match lang.parse() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::REFUSED);
+        }
+    };
+    let (store, key) = open_store(settings).await?;
+    let id = store.resolve(incident).await?;
+    let i = store.incident(id).await?;
+    let config = Config {
+        targets: super::response_targets(settings)?,
+        regimes: std::sync::Arc::new(super::regimes(settings)?),
+        reports: std::sync::Arc::new(debrief_report::Templates::load(
+            &settings.data_dir.join("report-templates"),
+        )?),
+        ..Config::default()
+    };
+    let state = AppState::new(store, key, config);
+    let doc = debrief_server::api::reports::export(&state, &settings.actor, &i, kind, format, lang)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.detail))?;
+    match output {
+        Some(path) => {
+            std::fs::write(&path, &doc)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} ({} bytes), sealed", path.display(), doc.len());
+        }
+        None => print!("{doc}"),
+    }
+    Ok(exit::OK)
+}
+
+pub async fn verify(file: &Path, settings: &Settings) -> Result<u8> {
+    let doc =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (store, key) = open_store(settings).await?;
+    let ours = key.public_hex();
+    let seal = match debrief_report::integrity::check(&doc, |pk, msg, sig| {
+        pk == ours && key.verify_hex(msg, sig)
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("NOT VALID: {e}");
+            return Ok(exit::BROKEN);
+        }
+    };
+    println!(
+        "seal: valid — #{} {} ({}, {}), rendered {} from journal entry {}",
+        seal.incident, seal.kind, seal.format, seal.lang, seal.generated_at, seal.journal_seq
+    );
+    let id = store.resolve(&seal.incident.to_string()).await?;
+    let journal = store.journal(id).await?;
+    let entry = journal.iter().find(|e| e.seq == seal.journal_seq);
+    match entry {
+        Some(e) if e.hash.to_hex() == seal.journal_head => {}
+        Some(e) => {
+            println!(
+                "NOT VALID: journal entry {} of #{} is now {}, the report was rendered from {}",
+                seal.journal_seq,
+                seal.incident,
+                e.hash.to_hex(),
+                seal.journal_head
+            );
+            return Ok(exit::BROKEN);
+        }
+        None => {
+            println!(
+                "NOT VALID: #{} has no journal entry {} any more",
+                seal.incident, seal.journal_seq
+            );
+            return Ok(exit::BROKEN);
+        }
+    }
+    let report = debrief_store::verify::verify_incident(&*store, id).await?;
+    if !report.intact() {
+        println!(
+            "NOT VALID: the journal of #{} does not verify: run `debrief verify {}`",
+            seal.incident, seal.incident
+        );
+        return Ok(exit::BROKEN);
+    }
+    println!(
+        "journal: entry {} still has the head {} and the chain verifies",
+        seal.journal_seq, seal.journal_head
+    );
+    Ok(exit::OK)
+}

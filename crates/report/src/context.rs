@@ -1,0 +1,288 @@
+//! What a report's templates see: the incident snapshot turned into labelled, formatted values
+//! in the reader's language (dates, amounts, durations), section by section.
+
+use std::collections::BTreeMap;
+
+use debrief_domain::effectiveness::Measure;
+use debrief_domain::obligation::{Due, Obligation};
+use debrief_domain::postmortem::{CostKind, PmList, PmText};
+use debrief_domain::{Incident, JournalEntry, Language, Milestone, Timestamp};
+use serde_json::{Value, json};
+
+/// Everything a report is rendered from.
+#[derive(Debug, Clone)]
+pub struct Snapshot<'a> {
+    pub incident: &'a Incident,
+    pub journal: &'a [JournalEntry],
+    pub obligations: Vec<Obligation>,
+    pub effectiveness: Vec<Measure>,
+    pub generated_at: Timestamp,
+}
+
+/// The labels of a language.
+pub fn labels(lang: Language) -> BTreeMap<String, String> {
+    static ALL: std::sync::OnceLock<BTreeMap<String, BTreeMap<String, String>>> =
+        std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        serde_json::from_str(include_str!("../data/labels.json")).unwrap_or_default()
+    })
+    .get(lang.as_str())
+    .cloned()
+    .unwrap_or_default()
+}
+
+/// A time as the reader writes it: `2026-11-20 09:00 UTC` or `20/11/2026 09:00 UTC`.
+pub fn date(t: Timestamp, lang: Language) -> String {
+    let s = t.to_string();
+    let (y, m, d, hm) = (&s[0..4], &s[5..7], &s[8..10], &s[11..16]);
+    match lang {
+        Language::Fr => format!("{d}/{m}/{y} {hm} UTC"),
+        _ => format!("{y}-{m}-{d} {hm} UTC"),
+    }
+}
+
+/// An amount in minor units: `10,500.00 EUR` or `10 500,00 EUR`.
+pub fn money(minor: i64, currency: &str, lang: Language) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let (units, cents) = (abs / 100, abs % 100);
+    let digits = units.to_string();
+    let (group, decimal) = match lang {
+        Language::Fr => ('\u{202f}', ','),
+        _ => (',', '.'),
+    };
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}{decimal}{cents:02} {currency}")
+}
+
+/// `26 h 00 min`, `40 min`, `3 d 4 h` (`j` in French).
+pub fn span(seconds: i64, lang: Language) -> String {
+    let s = seconds.max(0);
+    let day = if lang == Language::Fr { "j" } else { "d" };
+    match s {
+        0..=3599 => format!("{} min", s / 60),
+        3600..=172_799 => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+        _ => format!("{} {day} {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// The template context of a snapshot in a language.
+pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
+    let i = snap.incident;
+    let l = labels(lang);
+    let lab = |k: &str| l.get(k).cloned().unwrap_or_else(|| k.to_string());
+    let d = |t: Timestamp| date(t, lang);
+    let pm = &i.postmortem;
+    let text = |t: PmText| pm.texts.get(&t).cloned().unwrap_or_default();
+    let list = |x: PmList| pm.lists.get(&x).cloned().unwrap_or_default();
+    let key_dates: Vec<Value> = Milestone::ALL
+        .iter()
+        .filter_map(|m| {
+            i.milestone(*m)
+                .map(|t| json!({"name": lab(m.as_str()), "at": d(t)}))
+        })
+        .collect();
+    let mut net: BTreeMap<String, i64> = BTreeMap::new();
+    let costs: Vec<Value> = pm
+        .impact
+        .costs
+        .iter()
+        .map(|c| {
+            let signed = if c.kind == CostKind::Recovered {
+                -c.amount_minor
+            } else {
+                c.amount_minor
+            };
+            *net.entry(c.currency.clone()).or_default() += signed;
+            json!({"kind": lab(c.kind.as_str()), "amount": money(c.amount_minor, &c.currency, lang), "description": c.description})
+        })
+        .collect();
+    let net: Vec<String> = net.iter().map(|(cur, v)| money(*v, cur, lang)).collect();
+    let measures: Vec<Value> = snap
+        .effectiveness
+        .iter()
+        .map(|m| {
+            json!({
+                "name": lab(m.name),
+                "measured": m.seconds.map(|s| span(s, lang)).unwrap_or_else(|| format!("{} ({})", lab("missing"), m.missing.join(", "))),
+                "target": m.target_seconds.map(|s| span(s, lang)).unwrap_or_else(|| "—".into()),
+                "met": match m.met { Some(true) => lab("yes"), Some(false) => lab("no"), None => "—".into() },
+            })
+        })
+        .collect();
+    let playbooks: Vec<Value> = i
+        .playbooks
+        .iter()
+        .map(|p| {
+            let done = p
+                .steps
+                .iter()
+                .filter(|s| {
+                    i.tasks
+                        .iter()
+                        .any(|t| t.id == s.task && t.done_at.is_some())
+                })
+                .count();
+            json!({"title": p.title, "version": p.version, "done": done, "total": p.steps.len()})
+        })
+        .collect();
+    let obligations: Vec<Value> = snap
+        .obligations
+        .iter()
+        .map(|o| {
+            json!({
+                "name": if lang == Language::Fr { &o.name.fr } else { &o.name.en },
+                "step": o.step,
+                "due": match o.due { Due::At { at } => d(at), _ => "—".into() },
+                "state": o.state,
+                "late_reason": o.late_reason,
+            })
+        })
+        .collect();
+    json!({
+        "lang": lang.as_str(),
+        "l": l,
+        "generated": d(snap.generated_at),
+        "incident": {
+            "number": i.number,
+            "title": i.title,
+            "summary": i.summary,
+            "status": lab(&format!("status_{}", i.status.as_str())),
+            "tlp": i.tlp.as_str().to_uppercase(),
+            "classification": i.classification.as_ref().map(|c| format!("{} / {}", c.class, c.kind)),
+            "severity": i.severity.as_ref().map(|s| format!("{} ({})", s.level, s.level_name())),
+            "key_dates": key_dates,
+            "scope": {
+                "business_units": i.scope.business_units,
+                "sites": i.scope.sites,
+                "systems": i.scope.systems,
+            },
+            "assets": i.assets.iter().map(|a| json!({"name": a.name, "kind": a.kind, "compromise": a.compromise})).collect::<Vec<_>>(),
+        },
+        "impact": {
+            "downtime": pm.impact.downtime_minutes.map(|m| span(i64::try_from(m).unwrap_or(0) * 60, lang)),
+            "users": pm.impact.users_affected,
+            "records": pm.impact.records.iter().map(|r| json!({"category": r.category, "count": r.count})).collect::<Vec<_>>(),
+            "costs": costs,
+            "net": net,
+        },
+        "timeline": i.timeline.iter().map(|t| json!({
+            "at": d(t.occurred_at),
+            "technique": t.technique.as_ref().map(|x| x.as_str().to_string()),
+            "description": t.description,
+        })).collect::<Vec<_>>(),
+        "measures": measures,
+        "playbooks": playbooks,
+        "info_requests": i.info_requests.iter().map(|r| json!({
+            "to": r.to, "question": r.question, "asked": d(r.asked_at),
+            "answered": r.answered_at.map(d), "answer": r.answer,
+            "after": r.answered_at.map(|a| span(a.seconds_since(r.asked_at), lang)),
+        })).collect::<Vec<_>>(),
+        "actions": i.actions.iter().map(|a| json!({
+            "at": d(a.at), "kind": a.kind, "description": a.description, "by": a.by, "outcome": a.outcome,
+        })).collect::<Vec<_>>(),
+        "root_causes": pm.root_causes.iter().map(|r| json!({
+            "category": r.category, "text": r.text, "whys": r.whys,
+            "preventable": r.preventable.map(|p| if p { lab("yes") } else { lab("no") }),
+            "prevention": r.prevention,
+        })).collect::<Vec<_>>(),
+        "recommendations": i.recommendations.iter().map(|r| json!({
+            "action": r.action, "kind": r.kind, "owner": r.owner, "due": d(r.due), "status": r.status,
+        })).collect::<Vec<_>>(),
+        "notifications": i.notifications.iter().map(|n| json!({
+            "at": d(n.delivered_at.unwrap_or(n.sent_at)),
+            "recipients": n.recipients.join(", "),
+            "channel": n.channel,
+            "summary": n.summary,
+            "obligation": n.regime.as_ref().map(|r| format!("{r} / {}", n.step.clone().unwrap_or_default())),
+            "delivered": if n.delivered() { lab("delivered") } else { lab("not_delivered") },
+        })).collect::<Vec<_>>(),
+        "obligations": obligations,
+        "evidence": i.evidence.iter().map(|e| json!({
+            "name": e.name, "sha256": e.sha256, "size": e.size,
+            "collected": format!("{} · {} · {}", d(e.collected_at), e.collected_by, e.collected_from),
+            "custody": e.custody.iter().map(|c| format!("{} · {} · {} → {} · {}", d(c.at), c.action.as_str(), c.from, c.to, c.location)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "postmortem": {
+            "summary": text(PmText::Summary),
+            "trigger": text(PmText::Trigger),
+            "detection": text(PmText::Detection),
+            "resolution": text(PmText::Resolution),
+            "recovery": text(PmText::Recovery),
+            "reputation": text(PmText::Reputation),
+            "went_well": list(PmList::WentWell),
+            "went_wrong": list(PmList::WentWrong),
+            "lucky": list(PmList::Lucky),
+            "contributing_factors": list(PmList::ContributingFactors),
+            "participants": list(PmList::Participants),
+            "status": pm.status.map(|s| s.as_str().to_string()),
+            "approved_by": pm.approved_by,
+        },
+        "journal": snap.journal.iter().map(|e| json!({
+            "seq": e.seq, "at": d(e.recorded_at), "actor": e.actor.to_string(), "kind": e.kind, "hash": e.hash.to_hex(),
+        })).collect::<Vec<_>>(),
+        "head": snap.journal.last().map(|e| e.hash.to_hex()),
+        "phases": phases(i),
+    })
+}
+
+/// The incident's phases (start, length in seconds) from its key timestamps, for the chart.
+fn phases(i: &Incident) -> Vec<(String, i64, i64)> {
+    let at = |m| i.milestone(m);
+    let mut out = Vec::new();
+    let origin = at(Milestone::Started).or(at(Milestone::Detected));
+    let Some(origin) = origin else { return out };
+    let mut add = |key: &str, a: Option<Timestamp>, b: Option<Timestamp>| {
+        if let (Some(a), Some(b)) = (a, b)
+            && b >= a
+        {
+            out.push((key.to_string(), a.seconds_since(origin), b.seconds_since(a)));
+        }
+    };
+    add(
+        "phase_undetected",
+        at(Milestone::Started),
+        at(Milestone::Detected),
+    );
+    add(
+        "phase_containment",
+        at(Milestone::Detected),
+        at(Milestone::Contained),
+    );
+    add(
+        "phase_recovery",
+        at(Milestone::Contained),
+        at(Milestone::Recovered),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_follow_the_language() {
+        let t = Timestamp::parse("2026-11-20T09:05:00Z").unwrap();
+        assert_eq!(date(t, Language::En), "2026-11-20 09:05 UTC");
+        assert_eq!(date(t, Language::Fr), "20/11/2026 09:05 UTC");
+        assert_eq!(money(1_050_000, "EUR", Language::En), "10,500.00 EUR");
+        assert_eq!(
+            money(1_050_000, "EUR", Language::Fr),
+            "10\u{202f}500,00 EUR"
+        );
+        assert_eq!(money(-5, "USD", Language::En), "-0.05 USD");
+        assert_eq!(span(26 * 3600, Language::En), "26 h 00 min");
+        assert_eq!(span(3 * 86_400 + 4 * 3600, Language::Fr), "3 j 4 h");
+        assert_eq!(
+            labels(Language::Fr)["journal"],
+            "Annexe : le journal de l'incident"
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! Reports through the API: an incident's final report or postmortem report, rendered in
+//! Markdown, HTML or JSON, in English or French, sealed with the installation's key, and
+//! recorded in the incident's journal as exported by whoever asked.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use debrief_domain::text::Actor;
+use debrief_domain::{Action, EntryDraft, Event, Incident, Language, Timestamp};
+use debrief_report::integrity::Seal;
+use debrief_store::StoreError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::incidents::{check, load};
+use super::{ApiQuery, ApiUser};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// `md` (default), `html` or `json`.
+    pub format: Option<String>,
+    /// `en` (default) or `fr`.
+    pub lang: Option<String>,
+}
+
+impl From<debrief_report::ReportError> for ApiError {
+    fn from(e: debrief_report::ReportError) -> Self {
+        ApiError::unprocessable(e.to_string())
+    }
+}
+
+/// Renders, seals and records the export of `kind` of `incident` by `who`: the sealed document.
+pub async fn export(
+    state: &AppState,
+    who: &str,
+    incident: &Incident,
+    kind: &str,
+    format: &str,
+    lang: Language,
+) -> ApiResult<String> {
+    debrief_report::check(kind, format)?;
+    let journal = state.store.journal(incident.id).await?;
+    let now = Timestamp::now();
+    let snap = debrief_report::Snapshot {
+        incident,
+        journal: &journal,
+        obligations: incident.obligations(&state.config.regimes, now),
+        effectiveness: debrief_domain::effectiveness::effectiveness(
+            incident,
+            &state.config.targets,
+        ),
+        generated_at: now,
+    };
+    let body = debrief_report::render(&state.config.reports, kind, format, lang, &snap)?;
+    let last = journal.last();
+    let seal = Seal {
+        incident: incident.number,
+        kind: kind.to_string(),
+        format: format.to_string(),
+        lang: lang.as_str().to_string(),
+        journal_seq: last.map_or(0, |e| e.seq),
+        journal_head: last.map(|e| e.hash.to_hex()).unwrap_or_default(),
+        template_version: debrief_report::TEMPLATE_VERSION.to_string(),
+        generated_at: now.to_string(),
+        sha256: String::new(),
+        public_key: state.key.public_hex(),
+        signature: String::new(),
+    };
+    let document = debrief_report::integrity::seal(format, &body, seal, |m| state.key.sign_hex(m));
+    let (sealed, _) = debrief_report::integrity::open(&document).map_err(|e| {
+        tracing::error!(error = %e, "a report just sealed does not open");
+        ApiError::internal()
+    })?;
+    // The export is an entry of the journal, written whoever reads (an audit record).
+    let actor = Actor::parse(who)?;
+    let event = Event::ReportExported {
+        kind: kind.to_string(),
+        format: format.to_string(),
+        lang: lang.as_str().to_string(),
+        sha256: sealed.sha256,
+        journal_seq: sealed.journal_seq,
+    };
+    for _ in 0..20 {
+        let current = state.store.incident(incident.id).await?;
+        let draft = EntryDraft {
+            actor: actor.clone(),
+            event: event.clone(),
+        };
+        match state
+            .store
+            .append(incident.id, current.seq, vec![draft])
+            .await
+        {
+            Err(StoreError::Conflict { .. }) => continue,
+            other => {
+                other?;
+                break;
+            }
+        }
+    }
+    Ok(document)
+}
+
+/// An incident's report (`final` or `postmortem`), sealed, in Markdown, HTML or JSON, English or
+/// French. Every export is recorded in the incident's journal.
+#[utoipa::path(operation_id = "report", get, path = "/api/v1/incidents/{incident}/reports/{kind}", tag = "reports",
+    params(("incident" = String, Path, description = "Number or UUID"), ("kind" = String, Path, description = "final or postmortem"), ReportParams),
+    responses((status = 200, description = "The sealed document", content_type = "text/markdown"), (status = 401, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_report(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((reference, kind)): Path<(String, String)>,
+    ApiQuery(p): ApiQuery<ReportParams>,
+) -> ApiResult<Response> {
+    check(&user, Action::ReadIncidents)?;
+    let incident = load(&state, &reference).await?;
+    let format = p.format.unwrap_or_else(|| "md".into());
+    let lang: Language = p.lang.as_deref().unwrap_or("en").parse()?;
+    let doc = export(
+        &state,
+        user.0.user.username.as_str(),
+        &incident,
+        &kind,
+        &format,
+        lang,
+    )
+    .await?;
+    let mime = match format.as_str() {
+        "html" => "text/html; charset=utf-8",
+        "json" => "application/json",
+        _ => "text/markdown; charset=utf-8",
+    };
+    let file = format!(
+        "incident-{}-{kind}-{}.{format}",
+        incident.number,
+        lang.as_str()
+    );
+    let mut res = doc.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
