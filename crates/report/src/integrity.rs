@@ -73,6 +73,12 @@ pub fn seal(format: &str, body: &str, mut s: Seal, sign: impl Fn(&[u8]) -> Strin
         let whole = serde_json::json!({"document": document, "seal": s});
         return serde_json::to_string_pretty(&whole).unwrap_or_default() + "\n";
     }
+    // The seal goes on a line of its own: the body it covers ends with a line break.
+    let body = if body.ends_with('\n') {
+        body.to_string()
+    } else {
+        format!("{body}\n")
+    };
     s.sha256 = sha256(body.as_bytes());
     s.signature = sign(&s.message());
     let line = serde_json::to_string(&s).unwrap_or_default();

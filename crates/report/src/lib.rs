@@ -211,3 +211,126 @@ fn phases_svg(ctx: &serde_json::Value, labels: &BTreeMap<String, String>) -> Str
     svg.push_str("</svg>");
     svg
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use debrief_domain::journal::{ChainTips, seal};
+    use debrief_domain::text::Actor;
+    use debrief_domain::{Hash, Incident, JournalEntry, Milestone, NewIncident, Timestamp};
+
+    fn journal() -> (Incident, Vec<JournalEntry>) {
+        let actor = Actor::parse("maria").unwrap();
+        let id = debrief_domain::IncidentId::new();
+        let mut entries: Vec<JournalEntry> = Vec::new();
+        let push = |event, entries: &mut Vec<JournalEntry>| {
+            let tips = entries.last().map(|e| e.tips()).unwrap_or(ChainTips {
+                seq: 0,
+                hash: Hash::ZERO,
+                gseq: 0,
+                ledger_hash: Hash::ZERO,
+            });
+            let at = Timestamp::parse("2026-11-21T12:00:00Z").unwrap();
+            entries.push(seal(id, &tips, at, &actor, &event).unwrap());
+        };
+        let new = NewIncident::parse(
+            "Phishing <b>wave</b>",
+            "Finance staff | passwords",
+            "SOC",
+            "mail",
+            None,
+        )
+        .unwrap();
+        push(new.into_event(4), &mut entries);
+        let now = Timestamp::parse("2026-11-22T00:00:00Z").unwrap();
+        for (m, t) in [
+            (Milestone::Started, "2026-11-20T02:10:00Z"),
+            (Milestone::Detected, "2026-11-20T09:00:00Z"),
+        ] {
+            let i = Incident::from_journal(&entries).unwrap();
+            let e = i
+                .set_milestone(m, Timestamp::parse(t).unwrap(), "EDR", "", now)
+                .unwrap();
+            push(e, &mut entries);
+        }
+        (Incident::from_journal(&entries).unwrap(), entries)
+    }
+
+    #[test]
+    fn both_reports_render_in_every_format_and_both_languages() {
+        let (i, j) = journal();
+        let snap = Snapshot {
+            incident: &i,
+            journal: &j,
+            obligations: vec![],
+            effectiveness: debrief_domain::effectiveness::effectiveness(&i, &Default::default()),
+            generated_at: Timestamp::parse("2026-11-22T08:00:00Z").unwrap(),
+        };
+        let t = Templates::default();
+        for (lang, heading, pm) in [
+            (
+                Language::En,
+                "## 1. Executive summary",
+                "## What went wrong",
+            ),
+            (
+                Language::Fr,
+                "## 1. Synthèse pour la direction",
+                "## Ce qui a mal tourné",
+            ),
+        ] {
+            let md = render(&t, "final", "md", lang, &snap).unwrap();
+            assert!(md.contains(heading), "{md}");
+            assert!(
+                md.contains(&j.last().unwrap().hash.to_hex()),
+                "the head is in the appendix"
+            );
+            let html = render(&t, "final", "html", lang, &snap).unwrap();
+            assert!(html.contains("<svg") && html.contains("</html>"));
+            assert!(
+                !html.contains("<b>wave</b>"),
+                "HTML in the title is shown as text"
+            );
+            assert!(html.contains("&lt;b&gt;wave&lt;/b&gt;"));
+            let post = render(&t, "postmortem", "md", lang, &snap).unwrap();
+            assert!(post.contains(pm), "{post}");
+            let json: serde_json::Value =
+                serde_json::from_str(&render(&t, "final", "json", lang, &snap).unwrap()).unwrap();
+            assert_eq!(json["incident"]["number"], 4);
+            assert_eq!(json["kind"], "final");
+        }
+        assert_eq!(
+            check("sec-8k", "md"),
+            Err(ReportError::NotYet("sec-8k".into()))
+        );
+        assert!(matches!(
+            check("final", "pdf"),
+            Err(ReportError::UnknownFormat(_))
+        ));
+    }
+
+    #[test]
+    fn a_template_error_names_the_template_and_line() {
+        let dir = std::env::temp_dir().join(format!("debrief-report-tpl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("final.md"),
+            "# {{ incident.title }}\n\n{{ incident.titel }}\n",
+        )
+        .unwrap();
+        let t = Templates::load(&dir).unwrap();
+        let (i, j) = journal();
+        let snap = Snapshot {
+            incident: &i,
+            journal: &j,
+            obligations: vec![],
+            effectiveness: vec![],
+            generated_at: Timestamp::parse("2026-11-22T08:00:00Z").unwrap(),
+        };
+        let e = render(&t, "final", "md", Language::En, &snap)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("final.md:3") && e.contains("titel"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
