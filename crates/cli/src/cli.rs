@@ -168,7 +168,8 @@ pub enum Command {
         command: Option<ReportCommand>,
         /// The incident (number, #number or UUID).
         incident: Option<String>,
-        /// `final` or `postmortem`.
+        /// `final`, `postmortem`, or a regulator draft: gdpr-33, nis2-early-warning,
+        /// nis2-notification, nis2-final, dora-initial, dora-intermediate, dora-final, sec-8k.
         #[arg(long, default_value = "final")]
         kind: String,
         /// `md`, `html` or `json`.

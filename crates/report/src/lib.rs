@@ -2,10 +2,11 @@
 //! and a locale (Markdown, self-contained HTML, JSON), and the seal that signs each of them with
 //! the installation's key and ties it to the journal it was rendered from.
 //!
-//! Built so far: the final incident report and the postmortem report. The regulator drafts, the
+//! Built so far: the final incident report, the postmortem report and the regulator drafts. The
 //! program report, PDF and the exchange formats are to come.
 
 pub mod context;
+pub mod drafts;
 pub mod integrity;
 
 use std::collections::BTreeMap;
@@ -18,10 +19,22 @@ pub use context::Snapshot;
 /// The version of the shipped templates, recorded in each seal.
 pub const TEMPLATE_VERSION: &str = "1";
 
-/// The documents Debrief renders.
-pub const KINDS: &[&str] = &["final", "postmortem"];
-/// The documents the issue names that are not rendered yet (refused with a clear message).
-pub const PLANNED: &[&str] = &[
+/// The documents Debrief renders: the final report, the postmortem report, and the regulator
+/// drafts.
+pub const KINDS: &[&str] = &[
+    "final",
+    "postmortem",
+    "gdpr-33",
+    "nis2-early-warning",
+    "nis2-notification",
+    "nis2-final",
+    "dora-initial",
+    "dora-intermediate",
+    "dora-final",
+    "sec-8k",
+];
+/// The regulator drafts among them.
+pub const DRAFTS: &[&str] = &[
     "gdpr-33",
     "nis2-early-warning",
     "nis2-notification",
@@ -38,8 +51,6 @@ pub const FORMATS: &[&str] = &["md", "html", "json"];
 pub enum ReportError {
     #[error("`{0}` is not a report Debrief renders; use one of: {known}", known = KINDS.join(", "))]
     UnknownKind(String),
-    #[error("the `{0}` draft is not built yet; the reports built are: {known}", known = KINDS.join(", "))]
-    NotYet(String),
     #[error("`{0}` is not a report format; use md, html or json (PDF is not built yet)")]
     UnknownFormat(String),
     /// A template failed: names the template, the line and what was missing.
@@ -61,6 +72,7 @@ impl Default for Templates {
             texts: [
                 ("final", include_str!("../templates/final.md")),
                 ("postmortem", include_str!("../templates/postmortem.md")),
+                ("draft", include_str!("../templates/draft.md")),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -73,14 +85,14 @@ impl Templates {
     /// The shipped templates with `final.md` / `postmortem.md` from `dir` where present.
     pub fn load(dir: &Path) -> Result<Templates, ReportError> {
         let mut t = Templates::default();
-        for kind in KINDS {
+        for kind in ["final", "postmortem", "draft"] {
             let path = dir.join(format!("{kind}.md"));
             if path.is_file() {
                 let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Overrides {
                     dir: dir.display().to_string(),
                     why: e.to_string(),
                 })?;
-                t.texts.insert((*kind).to_string(), text);
+                t.texts.insert(kind.to_string(), text);
             }
         }
         Ok(t)
@@ -89,9 +101,6 @@ impl Templates {
 
 /// Checks the kind and format a user asked for.
 pub fn check(kind: &str, format: &str) -> Result<(), ReportError> {
-    if PLANNED.contains(&kind) {
-        return Err(ReportError::NotYet(kind.to_string()));
-    }
     if !KINDS.contains(&kind) {
         return Err(ReportError::UnknownKind(kind.to_string()));
     }
@@ -110,7 +119,16 @@ pub fn render(
     snap: &Snapshot<'_>,
 ) -> Result<String, ReportError> {
     check(kind, format)?;
-    let ctx = context::context(snap, lang);
+    let mut ctx = context::context(snap, lang);
+    let template = if DRAFTS.contains(&kind) {
+        if let Some(o) = ctx.as_object_mut() {
+            let d = drafts::draft(kind, snap, lang);
+            o.insert("d".into(), serde_json::to_value(d).unwrap_or_default());
+        }
+        "draft"
+    } else {
+        kind
+    };
     if format == "json" {
         let mut doc = ctx;
         if let Some(o) = doc.as_object_mut() {
@@ -121,11 +139,11 @@ pub fn render(
     }
     let source = templates
         .texts
-        .get(kind)
+        .get(template)
         .ok_or_else(|| ReportError::UnknownKind(kind.to_string()))?;
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    let name = format!("{kind}.md");
+    let name = format!("{template}.md");
     let markdown = env
         .render_named_str(
             &name,
@@ -300,8 +318,8 @@ mod tests {
             assert_eq!(json["kind"], "final");
         }
         assert_eq!(
-            check("sec-8k", "md"),
-            Err(ReportError::NotYet("sec-8k".into()))
+            check("sec-9k", "md"),
+            Err(ReportError::UnknownKind("sec-9k".into()))
         );
         assert!(matches!(
             check("final", "pdf"),
@@ -332,5 +350,119 @@ mod tests {
             .to_string();
         assert!(e.contains("final.md:3") && e.contains("titel"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod draft_tests {
+    use super::*;
+    use debrief_domain::journal::{ChainTips, seal};
+    use debrief_domain::text::Actor;
+    use debrief_domain::{Event, Hash, Incident, JournalEntry, Milestone, NewIncident, Timestamp};
+
+    /// A personal-data breach, significant under NIS2, aware at 09:00 on 20 November.
+    fn breach() -> (Incident, Vec<JournalEntry>) {
+        let actor = Actor::parse("maria").unwrap();
+        let id = debrief_domain::IncidentId::new();
+        let mut entries: Vec<JournalEntry> = Vec::new();
+        let at = Timestamp::parse("2026-11-21T12:00:00Z").unwrap();
+        let now = Timestamp::parse("2026-11-22T00:00:00Z").unwrap();
+        let steps: Vec<Box<dyn Fn(&Incident) -> Event>> = vec![
+            Box::new(|i| {
+                i.classify("information-content-security", "data-leak", "")
+                    .unwrap()
+            }),
+            Box::new(|i| {
+                i.set_milestone(
+                    Milestone::Aware,
+                    Timestamp::parse("2026-11-20T09:00:00Z").unwrap(),
+                    "DPO",
+                    "",
+                    now,
+                )
+                .unwrap()
+            }),
+            Box::new(|i| {
+                i.set_flags(&["personal_data".into(), "significant".into()], "")
+                    .unwrap()
+            }),
+        ];
+        let opened = NewIncident::parse(
+            "Customer records exposed",
+            "An open share held the CRM export",
+            "SOC",
+            "mail",
+            None,
+        )
+        .unwrap()
+        .into_event(9);
+        let push = |event: Event, entries: &mut Vec<JournalEntry>| {
+            let tips = entries.last().map(|e| e.tips()).unwrap_or(ChainTips {
+                seq: 0,
+                hash: Hash::ZERO,
+                gseq: 0,
+                ledger_hash: Hash::ZERO,
+            });
+            entries.push(seal(id, &tips, at, &actor, &event).unwrap());
+        };
+        push(opened, &mut entries);
+        for step in steps {
+            let e = step(&Incident::from_journal(&entries).unwrap());
+            push(e, &mut entries);
+        }
+        (Incident::from_journal(&entries).unwrap(), entries)
+    }
+
+    #[test]
+    fn drafts_ask_what_each_regime_asks_and_flag_the_gaps() {
+        let (i, j) = breach();
+        let regimes = debrief_domain::obligation::Regimes::builtin();
+        let now = Timestamp::parse("2026-11-21T13:00:00Z").unwrap();
+        let snap = Snapshot {
+            incident: &i,
+            journal: &j,
+            obligations: i.obligations(regimes, now),
+            effectiveness: vec![],
+            generated_at: now,
+        };
+        let d = drafts::draft("gdpr-33", &snap, Language::En);
+        assert_eq!(
+            d.due.as_deref(),
+            Some("2026-11-23 09:00 UTC"),
+            "72 h after awareness"
+        );
+        assert!(d.recipient.is_some());
+        let labels: Vec<&str> = d.items.iter().map(|x| x.label.as_str()).collect();
+        assert!(labels.contains(&"Data protection officer or other contact point"));
+        let nature = &d.items[0];
+        assert_eq!(
+            nature.value.as_deref(),
+            Some("information-content-security / data-leak; An open share held the CRM export")
+        );
+        // No DPO contact, no people counted, no consequences or measures recorded yet.
+        assert_eq!(d.gaps, 4, "{d:?}");
+        let early = drafts::draft("nis2-early-warning", &snap, Language::Fr);
+        assert_eq!(early.due.as_deref(), Some("21/11/2026 09:00 UTC"));
+        assert_eq!(
+            early.items[0].label,
+            "Acte illicite ou malveillant suspecté ?"
+        );
+        assert_eq!(
+            early.gaps, 2,
+            "malicious? and cross-border? are for a person to answer"
+        );
+        let t = Templates::default();
+        for kind in DRAFTS {
+            for lang in [Language::En, Language::Fr] {
+                let md = render(&t, kind, "md", lang, &snap).unwrap();
+                assert!(md.starts_with("# "), "{kind}: {md}");
+                let json: serde_json::Value =
+                    serde_json::from_str(&render(&t, kind, "json", lang, &snap).unwrap()).unwrap();
+                assert_eq!(json["d"]["kind"], *kind);
+            }
+        }
+        let md = render(&t, "gdpr-33", "md", Language::Fr, &snap).unwrap();
+        assert!(md.contains("Notification de violation de données personnelles (RGPD art. 33)"));
+        assert!(md.contains("⚠ Lacune"), "{md}");
     }
 }

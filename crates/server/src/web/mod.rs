@@ -11,6 +11,7 @@ mod pages;
 mod postmortem;
 mod record;
 mod report;
+mod reports;
 mod samm;
 mod session;
 mod users;
@@ -571,6 +572,7 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics::dashboard))
         .route("/lessons", get(learn::lessons))
         .route("/samm", get(samm::show))
+        .route("/incidents/{number}/reports", post(reports::download))
         .route("/samm/answers", post(samm::answer))
         .route("/incidents/{number}/similar", get(learn::similar))
         .route("/incidents/{number}/replay", get(learn::replay))

@@ -85,7 +85,9 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("GET",   "/api/v1/lessons?q=",               None,                                   [401, 400, 400, 400, 400]),
     ("GET",   "/api/v1/samm",                     None,                                   [401, 404, 404, 404, 404]),
     ("GET",   "/api/v1/incidents/1/reports/final?format=html&lang=fr", None,              [401, 200, 200, 200, 200]),
-    ("GET",   "/api/v1/incidents/1/reports/sec-8k", None,                                 [401, 422, 422, 422, 422]),
+    ("GET",   "/api/v1/incidents/1/reports/sec-8k?lang=fr", None,                         [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents/1/reports/sec-9k", None,                                 [401, 422, 422, 422, 422]),
+    ("POST",  "/incidents/1/reports",             Some("kind=final&format=md&lang=en"),   [303, 200, 200, 200, 200]),
     ("POST",  "/api/v1/samm/answers",             Some(r#"{"question":"q","answer":0}"#), [401, 404, 404, 403, 403]),
     ("POST",  "/api/v1/notification-rules",       Some(r#"{"name":"DPO","stakeholder":"Nobody","template":"internal-alert"}"#), [401, 404, 404, 403, 403]),
     ("DELETE", "/api/v1/notification-rules/r-9", None,                                    [401, 404, 404, 403, 403]),
@@ -276,7 +278,8 @@ async fn openapi_document_lists_every_api_route() {
             .replace("/proposals/r-9/", "/proposals/{rule}/")
             .replace("/notification-rules/r-9", "/notification-rules/{id}")
             .replace("/reports/final", "/reports/{kind}")
-            .replace("/reports/sec-8k", "/reports/{kind}");
+            .replace("/reports/sec-8k", "/reports/{kind}")
+            .replace("/reports/sec-9k", "/reports/{kind}");
         let op = paths
             .get(&templated)
             .and_then(|p| p.get(method.to_lowercase()));

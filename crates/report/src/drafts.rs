@@ -1,0 +1,250 @@
+//! Regulator notification drafts: for each regime step, exactly the content the regime asks
+//! (`../shared/STANDARDS.md` §3), filled from the incident, and every item the record cannot
+//! answer flagged as a gap for the person who files it.
+
+use debrief_domain::effectiveness::Measure;
+use debrief_domain::obligation::Due;
+use debrief_domain::postmortem::{CostKind, PmText};
+use debrief_domain::{Incident, Language, Milestone};
+use serde::Serialize;
+
+use crate::context::{Snapshot, date, labels, money, span};
+
+/// One item of a draft: its label, and the value from the record or the gap to fill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    pub label: String,
+    pub value: Option<String>,
+}
+
+/// A regulator draft.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Draft {
+    pub kind: String,
+    pub title: String,
+    /// The obligation it discharges: recipient, deadline and state, when the incident has it.
+    pub recipient: Option<String>,
+    pub due: Option<String>,
+    pub state: Option<String>,
+    pub items: Vec<Item>,
+    pub gaps: usize,
+}
+
+fn join(items: impl IntoIterator<Item = String>) -> Option<String> {
+    let v: Vec<String> = items.into_iter().filter(|s| !s.trim().is_empty()).collect();
+    (!v.is_empty()).then(|| v.join("; "))
+}
+
+fn nonempty(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.trim().to_string())
+}
+
+struct Facts<'a> {
+    i: &'a Incident,
+    lang: Language,
+    effectiveness: &'a [Measure],
+}
+
+impl Facts<'_> {
+    fn nature(&self) -> Option<String> {
+        let c = self
+            .i
+            .classification
+            .as_ref()
+            .map(|c| format!("{} / {}", c.class, c.kind));
+        join(c.into_iter().chain(nonempty(&self.i.summary)))
+    }
+    fn people_and_records(&self) -> Option<String> {
+        let pm = &self.i.postmortem.impact;
+        join(
+            pm.users_affected.map(|u| format!("{u}")).into_iter().chain(
+                pm.records
+                    .iter()
+                    .map(|r| format!("{}: {}", r.category, r.count)),
+            ),
+        )
+    }
+    fn consequences(&self) -> Option<String> {
+        let pm = &self.i.postmortem;
+        join(
+            pm.texts
+                .get(&PmText::Reputation)
+                .cloned()
+                .into_iter()
+                .chain(
+                    pm.impact
+                        .downtime_minutes
+                        .map(|m| span(i64::try_from(m).unwrap_or(0) * 60, self.lang)),
+                ),
+        )
+    }
+    fn measures(&self) -> Option<String> {
+        join(
+            self.i
+                .actions
+                .iter()
+                .map(|a| a.description.clone())
+                .chain(self.i.recommendations.iter().map(|r| r.action.clone())),
+        )
+    }
+    fn severity(&self) -> Option<String> {
+        self.i
+            .severity
+            .as_ref()
+            .map(|s| format!("{} ({})", s.level, s.level_name()))
+    }
+    fn iocs(&self) -> Option<String> {
+        join(
+            self.i
+                .observables
+                .iter()
+                .filter(|o| o.ioc)
+                .map(|o| format!("{}: {}", o.kind.as_str(), o.value)),
+        )
+    }
+    fn root_causes(&self) -> Option<String> {
+        join(self.i.postmortem.root_causes.iter().map(|r| r.text.clone()))
+    }
+    fn costs(&self) -> Option<String> {
+        join(self.i.postmortem.impact.costs.iter().map(|c| {
+            let kind = match c.kind {
+                CostKind::Direct => "direct",
+                CostKind::Indirect => "indirect",
+                CostKind::Recovered => "recovered",
+            };
+            format!("{kind} {}", money(c.amount_minor, &c.currency, self.lang))
+        }))
+    }
+    fn resolution_time(&self) -> Option<String> {
+        self.effectiveness
+            .iter()
+            .find(|m| m.name == "time_to_recover")
+            .and_then(|m| m.seconds)
+            .map(|s| span(s, self.lang))
+    }
+    fn lessons(&self) -> Option<String> {
+        join(
+            self.i
+                .postmortem
+                .lists
+                .get(&debrief_domain::postmortem::PmList::WentWrong)
+                .cloned()
+                .unwrap_or_default(),
+        )
+    }
+    fn when(&self, m: Milestone) -> Option<String> {
+        self.i.milestone(m).map(|t| date(t, self.lang))
+    }
+}
+
+/// The items each draft asks for: (label key, value).
+fn items(kind: &str, f: &Facts<'_>) -> Vec<(&'static str, Option<String>)> {
+    let timing = join(
+        [Milestone::Started, Milestone::Detected, Milestone::Aware]
+            .into_iter()
+            .filter_map(|m| f.when(m).map(|t| format!("{}: {t}", m.as_str()))),
+    );
+    match kind {
+        "gdpr-33" => vec![
+            ("d_nature", f.nature()),
+            ("d_people_records", f.people_and_records()),
+            ("d_dpo", None),
+            ("d_consequences", f.consequences()),
+            ("d_measures", f.measures()),
+            ("d_timing", timing),
+        ],
+        "nis2-early-warning" => vec![
+            ("d_malicious", None),
+            ("d_cross_border", None),
+            ("d_nature", f.nature()),
+            ("d_timing", timing),
+        ],
+        "nis2-notification" => vec![
+            ("d_nature", f.nature()),
+            ("d_severity", f.severity()),
+            ("d_impact", f.consequences()),
+            ("d_iocs", f.iocs()),
+        ],
+        "nis2-final" => vec![
+            ("d_description", nonempty(&f.i.summary)),
+            ("d_severity", f.severity()),
+            ("d_impact", f.consequences()),
+            ("d_root_cause", f.root_causes()),
+            ("d_mitigations", f.measures()),
+            ("d_cross_border", None),
+        ],
+        "dora-initial" | "dora-intermediate" => vec![
+            ("d_nature", f.nature()),
+            ("d_severity", f.severity()),
+            ("d_impact", f.consequences()),
+            ("d_timing", timing),
+        ],
+        "dora-final" => vec![
+            ("d_root_cause", f.root_causes()),
+            ("d_resolution_time", f.resolution_time()),
+            ("d_costs", f.costs()),
+            ("d_lessons", f.lessons()),
+        ],
+        "sec-8k" => vec![
+            ("d_nature", f.nature()),
+            (
+                "d_scope",
+                join(
+                    f.i.scope
+                        .systems
+                        .iter()
+                        .chain(&f.i.scope.business_units)
+                        .cloned(),
+                ),
+            ),
+            ("d_timing", timing),
+            ("d_material_impact", f.costs().or_else(|| f.consequences())),
+        ],
+        _ => vec![],
+    }
+}
+
+/// The draft of `kind` for the snapshot, in `lang`.
+pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
+    let l = labels(lang);
+    let lab = |k: &str| l.get(k).cloned().unwrap_or_else(|| k.to_string());
+    let f = Facts {
+        i: snap.incident,
+        lang,
+        effectiveness: &snap.effectiveness,
+    };
+    let items: Vec<Item> = items(kind, &f)
+        .into_iter()
+        .map(|(k, v)| Item {
+            label: lab(k),
+            value: v,
+        })
+        .collect();
+    let ob = snap
+        .obligations
+        .iter()
+        .find(|o| o.draft.as_deref() == Some(kind));
+    Draft {
+        kind: kind.to_string(),
+        title: lab(&format!("draft_{kind}")),
+        recipient: ob.map(|o| {
+            if lang == Language::Fr {
+                o.recipient.fr.clone()
+            } else {
+                o.recipient.en.clone()
+            }
+        }),
+        due: ob.and_then(|o| match o.due {
+            Due::At { at } => Some(date(at, lang)),
+            _ => None,
+        }),
+        state: ob.map(|o| {
+            serde_json::to_value(o.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        }),
+        gaps: items.iter().filter(|i| i.value.is_none()).count(),
+        items,
+    }
+}

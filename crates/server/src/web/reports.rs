@@ -1,0 +1,86 @@
+//! Reports from the incident page: a form (CSRF-checked, since the export is recorded in the
+//! journal) answered with the sealed document as a download.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use debrief_domain::{Action, Language};
+
+use super::WebUser;
+use super::pages::{forbidden, may, resolve_number, store_error};
+use crate::AppState;
+
+pub async fn download(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| {
+        f.get(k)
+            .map(String::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    if let Err(r) = user.check_csrf(&field("_csrf")) {
+        return r;
+    }
+    if let Err(why) = may(&user, Action::ReadIncidents) {
+        return forbidden(&user, &why);
+    }
+    let id = match resolve_number(&state, &user, &number).await {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let incident = match state.store.incident(id).await {
+        Ok(i) => i,
+        Err(e) => return store_error(&user, e),
+    };
+    let (kind, format) = (field("kind"), field("format"));
+    let lang: Language = field("lang").parse().unwrap_or(user.lang);
+    match crate::api::reports::export(
+        &state,
+        user.principal.user.username.as_str(),
+        &incident,
+        &kind,
+        &format,
+        lang,
+    )
+    .await
+    {
+        Ok(doc) => {
+            let mime = match format.as_str() {
+                "html" => "text/html; charset=utf-8",
+                "json" => "application/json",
+                _ => "text/markdown; charset=utf-8",
+            };
+            let file = format!(
+                "incident-{}-{kind}-{}.{format}",
+                incident.number,
+                lang.as_str()
+            );
+            let mut res = doc.into_response();
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Err(e) => super::error_page(
+            user.lang,
+            Some(&user),
+            if e.status.is_client_error() {
+                e.status
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            },
+            "error-not-found",
+            &e.detail,
+        ),
+    }
+}
