@@ -367,7 +367,8 @@ mod draft_tests {
         let mut entries: Vec<JournalEntry> = Vec::new();
         let at = Timestamp::parse("2026-11-21T12:00:00Z").unwrap();
         let now = Timestamp::parse("2026-11-22T00:00:00Z").unwrap();
-        let steps: Vec<Box<dyn Fn(&Incident) -> Event>> = vec![
+        type Step = Box<dyn Fn(&Incident) -> Event>;
+        let steps: Vec<Step> = vec![
             Box::new(|i| {
                 i.classify("information-content-security", "data-leak", "")
                     .unwrap()
