@@ -367,8 +367,8 @@ mod draft_tests {
         let mut entries: Vec<JournalEntry> = Vec::new();
         let at = Timestamp::parse("2026-11-21T12:00:00Z").unwrap();
         let now = Timestamp::parse("2026-11-22T00:00:00Z").unwrap();
-        type Step = Box<dyn Fn(&Incident) -> Event>;
-        let steps: Vec<Step> = vec![
+        type Step<'a> = Box<dyn Fn(&Incident) -> Event + 'a>;
+        let steps: Vec<Step<'_>> = vec![
             Box::new(|i| {
                 i.classify("information-content-security", "data-leak", "")
                     .unwrap()
