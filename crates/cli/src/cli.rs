@@ -182,6 +182,16 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Export an incident in an exchange format: `stix` (a STIX 2.1 bundle). Recorded in the
+    /// incident's journal.
+    Export {
+        incident: String,
+        #[arg(long, default_value = "stix")]
+        format: String,
+        /// Write to this file (standard output otherwise).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Create or upgrade the database schema (also done at every start).
     Migrate,
     /// Run the web UI and the JSON API.

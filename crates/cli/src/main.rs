@@ -80,6 +80,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
                 Ok(exit::REFUSED)
             }
         },
+        Command::Export {
+            incident,
+            format,
+            output,
+        } => commands::report::exchange(&incident, &format, output, &settings).await,
         Command::Migrate => commands::migrate(&settings).await,
         Command::Hunt {
             paths,

@@ -8,6 +8,7 @@
 pub mod context;
 pub mod drafts;
 pub mod integrity;
+pub mod stix;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -57,6 +57,35 @@ pub async fn render(
     Ok(exit::OK)
 }
 
+pub async fn exchange(
+    incident: &str,
+    format: &str,
+    output: Option<PathBuf>,
+    settings: &Settings,
+) -> Result<u8> {
+    let (store, key) = open_store(settings).await?;
+    let id = store.resolve(incident).await?;
+    let i = store.incident(id).await?;
+    let state = AppState::new(store, key, Config::default());
+    let text =
+        match debrief_server::api::reports::exchange(&state, &settings.actor, &i, format).await {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {}", e.detail);
+                return Ok(exit::REFUSED);
+            }
+        };
+    match output {
+        Some(path) => {
+            std::fs::write(&path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} ({} bytes)", path.display(), text.len());
+        }
+        None => print!("{text}"),
+    }
+    Ok(exit::OK)
+}
+
 pub async fn verify(file: &Path, settings: &Settings) -> Result<u8> {
     let doc =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;

@@ -206,6 +206,7 @@ pub fn router() -> Router<AppState> {
             "/incidents/{incident}/reports/{kind}",
             get(reports::get_report),
         )
+        .route("/incidents/{incident}/export", get(reports::get_export))
         .route("/samm/answers", post(samm::post_answer))
         .route("/incidents/{incident}/similar", get(learn::get_similar))
         .route("/incidents/{incident}/replay", get(learn::get_replay))

@@ -76,7 +76,6 @@ pub async fn export(
         ApiError::internal()
     })?;
     // The export is an entry of the journal, written whoever reads (an audit record).
-    let actor = Actor::parse(who)?;
     let event = Event::ReportExported {
         kind: kind.to_string(),
         format: format.to_string(),
@@ -84,6 +83,47 @@ pub async fn export(
         sha256: sealed.sha256,
         journal_seq: sealed.journal_seq,
     };
+    record_export(state, who, incident, event).await?;
+    Ok(document)
+}
+
+/// The exchange formats Debrief exports.
+pub const EXPORTS: &[&str] = &["stix"];
+
+/// Exports an incident in an exchange format (`stix`: a STIX 2.1 bundle), recording the export
+/// in its journal.
+pub async fn exchange(
+    state: &AppState,
+    who: &str,
+    incident: &Incident,
+    format: &str,
+) -> ApiResult<String> {
+    if !EXPORTS.contains(&format) {
+        return Err(ApiError::unprocessable(format!(
+            "`{format}` is not an export format Debrief writes; use stix (VERIS, MISP and CSV are not built yet)"
+        )));
+    }
+    let bundle = debrief_report::stix::bundle(incident, &state.config.mail_from, Timestamp::now());
+    let text = serde_json::to_string_pretty(&bundle).unwrap_or_default() + "\n";
+    let event = Event::ReportExported {
+        kind: format.to_string(),
+        format: "json".into(),
+        lang: String::new(),
+        sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())),
+        journal_seq: incident.seq,
+    };
+    record_export(state, who, incident, event).await?;
+    Ok(text)
+}
+
+/// Appends the export's journal entry as `who`, retrying when another writer got there first.
+async fn record_export(
+    state: &AppState,
+    who: &str,
+    incident: &Incident,
+    event: Event,
+) -> ApiResult<()> {
+    let actor = Actor::parse(who)?;
     for _ in 0..20 {
         let current = state.store.incident(incident.id).await?;
         let draft = EntryDraft {
@@ -102,7 +142,40 @@ pub async fn export(
             }
         }
     }
-    Ok(document)
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    /// `stix` (a STIX 2.1 bundle).
+    pub format: String,
+}
+
+/// Export an incident in an exchange format: `stix` — a STIX 2.1 bundle (the incident with the
+/// Incident Core Extension, indicators for its indicators of compromise, observed data, the TLP
+/// 2.0 marking, a report). Recorded in the incident's journal.
+#[utoipa::path(operation_id = "export", get, path = "/api/v1/incidents/{incident}/export", tag = "reports",
+    params(("incident" = String, Path, description = "Number or UUID"), ExportParams),
+    responses((status = 200, description = "The export", content_type = "application/json"), (status = 401, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_export(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiQuery(p): ApiQuery<ExportParams>,
+) -> ApiResult<Response> {
+    check(&user, Action::ReadIncidents)?;
+    let incident = load(&state, &reference).await?;
+    let text = exchange(&state, user.0.user.username.as_str(), &incident, &p.format).await?;
+    let mut res = text.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(res)
 }
 
 /// An incident's report (`final` or `postmortem`), sealed, in Markdown, HTML or JSON, English or
