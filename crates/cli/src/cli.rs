@@ -182,8 +182,8 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Export an incident in an exchange format: `stix` (a STIX 2.1 bundle). Recorded in the
-    /// incident's journal.
+    /// Export an incident in an exchange format: `stix` (a STIX 2.1 bundle) or `veris` (a VERIS
+    /// 1.4 record). Recorded in the incident's journal.
     Export {
         incident: String,
         #[arg(long, default_value = "stix")]

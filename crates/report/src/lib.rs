@@ -9,6 +9,7 @@ pub mod context;
 pub mod drafts;
 pub mod integrity;
 pub mod stix;
+pub mod veris;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -88,7 +88,7 @@ pub async fn export(
 }
 
 /// The exchange formats Debrief exports.
-pub const EXPORTS: &[&str] = &["stix"];
+pub const EXPORTS: &[&str] = &["stix", "veris"];
 
 /// Exports an incident in an exchange format (`stix`: a STIX 2.1 bundle), recording the export
 /// in its journal.
@@ -100,11 +100,14 @@ pub async fn exchange(
 ) -> ApiResult<String> {
     if !EXPORTS.contains(&format) {
         return Err(ApiError::unprocessable(format!(
-            "`{format}` is not an export format Debrief writes; use stix (VERIS, MISP and CSV are not built yet)"
+            "`{format}` is not an export format Debrief writes; use stix or veris (MISP and CSV are not built yet)"
         )));
     }
-    let bundle = debrief_report::stix::bundle(incident, &state.config.mail_from, Timestamp::now());
-    let text = serde_json::to_string_pretty(&bundle).unwrap_or_default() + "\n";
+    let doc = match format {
+        "veris" => debrief_report::veris::record(incident),
+        _ => debrief_report::stix::bundle(incident, &state.config.mail_from, Timestamp::now()),
+    };
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
     let event = Event::ReportExported {
         kind: format.to_string(),
         format: "json".into(),
@@ -149,7 +152,7 @@ async fn record_export(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
-    /// `stix` (a STIX 2.1 bundle).
+    /// `stix` (a STIX 2.1 bundle) or `veris` (a VERIS 1.4 record).
     pub format: String,
 }
 
