@@ -192,6 +192,10 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Incidents, timeline, observables and recommendations as CSV; incidents imported from a
+    /// spreadsheet.
+    #[command(subcommand)]
+    Csv(CsvCommand),
     /// Create or upgrade the database schema (also done at every start).
     Migrate,
     /// Run the web UI and the JSON API.
@@ -254,6 +258,26 @@ pub enum Command {
     /// Manage API tokens (for scripts and integrations; sent as `Authorization: Bearer …`).
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CsvCommand {
+    /// Write one table of every incident: incidents, timeline, observables or recommendations.
+    Export {
+        table: String,
+        /// Write to this file (standard output otherwise).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Declare incidents from a spreadsheet (columns: title, summary, reporter, source, class,
+    /// type, tlp, tags separated by `;`, started_at, detected_at, acknowledged_at, contained_at,
+    /// recovered_at). Every row is checked first; nothing is written if any is wrong.
+    Import {
+        file: PathBuf,
+        /// Check every row and report every error; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

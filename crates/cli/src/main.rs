@@ -85,6 +85,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             format,
             output,
         } => commands::report::exchange(&incident, &format, output, &settings).await,
+        Command::Csv(cli::CsvCommand::Export { table, output }) => {
+            commands::csv_io::export(&table, output, &settings).await
+        }
+        Command::Csv(cli::CsvCommand::Import { file, dry_run }) => {
+            commands::csv_io::import(&file, dry_run, &settings).await
+        }
         Command::Migrate => commands::migrate(&settings).await,
         Command::Hunt {
             paths,

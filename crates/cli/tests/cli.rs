@@ -520,7 +520,95 @@ async fn a_report_verifies_until_a_byte_or_the_journal_changes(db: &TestDb) {
     );
 }
 
+/// A spreadsheet is checked row by row: every error named with its row and column and nothing
+/// written; once right, each row becomes an incident with its class, marking, tags and times;
+/// the tables come back out as CSV.
+async fn incidents_come_in_from_a_spreadsheet_and_tables_go_out_as_csv(db: &TestDb) {
+    let dir = db.dir.path();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "title,class,type,tlp,detected_at\nPhishing wave,fraud,phishing,amber,2026-03-02\n,fraud,phishing,,\nRansomware,malicious-code,encryption,purple,yesterday\n",
+    )
+    .unwrap();
+    let r = debrief(db, &["csv", "import", bad.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    for needle in [
+        "row 3, title",
+        "row 4, class/type",
+        "row 4, tlp",
+        "row 4, detected_at",
+        "4 error(s)",
+    ] {
+        assert!(r.stdout.contains(needle), "{needle}: {}", r.stdout);
+    }
+    let r = debrief(db, &["csv", "import", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "a wrong file is refused without --dry-run too");
+    assert!(
+        ok(db, &["incident", "list"]).lines().count() <= 1,
+        "nothing was written"
+    );
+
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        "title,summary,class,type,tlp,tags,started_at,detected_at,contained_at\nPhishing wave,\"Finance staff, 40 messages\",fraud,phishing,amber,mail;finance,2026-03-01T22:00:00Z,2026-03-02,2026-03-02T15:00:00Z\nRansomware on FS01,,malicious-code,infected-system,TLP:RED,,,2026-03-05T08:30:00Z,\n",
+    )
+    .unwrap();
+    let out = ok(db, &["csv", "import", good.to_str().unwrap(), "--dry-run"]);
+    assert!(out.contains("2 rows are right"), "{out}");
+    let out = ok(db, &["csv", "import", good.to_str().unwrap()]);
+    assert!(
+        out.contains("row 2 → #1 Phishing wave") && out.contains("2 incidents imported"),
+        "{out}"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(db, &["incident", "show", "1", "--format", "json"])).unwrap();
+    let i = &shown["incident"];
+    assert_eq!(i["summary"], "Finance staff, 40 messages");
+    assert_eq!(i["classification"]["type"], "phishing");
+    assert_eq!(i["tags"], serde_json::json!(["mail", "finance"]));
+    assert_eq!(
+        i["milestones"]["contained_at"]["at"],
+        "2026-03-02T15:00:00.000000Z"
+    );
+    let csv = ok(db, &["csv", "export", "incidents"]);
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("number,title,status,class,type")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("1,Phishing wave,new,fraud,phishing,,amber,mail;finance")
+    );
+    assert!(
+        csv.contains("2,Ransomware on FS01,new,malicious-code,infected-system,,red"),
+        "{csv}"
+    );
+    for (table, header) in [
+        ("timeline", "incident,id,occurred_at,technique,description"),
+        ("observables", "incident,kind,value,ioc,sighted,description"),
+        (
+            "recommendations",
+            "incident,id,action,type,owner,due,status",
+        ),
+    ] {
+        assert_eq!(
+            ok(db, &["csv", "export", table]).lines().next(),
+            Some(header)
+        );
+    }
+    assert_eq!(debrief(db, &["csv", "export", "alerts"]).code, 2);
+    assert_eq!(debrief(db, &["verify"]).code, 0);
+}
+
 on_every_backend!(
+    incidents_come_in_from_a_spreadsheet_and_tables_go_out_as_csv,
     a_report_verifies_until_a_byte_or_the_journal_changes,
     an_edited_payload_byte_is_named,
     a_deleted_entry_is_named,
