@@ -160,8 +160,9 @@ pub enum Command {
         format: Format,
     },
     /// Render an incident's report, sealed with the installation's key (`debrief report 42
-    /// --kind final --format html --lang fr -o report.html`), or check one (`debrief report
-    /// verify report.html`).
+    /// --kind final --format html --lang fr -o report.html`), the program report over a period
+    /// (`debrief report program --from 2026-01-01 --to 2026-07-01`), or check one (`debrief
+    /// report verify report.html`).
     #[command(args_conflicts_with_subcommands = true)]
     Report {
         #[command(subcommand)]
@@ -181,6 +182,12 @@ pub enum Command {
         /// Write to this file (standard output otherwise).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// For `debrief report program`: incidents opened on or after this date.
+        #[arg(long)]
+        from: Option<String>,
+        /// For `debrief report program`: incidents opened before this date.
+        #[arg(long)]
+        to: Option<String>,
     },
     /// Export an incident in an exchange format: `stix` (a STIX 2.1 bundle) or `veris` (a VERIS
     /// 1.4 record). Recorded in the incident's journal.

@@ -66,9 +66,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             format,
             lang,
             output,
+            from,
+            to,
         } => match (command, incident) {
             (Some(cli::ReportCommand::Verify { file }), _) => {
                 commands::report::verify(&file, &settings).await
+            }
+            (None, Some(p)) if p == "program" => {
+                commands::report::program(from, to, &format, &lang, output, &settings).await
             }
             (None, Some(incident)) => {
                 commands::report::render(&incident, &kind, &format, &lang, output, &settings).await

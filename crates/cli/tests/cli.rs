@@ -605,6 +605,35 @@ async fn incidents_come_in_from_a_spreadsheet_and_tables_go_out_as_csv(db: &Test
     }
     assert_eq!(debrief(db, &["csv", "export", "alerts"]).code, 2);
     assert_eq!(debrief(db, &["verify"]).code, 0);
+    // The program report over the imported incidents, sealed and tied to the ledger.
+    let file = dir.join("program.md");
+    let f = file.to_str().unwrap();
+    ok(
+        db,
+        &[
+            "report",
+            "program",
+            "--from",
+            "2026-01-01",
+            "--lang",
+            "fr",
+            "-o",
+            f,
+        ],
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("## 1. Incidents traités\u{a0}: 2"), "{text}");
+    assert!(
+        text.contains("| Délai de détection (MTTD) | 1 | 2 h | 2 h | 2 h | 1 |"),
+        "only #1 has both timestamps: {text}"
+    );
+    let out = ok(db, &["report", "verify", f]);
+    assert!(
+        out.contains("program report") && out.contains("verifies"),
+        "{out}"
+    );
+    std::fs::write(&file, text.replacen("| 1 | 2 h |", "| 1 | 1 h |", 1)).unwrap();
+    assert_eq!(debrief(db, &["report", "verify", f]).code, 1);
 }
 
 on_every_backend!(

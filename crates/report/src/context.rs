@@ -41,6 +41,15 @@ pub fn date(t: Timestamp, lang: Language) -> String {
     }
 }
 
+/// A day as the reader writes it: `2026-11-20` or `20/11/2026`.
+pub fn day(t: Timestamp, lang: Language) -> String {
+    let s = t.to_string();
+    match lang {
+        Language::Fr => format!("{}/{}/{}", &s[8..10], &s[5..7], &s[0..4]),
+        _ => s[0..10].to_string(),
+    }
+}
+
 /// An amount in minor units: `10,500.00 EUR` or `10 500,00 EUR`.
 pub fn money(minor: i64, currency: &str, lang: Language) -> String {
     let sign = if minor < 0 { "-" } else { "" };

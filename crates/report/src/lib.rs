@@ -5,6 +5,7 @@
 //! Built so far: the final incident report, the postmortem report and the regulator drafts. The
 //! program report, PDF and the exchange formats are to come.
 
+pub mod charts;
 pub mod context;
 pub mod drafts;
 pub mod integrity;
@@ -158,12 +159,13 @@ pub fn render(
     }
     let labels = context::labels(lang);
     let chart = phases_svg(&ctx, &labels);
-    Ok(html(&markdown, &chart, lang, &ctx))
+    let title = format!("#{} {}", snap.incident.number, snap.incident.title);
+    Ok(html(&markdown, &chart, lang, &title))
 }
 
 /// Markdown to a self-contained HTML page; HTML written in the incident's own text is shown as
 /// text, never interpreted.
-fn html(markdown: &str, chart: &str, lang: Language, ctx: &serde_json::Value) -> String {
+fn html(markdown: &str, chart: &str, lang: Language, title: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, html::push_html};
     let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
@@ -172,15 +174,10 @@ fn html(markdown: &str, chart: &str, lang: Language, ctx: &serde_json::Value) ->
     let mut body = String::new();
     push_html(&mut body, parser);
     let body = body.replace("<p>@@PHASES@@</p>", chart);
-    let title = format!(
-        "#{} {}",
-        ctx["incident"]["number"],
-        ctx["incident"]["title"].as_str().unwrap_or("")
-    );
     format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{css}</style></head>\n<body>\n{body}</body></html>\n",
         lang = lang.as_str(),
-        title = escape(&title),
+        title = escape(title),
         css = CSS,
     )
 }
@@ -468,4 +465,85 @@ mod draft_tests {
         assert!(md.contains("Notification de violation de données personnelles (RGPD art. 33)"));
         assert!(md.contains("⚠ Lacune"), "{md}");
     }
+}
+
+/// The program report over a period: the metrics' figures with a trend chart, in `format` and
+/// `lang` (unsealed). `period` is how the period reads (`2026-01-01 – 2026-07-01`).
+pub fn render_program(
+    metrics: &debrief_domain::metrics::Metrics,
+    period: &str,
+    format: &str,
+    lang: Language,
+    generated_at: debrief_domain::Timestamp,
+) -> Result<String, ReportError> {
+    if !FORMATS.contains(&format) {
+        return Err(ReportError::UnknownFormat(format.to_string()));
+    }
+    let labels = context::labels(lang);
+    let costs: Vec<(String, serde_json::Value)> = metrics
+        .costs
+        .iter()
+        .map(|(cur, c)| {
+            (
+                cur.clone(),
+                serde_json::json!({
+                    "direct": context::money(c.direct, cur, lang),
+                    "indirect": context::money(c.indirect, cur, lang),
+                    "recovered": context::money(c.recovered, cur, lang),
+                    "net": context::money(c.net, cur, lang),
+                }),
+            )
+        })
+        .collect();
+    let ctx = serde_json::json!({
+        "l": labels,
+        "m": metrics,
+        "period": period,
+        "generated": context::date(generated_at, lang),
+        "costs": costs,
+    });
+    if format == "json" {
+        let doc = serde_json::json!({"kind": "program", "period": period, "metrics": metrics});
+        return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Hours as the reader writes numbers: `2.5 h`, `2,5 h`; a figure that could not be measured
+    // is a dash, never a zero.
+    env.add_filter("hours", move |v: Option<f64>| -> String {
+        match v {
+            None => "—".into(),
+            Some(h) => {
+                let s = format!("{h}");
+                let s = if lang == Language::Fr {
+                    s.replace('.', ",")
+                } else {
+                    s
+                };
+                format!("{s} h")
+            }
+        }
+    });
+    let markdown = env
+        .render_named_str(
+            "program.md",
+            include_str!("../templates/program.md"),
+            minijinja::Value::from(minijinja::value::Serde(&ctx)),
+        )
+        .map_err(|e| ReportError::Template(e.to_string()))?;
+    if format == "md" {
+        return Ok(markdown.replace("@@TREND@@\n", ""));
+    }
+    let lab = |k: &str| labels.get(k).cloned().unwrap_or_default();
+    let chart = charts::bars(
+        &lab("trend"),
+        &[&lab("opened"), &lab("closed_n")],
+        &metrics
+            .months
+            .iter()
+            .map(|x| (x.month.clone(), vec![x.opened as f64, x.closed as f64]))
+            .collect::<Vec<_>>(),
+    );
+    let page = html(&markdown, "", lang, &lab("program_title"));
+    Ok(page.replace("<p>@@TREND@@</p>", &chart))
 }

@@ -8,7 +8,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod charts;
 pub mod error;
 pub mod i18n;
 pub mod intake;

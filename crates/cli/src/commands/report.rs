@@ -57,6 +57,50 @@ pub async fn render(
     Ok(exit::OK)
 }
 
+pub async fn program(
+    from: Option<String>,
+    to: Option<String>,
+    format: &str,
+    lang: &str,
+    output: Option<PathBuf>,
+    settings: &Settings,
+) -> Result<u8> {
+    let lang: Language = match lang.parse() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::REFUSED);
+        }
+    };
+    let (store, key) = open_store(settings).await?;
+    let state = AppState::new(store, key, Config::default());
+    let params = debrief_server::api::metrics::MetricsParams {
+        from,
+        to,
+        ..Default::default()
+    };
+    let doc = match debrief_server::api::reports::program(&state, &params, format, lang).await {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {}", e.detail);
+            return Ok(exit::REFUSED);
+        }
+    };
+    write(&doc, output)
+}
+
+fn write(doc: &str, output: Option<PathBuf>) -> Result<u8> {
+    match output {
+        Some(path) => {
+            std::fs::write(&path, doc)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} ({} bytes), sealed", path.display(), doc.len());
+        }
+        None => print!("{doc}"),
+    }
+    Ok(exit::OK)
+}
+
 pub async fn exchange(
     incident: &str,
     format: &str,
@@ -100,6 +144,30 @@ pub async fn verify(file: &Path, settings: &Settings) -> Result<u8> {
             return Ok(exit::BROKEN);
         }
     };
+    if seal.kind == "program" {
+        // Tied to the ledger: the entry it stops at must still have that ledger hash.
+        let rows = store.raw_entries(debrief_store::Scope::All).await?;
+        let at = rows
+            .iter()
+            .find(|r| u64::try_from(r.gseq).ok() == Some(seal.journal_seq));
+        let holds = match at {
+            Some(r) => r.ledger_hash == seal.journal_head,
+            None => seal.journal_seq == 0,
+        };
+        let report = debrief_store::verify::verify_all(&*store, &key).await?;
+        if !holds || !report.intact() {
+            println!(
+                "NOT VALID: the ledger no longer has entry {} with hash {} or does not verify: run `debrief verify`",
+                seal.journal_seq, seal.journal_head
+            );
+            return Ok(exit::BROKEN);
+        }
+        println!(
+            "seal: valid — program report ({}, {}), rendered {} at ledger entry {}; the ledger still holds it and verifies",
+            seal.format, seal.lang, seal.generated_at, seal.journal_seq
+        );
+        return Ok(exit::OK);
+    }
     println!(
         "seal: valid — #{} {} ({}, {}), rendered {} from journal entry {}",
         seal.incident, seal.kind, seal.format, seal.lang, seal.generated_at, seal.journal_seq

@@ -40,7 +40,7 @@ use crate::error::Problem;
         super::notify::list_rules, super::notify::add_rule, super::notify::delete_rule,
         super::notify::stakeholders, super::notify::add_stakeholder,
         super::metrics::get_metrics, super::learn::get_similar, super::learn::get_lessons, super::learn::get_replay,
-        super::samm::get_assessment, super::samm::post_answer, super::reports::get_report, super::reports::get_export,
+        super::samm::get_assessment, super::samm::post_answer, super::reports::get_report, super::reports::get_export, super::reports::get_program,
         super::thehive::status, super::thehive::create_alert, super::thehive::get_alert,
         super::thehive::patch_alert, super::thehive::alert_observable, super::thehive::alert_to_case,
         super::thehive::alert_merge, super::thehive::create_case, super::thehive::get_case,

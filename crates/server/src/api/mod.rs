@@ -207,6 +207,7 @@ pub fn router() -> Router<AppState> {
             get(reports::get_report),
         )
         .route("/incidents/{incident}/export", get(reports::get_export))
+        .route("/reports/program", get(reports::get_program))
         .route("/samm/answers", post(samm::post_answer))
         .route("/incidents/{incident}/similar", get(learn::get_similar))
         .route("/incidents/{incident}/replay", get(learn::get_replay))

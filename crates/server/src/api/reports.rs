@@ -87,6 +87,90 @@ pub async fn export(
     Ok(document)
 }
 
+/// The program report over a period, sealed: the seal ties it to the ledger head (the last entry
+/// across all incidents) instead of one incident's journal.
+pub async fn program(
+    state: &AppState,
+    params: &super::metrics::MetricsParams,
+    format: &str,
+    lang: Language,
+) -> ApiResult<String> {
+    let m = super::metrics::figures(state, params).await?;
+    let now = Timestamp::now();
+    let d = |t: Option<Timestamp>| t.map(|t| debrief_report::context::day(t, lang));
+    let period = match (d(m.filter.from), d(m.filter.to)) {
+        (None, None) => "—".to_string(),
+        (a, b) => format!(
+            "{} – {}",
+            a.unwrap_or_else(|| "…".into()),
+            b.unwrap_or_else(|| "…".into())
+        ),
+    };
+    let body = debrief_report::render_program(&m, &period, format, lang, now)?;
+    let head = state.store.head().await?;
+    let seal = Seal {
+        incident: 0,
+        kind: "program".into(),
+        format: format.to_string(),
+        lang: lang.as_str().to_string(),
+        journal_seq: u64::try_from(head.gseq).unwrap_or(0),
+        journal_head: head.hash.clone(),
+        template_version: debrief_report::TEMPLATE_VERSION.to_string(),
+        generated_at: now.to_string(),
+        sha256: String::new(),
+        public_key: state.key.public_hex(),
+        signature: String::new(),
+    };
+    Ok(debrief_report::integrity::seal(
+        format,
+        &body,
+        seal,
+        |msg| state.key.sign_hex(msg),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub format: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// The program report over a period (incidents handled, response times as mean, median and p90,
+/// labour, actions, costs, notification compliance, recommendations, recurrence, a monthly chart),
+/// sealed and tied to the ledger head.
+#[utoipa::path(operation_id = "program_report", get, path = "/api/v1/reports/program", tag = "reports", params(ProgramParams),
+    responses((status = 200, description = "The sealed document", content_type = "text/markdown"), (status = 400, body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_program(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(p): ApiQuery<ProgramParams>,
+) -> ApiResult<Response> {
+    check(&user, Action::ReadIncidents)?;
+    let format = p.format.clone().unwrap_or_else(|| "md".into());
+    let lang: Language = p.lang.as_deref().unwrap_or("en").parse()?;
+    let params = super::metrics::MetricsParams {
+        from: p.from.clone(),
+        to: p.to.clone(),
+        ..Default::default()
+    };
+    let doc = program(&state, &params, &format, lang).await?;
+    let mime = match format.as_str() {
+        "html" => "text/html; charset=utf-8",
+        "json" => "application/json",
+        _ => "text/markdown; charset=utf-8",
+    };
+    let mut res = doc.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    Ok(res)
+}
+
 /// The exchange formats Debrief exports.
 pub const EXPORTS: &[&str] = &["stix", "veris"];
 

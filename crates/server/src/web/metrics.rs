@@ -11,7 +11,7 @@ use super::WebUser;
 use super::pages::{forbidden, may, render};
 use crate::AppState;
 use crate::api::metrics::{MetricsParams, figures};
-use crate::charts;
+use debrief_report::charts;
 
 /// The two charts of the dashboard, in the reader's language.
 pub fn chart_svgs(m: &Metrics, lang: debrief_domain::Language) -> (String, String) {

@@ -33,7 +33,7 @@ async fn page(
     match assessment(state).await {
         Ok(a) => {
             let t = |k: &str| crate::i18n::t(user.lang, k, &[]);
-            let chart = crate::charts::bars(
+            let chart = debrief_report::charts::bars(
                 &t("samm-chart"),
                 &[&t("samm-practice")],
                 &a.history
