@@ -86,7 +86,7 @@ class StixExport(unittest.TestCase):
 
     def test_an_unknown_format_is_refused(self):
         self.cli("incident", "new", "--title", "x", "--source", "y")
-        r = subprocess.run([BIN, "--data-dir", self.data, "export", "1", "--format", "misp"],
+        r = subprocess.run([BIN, "--data-dir", self.data, "export", "1", "--format", "openioc"],
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
         self.assertIn("stix", r.stderr)

@@ -189,8 +189,8 @@ pub enum Command {
         #[arg(long)]
         to: Option<String>,
     },
-    /// Export an incident in an exchange format: `stix` (a STIX 2.1 bundle) or `veris` (a VERIS
-    /// 1.4 record). Recorded in the incident's journal.
+    /// Export an incident in an exchange format: `stix` (a STIX 2.1 bundle), `veris` (a VERIS
+    /// 1.4 record) or `misp` (a MISP event). Recorded in the incident's journal.
     Export {
         incident: String,
         #[arg(long, default_value = "stix")]

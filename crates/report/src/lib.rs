@@ -9,6 +9,7 @@ pub mod charts;
 pub mod context;
 pub mod drafts;
 pub mod integrity;
+pub mod misp;
 pub mod stix;
 pub mod veris;
 

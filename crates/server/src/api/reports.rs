@@ -172,7 +172,7 @@ pub async fn get_program(
 }
 
 /// The exchange formats Debrief exports.
-pub const EXPORTS: &[&str] = &["stix", "veris"];
+pub const EXPORTS: &[&str] = &["stix", "veris", "misp"];
 
 /// Exports an incident in an exchange format (`stix`: a STIX 2.1 bundle), recording the export
 /// in its journal.
@@ -184,11 +184,12 @@ pub async fn exchange(
 ) -> ApiResult<String> {
     if !EXPORTS.contains(&format) {
         return Err(ApiError::unprocessable(format!(
-            "`{format}` is not an export format Debrief writes; use stix or veris (MISP and CSV are not built yet)"
+            "`{format}` is not an export format Debrief writes; use stix, veris or misp (tables as CSV: `debrief csv export`)"
         )));
     }
     let doc = match format {
         "veris" => debrief_report::veris::record(incident),
+        "misp" => debrief_report::misp::event(incident),
         _ => debrief_report::stix::bundle(incident, &state.config.mail_from, Timestamp::now()),
     };
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
@@ -236,7 +237,7 @@ async fn record_export(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
-    /// `stix` (a STIX 2.1 bundle) or `veris` (a VERIS 1.4 record).
+    /// `stix` (a STIX 2.1 bundle), `veris` (a VERIS 1.4 record) or `misp` (a MISP event).
     pub format: String,
 }
 
