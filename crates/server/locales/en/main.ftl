@@ -746,3 +746,6 @@ rep-format = Format
 rep-lang = Language
 rep-download = Download
 rep-hint = The document is sealed with this installation's key (check it with `debrief report verify FILE`); the export is recorded in the journal.
+rep-kind-stix = STIX 2.1 bundle (JSON)
+rep-kind-veris = VERIS 1.4 record (JSON)
+rep-kind-misp = MISP event (JSON)

@@ -746,3 +746,6 @@ rep-format = Format
 rep-lang = Langue
 rep-download = Télécharger
 rep-hint = Le document est scellé avec la clé de cette installation (vérifiez-le avec `debrief report verify FICHIER`) ; l'export est consigné au journal.
+rep-kind-stix = Bundle STIX 2.1 (JSON)
+rep-kind-veris = Enregistrement VERIS 1.4 (JSON)
+rep-kind-misp = Événement MISP (JSON)

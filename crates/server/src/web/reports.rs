@@ -42,16 +42,20 @@ pub async fn download(
     };
     let (kind, format) = (field("kind"), field("format"));
     let lang: Language = field("lang").parse().unwrap_or(user.lang);
-    match crate::api::reports::export(
-        &state,
-        user.principal.user.username.as_str(),
-        &incident,
-        &kind,
-        &format,
-        lang,
-    )
-    .await
-    {
+    let who = user.principal.user.username.as_str();
+    // The exchange formats (STIX, VERIS, MISP) are JSON whatever format was chosen.
+    let (result, format) = if crate::api::reports::EXPORTS.contains(&kind.as_str()) {
+        (
+            crate::api::reports::exchange(&state, who, &incident, &kind).await,
+            "json".to_string(),
+        )
+    } else {
+        (
+            crate::api::reports::export(&state, who, &incident, &kind, &format, lang).await,
+            format,
+        )
+    };
+    match result {
         Ok(doc) => {
             let mime = match format.as_str() {
                 "html" => "text/html; charset=utf-8",
