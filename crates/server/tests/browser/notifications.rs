@@ -74,7 +74,14 @@ async fn regulatory_deadlines_are_set_and_discharged_in_the_browser() {
     .await;
     click(&c, "#n-record").await;
     wait_text(&c, "#notifications", "ANSSI").await;
-    assert!(text(&c, "#obligations").await.contains("met"));
+    let obligations = text(&c, "#obligations").await;
+    assert!(obligations.contains("met"), "{obligations}");
+    // Each obligation offers its draft, and names the notification that discharged it.
+    assert!(
+        obligations.contains("Draft nis2-early-warning (HTML)")
+            && obligations.contains("discharged by notification 1"),
+        "{obligations}"
+    );
     shot(&c, "notifications").await;
     c.goto(&format!("{base}/obligations")).await.unwrap();
     let body = text(&c, "main").await;
