@@ -5,7 +5,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use debrief_store::testing::TestDb;
@@ -502,6 +502,67 @@ async fn a_report_verifies_until_a_byte_or_the_journal_changes(db: &TestDb) {
         shown["incident"]["entry_kinds"]["report.exported"], 3,
         "{shown}"
     );
+    // PDF, typeset in process: its text has every section heading in both languages, its pages
+    // are saved as PNG under target/ for a look, and one changed byte breaks the seal.
+    for (lang, headings) in [
+        (
+            "en",
+            [
+                "1. Executive summary",
+                "2. What happened and when",
+                "9. Evidence and chain of custody",
+                "Appendix: the incident's journal",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "1. Synthèse pour la direction",
+                "2. Déroulé des faits",
+                "9. Preuves et chaîne de possession",
+                "Annexe : le journal de l'incident",
+            ],
+        ),
+    ] {
+        let file = dir.join(format!("report-{lang}.pdf"));
+        let f = file.to_str().unwrap();
+        ok(
+            db,
+            &["report", "1", "--format", "pdf", "--lang", lang, "-o", f],
+        );
+        let out = ok(db, &["report", "verify", f]);
+        assert!(out.contains("seal: valid"), "{out}");
+        let text = Command::new("pdftotext")
+            .args([f, "-"])
+            .output()
+            .expect("pdftotext (Debian's poppler-utils) must be installed: .ci/run installs it");
+        let text = String::from_utf8_lossy(&text.stdout).replace('\u{a0}', " ");
+        for h in headings {
+            assert!(
+                text.contains(h),
+                "{lang}: {h} missing from the PDF text:\n{text}"
+            );
+        }
+        let pages = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/report-pages");
+        std::fs::create_dir_all(&pages).unwrap();
+        let png = Command::new("pdftoppm")
+            .args([
+                "-png",
+                "-r",
+                "60",
+                f,
+                pages.join(format!("final-{lang}")).to_str().unwrap(),
+            ])
+            .status()
+            .expect("pdftoppm (poppler-utils)");
+        assert!(png.success());
+        let mut bytes = std::fs::read(&file).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+        std::fs::write(&file, bytes).unwrap();
+        let r = debrief(db, &["report", "verify", f]);
+        assert_eq!(r.code, 1, "{}", r.stdout);
+    }
     // A fresh report, then the journal is altered under it.
     let file = dir.join("fresh.md");
     let f = file.to_str().unwrap();

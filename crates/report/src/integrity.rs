@@ -130,6 +130,52 @@ pub fn check(
     Ok(seal)
 }
 
+/// The PDF seal line: PDF readers ignore what follows `%%EOF`; a comment line keeps the file a
+/// valid PDF.
+const PDF_OPEN: &[u8] = b"\n%debrief-seal ";
+
+/// Seals a PDF: the seal goes on a comment line after the document.
+pub fn seal_pdf(body: &[u8], mut s: Seal, sign: impl Fn(&[u8]) -> String) -> Vec<u8> {
+    s.sha256 = hex::encode(Sha256::digest(body));
+    s.signature = sign(&s.message());
+    let mut out = body.to_vec();
+    out.extend_from_slice(PDF_OPEN);
+    out.extend_from_slice(serde_json::to_string(&s).unwrap_or_default().as_bytes());
+    out.push(b'\n');
+    out
+}
+
+/// [`check`] for any document as bytes: a sealed PDF, or a text document.
+pub fn check_bytes(
+    document: &[u8],
+    verify: impl Fn(&str, &[u8], &str) -> bool,
+) -> Result<Seal, IntegrityError> {
+    if !document.starts_with(b"%PDF") {
+        let text = std::str::from_utf8(document).map_err(|_| IntegrityError::NoSeal)?;
+        return check(text, verify);
+    }
+    let at = document
+        .windows(PDF_OPEN.len())
+        .rposition(|w| w == PDF_OPEN)
+        .ok_or(IntegrityError::NoSeal)?;
+    let (body, rest) = document.split_at(at);
+    let json = std::str::from_utf8(&rest[PDF_OPEN.len()..])
+        .map_err(|e| IntegrityError::BadSeal(e.to_string()))?;
+    let seal: Seal =
+        serde_json::from_str(json.trim()).map_err(|e| IntegrityError::BadSeal(e.to_string()))?;
+    let actual = hex::encode(Sha256::digest(body));
+    if actual != seal.sha256 {
+        return Err(IntegrityError::Altered {
+            sealed: seal.sha256,
+            actual,
+        });
+    }
+    if !verify(&seal.public_key, &seal.message(), &seal.signature) {
+        return Err(IntegrityError::BadSignature(seal.public_key));
+    }
+    Ok(seal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

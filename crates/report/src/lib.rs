@@ -48,14 +48,14 @@ pub const DRAFTS: &[&str] = &[
     "dora-final",
     "sec-8k",
 ];
-pub const FORMATS: &[&str] = &["md", "html", "json"];
+pub const FORMATS: &[&str] = &["md", "html", "json", "pdf"];
 
 /// Why a report cannot be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
     #[error("`{0}` is not a report Debrief renders; use one of: {known}", known = KINDS.join(", "))]
     UnknownKind(String),
-    #[error("`{0}` is not a report format; use md, html or json (PDF is not built yet)")]
+    #[error("`{0}` is not a report format; use md, html, json or pdf")]
     UnknownFormat(String),
     /// A template failed: names the template, the line and what was missing.
     #[error("report template {0}")]
@@ -122,6 +122,14 @@ pub fn render(
     lang: Language,
     snap: &Snapshot<'_>,
 ) -> Result<String, ReportError> {
+    // `md-with-charts`: the Markdown with the chart markers kept, for the PDF layout.
+    let keep_markers = format == "md-with-charts";
+    let format = if keep_markers { "md" } else { format };
+    if format == "pdf" {
+        return Err(ReportError::UnknownFormat(
+            "pdf (typeset from pdf_source by debrief-pdf)".into(),
+        ));
+    }
     check(kind, format)?;
     let mut ctx = context::context(snap, lang);
     let template = if DRAFTS.contains(&kind) {
@@ -156,6 +164,9 @@ pub fn render(
         )
         .map_err(|e| ReportError::Template(e.to_string()))?;
     if format == "md" {
+        if keep_markers {
+            return Ok(markdown);
+        }
         return Ok(markdown.replace("@@PHASES@@\n", ""));
     }
     let labels = context::labels(lang);
@@ -228,6 +239,243 @@ fn phases_svg(ctx: &serde_json::Value, labels: &BTreeMap<String, String>) -> Str
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The program report over a period: the metrics' figures with a trend chart, in `format` and
+/// `lang` (unsealed). `period` is how the period reads (`2026-01-01 – 2026-07-01`).
+pub fn render_program(
+    metrics: &debrief_domain::metrics::Metrics,
+    period: &str,
+    format: &str,
+    lang: Language,
+    generated_at: debrief_domain::Timestamp,
+) -> Result<String, ReportError> {
+    let keep_markers = format == "md-with-charts";
+    let format = if keep_markers { "md" } else { format };
+    if !FORMATS.contains(&format) || format == "pdf" {
+        return Err(ReportError::UnknownFormat(format.to_string()));
+    }
+    let labels = context::labels(lang);
+    let costs: Vec<(String, serde_json::Value)> = metrics
+        .costs
+        .iter()
+        .map(|(cur, c)| {
+            (
+                cur.clone(),
+                serde_json::json!({
+                    "direct": context::money(c.direct, cur, lang),
+                    "indirect": context::money(c.indirect, cur, lang),
+                    "recovered": context::money(c.recovered, cur, lang),
+                    "net": context::money(c.net, cur, lang),
+                }),
+            )
+        })
+        .collect();
+    let ctx = serde_json::json!({
+        "l": labels,
+        "m": metrics,
+        "period": period,
+        "generated": context::date(generated_at, lang),
+        "costs": costs,
+    });
+    if format == "json" {
+        let doc = serde_json::json!({"kind": "program", "period": period, "metrics": metrics});
+        return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Hours as the reader writes numbers: `2.5 h`, `2,5 h`; a figure that could not be measured
+    // is a dash, never a zero.
+    env.add_filter("hours", move |v: Option<f64>| -> String {
+        match v {
+            None => "—".into(),
+            Some(h) => {
+                let s = format!("{h}");
+                let s = if lang == Language::Fr {
+                    s.replace('.', ",")
+                } else {
+                    s
+                };
+                format!("{s} h")
+            }
+        }
+    });
+    let markdown = env
+        .render_named_str(
+            "program.md",
+            include_str!("../templates/program.md"),
+            minijinja::Value::from(minijinja::value::Serde(&ctx)),
+        )
+        .map_err(|e| ReportError::Template(e.to_string()))?;
+    if format == "md" {
+        if keep_markers {
+            return Ok(markdown);
+        }
+        return Ok(markdown.replace("@@TREND@@\n", ""));
+    }
+    let lab = |k: &str| labels.get(k).cloned().unwrap_or_default();
+    let chart = charts::bars(
+        &lab("trend"),
+        &[&lab("opened"), &lab("closed_n")],
+        &metrics
+            .months
+            .iter()
+            .map(|x| (x.month.clone(), vec![x.opened as f64, x.closed as f64]))
+            .collect::<Vec<_>>(),
+    );
+    let page = html(&markdown, "", lang, &lab("program_title"));
+    Ok(page.replace("<p>@@TREND@@</p>", &chart))
+}
+
+/// A rendered Markdown report as typesetting blocks (headings, paragraphs, lists, tables, the
+/// charts as SVG) — what the PDF layout reads. Inline emphasis becomes plain text.
+pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Value> {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    use serde_json::json;
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut items: Vec<String> = Vec::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut header: Vec<String> = Vec::new();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let (mut in_item, mut in_head, mut in_table, mut in_quote) = (0usize, false, false, false);
+    let mut level = 1u8;
+    for e in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match e {
+            Event::Start(Tag::Heading { level: l, .. }) => {
+                level = l as u8;
+                text.clear();
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                out.push(json!({"kind": "h", "level": level, "text": text.trim()}));
+                text.clear();
+            }
+            Event::Start(Tag::Paragraph) if in_item == 0 && !in_table => text.clear(),
+            Event::End(TagEnd::Paragraph) if in_item == 0 && !in_table => {
+                let t = text.trim().to_string();
+                if let Some((_, svg)) = charts.iter().find(|(k, _)| t == *k) {
+                    if !svg.is_empty() {
+                        out.push(json!({"kind": "svg", "svg": svg}));
+                    }
+                } else if !t.is_empty() {
+                    out.push(json!({"kind": if in_quote { "quote" } else { "p" }, "text": t}));
+                }
+                text.clear();
+            }
+            Event::Start(Tag::BlockQuote(_)) => in_quote = true,
+            Event::End(TagEnd::BlockQuote(_)) => in_quote = false,
+            Event::Start(Tag::List(_)) => {
+                if in_item == 0 {
+                    items.clear();
+                } else {
+                    // A nested list continues its parent item's text.
+                    text.push_str(" — ");
+                }
+            }
+            Event::End(TagEnd::List(_)) if in_item == 0 => {
+                out.push(json!({"kind": "list", "items": items.clone()}));
+                items.clear();
+            }
+            Event::Start(Tag::Item) => {
+                if in_item == 0 {
+                    text.clear();
+                }
+                in_item += 1;
+            }
+            Event::End(TagEnd::Item) => {
+                in_item -= 1;
+                if in_item == 0 {
+                    items.push(text.trim().to_string());
+                    text.clear();
+                }
+            }
+            Event::Start(Tag::Table(_)) => {
+                in_table = true;
+                header.clear();
+                rows.clear();
+            }
+            Event::End(TagEnd::Table) => {
+                in_table = false;
+                let width = header.len().max(1);
+                let rows: Vec<Vec<String>> = rows
+                    .drain(..)
+                    .map(|mut r| {
+                        r.resize(width, String::new());
+                        r
+                    })
+                    .collect();
+                out.push(json!({"kind": "table", "header": header.clone(), "rows": rows}));
+            }
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                row.clear();
+            }
+            Event::End(TagEnd::TableHead) => {
+                in_head = false;
+                header = std::mem::take(&mut row);
+            }
+            Event::Start(Tag::TableRow) => row.clear(),
+            Event::End(TagEnd::TableRow) if !in_head => rows.push(std::mem::take(&mut row)),
+            Event::Start(Tag::TableCell) => text.clear(),
+            Event::End(TagEnd::TableCell) => {
+                row.push(text.trim().to_string());
+                text.clear();
+            }
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                text.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The PDF layout's input for an incident report (typeset by `debrief-pdf`).
+pub fn pdf_source(
+    templates: &Templates,
+    kind: &str,
+    lang: Language,
+    snap: &Snapshot<'_>,
+) -> Result<String, ReportError> {
+    let markdown = render(templates, kind, "md-with-charts", lang, snap)?;
+    let ctx = context::context(snap, lang);
+    let chart = phases_svg(&ctx, &context::labels(lang));
+    Ok(serde_json::json!({
+        "title": format!("#{} {}", snap.incident.number, snap.incident.title),
+        "lang": lang.as_str(),
+        "footer": format!("Debrief · #{} · TLP:{}", snap.incident.number, snap.incident.tlp.as_str().to_uppercase()),
+        "blocks": blocks(&markdown, &[("@@PHASES@@", chart)]),
+    })
+    .to_string())
+}
+
+/// The PDF layout's input for the program report.
+pub fn program_pdf_source(
+    metrics: &debrief_domain::metrics::Metrics,
+    period: &str,
+    lang: Language,
+    generated_at: debrief_domain::Timestamp,
+) -> Result<String, ReportError> {
+    let markdown = render_program(metrics, period, "md-with-charts", lang, generated_at)?;
+    let labels = context::labels(lang);
+    let lab = |k: &str| labels.get(k).cloned().unwrap_or_default();
+    let chart = charts::bars(
+        &lab("trend"),
+        &[&lab("opened"), &lab("closed_n")],
+        &metrics
+            .months
+            .iter()
+            .map(|x| (x.month.clone(), vec![x.opened as f64, x.closed as f64]))
+            .collect::<Vec<_>>(),
+    );
+    Ok(serde_json::json!({
+        "title": lab("program_title"),
+        "lang": lang.as_str(),
+        "footer": format!("Debrief · {period}"),
+        "blocks": blocks(&markdown, &[("@@TREND@@", chart)]),
+    })
+    .to_string())
 }
 
 #[cfg(test)]
@@ -322,9 +570,23 @@ mod tests {
             Err(ReportError::UnknownKind("sec-9k".into()))
         );
         assert!(matches!(
-            check("final", "pdf"),
+            check("final", "docx"),
             Err(ReportError::UnknownFormat(_))
         ));
+        // The PDF layout's input: headings, the phases chart, the journal table.
+        let src: serde_json::Value =
+            serde_json::from_str(&pdf_source(&t, "final", Language::Fr, &snap).unwrap()).unwrap();
+        let kinds: Vec<&str> = src["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["kind"].as_str().unwrap())
+            .collect();
+        assert!(kinds.contains(&"svg") && kinds.contains(&"table") && kinds.contains(&"list"));
+        assert_eq!(
+            src["blocks"][0]["text"],
+            "Rapport d'incident — #4 Phishing <b>wave</b>"
+        );
     }
 
     #[test]
@@ -466,85 +728,4 @@ mod draft_tests {
         assert!(md.contains("Notification de violation de données personnelles (RGPD art. 33)"));
         assert!(md.contains("⚠ Lacune"), "{md}");
     }
-}
-
-/// The program report over a period: the metrics' figures with a trend chart, in `format` and
-/// `lang` (unsealed). `period` is how the period reads (`2026-01-01 – 2026-07-01`).
-pub fn render_program(
-    metrics: &debrief_domain::metrics::Metrics,
-    period: &str,
-    format: &str,
-    lang: Language,
-    generated_at: debrief_domain::Timestamp,
-) -> Result<String, ReportError> {
-    if !FORMATS.contains(&format) {
-        return Err(ReportError::UnknownFormat(format.to_string()));
-    }
-    let labels = context::labels(lang);
-    let costs: Vec<(String, serde_json::Value)> = metrics
-        .costs
-        .iter()
-        .map(|(cur, c)| {
-            (
-                cur.clone(),
-                serde_json::json!({
-                    "direct": context::money(c.direct, cur, lang),
-                    "indirect": context::money(c.indirect, cur, lang),
-                    "recovered": context::money(c.recovered, cur, lang),
-                    "net": context::money(c.net, cur, lang),
-                }),
-            )
-        })
-        .collect();
-    let ctx = serde_json::json!({
-        "l": labels,
-        "m": metrics,
-        "period": period,
-        "generated": context::date(generated_at, lang),
-        "costs": costs,
-    });
-    if format == "json" {
-        let doc = serde_json::json!({"kind": "program", "period": period, "metrics": metrics});
-        return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
-    }
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    // Hours as the reader writes numbers: `2.5 h`, `2,5 h`; a figure that could not be measured
-    // is a dash, never a zero.
-    env.add_filter("hours", move |v: Option<f64>| -> String {
-        match v {
-            None => "—".into(),
-            Some(h) => {
-                let s = format!("{h}");
-                let s = if lang == Language::Fr {
-                    s.replace('.', ",")
-                } else {
-                    s
-                };
-                format!("{s} h")
-            }
-        }
-    });
-    let markdown = env
-        .render_named_str(
-            "program.md",
-            include_str!("../templates/program.md"),
-            minijinja::Value::from(minijinja::value::Serde(&ctx)),
-        )
-        .map_err(|e| ReportError::Template(e.to_string()))?;
-    if format == "md" {
-        return Ok(markdown.replace("@@TREND@@\n", ""));
-    }
-    let lab = |k: &str| labels.get(k).cloned().unwrap_or_default();
-    let chart = charts::bars(
-        &lab("trend"),
-        &[&lab("opened"), &lab("closed_n")],
-        &metrics
-            .months
-            .iter()
-            .map(|x| (x.month.clone(), vec![x.opened as f64, x.closed as f64]))
-            .collect::<Vec<_>>(),
-    );
-    let page = html(&markdown, "", lang, &lab("program_title"));
-    Ok(page.replace("<p>@@TREND@@</p>", &chart))
 }

@@ -46,15 +46,7 @@ pub async fn render(
     let doc = debrief_server::api::reports::export(&state, &settings.actor, &i, kind, format, lang)
         .await
         .map_err(|e| anyhow::anyhow!(e.detail))?;
-    match output {
-        Some(path) => {
-            std::fs::write(&path, &doc)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {} ({} bytes), sealed", path.display(), doc.len());
-        }
-        None => print!("{doc}"),
-    }
-    Ok(exit::OK)
+    write(&doc, output)
 }
 
 pub async fn program(
@@ -89,14 +81,15 @@ pub async fn program(
     write(&doc, output)
 }
 
-fn write(doc: &str, output: Option<PathBuf>) -> Result<u8> {
+fn write(doc: &[u8], output: Option<PathBuf>) -> Result<u8> {
+    use std::io::Write;
     match output {
         Some(path) => {
             std::fs::write(&path, doc)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {} ({} bytes), sealed", path.display(), doc.len());
         }
-        None => print!("{doc}"),
+        None => std::io::stdout().lock().write_all(doc)?,
     }
     Ok(exit::OK)
 }
@@ -131,11 +124,10 @@ pub async fn exchange(
 }
 
 pub async fn verify(file: &Path, settings: &Settings) -> Result<u8> {
-    let doc =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let doc = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let (store, key) = open_store(settings).await?;
     let ours = key.public_hex();
-    let seal = match debrief_report::integrity::check(&doc, |pk, msg, sig| {
+    let seal = match debrief_report::integrity::check_bytes(&doc, |pk, msg, sig| {
         pk == ours && key.verify_hex(msg, sig)
     }) {
         Ok(s) => s,

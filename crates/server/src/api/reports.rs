@@ -41,7 +41,7 @@ pub async fn export(
     kind: &str,
     format: &str,
     lang: Language,
-) -> ApiResult<String> {
+) -> ApiResult<Vec<u8>> {
     debrief_report::check(kind, format)?;
     let journal = state.store.journal(incident.id).await?;
     let now = Timestamp::now();
@@ -55,7 +55,6 @@ pub async fn export(
         ),
         generated_at: now,
     };
-    let body = debrief_report::render(&state.config.reports, kind, format, lang, &snap)?;
     let last = journal.last();
     let seal = Seal {
         incident: incident.number,
@@ -70,11 +69,19 @@ pub async fn export(
         public_key: state.key.public_hex(),
         signature: String::new(),
     };
-    let document = debrief_report::integrity::seal(format, &body, seal, |m| state.key.sign_hex(m));
-    let (sealed, _) = debrief_report::integrity::open(&document).map_err(|e| {
-        tracing::error!(error = %e, "a report just sealed does not open");
-        ApiError::internal()
-    })?;
+    let document = if format == "pdf" {
+        let source = debrief_report::pdf_source(&state.config.reports, kind, lang, &snap)?;
+        let pdf = typeset(&source).await?;
+        debrief_report::integrity::seal_pdf(&pdf, seal, |m| state.key.sign_hex(m))
+    } else {
+        let body = debrief_report::render(&state.config.reports, kind, format, lang, &snap)?;
+        debrief_report::integrity::seal(format, &body, seal, |m| state.key.sign_hex(m)).into_bytes()
+    };
+    let sealed =
+        debrief_report::integrity::check_bytes(&document, |_, _, _| true).map_err(|e| {
+            tracing::error!(error = %e, "a report just sealed does not open");
+            ApiError::internal()
+        })?;
     // The export is an entry of the journal, written whoever reads (an audit record).
     let event = Event::ReportExported {
         kind: kind.to_string(),
@@ -87,6 +94,18 @@ pub async fn export(
     Ok(document)
 }
 
+/// Typesets a PDF off the async threads (typst is CPU work).
+async fn typeset(source: &str) -> ApiResult<Vec<u8>> {
+    let source = source.to_string();
+    tokio::task::spawn_blocking(move || debrief_pdf::render(&source))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "typesetting a report failed");
+            ApiError::internal()
+        })
+}
+
 /// The program report over a period, sealed: the seal ties it to the ledger head (the last entry
 /// across all incidents) instead of one incident's journal.
 pub async fn program(
@@ -94,7 +113,7 @@ pub async fn program(
     params: &super::metrics::MetricsParams,
     format: &str,
     lang: Language,
-) -> ApiResult<String> {
+) -> ApiResult<Vec<u8>> {
     let m = super::metrics::figures(state, params).await?;
     let now = Timestamp::now();
     let d = |t: Option<Timestamp>| t.map(|t| debrief_report::context::day(t, lang));
@@ -106,7 +125,6 @@ pub async fn program(
             b.unwrap_or_else(|| "…".into())
         ),
     };
-    let body = debrief_report::render_program(&m, &period, format, lang, now)?;
     let head = state.store.head().await?;
     let seal = Seal {
         incident: 0,
@@ -121,12 +139,18 @@ pub async fn program(
         public_key: state.key.public_hex(),
         signature: String::new(),
     };
-    Ok(debrief_report::integrity::seal(
-        format,
-        &body,
-        seal,
-        |msg| state.key.sign_hex(msg),
-    ))
+    if format == "pdf" {
+        let source = debrief_report::program_pdf_source(&m, &period, lang, now)?;
+        let pdf = typeset(&source).await?;
+        return Ok(debrief_report::integrity::seal_pdf(&pdf, seal, |msg| {
+            state.key.sign_hex(msg)
+        }));
+    }
+    let body = debrief_report::render_program(&m, &period, format, lang, now)?;
+    Ok(
+        debrief_report::integrity::seal(format, &body, seal, |msg| state.key.sign_hex(msg))
+            .into_bytes(),
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -163,6 +187,7 @@ pub async fn get_program(
     let mime = match format.as_str() {
         "html" => "text/html; charset=utf-8",
         "json" => "application/json",
+        "pdf" => "application/pdf",
         _ => "text/markdown; charset=utf-8",
     };
     let mut res = doc.into_response();
@@ -295,6 +320,7 @@ pub async fn get_report(
     let mime = match format.as_str() {
         "html" => "text/html; charset=utf-8",
         "json" => "application/json",
+        "pdf" => "application/pdf",
         _ => "text/markdown; charset=utf-8",
     };
     let file = format!(

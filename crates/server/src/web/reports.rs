@@ -46,7 +46,9 @@ pub async fn download(
     // The exchange formats (STIX, VERIS, MISP) are JSON whatever format was chosen.
     let (result, format) = if crate::api::reports::EXPORTS.contains(&kind.as_str()) {
         (
-            crate::api::reports::exchange(&state, who, &incident, &kind).await,
+            crate::api::reports::exchange(&state, who, &incident, &kind)
+                .await
+                .map(String::into_bytes),
             "json".to_string(),
         )
     } else {
@@ -60,6 +62,7 @@ pub async fn download(
             let mime = match format.as_str() {
                 "html" => "text/html; charset=utf-8",
                 "json" => "application/json",
+                "pdf" => "application/pdf",
                 _ => "text/markdown; charset=utf-8",
             };
             let file = format!(
