@@ -6,9 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use debrief_domain::text::Actor;
-use debrief_domain::{Action, EntryDraft, Event, Incident, Language, Timestamp};
+use debrief_domain::{Action, Event, Incident, Language, Timestamp};
 use debrief_report::integrity::Seal;
-use debrief_store::StoreError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -237,24 +236,7 @@ async fn record_export(
     event: Event,
 ) -> ApiResult<()> {
     let actor = Actor::parse(who)?;
-    for _ in 0..20 {
-        let current = state.store.incident(incident.id).await?;
-        let draft = EntryDraft {
-            actor: actor.clone(),
-            event: event.clone(),
-        };
-        match state
-            .store
-            .append(incident.id, current.seq, vec![draft])
-            .await
-        {
-            Err(StoreError::Conflict { .. }) => continue,
-            other => {
-                other?;
-                break;
-            }
-        }
-    }
+    debrief_store::execute(&*state.store, incident.id, &actor, |_| Ok(event.clone())).await?;
     Ok(())
 }
 

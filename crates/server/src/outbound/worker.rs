@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use debrief_domain::text::Actor;
-use debrief_domain::{EntryDraft, Event, Incident, IncidentId, Language, Timestamp};
+use debrief_domain::{Event, Incident, IncidentId, Language, Timestamp};
 use debrief_store::StoreError;
 use tokio::sync::Notify;
 
@@ -90,28 +90,19 @@ async fn run(state: AppState) {
     }
 }
 
-/// Appends what `decide` makes of the incident's current state, as the worker.
+/// Appends what `decide` makes of the incident's current state (if anything), as the worker,
+/// retrying from fresh state on a conflict (`debrief_store::execute_many`).
 async fn append(
     state: &AppState,
     id: IncidentId,
-    decide: impl Fn(&Incident) -> Option<Event>,
+    decide: impl Fn(&Incident) -> Option<Event> + Send + Sync,
 ) -> Result<(), StoreError> {
     let actor = Actor::parse(ACTOR).map_err(StoreError::Domain)?;
-    for _ in 0..20 {
-        let current = state.store.incident(id).await?;
-        let Some(event) = decide(&current) else {
-            return Ok(());
-        };
-        let draft = EntryDraft {
-            actor: actor.clone(),
-            event,
-        };
-        match state.store.append(id, current.seq, vec![draft]).await {
-            Err(StoreError::Conflict { .. }) => continue,
-            other => return other.map(|_| ()),
-        }
-    }
-    Ok(())
+    debrief_store::execute_many(&*state.store, id, &actor, |c| {
+        Ok(decide(c).into_iter().collect())
+    })
+    .await
+    .map(|_| ())
 }
 
 async fn retry(state: &AppState, id: IncidentId) -> Result<(), StoreError> {
