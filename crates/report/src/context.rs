@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use debrief_domain::effectiveness::Measure;
 use debrief_domain::obligation::{Due, Obligation};
-use debrief_domain::postmortem::{CostKind, PmList, PmText};
+use debrief_domain::postmortem::{CostKind, PmList, PmText, RecommendationKind};
 use debrief_domain::{Incident, JournalEntry, Language, Milestone, Timestamp};
 use serde_json::{Value, json};
 
@@ -86,6 +86,12 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
     let i = snap.incident;
     let l = labels(lang);
     let lab = |k: &str| l.get(k).cloned().unwrap_or_else(|| k.to_string());
+    // An enum value in the reader's language (`action_containment` → "confinement"), or as is.
+    let tr = |prefix: &str, v: &str| {
+        l.get(&format!("{prefix}{v}"))
+            .cloned()
+            .unwrap_or_else(|| v.to_string())
+    };
     let d = |t: Timestamp| date(t, lang);
     let pm = &i.postmortem;
     let text = |t: PmText| pm.texts.get(&t).cloned().unwrap_or_default();
@@ -119,7 +125,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         .map(|m| {
             json!({
                 "name": lab(m.name),
-                "measured": m.seconds.map(|s| span(s, lang)).unwrap_or_else(|| format!("{} ({})", lab("missing"), m.missing.join(", "))),
+                "measured": m.seconds.map(|s| span(s, lang)).unwrap_or_else(|| format!("{} ({})", lab("missing"), m.missing.iter().map(|k| lab(k)).collect::<Vec<_>>().join(", "))),
                 "target": m.target_seconds.map(|s| span(s, lang)).unwrap_or_else(|| "—".into()),
                 "met": match m.met { Some(true) => lab("yes"), Some(false) => lab("no"), None => "—".into() },
             })
@@ -147,16 +153,38 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         .map(|o| {
             json!({
                 "name": if lang == Language::Fr { &o.name.fr } else { &o.name.en },
-                "step": o.step,
+                "step": tr("step_", &o.step),
                 "due": match o.due { Due::At { at } => d(at), _ => "—".into() },
-                "state": o.state,
+                "state": tr("state_", &state_id(o.state)),
                 "late_reason": o.late_reason,
             })
         })
         .collect();
+    // Labour per person (hours, one decimal, in the reader's notation) and what is to acquire.
+    let mut labour: BTreeMap<&str, u64> = BTreeMap::new();
+    for t in &i.time {
+        *labour.entry(t.user.as_str()).or_default() += u64::from(t.minutes);
+    }
+    let hours = |minutes: u64| {
+        let h = format!("{:.1} h", minutes as f64 / 60.0);
+        if lang == Language::Fr {
+            h.replace('.', ",")
+        } else {
+            h
+        }
+    };
+    let resources = json!({
+        "labour": labour.iter().map(|(who, m)| json!({"who": who, "hours": hours(*m)})).collect::<Vec<_>>(),
+        "total": hours(labour.values().sum()),
+        "needed": i.recommendations.iter()
+            .filter(|r| matches!(r.kind, RecommendationKind::Tooling | RecommendationKind::Training))
+            .map(|r| json!({"action": r.action, "kind": tr("kind_", r.kind.as_str()), "owner": r.owner, "due": d(r.due), "status": tr("rec_", r.status.as_str())}))
+            .collect::<Vec<_>>(),
+    });
     json!({
         "lang": lang.as_str(),
         "l": l,
+        "resources": resources,
         "generated": d(snap.generated_at),
         "incident": {
             "number": i.number,
@@ -164,15 +192,18 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "summary": i.summary,
             "status": lab(&format!("status_{}", i.status.as_str())),
             "tlp": i.tlp.as_str().to_uppercase(),
-            "classification": i.classification.as_ref().map(|c| format!("{} / {}", c.class, c.kind)),
-            "severity": i.severity.as_ref().map(|s| format!("{} ({})", s.level, s.level_name())),
+            "classification": i.classification.as_ref().map(|c| {
+                let (class, kind) = c.labels(lang);
+                format!("{class} / {kind}")
+            }),
+            "severity": i.severity.as_ref().map(|s| format!("{} ({})", s.level, tr("level_", &s.level.min(5).to_string()))),
             "key_dates": key_dates,
             "scope": {
                 "business_units": i.scope.business_units,
                 "sites": i.scope.sites,
                 "systems": i.scope.systems,
             },
-            "assets": i.assets.iter().map(|a| json!({"name": a.name, "kind": a.kind, "compromise": a.compromise})).collect::<Vec<_>>(),
+            "assets": i.assets.iter().map(|a| json!({"name": a.name, "kind": a.kind, "compromise": tr("compromise_", a.compromise.as_str())})).collect::<Vec<_>>(),
         },
         "impact": {
             "downtime": pm.impact.downtime_minutes.map(|m| span(i64::try_from(m).unwrap_or(0) * 60, lang)),
@@ -194,29 +225,32 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "after": r.answered_at.map(|a| span(a.seconds_since(r.asked_at), lang)),
         })).collect::<Vec<_>>(),
         "actions": i.actions.iter().map(|a| json!({
-            "at": d(a.at), "kind": a.kind, "description": a.description, "by": a.by, "outcome": a.outcome,
+            "at": d(a.at), "kind": tr("action_", a.kind.as_str()), "description": a.description, "by": a.by, "outcome": a.outcome,
         })).collect::<Vec<_>>(),
         "root_causes": pm.root_causes.iter().map(|r| json!({
-            "category": r.category, "text": r.text, "whys": r.whys,
+            "category": tr("cause_", r.category.as_str()), "text": r.text, "whys": r.whys,
             "preventable": r.preventable.map(|p| if p { lab("yes") } else { lab("no") }),
             "prevention": r.prevention,
         })).collect::<Vec<_>>(),
         "recommendations": i.recommendations.iter().map(|r| json!({
-            "action": r.action, "kind": r.kind, "owner": r.owner, "due": d(r.due), "status": r.status,
+            "action": r.action, "kind": tr("kind_", r.kind.as_str()), "owner": r.owner, "due": d(r.due), "status": tr("rec_", r.status.as_str()),
         })).collect::<Vec<_>>(),
         "notifications": i.notifications.iter().map(|n| json!({
             "at": d(n.delivered_at.unwrap_or(n.sent_at)),
             "recipients": n.recipients.join(", "),
             "channel": n.channel,
             "summary": n.summary,
-            "obligation": n.regime.as_ref().map(|r| format!("{r} / {}", n.step.clone().unwrap_or_default())),
+            "obligation": n.regime.as_ref().map(|r| format!("{r} / {}", tr("step_", n.step.as_deref().unwrap_or_default()))),
             "delivered": if n.delivered() { lab("delivered") } else { lab("not_delivered") },
         })).collect::<Vec<_>>(),
         "obligations": obligations,
         "evidence": i.evidence.iter().map(|e| json!({
             "name": e.name, "sha256": e.sha256, "size": e.size,
             "collected": format!("{} · {} · {}", d(e.collected_at), e.collected_by, e.collected_from),
-            "custody": e.custody.iter().map(|c| format!("{} · {} · {} → {} · {}", d(c.at), c.action.as_str(), c.from, c.to, c.location)).collect::<Vec<_>>(),
+            "custody": e.custody.iter().map(|c| {
+                let link = format!("{} · {} · {} → {}", d(c.at), tr("custody_", c.action.as_str()), c.from, c.to);
+                if c.location.is_empty() { link } else { format!("{link} · {}", c.location) }
+            }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "postmortem": {
             "summary": text(PmText::Summary),
@@ -230,7 +264,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "lucky": list(PmList::Lucky),
             "contributing_factors": list(PmList::ContributingFactors),
             "participants": list(PmList::Participants),
-            "status": pm.status.map(|s| s.as_str().to_string()),
+            "status": pm.status.map(|s| tr("pm_", s.as_str())),
             "approved_by": pm.approved_by,
         },
         "journal": snap.journal.iter().map(|e| json!({
@@ -239,6 +273,14 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         "head": snap.journal.last().map(|e| e.hash.to_hex()),
         "phases": phases(i),
     })
+}
+
+/// An obligation state's id (`met-late`), as in the API.
+pub fn state_id(state: debrief_domain::obligation::ObligationState) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// The incident's phases (start, length in seconds) from its key timestamps, for the chart.

@@ -4,7 +4,7 @@
 
 use debrief_domain::effectiveness::Measure;
 use debrief_domain::obligation::Due;
-use debrief_domain::postmortem::{CostKind, PmText};
+use debrief_domain::postmortem::PmText;
 use debrief_domain::{Incident, Language, Milestone};
 use serde::Serialize;
 
@@ -43,25 +43,35 @@ struct Facts<'a> {
     i: &'a Incident,
     lang: Language,
     effectiveness: &'a [Measure],
+    labels: std::collections::BTreeMap<String, String>,
 }
 
 impl Facts<'_> {
+    /// A label in the reader's language, or the key as is.
+    fn lab(&self, key: &str) -> String {
+        self.labels
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
+    }
     fn nature(&self) -> Option<String> {
-        let c = self
-            .i
-            .classification
-            .as_ref()
-            .map(|c| format!("{} / {}", c.class, c.kind));
+        let c = self.i.classification.as_ref().map(|c| {
+            let (class, kind) = c.labels(self.lang);
+            format!("{class} / {kind}")
+        });
         join(c.into_iter().chain(nonempty(&self.i.summary)))
     }
     fn people_and_records(&self) -> Option<String> {
         let pm = &self.i.postmortem.impact;
         join(
-            pm.users_affected.map(|u| format!("{u}")).into_iter().chain(
-                pm.records
-                    .iter()
-                    .map(|r| format!("{}: {}", r.category, r.count)),
-            ),
+            pm.users_affected
+                .map(|u| format!("{} {u}", self.lab("users_affected")))
+                .into_iter()
+                .chain(
+                    pm.records
+                        .iter()
+                        .map(|r| format!("{}{} {}", r.category, self.lab("colon"), r.count)),
+                ),
         )
     }
     fn consequences(&self) -> Option<String> {
@@ -71,11 +81,10 @@ impl Facts<'_> {
                 .get(&PmText::Reputation)
                 .cloned()
                 .into_iter()
-                .chain(
-                    pm.impact
-                        .downtime_minutes
-                        .map(|m| span(i64::try_from(m).unwrap_or(0) * 60, self.lang)),
-                ),
+                .chain(pm.impact.downtime_minutes.map(|m| {
+                    let downtime = span(i64::try_from(m).unwrap_or(0) * 60, self.lang);
+                    format!("{} {downtime}", self.lab("downtime"))
+                })),
         )
     }
     fn measures(&self) -> Option<String> {
@@ -88,10 +97,13 @@ impl Facts<'_> {
         )
     }
     fn severity(&self) -> Option<String> {
-        self.i
-            .severity
-            .as_ref()
-            .map(|s| format!("{} ({})", s.level, s.level_name()))
+        self.i.severity.as_ref().map(|s| {
+            format!(
+                "{} ({})",
+                s.level,
+                self.lab(&format!("level_{}", s.level.min(5)))
+            )
+        })
     }
     fn iocs(&self) -> Option<String> {
         join(
@@ -107,12 +119,11 @@ impl Facts<'_> {
     }
     fn costs(&self) -> Option<String> {
         join(self.i.postmortem.impact.costs.iter().map(|c| {
-            let kind = match c.kind {
-                CostKind::Direct => "direct",
-                CostKind::Indirect => "indirect",
-                CostKind::Recovered => "recovered",
-            };
-            format!("{kind} {}", money(c.amount_minor, &c.currency, self.lang))
+            format!(
+                "{} {}",
+                self.lab(c.kind.as_str()),
+                money(c.amount_minor, &c.currency, self.lang)
+            )
         }))
     }
     fn resolution_time(&self) -> Option<String> {
@@ -142,7 +153,10 @@ fn items(kind: &str, f: &Facts<'_>) -> Vec<(&'static str, Option<String>)> {
     let timing = join(
         [Milestone::Started, Milestone::Detected, Milestone::Aware]
             .into_iter()
-            .filter_map(|m| f.when(m).map(|t| format!("{}: {t}", m.as_str()))),
+            .filter_map(|m| {
+                f.when(m)
+                    .map(|t| format!("{}{} {t}", f.lab(m.as_str()), f.lab("colon")))
+            }),
     );
     match kind {
         "gdpr-33" => vec![
@@ -212,6 +226,7 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
         i: snap.incident,
         lang,
         effectiveness: &snap.effectiveness,
+        labels: labels(lang),
     };
     let items: Vec<Item> = items(kind, &f)
         .into_iter()
@@ -239,10 +254,11 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
             _ => None,
         }),
         state: ob.map(|o| {
-            serde_json::to_value(o.state)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
+            let id = crate::context::state_id(o.state);
+            crate::context::labels(lang)
+                .get(&format!("state_{id}"))
+                .cloned()
+                .unwrap_or(id)
         }),
         gaps: items.iter().filter(|i| i.value.is_none()).count(),
         items,

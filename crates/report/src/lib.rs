@@ -20,8 +20,14 @@ use debrief_domain::Language;
 
 pub use context::Snapshot;
 
+/// A line a template writes where a printed document starts a new page (before an appendix);
+/// dropped from Markdown, a print page break in HTML. In the PDF it also lets typst lay out the
+/// pages on each side in parallel.
+pub const PAGEBREAK: &str = "@@PAGEBREAK@@";
+const PAGEBREAK_LINE: &str = "@@PAGEBREAK@@\n\n";
+
 /// The version of the shipped templates, recorded in each seal.
-pub const TEMPLATE_VERSION: &str = "1";
+pub const TEMPLATE_VERSION: &str = "2";
 
 /// The documents Debrief renders: the final report, the postmortem report, and the regulator
 /// drafts.
@@ -153,8 +159,7 @@ pub fn render(
         .texts
         .get(template)
         .ok_or_else(|| ReportError::UnknownKind(kind.to_string()))?;
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let env = markdown_env();
     let name = format!("{template}.md");
     let markdown = env
         .render_named_str(
@@ -167,12 +172,79 @@ pub fn render(
         if keep_markers {
             return Ok(markdown);
         }
-        return Ok(markdown.replace("@@PHASES@@\n", ""));
+        return Ok(markdown
+            .replace("@@PHASES@@\n", "")
+            .replace(PAGEBREAK_LINE, ""));
     }
     let labels = context::labels(lang);
     let chart = phases_svg(&ctx, &labels);
     let title = format!("#{} {}", snap.incident.number, snap.incident.title);
     Ok(html(&markdown, &chart, lang, &title))
+}
+
+/// The template environment for Markdown documents: strict about missing fields, and every
+/// string printed into the document is Markdown-escaped, so text typed into an incident
+/// (`\\FS01\share`, `*.lockd`, a `|` in a table cell) reads the same in every format.
+fn markdown_env() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if !value.is_safe() => Ok(out.write_str(&markdown_escape(text))?),
+        _ => minijinja::escape_formatter(out, state, value),
+    });
+    env
+}
+
+/// Escapes text for Markdown: the inline syntax characters get a backslash, an HTML entity's
+/// `&` too, line breaks become spaces (a value never starts a new block), and a value that
+/// would open a list or a heading at the start of a line is escaped there.
+pub fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let leading_digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let list_marker = match text.as_bytes().get(leading_digits) {
+        Some(b'.' | b')')
+            if leading_digits > 0
+                && text
+                    .as_bytes()
+                    .get(leading_digits + 1)
+                    .is_none_or(u8::is_ascii_whitespace) =>
+        {
+            Some(leading_digits)
+        }
+        _ => None,
+    };
+    for (k, c) in text.char_indices() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' if is_entity(&text[k + 1..]) => out.push_str("\\&"),
+            // Never a layout marker (`@@PHASES@@`) from typed text.
+            '@' if text[k + 1..].starts_with('@') => out.push_str("\\@"),
+            '-' | '+' | '=' if k == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if list_marker == Some(k) => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' => {}
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether text after an `&` would make an HTML entity (`amp;`, `#60;`).
+fn is_entity(rest: &str) -> bool {
+    let name = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'#')
+        .count();
+    name > 0 && rest.as_bytes().get(name) == Some(&b';')
 }
 
 /// Markdown to a self-contained HTML page; HTML written in the incident's own text is shown as
@@ -185,7 +257,9 @@ fn html(markdown: &str, chart: &str, lang: Language, title: &str) -> String {
     });
     let mut body = String::new();
     push_html(&mut body, parser);
-    let body = body.replace("<p>@@PHASES@@</p>", chart);
+    let body = body
+        .replace("<p>@@PHASES@@</p>", chart)
+        .replace("<p>@@PAGEBREAK@@</p>", "<div class=\"page-break\"></div>");
     format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{css}</style></head>\n<body>\n{body}</body></html>\n",
         lang = lang.as_str(),
@@ -194,7 +268,7 @@ fn html(markdown: &str, chart: &str, lang: Language, title: &str) -> String {
     )
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#1c2430;line-height:1.45}table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d5dbe3;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}code{font-size:.85em}h1{font-size:1.6rem}h2{border-bottom:1px solid #d5dbe3;padding-bottom:.2rem;margin-top:2rem}svg{max-width:100%;height:auto}@media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}}";
+const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#1c2430;line-height:1.45}table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d5dbe3;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}code{font-size:.85em}h1{font-size:1.6rem}h2{border-bottom:1px solid #d5dbe3;padding-bottom:.2rem;margin-top:2rem}svg{max-width:100%;height:auto}@media print{body{margin:0}.page-break{break-before:page}h2{break-after:avoid}tr{break-inside:avoid}}";
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -271,9 +345,22 @@ pub fn render_program(
             )
         })
         .collect();
+    // Class ids and severity levels as the reader names them.
+    let names: BTreeMap<String, String> = debrief_domain::taxonomy::classes()
+        .iter()
+        .map(|c| {
+            let name = debrief_domain::taxonomy::label(&c.en, &c.fr, lang);
+            (c.id.clone(), name)
+        })
+        .chain((0..=5).filter_map(|n| {
+            let name = labels.get(&format!("level_{n}"))?;
+            Some((n.to_string(), format!("{n} ({name})")))
+        }))
+        .collect();
     let ctx = serde_json::json!({
         "l": labels,
         "m": metrics,
+        "names": names,
         "period": period,
         "generated": context::date(generated_at, lang),
         "costs": costs,
@@ -282,8 +369,7 @@ pub fn render_program(
         let doc = serde_json::json!({"kind": "program", "period": period, "metrics": metrics});
         return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let mut env = markdown_env();
     // Hours as the reader writes numbers: `2.5 h`, `2,5 h`; a figure that could not be measured
     // is a dash, never a zero.
     env.add_filter("hours", move |v: Option<f64>| -> String {
@@ -353,7 +439,9 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
             Event::Start(Tag::Paragraph) if in_item == 0 && !in_table => text.clear(),
             Event::End(TagEnd::Paragraph) if in_item == 0 && !in_table => {
                 let t = text.trim().to_string();
-                if let Some((_, svg)) = charts.iter().find(|(k, _)| t == *k) {
+                if t == PAGEBREAK {
+                    out.push(json!({"kind": "pagebreak"}));
+                } else if let Some((_, svg)) = charts.iter().find(|(k, _)| t == *k) {
                     if !svg.is_empty() {
                         out.push(json!({"kind": "svg", "svg": svg}));
                     }
@@ -404,7 +492,20 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
                         r
                     })
                     .collect();
-                out.push(json!({"kind": "table", "header": header.clone(), "rows": rows}));
+                // Column widths in proportion to the longest text in each (within 3–48
+                // characters): the layout then never measures every cell to size a column.
+                let widths: Vec<usize> = (0..width)
+                    .map(|c| {
+                        rows.iter()
+                            .map(|r| &r[c])
+                            .chain(header.get(c))
+                            .map(|t| t.chars().count())
+                            .max()
+                            .unwrap_or(0)
+                            .clamp(3, 48)
+                    })
+                    .collect();
+                out.push(json!({"kind": "table", "header": header.clone(), "rows": rows, "widths": widths}));
             }
             Event::Start(Tag::TableHead) => {
                 in_head = true;
@@ -590,6 +691,34 @@ mod tests {
     }
 
     #[test]
+    fn typed_text_reads_the_same_in_every_format() {
+        assert_eq!(
+            markdown_escape("\\\\FS01\\finance *.lockd | <b>x</b> &amp; AT&T"),
+            "\\\\\\\\FS01\\\\finance \\*.lockd \\| \\<b\\>x\\</b\\> \\&amp; AT&T"
+        );
+        assert_eq!(markdown_escape("- not a list\nline"), "\\- not a list line");
+        assert_eq!(markdown_escape("1. not a list"), "1\\. not a list");
+        assert_eq!(markdown_escape("1.2 GB"), "1.2 GB");
+        // Through a template into HTML and the PDF's blocks: the text as typed.
+        let typed = "\\\\FS01\\finance *.lockd | [link](x) _a_";
+        let env = markdown_env();
+        let md = env
+            .render_str(
+                "| a | b |\n|---|---|\n| {{ t }} | x |\n\n{{ t }}\n",
+                minijinja::context! { t => typed },
+            )
+            .unwrap();
+        let blocks = blocks(&md, &[]);
+        assert_eq!(blocks[0]["rows"][0][0], typed, "{md}");
+        assert_eq!(blocks[1]["text"], typed, "{md}");
+        let page = html(&md, "", Language::En, "t");
+        assert!(
+            page.contains("\\\\FS01\\finance *.lockd | [link](x) _a_"),
+            "{page}"
+        );
+    }
+
+    #[test]
     fn a_template_error_names_the_template_and_line() {
         let dir = std::env::temp_dir().join(format!("debrief-report-tpl-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -700,7 +829,9 @@ mod draft_tests {
         let nature = &d.items[0];
         assert_eq!(
             nature.value.as_deref(),
-            Some("information-content-security / data-leak; An open share held the CRM export")
+            Some(
+                "Information content security / Leak of confidential information; An open share held the CRM export"
+            )
         );
         // No DPO contact, no people counted, no consequences or measures recorded yet.
         assert_eq!(d.gaps, 4, "{d:?}");
