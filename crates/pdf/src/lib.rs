@@ -118,6 +118,8 @@ mod tests {
             {"kind": "h", "level": 1, "text": "Rapport d'incident"},
             {"kind": "p", "text": "Texte avec #crochets [et] *étoiles* et $dollars$"},
             {"kind": "list", "items": ["un", "deux"]},
+            {"kind": "p", "text": "Gras : texte sha", "runs": [["b", "Gras :"], ["", " texte "], ["c", "sha"], ["i", "!"]]},
+            {"kind": "list", "items": ["Gras : un", ""], "rich": [[["b", "Gras :"], ["", " un"]], []]},
             {"kind": "table", "header": ["a", "b"], "rows": [["1", "2"]]},
             {"kind": "svg", "svg": "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'><rect width='5' height='5'/></svg>"}
         ]}"##;

@@ -336,4 +336,58 @@ mod tests {
             "Annexe : le journal de l'incident"
         );
     }
+
+    #[test]
+    fn every_label_is_in_both_languages_and_every_value_has_one() {
+        use debrief_domain::evidence::CustodyAction;
+        use debrief_domain::postmortem::{CauseCategory, PostmortemStatus, RecommendationStatus};
+        use debrief_domain::work::{ActionKind, Compromise};
+        let (en, fr) = (labels(Language::En), labels(Language::Fr));
+        assert_eq!(en.keys().collect::<Vec<_>>(), fr.keys().collect::<Vec<_>>());
+        let mut wanted: Vec<String> = Vec::new();
+        wanted.extend(
+            ActionKind::ALL
+                .iter()
+                .map(|v| format!("action_{}", v.as_str())),
+        );
+        wanted.extend(
+            CustodyAction::ALL
+                .iter()
+                .map(|v| format!("custody_{}", v.as_str())),
+        );
+        wanted.extend(
+            CauseCategory::ALL
+                .iter()
+                .map(|v| format!("cause_{}", v.as_str())),
+        );
+        wanted.extend(
+            RecommendationStatus::ALL
+                .iter()
+                .map(|v| format!("rec_{}", v.as_str())),
+        );
+        wanted.extend(
+            RecommendationKind::ALL
+                .iter()
+                .map(|v| format!("kind_{}", v.as_str())),
+        );
+        wanted.extend(
+            PostmortemStatus::ALL
+                .iter()
+                .map(|v| format!("pm_{}", v.as_str())),
+        );
+        wanted.extend(
+            Compromise::ALL
+                .iter()
+                .map(|v| format!("compromise_{}", v.as_str())),
+        );
+        wanted.extend((0..=5).map(|n| format!("level_{n}")));
+        for r in &debrief_domain::obligation::Regimes::builtin().regimes {
+            wanted.extend(r.steps.iter().map(|s| format!("step_{}", s.id)));
+        }
+        for state in ["pending", "due-soon", "overdue", "met", "met-late"] {
+            wanted.push(format!("state_{state}"));
+        }
+        let missing: Vec<&String> = wanted.iter().filter(|k| !en.contains_key(*k)).collect();
+        assert!(missing.is_empty(), "no label for {missing:?}");
+    }
 }

@@ -420,7 +420,10 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
     use serde_json::json;
     let mut out = Vec::new();
     let mut text = String::new();
+    // The same text as styled runs, for paragraphs and list items.
+    let mut runs = Runs::default();
     let mut items: Vec<String> = Vec::new();
+    let mut rich_items: Vec<Vec<(&'static str, String)>> = Vec::new();
     let mut row: Vec<String> = Vec::new();
     let mut header: Vec<String> = Vec::new();
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -436,7 +439,10 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
                 out.push(json!({"kind": "h", "level": level, "text": text.trim()}));
                 text.clear();
             }
-            Event::Start(Tag::Paragraph) if in_item == 0 && !in_table => text.clear(),
+            Event::Start(Tag::Paragraph) if in_item == 0 && !in_table => {
+                text.clear();
+                runs.clear();
+            }
             Event::End(TagEnd::Paragraph) if in_item == 0 && !in_table => {
                 let t = text.trim().to_string();
                 if t == PAGEBREAK {
@@ -446,7 +452,11 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
                         out.push(json!({"kind": "svg", "svg": svg}));
                     }
                 } else if !t.is_empty() {
-                    out.push(json!({"kind": if in_quote { "quote" } else { "p" }, "text": t}));
+                    out.push(json!({
+                        "kind": if in_quote { "quote" } else { "p" },
+                        "text": t,
+                        "runs": runs.take(),
+                    }));
                 }
                 text.clear();
             }
@@ -455,18 +465,24 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
             Event::Start(Tag::List(_)) => {
                 if in_item == 0 {
                     items.clear();
+                    rich_items.clear();
                 } else {
                     // A nested list continues its parent item's text.
                     text.push_str(" — ");
+                    runs.push(" — ", "");
                 }
             }
             Event::End(TagEnd::List(_)) if in_item == 0 => {
-                out.push(json!({"kind": "list", "items": items.clone()}));
+                out.push(
+                    json!({"kind": "list", "items": items.clone(), "rich": rich_items.clone()}),
+                );
                 items.clear();
+                rich_items.clear();
             }
             Event::Start(Tag::Item) => {
                 if in_item == 0 {
                     text.clear();
+                    runs.clear();
                 }
                 in_item += 1;
             }
@@ -474,6 +490,7 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
                 in_item -= 1;
                 if in_item == 0 {
                     items.push(text.trim().to_string());
+                    rich_items.push(runs.take());
                     text.clear();
                 }
             }
@@ -522,14 +539,73 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
                 row.push(text.trim().to_string());
                 text.clear();
             }
-            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
-                text.push_str(&t)
+            Event::Start(Tag::Strong) => runs.bold += 1,
+            Event::End(TagEnd::Strong) => runs.bold = runs.bold.saturating_sub(1),
+            Event::Start(Tag::Emphasis) => runs.italic += 1,
+            Event::End(TagEnd::Emphasis) => runs.italic = runs.italic.saturating_sub(1),
+            Event::Code(t) => {
+                text.push_str(&t);
+                runs.push(&t, "c");
             }
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                text.push_str(&t);
+                let style = runs.style();
+                runs.push(&t, style);
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                text.push(' ');
+                let style = runs.style();
+                runs.push(" ", style);
+            }
             _ => {}
         }
     }
     out
+}
+
+/// Inline text as runs of one style each: `""` plain, `"b"` bold, `"i"` italic, `"c"` code.
+#[derive(Default)]
+struct Runs {
+    runs: Vec<(&'static str, String)>,
+    bold: u32,
+    italic: u32,
+}
+
+impl Runs {
+    fn style(&self) -> &'static str {
+        match (self.bold > 0, self.italic > 0) {
+            (true, _) => "b",
+            (false, true) => "i",
+            (false, false) => "",
+        }
+    }
+
+    fn push(&mut self, text: &str, style: &'static str) {
+        match self.runs.last_mut() {
+            Some((s, t)) if *s == style => t.push_str(text),
+            _ => self.runs.push((style, text.to_string())),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.runs.clear();
+        self.bold = 0;
+        self.italic = 0;
+    }
+
+    /// The runs, trimmed at both ends like the plain text, and cleared.
+    fn take(&mut self) -> Vec<(&'static str, String)> {
+        let mut runs = std::mem::take(&mut self.runs);
+        if let Some((_, t)) = runs.first_mut() {
+            *t = t.trim_start().to_string();
+        }
+        if let Some((_, t)) = runs.last_mut() {
+            *t = t.trim_end().to_string();
+        }
+        runs.retain(|(_, t)| !t.is_empty());
+        self.clear();
+        runs
+    }
 }
 
 /// The PDF layout's input for an incident report (typeset by `debrief-pdf`).
@@ -688,6 +764,18 @@ mod tests {
             src["blocks"][0]["text"],
             "Rapport d'incident — #4 Phishing <b>wave</b>"
         );
+        // Bold labels stay bold: the summary's list items come as styled runs too.
+        let summary = src["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["kind"] == "list")
+            .unwrap();
+        assert_eq!(
+            summary["rich"][0][0],
+            serde_json::json!(["b", "Classification\u{a0}:"])
+        );
+        assert_eq!(summary["items"][0], "Classification\u{a0}: —");
     }
 
     #[test]
