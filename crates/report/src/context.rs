@@ -238,9 +238,16 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         "notifications": i.notifications.iter().map(|n| json!({
             "at": d(n.delivered_at.unwrap_or(n.sent_at)),
             "recipients": n.recipients.join(", "),
-            "channel": n.channel,
+            "channel": tr("channel_", &n.channel),
             "summary": n.summary,
-            "obligation": n.regime.as_ref().map(|r| format!("{r} / {}", tr("step_", n.step.as_deref().unwrap_or_default()))),
+            "obligation": n.regime.as_ref().map(|r| {
+                // The regime's name where the incident has its obligations, else its id.
+                let name = snap.obligations.iter().find(|o| &o.regime == r).map_or_else(
+                    || r.clone(),
+                    |o| if lang == Language::Fr { o.name.fr.clone() } else { o.name.en.clone() },
+                );
+                format!("{name} — {}", tr("step_", n.step.as_deref().unwrap_or_default()))
+            }),
             "delivered": if n.delivered() { lab("delivered") } else { lab("not_delivered") },
         })).collect::<Vec<_>>(),
         "obligations": obligations,
@@ -381,6 +388,11 @@ mod tests {
                 .map(|v| format!("compromise_{}", v.as_str())),
         );
         wanted.extend((0..=5).map(|n| format!("level_{n}")));
+        wanted.extend(
+            debrief_domain::obligation::CHANNELS
+                .iter()
+                .map(|c| format!("channel_{c}")),
+        );
         for r in &debrief_domain::obligation::Regimes::builtin().regimes {
             wanted.extend(r.steps.iter().map(|s| format!("step_{}", s.id)));
         }

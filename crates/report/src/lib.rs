@@ -302,13 +302,23 @@ fn phases_svg(ctx: &serde_json::Value, labels: &BTreeMap<String, String>) -> Str
         let x = left + (width - left - 10.0) * (*start as f64) / end;
         let w = ((width - left - 10.0) * (*len as f64) / end).max(2.0);
         let name = labels.get(key).cloned().unwrap_or_else(|| key.clone());
-        let hours = *len as f64 / 3600.0;
+        let hours = format!("{:.1} h", *len as f64 / 3600.0);
+        let hours = if ctx["lang"] == "fr" {
+            hours.replace('.', ",")
+        } else {
+            hours
+        };
+        // The figure after the bar, or inside its end in white when the bar reaches the edge.
+        let (lx, anchor, fill) = if x + w + 60.0 <= width {
+            (x + w + 4.0, "start", "#1c2430")
+        } else {
+            (x + w - 4.0, "end", "#ffffff")
+        };
         svg.push_str(&format!(
-            "<text x=\"0\" y=\"{ty}\" font-size=\"12\">{n}</text><rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"16\" fill=\"{c}\"><title>{n}: {hours:.1} h</title></rect><text x=\"{lx:.1}\" y=\"{ty}\" font-size=\"11\">{hours:.1} h</text>",
+            "<text x=\"0\" y=\"{ty}\" font-size=\"12\">{n}</text><rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"16\" fill=\"{c}\"><title>{n}: {hours}</title></rect><text x=\"{lx:.1}\" y=\"{ty}\" font-size=\"11\" text-anchor=\"{anchor}\" fill=\"{fill}\">{hours}</text>",
             ty = y + 12.0,
             n = escape(&name),
             c = ["#8a3b7a", "#e07b24", "#3b8a4a"][k % 3],
-            lx = (x + w + 4.0).min(width - 40.0),
         ));
     }
     svg.push_str("</svg>");
