@@ -190,11 +190,15 @@ pub enum Command {
         to: Option<String>,
     },
     /// Export an incident in an exchange format: `stix` (a STIX 2.1 bundle), `veris` (a VERIS
-    /// 1.4 record) or `misp` (a MISP event). Recorded in the incident's journal.
+    /// 1.4 record), `misp` (a MISP event) or `csv` (its attack timeline, or `--table`).
+    /// Recorded in the incident's journal.
     Export {
         incident: String,
         #[arg(long, default_value = "stix")]
         format: String,
+        /// With `--format csv`: timeline, observables, recommendations or incidents.
+        #[arg(long)]
+        table: Option<String>,
         /// Write to this file (standard output otherwise).
         #[arg(short, long)]
         output: Option<PathBuf>,

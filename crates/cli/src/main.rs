@@ -88,8 +88,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
         Command::Export {
             incident,
             format,
+            table,
             output,
-        } => commands::report::exchange(&incident, &format, output, &settings).await,
+        } => {
+            commands::report::exchange(&incident, &format, table.as_deref(), output, &settings)
+                .await
+        }
         Command::Csv(cli::CsvCommand::Export { table, output }) => {
             commands::csv_io::export(&table, output, &settings).await
         }

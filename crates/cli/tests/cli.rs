@@ -653,6 +653,31 @@ async fn incidents_come_in_from_a_spreadsheet_and_tables_go_out_as_csv(db: &Test
         );
     }
     assert_eq!(debrief(db, &["csv", "export", "alerts"]).code, 2);
+    // One incident's tables: `export N --format csv`, the timeline unless `--table` says.
+    let one = ok(
+        db,
+        &["export", "2", "--format", "csv", "--table", "incidents"],
+    );
+    let rows: Vec<&str> = one.lines().collect();
+    assert_eq!(rows.len(), 2, "{one}");
+    assert!(rows[1].starts_with("2,Ransomware on FS01,"), "{one}");
+    assert_eq!(
+        ok(db, &["export", "2", "--format", "csv"]).lines().next(),
+        Some("incident,id,occurred_at,technique,description")
+    );
+    let wrong = debrief(db, &["export", "2", "--format", "csv", "--table", "alerts"]);
+    assert_eq!(wrong.code, 2);
+    assert!(
+        wrong.stderr.contains("`alerts` is not a table"),
+        "{}",
+        wrong.stderr
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(db, &["incident", "show", "2", "--format", "json"])).unwrap();
+    assert_eq!(
+        shown["incident"]["entry_kinds"]["report.exported"], 2,
+        "each CSV export is journaled: {shown}"
+    );
     assert_eq!(debrief(db, &["verify"]).code, 0);
     // The program report over the imported incidents, sealed and tied to the ledger.
     let file = dir.join("program.md");

@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod integrity;
 pub mod misp;
 pub mod stix;
+pub mod tables;
 pub mod veris;
 
 use std::collections::BTreeMap;
@@ -68,6 +69,10 @@ pub enum ReportError {
     Template(String),
     #[error("cannot read the report templates in {dir}: {why}")]
     Overrides { dir: String, why: String },
+    #[error("`{0}` is not a table Debrief writes; use one of: {known}", known = tables::TABLES.join(", "))]
+    UnknownTable(String),
+    #[error("cannot write the CSV: {0}")]
+    Csv(String),
 }
 
 /// The report templates: shipped, overridable by `NAME.md` files in a folder.

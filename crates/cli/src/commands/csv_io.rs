@@ -14,134 +14,26 @@ use super::open_store;
 use crate::config::Settings;
 use crate::exit;
 
-pub const TABLES: &[&str] = &["incidents", "timeline", "observables", "recommendations"];
-
-fn t(ts: Option<Timestamp>) -> String {
-    ts.map(|t| t.to_string()).unwrap_or_default()
-}
-
 /// Writes one table of every incident as CSV.
 pub async fn export(table: &str, output: Option<PathBuf>, settings: &Settings) -> Result<u8> {
-    if !TABLES.contains(&table) {
+    if !debrief_report::tables::TABLES.contains(&table) {
         eprintln!(
             "error: `{table}` is not a table; use one of {}",
-            TABLES.join(", ")
+            debrief_report::tables::TABLES.join(", ")
         );
         return Ok(exit::REFUSED);
     }
     let (store, _) = open_store(settings).await?;
     let mut all = debrief_store::all_incidents(&*store).await?;
     all.sort_by_key(|i| i.number);
-    let sink: Box<dyn std::io::Write> = match &output {
-        Some(p) => Box::new(
-            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut w = csv::Writer::from_writer(sink);
-    match table {
-        "incidents" => {
-            w.write_record([
-                "number",
-                "title",
-                "status",
-                "class",
-                "type",
-                "severity",
-                "tlp",
-                "tags",
-                "assignee",
-                "opened_at",
-                "started_at",
-                "detected_at",
-                "acknowledged_at",
-                "contained_at",
-                "recovered_at",
-                "closed_at",
-                "summary",
-            ])?;
-            for i in &all {
-                let m = |x| t(i.milestone(x));
-                w.write_record([
-                    i.number.to_string(),
-                    i.title.clone(),
-                    i.status.as_str().to_string(),
-                    i.classification
-                        .as_ref()
-                        .map(|c| c.class.clone())
-                        .unwrap_or_default(),
-                    i.classification
-                        .as_ref()
-                        .map(|c| c.kind.clone())
-                        .unwrap_or_default(),
-                    i.severity
-                        .as_ref()
-                        .map(|s| s.level.to_string())
-                        .unwrap_or_default(),
-                    i.tlp.as_str().to_string(),
-                    i.tags.join(";"),
-                    i.assignee.clone().unwrap_or_default(),
-                    i.opened_at.to_string(),
-                    m(Milestone::Started),
-                    m(Milestone::Detected),
-                    m(Milestone::Acknowledged),
-                    m(Milestone::Contained),
-                    m(Milestone::Recovered),
-                    m(Milestone::Closed),
-                    i.summary.clone(),
-                ])?;
-            }
+    let refs: Vec<&Incident> = all.iter().collect();
+    let text = debrief_report::tables::table(table, &refs)?;
+    match &output {
+        Some(p) => {
+            std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
         }
-        "timeline" => {
-            w.write_record(["incident", "id", "occurred_at", "technique", "description"])?;
-            for i in &all {
-                for e in &i.timeline {
-                    w.write_record([
-                        i.number.to_string(),
-                        e.id.to_string(),
-                        e.occurred_at.to_string(),
-                        e.technique
-                            .as_ref()
-                            .map(|x| x.as_str().to_string())
-                            .unwrap_or_default(),
-                        e.description.clone(),
-                    ])?;
-                }
-            }
-        }
-        "observables" => {
-            w.write_record(["incident", "kind", "value", "ioc", "sighted", "description"])?;
-            for i in &all {
-                for o in &i.observables {
-                    w.write_record([
-                        i.number.to_string(),
-                        o.kind.as_str().to_string(),
-                        o.value.clone(),
-                        o.ioc.to_string(),
-                        o.sighted.to_string(),
-                        o.description.clone(),
-                    ])?;
-                }
-            }
-        }
-        _ => {
-            w.write_record(["incident", "id", "action", "type", "owner", "due", "status"])?;
-            for i in &all {
-                for r in &i.recommendations {
-                    w.write_record([
-                        i.number.to_string(),
-                        r.id.to_string(),
-                        r.action.clone(),
-                        r.kind.as_str().to_string(),
-                        r.owner.clone().unwrap_or_default(),
-                        r.due.to_string(),
-                        r.status.as_str().to_string(),
-                    ])?;
-                }
-            }
-        }
+        None => std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?,
     }
-    w.flush()?;
     Ok(exit::OK)
 }
 

@@ -97,6 +97,7 @@ fn write(doc: &[u8], output: Option<PathBuf>) -> Result<u8> {
 pub async fn exchange(
     incident: &str,
     format: &str,
+    table: Option<&str>,
     output: Option<PathBuf>,
     settings: &Settings,
 ) -> Result<u8> {
@@ -105,7 +106,9 @@ pub async fn exchange(
     let i = store.incident(id).await?;
     let state = AppState::new(store, key, Config::default());
     let text =
-        match debrief_server::api::reports::exchange(&state, &settings.actor, &i, format).await {
+        match debrief_server::api::reports::exchange(&state, &settings.actor, &i, format, table)
+            .await
+        {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("error: {}", e.detail);

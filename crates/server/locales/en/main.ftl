@@ -750,3 +750,4 @@ rep-hint = The document is sealed with this installation's key (check it with `d
 rep-kind-stix = STIX 2.1 bundle (JSON)
 rep-kind-veris = VERIS 1.4 record (JSON)
 rep-kind-misp = MISP event (JSON)
+rep-kind-csv = Attack timeline (CSV)

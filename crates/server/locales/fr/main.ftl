@@ -750,3 +750,4 @@ rep-hint = Le document est scellé avec la clé de cette installation (vérifiez
 rep-kind-stix = Bundle STIX 2.1 (JSON)
 rep-kind-veris = Enregistrement VERIS 1.4 (JSON)
 rep-kind-misp = Événement MISP (JSON)
+rep-kind-csv = Chronologie de l’attaque (CSV)

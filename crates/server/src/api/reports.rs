@@ -196,36 +196,52 @@ pub async fn get_program(
 }
 
 /// The exchange formats Debrief exports.
-pub const EXPORTS: &[&str] = &["stix", "veris", "misp"];
+pub const EXPORTS: &[&str] = &["stix", "veris", "misp", "csv"];
 
-/// Exports an incident in an exchange format (`stix`: a STIX 2.1 bundle), recording the export
-/// in its journal.
+/// Exports an incident in an exchange format (`stix`: a STIX 2.1 bundle; `csv`: one of its
+/// tables, the attack timeline unless `table` says otherwise), recording the export in its
+/// journal.
 pub async fn exchange(
     state: &AppState,
     who: &str,
     incident: &Incident,
     format: &str,
+    table: Option<&str>,
 ) -> ApiResult<String> {
     if !EXPORTS.contains(&format) {
         return Err(ApiError::unprocessable(format!(
-            "`{format}` is not an export format Debrief writes; use stix, veris or misp (tables as CSV: `debrief csv export`)"
+            "`{format}` is not an export format Debrief writes; use stix, veris, misp or csv"
         )));
     }
-    let doc = match format {
-        "veris" => debrief_report::veris::record(incident),
-        "misp" => debrief_report::misp::event(incident),
-        _ => debrief_report::stix::bundle(incident, &state.config.mail_from, Timestamp::now()),
+    let table = table.filter(|t| !t.is_empty()).unwrap_or("timeline");
+    let text = match format {
+        "csv" => debrief_report::tables::table(table, &[incident])
+            .map_err(|e| ApiError::unprocessable(e.to_string()))?,
+        "veris" => json_text(&debrief_report::veris::record(incident)),
+        "misp" => json_text(&debrief_report::misp::event(incident)),
+        _ => json_text(&debrief_report::stix::bundle(
+            incident,
+            &state.config.mail_from,
+            Timestamp::now(),
+        )),
     };
-    let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+    let (kind, written) = match format {
+        "csv" => (format!("csv-{table}"), "csv"),
+        _ => (format.to_string(), "json"),
+    };
     let event = Event::ReportExported {
-        kind: format.to_string(),
-        format: "json".into(),
+        kind,
+        format: written.into(),
         lang: String::new(),
         sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())),
         journal_seq: incident.seq,
     };
     record_export(state, who, incident, event).await?;
     Ok(text)
+}
+
+fn json_text(doc: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(doc).unwrap_or_default() + "\n"
 }
 
 /// Appends the export's journal entry as `who`, retrying when another writer got there first.
@@ -244,16 +260,20 @@ async fn record_export(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
-    /// `stix` (a STIX 2.1 bundle), `veris` (a VERIS 1.4 record) or `misp` (a MISP event).
+    /// `stix` (a STIX 2.1 bundle), `veris` (a VERIS 1.4 record), `misp` (a MISP event) or `csv`.
     pub format: String,
+    /// For `csv`: `timeline` (the default), `observables`, `recommendations` or `incidents` (the
+    /// incident's own row).
+    pub table: Option<String>,
 }
 
 /// Export an incident in an exchange format: `stix` — a STIX 2.1 bundle (the incident with the
 /// Incident Core Extension, indicators for its indicators of compromise, observed data, the TLP
-/// 2.0 marking, a report). Recorded in the incident's journal.
+/// 2.0 marking, a report); `veris` — a VERIS 1.4 record; `misp` — a MISP event; `csv` — one of
+/// its tables (`table`: timeline by default). Recorded in the incident's journal.
 #[utoipa::path(operation_id = "export", get, path = "/api/v1/incidents/{incident}/export", tag = "reports",
     params(("incident" = String, Path, description = "Number or UUID"), ExportParams),
-    responses((status = 200, description = "The export", content_type = "application/json"), (status = 401, body = crate::error::Problem),
+    responses((status = 200, description = "The export: JSON, or text/csv for format=csv", content_type = "application/json"), (status = 401, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn get_export(
@@ -264,11 +284,22 @@ pub async fn get_export(
 ) -> ApiResult<Response> {
     check(&user, Action::ReadIncidents)?;
     let incident = load(&state, &reference).await?;
-    let text = exchange(&state, user.0.user.username.as_str(), &incident, &p.format).await?;
+    let text = exchange(
+        &state,
+        user.0.user.username.as_str(),
+        &incident,
+        &p.format,
+        p.table.as_deref(),
+    )
+    .await?;
     let mut res = text.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static(if p.format == "csv" {
+            "text/csv; charset=utf-8"
+        } else {
+            "application/json"
+        }),
     );
     Ok(res)
 }

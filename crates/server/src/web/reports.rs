@@ -43,13 +43,14 @@ pub async fn download(
     let (kind, format) = (field("kind"), field("format"));
     let lang: Language = field("lang").parse().unwrap_or(user.lang);
     let who = user.principal.user.username.as_str();
-    // The exchange formats (STIX, VERIS, MISP) are JSON whatever format was chosen.
+    // The exchange formats (STIX, VERIS, MISP) are JSON whatever format was chosen; CSV is the
+    // attack timeline.
     let (result, format) = if crate::api::reports::EXPORTS.contains(&kind.as_str()) {
         (
-            crate::api::reports::exchange(&state, who, &incident, &kind)
+            crate::api::reports::exchange(&state, who, &incident, &kind, None)
                 .await
                 .map(String::into_bytes),
-            "json".to_string(),
+            if kind == "csv" { "csv" } else { "json" }.to_string(),
         )
     } else {
         (
@@ -62,6 +63,7 @@ pub async fn download(
             let mime = match format.as_str() {
                 "html" => "text/html; charset=utf-8",
                 "json" => "application/json",
+                "csv" => "text/csv; charset=utf-8",
                 "pdf" => "application/pdf",
                 _ => "text/markdown; charset=utf-8",
             };

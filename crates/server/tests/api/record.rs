@@ -376,3 +376,45 @@ async fn the_response_work_over_the_api() {
         assert!(text.contains(msg), "{path}: {text}");
     }
 }
+
+#[tokio::test]
+async fn one_incident_exports_as_csv_and_the_export_is_journaled() {
+    let f = fixture().await;
+    let m = Who::Token("maria");
+    let (s, text, _) = call(
+        &f.app,
+        m,
+        "POST",
+        "/api/v1/incidents/1/observables",
+        Some(r#"{"kind":"domain","value":"invoice-portal.example","ioc":true,"description":"lure, \"billing\""}"#),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let (s, text, h) = call(
+        &f.app,
+        m,
+        "GET",
+        "/api/v1/incidents/1/export?format=csv&table=observables",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(h[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        text,
+        "incident,kind,value,ioc,sighted,description\n1,domain,invoice-portal.example,true,false,\"lure, \"\"billing\"\"\"\n"
+    );
+    let (s, text, _) = call(
+        &f.app,
+        m,
+        "GET",
+        "/api/v1/incidents/1/export?format=csv&table=alerts",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text.contains("`alerts` is not a table"), "{text}");
+    let id = f.state.store.resolve("1").await.unwrap();
+    let i = f.state.store.incident(id).await.unwrap();
+    assert_eq!(i.entry_kinds.get("report.exported"), Some(&1));
+}
