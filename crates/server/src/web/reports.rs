@@ -67,11 +67,15 @@ pub async fn download(
                 "pdf" => "application/pdf",
                 _ => "text/markdown; charset=utf-8",
             };
-            let file = format!(
-                "incident-{}-{kind}-{}.{format}",
-                incident.number,
-                lang.as_str()
-            );
+            let file = if kind == "csv" {
+                format!("incident-{}-timeline.csv", incident.number)
+            } else {
+                format!(
+                    "incident-{}-{kind}-{}.{format}",
+                    incident.number,
+                    lang.as_str()
+                )
+            };
             let mut res = doc.into_response();
             res.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));

@@ -414,7 +414,26 @@ async fn one_incident_exports_as_csv_and_the_export_is_journaled() {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text.contains("`alerts` is not a table"), "{text}");
+    // The incident page's Reports form: the attack timeline as a CSV download.
+    let (s, text, h) = call(
+        &f.app,
+        Who::Session("maria"),
+        "POST",
+        "/incidents/1/reports",
+        Some("kind=csv&format=md&lang=en"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(h[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        h[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("incident-1-timeline.csv"),
+        "{h:?}"
+    );
+    assert!(text.starts_with("incident,id,occurred_at,technique,description\n"));
     let id = f.state.store.resolve("1").await.unwrap();
     let i = f.state.store.incident(id).await.unwrap();
-    assert_eq!(i.entry_kinds.get("report.exported"), Some(&1));
+    assert_eq!(i.entry_kinds.get("report.exported"), Some(&2));
 }

@@ -96,6 +96,7 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("GET",   "/api/v1/reports/program?from=2026-01-01&format=html&lang=fr", None,        [401, 200, 200, 200, 200]),
     ("POST",  "/incidents/1/reports",             Some("kind=final&format=md&lang=en"),   [303, 200, 200, 200, 200]),
     ("POST",  "/incidents/1/reports",             Some("kind=stix&format=md&lang=en"),    [303, 200, 200, 200, 200]),
+    ("POST",  "/incidents/1/reports",             Some("kind=csv&format=md&lang=en"),     [303, 200, 200, 200, 200]),
     ("POST",  "/api/v1/samm/answers",             Some(r#"{"question":"q","answer":0}"#), [401, 404, 404, 403, 403]),
     ("POST",  "/api/v1/notification-rules",       Some(r#"{"name":"DPO","stakeholder":"Nobody","template":"internal-alert"}"#), [401, 404, 404, 403, 403]),
     ("DELETE", "/api/v1/notification-rules/r-9", None,                                    [401, 404, 404, 403, 403]),
