@@ -1,9 +1,8 @@
-//! Incident reports: documents rendered as pure functions of an incident snapshot, a template
-//! and a locale (Markdown, self-contained HTML, JSON), and the seal that signs each of them with
-//! the installation's key and ties it to the journal it was rendered from.
-//!
-//! Built so far: the final incident report, the postmortem report and the regulator drafts. The
-//! program report, PDF and the exchange formats are to come.
+//! Incident reports: documents rendered as pure functions of an incident snapshot (or a period's
+//! metrics), a template and a locale — the final report, the postmortem, the regulator drafts
+//! and the program report in Markdown, self-contained HTML, JSON and the PDF layout's blocks —
+//! the exchange formats (STIX 2.1, VERIS 1.4, MISP, CSV tables), and the seal that signs each
+//! document with the installation's key and ties it to the journal it was rendered from.
 
 pub mod charts;
 pub mod context;
