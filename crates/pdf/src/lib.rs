@@ -125,5 +125,10 @@ mod tests {
         ]}"##;
         let pdf = super::render(doc).unwrap();
         assert!(pdf.starts_with(b"%PDF"));
+        // No clock, no random ids: the same document gives the same bytes.
+        assert!(
+            super::render(doc).unwrap() == pdf,
+            "rendering is deterministic"
+        );
     }
 }
