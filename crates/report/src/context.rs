@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use debrief_domain::effectiveness::Measure;
-use debrief_domain::obligation::{Due, Obligation};
+use debrief_domain::obligation::{Due, Obligation, ObligationState};
 use debrief_domain::postmortem::{CostKind, PmList, PmText, RecommendationKind};
 use debrief_domain::{Incident, JournalEntry, Language, Milestone, Timestamp};
 use serde_json::{Value, json};
@@ -70,6 +70,31 @@ pub fn money(minor: i64, currency: &str, lang: Language) -> String {
     format!("{sign}{grouped}{decimal}{cents:02} {currency}")
 }
 
+/// A number as the reader writes it: the decimal mark is a comma in French (`2,5`).
+pub fn decimal(number: &str, lang: Language) -> String {
+    match lang {
+        Language::Fr => number.replace('.', ","),
+        _ => number.to_string(),
+    }
+}
+
+/// A value in the reader's language through its label `{prefix}{value}`
+/// (`action_containment` → "confinement"), or the value as is when it has none.
+pub fn term(labels: &BTreeMap<String, String>, prefix: &str, value: &str) -> String {
+    labels
+        .get(&format!("{prefix}{value}"))
+        .cloned()
+        .unwrap_or_else(|| value.to_string())
+}
+
+/// A severity level with its name: `3 (high)`, `3 (élevé)`.
+pub fn severity(level: u8, labels: &BTreeMap<String, String>) -> String {
+    format!(
+        "{level} ({})",
+        term(labels, "level_", &level.min(5).to_string())
+    )
+}
+
 /// `26 h 00 min`, `40 min`, `3 d 4 h` (`j` in French).
 pub fn span(seconds: i64, lang: Language) -> String {
     let s = seconds.max(0);
@@ -86,12 +111,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
     let i = snap.incident;
     let l = labels(lang);
     let lab = |k: &str| l.get(k).cloned().unwrap_or_else(|| k.to_string());
-    // An enum value in the reader's language (`action_containment` → "confinement"), or as is.
-    let tr = |prefix: &str, v: &str| {
-        l.get(&format!("{prefix}{v}"))
-            .cloned()
-            .unwrap_or_else(|| v.to_string())
-    };
+    let tr = |prefix: &str, v: &str| term(&l, prefix, v);
     let d = |t: Timestamp| date(t, lang);
     let pm = &i.postmortem;
     let text = |t: PmText| pm.texts.get(&t).cloned().unwrap_or_default();
@@ -165,14 +185,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
     for t in &i.time {
         *labour.entry(t.user.as_str()).or_default() += u64::from(t.minutes);
     }
-    let hours = |minutes: u64| {
-        let h = format!("{:.1} h", minutes as f64 / 60.0);
-        if lang == Language::Fr {
-            h.replace('.', ",")
-        } else {
-            h
-        }
-    };
+    let hours = |minutes: u64| decimal(&format!("{:.1} h", minutes as f64 / 60.0), lang);
     let resources = json!({
         "labour": labour.iter().map(|(who, m)| json!({"who": who, "hours": hours(*m)})).collect::<Vec<_>>(),
         "total": hours(labour.values().sum()),
@@ -196,7 +209,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
                 let (class, kind) = c.labels(lang);
                 format!("{class} / {kind}")
             }),
-            "severity": i.severity.as_ref().map(|s| format!("{} ({})", s.level, tr("level_", &s.level.min(5).to_string()))),
+            "severity": i.severity.as_ref().map(|s| severity(s.level, &l)),
             "key_dates": key_dates,
             "scope": {
                 "business_units": i.scope.business_units,
@@ -283,7 +296,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
 }
 
 /// An obligation state's id (`met-late`), as in the API.
-pub fn state_id(state: debrief_domain::obligation::ObligationState) -> String {
+pub fn state_id(state: ObligationState) -> String {
     serde_json::to_value(state)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -291,7 +304,7 @@ pub fn state_id(state: debrief_domain::obligation::ObligationState) -> String {
 }
 
 /// The incident's phases (start, length in seconds) from its key timestamps, for the chart.
-fn phases(i: &Incident) -> Vec<(String, i64, i64)> {
+pub(crate) fn phases(i: &Incident) -> Vec<(String, i64, i64)> {
     let at = |m| i.milestone(m);
     let mut out = Vec::new();
     let origin = at(Milestone::Started).or(at(Milestone::Detected));

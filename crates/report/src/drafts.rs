@@ -97,13 +97,10 @@ impl Facts<'_> {
         )
     }
     fn severity(&self) -> Option<String> {
-        self.i.severity.as_ref().map(|s| {
-            format!(
-                "{} ({})",
-                s.level,
-                self.lab(&format!("level_{}", s.level.min(5)))
-            )
-        })
+        self.i
+            .severity
+            .as_ref()
+            .map(|s| crate::context::severity(s.level, &self.labels))
     }
     fn iocs(&self) -> Option<String> {
         join(
@@ -220,8 +217,6 @@ fn items(kind: &str, f: &Facts<'_>) -> Vec<(&'static str, Option<String>)> {
 
 /// The draft of `kind` for the snapshot, in `lang`.
 pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
-    let l = labels(lang);
-    let lab = |k: &str| l.get(k).cloned().unwrap_or_else(|| k.to_string());
     let f = Facts {
         i: snap.incident,
         lang,
@@ -231,7 +226,7 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
     let items: Vec<Item> = items(kind, &f)
         .into_iter()
         .map(|(k, v)| Item {
-            label: lab(k),
+            label: f.lab(k),
             value: v,
         })
         .collect();
@@ -241,7 +236,7 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
         .find(|o| o.draft.as_deref() == Some(kind));
     Draft {
         kind: kind.to_string(),
-        title: lab(&format!("draft_{kind}")),
+        title: f.lab(&format!("draft_{kind}")),
         recipient: ob.map(|o| {
             if lang == Language::Fr {
                 o.recipient.fr.clone()
@@ -253,13 +248,8 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
             Due::At { at } => Some(date(at, lang)),
             _ => None,
         }),
-        state: ob.map(|o| {
-            let id = crate::context::state_id(o.state);
-            crate::context::labels(lang)
-                .get(&format!("state_{id}"))
-                .cloned()
-                .unwrap_or(id)
-        }),
+        state: ob
+            .map(|o| crate::context::term(&f.labels, "state_", &crate::context::state_id(o.state))),
         gaps: items.iter().filter(|i| i.value.is_none()).count(),
         items,
     }

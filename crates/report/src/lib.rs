@@ -180,8 +180,7 @@ pub fn render(
             .replace("@@PHASES@@\n", "")
             .replace(PAGEBREAK_LINE, ""));
     }
-    let labels = context::labels(lang);
-    let chart = phases_svg(&ctx, &labels);
+    let chart = phases_svg(&context::phases(snap.incident), lang);
     let title = format!("#{} {}", snap.incident.number, snap.incident.title);
     Ok(html(&markdown, &chart, lang, &title))
 }
@@ -282,9 +281,8 @@ fn escape(s: &str) -> String {
 }
 
 /// The incident's phases as horizontal bars on one time axis.
-fn phases_svg(ctx: &serde_json::Value, labels: &BTreeMap<String, String>) -> String {
-    let phases: Vec<(String, i64, i64)> =
-        serde_json::from_value(ctx["phases"].clone()).unwrap_or_default();
+fn phases_svg(phases: &[(String, i64, i64)], lang: Language) -> String {
+    let labels = &context::labels(lang);
     if phases.is_empty() {
         return String::new();
     }
@@ -306,12 +304,7 @@ fn phases_svg(ctx: &serde_json::Value, labels: &BTreeMap<String, String>) -> Str
         let x = left + (width - left - 10.0) * (*start as f64) / end;
         let w = ((width - left - 10.0) * (*len as f64) / end).max(2.0);
         let name = labels.get(key).cloned().unwrap_or_else(|| key.clone());
-        let hours = format!("{:.1} h", *len as f64 / 3600.0);
-        let hours = if ctx["lang"] == "fr" {
-            hours.replace('.', ",")
-        } else {
-            hours
-        };
+        let hours = context::decimal(&format!("{:.1} h", *len as f64 / 3600.0), lang);
         // The figure after the bar, or inside its end in white when the bar reaches the edge.
         let (lx, anchor, fill) = if x + w + 60.0 <= width {
             (x + w + 4.0, "start", "#1c2430")
@@ -366,10 +359,7 @@ pub fn render_program(
             let name = debrief_domain::taxonomy::label(&c.en, &c.fr, lang);
             (c.id.clone(), name)
         })
-        .chain((0..=5).filter_map(|n| {
-            let name = labels.get(&format!("level_{n}"))?;
-            Some((n.to_string(), format!("{n} ({name})")))
-        }))
+        .chain((0..=5).map(|n| (n.to_string(), context::severity(n, &labels))))
         .collect();
     let ctx = serde_json::json!({
         "l": labels,
@@ -389,15 +379,7 @@ pub fn render_program(
     env.add_filter("hours", move |v: Option<f64>| -> String {
         match v {
             None => "—".into(),
-            Some(h) => {
-                let s = format!("{h}");
-                let s = if lang == Language::Fr {
-                    s.replace('.', ",")
-                } else {
-                    s
-                };
-                format!("{s} h")
-            }
+            Some(h) => format!("{} h", context::decimal(&h.to_string(), lang)),
         }
     });
     let markdown = env
@@ -630,8 +612,7 @@ pub fn pdf_source(
     snap: &Snapshot<'_>,
 ) -> Result<String, ReportError> {
     let markdown = render(templates, kind, "md-with-charts", lang, snap)?;
-    let ctx = context::context(snap, lang);
-    let chart = phases_svg(&ctx, &context::labels(lang));
+    let chart = phases_svg(&context::phases(snap.incident), lang);
     Ok(serde_json::json!({
         "title": format!("#{} {}", snap.incident.number, snap.incident.title),
         "lang": lang.as_str(),

@@ -16,11 +16,10 @@ use crate::exit;
 
 /// Writes one table of every incident as CSV.
 pub async fn export(table: &str, output: Option<PathBuf>, settings: &Settings) -> Result<u8> {
+    // Checked before the store is read: a wrong name costs nothing.
     if !debrief_report::tables::TABLES.contains(&table) {
-        eprintln!(
-            "error: `{table}` is not a table; use one of {}",
-            debrief_report::tables::TABLES.join(", ")
-        );
+        let why = debrief_report::ReportError::UnknownTable(table.to_string());
+        eprintln!("error: {why}");
         return Ok(exit::REFUSED);
     }
     let (store, _) = open_store(settings).await?;
