@@ -254,3 +254,121 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
         items,
     }
 }
+
+#[cfg(test)]
+mod draft_tests {
+    use super::*;
+    use crate::{DRAFTS, Templates, render};
+    use debrief_domain::journal::{ChainTips, seal};
+    use debrief_domain::text::Actor;
+    use debrief_domain::{Event, Hash, Incident, JournalEntry, Milestone, NewIncident, Timestamp};
+
+    /// A personal-data breach, significant under NIS2, aware at 09:00 on 20 November.
+    fn breach() -> (Incident, Vec<JournalEntry>) {
+        let actor = Actor::parse("maria").unwrap();
+        let id = debrief_domain::IncidentId::new();
+        let mut entries: Vec<JournalEntry> = Vec::new();
+        let at = Timestamp::parse("2026-11-21T12:00:00Z").unwrap();
+        let now = Timestamp::parse("2026-11-22T00:00:00Z").unwrap();
+        type Step<'a> = Box<dyn Fn(&Incident) -> Event + 'a>;
+        let steps: Vec<Step<'_>> = vec![
+            Box::new(|i| {
+                i.classify("information-content-security", "data-leak", "")
+                    .unwrap()
+            }),
+            Box::new(|i| {
+                i.set_milestone(
+                    Milestone::Aware,
+                    Timestamp::parse("2026-11-20T09:00:00Z").unwrap(),
+                    "DPO",
+                    "",
+                    now,
+                )
+                .unwrap()
+            }),
+            Box::new(|i| {
+                i.set_flags(&["personal_data".into(), "significant".into()], "")
+                    .unwrap()
+            }),
+        ];
+        let opened = NewIncident::parse(
+            "Customer records exposed",
+            "An open share held the CRM export",
+            "SOC",
+            "mail",
+            None,
+        )
+        .unwrap()
+        .into_event(9);
+        let push = |event: Event, entries: &mut Vec<JournalEntry>| {
+            let tips = entries.last().map(|e| e.tips()).unwrap_or(ChainTips {
+                seq: 0,
+                hash: Hash::ZERO,
+                gseq: 0,
+                ledger_hash: Hash::ZERO,
+            });
+            entries.push(seal(id, &tips, at, &actor, &event).unwrap());
+        };
+        push(opened, &mut entries);
+        for step in steps {
+            let e = step(&Incident::from_journal(&entries).unwrap());
+            push(e, &mut entries);
+        }
+        (Incident::from_journal(&entries).unwrap(), entries)
+    }
+
+    #[test]
+    fn drafts_ask_what_each_regime_asks_and_flag_the_gaps() {
+        let (i, j) = breach();
+        let regimes = debrief_domain::obligation::Regimes::builtin();
+        let now = Timestamp::parse("2026-11-21T13:00:00Z").unwrap();
+        let snap = Snapshot {
+            incident: &i,
+            journal: &j,
+            obligations: i.obligations(regimes, now),
+            effectiveness: vec![],
+            generated_at: now,
+        };
+        let d = draft("gdpr-33", &snap, Language::En);
+        assert_eq!(
+            d.due.as_deref(),
+            Some("2026-11-23 09:00 UTC"),
+            "72 h after awareness"
+        );
+        assert!(d.recipient.is_some());
+        let labels: Vec<&str> = d.items.iter().map(|x| x.label.as_str()).collect();
+        assert!(labels.contains(&"Data protection officer or other contact point"));
+        let nature = &d.items[0];
+        assert_eq!(
+            nature.value.as_deref(),
+            Some(
+                "Information content security / Leak of confidential information; An open share held the CRM export"
+            )
+        );
+        // No DPO contact, no people counted, no consequences or measures recorded yet.
+        assert_eq!(d.gaps, 4, "{d:?}");
+        let early = draft("nis2-early-warning", &snap, Language::Fr);
+        assert_eq!(early.due.as_deref(), Some("21/11/2026 09:00 UTC"));
+        assert_eq!(
+            early.items[0].label,
+            "Acte illicite ou malveillant suspecté ?"
+        );
+        assert_eq!(
+            early.gaps, 2,
+            "malicious? and cross-border? are for a person to answer"
+        );
+        let t = Templates::default();
+        for kind in DRAFTS {
+            for lang in [Language::En, Language::Fr] {
+                let md = render(&t, kind, "md", lang, &snap).unwrap();
+                assert!(md.starts_with("# "), "{kind}: {md}");
+                let json: serde_json::Value =
+                    serde_json::from_str(&render(&t, kind, "json", lang, &snap).unwrap()).unwrap();
+                assert_eq!(json["d"]["kind"], *kind);
+            }
+        }
+        let md = render(&t, "gdpr-33", "md", Language::Fr, &snap).unwrap();
+        assert!(md.contains("Notification de violation de données personnelles (RGPD art. 33)"));
+        assert!(md.contains("⚠ Lacune"), "{md}");
+    }
+}
