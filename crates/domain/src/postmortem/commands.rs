@@ -1,0 +1,340 @@
+//! The postmortem written through the journal: the commands on an incident that check input and
+//! make events (sections, lists, impact, root causes, review status, recommendations, questions
+//! to the business), and how those events fold into its state.
+
+use super::*;
+
+const MAX_TEXT: usize = 20_000;
+
+fn clean_text(field: &'static str, raw: &str) -> Result<String, DomainError> {
+    let text = raw.trim().to_string();
+    let n = text.chars().count();
+    if n > MAX_TEXT {
+        return Err(DomainError::TooLong {
+            field,
+            len: n,
+            max: MAX_TEXT,
+        });
+    }
+    Ok(text)
+}
+
+fn required(field: &'static str, raw: &str) -> Result<String, DomainError> {
+    let t = clean_text(field, raw)?;
+    if t.is_empty() {
+        return Err(DomainError::Empty { field });
+    }
+    Ok(t)
+}
+
+fn next_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> u64 {
+    items.iter().map(id).max().unwrap_or(0) + 1
+}
+
+impl Incident {
+    /// Writes a text section of the postmortem (a draft starts with the first write).
+    pub fn set_postmortem_text(&self, section: PmText, text: &str) -> Result<Event, DomainError> {
+        let text = clean_text("section", text)?;
+        if self
+            .postmortem
+            .texts
+            .get(&section)
+            .map(String::as_str)
+            .unwrap_or("")
+            == text
+        {
+            return Err(DomainError::Unchanged(format!(
+                "{section} already says that"
+            )));
+        }
+        Ok(Event::PostmortemText { section, text })
+    }
+
+    /// Replaces a list section: items trimmed, empty ones dropped, at most 100 of 1,000 characters.
+    pub fn set_postmortem_list(
+        &self,
+        list: PmList,
+        items: &[String],
+    ) -> Result<Event, DomainError> {
+        let items: Vec<String> = items
+            .iter()
+            .map(|i| i.trim().to_string())
+            .filter(|i| !i.is_empty())
+            .collect();
+        if items.len() > 100 || items.iter().any(|i| i.chars().count() > 1_000) {
+            return Err(DomainError::InvalidField {
+                field: "items",
+                problem: "at most 100 items of 1,000 characters".into(),
+            });
+        }
+        if self
+            .postmortem
+            .lists
+            .get(&list)
+            .cloned()
+            .unwrap_or_default()
+            == items
+        {
+            return Err(DomainError::Unchanged(format!(
+                "{list} already has these items"
+            )));
+        }
+        Ok(Event::PostmortemList { list, items })
+    }
+
+    /// Replaces the impact section.
+    pub fn set_impact(&self, impact: Impact) -> Result<Event, DomainError> {
+        impact.check()?;
+        if self.postmortem.impact == impact {
+            return Err(DomainError::Unchanged("the impact is already so".into()));
+        }
+        Ok(Event::PostmortemImpact { impact })
+    }
+
+    /// Adds a root cause; `recurrence_of` names an earlier incident with the same cause.
+    pub fn add_root_cause(
+        &self,
+        category: CauseCategory,
+        text: &str,
+        whys: &[String],
+        preventable: Option<bool>,
+        prevention: &str,
+        recurrence_of: Option<i64>,
+    ) -> Result<Event, DomainError> {
+        if recurrence_of == Some(self.number) {
+            return Err(DomainError::InvalidField {
+                field: "recurrence_of",
+                problem: "names this incident; name the earlier one".into(),
+            });
+        }
+        Ok(Event::RootCauseAdded {
+            cause: RootCause {
+                id: next_id(&self.postmortem.root_causes, |c| c.id),
+                category,
+                text: required("root cause", text)?,
+                whys: whys
+                    .iter()
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty())
+                    .take(10)
+                    .collect(),
+                preventable,
+                prevention: clean_text("prevention", prevention)?,
+                recurrence_of,
+            },
+        })
+    }
+
+    /// Moves the postmortem through its review: draft → in review → approved → published; back to
+    /// draft with a reason. (Who may approve is the role rules' business.)
+    pub fn change_postmortem_status(
+        &self,
+        to: PostmortemStatus,
+        reason: &str,
+    ) -> Result<Event, DomainError> {
+        use PostmortemStatus::*;
+        let from = self.postmortem.status.unwrap_or(Draft);
+        let reason = crate::text::Reason::parse(reason)?;
+        let ok = match (from, to) {
+            (Draft, InReview) | (InReview, Approved) | (Approved, Published) => true,
+            (InReview | Approved, Draft) => !reason.is_empty(),
+            _ => false,
+        };
+        if !ok {
+            return Err(DomainError::InvalidField {
+                field: "postmortem status",
+                problem: format!(
+                    "cannot go from {from} to {to} (draft → in-review → approved → published; back to draft with a reason)"
+                ),
+            });
+        }
+        Ok(Event::PostmortemStatusChanged { from, to, reason })
+    }
+
+    /// Sets the date of the review meeting.
+    pub fn schedule_review(&self, at: Timestamp) -> Result<Event, DomainError> {
+        if self.postmortem.review_at == Some(at) {
+            return Err(DomainError::Unchanged("the review is already then".into()));
+        }
+        Ok(Event::ReviewScheduled { at })
+    }
+
+    /// Adds a recommendation; without a due date it gets the default of its priority.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_recommendation(
+        &self,
+        action: &str,
+        kind: RecommendationKind,
+        priority: Priority,
+        owner: Option<&str>,
+        due: Option<Timestamp>,
+        root_causes: &[u64],
+        now: Timestamp,
+    ) -> Result<Event, DomainError> {
+        if let Some(missing) = root_causes
+            .iter()
+            .find(|id| !self.postmortem.root_causes.iter().any(|c| c.id == **id))
+        {
+            return Err(DomainError::InvalidField {
+                field: "root_causes",
+                problem: format!("#{} has no root cause {missing}", self.number),
+            });
+        }
+        let owner = owner
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(crate::user::Username::parse)
+            .transpose()?
+            .map(|u| u.as_str().to_string());
+        Ok(Event::RecommendationAdded {
+            id: next_id(&self.recommendations, |r| r.id),
+            action: required("action", action)?,
+            kind,
+            impact: priority.impact,
+            effort: priority.effort,
+            owner,
+            due: due.unwrap_or_else(|| priority.default_due(now)),
+            root_causes: root_causes.to_vec(),
+            related_incidents: Vec::new(),
+        })
+    }
+
+    /// Moves a recommendation along its lifecycle.
+    pub fn change_recommendation_status(
+        &self,
+        id: u64,
+        to: RecommendationStatus,
+        reason: &str,
+    ) -> Result<Event, DomainError> {
+        let r = self
+            .recommendations
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| DomainError::InvalidField {
+                field: "recommendation",
+                problem: format!("#{} has no recommendation {id}", self.number),
+            })?;
+        recommendation_transition(r.status, to, reason)?;
+        Ok(Event::RecommendationStatusChanged {
+            id,
+            from: r.status,
+            to,
+            reason: crate::text::Reason::parse(reason)?,
+        })
+    }
+
+    /// Records a question put to the business (legal, a system owner…).
+    pub fn request_info(&self, to: &str, question: &str) -> Result<Event, DomainError> {
+        Ok(Event::InfoRequested {
+            id: next_id(&self.info_requests, |r| r.id),
+            to: required("to", to)?,
+            question: required("question", question)?,
+        })
+    }
+
+    /// Records the answer to a question.
+    pub fn answer_info(&self, id: u64, answer: &str) -> Result<Event, DomainError> {
+        match self.info_requests.iter().find(|r| r.id == id) {
+            None => Err(DomainError::InvalidField {
+                field: "request",
+                problem: format!("#{} has no request {id}", self.number),
+            }),
+            Some(r) if r.answered_at.is_some() => Err(DomainError::Unchanged(format!(
+                "request {id} is already answered"
+            ))),
+            Some(_) => Ok(Event::InfoAnswered {
+                id,
+                answer: required("answer", answer)?,
+            }),
+        }
+    }
+
+    /// Folds a postmortem, recommendation or request event.
+    pub(crate) fn apply_postmortem(&mut self, event: Event, actor: &str, at: Timestamp) {
+        let pm = &mut self.postmortem;
+        match event {
+            Event::PostmortemText { section, text } => {
+                pm.status.get_or_insert(PostmortemStatus::Draft);
+                pm.texts.insert(section, text);
+            }
+            Event::PostmortemList { list, items } => {
+                pm.status.get_or_insert(PostmortemStatus::Draft);
+                pm.lists.insert(list, items);
+            }
+            Event::PostmortemImpact { impact } => {
+                pm.status.get_or_insert(PostmortemStatus::Draft);
+                pm.impact = impact;
+            }
+            Event::RootCauseAdded { cause } => {
+                pm.status.get_or_insert(PostmortemStatus::Draft);
+                pm.root_causes.push(cause);
+            }
+            Event::PostmortemStatusChanged { to, .. } => {
+                pm.status = Some(to);
+                match to {
+                    PostmortemStatus::Approved => {
+                        pm.approved_by = Some(actor.to_string());
+                        pm.approved_at = Some(at);
+                    }
+                    PostmortemStatus::Published => pm.published_at = Some(at),
+                    PostmortemStatus::Draft => {
+                        pm.approved_by = None;
+                        pm.approved_at = None;
+                    }
+                    PostmortemStatus::InReview => {}
+                }
+            }
+            Event::ReviewScheduled { at: when } => pm.review_at = Some(when),
+            Event::RecommendationAdded {
+                id,
+                action,
+                kind,
+                impact,
+                effort,
+                owner,
+                due,
+                root_causes,
+                related_incidents,
+            } => self.recommendations.push(Recommendation {
+                id,
+                action,
+                kind,
+                priority: Priority { impact, effort },
+                owner,
+                due,
+                status: RecommendationStatus::Open,
+                status_reason: String::new(),
+                root_causes,
+                related_incidents,
+                added_by: actor.to_string(),
+                added_at: at,
+                done_at: None,
+            }),
+            Event::RecommendationStatusChanged { id, to, reason, .. } => {
+                if let Some(r) = self.recommendations.iter_mut().find(|r| r.id == id) {
+                    r.status = to;
+                    r.status_reason = reason.into_inner();
+                    if to == RecommendationStatus::Done {
+                        r.done_at = Some(at);
+                    }
+                }
+            }
+            Event::InfoRequested { id, to, question } => self.info_requests.push(InfoRequest {
+                id,
+                to,
+                question,
+                asked_by: actor.to_string(),
+                asked_at: at,
+                answer: None,
+                answered_at: None,
+            }),
+            Event::InfoAnswered { id, answer } => {
+                if let Some(r) = self.info_requests.iter_mut().find(|r| r.id == id) {
+                    r.answer = Some(answer);
+                    r.answered_at = Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+}
