@@ -78,7 +78,8 @@ class MailReports(unittest.TestCase):
         cls.server = subprocess.Popen(
             [BIN, "--data-dir", cls.data, "serve", "--listen", f"127.0.0.1:{cls.http}",
              "--mail-listen", f"127.0.0.1:{cls.smtp}", "--mail-to", "report@corp.example",
-             "--smtp-relay", f"127.0.0.1:{cls.relay_port}", "--mail-from", "soc@corp.example"],
+             "--smtp-relay", f"127.0.0.1:{cls.relay_port}", "--mail-from", "soc@corp.example",
+             "--mail-max-mb", "1", "--mail-idle-seconds", "3"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_port(cls.http)
@@ -135,9 +136,10 @@ class MailReports(unittest.TestCase):
         sender, rcpts, content = self.relay.messages[0]
         self.assertEqual((sender, rcpts), ("soc@corp.example", ["clerk@corp.example"]))
         self.assertIn(f"A-{a['number']}", content)
-        self.assertIn("Strange invoice mail", content)
+        # The acknowledgement never repeats the sender's words (no backscatter of chosen text).
+        self.assertNotIn("Strange invoice mail", content)
         ack = email.message_from_string(content, policy=email.policy.default)
-        self.assertIn("Received / Reçu : Strange invoice mail", ack["Subject"])
+        self.assertEqual(ack["Subject"], f"[A-{a['number']}] Report received / Signalement reçu")
         self.assertIn("L'équipe sécurité l'a reçu", ack.get_content())
 
         # The same message again is a repeat: counted, not acknowledged twice.
@@ -183,6 +185,123 @@ class MailReports(unittest.TestCase):
         with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as s:
             with self.assertRaises(smtplib.SMTPRecipientsRefused):
                 s.send_message(m)
+
+
+    # --- The listener under abuse: bounded memory, answers that go on, permanent refusals. ---
+
+    def raw(self):
+        """A raw SMTP connection past the greeting and EHLO."""
+        c = socket.create_connection(("127.0.0.1", self.smtp), timeout=10)
+        f = c.makefile("rb")
+        self.assertTrue(f.readline().startswith(b"220"))
+        c.sendall(b"EHLO probe.example\r\n")
+        while True:
+            line = f.readline()
+            if line[3:4] == b" ":
+                break
+        return c, f
+
+    def rss_kib(self):
+        with open(f"/proc/{self.server.pid}/status") as st:
+            return int(next(l for l in st if l.startswith("VmRSS")).split()[1])
+
+    def test_an_endless_line_is_refused_without_holding_it_and_the_session_goes_on(self):
+        c, f = self.raw()
+        before = self.rss_kib()
+        chunk = b"A" * (1 << 20)
+        for _ in range(64):
+            c.sendall(chunk)
+        c.sendall(b"\r\n")
+        self.assertTrue(f.readline().startswith(b"500 5.5.2"))
+        grown = self.rss_kib() - before
+        self.assertLess(grown, 16 * 1024, f"64 MiB without a line break grew the server by {grown} KiB")
+        c.sendall(b"NOOP\r\n")
+        self.assertTrue(f.readline().startswith(b"250"))
+        c.close()
+
+    def test_an_oversized_message_gets_552_and_the_session_goes_on(self):
+        with smtplib.SMTP("127.0.0.1", self.smtp, timeout=20) as s:
+            big = self.report()
+            del big["Message-ID"]
+            big["Message-ID"] = "<too-big@corp.example>"
+            big.add_attachment(os.urandom(2 << 20), maintype="application", subtype="octet-stream",
+                               filename="big.bin")
+            with self.assertRaises(smtplib.SMTPDataError) as e:
+                s.send_message(big)
+            self.assertEqual(e.exception.smtp_code, 552)
+            # The same session takes the next message.
+            small = self.report()
+            del small["Message-ID"]
+            small["Message-ID"] = "<after-big@corp.example>"
+            self.assertEqual(s.send_message(small), {})
+            self.assertEqual(s.noop()[0], 250)
+
+    def test_unusable_subjects_are_refused_for_good(self):
+        for n, subject in enumerate([b"broken\rsubject", b"x" * 500_000]):
+            c, f = self.raw()
+            for cmd in (b"MAIL FROM:<clerk@corp.example>", b"RCPT TO:<report@corp.example>", b"DATA"):
+                c.sendall(cmd + b"\r\n")
+                self.assertEqual(f.readline()[:1], b"2" if cmd != b"DATA" else b"3")
+            c.sendall(b"From: clerk@corp.example\r\nMessage-ID: <subj-%d@corp.example>\r\nSubject: " % n
+                      + subject + b"\r\n\r\nbody\r\n.\r\n")
+            answer = f.readline()
+            self.assertTrue(answer.startswith(b"554 5.6.0"), answer[:120])
+            self.assertNotIn(b"xxxxxxxxxx", answer)
+            c.sendall(b"NOOP\r\n")
+            self.assertTrue(f.readline().startswith(b"250"))
+            c.close()
+
+    def test_the_acknowledgement_goes_to_the_envelope_sender_only(self):
+        m = self.report()
+        del m["Message-ID"]
+        m["Message-ID"] = "<envelope@corp.example>"
+        with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as s:
+            s.send_message(m, from_addr="bounces@corp.example")
+        to_bounces = lambda: [x for x in self.relay.messages if x[1] == ["bounces@corp.example"]]
+        deadline = time.time() + 15
+        while not to_bounces() and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(len(to_bounces()), 1)
+        # A null sender (<>: bounces, auto-replies) gets nothing back.
+        m = self.report()
+        del m["Message-ID"]
+        m["Message-ID"] = "<null-sender@corp.example>"
+        with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as s:
+            s.send_message(m, from_addr="<>")
+        number = [a for a in self.api("GET", "/api/v1/alerts")["alerts"]
+                  if a["source_ref"] == "null-sender@corp.example"][0]["number"]
+        time.sleep(1.5)
+        self.assertFalse([x for x in self.relay.messages if f"[A-{number}]" in x[2]])
+
+    def test_idle_clients_are_let_go(self):
+        c, f = self.raw()
+        c.settimeout(15)
+        self.assertTrue(f.readline().startswith(b"421 4.4.2"))
+        self.assertEqual(f.readline(), b"")
+        c.close()
+
+    def test_sessions_at_once_are_capped(self):
+        held = []
+        try:
+            for _ in range(16):
+                c = socket.create_connection(("127.0.0.1", self.smtp), timeout=10)
+                self.assertTrue(c.makefile("rb").readline().startswith(b"220"))
+                held.append(c)
+            extra = socket.create_connection(("127.0.0.1", self.smtp), timeout=10)
+            self.assertTrue(extra.makefile("rb").readline().startswith(b"421 4.3.2"))
+            extra.close()
+        finally:
+            for c in held:
+                c.close()
+        deadline = time.time() + 10
+        while True:
+            c = socket.create_connection(("127.0.0.1", self.smtp), timeout=10)
+            line = c.makefile("rb").readline()
+            c.close()
+            if line.startswith(b"220") or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertTrue(line.startswith(b"220"), line)
 
 
 if __name__ == "__main__":

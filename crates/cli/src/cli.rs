@@ -247,6 +247,14 @@ pub enum Command {
         /// The sender address of acknowledgements.
         #[arg(long, env = "DEBRIEF_MAIL_FROM", default_value = "security@localhost")]
         mail_from: String,
+        /// The largest reported message accepted by the mail listener, in MiB (a larger one is
+        /// refused with 552).
+        #[arg(long, default_value_t = 25, env = "DEBRIEF_MAIL_MAX_MB")]
+        mail_max_mb: u64,
+        /// Seconds a mail client may take to send a line before the listener closes the
+        /// connection (RFC 5321 asks for at least 300).
+        #[arg(long, default_value_t = 300, env = "DEBRIEF_MAIL_IDLE_SECONDS")]
+        mail_idle_seconds: u64,
         /// Seconds to wait before each retry of a failed notification (comma-separated; their
         /// number is the number of retries).
         #[arg(
@@ -260,6 +268,12 @@ pub enum Command {
         /// [default: DATA_DIR/samm/model when it exists].
         #[arg(long, env = "DEBRIEF_SAMM")]
         samm: Option<PathBuf>,
+        /// A reverse proxy in front of Debrief (address or network, repeatable or
+        /// comma-separated): only requests from these have their `X-Forwarded-For` (the client's
+        /// address, for the sign-in limits and logs) and `X-Forwarded-Proto: https` (HSTS)
+        /// believed [default: `trusted_proxies` in the configuration file, else none].
+        #[arg(long, env = "DEBRIEF_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxy: Vec<String>,
     },
     /// Print the API's OpenAPI document (the same as GET /api/v1/openapi.json).
     Openapi,

@@ -18,12 +18,15 @@ pub struct FileConfig {
     pub log: Option<String>,
     /// Address `debrief serve` listens on.
     pub listen: Option<String>,
+    /// Reverse proxies (addresses or networks) whose forwarding headers `serve` believes.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// The settings a command runs with.
 pub struct Settings {
     pub data_dir: PathBuf,
     pub listen: Option<String>,
+    pub trusted_proxies: Vec<String>,
     pub database_url: String,
     pub actor: String,
     pub log: String,
@@ -70,6 +73,7 @@ impl Settings {
         Ok(Settings {
             data_dir,
             listen: file.listen,
+            trusted_proxies: file.trusted_proxies.unwrap_or_default(),
             database_url,
             actor,
             log,
@@ -110,6 +114,7 @@ mod tests {
         let s = Settings {
             data_dir: "d".into(),
             listen: None,
+            trusted_proxies: Vec::new(),
             database_url: "postgres://debrief:hunter2@db/debrief".into(),
             actor: "a".into(),
             log: "warn".into(),

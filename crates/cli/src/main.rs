@@ -191,10 +191,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             mail_to,
             smtp_relay,
             mail_from,
+            mail_max_mb,
+            mail_idle_seconds,
             notify_retry,
             samm,
+            trusted_proxy,
         } => {
             let detection = commands::serve::Detection {
+                trusted_proxies: trusted_proxy,
                 rules,
                 rule_level,
                 watch,
@@ -203,6 +207,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
                 mail_to,
                 smtp_relay,
                 mail_from,
+                mail_max_mb,
+                mail_idle_seconds,
                 notify_retry,
                 samm,
             };

@@ -478,14 +478,14 @@ impl NewAlert {
         let title = Title::parse(&input.title)
             .map_err(|e| problems.push(e))
             .ok();
-        let description = input.description.trim().to_string();
-        if description.chars().count() > MAX_DESCRIPTION {
-            problems.push(DomainError::TooLong {
-                field: "description",
-                len: description.chars().count(),
-                max: MAX_DESCRIPTION,
-            });
-        }
+        let description = crate::text::clean(
+            "description",
+            &input.description,
+            MAX_DESCRIPTION,
+            crate::text::Lines::Many,
+        )
+        .map_err(|e| problems.push(e))
+        .unwrap_or_default();
         let severity = input
             .severity
             .map_or(Ok(AlertSeverity::MEDIUM), AlertSeverity::new)
@@ -503,21 +503,35 @@ impl NewAlert {
         });
         let occurred_at = match &input.date {
             None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::Number(n)) => n
-                .as_i64()
-                .and_then(|ms| ms.checked_mul(1000))
-                .and_then(|us| Timestamp::from_micros(us).ok())
-                .or_else(|| {
-                    problems.push(DomainError::InvalidTimestamp(format!(
-                        "date {n} is not milliseconds since 1970 in range"
-                    )));
+            Some(serde_json::Value::Number(n)) => match n.as_i64() {
+                Some(ms) => Timestamp::from_unix_millis("date", ms)
+                    .map_err(|e| problems.push(e))
+                    .ok(),
+                None => {
+                    problems.push(DomainError::InvalidField {
+                        field: "date",
+                        problem: format!(
+                            "is {n}; write whole milliseconds since 1970 or an RFC 3339 date-time"
+                        ),
+                    });
                     None
-                }),
-            Some(serde_json::Value::String(s)) => {
-                Timestamp::parse(s).map_err(|e| problems.push(e)).ok()
-            }
+                }
+            },
+            Some(serde_json::Value::String(s)) => Timestamp::parse(s)
+                .map_err(|e| {
+                    problems.push(DomainError::InvalidField {
+                        field: "date",
+                        problem: format!("is not usable: {e}"),
+                    })
+                })
+                .ok(),
             Some(other) => {
-                problems.push(DomainError::NotADateTime(other.to_string()));
+                problems.push(DomainError::InvalidField {
+                    field: "date",
+                    problem: format!(
+                        "is {other}; write milliseconds since 1970 or an RFC 3339 date-time"
+                    ),
+                });
                 None
             }
         };
@@ -525,12 +539,14 @@ impl NewAlert {
             None | Some("") => None,
             Some(h) => key_part("host", h).map_err(|e| problems.push(e)).ok(),
         };
-        let mut tags: Vec<String> = input
-            .tags
-            .iter()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect();
+        let mut tags: Vec<String> = Vec::new();
+        for t in &input.tags {
+            match crate::text::clean("tags", t, 100, crate::text::Lines::One) {
+                Ok(t) if !t.is_empty() => tags.push(t),
+                Ok(_) => {}
+                Err(e) => problems.push(e),
+            }
+        }
         tags.sort();
         tags.dedup();
         match (key, title, severity, tlp, pap) {
@@ -696,6 +712,39 @@ mod tests {
             (a.tlp, a.pap, a.severity),
             (Tlp::AmberStrict, Pap::Amber, AlertSeverity::MEDIUM)
         );
+    }
+
+    #[test]
+    fn dates_outside_1970_to_9999_are_refused_naming_the_field() {
+        for date in [
+            json!(-1),
+            json!(-5),
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(253_402_300_800_000_i64),
+            json!(1.5e300),
+            json!("1969-12-31T23:59:59Z"),
+            json!("0000-01-01T00:00:00Z"),
+            json!("-000001-01-01T00:00:00Z"),
+            json!(true),
+            json!({"at": 1}),
+        ] {
+            let errors = input(json!({"type": "t", "source": "s", "sourceRef": "r",
+                "title": "x", "date": date}))
+            .unwrap_err();
+            assert_eq!(errors.len(), 1, "{date}: {errors:?}");
+            assert!(
+                errors[0].to_string().starts_with("date "),
+                "{date}: {}",
+                errors[0]
+            );
+        }
+        let a = input(
+            json!({"type": "t", "source": "s", "sourceRef": "r", "title": "x",
+            "date": 0}),
+        )
+        .unwrap();
+        assert_eq!(a.occurred_at, Some(Timestamp::MIN));
     }
 
     #[test]

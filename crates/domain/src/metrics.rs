@@ -89,7 +89,6 @@ impl IncidentFacts {
             };
             costs.entry(c.currency.clone()).or_default()[slot] += c.amount_minor;
         }
-        let far_future = Timestamp::from_micros(i64::MAX / 4).unwrap_or_else(|_| Timestamp::now());
         IncidentFacts {
             number: i.number,
             opened_at: i.opened_at,
@@ -109,7 +108,7 @@ impl IncidentFacts {
             // Evaluated far in the future: the state is then only about the deadline and the
             // discharge; "overdue" is decided when the metrics are computed.
             deadlines: i
-                .obligations(regimes, far_future)
+                .obligations(regimes, Timestamp::MAX)
                 .into_iter()
                 .map(|o| DeadlineFact {
                     due: match o.due {

@@ -38,11 +38,38 @@ impl Timestamp {
         self.0.as_microsecond()
     }
 
-    /// Builds a timestamp from microseconds since the Unix epoch.
+    /// The earliest instant Debrief records: 1970-01-01T00:00:00Z.
+    pub const MIN: Timestamp = Timestamp(jiff::Timestamp::UNIX_EPOCH);
+
+    /// The latest instant Debrief records: 9999-12-30T22:00:00.999999Z, the last that every
+    /// time zone can show (`jiff`'s own limit, to the microsecond).
+    pub const MAX: Timestamp = Timestamp(jiff::Timestamp::constant(253_402_207_200, 999_999_000));
+
+    /// Builds a timestamp from microseconds since the Unix epoch; only the years 1970–9999 are
+    /// accepted, so that every stored timestamp can be read back and shown.
     pub fn from_micros(micros: i64) -> Result<Self, DomainError> {
+        if !(Self::MIN.as_micros()..=Self::MAX.as_micros()).contains(&micros) {
+            return Err(DomainError::InvalidTimestamp(format!(
+                "{micros} µs since 1970 is outside the years 1970–9999"
+            )));
+        }
         jiff::Timestamp::from_microsecond(micros)
             .map(Self)
             .map_err(|e| DomainError::InvalidTimestamp(e.to_string()))
+    }
+
+    /// Builds a timestamp from milliseconds since the Unix epoch (TheHive's dates), within the
+    /// years 1970–9999; the error names `field`.
+    pub fn from_unix_millis(field: &'static str, millis: i64) -> Result<Self, DomainError> {
+        millis
+            .checked_mul(1000)
+            .and_then(|us| Self::from_micros(us).ok())
+            .ok_or_else(|| DomainError::InvalidField {
+                field,
+                problem: format!(
+                    "is {millis}, which is not milliseconds since 1970 within the years 1970–9999"
+                ),
+            })
     }
 
     /// Parses any RFC 3339 / ISO 8601 instant with an offset (`2026-11-23T10:00:00+01:00`,
@@ -61,11 +88,12 @@ impl Timestamp {
         Ok(Self::from_jiff(ts))
     }
 
-    /// This time plus `seconds` (saturating at the representable range).
+    /// This time plus `seconds`, saturating at [`Timestamp::MIN`] and [`Timestamp::MAX`].
     pub fn plus_seconds(self, seconds: i64) -> Timestamp {
         let micros = self
             .as_micros()
-            .saturating_add(seconds.saturating_mul(1_000_000));
+            .saturating_add(seconds.saturating_mul(1_000_000))
+            .clamp(Self::MIN.as_micros(), Self::MAX.as_micros());
         Timestamp::from_micros(micros).unwrap_or(self)
     }
 
@@ -140,6 +168,35 @@ mod tests {
     fn rejects_local_times_without_offset() {
         let err = Timestamp::parse("2026-11-23 14:05").unwrap_err();
         assert!(err.to_string().contains("2026-11-23T14:05:00Z"), "{err}");
+    }
+
+    #[test]
+    fn only_the_years_1970_to_9999_are_timestamps() {
+        assert!(Timestamp::from_micros(-1).is_err());
+        assert!(Timestamp::from_micros(i64::MAX).is_err());
+        assert!(Timestamp::from_micros(i64::MIN).is_err());
+        assert_eq!(Timestamp::from_micros(0).unwrap(), Timestamp::MIN);
+        assert_eq!(
+            Timestamp::MAX.to_string(),
+            "9999-12-30T22:00:00.999999Z",
+            "the last instant"
+        );
+        assert!(Timestamp::from_micros(Timestamp::MAX.as_micros() + 1).is_err());
+        assert!(Timestamp::from_unix_millis("date", -5).is_err());
+        let e = Timestamp::from_unix_millis("date", i64::MAX).unwrap_err();
+        assert!(e.to_string().starts_with("date is"), "{e}");
+        assert_eq!(
+            Timestamp::from_unix_millis("date", 1_763_900_000_000)
+                .unwrap()
+                .to_string(),
+            "2025-11-23T12:13:20.000000Z"
+        );
+        // Every timestamp there is reads back from its text.
+        for t in [Timestamp::MIN, Timestamp::MAX] {
+            assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
+        }
+        assert_eq!(Timestamp::MAX.plus_seconds(10), Timestamp::MAX);
+        assert_eq!(Timestamp::MIN.plus_seconds(-10), Timestamp::MIN);
     }
 
     #[test]

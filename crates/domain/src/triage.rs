@@ -233,24 +233,12 @@ pub struct Scope {
 pub fn clean_labels(field: &'static str, items: &[String]) -> Result<Vec<String>, DomainError> {
     let mut out: Vec<String> = Vec::new();
     for raw in items {
-        let item = raw.trim();
+        let item = crate::text::clean(field, raw, 100, crate::text::Lines::One)?;
         if item.is_empty() {
             continue;
         }
-        if item.chars().count() > 100 {
-            return Err(DomainError::InvalidField {
-                field,
-                problem: format!("item `{item}` is longer than 100 characters"),
-            });
-        }
-        if item.chars().any(char::is_control) {
-            return Err(DomainError::InvalidField {
-                field,
-                problem: "items must be single lines".into(),
-            });
-        }
-        if !out.iter().any(|o| o.eq_ignore_ascii_case(item)) {
-            out.push(item.to_string());
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&item)) {
+            out.push(item);
         }
     }
     if out.len() > 100 {

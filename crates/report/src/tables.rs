@@ -1,6 +1,7 @@
 //! Incidents, their attack timelines, observables and recommendations as CSV tables for
 //! spreadsheets: one row per incident, timeline entry, observable or recommendation, each
-//! naming its incident's number, times in RFC 3339 (UTC).
+//! naming its incident's number, times in RFC 3339 (UTC). Every cell goes through
+//! [`spreadsheet_safe`], so text typed into an incident can never run as a spreadsheet formula.
 
 use debrief_domain::{Incident, Milestone, Timestamp};
 
@@ -8,6 +9,64 @@ use crate::ReportError;
 
 /// The tables Debrief writes as CSV.
 pub const TABLES: &[&str] = &["incidents", "timeline", "observables", "recommendations"];
+
+/// The characters a spreadsheet reads as the start of a formula (OWASP: CSV injection).
+const FORMULA_START: &[char] = &['=', '+', '-', '@', '\t', '\r', '\n'];
+
+/// A cell as a spreadsheet will show it, never run it: text that starts with a formula
+/// character (`=HYPERLINK(…)`, `+cmd|…`, `-2+3`, `@SUM(…)`, a tab or line break) gets a leading
+/// `'`, which spreadsheets read as "this is text". Every CSV Debrief writes uses it.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_START) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// A cell read back from a spreadsheet Debrief wrote: the `'` that [`spreadsheet_safe`] put in
+/// front of a formula character is taken off again.
+pub fn from_spreadsheet(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        _ => cell,
+    }
+}
+
+/// A CSV writer whose every cell goes through [`spreadsheet_safe`].
+pub struct SafeWriter<W: std::io::Write>(csv::Writer<W>);
+
+impl<W: std::io::Write> std::fmt::Debug for SafeWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SafeWriter")
+    }
+}
+
+impl<W: std::io::Write> SafeWriter<W> {
+    pub fn new(out: W) -> Self {
+        Self(csv::Writer::from_writer(out))
+    }
+
+    /// Writes one row.
+    pub fn row<I, T>(&mut self, cells: I) -> Result<(), csv::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        self.0.write_record(
+            cells
+                .into_iter()
+                .map(|c| spreadsheet_safe(c.as_ref()).into_owned()),
+        )
+    }
+
+    /// Flushes and returns the output.
+    pub fn into_inner(self) -> Result<W, csv::Error> {
+        self.0
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
+    }
+}
 
 fn t(ts: Option<Timestamp>) -> String {
     ts.map(|t| t.to_string()).unwrap_or_default()
@@ -18,11 +77,11 @@ pub fn table(name: &str, incidents: &[&Incident]) -> Result<String, ReportError>
     if !TABLES.contains(&name) {
         return Err(ReportError::UnknownTable(name.to_string()));
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = SafeWriter::new(Vec::new());
     let bad = |e: csv::Error| ReportError::Csv(e.to_string());
     match name {
         "incidents" => {
-            w.write_record([
+            w.row([
                 "number",
                 "title",
                 "status",
@@ -45,7 +104,7 @@ pub fn table(name: &str, incidents: &[&Incident]) -> Result<String, ReportError>
             for i in incidents {
                 let m = |x| t(i.milestone(x));
                 let class = i.classification.as_ref();
-                w.write_record([
+                w.row([
                     i.number.to_string(),
                     i.title.clone(),
                     i.status.as_str().to_string(),
@@ -71,11 +130,11 @@ pub fn table(name: &str, incidents: &[&Incident]) -> Result<String, ReportError>
             }
         }
         "timeline" => {
-            w.write_record(["incident", "id", "occurred_at", "technique", "description"])
+            w.row(["incident", "id", "occurred_at", "technique", "description"])
                 .map_err(bad)?;
             for i in incidents {
                 for e in &i.timeline {
-                    w.write_record([
+                    w.row([
                         i.number.to_string(),
                         e.id.to_string(),
                         e.occurred_at.to_string(),
@@ -90,11 +149,11 @@ pub fn table(name: &str, incidents: &[&Incident]) -> Result<String, ReportError>
             }
         }
         "observables" => {
-            w.write_record(["incident", "kind", "value", "ioc", "sighted", "description"])
+            w.row(["incident", "kind", "value", "ioc", "sighted", "description"])
                 .map_err(bad)?;
             for i in incidents {
                 for o in &i.observables {
-                    w.write_record([
+                    w.row([
                         i.number.to_string(),
                         o.kind.as_str().to_string(),
                         o.value.clone(),
@@ -107,11 +166,11 @@ pub fn table(name: &str, incidents: &[&Incident]) -> Result<String, ReportError>
             }
         }
         _ => {
-            w.write_record(["incident", "id", "action", "type", "owner", "due", "status"])
+            w.row(["incident", "id", "action", "type", "owner", "due", "status"])
                 .map_err(bad)?;
             for i in incidents {
                 for r in &i.recommendations {
-                    w.write_record([
+                    w.row([
                         i.number.to_string(),
                         r.id.to_string(),
                         r.action.clone(),
@@ -125,8 +184,37 @@ pub fn table(name: &str, incidents: &[&Incident]) -> Result<String, ReportError>
             }
         }
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ReportError::Csv(e.to_string()))?;
+    let bytes = w.into_inner().map_err(bad)?;
     String::from_utf8(bytes).map_err(|e| ReportError::Csv(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        for (typed, written) in [
+            (
+                "=HYPERLINK(\"http://evil\",\"x\")",
+                "'=HYPERLINK(\"http://evil\",\"x\")",
+            ),
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            (
+                "@SUM(1+1)*cmd|' /C calc'!A0",
+                "'@SUM(1+1)*cmd|' /C calc'!A0",
+            ),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("plain text", "plain text"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(typed), written);
+            assert_eq!(from_spreadsheet(written), typed);
+        }
+        assert_eq!(from_spreadsheet("'quoted"), "'quoted");
+    }
 }

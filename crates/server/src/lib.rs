@@ -67,6 +67,8 @@ pub struct Config {
     pub reports: Arc<debrief_report::Templates>,
     /// OWASP SAMM's Incident Management practice, when its model was given (`--samm`).
     pub samm: Option<Arc<debrief_domain::samm::Model>>,
+    /// The reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: auth::Proxies,
 }
 
 impl Default for Config {
@@ -89,6 +91,7 @@ impl Default for Config {
             escalation_every_seconds: 60,
             samm: None,
             reports: Arc::default(),
+            trusted_proxies: auth::Proxies::default(),
         }
     }
 }
@@ -100,6 +103,8 @@ pub struct AppState {
     pub key: InstallationKey,
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
+    /// Basic credentials recently checked (see [`auth::BasicCache`]).
+    pub basic: Arc<auth::BasicCache>,
     /// API tokens recently checked (see [`auth::TokenCache`]).
     pub tokens: Arc<auth::TokenCache>,
     /// Single alerts, written in groups (see [`intake`]).
@@ -119,6 +124,7 @@ impl AppState {
             key,
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
+            basic: Arc::default(),
             tokens: Arc::default(),
             detector: None,
             intake: Arc::default(),
@@ -165,7 +171,29 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(middleware::from_fn(no_store_for_dynamic))
+        .layer(middleware::from_fn_with_state(state.clone(), hsts))
         .with_state(state)
+}
+
+/// `Strict-Transport-Security` on answers to requests that came over HTTPS — through a trusted
+/// reverse proxy that says so (Debrief itself speaks plain HTTP behind it).
+async fn hsts(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let https = state
+        .config
+        .trusted_proxies
+        .forwarded_https(auth::peer_ip(req.extensions()), req.headers());
+    let mut res = next.run(req).await;
+    if https {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    res
 }
 
 /// Dynamic pages and API answers are never cached (they hold incident data); assets may be.

@@ -26,6 +26,10 @@ pub struct Alert {
     pub pap: Pap,
     pub tags: Vec<String>,
     pub observables: Vec<AlertObservable>,
+    /// When the sender says it happened. Stores written before dates were range-checked at
+    /// intake may hold one that cannot be read (before 1970): it is read as unknown rather than
+    /// making the alert — and every list holding it — unreadable.
+    #[serde(default, deserialize_with = "readable_or_none")]
     pub occurred_at: Option<Timestamp>,
     pub host: Option<String>,
     pub status: AlertStatus,
@@ -51,6 +55,23 @@ pub struct Alert {
     pub received_by: String,
     /// The last payload received, verbatim.
     pub raw: serde_json::Value,
+}
+
+/// A stored optional timestamp, `None` when it is not one Debrief can read.
+fn readable_or_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Timestamp>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(match value {
+        Some(serde_json::Value::String(text)) => match Timestamp::parse(&text) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(stored = %text, error = %e, "an alert's stored date is unreadable; shown as unknown");
+                None
+            }
+        },
+        _ => None,
+    })
 }
 
 /// The most grouped references an alert lists (the count goes on).
@@ -471,7 +492,7 @@ macro_rules! record_history {
 }
 
 macro_rules! impl_alerts {
-    ($store:ty, for_update = $for_update:literal) => {
+    ($store:ty, for_update = $for_update:literal, intake_lock = $intake_lock:literal) => {
         #[async_trait::async_trait]
         impl $crate::AlertStore for $store {
             async fn receive_alerts(
@@ -487,9 +508,13 @@ macro_rules! impl_alerts {
                 let mut attempt = 0;
                 'retry: loop {
                     let mut tx = self.begin_write().await?;
-                    // Numbers are taken once per transaction and counted up in memory; a
-                    // concurrent writer that took the same one makes the insert fail as a lost
-                    // race, and the transaction is retried.
+                    // Intake transactions take turns (SQLite's single writer does this by
+                    // itself; PostgreSQL takes a transaction-scoped advisory lock, which holds
+                    // across connections and instances): numbers are taken once per
+                    // transaction and counted up in memory, so two at once would take the same.
+                    if !$intake_lock.is_empty() {
+                        sqlx::query($intake_lock).execute(&mut *tx).await?;
+                    }
                     let (number,): (i64,) =
                         sqlx::query_as(ALERT_NEXT_NUMBER).fetch_one(&mut *tx).await?;
                     let mut batch = Batch::new(number);
@@ -638,7 +663,7 @@ macro_rules! impl_alerts {
                 query: &$crate::alerts::AlertQuery,
             ) -> $crate::Result<Vec<$crate::alerts::Alert>> {
                 // Only constants and the statuses' own names go into this text.
-                let mut sql = String::from("SELECT state FROM alerts WHERE severity >= $1");
+                let mut sql = String::from("SELECT id, state FROM alerts WHERE severity >= $1");
                 if !query.statuses.is_empty() {
                     let list: Vec<String> = query
                         .statuses
@@ -648,13 +673,19 @@ macro_rules! impl_alerts {
                     sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
                 }
                 sql.push_str(" ORDER BY last_seen DESC, number DESC LIMIT $2 OFFSET $3");
-                let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(query.min_severity.map_or(1, |s| i64::from(s.level())))
                     .bind(i64::from(query.limit.clamp(1, 1000)))
                     .bind(i64::from(query.offset))
                     .fetch_all(&self.write_pool())
                     .await?;
-                rows.iter().map(|(s,)| $crate::alerts::from_state(s)).collect()
+                Ok($crate::common::readable_rows(
+                    "alert",
+                    rows.into_iter().map(|(id, s)| {
+                        let decoded = $crate::alerts::from_state(&s);
+                        (id, decoded)
+                    }),
+                ))
             }
 
             async fn act_on_alert(
@@ -695,18 +726,20 @@ macro_rules! impl_alerts {
                 .bind(id)
                 .fetch_all(&self.write_pool())
                 .await?;
-                rows.into_iter()
-                    .map(|(at, actor, action, detail)| {
-                        Ok($crate::alerts::AlertEvent {
-                            at: debrief_domain::Timestamp::parse(&at).map_err(|e| {
-                                $crate::StoreError::Corrupt(format!("alert history: {e}"))
-                            })?,
-                            actor,
-                            action,
-                            detail,
-                        })
-                    })
-                    .collect()
+                Ok($crate::common::readable_rows(
+                    "alert history",
+                    rows.into_iter().map(|(at, actor, action, detail)| {
+                        let decoded = debrief_domain::Timestamp::parse(&at)
+                            .map_err(|e| $crate::StoreError::Corrupt(format!("alert history: {e}")))
+                            .map(|at| $crate::alerts::AlertEvent {
+                                at,
+                                actor,
+                                action,
+                                detail,
+                            });
+                        (id.to_string(), decoded)
+                    }),
+                ))
             }
         }
     };

@@ -252,6 +252,23 @@ pub fn index_changes(
     (docs, observables)
 }
 
+/// Decodes the rows of a list, leaving out (and logging) any that cannot be read: one bad row
+/// must not take a whole list down.
+pub(crate) fn readable_rows<T>(
+    what: &str,
+    rows: impl IntoIterator<Item = (String, Result<T>)>,
+) -> Vec<T> {
+    rows.into_iter()
+        .filter_map(|(id, decoded)| match decoded {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::error!(%what, row = %id, error = %e, "a stored row is unreadable and was left out of a list");
+                None
+            }
+        })
+        .collect()
+}
+
 /// One full-text search hit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
@@ -299,6 +316,10 @@ pub fn plan(
     let mut state = current.map(|c| c.incident);
     let mut entries = Vec::with_capacity(drafts.len());
     for draft in drafts {
+        // The last net under the text rule: whatever command decided it, no entry carries a
+        // NUL, another control character or a bidirectional override.
+        let (kind, payload) = draft.event.to_parts();
+        debrief_domain::text::check_payload(kind, &payload)?;
         let entry = journal::seal(id, &tips, now, &draft.actor, &draft.event)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         match state.as_mut() {

@@ -98,7 +98,12 @@ impl PgStore {
 }
 
 crate::sql_accounts::impl_accounts!(PgStore);
-crate::alerts::impl_alerts!(PgStore, for_update = " FOR UPDATE");
+// The advisory lock's key is an arbitrary constant, "debrief alerts" in spirit.
+crate::alerts::impl_alerts!(
+    PgStore,
+    for_update = " FOR UPDATE",
+    intake_lock = "SELECT pg_advisory_xact_lock(7204171001)"
+);
 crate::playbooks::impl_playbooks!(
     PgStore,
     lock = "LOCK TABLE playbooks IN SHARE ROW EXCLUSIVE MODE"

@@ -312,7 +312,7 @@ macro_rules! impl_store {
                 &self,
                 q: &$crate::IncidentQuery,
             ) -> $crate::Result<Vec<debrief_domain::Incident>> {
-                let mut sql = String::from("SELECT state, head_hash FROM incidents WHERE 1 = 1");
+                let mut sql = String::from("SELECT id, state, head_hash FROM incidents WHERE 1 = 1");
                 let mut n = 0;
                 let mut next = || {
                     n += 1;
@@ -341,7 +341,7 @@ macro_rules! impl_store {
                     sql.push_str(&format!(" AND assignee = ${}", next()));
                 }
                 sql.push_str(&format!(" ORDER BY number DESC LIMIT ${}", next()));
-                let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+                let mut query = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
                 for s in &q.statuses {
                     query = query.bind(s.as_str());
                 }
@@ -361,11 +361,13 @@ macro_rules! impl_store {
                     query = query.bind(a.clone());
                 }
                 let rows = query.bind(q.page_size()).fetch_all(&self.read).await?;
-                rows.iter()
-                    .map(|(state, head)| {
-                        $crate::common::current_from_row(state, head).map(|c| c.incident)
-                    })
-                    .collect()
+                Ok($crate::common::readable_rows(
+                    "incident",
+                    rows.into_iter().map(|(id, state, head)| {
+                        let decoded = $crate::common::current_from_row(&state, &head).map(|c| c.incident);
+                        (id, decoded)
+                    }),
+                ))
             }
 
             async fn raw_entries(

@@ -127,7 +127,7 @@ impl SqliteStore {
 }
 
 crate::sql_accounts::impl_accounts!(SqliteStore);
-crate::alerts::impl_alerts!(SqliteStore, for_update = "");
+crate::alerts::impl_alerts!(SqliteStore, for_update = "", intake_lock = "");
 crate::playbooks::impl_playbooks!(SqliteStore, lock = "");
 crate::stakeholders::impl_stakeholders!(SqliteStore);
 crate::assessments::impl_assessments!(SqliteStore);

@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
-/// A directory entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A directory entry. Its webhook URL is a credential (whoever has a Slack or Teams URL can post
+/// to the channel): `Debug` leaves it out, and [`Stakeholder::redacted`] is what people who do
+/// not manage the directory see.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Stakeholder {
     pub id: String,
     pub name: String,
@@ -18,6 +20,44 @@ pub struct Stakeholder {
     pub username: Option<String>,
     pub created_by: String,
     pub created_at: String,
+}
+
+impl std::fmt::Debug for Stakeholder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stakeholder")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("category", &self.category)
+            .field("email", &self.email)
+            .field(
+                "webhook_url",
+                &self.webhook_url.as_deref().map(webhook_host),
+            )
+            .field("webhook_format", &self.webhook_format)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stakeholder {
+    /// The entry as shown to someone who does not manage the directory: the webhook URL cut
+    /// down to its scheme and host (`https://hooks.slack.com/…`).
+    pub fn redacted(mut self) -> Stakeholder {
+        self.webhook_url = self.webhook_url.as_deref().map(webhook_host);
+        self
+    }
+}
+
+/// A URL's scheme and host, the rest (path, query, user information) replaced by `…`.
+pub fn webhook_host(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if scheme.is_empty() {
+        format!("{host}/…")
+    } else {
+        format!("{scheme}://{host}/…")
+    }
 }
 
 /// A notification rule as stored.
@@ -212,3 +252,21 @@ macro_rules! impl_stakeholders {
 }
 
 pub(crate) use impl_stakeholders;
+
+#[cfg(test)]
+mod tests {
+    use super::webhook_host;
+
+    #[test]
+    fn webhook_urls_are_cut_to_their_host() {
+        assert_eq!(
+            webhook_host("https://hooks.slack.com/services/T000/B000/XXXXSECRET"),
+            "https://hooks.slack.com/…"
+        );
+        assert_eq!(
+            webhook_host("https://user:pw@example.webhook.office.com:443/webhookb2/abc?x=1"),
+            "https://example.webhook.office.com:443/…"
+        );
+        assert_eq!(webhook_host("hooks.example/x"), "hooks.example/…");
+    }
+}

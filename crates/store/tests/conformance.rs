@@ -742,6 +742,8 @@ conformance!(
     every_part_of_the_record_persists_and_refolds,
     alerts_are_taken_in_once_grouped_and_triaged,
     concurrent_repeats_make_one_alert,
+    concurrent_batches_number_alerts_without_a_race,
+    unreadable_alerts_do_not_take_lists_down,
     a_batch_is_taken_in_order_in_one_transaction,
     playbooks_keep_every_version,
     stakeholders_are_listed_and_unique,

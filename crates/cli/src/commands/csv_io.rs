@@ -110,6 +110,7 @@ fn check_rows(path: &Path) -> Result<(Vec<Row>, Vec<String>)> {
                 .iter()
                 .position(|h| h == c)
                 .and_then(|i| record.get(i))
+                .map(debrief_report::tables::from_spreadsheet)
                 .unwrap_or("")
                 .trim()
                 .to_string()

@@ -28,14 +28,6 @@ pub struct Args {
     pub send_to: Option<(String, String)>,
 }
 
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub async fn run(args: Args) -> Result<u8> {
     if !["table", "jsonl", "csv"].contains(&args.format.as_str()) {
         bail!("--format must be table, jsonl or csv");
@@ -104,12 +96,21 @@ pub async fn run(args: Args) -> Result<u8> {
             }
         }
         "csv" => {
-            writeln!(
-                out,
-                "timestamp,level,rule_id,rule_title,computer,channel,event_id,record_id,tags,file"
-            )?;
+            let mut w = debrief_report::tables::SafeWriter::new(&mut out);
+            w.row([
+                "timestamp",
+                "level",
+                "rule_id",
+                "rule_title",
+                "computer",
+                "channel",
+                "event_id",
+                "record_id",
+                "tags",
+                "file",
+            ])?;
             for h in &hits {
-                let row = [
+                w.row([
                     h.timestamp.clone(),
                     h.level.clone(),
                     h.rule_id.clone(),
@@ -120,16 +121,9 @@ pub async fn run(args: Args) -> Result<u8> {
                     h.record_id.to_string(),
                     h.tags.join(" "),
                     h.file.display().to_string(),
-                ];
-                writeln!(
-                    out,
-                    "{}",
-                    row.iter()
-                        .map(|c| csv_cell(c))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )?;
+                ])?;
             }
+            drop(w.into_inner()?);
         }
         _ => {
             let mut t = Table::new(&["TIME", "LEVEL", "RULE", "COMPUTER", "EVENT", "RECORD"]);

@@ -128,12 +128,12 @@ pub async fn run(params: MetricsParams, format: &str, settings: &Settings) -> Re
     match format {
         "json" => print_json(&m)?,
         "csv" => {
-            let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-            w.write_record(["figure", "value", "incidents"])?;
+            let mut w = debrief_report::tables::SafeWriter::new(std::io::stdout().lock());
+            w.row(["figure", "value", "incidents"])?;
             for r in rows(&m) {
-                w.write_record(&r)?;
+                w.row(&r)?;
             }
-            w.flush()?;
+            drop(w.into_inner()?);
         }
         _ => {
             let mut t = Table::new(&["figure", "value"]);

@@ -21,10 +21,15 @@ pub struct Detection {
     pub mail_to: Option<String>,
     pub smtp_relay: Option<String>,
     pub mail_from: String,
+    /// The largest reported message, in MiB, and how long a mail client may stay silent.
+    pub mail_max_mb: u64,
+    pub mail_idle_seconds: u64,
     /// Seconds before each retry of a failed notification.
     pub notify_retry: Vec<u64>,
     /// The OWASP SAMM model folder.
     pub samm: Option<std::path::PathBuf>,
+    /// Reverse proxies whose forwarding headers are believed (empty: the file's list).
+    pub trusted_proxies: Vec<String>,
 }
 
 pub async fn run(
@@ -81,6 +86,14 @@ pub async fn run(
             .iter()
             .min()
             .map_or(5000, |s| (s * 1000 / 2).clamp(200, 5000)),
+        trusted_proxies: debrief_server::auth::Proxies::parse(
+            if detection.trusted_proxies.is_empty() {
+                &settings.trusted_proxies
+            } else {
+                &detection.trusted_proxies
+            },
+        )
+        .map_err(anyhow::Error::msg)?,
         ..Config::default()
     };
     let group_window = config.alert_group_seconds;
@@ -88,17 +101,15 @@ pub async fn run(
         let addr: SocketAddr = listen.parse().with_context(|| {
             format!("--mail-listen `{listen}` is not an address like 127.0.0.1:2525")
         })?;
-        super::mail::listen(
-            store.clone(),
-            super::mail::MailSettings {
-                listen: addr,
-                mailbox: detection.mail_to.clone(),
-                relay: detection.smtp_relay.clone(),
-                from: detection.mail_from.clone(),
-                evidence_dir: config.evidence_dir.clone(),
-            },
-        )
-        .await?;
+        let mut mail = super::mail::MailSettings::new(addr, config.evidence_dir.clone());
+        mail.mailbox = detection.mail_to.clone();
+        mail.relay = detection.smtp_relay.clone();
+        mail.from = detection.mail_from.clone();
+        mail.max_message = usize::try_from(detection.mail_max_mb)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1024 * 1024);
+        mail.idle = std::time::Duration::from_secs(detection.mail_idle_seconds.max(1));
+        super::mail::listen(store.clone(), mail).await?;
         println!("Taking reports by e-mail on smtp://{addr}");
     }
     let mut state = AppState::new(store.clone(), key, config);

@@ -223,20 +223,25 @@ impl crate::incident::Incident {
                 expected: CHANNELS.join(", "),
             });
         }
-        let recipients: Vec<String> = recipients
-            .iter()
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty())
-            .collect();
+        use crate::text::{Lines, clean};
+        let mut cleaned = Vec::new();
+        for r in recipients {
+            let r = clean("recipients", r, 320, Lines::One)?;
+            if !r.is_empty() {
+                cleaned.push(r);
+            }
+        }
+        let recipients = cleaned;
         if recipients.is_empty() {
             return Err(DomainError::Empty {
                 field: "recipients",
             });
         }
-        let summary = summary.trim().to_string();
+        let summary = clean("summary", summary, 20_000, Lines::Many)?;
         if summary.is_empty() {
             return Err(DomainError::Empty { field: "summary" });
         }
+        let late_reason = clean("late_reason", late_reason, 4_000, Lines::Many)?;
         match (regime, step) {
             (Some(r), Some(s)) => {
                 let ob = self
@@ -257,7 +262,7 @@ impl crate::incident::Incident {
                 }
                 if let Due::At { at } = ob.due
                     && sent_at > at
-                    && late_reason.trim().is_empty()
+                    && late_reason.is_empty()
                 {
                     return Err(DomainError::InvalidField {
                         field: "late_reason",
@@ -281,7 +286,7 @@ impl crate::incident::Incident {
             channel,
             summary,
             sent_at,
-            late_reason: late_reason.trim().to_string(),
+            late_reason,
             delivery: "delivered".into(),
             content: None,
             stakeholder: None,

@@ -7,16 +7,29 @@ use super::*;
 const MAX_TEXT: usize = 20_000;
 
 fn clean_text(field: &'static str, raw: &str) -> Result<String, DomainError> {
-    let text = raw.trim().to_string();
-    let n = text.chars().count();
-    if n > MAX_TEXT {
-        return Err(DomainError::TooLong {
+    crate::text::clean(field, raw, MAX_TEXT, crate::text::Lines::Many)
+}
+
+/// The items of a list: each one line of at most 1,000 characters, empty ones dropped.
+fn clean_items(
+    field: &'static str,
+    items: &[String],
+    most: usize,
+) -> Result<Vec<String>, DomainError> {
+    let mut out = Vec::new();
+    for raw in items {
+        let item = crate::text::clean(field, raw, 1_000, crate::text::Lines::One)?;
+        if !item.is_empty() {
+            out.push(item);
+        }
+    }
+    if out.len() > most {
+        return Err(DomainError::InvalidField {
             field,
-            len: n,
-            max: MAX_TEXT,
+            problem: format!("has {} items; the limit is {most}", out.len()),
         });
     }
-    Ok(text)
+    Ok(out)
 }
 
 fn required(field: &'static str, raw: &str) -> Result<String, DomainError> {
@@ -56,17 +69,7 @@ impl Incident {
         list: PmList,
         items: &[String],
     ) -> Result<Event, DomainError> {
-        let items: Vec<String> = items
-            .iter()
-            .map(|i| i.trim().to_string())
-            .filter(|i| !i.is_empty())
-            .collect();
-        if items.len() > 100 || items.iter().any(|i| i.chars().count() > 1_000) {
-            return Err(DomainError::InvalidField {
-                field: "items",
-                problem: "at most 100 items of 1,000 characters".into(),
-            });
-        }
+        let items = clean_items("items", items, 100)?;
         if self
             .postmortem
             .lists
@@ -112,12 +115,7 @@ impl Incident {
                 id: next_id(&self.postmortem.root_causes, |c| c.id),
                 category,
                 text: required("root cause", text)?,
-                whys: whys
-                    .iter()
-                    .map(|w| w.trim().to_string())
-                    .filter(|w| !w.is_empty())
-                    .take(10)
-                    .collect(),
+                whys: clean_items("whys", whys, 10)?,
                 preventable,
                 prevention: clean_text("prevention", prevention)?,
                 recurrence_of,

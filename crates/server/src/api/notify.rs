@@ -498,7 +498,22 @@ pub async fn stakeholders(
     user: ApiUser,
 ) -> ApiResult<Json<Vec<Stakeholder>>> {
     check(&user, Action::ReadIncidents)?;
-    Ok(Json(state.store.list_stakeholders().await?))
+    Ok(Json(directory_for(&state, &user.0.user).await?))
+}
+
+/// The directory as `user` may see it: webhook URLs (credentials) in full only for those who
+/// manage the directory, their host for everyone else.
+pub(crate) async fn directory_for(
+    state: &AppState,
+    user: &debrief_store::accounts::User,
+) -> debrief_store::Result<Vec<Stakeholder>> {
+    let all = state.store.list_stakeholders().await?;
+    if debrief_domain::authorize(user.username.as_str(), user.role, Action::ManageDirectory).is_ok()
+    {
+        Ok(all)
+    } else {
+        Ok(all.into_iter().map(Stakeholder::redacted).collect())
+    }
 }
 
 /// Add a person or group to the directory (managers and admins).

@@ -177,6 +177,7 @@ pub async fn update(
     };
     let updated = state.store.update_user(&name, changes).await?;
     state.tokens.clear();
+    state.basic.clear();
     tracing::info!(by = %user.0.user.username, user = %updated.username, "user updated");
     Ok(Json(UserView::from(&updated)))
 }

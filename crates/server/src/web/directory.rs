@@ -34,7 +34,7 @@ async fn directory_page(
     if let Err(why) = may(user, Action::ReadIncidents) {
         return forbidden(user, &why);
     }
-    let all = match state.store.list_stakeholders().await {
+    let all = match crate::api::notify::directory_for(state, &user.principal.user).await {
         Ok(a) => a,
         Err(e) => return store_error(user, e),
     };

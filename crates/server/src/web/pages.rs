@@ -27,12 +27,17 @@ pub(super) fn render(name: &str, status: StatusCode, ctx: Ctx) -> Response {
 }
 
 /// An in-app path to go back to after a form; anything else becomes the incident list.
+///
+/// Only a path on this origin is kept: it starts with one `/`, and holds only visible ASCII —
+/// no backslash, no control character, no space (browsers drop tabs and line breaks from a
+/// URL, so `/<TAB>/evil.example` would become `//evil.example`, another origin), no `//` at the
+/// start and no scheme.
 pub(super) fn safe_next(next: &str) -> String {
-    if next.starts_with('/')
+    let same_origin = next.starts_with('/')
         && !next.starts_with("//")
-        && !next.contains('\\')
         && !next.starts_with("/login")
-    {
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if same_origin {
         next.to_string()
     } else {
         "/incidents".to_string()
@@ -582,4 +587,37 @@ pub async fn assign(
         |i| i.assign(to.as_deref(), ""),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_origin_paths_are_followed() {
+        for ok in ["/incidents/4", "/alerts?status=new#a-3", "/settings"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/login?next=//evil",
+            "/\u{0}/evil",
+            "/\u{7f}/evil",
+            "/\u{a0}/evil",
+            "/\u{3000}/evil",
+        ] {
+            assert_eq!(safe_next(bad), "/incidents", "{bad:?}");
+        }
+    }
 }

@@ -107,18 +107,25 @@ pub async fn login_submit(
     if form.csrf.is_empty() || !auth::same_secret(&form.csrf, &expected) {
         return again("login-expired", StatusCode::FORBIDDEN, &[]);
     }
-    let ip = auth::client_ip(&ext);
-    if let Err(wait) = state.limiter.check(&form.username, &ip) {
-        let mut res = again(
-            "login-locked",
-            StatusCode::TOO_MANY_REQUESTS,
-            &[("minutes", wait.div_ceil(60).to_string())],
-        );
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
+    let ip = state
+        .config
+        .trusted_proxies
+        .client(auth::peer_ip(&ext), &headers);
+    let attempt = match state.limiter.begin(&form.username, &ip) {
+        Ok(a) => a,
+        Err(wait) => {
+            let mut res = again(
+                "login-locked",
+                StatusCode::TOO_MANY_REQUESTS,
+                &[("minutes", wait.div_ceil(60).to_string())],
+            );
+            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            tracing::warn!(username = %form.username, %ip, "sign-in refused: too many attempts");
+            return res;
         }
-        return res;
-    }
+    };
     let record = match state.store.user_record(&form.username).await {
         Ok(r) if !r.user.disabled => Some(r),
         Ok(_) | Err(StoreError::NoUser(_)) => None,
@@ -140,11 +147,11 @@ pub async fn login_submit(
         .await
         .unwrap_or(false);
     let Some(record) = record.filter(|_| ok) else {
-        state.limiter.fail(&form.username, &ip);
+        attempt.failed();
         tracing::warn!(username = %form.username, %ip, "failed sign-in");
         return again("login-failed", StatusCode::UNAUTHORIZED, &[]);
     };
-    state.limiter.succeed(&form.username, &ip);
+    attempt.succeeded();
     let sid = auth::random_token(32);
     let csrf = auth::random_token(32);
     let hours = state.config.session_hours;

@@ -172,6 +172,7 @@ pub async fn toggle_user(
     };
     let updated = state.store.update_user(&name, changes).await;
     state.tokens.clear();
+    state.basic.clear();
     match updated {
         Ok(_) => see_other("/admin/users"),
         Err(e) => store_error(&user, e),

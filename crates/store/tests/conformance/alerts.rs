@@ -458,3 +458,136 @@ pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
         Err(StoreError::NoRule(_))
     ));
 }
+
+/// Runs SQL straight on the database, as a tool with file or server access would.
+pub(crate) async fn raw_sql(db: &TestDb, sql: &str) {
+    match db.backend() {
+        "sqlite" => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        _ => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Senders on several connections — and two stores on one database, as two instances would be —
+/// sending batches at once: every alert gets its own number, and no batch fails.
+pub(crate) async fn concurrent_batches_number_alerts_without_a_race(db: &TestDb) {
+    let first = open(db).await;
+    let second = open(db).await;
+    let mut tasks = Vec::new();
+    for sender in 0..6 {
+        let store = if sender % 2 == 0 {
+            first.store.clone()
+        } else {
+            second.store.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            let mut numbers = Vec::new();
+            for batch in 0..8 {
+                let alerts = (0..10)
+                    .map(|n| {
+                        alert(
+                            &format!("s{sender}-b{batch}-{n}"),
+                            None,
+                            serde_json::json!({}),
+                        )
+                    })
+                    .collect();
+                let receipts = store
+                    .receive_alerts(alerts, "siem", Timestamp::now(), 0)
+                    .await
+                    .unwrap_or_else(|e| panic!("sender {sender}, batch {batch}: {e}"));
+                numbers.extend(receipts.iter().map(|r| r.alert.number));
+            }
+            numbers
+        }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.extend(t.await.unwrap());
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=480).collect::<Vec<i64>>());
+}
+
+/// A stored alert that cannot be read whole (written before dates were range-checked, or
+/// edited) never takes the queue down: its bad date reads as unknown, and a row that cannot be
+/// read at all is left out of lists while the others are listed.
+pub(crate) async fn unreadable_alerts_do_not_take_lists_down(db: &TestDb) {
+    use debrief_domain::alert::AlertAction;
+    use debrief_store::alerts::AlertQuery;
+    let c = open(db).await;
+    for r in ["u1", "u2", "u3"] {
+        c.store
+            .receive_alert(
+                alert(r, None, serde_json::json!({"date": "2026-11-23T10:00:00Z"})),
+                "siem",
+                Timestamp::now(),
+                0,
+            )
+            .await
+            .unwrap();
+    }
+    raw_sql(
+        db,
+        "UPDATE alerts SET state = REPLACE(state, '2026-11-23T10:00:00.000000Z', '1969-12-31T23:59:59.999000Z') WHERE number = 1;
+         UPDATE alerts SET state = 'not json' WHERE number = 2;",
+    )
+    .await;
+    let listed = c
+        .store
+        .list_alerts(&AlertQuery {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut numbers: Vec<i64> = listed.iter().map(|a| a.number).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, [1, 3]);
+    let one = c.store.alert("A-1").await.unwrap();
+    assert_eq!(one.occurred_at, None);
+    let acked = c
+        .store
+        .act_on_alert("A-1", "maria", AlertAction::Acknowledge, None)
+        .await
+        .unwrap();
+    assert_eq!(acked.acknowledged_by.as_deref(), Some("maria"));
+    assert_eq!(c.store.alert_history(&one.id).await.unwrap().len(), 2);
+    // The same alert sent again still goes to it.
+    let again = c
+        .store
+        .receive_alert(
+            alert("u1", None, serde_json::json!({})),
+            "siem",
+            Timestamp::now(),
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.alert.number, again.alert.occurrences), (1, 2));
+    // An incident whose projection cannot be read is left out of the list, not the list.
+    for title in ["One", "Two"] {
+        c.store
+            .create_incident(&actor("alice"), new(title))
+            .await
+            .unwrap();
+    }
+    raw_sql(db, "UPDATE incidents SET state = '{' WHERE number = 1").await;
+    let listed = c
+        .store
+        .list_incidents(&IncidentQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.iter().map(|i| i.number).collect::<Vec<_>>(), [2]);
+}

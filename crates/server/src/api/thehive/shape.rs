@@ -19,15 +19,23 @@ pub(super) fn ms(t: Timestamp) -> i64 {
     t.as_micros() / 1_000
 }
 
-pub(super) fn from_ms(field: &str, v: &Value) -> ApiResult<Timestamp> {
-    v.as_i64()
-        .and_then(|ms| ms.checked_mul(1_000))
-        .and_then(|us| Timestamp::from_micros(us).ok())
-        .ok_or_else(|| {
-            ApiError::unprocessable(format!(
-                "`{field}` must be milliseconds since 1970, not {v}"
-            ))
-        })
+/// A TheHive date: whole milliseconds since 1970, within the years 1970–9999.
+pub(super) fn from_ms(field: &'static str, v: &Value) -> ApiResult<Timestamp> {
+    match v.as_i64() {
+        Some(ms) => Timestamp::from_unix_millis(field, ms)
+            .map_err(|e| ApiError::unprocessable(format!("`{field}` {}", after_field(&e, field)))),
+        None => Err(ApiError::unprocessable(format!(
+            "`{field}` must be whole milliseconds since 1970, not {v}"
+        ))),
+    }
+}
+
+/// A domain error's text without the field name it starts with.
+fn after_field(e: &debrief_domain::DomainError, field: &str) -> String {
+    let text = e.to_string();
+    text.strip_prefix(field)
+        .map(|t| t.trim_start().to_string())
+        .unwrap_or(text)
 }
 
 pub(super) fn tlp_label(t: Tlp) -> &'static str {
