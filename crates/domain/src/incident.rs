@@ -11,7 +11,7 @@ use crate::error::DomainError;
 use crate::event::{Event, Field, Milestone, MilestoneSource};
 use crate::journal::JournalEntry;
 use crate::status::Status;
-use crate::text::{Label, Reason, Summary, Title};
+use crate::text::{Actor, Label, Reason, Summary, Title};
 use crate::time::Timestamp;
 
 /// An incident's permanent identity: a UUID (version 7, so ids sort by creation time).
@@ -87,6 +87,30 @@ impl NewIncident {
             detection_source: Label::parse_as("detection_source", detection_source)?,
             detected_at,
         })
+    }
+
+    /// The incident this would open, as it will stand right after its opening entry — not
+    /// stored, numbered 0 —, so that a front end can decide the commands that follow the
+    /// opening (and be refused) before anything is written.
+    pub fn provisional(&self, actor: &Actor, now: Timestamp) -> Result<Incident, DomainError> {
+        let tips = crate::journal::ChainTips {
+            seq: 0,
+            hash: crate::Hash::ZERO,
+            gseq: 0,
+            ledger_hash: crate::Hash::ZERO,
+        };
+        let entry = crate::journal::seal(
+            IncidentId::new(),
+            &tips,
+            now,
+            actor,
+            &self.clone().into_event(0),
+        )
+        .map_err(|e| DomainError::InvalidField {
+            field: "incident",
+            problem: e.to_string(),
+        })?;
+        Incident::opened(&entry)
     }
 
     /// The opening event, once the store has given the incident its number.

@@ -72,6 +72,39 @@ impl RawEntry {
     }
 }
 
+/// An incident's projection row exactly as stored, and the search documents and observable
+/// index rows derived with it: what `debrief verify` compares with a fresh fold of the journal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredProjection {
+    pub incident_id: String,
+    pub row: Option<ProjectionRow>,
+    /// (field, body, terms) of each search document.
+    pub docs: Vec<(String, String, String)>,
+    /// (kind, value, ioc) of each indexed observable.
+    pub observables: Vec<(String, String, bool)>,
+}
+
+/// The `incidents` row's columns.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProjectionRow {
+    pub id: String,
+    pub number: i64,
+    pub title: String,
+    pub status: String,
+    pub opened_at: String,
+    pub updated_at: String,
+    pub seq: i64,
+    pub head_hash: String,
+    pub state: String,
+    pub severity: Option<i64>,
+    pub class: Option<String>,
+    pub assignee: Option<String>,
+    pub facts: Option<String>,
+}
+
+/// The columns of [`ProjectionRow`], in order.
+pub const PROJECTION_COLUMNS: &str = "id, number, title, status, opened_at, updated_at, seq, head_hash, state, severity, class, assignee, facts";
+
 /// The signed ledger head as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SignedHead {

@@ -31,7 +31,10 @@ use debrief_domain::{
     DomainError, EntryDraft, Event, Incident, IncidentId, JournalEntry, NewIncident,
 };
 
-pub use common::{Appended, IncidentQuery, RawEntry, Reference, SearchHit, Sighting, SignedHead};
+pub use common::{
+    Appended, IncidentQuery, ProjectionRow, RawEntry, Reference, SearchHit, Sighting, SignedHead,
+    StoredProjection,
+};
 pub use error::{Result, StoreError};
 pub use key::InstallationKey;
 
@@ -106,6 +109,10 @@ pub trait Store:
 
     /// Journal rows exactly as stored.
     async fn raw_entries(&self, scope: Scope) -> Result<Vec<RawEntry>>;
+
+    /// Projection rows, search documents and observable index rows as stored, per incident
+    /// (for `verify`, which compares them with a fresh fold of each journal).
+    async fn stored_projections(&self, scope: Scope) -> Result<Vec<StoredProjection>>;
 
     /// Every incident id known to the journal or the projection.
     async fn incident_ids(&self) -> Result<Vec<IncidentId>>;

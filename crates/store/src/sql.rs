@@ -395,6 +395,54 @@ macro_rules! impl_store {
                 Ok(rows)
             }
 
+            async fn stored_projections(
+                &self,
+                scope: $crate::Scope,
+            ) -> $crate::Result<Vec<$crate::StoredProjection>> {
+                use std::collections::BTreeMap;
+                let cols = $crate::common::PROJECTION_COLUMNS;
+                let (filter, id) = match scope {
+                    $crate::Scope::Incident(id) => (" WHERE incident_id = $1", Some(id.to_string())),
+                    $crate::Scope::All => ("", None),
+                };
+                let row_filter = if id.is_some() { " WHERE id = $1" } else { "" };
+                let mut rows = sqlx::query_as::<_, $crate::ProjectionRow>(sqlx::AssertSqlSafe(
+                    format!("SELECT {cols} FROM incidents{row_filter}"),
+                ));
+                let mut docs = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(
+                    format!("SELECT incident_id, field, body, terms FROM search_docs{filter}"),
+                ));
+                let mut obs = sqlx::query_as::<_, (String, String, String, bool)>(sqlx::AssertSqlSafe(
+                    format!("SELECT incident_id, kind, value, ioc FROM observable_index{filter}"),
+                ));
+                if let Some(id) = &id {
+                    rows = rows.bind(id.clone());
+                    docs = docs.bind(id.clone());
+                    obs = obs.bind(id.clone());
+                }
+                fn entry<'a>(
+                    out: &'a mut BTreeMap<String, $crate::StoredProjection>,
+                    incident: &str,
+                ) -> &'a mut $crate::StoredProjection {
+                    out.entry(incident.to_string()).or_insert_with(|| $crate::StoredProjection {
+                        incident_id: incident.to_string(),
+                        ..Default::default()
+                    })
+                }
+                let mut out: BTreeMap<String, $crate::StoredProjection> = BTreeMap::new();
+                for row in rows.fetch_all(&self.read).await? {
+                    let id = row.id.clone();
+                    entry(&mut out, &id).row = Some(row);
+                }
+                for (incident, field, body, terms) in docs.fetch_all(&self.read).await? {
+                    entry(&mut out, &incident).docs.push((field, body, terms));
+                }
+                for (incident, kind, value, ioc) in obs.fetch_all(&self.read).await? {
+                    entry(&mut out, &incident).observables.push((kind, value, ioc));
+                }
+                Ok(out.into_values().collect())
+            }
+
             async fn incident_ids(&self) -> $crate::Result<Vec<debrief_domain::IncidentId>> {
                 let rows: Vec<(String,)> = sqlx::query_as(
                     "SELECT incident_id FROM journal UNION SELECT id FROM incidents ORDER BY 1",

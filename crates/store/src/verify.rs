@@ -6,7 +6,7 @@ use debrief_domain::journal::{self, ChainBreak, head_message};
 use debrief_domain::{Incident, IncidentId, JournalEntry};
 use serde::Serialize;
 
-use crate::common::RawEntry;
+use crate::common::{DocChange, RawEntry, StoredProjection, index_changes, search_words};
 use crate::error::{Result, StoreError};
 use crate::key::InstallationKey;
 use crate::{Scope, SignedHead, Store};
@@ -49,6 +49,7 @@ async fn check_incident(
     store: &dyn Store,
     id: IncidentId,
     entries: &[JournalEntry],
+    stored: Option<&StoredProjection>,
     breaks: &mut Vec<ChainBreak>,
 ) -> Result<()> {
     let before = breaks.len();
@@ -89,15 +90,179 @@ async fn check_incident(
         Err(e) => return Err(e),
     }
     // Only fold a chain whose hashes hold; otherwise the break above says all there is to say.
-    if breaks.len() == before
-        && !entries.is_empty()
-        && let Err(e) = Incident::from_journal(entries)
-    {
-        breaks.push(whole(format!(
-            "the journal does not describe a lawful history: {e}"
-        )));
+    if breaks.len() == before && !entries.is_empty() {
+        match Incident::from_journal(entries) {
+            Err(e) => breaks.push(whole(format!(
+                "the journal does not describe a lawful history: {e}"
+            ))),
+            Ok(folded) => {
+                if let Some(stored) = stored {
+                    for difference in projection_differences(entries, &folded, stored) {
+                        breaks.push(whole(format!(
+                            "incident #{}: what is stored differs from its journal: {difference}",
+                            folded.number
+                        )));
+                    }
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// A stored value shown in a message: quoted, cut to 80 characters.
+fn shown(value: &str) -> String {
+    let cut: String = value.chars().take(80).collect();
+    if cut.len() < value.len() {
+        format!("“{cut}…”")
+    } else {
+        format!("“{cut}”")
+    }
+}
+
+/// Where an incident's stored projection — its row (list columns, state, metrics facts), its
+/// search documents and its observable index — differs from a fresh fold of its journal; one
+/// line per difference. Empty when everything derived from the journal is what it says.
+pub fn projection_differences(
+    entries: &[JournalEntry],
+    folded: &Incident,
+    stored: &StoredProjection,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(row) = &stored.row else {
+        out.push("its projection row is missing".into());
+        return out;
+    };
+    let mut column = |name: &str, stored: Option<String>, journal: Option<String>| {
+        if stored != journal {
+            let show = |v: &Option<String>| v.as_deref().map_or_else(|| "empty".into(), shown);
+            out.push(format!(
+                "column `{name}` is {} in the database but {} in the journal",
+                show(&stored),
+                show(&journal)
+            ));
+        }
+    };
+    column(
+        "number",
+        Some(row.number.to_string()),
+        Some(folded.number.to_string()),
+    );
+    column("title", Some(row.title.clone()), Some(folded.title.clone()));
+    column(
+        "status",
+        Some(row.status.clone()),
+        Some(folded.status.as_str().to_string()),
+    );
+    column(
+        "opened_at",
+        Some(row.opened_at.clone()),
+        Some(folded.opened_at.to_string()),
+    );
+    column(
+        "updated_at",
+        Some(row.updated_at.clone()),
+        Some(folded.updated_at.to_string()),
+    );
+    column(
+        "seq",
+        Some(row.seq.to_string()),
+        Some(folded.seq.to_string()),
+    );
+    column(
+        "head_hash",
+        Some(row.head_hash.clone()),
+        entries.last().map(|e| e.hash.to_hex()),
+    );
+    column(
+        "severity",
+        row.severity.map(|s| s.to_string()),
+        folded.severity.as_ref().map(|s| s.level.to_string()),
+    );
+    column(
+        "class",
+        row.class.clone(),
+        folded.classification.as_ref().map(|c| c.class.clone()),
+    );
+    column("assignee", row.assignee.clone(), folded.assignee.clone());
+    // The state and the facts as JSON values, so that key order does not matter.
+    let state: Option<serde_json::Value> = serde_json::from_str(&row.state).ok();
+    let expected = serde_json::to_value(folded).ok();
+    if state.is_none() || state != expected {
+        let what = match (&state, &expected) {
+            (Some(serde_json::Value::Object(s)), Some(serde_json::Value::Object(e))) => {
+                let mut keys: Vec<&str> = s
+                    .keys()
+                    .chain(e.keys())
+                    .filter(|k| s.get(k.as_str()) != e.get(k.as_str()))
+                    .map(String::as_str)
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                format!("its `{}`", keys.join("`, `"))
+            }
+            _ => "all of it (unreadable)".into(),
+        };
+        out.push(format!(
+            "the stored state (column `state`) differs in {what}"
+        ));
+    }
+    let facts: Option<serde_json::Value> = row
+        .facts
+        .as_deref()
+        .and_then(|f| serde_json::from_str(f).ok());
+    let expected_facts = crate::common::facts_json(folded)
+        .ok()
+        .and_then(|f| serde_json::from_str::<serde_json::Value>(&f).ok());
+    if facts != expected_facts {
+        out.push("the metrics facts (column `facts`) differ".into());
+    }
+    // Search documents: one per searchable field that has text, with its words.
+    let (changes, observables) = index_changes(entries, folded);
+    let want: std::collections::BTreeMap<&str, &str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            DocChange::Upsert { field, body } => Some((field.as_str(), body.as_str())),
+            DocChange::Delete { .. } => None,
+        })
+        .collect();
+    let have: std::collections::BTreeMap<&str, (&str, &str)> = stored
+        .docs
+        .iter()
+        .map(|(f, b, t)| (f.as_str(), (b.as_str(), t.as_str())))
+        .collect();
+    for (field, body) in &want {
+        match have.get(field) {
+            None => out.push(format!("the search document `{field}` is missing")),
+            Some((b, _)) if b != body => out.push(format!(
+                "the search document `{field}` reads {} but the journal says {}",
+                shown(b),
+                shown(body)
+            )),
+            Some((b, t)) if *t != search_words(b).join(" ") => out.push(format!(
+                "the search words of `{field}` do not match its text"
+            )),
+            Some(_) => {}
+        }
+    }
+    for field in have.keys().filter(|f| !want.contains_key(*f)) {
+        out.push(format!(
+            "the search document `{field}` is not in the journal"
+        ));
+    }
+    let mut want_obs = observables;
+    want_obs.sort();
+    want_obs.dedup();
+    let mut have_obs = stored.observables.clone();
+    have_obs.sort();
+    if want_obs != have_obs {
+        out.push(format!(
+            "the observable index holds {} row(s) where the journal has {}",
+            have_obs.len(),
+            want_obs.len()
+        ));
+    }
+    out
 }
 
 /// Verifies every incident chain, the ledger that links them, and the signed ledger head.
@@ -114,9 +279,15 @@ pub async fn verify_all(store: &dyn Store, key: &InstallationKey) -> Result<Veri
     for e in &entries {
         by_incident.entry(e.incident).or_default().push(e.clone());
     }
+    let stored: BTreeMap<String, StoredProjection> = store
+        .stored_projections(Scope::All)
+        .await?
+        .into_iter()
+        .map(|p| (p.incident_id.clone(), p))
+        .collect();
     for (id, list) in by_incident.iter_mut() {
         list.sort_by_key(|e| (e.seq, e.gseq));
-        check_incident(store, *id, list, &mut breaks).await?;
+        check_incident(store, *id, list, stored.get(&id.to_string()), &mut breaks).await?;
     }
 
     let head = store.head().await?;
@@ -190,7 +361,8 @@ pub async fn verify_incident(store: &dyn Store, id: IncidentId) -> Result<Verify
             });
         }
     }
-    check_incident(store, id, &entries, &mut breaks).await?;
+    let stored = store.stored_projections(Scope::Incident(id)).await?;
+    check_incident(store, id, &entries, stored.first(), &mut breaks).await?;
     Ok(VerifyReport {
         incidents: 1,
         entries: rows.len(),

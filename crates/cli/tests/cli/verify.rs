@@ -294,3 +294,121 @@ pub(crate) async fn evidence_is_verified_when_taken_out(db: &TestDb) {
     // The journal itself is intact: the alteration is in the file, not the record.
     assert_eq!(debrief(db, &["verify"]).code, 0);
 }
+
+/// The scenario with an observable and a timeline entry on #1, so that the search documents and
+/// the observable index have rows to tamper with.
+fn scenario_with_index(db: &TestDb) {
+    scenario(db);
+    ok(
+        db,
+        &["observable", "add", "1", "ipv4", "203.0.113.7", "--ioc"],
+    );
+    ok(
+        db,
+        &[
+            "timeline",
+            "add",
+            "1",
+            "--at",
+            "2026-11-20T09:12:00Z",
+            "--description",
+            "Clerk opened the attachment",
+        ],
+    );
+    assert_eq!(debrief(db, &["verify"]).code, 0);
+}
+
+pub(crate) async fn an_edited_actor_or_time_is_named(db: &TestDb) {
+    scenario(db);
+    tamper(
+        db,
+        &[
+            &format!("UPDATE journal SET actor = 'mallory' WHERE seq = 2 AND incident_id = {INC1}"),
+            &format!(
+                "UPDATE journal SET recorded_at = '2020-01-01T00:00:00.000000Z' WHERE seq = 1 AND incident_id = {INC2}"
+            ),
+        ],
+    )
+    .await;
+    let out = broken(db, &["verify"]);
+    assert!(
+        out.contains("incident #1") && out.contains("entry 2 (ledger #3): content was altered"),
+        "{out}"
+    );
+    assert!(
+        out.contains("incident #2") && out.contains("entry 1 (ledger #2): content was altered"),
+        "{out}"
+    );
+}
+
+/// An edit of what the pages, lists and reports read — the projection — is named by `verify`,
+/// and no report or export is made from it.
+pub(crate) async fn an_edited_projection_is_named_and_not_reported(db: &TestDb) {
+    scenario_with_index(db);
+    let edit_title = match db.backend() {
+        "sqlite" => {
+            "UPDATE incidents SET state = json_set(state, '$.title', 'Nothing happened') WHERE number = 1"
+        }
+        _ => {
+            "UPDATE incidents SET state = jsonb_set(state::jsonb, '{title}', '\"Nothing happened\"')::text WHERE number = 1"
+        }
+    };
+    tamper(db, &[edit_title]).await;
+    // The edited state is what the incident shows…
+    assert!(ok(db, &["incident", "show", "1"]).contains("Nothing happened"));
+    // …but `verify` names it, and no report or export carries it.
+    let out = broken(db, &["verify"]);
+    assert!(
+        out.contains("incident #1: what is stored differs from its journal: the stored state (column `state`) differs in its `title`"),
+        "{out}"
+    );
+    assert!(broken(db, &["verify", "1"]).contains("`title`"));
+    assert_eq!(debrief(db, &["verify", "2"]).code, 0, "#2 is intact");
+    for args in [
+        &["report", "1", "--kind", "final", "--format", "md"][..],
+        &["export", "1", "--format", "stix"][..],
+        &["export", "1", "--format", "csv"][..],
+    ] {
+        let r = debrief(db, args);
+        assert_ne!(r.code, 0, "{args:?}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("incident #1 does not verify")
+                && !r.stdout.contains("Nothing happened"),
+            "{args:?}: {}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+    assert_eq!(
+        debrief(db, &["report", "2", "--kind", "final", "--format", "md"]).code,
+        0
+    );
+}
+
+/// The list columns, the metrics facts, the search documents and the observable index are all
+/// derived from the journal: an edit of any of them is named.
+pub(crate) async fn edited_columns_facts_and_indexes_are_named(db: &TestDb) {
+    scenario_with_index(db);
+    tamper(
+        db,
+        &[
+            "UPDATE incidents SET title = 'Nothing happened', status = 'closed' WHERE number = 1",
+            "UPDATE incidents SET facts = '{}' WHERE number = 2",
+            &format!("UPDATE search_docs SET body = 'routine maintenance', terms = 'routine maintenance' WHERE field = 'summary' AND incident_id = {INC1}"),
+            &format!("DELETE FROM observable_index WHERE incident_id = {INC1}"),
+            &format!("INSERT INTO search_docs (incident_id, field, body, terms) VALUES ({INC2}, 'note:9', 'planted', 'planted')"),
+        ],
+    )
+    .await;
+    let out = broken(db, &["verify"]);
+    for expected in [
+        "incident #1: what is stored differs from its journal: column `title` is “Nothing happened” in the database but “Phishing wave” in the journal",
+        "column `status` is “closed” in the database but “investigating” in the journal",
+        "incident #2: what is stored differs from its journal: the metrics facts (column `facts`) differ",
+        "the search document `summary` reads “routine maintenance” but the journal says “40 messages”",
+        "the observable index holds 0 row(s) where the journal has 1",
+        "the search document `note:9` is not in the journal",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+}

@@ -385,6 +385,18 @@ fn attachment(alert: &Alert) -> Option<debrief_domain::evidence::NewEvidence> {
 
 /// Promotes an alert (the caller has checked the roles): the new incident, its journal
 /// carrying the alert, and the alert marked promoted.
+/// The incident an alert opens when it is promoted.
+pub(crate) fn promoted_incident(alert: &Alert) -> Result<NewIncident, debrief_domain::DomainError> {
+    let summary: String = alert.description.chars().take(2_000).collect();
+    NewIncident::parse(
+        &alert.title,
+        &summary,
+        &alert.key.source,
+        &format!("alert A-{} ({})", alert.number, alert.key.kind),
+        Some(alert.occurred_at.unwrap_or(alert.first_seen)),
+    )
+}
+
 pub(crate) async fn promote_core(
     state: &AppState,
     username: &str,
@@ -394,14 +406,7 @@ pub(crate) async fn promote_core(
     // Refuse before creating anything when the alert cannot be promoted.
     debrief_domain::alert::next_status(current.status, &AlertAction::Promote)?;
     let who = debrief_domain::text::Actor::parse(username)?;
-    let summary: String = current.description.chars().take(2_000).collect();
-    let new = NewIncident::parse(
-        &current.title,
-        &summary,
-        &current.key.source,
-        &format!("alert A-{} ({})", current.number, current.key.kind),
-        Some(current.occurred_at.unwrap_or(current.first_seen)),
-    )?;
+    let new = promoted_incident(&current)?;
     let created = state.store.create_incident(&who, new).await?;
     let id = created.incident.id;
     let carried = current.clone();

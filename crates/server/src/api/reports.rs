@@ -32,6 +32,48 @@ impl From<debrief_report::ReportError> for ApiError {
     }
 }
 
+/// An incident as its verified journal says it is: the chain of its entries checked, folded
+/// afresh, and the stored projection (row, search documents, observable index) compared with
+/// that fold. Reports and exports are rendered from this — never from the projection alone —
+/// so a sealed document cannot carry an edited database; a record that does not verify is
+/// refused (409) with what is wrong.
+pub async fn checked_record(
+    state: &AppState,
+    incident: &Incident,
+) -> ApiResult<(Incident, Vec<debrief_domain::JournalEntry>)> {
+    let journal = state.store.journal(incident.id).await?;
+    let refuse = |why: String| {
+        tracing::error!(incident = incident.number, %why, "a record does not verify; export refused");
+        ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "record-does-not-verify",
+            format!(
+                "incident #{} does not verify ({why}); nothing was exported — run `debrief verify` and restore the database from a backup",
+                incident.number
+            ),
+        )
+    };
+    if let Some(b) = debrief_domain::journal::verify_incident(incident.id, &journal)
+        .into_iter()
+        .next()
+    {
+        return Err(refuse(b.problem));
+    }
+    let folded = Incident::from_journal(&journal).map_err(|e| refuse(e.to_string()))?;
+    let stored = state
+        .store
+        .stored_projections(debrief_store::Scope::Incident(incident.id))
+        .await?;
+    let stored = stored.first().cloned().unwrap_or_default();
+    if let Some(d) = debrief_store::verify::projection_differences(&journal, &folded, &stored)
+        .into_iter()
+        .next()
+    {
+        return Err(refuse(d));
+    }
+    Ok((folded, journal))
+}
+
 /// Renders, seals and records the export of `kind` of `incident` by `who`: the sealed document.
 pub async fn export(
     state: &AppState,
@@ -42,7 +84,8 @@ pub async fn export(
     lang: Language,
 ) -> ApiResult<Vec<u8>> {
     debrief_report::check(kind, format)?;
-    let journal = state.store.journal(incident.id).await?;
+    let (checked, journal) = checked_record(state, incident).await?;
+    let incident = &checked;
     let now = Timestamp::now();
     let snap = debrief_report::Snapshot {
         incident,
@@ -214,6 +257,8 @@ pub async fn exchange(
         )));
     }
     let table = table.filter(|t| !t.is_empty()).unwrap_or("timeline");
+    let (checked, _) = checked_record(state, incident).await?;
+    let incident = &checked;
     let text = match format {
         "csv" => debrief_report::tables::table(table, &[incident])
             .map_err(|e| ApiError::unprocessable(e.to_string()))?,

@@ -282,59 +282,69 @@ pub async fn patch_alert(
     let mut alert = state.store.alert(&id).await?;
     let note = fields
         .get("summary")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    if let Some(v) = fields.get("assignee") {
-        let to = match v {
-            Value::Null => None,
-            v => Some(assignable(&state, text_field("assignee", v)?).await?),
-        };
-        if to != alert.assignee {
-            alert = state
-                .store
-                .act_on_alert(&alert.id, &who, AlertAction::Assign { to }, None)
-                .await?;
+        .map(|v| text_field("summary", v).map(str::to_string))
+        .transpose()?;
+    // Everything is read and checked before the first change is written.
+    let assignee = match fields.get("assignee") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => Some(Some(assignable(&state, text_field("assignee", v)?).await?)),
+    };
+    let action = match fields.get("status") {
+        None => None,
+        Some(v) => {
+            let wanted = text_field("status", v)?;
+            let default_note = || format!("set to {wanted} through the TheHive-compatible API");
+            match wanted {
+                "InProgress" if alert.status == debrief_domain::alert::AlertStatus::New => {
+                    Some(AlertAction::Acknowledge)
+                }
+                "InProgress" => None,
+                "New" if alert.status == debrief_domain::alert::AlertStatus::Dismissed => {
+                    Some(AlertAction::Reopen {
+                        reason: note.clone().unwrap_or_else(default_note),
+                    })
+                }
+                "New" => None,
+                "FalsePositive" | "Ignored" | "Duplicated" | "Other" => {
+                    Some(AlertAction::Dismiss {
+                        reason: match wanted {
+                            "FalsePositive" => DismissReason::FalsePositive,
+                            "Duplicated" => DismissReason::Duplicate,
+                            _ => DismissReason::Benign,
+                        },
+                        note: note.clone().unwrap_or_else(default_note),
+                    })
+                }
+                "Imported" | "TruePositive" => {
+                    return Err(ApiError::unprocessable(
+                        "an alert becomes Imported by promoting it (POST /api/v1/alert/{id}/case) or merging it into a case",
+                    ));
+                }
+                other => {
+                    return Err(ApiError::unprocessable(format!(
+                        "alert status `{other}` is not one Debrief knows; use New, InProgress, FalsePositive, Ignored, Duplicated or Other"
+                    )));
+                }
+            }
         }
+    };
+    if let Some(a) = &action {
+        debrief_domain::alert::next_status(alert.status, a)?;
     }
-    if let Some(v) = fields.get("status") {
-        let wanted = text_field("status", v)?;
-        let default_note = || format!("set to {wanted} through the TheHive-compatible API");
-        let action = match wanted {
-            "InProgress" if alert.status == debrief_domain::alert::AlertStatus::New => {
-                Some(AlertAction::Acknowledge)
-            }
-            "InProgress" => None,
-            "New" if alert.status == debrief_domain::alert::AlertStatus::Dismissed => {
-                Some(AlertAction::Reopen {
-                    reason: note.clone().unwrap_or_else(default_note),
-                })
-            }
-            "New" => None,
-            "FalsePositive" | "Ignored" | "Duplicated" | "Other" => Some(AlertAction::Dismiss {
-                reason: match wanted {
-                    "FalsePositive" => DismissReason::FalsePositive,
-                    "Duplicated" => DismissReason::Duplicate,
-                    _ => DismissReason::Benign,
-                },
-                note: note.clone().unwrap_or_else(default_note),
-            }),
-            "Imported" | "TruePositive" => {
-                return Err(ApiError::unprocessable(
-                    "an alert becomes Imported by promoting it (POST /api/v1/alert/{id}/case) or merging it into a case",
-                ));
-            }
-            other => {
-                return Err(ApiError::unprocessable(format!(
-                    "alert status `{other}` is not one Debrief knows; use New, InProgress, FalsePositive, Ignored, Duplicated or Other"
-                )));
-            }
-        };
-        if let Some(action) = action {
-            alert = state
-                .store
-                .act_on_alert(&alert.id, &who, action, None)
-                .await?;
-        }
+    if let Some(to) = assignee
+        && to != alert.assignee
+    {
+        alert = state
+            .store
+            .act_on_alert(&alert.id, &who, AlertAction::Assign { to }, None)
+            .await?;
+    }
+    if let Some(action) = action {
+        alert = state
+            .store
+            .act_on_alert(&alert.id, &who, action, None)
+            .await?;
     }
     Ok(Json(alert_json(&alert)))
 }
@@ -398,8 +408,18 @@ pub async fn alert_to_case(
     only(&fields, CASE_FIELDS, "POST /api/v1/alert/{id}/case")?;
     check(&user, Action::TriageAlerts)?;
     check(&user, Action::CreateIncident)?;
+    // Every case field is checked against the case the alert would open before it is promoted.
+    let changes = CaseChanges::parse(&state, &fields).await?;
+    let alert = state.store.alert(&id).await?;
+    debrief_domain::alert::next_status(alert.status, &AlertAction::Promote)?;
+    let who = actor(&user)?;
+    changes.check_on(
+        &state,
+        &user,
+        &super::alerts::promoted_incident(&alert)?.provisional(&who, Timestamp::now())?,
+    )?;
     let (_, incident) = promote_core(&state, user.0.user.username.as_str(), &id).await?;
-    let incident = update_case(&state, &user, incident, &fields).await?;
+    let incident = changes.apply(&state, &user, incident).await?;
     Ok((StatusCode::CREATED, Json(case_json(&incident))))
 }
 
@@ -465,139 +485,195 @@ fn factors_for(severity: i64) -> ApiResult<(FunctionalImpact, InformationImpact,
     })
 }
 
-/// Applies TheHive case fields to an incident, as journal entries by the caller.
-async fn update_case(
-    state: &AppState,
-    user: &ApiUser,
-    incident: Incident,
-    fields: &Map<String, Value>,
-) -> ApiResult<Incident> {
-    const WHY: &str = "through the TheHive-compatible API";
-    let title = fields
-        .get("title")
-        .map(|v| text_field("title", v))
-        .transpose()?;
-    let description = fields
-        .get("description")
-        .map(|v| text_field("description", v))
-        .transpose()?;
-    let severity = fields
-        .get("severity")
-        .map(|v| level("severity", v).and_then(factors_for))
-        .transpose()?;
-    let tlp = fields
-        .get("tlp")
-        .map(|v| level("tlp", v).and_then(|l| Ok(tlp_from_level(l)?)))
-        .transpose()?;
-    let pap = fields
-        .get("pap")
-        .map(|v| level("pap", v).and_then(|l| Ok(pap_from_level(l)?)))
-        .transpose()?;
-    let mut add = Vec::new();
-    let mut remove = Vec::new();
-    if let Some(v) = fields.get("tags") {
-        let tags = string_list("tags", v)?;
-        remove.extend(incident.tags.iter().filter(|t| !tags.contains(t)).cloned());
-        add.extend(tags);
+/// TheHive case fields, read and checked — every one of them — before anything is written.
+#[derive(Debug, Default)]
+struct CaseChanges {
+    title: Option<String>,
+    description: Option<String>,
+    severity: Option<(FunctionalImpact, InformationImpact, Recoverability)>,
+    tlp: Option<debrief_domain::triage::Tlp>,
+    pap: Option<debrief_domain::triage::Pap>,
+    /// `tags`: the whole list (what is not in it goes).
+    tags: Option<Vec<String>>,
+    add_tags: Vec<String>,
+    remove_tags: Vec<String>,
+    status: Option<(Status, String)>,
+    start: Option<Timestamp>,
+    /// `assignee`: given (`Some`), to someone (`Some(Some)`) or to no one.
+    assignee: Option<Option<String>>,
+}
+
+const CASE_WHY: &str = "through the TheHive-compatible API";
+
+impl CaseChanges {
+    /// Reads the case fields; an assignee must be a user a case can be given to.
+    async fn parse(state: &AppState, fields: &Map<String, Value>) -> ApiResult<CaseChanges> {
+        let text = |name: &str| {
+            fields
+                .get(name)
+                .map(|v| text_field(name, v).map(str::to_string))
+                .transpose()
+        };
+        let status = match fields
+            .get("status")
+            .map(|v| text_field("status", v))
+            .transpose()?
+        {
+            None | Some("New") => None,
+            Some("InProgress") => Some((Status::Triage, String::new())),
+            Some(
+                s @ ("TruePositive" | "FalsePositive" | "Indeterminate" | "Other" | "Duplicated"),
+            ) => Some((Status::Closed, format!("closed as {s} {CASE_WHY}"))),
+            Some(other) => {
+                return Err(ApiError::unprocessable(format!(
+                    "case status `{other}` is not one of New, InProgress, TruePositive, FalsePositive, Indeterminate, Other, Duplicated"
+                )));
+            }
+        };
+        let assignee = match fields.get("assignee") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(v) => Some(Some(assignable(state, text_field("assignee", v)?).await?)),
+        };
+        Ok(CaseChanges {
+            title: text("title")?,
+            description: text("description")?,
+            severity: fields
+                .get("severity")
+                .map(|v| level("severity", v).and_then(factors_for))
+                .transpose()?,
+            tlp: fields
+                .get("tlp")
+                .map(|v| level("tlp", v).and_then(|l| Ok(tlp_from_level(l)?)))
+                .transpose()?,
+            pap: fields
+                .get("pap")
+                .map(|v| level("pap", v).and_then(|l| Ok(pap_from_level(l)?)))
+                .transpose()?,
+            tags: fields
+                .get("tags")
+                .map(|v| string_list("tags", v))
+                .transpose()?,
+            add_tags: fields
+                .get("addTags")
+                .map(|v| string_list("addTags", v))
+                .transpose()?
+                .unwrap_or_default(),
+            remove_tags: fields
+                .get("removeTags")
+                .map(|v| string_list("removeTags", v))
+                .transpose()?
+                .unwrap_or_default(),
+            status,
+            start: fields
+                .get("startDate")
+                .map(|v| from_ms("startDate", v))
+                .transpose()?,
+            assignee,
+        })
     }
-    if let Some(v) = fields.get("addTags") {
-        add.extend(string_list("addTags", v)?);
-    }
-    if let Some(v) = fields.get("removeTags") {
-        remove.extend(string_list("removeTags", v)?);
-    }
-    let status = match fields
-        .get("status")
-        .map(|v| text_field("status", v))
-        .transpose()?
-    {
-        None | Some("New") => None,
-        Some("InProgress") => Some((Status::Triage, String::new())),
-        Some(s @ ("TruePositive" | "FalsePositive" | "Indeterminate" | "Other" | "Duplicated")) => {
-            Some((Status::Closed, format!("closed as {s} {WHY}")))
-        }
-        Some(other) => {
-            return Err(ApiError::unprocessable(format!(
-                "case status `{other}` is not one of New, InProgress, TruePositive, FalsePositive, Indeterminate, Other, Duplicated"
-            )));
-        }
-    };
-    let start = fields
-        .get("startDate")
-        .map(|v| from_ms("startDate", v))
-        .transpose()?;
-    let matrix = state.config.severity.clone();
-    let skip_unchanged = |r: Result<debrief_domain::Event, debrief_domain::DomainError>,
-                          out: &mut Vec<debrief_domain::Event>|
-     -> Result<(), debrief_domain::DomainError> {
-        match r {
-            Ok(e) => out.push(e),
-            Err(debrief_domain::DomainError::Unchanged(_)) => {}
-            Err(e) => return Err(e),
-        }
-        Ok(())
-    };
-    let mut incident = apply(state, user, incident.id, None, Need::Work, |c| {
+
+    /// The events these changes make on `c` (a change to what it already is makes none).
+    fn decide(
+        &self,
+        c: &Incident,
+        matrix: &debrief_domain::triage::SeverityMatrix,
+        now: Timestamp,
+    ) -> Result<Vec<debrief_domain::Event>, debrief_domain::DomainError> {
         let mut out = Vec::new();
-        if let Some(t) = title {
-            skip_unchanged(c.change_field(Field::Title, t, WHY), &mut out)?;
+        let mut keep = |r: Result<debrief_domain::Event, debrief_domain::DomainError>| match r {
+            Ok(e) => {
+                out.push(e);
+                Ok(())
+            }
+            Err(debrief_domain::DomainError::Unchanged(_)) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Some(t) = &self.title {
+            keep(c.change_field(Field::Title, t, CASE_WHY))?;
         }
-        if let Some(d) = description {
-            skip_unchanged(c.change_field(Field::Summary, d, WHY), &mut out)?;
+        if let Some(d) = &self.description {
+            keep(c.change_field(Field::Summary, d, CASE_WHY))?;
         }
-        if let Some((f, i, r)) = severity {
+        if let Some((f, i, r)) = self.severity {
             let current = c
                 .severity
                 .as_ref()
                 .map(|a| (a.functional, a.information, a.recoverability));
             if current != Some((f, i, r)) {
-                out.push(c.assess(&matrix, f, i, r, WHY)?);
+                keep(c.assess(matrix, f, i, r, CASE_WHY))?;
             }
         }
-        if tlp.is_some() || pap.is_some() {
-            skip_unchanged(c.set_markings(tlp, pap), &mut out)?;
+        if self.tlp.is_some() || self.pap.is_some() {
+            keep(c.set_markings(self.tlp, self.pap))?;
+        }
+        let mut add = self.add_tags.clone();
+        let mut remove = self.remove_tags.clone();
+        if let Some(tags) = &self.tags {
+            remove.extend(c.tags.iter().filter(|t| !tags.contains(t)).cloned());
+            add.extend(tags.iter().cloned());
         }
         if !add.is_empty() || !remove.is_empty() {
-            skip_unchanged(c.change_tags(&add, &remove), &mut out)?;
+            keep(c.change_tags(&add, &remove))?;
         }
-        if let Some(at) = start
+        if let Some(at) = self.start
             && c.milestone(Milestone::Detected) != Some(at)
         {
-            out.push(c.set_milestone(
-                Milestone::Detected,
-                at,
-                "TheHive startDate",
-                WHY,
-                Timestamp::now(),
-            )?);
+            keep(c.set_milestone(Milestone::Detected, at, "TheHive startDate", CASE_WHY, now))?;
         }
-        if let Some((to, reason)) = &status
+        if let Some((to, reason)) = &self.status
             && c.status != *to
             && !(*to == Status::Triage && c.status != Status::New)
         {
-            out.push(c.transition(*to, reason)?);
+            keep(c.transition(*to, reason))?;
         }
         Ok(out)
-    })
-    .await?;
-    if let Some(v) = fields.get("assignee") {
-        let to = match v {
-            Value::Null => None,
-            v => Some(assignable(state, text_field("assignee", v)?).await?),
-        };
-        if to != incident.assignee {
+    }
+
+    /// Whether `c`'s assignee would change.
+    fn new_assignee<'a>(&'a self, c: &Incident) -> Option<Option<&'a str>> {
+        match &self.assignee {
+            Some(to) if to.as_deref() != c.assignee.as_deref() => Some(to.as_deref()),
+            _ => None,
+        }
+    }
+
+    /// Refuses these changes on `c` — rules and the caller's rights — without writing.
+    fn check_on(&self, state: &AppState, user: &ApiUser, c: &Incident) -> ApiResult<()> {
+        check(user, Need::Work.action(c))?;
+        self.decide(c, &state.config.severity, Timestamp::now())?;
+        if let Some(to) = self.new_assignee(c) {
+            check(user, Need::Assign(to).action(c))?;
+            c.assign(to, CASE_WHY)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the changes on the incident, as journal entries by the caller.
+    async fn apply(
+        &self,
+        state: &AppState,
+        user: &ApiUser,
+        incident: Incident,
+    ) -> ApiResult<Incident> {
+        let matrix = state.config.severity.clone();
+        let mut incident = apply(state, user, incident.id, None, Need::Work, |c| {
+            self.decide(c, &matrix, Timestamp::now())
+        })
+        .await?;
+        if let Some(to) = self.new_assignee(&incident).map(|t| t.map(str::to_string)) {
             incident = apply(
                 state,
                 user,
                 incident.id,
                 None,
                 Need::Assign(to.as_deref()),
-                |c| c.assign(to.as_deref(), WHY).map(|e| vec![e]),
+                |c| c.assign(to.as_deref(), CASE_WHY).map(|e| vec![e]),
             )
             .await?;
         }
+        Ok(incident)
     }
-    Ok(incident)
 }
 
 /// `POST /api/v1/case`: a new case (incident) with TheHive's fields.
@@ -631,12 +707,16 @@ pub async fn create_case(
         "TheHive API",
         start,
     )?;
-    let created = state.store.create_incident(&who, new).await?;
     let mut rest = fields.clone();
     for k in ["title", "description", "startDate"] {
         rest.remove(k);
     }
-    let incident = update_case(&state, &user, created.incident, &rest).await?;
+    // Every field is checked — against the case as it will be once opened — before the case
+    // is created: a refused request writes nothing.
+    let changes = CaseChanges::parse(&state, &rest).await?;
+    changes.check_on(&state, &user, &new.provisional(&who, Timestamp::now())?)?;
+    let created = state.store.create_incident(&who, new).await?;
+    let incident = changes.apply(&state, &user, created.incident).await?;
     Ok((StatusCode::CREATED, Json(case_json(&incident))))
 }
 
@@ -661,7 +741,9 @@ pub async fn patch_case(
 ) -> ApiResult<Json<Value>> {
     only(&fields, CASE_FIELDS, "PATCH /api/v1/case")?;
     let incident = load(&state, &id).await?;
-    let incident = update_case(&state, &user, incident, &fields).await?;
+    let changes = CaseChanges::parse(&state, &fields).await?;
+    changes.check_on(&state, &user, &incident)?;
+    let incident = changes.apply(&state, &user, incident).await?;
     Ok(Json(case_json(&incident)))
 }
 
