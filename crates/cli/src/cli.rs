@@ -191,7 +191,7 @@ pub enum Command {
     },
     /// Export an incident in an exchange format: `stix` (a STIX 2.1 bundle), `veris` (a VERIS
     /// 1.4 record), `misp` (a MISP event) or `csv` (its attack timeline, or `--table`).
-    /// Recorded in the incident's journal.
+    /// Recorded in the access log.
     Export {
         incident: String,
         #[arg(long, default_value = "stix")]
@@ -202,6 +202,18 @@ pub enum Command {
         /// Write to this file (standard output otherwise).
         #[arg(short, long)]
         output: Option<PathBuf>,
+    },
+    /// Who took reports, exports and evidence files out, when and from where: the access log of
+    /// one incident, or of all, newest first.
+    AccessLog {
+        /// The incident (all when absent).
+        incident: Option<String>,
+        /// `table`, `csv` or `json`.
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+        format: String,
+        /// How many of the latest reads.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
     },
     /// Incidents, timeline, observables and recommendations as CSV; incidents imported from a
     /// spreadsheet.

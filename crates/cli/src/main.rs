@@ -94,6 +94,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             commands::report::exchange(&incident, &format, table.as_deref(), output, &settings)
                 .await
         }
+        Command::AccessLog {
+            incident,
+            format,
+            limit,
+        } => commands::report::access_log(incident.as_deref(), &format, limit, &settings).await,
         Command::Csv(cli::CsvCommand::Export { table, output }) => {
             commands::csv_io::export(&table, output, &settings).await
         }

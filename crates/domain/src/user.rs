@@ -194,6 +194,9 @@ pub enum Action<'a> {
     DecideNotifications,
     /// Confirm the program's maturity answers (OWASP SAMM): managers and admins.
     AssessProgram,
+    /// Read the access log — who read which report, export or evidence file: managers and
+    /// admins (it says what each person looked at).
+    ReadAccessLog,
 }
 
 /// Why an action is refused.
@@ -220,6 +223,8 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
         (_, ManagePlaybooks) => deny("cannot publish playbooks; a manager does"),
         (Role::Manager | Role::Admin, AssessProgram) => Ok(()),
         (_, AssessProgram) => deny("cannot confirm maturity answers; a manager or an admin does"),
+        (Role::Manager | Role::Admin, ReadAccessLog) => Ok(()),
+        (_, ReadAccessLog) => deny("cannot read the access log; a manager or an admin does"),
         (Role::Manager, DecideNotifications) => Ok(()),
         (_, DecideNotifications) => {
             deny("cannot send or skip proposed notifications; a manager decides")

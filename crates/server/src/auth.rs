@@ -59,16 +59,164 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-/// Checks a password's strength; the message says what to change.
-pub fn check_password(password: &str) -> Result<(), String> {
+/// Why a password is refused; its text (English) says what to change, and pages show it in
+/// the reader's language by its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WeakPassword {
+    TooShort(usize),
+    TooLong,
+    Blank,
+    /// It holds the account's name.
+    HasName(String),
+    /// Easy to guess: about 10^n guesses, and the estimator's hints.
+    Guessable {
+        log10: u32,
+        hints: String,
+    },
+}
+
+impl std::fmt::Display for WeakPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WeakPassword::TooShort(n) => {
+                write!(f, "the password has {n} characters; use at least 12")
+            }
+            WeakPassword::TooLong => f.write_str("the password is longer than 256 characters"),
+            WeakPassword::Blank => {
+                f.write_str("the password is only spaces; choose one with words or characters")
+            }
+            WeakPassword::HasName(name) => write!(
+                f,
+                "the password contains the account's name `{name}`; choose one without it"
+            ),
+            WeakPassword::Guessable { log10, hints } => write!(
+                f,
+                "the password is too easy to guess (about 10^{log10} guesses; at least 10^10 is needed){hints}"
+            ),
+        }
+    }
+}
+
+/// Checks a password's strength. At least 12 and at most 256 characters, not the account's own
+/// name (nor containing it), and not easy to guess: the zxcvbn estimator must rate it at least
+/// 3 of 4 ("safely unguessable", about 10¹⁰ guesses), with the account's names and the
+/// product's counted as words an attacker tries first.
+pub fn check_password(password: &str, names: &[&str]) -> Result<(), WeakPassword> {
     let n = password.chars().count();
     if n < 12 {
-        return Err(format!("the password has {n} characters; use at least 12"));
+        return Err(WeakPassword::TooShort(n));
     }
     if n > 256 {
-        return Err("the password is longer than 256 characters".into());
+        return Err(WeakPassword::TooLong);
+    }
+    if password.trim().is_empty() {
+        return Err(WeakPassword::Blank);
+    }
+    let folded = password.to_lowercase();
+    for name in names.iter().map(|n| n.trim().to_lowercase()) {
+        if name.chars().count() >= 3 && folded.contains(&name) {
+            return Err(WeakPassword::HasName(name));
+        }
+    }
+    let mut inputs: Vec<&str> = names.to_vec();
+    inputs.extend(["debrief", "password", "incident", "security"]);
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if estimate.score() < zxcvbn::Score::Three {
+        let mut hints = String::new();
+        if let Some(f) = estimate.feedback() {
+            if let Some(w) = f.warning() {
+                hints.push_str(&format!(": {w}"));
+            }
+            for s in f.suggestions() {
+                hints.push_str(&format!(" {s}"));
+            }
+        }
+        return Err(WeakPassword::Guessable {
+            log10: estimate.guesses_log10().max(0.0).round() as u32,
+            hints,
+        });
     }
     Ok(())
+}
+
+/// Why a person's change of their own password was refused.
+#[derive(Debug)]
+pub enum PasswordChangeRefused {
+    /// The current password is wrong.
+    WrongCurrent,
+    /// Too many checks of this account's password lately: seconds to wait.
+    Locked(u64),
+    /// The new password does not meet the policy.
+    Weak(WeakPassword),
+    /// The two copies of the new password differ.
+    Mismatch,
+    /// The new password is the current one.
+    Same,
+    /// The store failed.
+    Store(debrief_store::StoreError),
+}
+
+/// A person changes their own password: the current one is checked (under the sign-in limits,
+/// so a stolen session cannot be used to guess it), the new one must meet the policy and
+/// differ from it; then every session of theirs ends and they no longer have to change it.
+pub async fn change_own_password(
+    state: &AppState,
+    user: &User,
+    address: &str,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<User, PasswordChangeRefused> {
+    use PasswordChangeRefused as R;
+    if new != confirm {
+        return Err(R::Mismatch);
+    }
+    check_password(new, &[user.username.as_str(), &user.display_name]).map_err(R::Weak)?;
+    if new == current {
+        return Err(R::Same);
+    }
+    let attempt = state
+        .limiter
+        .begin(user.username.as_str(), address)
+        .map_err(R::Locked)?;
+    let record = state
+        .store
+        .user_record(user.username.as_str())
+        .await
+        .map_err(R::Store)?;
+    let (given, hash) = (current.to_string(), record.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&given, &hash))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        attempt.failed();
+        tracing::warn!(username = %user.username, %address, "password change: wrong current password");
+        return Err(R::WrongCurrent);
+    }
+    attempt.succeeded();
+    let new = new.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(|_| {
+            R::Store(debrief_store::StoreError::Corrupt(
+                "password hashing failed".into(),
+            ))
+        })?
+        .map_err(|e| R::Store(debrief_store::StoreError::Corrupt(e)))?;
+    let changes = debrief_store::accounts::UserChanges {
+        password_hash: Some(hash),
+        must_change_password: Some(false),
+        ..Default::default()
+    };
+    let updated = state
+        .store
+        .update_user(user.username.as_str(), changes)
+        .await
+        .map_err(R::Store)?;
+    state.tokens.clear();
+    state.basic.clear();
+    tracing::info!(username = %user.username, "password changed by its holder");
+    Ok(updated)
 }
 
 /// Hashes a password with argon2id (default parameters, random salt) into a PHC string.
@@ -103,6 +251,8 @@ pub struct Principal {
     pub csrf: Option<String>,
     /// The session cookie's hash, to end it on logout.
     pub session_hash: Option<String>,
+    /// Where the request came from (see [`Proxies::client`]), for logs and the access log.
+    pub address: String,
 }
 
 /// Reads a cookie's value from the request headers.
@@ -124,6 +274,10 @@ pub async fn authenticate(
     parts: &Parts,
     state: &AppState,
 ) -> Result<Option<Principal>, debrief_store::StoreError> {
+    let address = state
+        .config
+        .trusted_proxies
+        .client(peer_ip(&parts.extensions), &parts.headers);
     if let Some(value) = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -133,7 +287,7 @@ pub async fn authenticate(
             .strip_prefix("Basic ")
             .or_else(|| value.strip_prefix("basic "))
         {
-            return basic(parts, state, encoded.trim()).await;
+            return basic(state, encoded.trim(), address).await;
         }
         let token = value
             .strip_prefix("Bearer ")
@@ -158,6 +312,7 @@ pub async fn authenticate(
             user,
             csrf: None,
             session_hash: None,
+            address,
         }));
     }
     let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) else {
@@ -168,15 +323,16 @@ pub async fn authenticate(
         user: s.user,
         csrf: Some(s.csrf_token),
         session_hash: Some(hash),
+        address,
     }))
 }
 
 /// HTTP Basic authentication with a user name and password (what TheHive clients may send):
 /// checked like a sign-in, under the same failed-attempt limit.
 async fn basic(
-    parts: &Parts,
     state: &AppState,
     encoded: &str,
+    address: String,
 ) -> Result<Option<Principal>, debrief_store::StoreError> {
     let Some((username, password)) = base64::engine::general_purpose::STANDARD
         .decode(encoded)
@@ -196,15 +352,13 @@ async fn basic(
                 user: r.user,
                 csrf: None,
                 session_hash: None,
+                address,
             })),
             Ok(_) | Err(debrief_store::StoreError::NoUser(_)) => Ok(None),
             Err(e) => Err(e),
         };
     }
-    let ip = state
-        .config
-        .trusted_proxies
-        .client(peer_ip(&parts.extensions), &parts.headers);
+    let ip = address.clone();
     let Ok(attempt) = state.limiter.begin(&username, &ip) else {
         return Ok(None);
     };
@@ -228,6 +382,7 @@ async fn basic(
                 user: r.user,
                 csrf: None,
                 session_hash: None,
+                address,
             }))
         }
         _ => {
@@ -674,6 +829,40 @@ mod tests {
     }
 
     #[test]
+    fn weak_passwords_and_the_users_own_name_are_refused() {
+        for weak in [
+            "aaaaaaaaaaaa",
+            "            ",
+            "password1234",
+            "123456789012",
+            "qwertyuiopas",
+            "Debrief2026!",
+            "hank-hank-hank",
+            "HankHankHank!!",
+            "correcthorse",
+        ] {
+            assert!(
+                check_password(weak, &["hank", "Hank Miller"]).is_err(),
+                "{weak:?}"
+            );
+        }
+        let e = check_password("hank1234567890", &["hank"]).unwrap_err();
+        assert_eq!(e, WeakPassword::HasName("hank".into()));
+        for strong in [
+            "correct horse battery staple",
+            "Vq8#tL2m!pR9zW",
+            "tartine-velo-orage-piano",
+        ] {
+            assert!(check_password(strong, &["hank"]).is_ok(), "{strong:?}");
+        }
+        let generated = generate_password();
+        assert!(
+            check_password(&generated, &["admin"]).is_ok(),
+            "{generated}"
+        );
+    }
+
+    #[test]
     fn reads_cookies() {
         let mut h = HeaderMap::new();
         h.insert(
@@ -689,7 +878,7 @@ mod tests {
         let a = new_api_token();
         assert!(a.starts_with(TOKEN_PREFIX) && a.len() > 40);
         assert_ne!(a, new_api_token());
-        assert!(check_password("short").is_err());
+        assert!(check_password("short", &[]).is_err());
         assert_eq!(generate_password().len(), 20);
     }
 }

@@ -218,7 +218,7 @@ pub async fn ensure_admin(
     }
     let (password, generated) = match password.filter(|p| !p.is_empty()) {
         Some(p) => {
-            auth::check_password(&p)
+            auth::check_password(&p, &["admin", "Administrator"])
                 .map_err(|e| anyhow::anyhow!("DEBRIEF_ADMIN_PASSWORD is not acceptable: {e}"))?;
             (p, false)
         }
@@ -232,6 +232,7 @@ pub async fn ensure_admin(
             role: Role::Admin,
             password_hash: hash,
             language: None,
+            must_change_password: generated,
         })
         .await?;
     Ok(generated.then_some(password))

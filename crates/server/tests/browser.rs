@@ -74,6 +74,7 @@ async fn start_server_with(adjust: impl FnOnce(&mut Config)) -> (String, TestDb)
             role: Role::Manager,
             password_hash: auth::hash_password("maria-password-1").unwrap(),
             language: None,
+            must_change_password: false,
         })
         .await
         .unwrap();

@@ -15,6 +15,10 @@ pub struct User {
     pub language: Option<Language>,
     pub disabled: bool,
     pub created_at: Timestamp,
+    /// The password was given to them (generated, or the first start's): they must choose
+    /// their own before doing anything else in the browser.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A user with their password hash, for sign-in only. `Debug` hides the hash.
@@ -41,6 +45,8 @@ pub struct NewUser {
     pub role: Role,
     pub password_hash: String,
     pub language: Option<Language>,
+    /// Whether they must choose their own password at their next sign-in.
+    pub must_change_password: bool,
 }
 
 impl fmt::Debug for NewUser {
@@ -61,6 +67,7 @@ pub struct UserChanges {
     pub disabled: Option<bool>,
     pub language: Option<Option<Language>>,
     pub password_hash: Option<String>,
+    pub must_change_password: Option<bool>,
 }
 
 impl fmt::Debug for UserChanges {
@@ -74,6 +81,7 @@ impl fmt::Debug for UserChanges {
                 "password_hash",
                 &self.password_hash.as_ref().map(|_| "[redacted]"),
             )
+            .field("must_change_password", &self.must_change_password)
             .finish()
     }
 }

@@ -5,6 +5,7 @@
 //! transaction as the projection update; nothing else writes incident state. Backends differ only
 //! in SQL; the chain logic lives in `debrief-domain` and in [`common`].
 
+pub mod access;
 pub mod accounts;
 pub mod alerts;
 mod assessments;
@@ -51,7 +52,15 @@ pub enum Scope {
 /// conformance suite (`tests/conformance.rs`) checks.
 #[async_trait]
 pub trait Store:
-    AccountStore + AlertStore + PlaybookStore + StakeholderStore + AssessmentStore + Send + Sync + Debug
+    AccountStore
+    + AlertStore
+    + PlaybookStore
+    + StakeholderStore
+    + AssessmentStore
+    + AccessLogStore
+    + Send
+    + Sync
+    + Debug
 {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -277,6 +286,19 @@ pub trait StakeholderStore: Send + Sync {
     /// Removes a rule (decisions already journaled on incidents stay); [`StoreError::NoRule`]
     /// if there is none with that id.
     async fn delete_rule(&self, id: &str) -> Result<()>;
+}
+
+/// The access log (see [`access`]): reads of the record, append-only.
+#[async_trait]
+pub trait AccessLogStore: Send + Sync {
+    /// Records one read.
+    async fn record_access(&self, record: access::AccessRecord) -> Result<()>;
+    /// The latest reads (of one incident, or all), newest first.
+    async fn access_log(
+        &self,
+        scope: access::AccessScope,
+        limit: u32,
+    ) -> Result<Vec<access::AccessRecord>>;
 }
 
 /// Confirmed OWASP SAMM answers (append-only; the latest per question counts).

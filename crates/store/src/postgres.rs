@@ -110,3 +110,4 @@ crate::playbooks::impl_playbooks!(
 );
 crate::stakeholders::impl_stakeholders!(PgStore);
 crate::assessments::impl_assessments!(PgStore);
+crate::access::impl_access!(PgStore);

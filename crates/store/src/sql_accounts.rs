@@ -15,14 +15,15 @@ pub type UserRow = (
     Option<String>,
     bool,
     String,
+    bool,
 );
 
 /// The columns that make a [`UserRow`].
-pub const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, u.language, u.disabled, u.created_at";
+pub const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, u.language, u.disabled, u.created_at, u.must_change_password";
 
 /// Parses a user row; the password hash is returned beside it.
 pub fn user_from_row(row: UserRow) -> Result<(User, String)> {
-    let (id, username, display_name, role, hash, language, disabled, created_at) = row;
+    let (id, username, display_name, role, hash, language, disabled, created_at, must_change) = row;
     let corrupt =
         |e: debrief_domain::DomainError| StoreError::Corrupt(format!("user `{username}`: {e}"));
     let user = User {
@@ -37,6 +38,7 @@ pub fn user_from_row(row: UserRow) -> Result<(User, String)> {
             .map_err(corrupt)?,
         disabled,
         created_at: Timestamp::parse(&created_at).map_err(corrupt)?,
+        must_change_password: must_change,
     };
     Ok((user, hash))
 }
@@ -57,7 +59,7 @@ macro_rules! impl_accounts {
                 let id = uuid::Uuid::now_v7().to_string();
                 let now = debrief_domain::Timestamp::now();
                 sqlx::query(
-                    "INSERT INTO users (id, username, display_name, role, password_hash, language, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO users (id, username, display_name, role, password_hash, language, disabled, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(&id)
                 .bind(new.username.as_str())
@@ -67,6 +69,7 @@ macro_rules! impl_accounts {
                 .bind(new.language.map(|l| l.as_str()))
                 .bind(false)
                 .bind(now.to_string())
+                .bind(new.must_change_password)
                 .execute(&self.write_pool())
                 .await
                 .map_err(|e| $crate::sql_accounts::duplicate(e, format!("a user named `{}` already exists", new.username)))?;
@@ -78,6 +81,7 @@ macro_rules! impl_accounts {
                     language: new.language,
                     disabled: false,
                     created_at: now,
+                    must_change_password: new.must_change_password,
                 })
             }
 
@@ -113,13 +117,14 @@ macro_rules! impl_accounts {
                 let u = &current.user;
                 let language = changes.language.unwrap_or(u.language);
                 sqlx::query(
-                    "UPDATE users SET display_name = $1, role = $2, disabled = $3, language = $4, password_hash = $5 WHERE id = $6",
+                    "UPDATE users SET display_name = $1, role = $2, disabled = $3, language = $4, password_hash = $5, must_change_password = $6 WHERE id = $7",
                 )
                 .bind(changes.display_name.clone().unwrap_or_else(|| u.display_name.clone()))
                 .bind(changes.role.unwrap_or(u.role).as_str())
                 .bind(changes.disabled.unwrap_or(u.disabled))
                 .bind(language.map(|l| l.as_str()))
                 .bind(changes.password_hash.clone().unwrap_or_else(|| current.password_hash.clone()))
+                .bind(changes.must_change_password.unwrap_or(u.must_change_password))
                 .bind(&u.id)
                 .execute(&self.write_pool())
                 .await?;
@@ -237,14 +242,14 @@ macro_rules! impl_accounts {
                     "SELECT {}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
                     $crate::sql_accounts::USER_COLUMNS
                 );
-                let row: Option<(String, String, String, String, String, Option<String>, bool, String, String, String)> =
+                let row: Option<(String, String, String, String, String, Option<String>, bool, String, bool, String, String)> =
                     sqlx::query_as(sqlx::AssertSqlSafe(sql))
                         .bind(token_hash)
                         .bind(debrief_domain::Timestamp::now().to_string())
                         .fetch_optional(&self.read)
                         .await?;
-                let Some((a, b, c, d, e, f, g, h, csrf_token, expires)) = row else { return Ok(None) };
-                let (user, _) = $crate::sql_accounts::user_from_row((a, b, c, d, e, f, g, h))?;
+                let Some((a, b, c, d, e, f, g, h, i, csrf_token, expires)) = row else { return Ok(None) };
+                let (user, _) = $crate::sql_accounts::user_from_row((a, b, c, d, e, f, g, h, i))?;
                 let expires_at = debrief_domain::Timestamp::parse(&expires)
                     .map_err(|e| $crate::StoreError::Corrupt(format!("session: {e}")))?;
                 Ok(Some($crate::accounts::Session { user, csrf_token, expires_at }))

@@ -131,3 +131,4 @@ crate::alerts::impl_alerts!(SqliteStore, for_update = "", intake_lock = "");
 crate::playbooks::impl_playbooks!(SqliteStore, lock = "");
 crate::stakeholders::impl_stakeholders!(SqliteStore);
 crate::assessments::impl_assessments!(SqliteStore);
+crate::access::impl_access!(SqliteStore);

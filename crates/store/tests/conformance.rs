@@ -565,6 +565,7 @@ async fn accounts_tokens_and_sessions(db: &TestDb) {
         role,
         password_hash: format!("$argon2id$fake${name}"),
         language: None,
+        must_change_password: false,
     };
     let alice = c
         .store

@@ -13,19 +13,19 @@ use crate::config::Settings;
 use crate::exit;
 use crate::table::Table;
 
-fn read_password() -> Result<String> {
+fn read_password(username: &str) -> Result<String> {
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
         .context("cannot read the password from standard input")?;
     let password = text.trim_end_matches(['\n', '\r']).to_string();
-    auth::check_password(&password).map_err(anyhow::Error::msg)?;
+    auth::check_password(&password, &[username]).map_err(anyhow::Error::msg)?;
     Ok(password)
 }
 
-fn password(from_stdin: bool) -> Result<(String, bool)> {
+fn password(from_stdin: bool, username: &str) -> Result<(String, bool)> {
     if from_stdin {
-        Ok((read_password()?, false))
+        Ok((read_password(username)?, false))
     } else {
         Ok((auth::generate_password(), true))
     }
@@ -48,7 +48,7 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
                 .transpose()?;
             let display_name =
                 debrief_domain::text::Label::parse_as("display name", &display_name)?.into_inner();
-            let (password, generated) = password(password_stdin)?;
+            let (password, generated) = password(password_stdin, username.as_str())?;
             let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
             let (store, _) = open_store(settings).await?;
             let display_name = if display_name.is_empty() {
@@ -63,6 +63,7 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
                     role,
                     password_hash: hash,
                     language,
+                    must_change_password: generated,
                 })
                 .await?;
             println!("created {} ({})", user.username, user.role);
@@ -129,7 +130,7 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
             username,
             password_stdin,
         } => {
-            let (password, generated) = password(password_stdin)?;
+            let (password, generated) = password(password_stdin, &username)?;
             let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
             let (store, _) = open_store(settings).await?;
             store
@@ -137,6 +138,7 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
                     &username,
                     UserChanges {
                         password_hash: Some(hash),
+                        must_change_password: Some(generated),
                         ..Default::default()
                     },
                 )

@@ -107,6 +107,18 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
                 .find(|e| e.id == eid)
                 .with_context(|| format!("incident #{} has no evidence {eid}", inc.number))?;
             let path = blobs.verified_path(&e.sha256).await?;
+            store
+                .record_access(debrief_store::access::AccessRecord {
+                    at: Timestamp::now(),
+                    actor: settings.actor.clone(),
+                    action: "evidence".into(),
+                    incident_id: Some(inc.id),
+                    number: Some(inc.number),
+                    what: format!("evidence {} {}", e.id, e.name),
+                    sha256: Some(e.sha256.clone()),
+                    address: "cli".into(),
+                })
+                .await?;
             tokio::fs::copy(&path, &output)
                 .await
                 .with_context(|| format!("cannot write `{}`", output.display()))?;

@@ -123,7 +123,7 @@ pub async fn run(args: Args) -> Result<u8> {
                     h.file.display().to_string(),
                 ])?;
             }
-            drop(w.into_inner()?);
+            w.into_inner()?;
         }
         _ => {
             let mut t = Table::new(&["TIME", "LEVEL", "RULE", "COMPUTER", "EVENT", "RECORD"]);

@@ -43,9 +43,16 @@ pub async fn render(
         ..Config::default()
     };
     let state = AppState::new(store, key, config);
-    let doc = debrief_server::api::reports::export(&state, &settings.actor, &i, kind, format, lang)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.detail))?;
+    let doc = debrief_server::api::reports::export(
+        &state,
+        &debrief_server::api::reports::Reader::terminal(&settings.actor),
+        &i,
+        kind,
+        format,
+        lang,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.detail))?;
     write(&doc, output)
 }
 
@@ -71,7 +78,15 @@ pub async fn program(
         to,
         ..Default::default()
     };
-    let doc = match debrief_server::api::reports::program(&state, &params, format, lang).await {
+    let doc = match debrief_server::api::reports::program(
+        &state,
+        &debrief_server::api::reports::Reader::terminal(&settings.actor),
+        &params,
+        format,
+        lang,
+    )
+    .await
+    {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {}", e.detail);
@@ -105,16 +120,21 @@ pub async fn exchange(
     let id = store.resolve(incident).await?;
     let i = store.incident(id).await?;
     let state = AppState::new(store, key, Config::default());
-    let text =
-        match debrief_server::api::reports::exchange(&state, &settings.actor, &i, format, table)
-            .await
-        {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {}", e.detail);
-                return Ok(exit::REFUSED);
-            }
-        };
+    let text = match debrief_server::api::reports::exchange(
+        &state,
+        &debrief_server::api::reports::Reader::terminal(&settings.actor),
+        &i,
+        format,
+        table,
+    )
+    .await
+    {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {}", e.detail);
+            return Ok(exit::REFUSED);
+        }
+    };
     match output {
         Some(path) => {
             std::fs::write(&path, &text)
@@ -202,5 +222,58 @@ pub async fn verify(file: &Path, settings: &Settings) -> Result<u8> {
         "journal: entry {} still has the head {} and the chain verifies",
         seal.journal_seq, seal.journal_head
     );
+    Ok(exit::OK)
+}
+
+/// `debrief access-log [INCIDENT]`: who read what, when and from where.
+pub async fn access_log(
+    incident: Option<&str>,
+    format: &str,
+    limit: u32,
+    settings: &Settings,
+) -> Result<u8> {
+    use debrief_store::access::AccessScope;
+    let (store, _) = open_store(settings).await?;
+    let scope = match incident {
+        Some(i) => AccessScope::Incident(store.resolve(i).await?),
+        None => AccessScope::All,
+    };
+    let records = store.access_log(scope, limit.max(1)).await?;
+    match format {
+        "json" => println!("{}", serde_json::to_string_pretty(&records)?),
+        "csv" => {
+            let mut w = debrief_report::tables::SafeWriter::new(std::io::stdout().lock());
+            w.row([
+                "at", "actor", "action", "incident", "what", "sha256", "address",
+            ])?;
+            for r in &records {
+                w.row([
+                    r.at.to_string(),
+                    r.actor.clone(),
+                    r.action.clone(),
+                    r.number.map(|n| n.to_string()).unwrap_or_default(),
+                    r.what.clone(),
+                    r.sha256.clone().unwrap_or_default(),
+                    r.address.clone(),
+                ])?;
+            }
+            w.into_inner()?;
+        }
+        _ => {
+            let mut t =
+                crate::table::Table::new(&["AT", "WHO", "ACTION", "INCIDENT", "WHAT", "FROM"]);
+            for r in &records {
+                t.row(vec![
+                    r.at.to_string(),
+                    r.actor.clone(),
+                    r.action.clone(),
+                    r.number.map(|n| format!("#{n}")).unwrap_or_default(),
+                    r.what.clone(),
+                    r.address.clone(),
+                ]);
+            }
+            print!("{}", t.render());
+        }
+    }
     Ok(exit::OK)
 }

@@ -44,12 +44,30 @@ pub(crate) async fn a_report_verifies_until_a_byte_or_the_journal_changes(db: &T
         html.contains("<h2>1. Synthèse pour la direction</h2>"),
         "{html}"
     );
-    // Three exports, three journal entries.
+    // Three exports: three reads in the access log, none in the journal (reads are not facts
+    // about the incident, and must not move its sequence under an editor).
     let shown: serde_json::Value =
         serde_json::from_str(&ok(db, &["incident", "show", "1", "--format", "json"])).unwrap();
-    assert_eq!(
-        shown["incident"]["entry_kinds"]["report.exported"], 3,
+    assert!(
+        shown["incident"]["entry_kinds"]
+            .get("report.exported")
+            .is_none(),
         "{shown}"
+    );
+    let reads: serde_json::Value =
+        serde_json::from_str(&ok(db, &["access-log", "1", "--format", "json"])).unwrap();
+    let reads = reads.as_array().unwrap();
+    assert_eq!(reads.len(), 3, "{reads:?}");
+    assert!(reads.iter().all(|r| r["action"] == "report"
+        && r["actor"] == "alice"
+        && r["address"] == "cli"
+        && r["sha256"].as_str().is_some_and(|h| h.len() == 64)));
+    assert!(
+        reads[0]["what"]
+            .as_str()
+            .unwrap()
+            .starts_with("final json en"),
+        "newest first: {reads:?}"
     );
     // PDF, typeset in process: its text has every section heading in both languages, its pages
     // are saved as PNG under target/ for a look, and one changed byte breaks the seal.
@@ -221,11 +239,11 @@ pub(crate) async fn incidents_come_in_from_a_spreadsheet_and_tables_go_out_as_cs
         "{}",
         wrong.stderr
     );
-    let shown: serde_json::Value =
-        serde_json::from_str(&ok(db, &["incident", "show", "2", "--format", "json"])).unwrap();
+    let log = ok(db, &["access-log", "2", "--format", "csv"]);
     assert_eq!(
-        shown["incident"]["entry_kinds"]["report.exported"], 2,
-        "each CSV export is journaled: {shown}"
+        log.lines().filter(|l| l.contains(",export,2,csv ")).count(),
+        2,
+        "each CSV export is in the access log: {log}"
     );
     assert_eq!(debrief(db, &["verify"]).code, 0);
     // The program report over the imported incidents, sealed and tied to the ledger.

@@ -263,11 +263,26 @@ pub async fn list(
     ))
 }
 
-/// Streams a verified evidence file (only after its SHA-256 has been checked again).
-pub async fn send_file(state: &AppState, e: &Evidence) -> Result<Response, ApiError> {
+/// Streams a verified evidence file (only after its SHA-256 has been checked again), recording
+/// who took it out in the access log.
+pub async fn send_file(
+    state: &AppState,
+    reader: &super::reports::Reader,
+    incident: &debrief_domain::Incident,
+    e: &Evidence,
+) -> Result<Response, ApiError> {
     let path = BlobStore::new(&state.config.evidence_dir)
         .verified_path(&e.sha256)
         .await?;
+    super::reports::record_read(
+        state,
+        reader,
+        "evidence",
+        Some(incident),
+        format!("evidence {} {}", e.id, e.name),
+        Some(e.sha256.clone()),
+    )
+    .await?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(BlobError::from)?;
@@ -320,7 +335,7 @@ pub async fn download(
         .ok_or_else(|| {
             ApiError::not_found(format!("#{} has no evidence {eid}", incident.number))
         })?;
-    send_file(&state, e).await
+    send_file(&state, &super::reports::Reader::of(&user.0), &incident, e).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: extractors that authenticate and parse into problem+json errors,
 //! and the routes.
 
+pub mod access;
 pub mod alerts;
 pub mod docs;
 pub mod dto;
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .route("/health", get(health))
         .route("/openapi.json", get(docs::openapi_json))
         .route("/me", get(users::me).patch(users::update_me))
+        .route("/me/password", post(users::change_password))
         .route("/incidents", get(incidents::list).post(incidents::create))
         .route(
             "/incidents/{incident}",
@@ -208,6 +210,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{incident}/export", get(reports::get_export))
         .route("/reports/program", get(reports::get_program))
+        .route(
+            "/incidents/{incident}/access-log",
+            get(access::incident_log),
+        )
+        .route("/access-log", get(access::all))
         .route("/samm/answers", post(samm::post_answer))
         .route("/incidents/{incident}/similar", get(learn::get_similar))
         .route("/incidents/{incident}/replay", get(learn::get_replay))
@@ -287,6 +294,12 @@ impl FromRequestParts<AppState> for ApiUser {
             )
         })?;
         if let Some(expected) = &principal.csrf {
+            // A browser session of an account whose password was given to it may only change it.
+            if principal.user.must_change_password && parts.uri.path() != "/api/v1/me/password" {
+                return Err(ApiError::forbidden(
+                    "change the password you were given first: POST /api/v1/me/password, or the page /settings/password",
+                ));
+            }
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             let sent = parts
                 .headers

@@ -1,12 +1,11 @@
 //! Reports through the API: an incident's final report or postmortem report, rendered in
 //! Markdown, HTML or JSON, in English or French, sealed with the installation's key, and
-//! recorded in the incident's journal as exported by whoever asked.
+//! recorded in the access log as read by whoever asked (who, what, when, from where).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use debrief_domain::text::Actor;
-use debrief_domain::{Action, Event, Incident, Language, Timestamp};
+use debrief_domain::{Action, Incident, Language, Timestamp};
 use debrief_report::integrity::Seal;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -74,10 +73,62 @@ pub async fn checked_record(
     Ok((folded, journal))
 }
 
-/// Renders, seals and records the export of `kind` of `incident` by `who`: the sealed document.
+/// Who reads, and from where: what the access log records of each report, export and evidence
+/// file handed out.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub name: String,
+    pub address: String,
+}
+
+impl Reader {
+    /// A signed-in person or API client.
+    pub fn of(p: &crate::auth::Principal) -> Reader {
+        Reader {
+            name: p.user.username.as_str().to_string(),
+            address: p.address.clone(),
+        }
+    }
+
+    /// Someone at the terminal (`debrief report`, `debrief export`, `debrief evidence get`).
+    pub fn terminal(actor: &str) -> Reader {
+        Reader {
+            name: actor.to_string(),
+            address: "cli".into(),
+        }
+    }
+}
+
+/// Records one read in the access log; a read that cannot be recorded is not handed out.
+pub async fn record_read(
+    state: &AppState,
+    reader: &Reader,
+    action: &str,
+    incident: Option<&Incident>,
+    what: String,
+    sha256: Option<String>,
+) -> ApiResult<()> {
+    state
+        .store
+        .record_access(debrief_store::access::AccessRecord {
+            at: Timestamp::now(),
+            actor: reader.name.clone(),
+            action: action.to_string(),
+            incident_id: incident.map(|i| i.id),
+            number: incident.map(|i| i.number),
+            what,
+            sha256,
+            address: reader.address.clone(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Renders, seals and records (in the access log) the export of `kind` of `incident` read by
+/// `reader`: the sealed document.
 pub async fn export(
     state: &AppState,
-    who: &str,
+    reader: &Reader,
     incident: &Incident,
     kind: &str,
     format: &str,
@@ -124,15 +175,20 @@ pub async fn export(
             tracing::error!(error = %e, "a report just sealed does not open");
             ApiError::internal()
         })?;
-    // The export is an entry of the journal, written whoever reads (an audit record).
-    let event = Event::ReportExported {
-        kind: kind.to_string(),
-        format: format.to_string(),
-        lang: lang.as_str().to_string(),
-        sha256: sealed.sha256,
-        journal_seq: sealed.journal_seq,
-    };
-    record_export(state, who, incident, event).await?;
+    // Who read it goes to the access log; the journal keeps facts about the incident.
+    record_read(
+        state,
+        reader,
+        "report",
+        Some(incident),
+        format!(
+            "{kind} {format} {} (entry {})",
+            lang.as_str(),
+            sealed.journal_seq
+        ),
+        Some(sealed.sha256),
+    )
+    .await?;
     Ok(document)
 }
 
@@ -152,6 +208,7 @@ async fn typeset(source: &str) -> ApiResult<Vec<u8>> {
 /// across all incidents) instead of one incident's journal.
 pub async fn program(
     state: &AppState,
+    reader: &Reader,
     params: &super::metrics::MetricsParams,
     format: &str,
     lang: Language,
@@ -181,18 +238,27 @@ pub async fn program(
         public_key: state.key.public_hex(),
         signature: String::new(),
     };
-    if format == "pdf" {
+    let document = if format == "pdf" {
         let source = debrief_report::program_pdf_source(&m, &period, lang, now)?;
         let pdf = typeset(&source).await?;
-        return Ok(debrief_report::integrity::seal_pdf(&pdf, seal, |msg| {
-            state.key.sign_hex(msg)
-        }));
-    }
-    let body = debrief_report::render_program(&m, &period, format, lang, now)?;
-    Ok(
+        debrief_report::integrity::seal_pdf(&pdf, seal, |msg| state.key.sign_hex(msg))
+    } else {
+        let body = debrief_report::render_program(&m, &period, format, lang, now)?;
         debrief_report::integrity::seal(format, &body, seal, |msg| state.key.sign_hex(msg))
-            .into_bytes(),
+            .into_bytes()
+    };
+    record_read(
+        state,
+        reader,
+        "report",
+        None,
+        format!("program {format} {} ({period})", lang.as_str()),
+        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            &document,
+        ))),
     )
+    .await?;
+    Ok(document)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -225,7 +291,7 @@ pub async fn get_program(
         to: p.to.clone(),
         ..Default::default()
     };
-    let doc = program(&state, &params, &format, lang).await?;
+    let doc = program(&state, &Reader::of(&user.0), &params, &format, lang).await?;
     let mime = match format.as_str() {
         "html" => "text/html; charset=utf-8",
         "json" => "application/json",
@@ -246,7 +312,7 @@ pub const EXPORTS: &[&str] = &["stix", "veris", "misp", "csv"];
 /// journal.
 pub async fn exchange(
     state: &AppState,
-    who: &str,
+    reader: &Reader,
     incident: &Incident,
     format: &str,
     table: Option<&str>,
@@ -270,35 +336,26 @@ pub async fn exchange(
             Timestamp::now(),
         )),
     };
-    let (kind, written) = match format {
-        "csv" => (format!("csv-{table}"), "csv"),
-        _ => (format.to_string(), "json"),
+    let what = match format {
+        "csv" => format!("csv {table} (entry {})", incident.seq),
+        _ => format!("{format} (entry {})", incident.seq),
     };
-    let event = Event::ReportExported {
-        kind,
-        format: written.into(),
-        lang: String::new(),
-        sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())),
-        journal_seq: incident.seq,
-    };
-    record_export(state, who, incident, event).await?;
+    record_read(
+        state,
+        reader,
+        "export",
+        Some(incident),
+        what,
+        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            text.as_bytes(),
+        ))),
+    )
+    .await?;
     Ok(text)
 }
 
 fn json_text(doc: &serde_json::Value) -> String {
     serde_json::to_string_pretty(doc).unwrap_or_default() + "\n"
-}
-
-/// Appends the export's journal entry as `who`, retrying when another writer got there first.
-async fn record_export(
-    state: &AppState,
-    who: &str,
-    incident: &Incident,
-    event: Event,
-) -> ApiResult<()> {
-    let actor = Actor::parse(who)?;
-    debrief_store::execute(&*state.store, incident.id, &actor, |_| Ok(event.clone())).await?;
-    Ok(())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -315,7 +372,7 @@ pub struct ExportParams {
 /// Export an incident in an exchange format: `stix` — a STIX 2.1 bundle (the incident with the
 /// Incident Core Extension, indicators for its indicators of compromise, observed data, the TLP
 /// 2.0 marking, a report); `veris` — a VERIS 1.4 record; `misp` — a MISP event; `csv` — one of
-/// its tables (`table`: timeline by default). Recorded in the incident's journal.
+/// its tables (`table`: timeline by default). Recorded in the access log.
 #[utoipa::path(operation_id = "export", get, path = "/api/v1/incidents/{incident}/export", tag = "reports",
     params(("incident" = String, Path, description = "Number or UUID"), ExportParams),
     responses((status = 200, description = "The export: JSON, or text/csv for format=csv", content_type = "application/json"), (status = 401, body = crate::error::Problem),
@@ -331,7 +388,7 @@ pub async fn get_export(
     let incident = load(&state, &reference).await?;
     let text = exchange(
         &state,
-        user.0.user.username.as_str(),
+        &Reader::of(&user.0),
         &incident,
         &p.format,
         p.table.as_deref(),
@@ -350,7 +407,7 @@ pub async fn get_export(
 }
 
 /// An incident's report (`final` or `postmortem`), sealed, in Markdown, HTML or JSON, English or
-/// French. Every export is recorded in the incident's journal.
+/// French. Every export is recorded in the access log.
 #[utoipa::path(operation_id = "report", get, path = "/api/v1/incidents/{incident}/reports/{kind}", tag = "reports",
     params(("incident" = String, Path, description = "Number or UUID"), ("kind" = String, Path, description = "final or postmortem"), ReportParams),
     responses((status = 200, description = "The sealed document", content_type = "text/markdown"), (status = 401, body = crate::error::Problem),
@@ -368,7 +425,7 @@ pub async fn get_report(
     let lang: Language = p.lang.as_deref().unwrap_or("en").parse()?;
     let doc = export(
         &state,
-        user.0.user.username.as_str(),
+        &Reader::of(&user.0),
         &incident,
         &kind,
         &format,

@@ -29,8 +29,9 @@ fn parse_language(raw: &str) -> ApiResult<Option<Language>> {
     }
 }
 
-async fn hash(password: String) -> ApiResult<String> {
-    check_password(&password).map_err(ApiError::unprocessable)?;
+async fn hash(password: String, names: &[&str]) -> ApiResult<String> {
+    check_password(&password, names)
+        .map_err(|e| ApiError::unprocessable(format!("password: {e}")))?;
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|_| ApiError::internal())?
@@ -63,6 +64,63 @@ pub async fn update_me(
         .update_user(user.0.user.username.as_str(), changes)
         .await?;
     Ok(Json(UserView::from(&updated)))
+}
+
+/// A person's change of their own password.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change the caller's own password: the current one is checked (under the sign-in limits) and
+/// the new one must be hard to guess (12–256 characters, not the account's name, rated 3 of 4
+/// by zxcvbn). Every session of the caller ends.
+#[utoipa::path(operation_id = "change_my_password", post, path = "/api/v1/me/password", tag = "users", request_body = ChangePassword,
+    responses((status = 204, description = "Changed; every session ended"), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: axum::http::HeaderMap,
+    ext: axum::http::Extensions,
+    ApiJson(body): ApiJson<ChangePassword>,
+) -> ApiResult<StatusCode> {
+    use crate::auth::PasswordChangeRefused as R;
+    let address = state
+        .config
+        .trusted_proxies
+        .client(crate::auth::peer_ip(&ext), &headers);
+    match crate::auth::change_own_password(
+        &state,
+        &user.0.user,
+        &address,
+        &body.current_password,
+        &body.new_password,
+        &body.new_password,
+    )
+    .await
+    {
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(R::WrongCurrent) => Err(ApiError::forbidden("`current_password` is wrong")),
+        Err(R::Locked(wait)) => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            format!(
+                "too many password checks for this account; try again in {} minutes",
+                wait.div_ceil(60)
+            ),
+        )),
+        Err(R::Weak(why)) => Err(ApiError::unprocessable(format!("new_password: {why}"))),
+        Err(R::Mismatch) => Err(ApiError::unprocessable(
+            "new_password: the two copies differ",
+        )),
+        Err(R::Same) => Err(ApiError::unprocessable(
+            "new_password is the current password; choose another",
+        )),
+        Err(R::Store(e)) => Err(e.into()),
+    }
 }
 
 /// Every account (admins only).
@@ -115,12 +173,12 @@ pub async fn create(
         Some(p) => (p, false),
         None => (generate_password(), true),
     };
-    let password_hash = hash(password.clone()).await?;
     let display_name = if display_name.is_empty() {
         username.to_string()
     } else {
         display_name
     };
+    let password_hash = hash(password.clone(), &[username.as_str(), &display_name]).await?;
     let created = state
         .store
         .create_user(NewUser {
@@ -129,6 +187,7 @@ pub async fn create(
             role,
             password_hash,
             language,
+            must_change_password: generated,
         })
         .await?;
     tracing::info!(by = %user.0.user.username, user = %created.username, role = %created.role, "user created");
@@ -160,7 +219,7 @@ pub async fn update(
         ));
     }
     let password_hash = match body.password {
-        Some(p) => Some(hash(p).await?),
+        Some(p) => Some(hash(p, &[target.username.as_str(), &target.display_name]).await?),
         None => None,
     };
     let display_name = body
@@ -174,6 +233,7 @@ pub async fn update(
         disabled: body.disabled,
         language: body.language.as_deref().map(parse_language).transpose()?,
         password_hash,
+        must_change_password: None,
     };
     let updated = state.store.update_user(&name, changes).await?;
     state.tokens.clear();

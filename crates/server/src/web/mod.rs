@@ -38,6 +38,10 @@ pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("login.html", include_str!("../../templates/login.html")),
     (
+        "password.html",
+        include_str!("../../templates/password.html"),
+    ),
+    (
         "incidents.html",
         include_str!("../../templates/incidents.html"),
     ),
@@ -244,6 +248,12 @@ impl FromRequestParts<AppState> for WebUser {
             .unwrap_or_else(|| "/".into());
         match authenticate(parts, state).await {
             Ok(Some(principal)) if principal.csrf.is_some() => {
+                // An account whose password was given to it (the first start's admin password, a
+                // generated one) chooses its own before anything else.
+                let free = ["/settings/password", "/logout", "/settings/language"];
+                if principal.user.must_change_password && !free.contains(&parts.uri.path()) {
+                    return Err(Redirect::to("/settings/password").into_response());
+                }
                 let lang = language(principal.user.language, &parts.headers);
                 Ok(WebUser {
                     principal,
@@ -464,6 +474,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/logout", post(session::logout))
         .route("/settings/language", post(session::set_language))
+        .route(
+            "/settings/password",
+            get(session::password_page).post(session::change_password),
+        )
         .route(
             "/incidents",
             get(pages::incidents).post(pages::create_incident),

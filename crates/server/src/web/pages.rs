@@ -375,6 +375,25 @@ pub(super) async fn incident_page(
         "head".into(),
         journal.last().map(|e| e.hash.to_hex()).into(),
     );
+    // Who read this incident's reports, exports and evidence (managers and admins).
+    if may(user, Action::ReadAccessLog).is_ok() {
+        let reads = match state
+            .store
+            .access_log(debrief_store::access::AccessScope::Incident(id), 20)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return store_error(user, e),
+        };
+        let reads: Vec<serde_json::Value> = reads
+            .iter()
+            .map(|r| {
+                json!({"at": r.at.to_string(), "actor": r.actor, "action": r.action,
+                    "what": r.what, "address": r.address})
+            })
+            .collect();
+        ctx.insert("access_log".into(), reads.into());
+    }
     ctx.insert("can_work".into(), can_work.into());
     ctx.insert("can_assign".into(), can_assign.into());
     ctx.insert("can_take".into(), can_take.into());

@@ -546,7 +546,8 @@ pub async fn download_evidence(
             &format!("#{number} has no evidence {eid}"),
         );
     };
-    match crate::api::evidence::send_file(&state, e).await {
+    let reader = crate::api::reports::Reader::of(&user.principal);
+    match crate::api::evidence::send_file(&state, &reader, &incident, e).await {
         Ok(r) => r,
         Err(err) => super::error_page(
             user.lang,

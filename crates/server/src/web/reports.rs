@@ -42,19 +42,19 @@ pub async fn download(
     };
     let (kind, format) = (field("kind"), field("format"));
     let lang: Language = field("lang").parse().unwrap_or(user.lang);
-    let who = user.principal.user.username.as_str();
+    let who = crate::api::reports::Reader::of(&user.principal);
     // The exchange formats (STIX, VERIS, MISP) are JSON whatever format was chosen; CSV is the
     // attack timeline.
     let (result, format) = if crate::api::reports::EXPORTS.contains(&kind.as_str()) {
         (
-            crate::api::reports::exchange(&state, who, &incident, &kind, None)
+            crate::api::reports::exchange(&state, &who, &incident, &kind, None)
                 .await
                 .map(String::into_bytes),
             if kind == "csv" { "csv" } else { "json" }.to_string(),
         )
     } else {
         (
-            crate::api::reports::export(&state, who, &incident, &kind, &format, lang).await,
+            crate::api::reports::export(&state, &who, &incident, &kind, &format, lang).await,
             format,
         )
     };

@@ -248,3 +248,121 @@ pub async fn set_language(
         Err(e) => store_error(&user, e),
     }
 }
+
+// ---------------------------------------------------------------- own password
+
+fn password_form(user: &WebUser, error: Option<String>, status: StatusCode) -> Response {
+    let mut ctx = base_context(Some(user), user.lang);
+    ctx.insert(
+        "must_change".into(),
+        user.principal.user.must_change_password.into(),
+    );
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    render("password.html", status, ctx)
+}
+
+pub async fn password_page(user: WebUser) -> Response {
+    password_form(&user, None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+impl std::fmt::Debug for PasswordForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordForm { [redacted] }")
+    }
+}
+
+/// Changes the signed-in person's own password; every session of theirs ends and this browser
+/// gets a new one.
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    ext: Extensions,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    use crate::auth::PasswordChangeRefused as R;
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    let address = state
+        .config
+        .trusted_proxies
+        .client(auth::peer_ip(&ext), &headers);
+    let lang = user.lang;
+    let refused = |key: &str, args: &[(&str, String)], status| {
+        password_form(&user, Some(t(lang, key, args)), status)
+    };
+    let updated = match auth::change_own_password(
+        &state,
+        &user.principal.user,
+        &address,
+        &form.current,
+        &form.new,
+        &form.confirm,
+    )
+    .await
+    {
+        Ok(u) => u,
+        Err(R::WrongCurrent) => {
+            return refused("password-wrong-current", &[], StatusCode::FORBIDDEN);
+        }
+        Err(R::Locked(wait)) => {
+            return refused(
+                "login-locked",
+                &[("minutes", wait.div_ceil(60).to_string())],
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+        Err(R::Weak(why)) => {
+            use crate::auth::WeakPassword as W;
+            let (key, args) = match why {
+                W::TooShort(n) => ("password-too-short", vec![("count", n.to_string())]),
+                W::TooLong => ("password-too-long", vec![]),
+                W::Blank => ("password-blank", vec![]),
+                W::HasName(name) => ("password-has-name", vec![("name", name)]),
+                W::Guessable { .. } => ("password-guessable", vec![]),
+            };
+            return refused(key, &args, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Err(R::Mismatch) => {
+            return refused("password-mismatch", &[], StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Err(R::Same) => return refused("password-same", &[], StatusCode::UNPROCESSABLE_ENTITY),
+        Err(R::Store(e)) => return store_error(&user, e),
+    };
+    // The change ended every session, this one too: a new one for this browser.
+    let sid = auth::random_token(32);
+    let csrf = auth::random_token(32);
+    let hours = state.config.session_hours;
+    let expires = Timestamp::now().plus_seconds(hours * 3600);
+    if let Err(e) = state
+        .store
+        .create_session(&auth::secret_hash(&sid), &updated.id, &csrf, expires)
+        .await
+    {
+        return store_error(&user, e);
+    }
+    let mut res = see_other("/incidents");
+    if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(
+        &sid,
+        hours * 3600,
+        state.config.secure_cookies,
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}

@@ -120,6 +120,7 @@ pub async fn create_user(
         role,
         password_hash: hash,
         language: None,
+        must_change_password: true,
     };
     match state.store.create_user(new).await {
         Ok(created) => {

@@ -433,7 +433,39 @@ async fn one_incident_exports_as_csv_and_the_export_is_journaled() {
         "{h:?}"
     );
     assert!(text.starts_with("incident,id,occurred_at,technique,description\n"));
+    // Both exports are in the access log (who, what, from where), none in the journal.
     let id = f.state.store.resolve("1").await.unwrap();
     let i = f.state.store.incident(id).await.unwrap();
-    assert_eq!(i.entry_kinds.get("report.exported"), Some(&2));
+    assert_eq!(i.entry_kinds.get("report.exported"), None);
+    let (s, log, _) = call(&f.app, m, "GET", "/api/v1/incidents/1/access-log", None).await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let log: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let whats: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(whats.len(), 2, "{log}");
+    assert!(whats[0].starts_with("csv timeline") && whats[1].starts_with("csv observables"));
+    assert!(log[0]["actor"] == "maria" && log[0]["action"] == "export");
+    let (s, csv, h) = call(
+        &f.app,
+        m,
+        "GET",
+        "/api/v1/incidents/1/access-log?format=csv",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        csv.starts_with("at,actor,action,incident,what,sha256,address\n"),
+        "{csv}"
+    );
+    // Handlers and viewers do not see who read what.
+    for who in ["hank", "vic"] {
+        let (s, _, _) = call(&f.app, Who::Token(who), "GET", "/api/v1/access-log", None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
 }

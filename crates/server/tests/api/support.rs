@@ -69,6 +69,7 @@ pub(crate) async fn fixture_with(adjust: impl FnOnce(&mut Config)) -> Fixture {
                 role: *role,
                 password_hash: password_hash(name),
                 language: None,
+                must_change_password: false,
             })
             .await
             .unwrap();
