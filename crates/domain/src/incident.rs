@@ -93,6 +93,9 @@ impl NewIncident {
     /// stored, numbered 0 —, so that a front end can decide the commands that follow the
     /// opening (and be refused) before anything is written.
     pub fn provisional(&self, actor: &Actor, now: Timestamp) -> Result<Incident, DomainError> {
+        if let Some(at) = self.detected_at {
+            at.not_in_future("detected_at", now)?;
+        }
         let tips = crate::journal::ChainTips {
             seq: 0,
             hash: crate::Hash::ZERO,
@@ -608,11 +611,7 @@ impl Incident {
                 problem: "must say what establishes this time (a log, a forensic report, …)".into(),
             });
         }
-        if at.as_micros() > now.as_micros() + 300_000_000 {
-            return Err(DomainError::InvalidTimestamp(format!(
-                "{milestone} {at} is in the future"
-            )));
-        }
+        at.not_in_future(milestone.as_str(), now)?;
         Ok(Event::MilestoneSet {
             milestone,
             at,

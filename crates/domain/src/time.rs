@@ -97,6 +97,17 @@ impl Timestamp {
         Timestamp::from_micros(micros).unwrap_or(self)
     }
 
+    /// Refuses a time more than five minutes after `now` (clocks drift that much): what it
+    /// dates has happened, so it cannot be in the future. The error names `what`.
+    pub fn not_in_future(self, what: &str, now: Timestamp) -> Result<Timestamp, DomainError> {
+        if self.as_micros() > now.as_micros().saturating_add(300_000_000) {
+            return Err(DomainError::InvalidTimestamp(format!(
+                "{what} {self} is in the future"
+            )));
+        }
+        Ok(self)
+    }
+
     /// Seconds between `earlier` and `self` (negative if `earlier` is later).
     pub fn seconds_since(self, earlier: Timestamp) -> i64 {
         (self.as_micros() - earlier.as_micros()) / 1_000_000

@@ -269,11 +269,18 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
+/// Why a request could not be authenticated, other than "no or wrong credentials".
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Too many password checks for this account or address lately: seconds to wait.
+    #[error("too many sign-in attempts; try again in {} minutes", .0.div_ceil(60))]
+    TooManyAttempts(u64),
+    #[error(transparent)]
+    Store(#[from] debrief_store::StoreError),
+}
+
 /// Who is making this request, if anyone: a bearer token, else a session cookie.
-pub async fn authenticate(
-    parts: &Parts,
-    state: &AppState,
-) -> Result<Option<Principal>, debrief_store::StoreError> {
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AuthError> {
     let address = state
         .config
         .trusted_proxies
@@ -333,7 +340,7 @@ async fn basic(
     state: &AppState,
     encoded: &str,
     address: String,
-) -> Result<Option<Principal>, debrief_store::StoreError> {
+) -> Result<Option<Principal>, AuthError> {
     let Some((username, password)) = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .ok()
@@ -346,26 +353,30 @@ async fn basic(
         return Ok(None);
     };
     if state.basic.recently_checked(&username, &password) {
-        // Checked moments ago: the account is read again (it may have been disabled since).
-        return match state.store.user_record(&username).await {
-            Ok(r) if !r.user.disabled => Ok(Some(Principal {
-                user: r.user,
-                csrf: None,
-                session_hash: None,
-                address,
-            })),
-            Ok(_) | Err(debrief_store::StoreError::NoUser(_)) => Ok(None),
-            Err(e) => Err(e),
-        };
+        return Ok(already_checked(state, &username, address).await?);
     }
     let ip = address.clone();
-    let Ok(attempt) = state.limiter.begin(&username, &ip) else {
-        return Ok(None);
+    // A client firing several requests with the same credentials at once: while the first
+    // checks are under way the limit is reached, so the others wait (briefly) for one of them
+    // to succeed and then pass on the cache, without a password check of their own.
+    let mut waited = 0;
+    let attempt = loop {
+        match state.limiter.begin(&username, &ip) {
+            Ok(a) => break a,
+            Err(_) if waited < 40 => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                waited += 1;
+                if state.basic.recently_checked(&username, &password) {
+                    return Ok(already_checked(state, &username, address).await?);
+                }
+            }
+            Err(wait) => return Err(AuthError::TooManyAttempts(wait)),
+        }
     };
     let record = match state.store.user_record(&username).await {
         Ok(r) => Some(r),
         Err(debrief_store::StoreError::NoUser(_)) => None,
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let hash = record
         .as_ref()
@@ -390,6 +401,25 @@ async fn basic(
             tracing::warn!(%username, %ip, "failed Basic sign-in");
             Ok(None)
         }
+    }
+}
+
+/// The principal of Basic credentials that passed a check moments ago: the account is read
+/// again (it may have been disabled since).
+async fn already_checked(
+    state: &AppState,
+    username: &str,
+    address: String,
+) -> Result<Option<Principal>, debrief_store::StoreError> {
+    match state.store.user_record(username).await {
+        Ok(r) if !r.user.disabled => Ok(Some(Principal {
+            user: r.user,
+            csrf: None,
+            session_hash: None,
+            address,
+        })),
+        Ok(_) | Err(debrief_store::StoreError::NoUser(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

@@ -152,7 +152,7 @@ pub async fn create(
     let detected_at = body
         .detected_at
         .as_deref()
-        .map(Timestamp::parse)
+        .map(|t| Timestamp::parse(t)?.not_in_future("detected_at", Timestamp::now()))
         .transpose()?;
     let new = NewIncident::parse(
         &body.title,

@@ -288,7 +288,21 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let principal = authenticate(parts, state).await?.ok_or_else(|| {
+        let principal = match authenticate(parts, state).await {
+            Ok(p) => p,
+            Err(crate::auth::AuthError::TooManyAttempts(wait)) => {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-attempts",
+                    format!(
+                        "too many sign-in attempts for this account or address; try again in {} minutes",
+                        wait.div_ceil(60)
+                    ),
+                ));
+            }
+            Err(crate::auth::AuthError::Store(e)) => return Err(e.into()),
+        };
+        let principal = principal.ok_or_else(|| {
             ApiError::unauthorized(
                 "authentication required: send `Authorization: Bearer <token>` (create one with `debrief token create`) or sign in",
             )

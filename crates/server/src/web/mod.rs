@@ -270,6 +270,20 @@ impl FromRequestParts<AppState> for WebUser {
                 };
                 Err(Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response())
             }
+            Err(crate::auth::AuthError::TooManyAttempts(wait)) => {
+                let lang = language(None, &parts.headers);
+                Err(error_page(
+                    lang,
+                    None,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "error-forbidden",
+                    &i18n::t(
+                        lang,
+                        "login-locked",
+                        &[("minutes", wait.div_ceil(60).to_string())],
+                    ),
+                ))
+            }
             Err(e) => {
                 tracing::error!(error = %e, "authentication failed");
                 let lang = language(None, &parts.headers);

@@ -43,7 +43,7 @@ pub(crate) fn password_hash(name: &str) -> String {
 pub(crate) struct Fixture {
     pub(crate) app: Router,
     pub(crate) state: AppState,
-    pub(crate) _db: TestDb,
+    pub(crate) db: TestDb,
 }
 
 /// A fresh store with the five people (each with an API token `tok-NAME` and a session
@@ -54,7 +54,11 @@ pub(crate) async fn fixture() -> Fixture {
 
 /// The fixture with its configuration adjusted.
 pub(crate) async fn fixture_with(adjust: impl FnOnce(&mut Config)) -> Fixture {
-    let db = TestDb::sqlite();
+    fixture_on(TestDb::sqlite(), adjust).await
+}
+
+/// The fixture on a given database (SQLite, or PostgreSQL for the tests that run on both).
+pub(crate) async fn fixture_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> Fixture {
     let key = InstallationKey::generate().unwrap();
     let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
     let later = debrief_domain::Timestamp::from_micros(
@@ -125,7 +129,7 @@ pub(crate) async fn fixture_with(adjust: impl FnOnce(&mut Config)) -> Fixture {
     Fixture {
         app: router(state.clone()),
         state,
-        _db: db,
+        db,
     }
 }
 
