@@ -20,12 +20,28 @@ use debrief_store::accounts::NewUser;
 use debrief_store::testing::TestDb;
 use fantoccini::{Client, ClientBuilder, Locator};
 
-struct Driver(Child);
+/// chromedriver and the Chromium it starts. Dropped — when the test ends, fails or panics — it
+/// ends them all: chromedriver's whole process group, then every process that names this test's
+/// own profile folder (a Chromium whose driver is gone is re-parented and would live on).
+struct Driver {
+    child: Child,
+    profile: PathBuf,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = Command::new("pkill")
+            .arg("-KILL")
+            .arg("-f")
+            .arg(self.profile.as_os_str())
+            .status();
     }
 }
 
@@ -114,14 +130,22 @@ async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
         return None;
     };
     let port = free_port();
-    let child = Command::new(&path)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
-    let driver = Driver(child);
     let profile = tempfile::tempdir().unwrap();
+    let child = {
+        use std::os::unix::process::CommandExt;
+        Command::new(&path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group, so that it and its browser can be ended together.
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()))
+    };
+    let driver = Driver {
+        child,
+        profile: profile.path().to_path_buf(),
+    };
     let mut caps = serde_json::Map::new();
     let mut args = vec![
         "--headless=new",
@@ -133,6 +157,8 @@ async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        "--disable-crash-reporter",
+        "--disable-breakpad",
         "--window-size=1280,900",
     ]
     .into_iter()
@@ -471,3 +497,37 @@ mod learn;
 mod notifications;
 #[path = "browser/postmortem.rs"]
 mod postmortem;
+
+/// A test that fails with its browser open leaves no Chromium (nor chromedriver) behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_test_leaves_no_browser_behind() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move {
+        let Some((c, driver, _profile)) = browser().await else {
+            let _ = tx.send(None);
+            return;
+        };
+        c.goto("about:blank").await.unwrap();
+        let _ = tx.send(Some(driver.profile.clone()));
+        panic!("a test failing with its browser open");
+    });
+    let Some(profile) = rx.await.unwrap() else {
+        return;
+    };
+    assert!(task.await.is_err(), "the test failed");
+    let running = || {
+        let out = Command::new("pgrep")
+            .arg("-f")
+            .arg(profile.as_os_str())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    for _ in 0..50 {
+        if running().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("Chromium still runs after its test failed: {}", running());
+}
