@@ -267,7 +267,7 @@ class MailReports(unittest.TestCase):
         del m["Message-ID"]
         m["Message-ID"] = "<null-sender@corp.example>"
         with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as s:
-            s.send_message(m, from_addr="<>")
+            s.send_message(m, from_addr="")
         number = [a for a in self.api("GET", "/api/v1/alerts")["alerts"]
                   if a["source_ref"] == "null-sender@corp.example"][0]["number"]
         time.sleep(1.5)

@@ -62,6 +62,14 @@ pub enum DomainError {
         why: String,
     },
 
+    /// The incident has no item with that id (an asset, task, observable… named in the path).
+    #[error("#{incident} has no {what} {id}")]
+    NoSuch {
+        what: &'static str,
+        incident: i64,
+        id: u64,
+    },
+
     /// The command would change nothing.
     #[error("nothing to change: {0}")]
     Unchanged(String),

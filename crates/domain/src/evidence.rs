@@ -168,14 +168,15 @@ impl Incident {
         location: &str,
         note: &str,
     ) -> Result<Event, DomainError> {
-        let e =
-            self.evidence
-                .iter()
-                .find(|e| e.id == id)
-                .ok_or_else(|| DomainError::InvalidField {
-                    field: "evidence",
-                    problem: format!("#{} has no evidence {id}", self.number),
-                })?;
+        let e = self
+            .evidence
+            .iter()
+            .find(|e| e.id == id)
+            .ok_or(DomainError::NoSuch {
+                what: "evidence",
+                incident: self.number,
+                id,
+            })?;
         if e.custody
             .last()
             .is_some_and(|c| c.action == CustodyAction::Destroyed)

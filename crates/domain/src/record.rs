@@ -345,9 +345,10 @@ impl Incident {
             .observables
             .iter()
             .find(|o| o.id == id)
-            .ok_or_else(|| DomainError::InvalidField {
-                field: "observable",
-                problem: format!("#{} has no observable {id}", self.number),
+            .ok_or(DomainError::NoSuch {
+                what: "observable",
+                incident: self.number,
+                id,
             })?;
         let description = description
             .map(|d| Summary::parse(d).map(Summary::into_inner))
@@ -434,9 +435,10 @@ impl Incident {
     /// Removes a timeline entry (the journal keeps it; the timeline no longer shows it).
     pub fn remove_timeline(&self, id: u64, reason: &str) -> Result<Event, DomainError> {
         if !self.timeline.iter().any(|t| t.id == id) {
-            return Err(DomainError::InvalidField {
-                field: "timeline",
-                problem: format!("#{} has no timeline entry {id}", self.number),
+            return Err(DomainError::NoSuch {
+                what: "timeline entry",
+                incident: self.number,
+                id,
             });
         }
         let reason = Reason::parse(reason)?;

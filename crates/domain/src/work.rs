@@ -177,14 +177,15 @@ impl Incident {
         criticality: Option<Criticality>,
         compromise: Option<Compromise>,
     ) -> Result<Event, DomainError> {
-        let a =
-            self.assets
-                .iter()
-                .find(|a| a.id == id)
-                .ok_or_else(|| DomainError::InvalidField {
-                    field: "asset",
-                    problem: format!("#{} has no asset {id}", self.number),
-                })?;
+        let a = self
+            .assets
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or(DomainError::NoSuch {
+                what: "asset",
+                incident: self.number,
+                id,
+            })?;
         let criticality = criticality.filter(|c| *c != a.criticality);
         let compromise = compromise.filter(|c| *c != a.compromise);
         if criticality.is_none() && compromise.is_none() {
@@ -243,14 +244,15 @@ impl Incident {
         owner: Option<&str>,
         due: Option<Timestamp>,
     ) -> Result<Event, DomainError> {
-        let t =
-            self.tasks
-                .iter()
-                .find(|t| t.id == id)
-                .ok_or_else(|| DomainError::InvalidField {
-                    field: "task",
-                    problem: format!("#{} has no task {id}", self.number),
-                })?;
+        let t = self
+            .tasks
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or(DomainError::NoSuch {
+                what: "task",
+                incident: self.number,
+                id,
+            })?;
         let status = status.filter(|s| *s != t.status);
         let owner = owner
             .map(user)

@@ -105,6 +105,7 @@ impl From<DomainError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "illegal-transition", e.to_string())
             }
             DomainError::Unchanged(_) => ApiError::conflict(e.to_string()),
+            DomainError::NoSuch { .. } => ApiError::not_found(e.to_string()),
             DomainError::InconsistentJournal { .. } => {
                 tracing::error!(error = %e, "inconsistent journal");
                 ApiError::internal()

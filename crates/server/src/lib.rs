@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod intake;
+pub mod mail;
 pub mod outbound;
 pub mod samm;
 pub mod web;

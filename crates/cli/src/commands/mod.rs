@@ -5,7 +5,6 @@ pub mod csv_io;
 pub mod evidence;
 pub mod hunt;
 pub mod incident;
-pub mod mail;
 pub mod metrics;
 pub mod postmortem;
 pub mod record;

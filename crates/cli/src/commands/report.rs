@@ -257,7 +257,7 @@ pub async fn access_log(
                     r.address.clone(),
                 ])?;
             }
-            w.into_inner()?;
+            drop(w.into_inner()?);
         }
         _ => {
             let mut t =

@@ -101,7 +101,7 @@ pub async fn run(
         let addr: SocketAddr = listen.parse().with_context(|| {
             format!("--mail-listen `{listen}` is not an address like 127.0.0.1:2525")
         })?;
-        let mut mail = super::mail::MailSettings::new(addr, config.evidence_dir.clone());
+        let mut mail = debrief_server::mail::MailSettings::new(addr, config.evidence_dir.clone());
         mail.mailbox = detection.mail_to.clone();
         mail.relay = detection.smtp_relay.clone();
         mail.from = detection.mail_from.clone();
@@ -109,7 +109,7 @@ pub async fn run(
             .unwrap_or(usize::MAX)
             .saturating_mul(1024 * 1024);
         mail.idle = std::time::Duration::from_secs(detection.mail_idle_seconds.max(1));
-        super::mail::listen(store.clone(), mail).await?;
+        debrief_server::mail::listen(store.clone(), mail).await?;
         println!("Taking reports by e-mail on smtp://{addr}");
     }
     let mut state = AppState::new(store.clone(), key, config);

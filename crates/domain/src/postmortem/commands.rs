@@ -208,9 +208,10 @@ impl Incident {
             .recommendations
             .iter()
             .find(|r| r.id == id)
-            .ok_or_else(|| DomainError::InvalidField {
-                field: "recommendation",
-                problem: format!("#{} has no recommendation {id}", self.number),
+            .ok_or(DomainError::NoSuch {
+                what: "recommendation",
+                incident: self.number,
+                id,
             })?;
         recommendation_transition(r.status, to, reason)?;
         Ok(Event::RecommendationStatusChanged {
@@ -233,9 +234,10 @@ impl Incident {
     /// Records the answer to a question.
     pub fn answer_info(&self, id: u64, answer: &str) -> Result<Event, DomainError> {
         match self.info_requests.iter().find(|r| r.id == id) {
-            None => Err(DomainError::InvalidField {
-                field: "request",
-                problem: format!("#{} has no request {id}", self.number),
+            None => Err(DomainError::NoSuch {
+                what: "request",
+                incident: self.number,
+                id,
             }),
             Some(r) if r.answered_at.is_some() => Err(DomainError::Unchanged(format!(
                 "request {id} is already answered"

@@ -152,7 +152,11 @@ pub fn recommendation_transition(
         })
     };
     let needs_reason = match (from, to) {
-        (a, b) if a == b => return refuse("it is already so"),
+        (a, b) if a == b => {
+            return Err(DomainError::Unchanged(format!(
+                "the recommendation is already {to}"
+            )));
+        }
         (Open, InProgress) | (Open | InProgress, Done) | (Done, Verified) => false,
         (Open | InProgress, Rejected)
         | (InProgress, Open)

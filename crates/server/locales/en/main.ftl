@@ -777,3 +777,4 @@ access-log-none = Nobody has taken anything out of this incident yet.
 access-report = Report
 access-export = Export
 access-evidence = Evidence file
+err-no-such = #{ $incident } has no { $what } { $id }.

@@ -777,3 +777,4 @@ access-log-none = Personne n’a encore rien sorti de cet incident.
 access-report = Rapport
 access-export = Export
 access-evidence = Fichier de preuve
+err-no-such = Le n° { $incident } n’a pas de « { $what } » numéro { $id }.

@@ -64,6 +64,7 @@ use crate::error::Problem;
         super::postmortem::PostmortemView, super::postmortem::RecommendationView,
         super::postmortem::InfoRequestView, super::postmortem::PostmortemEdit,
         super::postmortem::RootCauseRequest, super::postmortem::StatusRequest,
+        super::postmortem::RecommendationStatusRequest,
         super::postmortem::RecommendationRequest, super::postmortem::InfoRequestBody,
         super::postmortem::AnswerBody, super::postmortem::BoardItem, super::postmortem::Board,
         super::playbooks::PlaybookView, super::playbooks::PlaybookDetail, super::playbooks::PublishRequest,
@@ -135,16 +136,433 @@ impl Modify for DescribeResponses {
     }
 }
 
-/// The OpenAPI document, with the server's version.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The OpenAPI document, with the server's version, made true to what the server answers and
+/// takes (see [`super::contract`]).
+pub fn openapi() -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    doc
+    // utoipa's document serialises to JSON whatever it holds; the contract is applied to that
+    // JSON (it uses keywords, such as `propertyNames`, that utoipa's types do not model).
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    super::contract::responses(&mut value);
+    super::contract::fields(&mut value, &field_rules());
+    super::contract::parameters(&mut value, &parameter_rules());
+    value
+}
+
+/// The names of a closed set, as the server parses them.
+fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> super::contract::Field {
+    super::contract::Field::OneOf(all.iter().map(|v| name(*v).to_string()).collect())
+}
+
+fn list(values: &[&str]) -> super::contract::Field {
+    super::contract::Field::OneOf(values.iter().map(|v| v.to_string()).collect())
+}
+
+/// A day (`2026-01-01`) or an RFC 3339 time, years 1970–9999, or nothing.
+const DAY_OR_TIME: &str = "^((19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-]0[0-9]:[0-5][0-9]))?)?$";
+
+/// What the query parameters take.
+fn parameter_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
+    use super::contract::Field::{Int, Pattern};
+    use super::contract::comma_list;
+    use debrief_domain::alert::AlertStatus;
+    use debrief_domain::{Language, Status};
+    let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+    let alert_statuses: Vec<&str> = AlertStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let lang = names(&Language::ALL, Language::as_str);
+    vec![
+        ("*", "limit", Int(1, 500)),
+        ("/api/v1/access-log", "limit", Int(1, 10_000)),
+        (
+            "/api/v1/incidents/{incident}/access-log",
+            "limit",
+            Int(1, 10_000),
+        ),
+        ("/api/v1/search", "limit", Int(1, 200)),
+        ("/api/v1/incidents/{incident}/similar", "limit", Int(1, 50)),
+        ("*", "offset", Int(0, 1_000_000)),
+        ("*", "format", list(&["json", "csv"])),
+        (
+            "/api/v1/incidents/{incident}/export",
+            "format",
+            list(super::reports::EXPORTS),
+        ),
+        (
+            "/api/v1/incidents/{incident}/export",
+            "table",
+            list(debrief_report::tables::TABLES),
+        ),
+        (
+            "/api/v1/incidents/{incident}/reports/{kind}",
+            "format",
+            list(&["md", "html", "json", "pdf"]),
+        ),
+        (
+            "/api/v1/reports/program",
+            "format",
+            list(&["md", "html", "json", "pdf"]),
+        ),
+        ("*", "lang", lang),
+        (
+            "/api/v1/alerts",
+            "status",
+            Pattern(comma_list(&alert_statuses)),
+        ),
+        (
+            "/api/v1/incidents",
+            "status",
+            Pattern(comma_list(&statuses)),
+        ),
+        ("/api/v1/incidents", "severity", Int(0, 5)),
+        (
+            "/api/v1/incidents",
+            "cursor",
+            Pattern("^[0-9]{0,18}$".into()),
+        ),
+        ("/api/v1/alerts", "min_severity", Int(1, 4)),
+        ("/api/v1/obligations", "within_hours", Int(0, 8_760)),
+        (
+            "/api/v1/recommendations",
+            "state",
+            list(&["open", "overdue", "due-soon", "all"]),
+        ),
+        ("/api/v1/metrics", "severity", Pattern("^[0-5]?$".into())),
+        ("/api/v1/metrics", "recurrence_months", Int(1, 120)),
+        ("/api/v1/playbooks/{slug}", "version", Int(1, 1_000_000)),
+        ("/api/v1/metrics", "from", Pattern(DAY_OR_TIME.into())),
+        ("/api/v1/metrics", "to", Pattern(DAY_OR_TIME.into())),
+        (
+            "/api/v1/reports/program",
+            "from",
+            Pattern(DAY_OR_TIME.into()),
+        ),
+        ("/api/v1/reports/program", "to", Pattern(DAY_OR_TIME.into())),
+        (
+            "/api/v1/incidents/{incident}/reports/{kind}",
+            "kind",
+            list(debrief_report::KINDS),
+        ),
+        (
+            "/api/v1/observables",
+            "kind",
+            names(&debrief_domain::observable::ObservableKind::ALL, |k| {
+                k.as_str()
+            }),
+        ),
+    ]
+}
+
+/// What the request fields take, from the same lists and limits the server checks them with.
+fn field_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
+    use super::contract::Field::{Int, Items, Keys, Line, Text, Time, User};
+    use debrief_domain::alert::DismissReason;
+    use debrief_domain::evidence::CustodyAction;
+    use debrief_domain::observable::ObservableKind;
+    use debrief_domain::postmortem::{
+        CauseCategory, PostmortemStatus, RecommendationKind, RecommendationStatus,
+    };
+    use debrief_domain::postmortem::{PmList, PmText};
+    use debrief_domain::text::{Label, Reason, Summary, Title};
+    use debrief_domain::timeline::{Precision, TimelineSource};
+    use debrief_domain::triage::{
+        FunctionalImpact, IncidentRole, InformationImpact, Pap, Recoverability, Tlp,
+    };
+    use debrief_domain::work::{
+        ActionKind, AssetKind, Compromise, Criticality, NoteKind, TaskStatus,
+    };
+    use debrief_domain::{Language, Milestone, Role, Status};
+    let tlp = names(Tlp::ALL, Tlp::as_str);
+    let pap = names(Pap::ALL, Pap::as_str);
+    let lang = names(&Language::ALL, Language::as_str);
+    let title = Line(Title::MAX, true);
+    let reason = Text(Reason::MAX, false);
+    let required_reason = Text(Reason::MAX, true);
+    let label = Line(Label::MAX, false);
+    let summary = Text(Summary::MAX, false);
+    let required_text = Text(Summary::MAX, true);
+    let flags: Vec<&str> = debrief_domain::obligation::FLAGS
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    vec![
+        ("CreateIncident", "title", title.clone()),
+        ("CreateIncident", "summary", summary.clone()),
+        ("CreateIncident", "reporter", label.clone()),
+        ("CreateIncident", "detection_source", label.clone()),
+        ("UpdateIncident", "title", title.clone()),
+        ("UpdateIncident", "summary", summary.clone()),
+        ("UpdateIncident", "reporter", label.clone()),
+        ("UpdateIncident", "detection_source", label.clone()),
+        ("UpdateIncident", "reason", reason.clone()),
+        (
+            "TransitionRequest",
+            "to",
+            names(&Status::ALL, Status::as_str),
+        ),
+        ("TransitionRequest", "reason", reason.clone()),
+        ("AssignRequest", "reason", reason.clone()),
+        (
+            "MilestoneRequest",
+            "milestone",
+            names(&Milestone::ALL, Milestone::as_str),
+        ),
+        ("MilestoneRequest", "source", Line(Label::MAX, true)),
+        ("MilestoneRequest", "reason", reason.clone()),
+        ("ClassifyRequest", "reason", reason.clone()),
+        (
+            "SeverityRequest",
+            "functional",
+            names(FunctionalImpact::ALL, FunctionalImpact::as_str),
+        ),
+        (
+            "SeverityRequest",
+            "information",
+            names(InformationImpact::ALL, InformationImpact::as_str),
+        ),
+        (
+            "SeverityRequest",
+            "recoverability",
+            names(Recoverability::ALL, Recoverability::as_str),
+        ),
+        ("SeverityRequest", "reason", reason.clone()),
+        ("MarkingsRequest", "tlp", tlp.clone()),
+        ("MarkingsRequest", "pap", pap.clone()),
+        (
+            "MemberRequest",
+            "role",
+            names(IncidentRole::ALL, IncidentRole::as_str),
+        ),
+        ("MemberRequest", "reason", reason.clone()),
+        (
+            "ObservableRequest",
+            "kind",
+            names(&ObservableKind::ALL, ObservableKind::as_str),
+        ),
+        ("ObservableRequest", "tlp", tlp.clone()),
+        ("ObservableUpdate", "tlp", tlp.clone()),
+        ("ExtractRequest", "tlp", tlp.clone()),
+        ("TimelineRequest", "description", required_text.clone()),
+        (
+            "TimelineRequest",
+            "precision",
+            names(&Precision::ALL, Precision::as_str),
+        ),
+        (
+            "TimelineRequest",
+            "source",
+            names(&TimelineSource::ALL, TimelineSource::as_str),
+        ),
+        (
+            "TimelineRequest",
+            "tactic",
+            list(&debrief_domain::timeline::TACTICS.map(|(_, n)| n)),
+        ),
+        ("WithdrawRequest", "reason", required_reason.clone()),
+        (
+            "AssetRequest",
+            "kind",
+            names(AssetKind::ALL, AssetKind::as_str),
+        ),
+        ("AssetRequest", "name", title.clone()),
+        (
+            "AssetRequest",
+            "compromise",
+            names(Compromise::ALL, Compromise::as_str),
+        ),
+        (
+            "AssetRequest",
+            "criticality",
+            names(Criticality::ALL, Criticality::as_str),
+        ),
+        (
+            "AssetUpdate",
+            "compromise",
+            names(Compromise::ALL, Compromise::as_str),
+        ),
+        (
+            "AssetUpdate",
+            "criticality",
+            names(Criticality::ALL, Criticality::as_str),
+        ),
+        (
+            "ActionRequest",
+            "kind",
+            names(ActionKind::ALL, ActionKind::as_str),
+        ),
+        ("ActionRequest", "description", required_text.clone()),
+        ("TaskRequest", "title", title.clone()),
+        (
+            "TaskUpdate",
+            "status",
+            names(TaskStatus::ALL, TaskStatus::as_str),
+        ),
+        (
+            "NoteRequest",
+            "kind",
+            names(NoteKind::ALL, NoteKind::as_str),
+        ),
+        ("NoteRequest", "text", required_text.clone()),
+        ("TimeRequest", "minutes", Int(1, 24 * 60)),
+        (
+            "CustodyRequest",
+            "action",
+            names(&CustodyAction::ALL, CustodyAction::as_str),
+        ),
+        (
+            "DismissRequest",
+            "reason",
+            names(&DismissReason::ALL, DismissReason::as_str),
+        ),
+        ("DismissRequest", "note", required_reason.clone()),
+        ("ReopenRequest", "reason", required_reason.clone()),
+        (
+            "RootCauseRequest",
+            "category",
+            names(CauseCategory::ALL, CauseCategory::as_str),
+        ),
+        ("RootCauseRequest", "text", required_text.clone()),
+        (
+            "RootCauseRequest",
+            "whys",
+            Items(0, 10, Box::new(Line(1_000, false))),
+        ),
+        (
+            "StatusRequest",
+            "to",
+            names(PostmortemStatus::ALL, PostmortemStatus::as_str),
+        ),
+        ("StatusRequest", "reason", reason.clone()),
+        (
+            "RecommendationStatusRequest",
+            "to",
+            names(RecommendationStatus::ALL, RecommendationStatus::as_str),
+        ),
+        ("RecommendationStatusRequest", "reason", reason.clone()),
+        ("RecommendationRequest", "action", required_text.clone()),
+        (
+            "RecommendationRequest",
+            "type",
+            names(RecommendationKind::ALL, RecommendationKind::as_str),
+        ),
+        ("RecommendationRequest", "impact", Int(1, 5)),
+        ("RecommendationRequest", "effort", Int(1, 5)),
+        ("InfoRequestBody", "question", required_text.clone()),
+        ("InfoRequestBody", "to", Line(Label::MAX, true)),
+        ("AnswerBody", "answer", required_text.clone()),
+        ("FlagsRequest", "flags", list(&flags)),
+        ("FlagsRequest", "reason", reason.clone()),
+        (
+            "ClockRequest",
+            "clock",
+            list(&["classified_major", "materiality_determined"]),
+        ),
+        ("ClockRequest", "source", Line(Label::MAX, true)),
+        (
+            "NotificationRequest",
+            "channel",
+            list(debrief_domain::obligation::CHANNELS),
+        ),
+        ("NotificationRequest", "summary", required_text.clone()),
+        (
+            "NotificationRequest",
+            "recipients",
+            Items(1, 100, Box::new(Line(320, true))),
+        ),
+        ("NotificationRequest", "late_reason", reason.clone()),
+        ("SendRequest", "channel", list(&["email", "webhook"])),
+        ("SendRequest", "summary", Line(Title::MAX, true)),
+        ("SendRequest", "text", required_text.clone()),
+        ("SkipRequest", "reason", required_reason.clone()),
+        ("StakeholderRequest", "name", title.clone()),
+        (
+            "StakeholderRequest",
+            "kind",
+            list(debrief_domain::stakeholder::KINDS),
+        ),
+        (
+            "StakeholderRequest",
+            "scope",
+            list(debrief_domain::stakeholder::SCOPES),
+        ),
+        (
+            "StakeholderRequest",
+            "category",
+            list(debrief_domain::stakeholder::CATEGORIES),
+        ),
+        (
+            "StakeholderRequest",
+            "webhook_format",
+            list(debrief_domain::stakeholder::WEBHOOK_FORMATS),
+        ),
+        ("StakeholderRequest", "language", lang.clone()),
+        ("RuleRequest", "name", title.clone()),
+        ("RuleRequest", "min_level", Int(0, 5)),
+        ("CreateUser", "role", names(&Role::ALL, Role::as_str)),
+        ("CreateUser", "language", lang.clone()),
+        ("CreateUser", "display_name", label.clone()),
+        ("CreateUser", "password", Line(256, false)),
+        ("UpdateUser", "role", names(&Role::ALL, Role::as_str)),
+        ("UpdateUser", "language", lang.clone()),
+        ("UpdateUser", "display_name", label.clone()),
+        ("UpdateMe", "language", lang.clone()),
+        ("ApplyRequest", "lang", lang),
+        ("ChangePassword", "new_password", Line(256, true)),
+        ("CreateIncident", "detected_at", Time(true)),
+        ("MilestoneRequest", "at", Time(false)),
+        ("ClockRequest", "at", Time(false)),
+        ("TimelineRequest", "occurred_at", Time(false)),
+        ("ObservableRequest", "first_seen", Time(true)),
+        ("ObservableRequest", "last_seen", Time(true)),
+        ("ActionRequest", "at", Time(true)),
+        ("ActionRequest", "by", User(true)),
+        ("TaskRequest", "due", Time(true)),
+        ("TaskRequest", "owner", User(true)),
+        ("TaskUpdate", "due", Time(true)),
+        ("TaskUpdate", "owner", User(true)),
+        ("TimeRequest", "day", Time(true)),
+        ("TimeRequest", "user", User(true)),
+        ("CustodyRequest", "at", Time(true)),
+        ("RecommendationRequest", "due", Time(true)),
+        ("RecommendationRequest", "owner", User(true)),
+        ("NotificationRequest", "sent_at", Time(true)),
+        ("PostmortemEdit", "review_at", Time(true)),
+        ("MemberRequest", "user", User(false)),
+        ("CreateUser", "username", User(false)),
+        ("StakeholderRequest", "username", User(true)),
+        ("ObservableRequest", "value", Line(2_048, true)),
+        ("ScopeRequest", "sites", Line(100, false)),
+        ("ScopeRequest", "business_units", Line(100, false)),
+        ("ScopeRequest", "systems", Line(100, false)),
+        ("TagsRequest", "add", Line(64, false)),
+        ("TagsRequest", "remove", Line(64, false)),
+        (
+            "PostmortemEdit",
+            "texts",
+            Keys(PmText::ALL.iter().map(|t| t.as_str().to_string()).collect()),
+        ),
+        (
+            "PostmortemEdit",
+            "lists",
+            Keys(PmList::ALL.iter().map(|t| t.as_str().to_string()).collect()),
+        ),
+        (
+            "ClassifyRequest",
+            "class",
+            list(
+                &debrief_domain::taxonomy::classes()
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        ("AnswerRequest", "answer", Int(0, 3)),
+    ]
 }
 
 /// The OpenAPI 3.1 document of this API.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This document"), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn openapi_json(_user: ApiUser) -> Json<utoipa::openapi::OpenApi> {
+pub async fn openapi_json(_user: ApiUser) -> Json<serde_json::Value> {
     Json(openapi())
 }

@@ -152,6 +152,7 @@ pub async fn create(
     let detected_at = body
         .detected_at
         .as_deref()
+        .filter(|t| !t.trim().is_empty())
         .map(|t| Timestamp::parse(t)?.not_in_future("detected_at", Timestamp::now()))
         .transpose()?;
     let new = NewIncident::parse(
@@ -203,7 +204,7 @@ pub async fn update(
     .filter_map(|(f, v)| v.map(|v| (f, v)))
     .collect();
     if changes.is_empty() {
-        return Err(ApiError::unprocessable(
+        return Err(ApiError::conflict(
             "nothing to change: give at least one of title, summary, reporter, detection_source",
         ));
     }

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::incidents::{check, load};
 use super::{ApiQuery, ApiUser};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// How many incidents of the same class are considered, and how many words are searched.
 const SAME_CLASS: u32 = 200;
@@ -119,10 +119,8 @@ pub struct LessonsParams {
 /// The lessons-learnt search: postmortem passages (what went wrong or well, root causes and
 /// their whys, prevention, recommendations) holding all the words, newest incidents first.
 pub async fn lessons(state: &AppState, q: &str) -> ApiResult<Vec<LessonHit>> {
-    if q.trim().chars().count() < 2 {
-        return Err(ApiError::bad_request(
-            "give at least two letters to search the lessons learnt for",
-        ));
+    if q.trim().is_empty() {
+        return Ok(Vec::new());
     }
     let all = debrief_store::all_incidents(&*state.store).await?;
     Ok(debrief_domain::similar::search_lessons(&all, q))

@@ -165,7 +165,7 @@ pub async fn record_notification(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<NotificationRequest>,
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    let sent_at = match req.sent_at.as_deref() {
+    let sent_at = match req.sent_at.as_deref().filter(|t| !t.trim().is_empty()) {
         Some(t) => Timestamp::parse(t)?,
         None => Timestamp::now(),
     };
@@ -176,8 +176,8 @@ pub async fn record_notification(
     let out = change(&state, &user, &reference, move |c| {
         c.record_notification(
             &regimes,
-            req.regime.as_deref(),
-            req.step.as_deref(),
+            req.regime.as_deref().filter(|r| !r.trim().is_empty()),
+            req.step.as_deref().filter(|s| !s.trim().is_empty()),
             &req.recipients,
             &req.channel,
             &req.summary,

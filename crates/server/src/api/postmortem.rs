@@ -210,9 +210,14 @@ pub async fn edit_postmortem(
         .iter()
         .map(|(k, v)| Ok((k.parse::<PmList>()?, v.clone())))
         .collect::<Result<_, debrief_domain::DomainError>>()?;
-    let review_at = req.review_at.as_deref().map(Timestamp::parse).transpose()?;
+    let review_at = req
+        .review_at
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(Timestamp::parse)
+        .transpose()?;
     if texts.is_empty() && lists.is_empty() && req.impact.is_none() && review_at.is_none() {
-        return Err(ApiError::unprocessable(
+        return Err(ApiError::conflict(
             "nothing to change: give texts, lists, impact or review_at",
         ));
     }
@@ -296,6 +301,16 @@ pub struct StatusRequest {
     pub reason: String,
 }
 
+/// A recommendation's next status.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationStatusRequest {
+    /// `open`, `in-progress`, `done`, `verified` or `rejected`.
+    pub to: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
 /// Move the postmortem in its review: `in-review`; `approved` and `published` by a manager;
 /// back to `draft` with a reason.
 #[utoipa::path(operation_id = "postmortem_status", post, path = "/api/v1/incidents/{incident}/postmortem/status", tag = "postmortem",
@@ -355,7 +370,12 @@ pub async fn add_recommendation(
 ) -> ApiResult<(StatusCode, Json<PostmortemView>)> {
     let kind: RecommendationKind = req.kind.parse()?;
     let priority = Priority::new(req.impact, req.effort)?;
-    let due = req.due.as_deref().map(Timestamp::parse).transpose()?;
+    let due = req
+        .due
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(Timestamp::parse)
+        .transpose()?;
     if let Some(owner) = req
         .owner
         .as_deref()
@@ -373,7 +393,7 @@ pub async fn add_recommendation(
             &req.action,
             kind,
             priority,
-            req.owner.as_deref(),
+            req.owner.as_deref().filter(|o| !o.trim().is_empty()),
             due,
             &req.root_causes,
             now,
@@ -398,14 +418,14 @@ pub async fn add_recommendation(
 /// Move a recommendation: `in-progress`, `done`, `verified`; `rejected` (and any step back)
 /// with a reason.
 #[utoipa::path(operation_id = "recommendation_status", post, path = "/api/v1/incidents/{incident}/recommendations/{id}/status", tag = "postmortem",
-    params(("incident" = String, Path, description = "Number or UUID"), ("id" = u64, Path, description = "Recommendation id")), request_body = StatusRequest,
+    params(("incident" = String, Path, description = "Number or UUID"), ("id" = u64, Path, description = "Recommendation id")), request_body = RecommendationStatusRequest,
     responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn recommendation_status(
     State(state): State<AppState>,
     user: ApiUser,
     Path((reference, id)): Path<(String, u64)>,
-    ApiJson(req): ApiJson<StatusRequest>,
+    ApiJson(req): ApiJson<RecommendationStatusRequest>,
 ) -> ApiResult<Json<PostmortemView>> {
     let to: RecommendationStatus = req.to.parse()?;
     change(&state, &user, &reference, move |c| {

@@ -577,6 +577,9 @@ pub async fn sightings(
     ApiQuery(p): ApiQuery<SightingParams>,
 ) -> ApiResult<Json<Vec<debrief_store::Sighting>>> {
     check(&user, Action::ReadIncidents)?;
+    if p.value.trim().is_empty() {
+        return Ok(Json(Vec::new()));
+    }
     let value = match p.kind.as_deref() {
         Some(k) => debrief_domain::observable::normalize(k.parse()?, &p.value)?,
         None => debrief_domain::observable::refang(p.value.trim()),

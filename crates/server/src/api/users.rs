@@ -169,7 +169,8 @@ pub async fn create(
         .flatten();
     let display_name =
         debrief_domain::text::Label::parse_as("display_name", &body.display_name)?.into_inner();
-    let (password, generated) = match body.password {
+    // A blank password is none given: one is generated.
+    let (password, generated) = match body.password.filter(|p| !p.is_empty()) {
         Some(p) => (p, false),
         None => (generate_password(), true),
     };
@@ -218,7 +219,8 @@ pub async fn update(
             "you cannot disable yourself or drop your own admin role; another admin can",
         ));
     }
-    let password_hash = match body.password {
+    // A blank password leaves the password as it is.
+    let password_hash = match body.password.filter(|p| !p.is_empty()) {
         Some(p) => Some(hash(p, &[target.username.as_str(), &target.display_name]).await?),
         None => None,
     };

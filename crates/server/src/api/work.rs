@@ -195,6 +195,7 @@ pub async fn add_action(
     let by = req
         .by
         .clone()
+        .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(|| user.0.user.username.to_string());
     let id = state.store.resolve(&reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
@@ -220,6 +221,7 @@ pub async fn log_time(
     let who = req
         .user
         .clone()
+        .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| user.0.user.username.to_string());
     let id = state.store.resolve(&reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
@@ -282,8 +284,13 @@ pub async fn update_task(
         .transpose()?;
     let id = state.store.resolve(&reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
-        c.update_task(tid, status, req.owner.as_deref(), due)
-            .map(|e| vec![e])
+        c.update_task(
+            tid,
+            status,
+            req.owner.as_deref().filter(|o| !o.trim().is_empty()),
+            due,
+        )
+        .map(|e| vec![e])
     })
     .await?;
     Ok(Json(IncidentView::from(&incident)))

@@ -349,6 +349,15 @@ pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String
             )
         }
         E::NotADateTime(text) => i18n::t(lang, "err-datetime", &[("text", text.clone())]),
+        E::NoSuch { what, incident, id } => i18n::t(
+            lang,
+            "err-no-such",
+            &[
+                ("what", field(what)),
+                ("incident", incident.to_string()),
+                ("id", id.to_string()),
+            ],
+        ),
         E::Unknown {
             what,
             value,

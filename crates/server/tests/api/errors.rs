@@ -77,7 +77,7 @@ async fn errors_are_problem_documents_with_actionable_messages() {
             "PATCH",
             "/api/v1/incidents/1",
             Some(r#"{}"#),
-            422,
+            409,
             "nothing to change",
         ),
         (

@@ -320,10 +320,11 @@ async fn basic_authentication_with_a_password() {
     let (status, text, _, _) = send(&f.app, req(basic("hank", "wrong-password"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(parse(&text)["message"].is_string(), "{text}");
-    // Five failures lock the name out, even with the right password.
+    // Five failures lock the name out, even with the right password (429, with what to do).
     for _ in 0..5 {
         send(&f.app, req(basic("hera", "nope"))).await;
     }
-    let (status, _, _, _) = send(&f.app, req(basic("hera", "password-of-hera"))).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, text, _, _) = send(&f.app, req(basic("hera", "password-of-hera"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{text}");
+    assert!(text.contains("too many sign-in attempts"), "{text}");
 }
