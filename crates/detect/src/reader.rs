@@ -176,59 +176,67 @@ pub fn for_each_event(path: &Path, mut visit: impl FnMut(&Value)) -> Result<(), 
             } else {
                 Box::new(file)
             };
-            let mut reader = BufReader::new(reader);
-            let first = reader
-                .fill_buf()?
-                .iter()
-                .find(|b| !b.is_ascii_whitespace())
-                .copied();
-            if first == Some(b'[') {
-                let all: Vec<Value> =
-                    serde_json::from_reader(reader).map_err(|e| ReadError::Json(e.to_string()))?;
-                for v in all {
-                    visit(&flatten(v));
-                }
-            } else {
-                let mut lines = reader.lines();
-                let mut first = String::new();
-                for line in lines.by_ref() {
-                    first = line?;
-                    if !first.trim().is_empty() {
-                        break;
-                    }
-                }
-                match serde_json::from_str::<Value>(&first) {
-                    // JSON lines: a bad line is skipped, the rest is read.
-                    Ok(v) => {
-                        visit(&flatten(v));
-                        for line in lines {
-                            let line = line?;
-                            if line.trim().is_empty() {
-                                continue;
-                            }
-                            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                                visit(&flatten(v));
-                            }
-                        }
-                    }
-                    // Not one object per line: whole (pretty-printed) objects one after the
-                    // other, as `evtx_dump` and SigmaHQ's regression data write them.
-                    Err(_) if !first.trim().is_empty() => {
-                        let rest = lines
-                            .map(|l| l.map(|l| l + "\n"))
-                            .collect::<Result<String, _>>()?;
-                        let text = first + "\n" + &rest;
-                        for v in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
-                            visit(&flatten(v.map_err(|e| ReadError::Json(e.to_string()))?));
-                        }
-                    }
-                    Err(_) => {}
-                }
-            }
-            Ok(())
+            read_json_events(BufReader::new(reader), visit)
         }
         None => Ok(()),
     }
+}
+
+/// Calls `visit` with every event of JSON text, flattened: a JSON array of objects, one object
+/// per line (a line that is not one is skipped), or whole objects one after the other.
+pub fn read_json_events(
+    mut reader: impl BufRead,
+    mut visit: impl FnMut(&Value),
+) -> Result<(), ReadError> {
+    let first = reader
+        .fill_buf()?
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied();
+    if first == Some(b'[') {
+        let all: Vec<Value> =
+            serde_json::from_reader(reader).map_err(|e| ReadError::Json(e.to_string()))?;
+        for v in all {
+            visit(&flatten(v));
+        }
+    } else {
+        let mut lines = reader.lines();
+        let mut first = String::new();
+        for line in lines.by_ref() {
+            first = line?;
+            if !first.trim().is_empty() {
+                break;
+            }
+        }
+        match serde_json::from_str::<Value>(&first) {
+            // JSON lines: a bad line is skipped, the rest is read.
+            Ok(v) => {
+                visit(&flatten(v));
+                for line in lines {
+                    let line = line?;
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                        visit(&flatten(v));
+                    }
+                }
+            }
+            // Not one object per line: whole (pretty-printed) objects one after the
+            // other, as `evtx_dump` and SigmaHQ's regression data write them.
+            Err(_) if !first.trim().is_empty() => {
+                let rest = lines
+                    .map(|l| l.map(|l| l + "\n"))
+                    .collect::<Result<String, _>>()?;
+                let text = first + "\n" + &rest;
+                for v in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+                    visit(&flatten(v.map_err(|e| ReadError::Json(e.to_string()))?));
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -218,7 +218,12 @@ fn load_file(path: &Path, filter: &RuleFilter) -> FileOutcome {
         Ok(t) => t,
         Err(e) => return (Vec::new(), 0, vec![format!("cannot read: {e}")]),
     };
-    let collection = match rsigma_parser::parse_sigma_yaml(&text) {
+    compile_text(&text, filter)
+}
+
+/// Parses and compiles the rules of one rule file's text.
+fn compile_text(text: &str, filter: &RuleFilter) -> FileOutcome {
+    let collection = match rsigma_parser::parse_sigma_yaml(text) {
         Ok(c) => c,
         Err(e) => return (Vec::new(), 0, vec![e.to_string()]),
     };
@@ -236,6 +241,13 @@ fn load_file(path: &Path, filter: &RuleFilter) -> FileOutcome {
         }
     }
     (compiled, filtered_out, failed)
+}
+
+/// The rules of one rule file's text (YAML, one or several documents), and why any of them
+/// failed: what [`load_rules`] does for each file.
+pub fn rules_from_text(text: &str, filter: &RuleFilter) -> (RuleSet, Vec<String>) {
+    let (compiled, _, failed) = compile_text(text, filter);
+    (RuleSet::new(compiled), failed)
 }
 
 /// Loads every rule under `dirs`: files are read, parsed and compiled on every core; a rule

@@ -3,7 +3,8 @@
 //! naming its incident's number, times in RFC 3339 (UTC). Every cell goes through
 //! [`spreadsheet_safe`], so text typed into an incident can never run as a spreadsheet formula.
 
-use debrief_domain::{Incident, Milestone, Timestamp};
+use debrief_domain::triage::Tlp;
+use debrief_domain::{Incident, Milestone, NewIncident, Timestamp};
 
 use crate::ReportError;
 
@@ -186,6 +187,167 @@ pub fn table(name: &str, incidents: &[&Incident]) -> Result<String, ReportError>
     }
     let bytes = w.into_inner().map_err(bad)?;
     String::from_utf8(bytes).map_err(|e| ReportError::Csv(e.to_string()))
+}
+
+// ------------------------------------------------------------------------------ import
+
+/// One spreadsheet row, checked: the incident to declare and what to record on it.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    /// The line of the file it was on (the header is line 1).
+    pub line: u64,
+    pub new: NewIncident,
+    /// Class and type of the reference taxonomy.
+    pub class: Option<(String, String)>,
+    pub tlp: Option<Tlp>,
+    pub tags: Vec<String>,
+    /// Key timestamps stated in the row, none in the future.
+    pub times: Vec<(Milestone, Timestamp)>,
+}
+
+/// The columns understood (case-insensitive); `title` is required.
+pub const COLUMNS: &[&str] = &[
+    "title",
+    "summary",
+    "reporter",
+    "source",
+    "class",
+    "type",
+    "tlp",
+    "tags",
+    "started_at",
+    "detected_at",
+    "acknowledged_at",
+    "contained_at",
+    "recovered_at",
+];
+
+/// A date (`2026-03-02`, midnight UTC) or an RFC 3339 time.
+fn when(text: &str) -> Result<Timestamp, String> {
+    let t = text.trim();
+    Timestamp::parse(t)
+        .or_else(|_| Timestamp::parse(&format!("{t}T00:00:00Z")))
+        .map_err(|_| format!("`{t}` is not a date (2026-03-02) or a time (2026-03-02T09:00:00Z)"))
+}
+
+/// Reads and checks a spreadsheet of incidents (CSV with a header line): the rows that are
+/// right, and every problem found, each naming its row and column. Nothing is written here;
+/// the caller declares the incidents only when there is no problem at all.
+pub fn read_incidents(input: impl std::io::Read, now: Timestamp) -> (Vec<ImportRow>, Vec<String>) {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|h| h.trim().to_lowercase()).collect(),
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![format!("header: the file has no header line ({e})")],
+            );
+        }
+    };
+    let mut errors = Vec::new();
+    for h in &headers {
+        if !COLUMNS.contains(&h.as_str()) {
+            errors.push(format!(
+                "header: column `{h}` is not understood; the columns are {}",
+                COLUMNS.join(", ")
+            ));
+        }
+    }
+    if !headers.iter().any(|h| h == "title") {
+        errors.push("header: a `title` column is required".into());
+    }
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let line = n as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("row {line}: {e}"));
+                continue;
+            }
+        };
+        let get = |c: &str| {
+            headers
+                .iter()
+                .position(|h| h == c)
+                .and_then(|i| record.get(i))
+                .map(from_spreadsheet)
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let mut bad = |col: &str, why: String| errors.push(format!("row {line}, {col}: {why}"));
+        let new = match NewIncident::parse(
+            &get("title"),
+            &get("summary"),
+            &get("reporter"),
+            &get("source"),
+            None,
+        ) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                bad("title", e.to_string());
+                None
+            }
+        };
+        let class = match (get("class"), get("type")) {
+            (c, k) if c.is_empty() && k.is_empty() => None,
+            (c, k) => match debrief_domain::taxonomy::Classification::parse(&c, &k) {
+                Ok(x) => Some((x.class, x.kind)),
+                Err(e) => {
+                    bad("class/type", e.to_string());
+                    None
+                }
+            },
+        };
+        let tlp = match get("tlp") {
+            s if s.is_empty() => None,
+            s => match s.trim_start_matches("TLP:").to_lowercase().parse::<Tlp>() {
+                Ok(x) => Some(x),
+                Err(e) => {
+                    bad("tlp", e.to_string());
+                    None
+                }
+            },
+        };
+        let tags: Vec<String> = get("tags")
+            .split(';')
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let mut times = Vec::new();
+        for m in [
+            Milestone::Started,
+            Milestone::Detected,
+            Milestone::Acknowledged,
+            Milestone::Contained,
+            Milestone::Recovered,
+        ] {
+            let v = get(m.as_str());
+            if v.is_empty() {
+                continue;
+            }
+            match when(&v) {
+                Ok(at) if at > now => bad(m.as_str(), format!("`{v}` is in the future")),
+                Ok(at) => times.push((m, at)),
+                Err(e) => bad(m.as_str(), e),
+            }
+        }
+        if let Some(new) = new {
+            rows.push(ImportRow {
+                line,
+                new,
+                class,
+                tlp,
+                tags,
+                times,
+            });
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push("the file has no rows".into());
+    }
+    (rows, errors)
 }
 
 #[cfg(test)]

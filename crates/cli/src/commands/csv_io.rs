@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use debrief_domain::text::Actor;
-use debrief_domain::triage::Tlp;
-use debrief_domain::{EntryDraft, Event, Incident, Milestone, NewIncident, Timestamp};
+use debrief_domain::{EntryDraft, Event, Incident, Timestamp};
 
 use super::open_store;
 use crate::config::Settings;
@@ -36,157 +35,16 @@ pub async fn export(table: &str, output: Option<PathBuf>, settings: &Settings) -
     Ok(exit::OK)
 }
 
-/// One spreadsheet row, checked: the incident to declare and what to record on it.
-struct Row {
-    line: u64,
-    new: NewIncident,
-    class: Option<(String, String)>,
-    tlp: Option<Tlp>,
-    tags: Vec<String>,
-    times: Vec<(Milestone, Timestamp)>,
-}
+use debrief_report::tables::ImportRow as Row;
 
-/// The columns understood (case-insensitive); `title` is required.
-const COLUMNS: &[&str] = &[
-    "title",
-    "summary",
-    "reporter",
-    "source",
-    "class",
-    "type",
-    "tlp",
-    "tags",
-    "started_at",
-    "detected_at",
-    "acknowledged_at",
-    "contained_at",
-    "recovered_at",
-];
-
-/// A date (`2026-03-02`, midnight UTC) or an RFC 3339 time.
-fn when(text: &str) -> Result<Timestamp, String> {
-    let t = text.trim();
-    Timestamp::parse(t)
-        .or_else(|_| Timestamp::parse(&format!("{t}T00:00:00Z")))
-        .map_err(|_| format!("`{t}` is not a date (2026-03-02) or a time (2026-03-02T09:00:00Z)"))
-}
-
+/// Reads and checks the file's rows (see `debrief_report::tables::read_incidents`).
 fn check_rows(path: &Path) -> Result<(Vec<Row>, Vec<String>)> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let headers: Vec<String> = reader
-        .headers()
-        .context("the file has no header line")?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let mut errors = Vec::new();
-    for h in &headers {
-        if !COLUMNS.contains(&h.as_str()) {
-            errors.push(format!(
-                "header: column `{h}` is not understood; the columns are {}",
-                COLUMNS.join(", ")
-            ));
-        }
-    }
-    if !headers.iter().any(|h| h == "title") {
-        errors.push("header: a `title` column is required".into());
-    }
-    let now = Timestamp::now();
-    let mut rows = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let line = n as u64 + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(format!("row {line}: {e}"));
-                continue;
-            }
-        };
-        let get = |c: &str| {
-            headers
-                .iter()
-                .position(|h| h == c)
-                .and_then(|i| record.get(i))
-                .map(debrief_report::tables::from_spreadsheet)
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        };
-        let mut bad = |col: &str, why: String| errors.push(format!("row {line}, {col}: {why}"));
-        let new = match NewIncident::parse(
-            &get("title"),
-            &get("summary"),
-            &get("reporter"),
-            &get("source"),
-            None,
-        ) {
-            Ok(n) => Some(n),
-            Err(e) => {
-                bad("title", e.to_string());
-                None
-            }
-        };
-        let class = match (get("class"), get("type")) {
-            (c, k) if c.is_empty() && k.is_empty() => None,
-            (c, k) => match debrief_domain::taxonomy::Classification::parse(&c, &k) {
-                Ok(x) => Some((x.class, x.kind)),
-                Err(e) => {
-                    bad("class/type", e.to_string());
-                    None
-                }
-            },
-        };
-        let tlp = match get("tlp") {
-            s if s.is_empty() => None,
-            s => match s.trim_start_matches("TLP:").to_lowercase().parse::<Tlp>() {
-                Ok(x) => Some(x),
-                Err(e) => {
-                    bad("tlp", e.to_string());
-                    None
-                }
-            },
-        };
-        let tags: Vec<String> = get("tags")
-            .split(';')
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect();
-        let mut times = Vec::new();
-        for m in [
-            Milestone::Started,
-            Milestone::Detected,
-            Milestone::Acknowledged,
-            Milestone::Contained,
-            Milestone::Recovered,
-        ] {
-            let v = get(m.as_str());
-            if v.is_empty() {
-                continue;
-            }
-            match when(&v) {
-                Ok(at) if at > now => bad(m.as_str(), format!("`{v}` is in the future")),
-                Ok(at) => times.push((m, at)),
-                Err(e) => bad(m.as_str(), e),
-            }
-        }
-        if let Some(new) = new {
-            rows.push(Row {
-                line,
-                new,
-                class,
-                tlp,
-                tags,
-                times,
-            });
-        }
-    }
-    if rows.is_empty() && errors.is_empty() {
-        errors.push("the file has no rows".into());
-    }
-    Ok((rows, errors))
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(debrief_report::tables::read_incidents(
+        std::io::BufReader::new(file),
+        Timestamp::now(),
+    ))
 }
 
 /// The events of a row on the incident just declared from it.

@@ -193,6 +193,15 @@ pub async fn export(
 }
 
 /// Typesets a PDF off the async threads (typst is CPU work).
+#[cfg(not(feature = "pdf"))]
+async fn typeset(_source: &str) -> ApiResult<Vec<u8>> {
+    Err(ApiError::unprocessable(
+        "this build of Debrief has no PDF support (feature `pdf`); choose md, html or json",
+    ))
+}
+
+/// Typesets a PDF off the async threads (typst is CPU work).
+#[cfg(feature = "pdf")]
 async fn typeset(source: &str) -> ApiResult<Vec<u8>> {
     let source = source.to_string();
     tokio::task::spawn_blocking(move || debrief_pdf::render(&source))
