@@ -80,7 +80,7 @@ async fn start_server_with(adjust: impl FnOnce(&mut Config)) -> (String, TestDb)
     let db = TestDb::sqlite();
     let key = InstallationKey::generate().unwrap();
     let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
-    ensure_admin(&*store, Some("admin-password-1".into()))
+    ensure_admin(&*store, Some("granite-owl-lantern-7".into()))
         .await
         .unwrap();
     store
@@ -187,6 +187,21 @@ async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
         }
     }
     panic!("chromedriver did not accept a session: {last:?}");
+}
+
+/// A GET with a cookie, outside the browser: the status.
+async fn get_with_cookie(url: &str, cookie: &str) -> u16 {
+    use http_body_util::BodyExt;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<axum::body::Bytes>>();
+    let req = axum::http::Request::get(url)
+        .header("cookie", cookie)
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let res = client.request(req).await.unwrap();
+    let status = res.status().as_u16();
+    let _ = res.into_body().collect().await;
+    status
 }
 
 async fn shot(c: &Client, name: &str) {
@@ -422,6 +437,34 @@ async fn an_incident_from_sign_in_to_french() {
     }
     shot(&c, "incident-fr").await;
 
+    // A report downloaded with this session is in the incident's access log (who, what, from
+    // where), not in its journal.
+    let session = c.get_named_cookie("debrief_session").await.unwrap();
+    let status = get_with_cookie(
+        &format!("{base}/api/v1/incidents/1/reports/final?format=md&lang=fr"),
+        &format!("debrief_session={}", session.value()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // (A new load of the page: going to its own #fragment would only scroll.)
+    c.goto(&format!("{base}/incidents")).await.unwrap();
+    c.goto(&format!("{base}/incidents/1#access-log"))
+        .await
+        .unwrap();
+    let log = wait_text(
+        &c,
+        "#access-log",
+        "Rapport d'incident final · Markdown · en français",
+    )
+    .await;
+    assert!(
+        log.contains("Journal des accès")
+            && log.contains("maria")
+            && log.contains("état à l’entrée 3 du journal"),
+        "{log}"
+    );
+    shot(&c, "access-log-fr").await;
+
     // The same page on a phone.
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{base}/incidents/1")).await.unwrap();
@@ -443,7 +486,7 @@ async fn admin_adds_a_user_and_viewers_cannot_write() {
         return;
     };
     let (base, _db) = start_server().await;
-    sign_in(&c, &base, "admin", "admin-password-1").await;
+    sign_in(&c, &base, "admin", "granite-owl-lantern-7").await;
     c.goto(&format!("{base}/admin/users")).await.unwrap();
     c.wait()
         .for_element(Locator::Css("#u-name"))
@@ -474,7 +517,45 @@ async fn admin_adds_a_user_and_viewers_cannot_write() {
         .for_element(Locator::Css("#username"))
         .await
         .unwrap();
-    sign_in(&c, &base, "vera", &password).await;
+    // Her password was given to her: the first sign-in leads to choosing her own, in French
+    // too, before anything else.
+    c.goto(&format!("{base}/login?lang=fr")).await.unwrap();
+    fill(&c, "#username", "vera").await;
+    fill(&c, "#password", &password).await;
+    click(&c, "#sign-in").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url(&format!("{base}/settings/password")))
+        .await
+        .unwrap();
+    assert!(text(&c, "body").await.contains("Choisissez le vôtre"));
+    shot(&c, "password-must-change-fr").await;
+    c.goto(&format!("{base}/incidents")).await.unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/settings/password",
+        "every page leads back to the password until it is changed"
+    );
+    fill(&c, "#current", &password).await;
+    fill(&c, "#new", "aaaaaaaaaaaa").await;
+    fill(&c, "#confirm", "aaaaaaaaaaaa").await;
+    click(&c, "#change-password").await;
+    assert!(
+        wait_text(&c, ".alert", "deviner")
+            .await
+            .contains("trop facile"),
+        "too easy to guess, said in French"
+    );
+    shot(&c, "password-refused-fr").await;
+    fill(&c, "#current", &password).await;
+    fill(&c, "#new", "tartine velo orage piano").await;
+    fill(&c, "#confirm", "tartine velo orage piano").await;
+    click(&c, "#change-password").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url(&format!("{base}/incidents")))
+        .await
+        .unwrap();
     assert!(
         c.find_all(Locator::Css("#new-incident"))
             .await

@@ -16,8 +16,16 @@ pub struct AccessRecord {
     /// The incident read, if one was (`None` for the program report).
     pub incident_id: Option<IncidentId>,
     pub number: Option<i64>,
-    /// What was read: `final md en`, `stix`, `evidence 3 mail.eml`…
+    /// What was read, in words for a log line: `final md en (entry 4)`, `stix (entry 4)`,
+    /// `evidence 3 mail.eml`…
     pub what: String,
+    /// The same, as values a page names in its reader's language: the report kind or export
+    /// format (`final`, `stix`, `csv`…) or `evidence`; the format and language of a report
+    /// (empty otherwise); the journal entry the document reflects.
+    pub kind: String,
+    pub format: String,
+    pub lang: String,
+    pub entry: Option<i64>,
     /// The SHA-256 of what was handed out, when there is one.
     pub sha256: Option<String>,
     /// Where from: the client's address, or `cli` for the terminal.
@@ -37,7 +45,7 @@ macro_rules! impl_access {
         impl $crate::AccessLogStore for $store {
             async fn record_access(&self, r: $crate::access::AccessRecord) -> $crate::Result<()> {
                 sqlx::query(
-                    "INSERT INTO access_log (id, at, actor, action, incident_id, number, what, sha256, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO access_log (id, at, actor, action, incident_id, number, what, sha256, address, kind, format, lang, entry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 )
                 .bind(uuid::Uuid::now_v7().to_string())
                 .bind(r.at.to_string())
@@ -48,6 +56,10 @@ macro_rules! impl_access {
                 .bind(&r.what)
                 .bind(&r.sha256)
                 .bind(&r.address)
+                .bind(&r.kind)
+                .bind(&r.format)
+                .bind(&r.lang)
+                .bind(r.entry)
                 .execute(&self.write_pool())
                 .await?;
                 Ok(())
@@ -58,8 +70,8 @@ macro_rules! impl_access {
                 scope: $crate::access::AccessScope,
                 limit: u32,
             ) -> $crate::Result<Vec<$crate::access::AccessRecord>> {
-                type Row = (String, String, String, Option<String>, Option<i64>, String, Option<String>, String);
-                let cols = "at, actor, action, incident_id, number, what, sha256, address";
+                type Row = (String, String, String, Option<String>, Option<i64>, String, Option<String>, String, String, String, String, Option<i64>);
+                let cols = "at, actor, action, incident_id, number, what, sha256, address, kind, format, lang, entry";
                 let limit = i64::from(limit.clamp(1, 100_000));
                 let rows: Vec<Row> = match scope {
                     $crate::access::AccessScope::Incident(id) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -78,7 +90,7 @@ macro_rules! impl_access {
                 };
                 Ok($crate::common::readable_rows(
                     "access log",
-                    rows.into_iter().map(|(at, actor, action, incident, number, what, sha256, address)| {
+                    rows.into_iter().map(|(at, actor, action, incident, number, what, sha256, address, kind, format, lang, entry)| {
                         let decoded = (|| {
                             Ok($crate::access::AccessRecord {
                                 at: debrief_domain::Timestamp::parse(&at)?,
@@ -89,6 +101,10 @@ macro_rules! impl_access {
                                 what,
                                 sha256,
                                 address,
+                                kind,
+                                format,
+                                lang,
+                                entry,
                             })
                         })();
                         (at_key(&decoded), decoded)

@@ -117,6 +117,10 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
                     what: format!("evidence {} {}", e.id, e.name),
                     sha256: Some(e.sha256.clone()),
                     address: "cli".into(),
+                    kind: "evidence".into(),
+                    format: String::new(),
+                    lang: String::new(),
+                    entry: None,
                 })
                 .await?;
             tokio::fs::copy(&path, &output)

@@ -277,10 +277,14 @@ pub async fn send_file(
     super::reports::record_read(
         state,
         reader,
-        "evidence",
         Some(incident),
-        format!("evidence {} {}", e.id, e.name),
-        Some(e.sha256.clone()),
+        super::reports::Read {
+            action: "evidence",
+            kind: "evidence".into(),
+            what: format!("evidence {} {}", e.id, e.name),
+            sha256: Some(e.sha256.clone()),
+            ..Default::default()
+        },
     )
     .await?;
     let file = tokio::fs::File::open(&path)

@@ -99,26 +99,44 @@ impl Reader {
     }
 }
 
+/// What was read, for the access log.
+#[derive(Debug, Clone, Default)]
+pub struct Read {
+    /// `report`, `export` or `evidence`.
+    pub action: &'static str,
+    /// The report kind, the export format (and table), or `evidence`.
+    pub kind: String,
+    pub format: String,
+    pub lang: String,
+    /// The journal entry the document reflects.
+    pub entry: Option<u64>,
+    /// In words, for a log line.
+    pub what: String,
+    pub sha256: Option<String>,
+}
+
 /// Records one read in the access log; a read that cannot be recorded is not handed out.
 pub async fn record_read(
     state: &AppState,
     reader: &Reader,
-    action: &str,
     incident: Option<&Incident>,
-    what: String,
-    sha256: Option<String>,
+    read: Read,
 ) -> ApiResult<()> {
     state
         .store
         .record_access(debrief_store::access::AccessRecord {
             at: Timestamp::now(),
             actor: reader.name.clone(),
-            action: action.to_string(),
+            action: read.action.to_string(),
             incident_id: incident.map(|i| i.id),
             number: incident.map(|i| i.number),
-            what,
-            sha256,
+            what: read.what,
+            sha256: read.sha256,
             address: reader.address.clone(),
+            kind: read.kind,
+            format: read.format,
+            lang: read.lang,
+            entry: read.entry.and_then(|e| i64::try_from(e).ok()),
         })
         .await?;
     Ok(())
@@ -179,14 +197,20 @@ pub async fn export(
     record_read(
         state,
         reader,
-        "report",
         Some(incident),
-        format!(
-            "{kind} {format} {} (entry {})",
-            lang.as_str(),
-            sealed.journal_seq
-        ),
-        Some(sealed.sha256),
+        Read {
+            action: "report",
+            kind: kind.to_string(),
+            format: format.to_string(),
+            lang: lang.as_str().to_string(),
+            entry: Some(sealed.journal_seq),
+            what: format!(
+                "{kind} {format} {} (entry {})",
+                lang.as_str(),
+                sealed.journal_seq
+            ),
+            sha256: Some(sealed.sha256),
+        },
     )
     .await?;
     Ok(document)
@@ -259,12 +283,18 @@ pub async fn program(
     record_read(
         state,
         reader,
-        "report",
         None,
-        format!("program {format} {} ({period})", lang.as_str()),
-        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
-            &document,
-        ))),
+        Read {
+            action: "report",
+            kind: "program".into(),
+            format: format.to_string(),
+            lang: lang.as_str().to_string(),
+            entry: None,
+            what: format!("program {format} {} ({period})", lang.as_str()),
+            sha256: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                &document,
+            ))),
+        },
     )
     .await?;
     Ok(document)
@@ -345,19 +375,31 @@ pub async fn exchange(
             Timestamp::now(),
         )),
     };
-    let what = match format {
-        "csv" => format!("csv {table} (entry {})", incident.seq),
-        _ => format!("{format} (entry {})", incident.seq),
+    let (kind, what) = match format {
+        "csv" => (
+            format!("csv-{table}"),
+            format!("csv {table} (entry {})", incident.seq),
+        ),
+        _ => (
+            format.to_string(),
+            format!("{format} (entry {})", incident.seq),
+        ),
     };
     record_read(
         state,
         reader,
-        "export",
         Some(incident),
-        what,
-        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
-            text.as_bytes(),
-        ))),
+        Read {
+            action: "export",
+            kind,
+            format: if format == "csv" { "csv" } else { "json" }.into(),
+            lang: String::new(),
+            entry: Some(incident.seq),
+            what,
+            sha256: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                text.as_bytes(),
+            ))),
+        },
     )
     .await?;
     Ok(text)

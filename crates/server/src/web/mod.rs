@@ -418,7 +418,7 @@ pub fn base_context(
         let p = &u.principal.user;
         ctx.insert(
             "user".into(),
-            serde_json::json!({"username": p.username.as_str(), "display_name": p.display_name, "role": p.role.as_str()}),
+            serde_json::json!({"username": p.username.as_str(), "display_name": p.display_name, "role": p.role.as_str(), "must_change_password": p.must_change_password}),
         );
         ctx.insert("csrf".into(), u.csrf().into());
         ctx.insert("path".into(), u.path.clone().into());

@@ -389,7 +389,7 @@ pub(super) async fn incident_page(
             .iter()
             .map(|r| {
                 json!({"at": r.at.to_string(), "actor": r.actor, "action": r.action,
-                    "what": r.what, "address": r.address})
+                    "what": read_in_words(user.lang, r), "address": r.address})
             })
             .collect();
         ctx.insert("access_log".into(), reads.into());
@@ -606,6 +606,35 @@ pub async fn assign(
         |i| i.assign(to.as_deref(), ""),
     )
     .await
+}
+
+/// A read of the access log in the reader's language: the document (its kind, format and
+/// language) and the journal entry it reflects, or the evidence file.
+fn read_in_words(lang: Language, r: &debrief_store::access::AccessRecord) -> String {
+    let mut parts = Vec::new();
+    match r.action.as_str() {
+        "evidence" => parts.push(r.what.trim_start_matches("evidence ").to_string()),
+        _ => {
+            let (kind, table) = match r.kind.split_once('-') {
+                Some(("csv", table)) => ("csv", Some(table)),
+                _ => (r.kind.as_str(), None),
+            };
+            parts.push(t(lang, &format!("rep-kind-{kind}"), &[]));
+            if let Some(table) = table {
+                parts.push(t(lang, &format!("access-table-{table}"), &[]));
+            }
+            if !r.format.is_empty() {
+                parts.push(t(lang, &format!("access-format-{}", r.format), &[]));
+            }
+            if !r.lang.is_empty() {
+                parts.push(t(lang, &format!("access-lang-{}", r.lang), &[]));
+            }
+        }
+    }
+    if let Some(entry) = r.entry {
+        parts.push(t(lang, "access-entry", &[("entry", entry.to_string())]));
+    }
+    parts.join(" · ")
 }
 
 #[cfg(test)]

@@ -10,6 +10,10 @@ CREATE TABLE access_log (
     incident_id TEXT,
     number      BIGINT,
     what        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    lang        TEXT NOT NULL,
+    entry       BIGINT,
     sha256      TEXT,
     address     TEXT NOT NULL
 );
