@@ -92,6 +92,10 @@ pub fn alert(hit: &Hit) -> Value {
 /// One hit as an alert from `source`. The source reference is stable — (rule, computer,
 /// channel, record), or for events without a record number the event's SHA-256 — so the same
 /// detection sent again is a repeat.
+///
+/// What comes from the event (its computer, channel, time) is whatever the log says: it is made
+/// to fit what an alert takes — one printable line of at most 200 characters, a time from 1970
+/// to 9999 (else no time) — so that a detection always makes an alert.
 pub fn alert_from(hit: &Hit, source: &str) -> Value {
     use sha2::Digest;
     let event: Value = serde_json::from_str(hit.event.get()).unwrap_or(Value::Null);
@@ -100,24 +104,63 @@ pub fn alert_from(hit: &Hit, source: &str) -> Value {
     } else {
         hex::encode(&sha2::Sha256::digest(hit.event.get().as_bytes())[..12])
     };
+    let computer = one_line(&hit.computer, 200);
+    let channel = one_line(&hit.channel, 200);
+    let mut source_ref = format!(
+        "{}:{computer}:{channel}:{record}",
+        one_line(&hit.rule_id, 64)
+    );
+    if source_ref.chars().count() > 200 {
+        // Still stable for the same detection: the whole reference, hashed.
+        let digest = hex::encode(&sha2::Sha256::digest(source_ref.as_bytes())[..16]);
+        source_ref = format!("{}:{digest}", one_line(&hit.rule_id, 64));
+    }
+    let title = one_line(&hit.rule_title, 200);
+    let title = if title.is_empty() {
+        "Sigma rule matched".to_string()
+    } else {
+        title
+    };
+    let date = debrief_domain::Timestamp::parse(&hit.timestamp)
+        .ok()
+        .map(|t| t.to_string());
     json!({
         "type": "sigma",
         "source": source,
-        "sourceRef": format!("{}:{}:{}:{record}", hit.rule_id, hit.computer, hit.channel),
-        "title": hit.rule_title,
-        "description": format!(
-            "Sigma rule {} ({}) matched event {} in {} on {} — {} record {}.",
-            hit.rule_title, hit.rule_id, hit.event_id, hit.channel, hit.computer,
-            hit.file.display(), hit.record_id
-        ),
+        "sourceRef": source_ref,
+        "title": title,
+        "description": one_line(&format!(
+            "Sigma rule {} ({}) matched event {} in {} on {} — {} record {} (event time: {}).",
+            hit.rule_title, hit.rule_id, hit.event_id, channel, computer,
+            hit.file.display(), hit.record_id, hit.timestamp
+        ), 60_000),
         "severity": severity(&hit.level),
-        "tags": hit.tags,
+        "tags": hit.tags.iter().map(|t| one_line(t, 100)).filter(|t| !t.is_empty()).collect::<Vec<_>>(),
         "observables": observables(&event),
-        "host": (!hit.computer.is_empty()).then_some(&hit.computer),
-        "date": (!hit.timestamp.is_empty()).then_some(&hit.timestamp),
+        "host": (!computer.is_empty()).then_some(&computer),
+        "date": date,
         "rule": {"id": hit.rule_id, "title": hit.rule_title, "level": hit.level},
         "event": event,
     })
+}
+
+/// One printable line of at most `max` characters: control characters become spaces.
+fn one_line(s: &str, max: usize) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(max)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Posts the hits; stops at the first refused batch with the server's explanation.
@@ -179,6 +222,38 @@ pub async fn send(url: &str, token: &str, hits: &[Hit]) -> Result<Sent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whatever_the_event_says_a_detection_makes_an_alert() {
+        let hostile = format!("WS\u{0}\u{1b}[31m{}\u{202e}", "x".repeat(500));
+        for (computer, timestamp, channel) in [
+            (hostile.as_str(), "1601-01-01T00:00:00Z", "Security"),
+            ("WS-7", "not a time", "Chan\nnel"),
+            ("", "", ""),
+            ("DC1", "2026-11-23T10:00:00.123456Z", &*"c".repeat(400)),
+        ] {
+            let hit = Hit {
+                rule_id: "3b6ab547-8ec2-4991-b9d2-2b06702a48d7".into(),
+                rule_title: "t".repeat(300),
+                level: "high".into(),
+                tags: vec!["attack.t1059".into(), "bad\u{0}tag".into()],
+                timestamp: timestamp.into(),
+                computer: computer.into(),
+                channel: channel.into(),
+                event_id: "1".into(),
+                record_id: 0,
+                file: "x.jsonl".into(),
+                event: serde_json::value::to_raw_value(&json!({"Computer": computer})).unwrap(),
+            };
+            let alert =
+                debrief_domain::alert::NewAlert::from_json(alert_from(&hit, "debrief-events"));
+            assert!(alert.is_ok(), "{computer:?} {timestamp:?}: {alert:?}");
+            // The same detection sent again is the same alert.
+            let again =
+                debrief_domain::alert::NewAlert::from_json(alert_from(&hit, "debrief-events"));
+            assert_eq!(alert.unwrap().key, again.unwrap().key);
+        }
+    }
 
     #[test]
     fn observables_come_from_the_matched_event() {

@@ -83,10 +83,13 @@ pub async fn evaluate(
         .map_err(|e| ApiError::unprocessable(format!("nothing was evaluated: {e}")))?;
     let mut checked = Vec::with_capacity(found.alerts.len());
     for raw in found.alerts {
-        // The detector builds these; a refusal here is a bug, not the caller's mistake.
+        // The detector makes what an event says fit an alert; should an event still make one
+        // Debrief cannot take, the body is refused whole, saying why, and nothing is stored.
         checked.push(check_one(raw).map_err(|e| {
-            tracing::error!(error = %e, "a detection did not make a valid alert");
-            ApiError::internal()
+            tracing::warn!(error = %e, "a detection did not make a valid alert");
+            ApiError::unprocessable(format!(
+                "a matching event made an alert Debrief cannot take ({e}); nothing was stored"
+            ))
         })?);
     }
     let matches = checked.len();
