@@ -261,7 +261,7 @@ pub fn clean_tags(items: &[String]) -> Result<Vec<String>, DomainError> {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join("-");
-            if t.len() > 64 {
+            if t.chars().count() > 64 {
                 Err(DomainError::InvalidField {
                     field: "tags",
                     problem: format!("tag `{t}` is longer than 64 characters"),

@@ -65,6 +65,31 @@ impl TestDb {
         }
     }
 
+    /// Runs SQL on the database directly (several statements allowed), as a tool or an attacker
+    /// with access to it would — around the store. Panics on failure: it is for tests.
+    pub async fn raw_sql(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if self.postgres.is_some() {
+            let pool = sqlx::PgPool::connect(&self.url)
+                .await
+                .expect("the test database accepts a connection");
+            sqlx::raw_sql(sql)
+                .execute(&pool)
+                .await
+                .expect("the SQL runs");
+            pool.close().await;
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url)
+                .await
+                .expect("the test database accepts a connection");
+            sqlx::raw_sql(sql)
+                .execute(&pool)
+                .await
+                .expect("the SQL runs");
+            pool.close().await;
+        }
+    }
+
     /// Drops a PostgreSQL test database (SQLite files go with the temporary directory).
     pub async fn cleanup(self) {
         if let Some((base, name)) = &self.postgres

@@ -241,24 +241,10 @@ pub async fn access_log(
     let records = store.access_log(scope, limit.max(1)).await?;
     match format {
         "json" => println!("{}", serde_json::to_string_pretty(&records)?),
-        "csv" => {
-            let mut w = debrief_report::tables::SafeWriter::new(std::io::stdout().lock());
-            w.row([
-                "at", "actor", "action", "incident", "what", "sha256", "address",
-            ])?;
-            for r in &records {
-                w.row([
-                    r.at.to_string(),
-                    r.actor.clone(),
-                    r.action.clone(),
-                    r.number.map(|n| n.to_string()).unwrap_or_default(),
-                    r.what.clone(),
-                    r.sha256.clone().unwrap_or_default(),
-                    r.address.clone(),
-                ])?;
-            }
-            drop(w.into_inner()?);
-        }
+        "csv" => match debrief_server::api::access::csv(&records) {
+            Ok(text) => print!("{text}"),
+            Err(e) => anyhow::bail!("{}", e.detail),
+        },
         _ => {
             let mut t =
                 crate::table::Table::new(&["AT", "WHO", "ACTION", "INCIDENT", "WHAT", "FROM"]);

@@ -46,22 +46,7 @@ async fn entries(f: &Fixture) -> i64 {
 
 /// Runs SQL on the fixture's database directly.
 async fn raw_sql(db: &TestDb, sql: &str) {
-    match db.backend() {
-        "sqlite" => {
-            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        _ => {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-    }
+    db.raw_sql(sql).await;
 }
 
 fn assert_problem(status: StatusCode, text: &str, headers: &header::HeaderMap, naming: &str) {

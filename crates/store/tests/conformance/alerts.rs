@@ -461,22 +461,7 @@ pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
 
 /// Runs SQL straight on the database, as a tool with file or server access would.
 pub(crate) async fn raw_sql(db: &TestDb, sql: &str) {
-    match db.backend() {
-        "sqlite" => {
-            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        _ => {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-    }
+    db.raw_sql(sql).await;
 }
 
 /// Senders on several connections — and two stores on one database, as two instances would be —
