@@ -270,18 +270,24 @@ macro_rules! impl_store {
                             .await?
                     }
                 };
-                rows.into_iter()
-                    .map(|(number, facts, updated)| {
-                        let text = facts.ok_or_else(|| {
-                            $crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
-                        })?;
-                        let f = serde_json::from_str(&text).map_err(|e| {
-                            $crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
-                        })?;
-                        let at = debrief_domain::Timestamp::parse(&updated)?;
-                        Ok((f, at))
-                    })
-                    .collect()
+                // An incident whose facts cannot be read is left out of the figures (and named
+                // by `verify`), not the figures.
+                Ok($crate::common::readable_rows(
+                    "metrics facts",
+                    rows.into_iter().map(|(number, facts, updated)| {
+                        let decoded = (|| {
+                            let text = facts.ok_or_else(|| {
+                                $crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
+                            })?;
+                            let f = serde_json::from_str(&text).map_err(|e| {
+                                $crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
+                            })?;
+                            let at = debrief_domain::Timestamp::parse(&updated)?;
+                            Ok((f, at))
+                        })();
+                        (format!("#{number}"), decoded)
+                    }),
+                ))
             }
 
             async fn facts(
@@ -296,16 +302,21 @@ macro_rules! impl_store {
                 .bind(to.map(|t| t.to_string()))
                 .fetch_all(&self.read)
                 .await?;
-                rows.into_iter()
-                    .map(|(number, facts)| {
-                        let text = facts.ok_or_else(|| {
-                            $crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
-                        })?;
-                        serde_json::from_str(&text).map_err(|e| {
-                            $crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
-                        })
-                    })
-                    .collect()
+                Ok($crate::common::readable_rows(
+                    "metrics facts",
+                    rows.into_iter().map(|(number, facts)| {
+                        let decoded = facts
+                            .ok_or_else(|| {
+                                $crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
+                            })
+                            .and_then(|text| {
+                                serde_json::from_str(&text).map_err(|e| {
+                                    $crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
+                                })
+                            });
+                        (format!("#{number}"), decoded)
+                    }),
+                ))
             }
 
             async fn list_incidents(

@@ -575,4 +575,9 @@ pub(crate) async fn unreadable_alerts_do_not_take_lists_down(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(listed.iter().map(|i| i.number).collect::<Vec<_>>(), [2]);
+    // Nor do unreadable metrics facts take the figures down.
+    raw_sql(db, "UPDATE incidents SET facts = 'x' WHERE number = 2").await;
+    let facts = c.store.facts(None, None).await.unwrap();
+    assert_eq!(facts.iter().map(|f| f.number).collect::<Vec<_>>(), [1]);
+    assert_eq!(c.store.facts_changed_since(None).await.unwrap().len(), 1);
 }
