@@ -50,6 +50,7 @@ pub enum Command {
     Triage(TriageCommand),
     /// Show an incident's postmortem: response effectiveness, blameless check, recommendations.
     Postmortem {
+        /// The incident (number, #number or UUID).
         incident: String,
         /// `text` or `json`.
         #[arg(long, default_value = "text")]
@@ -84,6 +85,7 @@ pub enum Command {
         /// Only this severity level (0–5).
         #[arg(long)]
         severity: Option<u8>,
+        /// Only incidents with this tag.
         #[arg(long)]
         tag: Option<String>,
         /// A business unit in the incidents' scope.
@@ -146,8 +148,10 @@ pub enum Command {
     Search {
         /// Words to find (all must match).
         query: Vec<String>,
+        /// How many hits at most.
         #[arg(long, default_value_t = 20)]
         limit: u32,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -156,6 +160,7 @@ pub enum Command {
     Verify {
         /// Only this incident (number, #number or UUID).
         incident: Option<String>,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -193,7 +198,9 @@ pub enum Command {
     /// 1.4 record), `misp` (a MISP event) or `csv` (its attack timeline, or `--table`).
     /// Recorded in the access log.
     Export {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// stix, veris, misp or csv.
         #[arg(long, default_value = "stix")]
         format: String,
         /// With `--format csv`: timeline, observables, recommendations or incidents.
@@ -301,6 +308,7 @@ pub enum Command {
 pub enum CsvCommand {
     /// Write one table of every incident: incidents, timeline, observables or recommendations.
     Export {
+        /// incidents, timeline, observables or recommendations.
         table: String,
         /// Write to this file (standard output otherwise).
         #[arg(short, long)]
@@ -310,6 +318,7 @@ pub enum CsvCommand {
     /// type, tlp, tags separated by `;`, started_at, detected_at, acknowledged_at, contained_at,
     /// recovered_at). Every row is checked first; nothing is written if any is wrong.
     Import {
+        /// The spreadsheet (CSV) to import.
         file: PathBuf,
         /// Check every row and report every error; write nothing.
         #[arg(long)]
@@ -321,17 +330,22 @@ pub enum CsvCommand {
 pub enum ReportCommand {
     /// Check a report: its seal (signature by this installation, body unchanged) and that the
     /// incident's journal still has the entry it was rendered from. Exits 1 if not.
-    Verify { file: PathBuf },
+    Verify {
+        /// The report file to check.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create an account; prints a generated password unless --password-stdin is given.
     Add {
+        /// The user name (lower-case letters, digits and `. _ - @`).
         username: String,
         /// admin, manager, handler or viewer.
         #[arg(long)]
         role: String,
+        /// The name shown on pages and reports.
         #[arg(long, default_value = "")]
         display_name: String,
         /// en or fr (default: follow the browser).
@@ -343,27 +357,42 @@ pub enum UserCommand {
     },
     /// List accounts.
     List {
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Disable an account: it can no longer sign in, its sessions and tokens stop working.
-    Disable { username: String },
+    Disable {
+        /// The user name (lower-case letters, digits and `. _ - @`).
+        username: String,
+    },
     /// Enable a disabled account again.
-    Enable { username: String },
+    Enable {
+        /// The user name (lower-case letters, digits and `. _ - @`).
+        username: String,
+    },
     /// Set a new password (generated and printed, or read with --password-stdin); ends sessions.
     Passwd {
+        /// The user name (lower-case letters, digits and `. _ - @`).
         username: String,
+        /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
     },
     /// Change an account's role.
-    SetRole { username: String, role: String },
+    SetRole {
+        /// The user name (lower-case letters, digits and `. _ - @`).
+        username: String,
+        /// admin, manager, handler or viewer.
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token for a user; it is printed once and only its hash is kept.
     Create {
+        /// Whose token it is (a user name).
         #[arg(long)]
         user: String,
         /// What the token is for, e.g. `siem-forwarder`.
@@ -372,19 +401,25 @@ pub enum TokenCommand {
     },
     /// List tokens (never the tokens themselves).
     List {
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Revoke a token by its id.
-    Revoke { id: String },
+    Revoke {
+        /// The token's id (as `debrief token list` shows it).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
     /// Declare a new incident.
     New {
+        /// The title.
         #[arg(long)]
         title: String,
+        /// What is known so far.
         #[arg(long, default_value = "")]
         summary: String,
         /// Who reported it.
@@ -396,6 +431,7 @@ pub enum IncidentCommand {
         /// When it was first detected, if before now (RFC 3339, e.g. 2026-11-23T09:12:00Z).
         #[arg(long)]
         detected_at: Option<String>,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -422,43 +458,56 @@ pub enum IncidentCommand {
         /// Only incidents assigned to this user.
         #[arg(long)]
         assignee: Option<String>,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Show one incident: fields, key timestamps and its journal.
     Show {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Move an incident along its lifecycle (new → triage → investigating → contained →
     /// eradicated → recovered → closed; closing early, going back and reopening need --reason).
     Transition {
+        /// The incident (number, #number or UUID).
         incident: String,
         /// The status to move to.
         status: String,
+        /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Edit descriptive fields.
     Edit {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// A new title.
         #[arg(long)]
         title: Option<String>,
+        /// A new summary.
         #[arg(long)]
         summary: Option<String>,
+        /// Who reported it.
         #[arg(long)]
         reporter: Option<String>,
+        /// What detected it.
         #[arg(long = "source")]
         detection_source: Option<String>,
+        /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,
     },
     /// State a key timestamp from evidence (started_at, detected_at, acknowledged_at, declared_at,
     /// aware_at, contained_at, eradicated_at, recovered_at, closed_at).
     SetTime {
+        /// The incident (number, #number or UUID).
         incident: String,
         /// Which timestamp, e.g. `started_at` or `started`.
         milestone: String,
@@ -467,17 +516,21 @@ pub enum IncidentCommand {
         /// What establishes it: a log, a forensic report, an interview…
         #[arg(long)]
         source: String,
+        /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,
     },
     /// Print an incident's journal.
     Journal {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Write an incident and its journal as JSON that anyone can re-verify (docs/journal.md).
     Export {
+        /// The incident (number, #number or UUID).
         incident: String,
         /// Write to this file instead of standard output.
         #[arg(short, long)]
@@ -498,15 +551,20 @@ pub enum Format {
 pub enum TriageCommand {
     /// Classify by the ENISA reference taxonomy (`debrief triage taxonomy` lists it).
     Classify {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// A class of the ENISA reference taxonomy, e.g. `fraud` (`debrief` lists them in the taxonomy).
         class: String,
+        /// A type of that class, e.g. `phishing`.
         #[arg(value_name = "TYPE")]
         kind: String,
+        /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,
     },
     /// Assess severity (NIST 800-61 impact categories → level 0–5, with the reasons).
     Assess {
+        /// The incident (number, #number or UUID).
         incident: String,
         /// none, low, medium, high.
         #[arg(long)]
@@ -517,43 +575,58 @@ pub enum TriageCommand {
         /// regular, supplemented, extended, not-recoverable.
         #[arg(long)]
         recoverability: String,
+        /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,
     },
     /// Set TLP 2.0 and/or PAP.
     Mark {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// TLP marking: red, amber+strict, amber, green or clear.
         #[arg(long)]
         tlp: Option<String>,
+        /// PAP marking: red, amber, green or clear.
         #[arg(long)]
         pap: Option<String>,
     },
     /// Add or remove tags.
     Tag {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// Tags to add (repeat or comma-separate).
         #[arg(long)]
         add: Vec<String>,
+        /// Tags to remove (repeat or comma-separate).
         #[arg(long)]
         remove: Vec<String>,
     },
     /// Replace the scope.
     Scope {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// Business units affected (repeat or comma-separate).
         #[arg(long = "business-unit")]
         business_units: Vec<String>,
+        /// Sites affected (repeat or comma-separate).
         #[arg(long = "site")]
         sites: Vec<String>,
+        /// Systems affected (repeat or comma-separate).
         #[arg(long = "system")]
         systems: Vec<String>,
     },
     /// Put a person on the incident in an incident role (lead, handler, communications, legal, scribe).
     Member {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// The user (their user name).
         user: String,
+        /// lead, handler, communications, legal or scribe.
         role: String,
         /// Take them off that role instead.
         #[arg(long)]
         remove: bool,
+        /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,
     },
@@ -565,39 +638,52 @@ pub enum TriageCommand {
 pub enum ObservableCommand {
     /// Add one observable (defanged values are accepted).
     Add {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// The observable type: ipv4, ipv6, domain, hostname, url, email, md5, sha1, sha256, filepath, user-account…
         kind: String,
+        /// The value; defanged forms such as hxxp://evil[.]com are accepted.
         value: String,
+        /// Mark it as an indicator of compromise.
         #[arg(long)]
         ioc: bool,
+        /// It was seen in this incident (not only reported).
         #[arg(long)]
         sighted: bool,
+        /// TLP marking: red, amber+strict, amber, green or clear.
         #[arg(long)]
         tlp: Option<String>,
+        /// A description.
         #[arg(long, default_value = "")]
         description: String,
     },
     /// Extract observables from text (a file, or standard input) and add the new ones.
     Paste {
+        /// The incident (number, #number or UUID).
         incident: String,
         /// Read this file instead of standard input.
         #[arg(long)]
         file: Option<PathBuf>,
+        /// Mark every observable found as an indicator of compromise.
         #[arg(long)]
         ioc: bool,
     },
     /// List an incident's observables, with the other incidents where each appears.
     List {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Every incident where a value was recorded.
     Lookup {
+        /// The value to look up across incidents.
         value: String,
         /// Normalise the value as this type first (e.g. `domain`).
         #[arg(long)]
         kind: Option<String>,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -607,10 +693,12 @@ pub enum ObservableCommand {
 pub enum TimelineCommand {
     /// Add an entry.
     Add {
+        /// The incident (number, #number or UUID).
         incident: String,
         /// When it happened (RFC 3339 with offset).
         #[arg(long)]
         at: String,
+        /// What happened.
         #[arg(long)]
         description: String,
         /// exact, minute, hour, day, approximate.
@@ -634,14 +722,19 @@ pub enum TimelineCommand {
     },
     /// Withdraw an entry (it stays in the journal).
     Withdraw {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// The timeline entry's id.
         id: u64,
+        /// Why, as recorded in the journal.
         #[arg(long)]
         reason: String,
     },
     /// Print the timeline in order of occurrence.
     List {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -651,7 +744,9 @@ pub enum TimelineCommand {
 pub enum EvidenceCommand {
     /// Store a file as evidence (hashed while copied into DATA_DIR/evidence).
     Add {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// The evidence file (hashed as it is stored).
         file: PathBuf,
         /// Who collected it [default: the acting user].
         #[arg(long)]
@@ -662,33 +757,46 @@ pub enum EvidenceCommand {
         /// When it was collected (RFC 3339) [default: now].
         #[arg(long)]
         at: Option<String>,
+        /// What the file is.
         #[arg(long, default_value = "")]
         description: String,
     },
     /// List evidence with hashes and custody.
     List {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Write an evidence file out, after checking it still matches its SHA-256.
     Get {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// The evidence item's id.
         id: u64,
+        /// Where to write the file.
         #[arg(short, long)]
         output: PathBuf,
     },
     /// Record a link of the chain of custody (transferred, stored, examined, returned, destroyed).
     Custody {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// The evidence item's id.
         id: u64,
+        /// collected, transferred, stored, examined, returned or destroyed.
         action: String,
+        /// Who held it before.
         #[arg(long, default_value = "")]
         from: String,
+        /// Who holds it after.
         #[arg(long, default_value = "")]
         to: String,
+        /// Where it is kept.
         #[arg(long, default_value = "")]
         location: String,
+        /// A note on this link of the chain.
         #[arg(long, default_value = "")]
         note: String,
     },
@@ -698,10 +806,13 @@ pub enum EvidenceCommand {
 pub enum WorkCommand {
     /// Record an affected asset.
     Asset {
+        /// The incident (number, #number or UUID).
         incident: String,
         /// host, account, application, data-store.
         kind: String,
+        /// The asset: a host name, an account, an application, a data store.
         name: String,
+        /// low, medium, high or critical.
         #[arg(long, default_value = "medium")]
         criticality: String,
         /// unknown, suspected, confirmed, cleared.
@@ -710,52 +821,116 @@ pub enum WorkCommand {
     },
     /// Record a response action (containment, eradication, recovery, communication, analysis).
     Action {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// containment, eradication, recovery, communication or other.
         kind: String,
+        /// What was done.
         description: String,
         /// Who did it [default: the acting user].
         #[arg(long)]
         by: Option<String>,
+        /// When (RFC 3339, e.g. 2026-11-23T09:12:00Z) [default: now].
         #[arg(long)]
         at: Option<String>,
+        /// What came of it.
         #[arg(long, default_value = "")]
         outcome: String,
     },
     /// Add a task.
     Task {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// What is to be done.
         title: String,
+        /// Who owns it (a user name).
         #[arg(long)]
         owner: Option<String>,
+        /// When it is due (RFC 3339).
         #[arg(long)]
         due: Option<String>,
     },
     /// Change a task's status (open, in-progress, done, cancelled).
     TaskStatus {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// The task's id.
         id: u64,
+        /// open, in-progress, done or cancelled.
         status: String,
     },
     /// Add a note; with --interviewee, an interview note.
     Note {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// The note (or what was said in the interview).
         text: String,
+        /// Who was interviewed (makes the note an interview).
         #[arg(long)]
         interviewee: Option<String>,
     },
     /// Log time spent (whole minutes).
     Time {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// Whole minutes, 1–1440.
         minutes: u32,
+        /// What the time was spent on.
         #[arg(long, default_value = "")]
         activity: String,
+        /// Whose time it is [default: the acting user].
         #[arg(long)]
         user: Option<String>,
     },
     /// Print assets, actions, tasks, notes and time.
     List {
+        /// The incident (number, #number or UUID).
         incident: String,
+        /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every command and every option says what it is for in `--help`.
+    #[test]
+    fn every_command_and_option_has_a_help_line() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let here = format!("{path} {}", cmd.get_name());
+            if cmd.get_about().is_none() && !path.is_empty() {
+                missing.push(format!("{here}: the command"));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{here}: {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "{} without a help line:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
+    }
 }

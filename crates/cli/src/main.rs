@@ -250,23 +250,18 @@ fn report(err: &anyhow::Error) -> ExitCode {
     ExitCode::from(exit_code(err))
 }
 
+/// The exit code of an error: from its category (the one classification the HTTP statuses
+/// derive from too), else from what failed.
 fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<StoreError>() {
-            return match e {
-                StoreError::NotFound(_)
-                | StoreError::Conflict { .. }
-                | StoreError::Domain(_)
-                | StoreError::BadUrl { .. }
-                | StoreError::NoUser(_)
-                | StoreError::NoToken(_)
-                | StoreError::NoAlert(_)
-                | StoreError::Duplicate(_) => exit::REFUSED,
-                _ => exit::FAILED,
-            };
+        if let Some(e) = cause.downcast_ref::<debrief_app::AppError>() {
+            return e.category().exit_code();
         }
-        if cause.downcast_ref::<DomainError>().is_some() {
-            return exit::REFUSED;
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return e.category().exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<DomainError>() {
+            return e.category().exit_code();
         }
         if let Some(e) = cause.downcast_ref::<debrief_store::blobs::BlobError>() {
             return match e {

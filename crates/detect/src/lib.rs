@@ -5,6 +5,7 @@
 //! **Architecture invariant:** this crate never touches the database; it turns files and rules
 //! into hits, and callers decide what to do with them.
 
+pub mod alert;
 pub mod mapping;
 pub mod reader;
 pub mod rules;

@@ -75,6 +75,63 @@ pub enum DomainError {
     Unchanged(String),
 }
 
+/// What kind of failure an error is, from which every front end derives its answer: the HTTP
+/// status of the API and the pages, the exit code of the CLI. One classification, so that an
+/// unknown playbook is "not found" on every channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// The request breaks a rule or is malformed: fix the input (422 / exit 2).
+    Refused,
+    /// The thing named does not exist (404 / exit 2).
+    NotFound,
+    /// The state does not allow it now: someone changed it meanwhile, it already exists, it would
+    /// change nothing, the lifecycle forbids it (409 / exit 2).
+    Conflict,
+    /// The caller's role or access does not allow it (403 / exit 2).
+    Forbidden,
+    /// The environment failed: database, files, inconsistent storage (500 / exit 3).
+    Failed,
+}
+
+impl Category {
+    /// The HTTP status code this category answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Category::Refused => 422,
+            Category::NotFound => 404,
+            Category::Conflict => 409,
+            Category::Forbidden => 403,
+            Category::Failed => 500,
+        }
+    }
+
+    /// The CLI's exit code (the README's table: 2 refused, 3 the environment failed).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Category::Failed => 3,
+            _ => 2,
+        }
+    }
+}
+
+impl DomainError {
+    /// Its [`Category`].
+    pub fn category(&self) -> Category {
+        match self {
+            DomainError::IllegalTransition { .. } | DomainError::Unchanged(_) => Category::Conflict,
+            DomainError::NoSuch { .. } => Category::NotFound,
+            DomainError::InconsistentJournal { .. } => Category::Failed,
+            DomainError::Empty { .. }
+            | DomainError::TooLong { .. }
+            | DomainError::ControlCharacter { .. }
+            | DomainError::InvalidField { .. }
+            | DomainError::NotADateTime(_)
+            | DomainError::InvalidTimestamp(_)
+            | DomainError::Unknown { .. } => Category::Refused,
+        }
+    }
+}
+
 /// Why a status change is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransitionProblem {

@@ -366,56 +366,72 @@ pub enum Event {
     },
 }
 
-impl Event {
-    /// The event's kind, as stored in the journal's `kind` column.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Event::Opened { .. } => "incident.opened",
-            Event::FieldChanged { .. } => "incident.field_changed",
-            Event::StatusChanged { .. } => "incident.status_changed",
-            Event::MilestoneSet { .. } => "incident.milestone_set",
-            Event::Assigned { .. } => "incident.assigned",
-            Event::Classified { .. } => "incident.classified",
-            Event::SeverityAssessed { .. } => "incident.severity_assessed",
-            Event::MarkingsSet { .. } => "incident.markings_set",
-            Event::TagsChanged { .. } => "incident.tags_changed",
-            Event::ScopeSet { .. } => "incident.scope_set",
-            Event::MemberAdded { .. } => "incident.member_added",
-            Event::MemberRemoved { .. } => "incident.member_removed",
-            Event::ObservableAdded { .. } => "observable.added",
-            Event::ObservableUpdated { .. } => "observable.updated",
-            Event::TimelineAdded { .. } => "timeline.added",
-            Event::TimelineRemoved { .. } => "timeline.removed",
-            Event::EvidenceAdded { .. } => "evidence.added",
-            Event::CustodyRecorded { .. } => "evidence.custody",
-            Event::AssetAdded { .. } => "asset.added",
-            Event::AssetUpdated { .. } => "asset.updated",
-            Event::ActionRecorded { .. } => "action.recorded",
-            Event::TaskAdded { .. } => "task.added",
-            Event::TaskUpdated { .. } => "task.updated",
-            Event::NoteAdded { .. } => "note.added",
-            Event::TimeLogged { .. } => "time.logged",
-            Event::PostmortemText { .. } => "postmortem.text_set",
-            Event::PostmortemList { .. } => "postmortem.list_set",
-            Event::PostmortemImpact { .. } => "postmortem.impact_set",
-            Event::RootCauseAdded { .. } => "postmortem.root_cause_added",
-            Event::PostmortemStatusChanged { .. } => "postmortem.status_changed",
-            Event::ReviewScheduled { .. } => "postmortem.review_scheduled",
-            Event::RecommendationAdded { .. } => "recommendation.added",
-            Event::RecommendationStatusChanged { .. } => "recommendation.status_changed",
-            Event::InfoRequested { .. } => "info.requested",
-            Event::InfoAnswered { .. } => "info.answered",
-            Event::PlaybookApplied { .. } => "playbook.applied",
-            Event::FlagsSet { .. } => "regulatory.flags_set",
-            Event::RegulatoryClockSet { .. } => "regulatory.clock_set",
-            Event::NotificationRecorded { .. } => "notification.recorded",
-            Event::NotificationAttempted { .. } => "notification.attempted",
-            Event::NotificationSkipped { .. } => "notification.skipped",
-            Event::ObligationEscalated { .. } => "regulatory.escalated",
-            Event::ReportExported { .. } => "report.exported",
-        }
-    }
+/// The one table of event kinds: `kind()` (exhaustive: a new variant does not compile until it is
+/// named here) and `Event::KINDS`, every kind, which tests walk (labels in both languages, the
+/// search mapping). The names are the serde tags (`#[serde(rename)]`) — a test checks they agree.
+macro_rules! kinds {
+    ($($variant:ident => $kind:literal,)*) => {
+        impl Event {
+            /// Every kind of event, in the order of the enum.
+            pub const KINDS: &'static [&'static str] = &[$($kind),*];
 
+            /// The event's kind, as stored in the journal's `kind` column.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Event::$variant { .. } => $kind,)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Opened => "incident.opened",
+    FieldChanged => "incident.field_changed",
+    StatusChanged => "incident.status_changed",
+    MilestoneSet => "incident.milestone_set",
+    Assigned => "incident.assigned",
+    Classified => "incident.classified",
+    SeverityAssessed => "incident.severity_assessed",
+    MarkingsSet => "incident.markings_set",
+    TagsChanged => "incident.tags_changed",
+    ScopeSet => "incident.scope_set",
+    MemberAdded => "incident.member_added",
+    MemberRemoved => "incident.member_removed",
+    ObservableAdded => "observable.added",
+    ObservableUpdated => "observable.updated",
+    TimelineAdded => "timeline.added",
+    TimelineRemoved => "timeline.removed",
+    EvidenceAdded => "evidence.added",
+    CustodyRecorded => "evidence.custody",
+    AssetAdded => "asset.added",
+    AssetUpdated => "asset.updated",
+    ActionRecorded => "action.recorded",
+    TaskAdded => "task.added",
+    TaskUpdated => "task.updated",
+    NoteAdded => "note.added",
+    TimeLogged => "time.logged",
+    PostmortemText => "postmortem.text_set",
+    PostmortemList => "postmortem.list_set",
+    PostmortemImpact => "postmortem.impact_set",
+    RootCauseAdded => "postmortem.root_cause_added",
+    PostmortemStatusChanged => "postmortem.status_changed",
+    ReviewScheduled => "postmortem.review_scheduled",
+    RecommendationAdded => "recommendation.added",
+    RecommendationStatusChanged => "recommendation.status_changed",
+    InfoRequested => "info.requested",
+    InfoAnswered => "info.answered",
+    PlaybookApplied => "playbook.applied",
+    FlagsSet => "regulatory.flags_set",
+    RegulatoryClockSet => "regulatory.clock_set",
+    NotificationRecorded => "notification.recorded",
+    NotificationAttempted => "notification.attempted",
+    NotificationSkipped => "notification.skipped",
+    ObligationEscalated => "regulatory.escalated",
+    ReportExported => "report.exported",
+}
+
+impl Event {
     /// Splits the event into its kind and payload, the two parts the journal stores.
     pub fn to_parts(&self) -> (&'static str, Value) {
         let payload = match serde_json::to_value(self) {
@@ -603,6 +619,21 @@ pub enum MilestoneSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kinds_table_names_every_serde_tag() {
+        assert_eq!(Event::KINDS.len(), 43);
+        let mut seen = std::collections::BTreeSet::new();
+        for kind in Event::KINDS {
+            assert!(seen.insert(*kind), "{kind} twice");
+            // A known tag fails on its payload's fields, never as an unknown variant.
+            if let Err(err) = Event::from_parts(kind, &serde_json::json!({"x": 1})) {
+                assert!(!err.contains("unknown variant"), "{kind}: {err}");
+            }
+        }
+        let err = Event::from_parts("incident.nope", &serde_json::json!({})).unwrap_err();
+        assert!(err.contains("unknown variant"), "{err}");
+    }
 
     #[test]
     fn round_trips_through_kind_and_payload() {

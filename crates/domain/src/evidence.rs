@@ -260,7 +260,48 @@ impl Incident {
                     });
                 }
             }
-            _ => {}
+            // Every other kind, named so that a new one must be placed here.
+            Event::Opened { .. }
+            | Event::FieldChanged { .. }
+            | Event::StatusChanged { .. }
+            | Event::Assigned { .. }
+            | Event::Classified { .. }
+            | Event::SeverityAssessed { .. }
+            | Event::MarkingsSet { .. }
+            | Event::TagsChanged { .. }
+            | Event::ScopeSet { .. }
+            | Event::MemberAdded { .. }
+            | Event::MemberRemoved { .. }
+            | Event::ObservableAdded { .. }
+            | Event::ObservableUpdated { .. }
+            | Event::TimelineAdded { .. }
+            | Event::TimelineRemoved { .. }
+            | Event::AssetAdded { .. }
+            | Event::AssetUpdated { .. }
+            | Event::ActionRecorded { .. }
+            | Event::TaskAdded { .. }
+            | Event::TaskUpdated { .. }
+            | Event::NoteAdded { .. }
+            | Event::TimeLogged { .. }
+            | Event::PostmortemText { .. }
+            | Event::PostmortemList { .. }
+            | Event::PostmortemImpact { .. }
+            | Event::RootCauseAdded { .. }
+            | Event::PostmortemStatusChanged { .. }
+            | Event::ReviewScheduled { .. }
+            | Event::RecommendationAdded { .. }
+            | Event::RecommendationStatusChanged { .. }
+            | Event::InfoRequested { .. }
+            | Event::InfoAnswered { .. }
+            | Event::PlaybookApplied { .. }
+            | Event::FlagsSet { .. }
+            | Event::RegulatoryClockSet { .. }
+            | Event::NotificationRecorded { .. }
+            | Event::NotificationAttempted { .. }
+            | Event::NotificationSkipped { .. }
+            | Event::ReportExported { .. }
+            | Event::ObligationEscalated { .. }
+            | Event::MilestoneSet { .. } => {}
         }
     }
 }

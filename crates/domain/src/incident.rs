@@ -576,6 +576,27 @@ impl Incident {
         })
     }
 
+    /// The events of a multi-field edit: every value is checked before any event is decided, a
+    /// field that already has its value is left out (none at all: nothing changes).
+    pub fn edit(
+        &self,
+        changes: &[(Field, String)],
+        reason: &str,
+    ) -> Result<Vec<Event>, DomainError> {
+        for (field, value) in changes {
+            field.parse_value(value)?;
+        }
+        let mut events = Vec::new();
+        for (field, value) in changes {
+            match self.change_field(*field, value, reason) {
+                Ok(e) => events.push(e),
+                Err(DomainError::Unchanged(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(events)
+    }
+
     /// The event that moves the incident to `to`, or why it may not.
     pub fn transition(&self, to: Status, reason: &str) -> Result<Event, DomainError> {
         let reason = Reason::parse(reason)?;

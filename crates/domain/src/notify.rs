@@ -325,6 +325,56 @@ impl Incident {
         (due, next)
     }
 
+    /// A delivery attempt of notification `id` (a resend by hand, or the retry worker's), with
+    /// how it went. Nothing when it was delivered meanwhile or, given `after_attempts`, when
+    /// another attempt was recorded since the caller looked.
+    pub fn attempt_delivery(
+        &self,
+        id: u64,
+        delivery: &str,
+        after_attempts: Option<u32>,
+    ) -> Result<Vec<Event>, DomainError> {
+        let Some(n) = self.notifications.iter().find(|n| n.id == id) else {
+            return Err(DomainError::NoSuch {
+                what: "notification",
+                incident: self.number,
+                id,
+            });
+        };
+        if n.delivered() || after_attempts.is_some_and(|a| a != n.attempts) {
+            return Ok(vec![]);
+        }
+        let delivery = crate::text::clean("delivery", delivery, 20_000, crate::text::Lines::Many)?;
+        Ok(vec![Event::NotificationAttempted { id, delivery }])
+    }
+
+    /// The warning that a deadline is near or past (who was warned, how): nothing when that
+    /// step was escalated already.
+    pub fn escalate(
+        &self,
+        regime: &str,
+        step: &str,
+        due: Option<Timestamp>,
+        recipients: &[String],
+        delivery: &str,
+    ) -> Result<Vec<Event>, DomainError> {
+        if self
+            .escalations
+            .iter()
+            .any(|e| e.regime == regime && e.step == step)
+        {
+            return Ok(vec![]);
+        }
+        let delivery = crate::text::clean("delivery", delivery, 20_000, crate::text::Lines::Many)?;
+        Ok(vec![Event::ObligationEscalated {
+            regime: regime.to_string(),
+            step: step.to_string(),
+            due,
+            recipients: recipients.to_vec(),
+            delivery,
+        }])
+    }
+
     /// Obligations near or past their deadline that nobody has been warned about yet.
     pub fn escalations_due(
         &self,

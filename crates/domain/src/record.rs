@@ -558,7 +558,39 @@ impl Incident {
                 self.timeline.insert(pos, entry);
             }
             Event::TimelineRemoved { id, .. } => self.timeline.retain(|t| t.id != id),
-            _ => {}
+            // Every other kind, named so that a new one must be placed here.
+            Event::Opened { .. }
+            | Event::FieldChanged { .. }
+            | Event::StatusChanged { .. }
+            | Event::Assigned { .. }
+            | Event::EvidenceAdded { .. }
+            | Event::CustodyRecorded { .. }
+            | Event::AssetAdded { .. }
+            | Event::AssetUpdated { .. }
+            | Event::ActionRecorded { .. }
+            | Event::TaskAdded { .. }
+            | Event::TaskUpdated { .. }
+            | Event::NoteAdded { .. }
+            | Event::TimeLogged { .. }
+            | Event::PostmortemText { .. }
+            | Event::PostmortemList { .. }
+            | Event::PostmortemImpact { .. }
+            | Event::RootCauseAdded { .. }
+            | Event::PostmortemStatusChanged { .. }
+            | Event::ReviewScheduled { .. }
+            | Event::RecommendationAdded { .. }
+            | Event::RecommendationStatusChanged { .. }
+            | Event::InfoRequested { .. }
+            | Event::InfoAnswered { .. }
+            | Event::PlaybookApplied { .. }
+            | Event::FlagsSet { .. }
+            | Event::RegulatoryClockSet { .. }
+            | Event::NotificationRecorded { .. }
+            | Event::NotificationAttempted { .. }
+            | Event::NotificationSkipped { .. }
+            | Event::ReportExported { .. }
+            | Event::ObligationEscalated { .. }
+            | Event::MilestoneSet { .. } => {}
         }
     }
 }

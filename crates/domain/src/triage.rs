@@ -2,77 +2,36 @@
 //! 800-61r2 impact categories through a configurable matrix onto CISA NCISS levels 0–5), and the
 //! people on an incident with their incident roles.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
+use crate::enums::closed_enum;
 use crate::error::DomainError;
 
-macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The value's name in the API, the CLI and the journal.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = DomainError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-                let wanted = wanted.strip_prefix("tlp:").or_else(|| wanted.strip_prefix("pap:")).unwrap_or(&wanted);
-                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| DomainError::Unknown {
-                    what: $what,
-                    value: s.to_string(),
-                    expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
-                })
-            }
-        }
-    };
-}
-
-named_enum!(
+closed_enum!(
     /// Traffic Light Protocol 2.0: who the information may be shared with.
-    Tlp, "TLP" { Red = "red", AmberStrict = "amber+strict", Amber = "amber", Green = "green", Clear = "clear" }
+    Tlp, "TLP", strip ["tlp:", "pap:"] { Red = "red", AmberStrict = "amber+strict", Amber = "amber", Green = "green", Clear = "clear" }
 );
-named_enum!(
+closed_enum!(
     /// Permissible Actions Protocol: what the recipient may do with the information.
-    Pap, "PAP" { Red = "red", Amber = "amber", Green = "green", Clear = "clear" }
+    Pap, "PAP", strip ["tlp:", "pap:"] { Red = "red", Amber = "amber", Green = "green", Clear = "clear" }
 );
-named_enum!(
+closed_enum!(
     /// NIST SP 800-61r2 functional impact.
     FunctionalImpact, "functional impact" { None = "none", Low = "low", Medium = "medium", High = "high" }
 );
-named_enum!(
+closed_enum!(
     /// NIST SP 800-61r2 information impact.
     InformationImpact, "information impact" {
         None = "none", Privacy = "privacy-breach", Proprietary = "proprietary-breach", Integrity = "integrity-loss"
     }
 );
-named_enum!(
+closed_enum!(
     /// NIST SP 800-61r2 recoverability.
     Recoverability, "recoverability" {
         Regular = "regular", Supplemented = "supplemented", Extended = "extended", NotRecoverable = "not-recoverable"
     }
 );
-named_enum!(
+closed_enum!(
     /// A person's responsibility on one incident (SAMM asks for defined roles).
     IncidentRole, "incident role" {
         Lead = "lead", Handler = "handler", Communications = "communications", Legal = "legal", Scribe = "scribe"

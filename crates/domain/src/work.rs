@@ -1,10 +1,9 @@
 //! The rest of the incident record: affected assets, response actions, tasks, notes and
 //! interview notes, and time entries (labour, for the metrics).
 
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
+use crate::enums::closed_enum;
 use crate::error::DomainError;
 use crate::event::Event;
 use crate::incident::Incident;
@@ -12,55 +11,30 @@ use crate::text::{Label, Summary};
 use crate::time::Timestamp;
 use crate::user::Username;
 
-macro_rules! kebab_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
-        }
-
-        impl FromStr for $name {
-            type Err = DomainError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| DomainError::Unknown {
-                    what: $what,
-                    value: s.to_string(),
-                    expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
-                })
-            }
-        }
-    };
-}
-
-kebab_enum!(
+closed_enum!(
     /// What kind of thing an affected asset is.
     AssetKind, "asset kind" { Host = "host", Account = "account", Application = "application", DataStore = "data-store" }
 );
-kebab_enum!(
+closed_enum!(
     /// How much the asset matters to the business.
     Criticality, "criticality" { Low = "low", Medium = "medium", High = "high", Critical = "critical" }
 );
-kebab_enum!(
+closed_enum!(
     /// What is known of the asset's compromise.
     Compromise, "compromise status" { Unknown = "unknown", Suspected = "suspected", Confirmed = "confirmed", Cleared = "cleared" }
 );
-kebab_enum!(
+closed_enum!(
     /// The kinds of response action the final report lists.
     ActionKind, "action kind" {
         Containment = "containment", Eradication = "eradication", Recovery = "recovery",
         Communication = "communication", Analysis = "analysis"
     }
 );
-kebab_enum!(
+closed_enum!(
     /// Where a task stands.
     TaskStatus, "task status" { Open = "open", InProgress = "in-progress", Done = "done", Cancelled = "cancelled" }
 );
-kebab_enum!(
+closed_enum!(
     /// A plain note, or the record of an interview.
     NoteKind, "note kind" { Note = "note", Interview = "interview" }
 );
@@ -423,7 +397,43 @@ impl Incident {
                 day,
                 activity,
             }),
-            _ => {}
+            // Every other kind, named so that a new one must be placed here.
+            Event::Opened { .. }
+            | Event::FieldChanged { .. }
+            | Event::StatusChanged { .. }
+            | Event::Assigned { .. }
+            | Event::Classified { .. }
+            | Event::SeverityAssessed { .. }
+            | Event::MarkingsSet { .. }
+            | Event::TagsChanged { .. }
+            | Event::ScopeSet { .. }
+            | Event::MemberAdded { .. }
+            | Event::MemberRemoved { .. }
+            | Event::ObservableAdded { .. }
+            | Event::ObservableUpdated { .. }
+            | Event::TimelineAdded { .. }
+            | Event::TimelineRemoved { .. }
+            | Event::EvidenceAdded { .. }
+            | Event::CustodyRecorded { .. }
+            | Event::PostmortemText { .. }
+            | Event::PostmortemList { .. }
+            | Event::PostmortemImpact { .. }
+            | Event::RootCauseAdded { .. }
+            | Event::PostmortemStatusChanged { .. }
+            | Event::ReviewScheduled { .. }
+            | Event::RecommendationAdded { .. }
+            | Event::RecommendationStatusChanged { .. }
+            | Event::InfoRequested { .. }
+            | Event::InfoAnswered { .. }
+            | Event::PlaybookApplied { .. }
+            | Event::FlagsSet { .. }
+            | Event::RegulatoryClockSet { .. }
+            | Event::NotificationRecorded { .. }
+            | Event::NotificationAttempted { .. }
+            | Event::NotificationSkipped { .. }
+            | Event::ReportExported { .. }
+            | Event::ObligationEscalated { .. }
+            | Event::MilestoneSet { .. } => {}
         }
     }
 }

@@ -287,9 +287,13 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "status": pm.status.map(|s| tr("pm_", s.as_str())),
             "approved_by": pm.approved_by,
         },
-        "journal": snap.journal.iter().map(|e| json!({
-            "seq": e.seq, "at": d(e.recorded_at), "actor": e.actor.to_string(), "kind": e.kind, "hash": e.hash.to_hex(),
-        })).collect::<Vec<_>>(),
+        "journal": snap.journal.iter().map(|e| {
+            let said = crate::journal::describe(lang, e);
+            json!({
+                "seq": e.seq, "at": d(e.recorded_at), "actor": e.actor.to_string(), "kind": e.kind,
+                "what": said.what, "why": said.why, "hash": e.hash.to_hex(),
+            })
+        }).collect::<Vec<_>>(),
         "head": snap.journal.last().map(|e| e.hash.to_hex()),
         "phases": phases(i),
     })

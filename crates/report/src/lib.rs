@@ -8,6 +8,7 @@ pub mod charts;
 pub mod context;
 pub mod drafts;
 pub mod integrity;
+pub mod journal;
 pub mod layout;
 mod markdown;
 pub mod misp;
@@ -32,7 +33,7 @@ pub const PAGEBREAK: &str = "@@PAGEBREAK@@";
 const PAGEBREAK_LINE: &str = "@@PAGEBREAK@@\n\n";
 
 /// The version of the shipped templates, recorded in each seal.
-pub const TEMPLATE_VERSION: &str = "2";
+pub const TEMPLATE_VERSION: &str = "3";
 
 /// The documents Debrief renders: the final report, the postmortem report, and the regulator
 /// drafts.

@@ -5,7 +5,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use debrief_domain::{Denied, DomainError};
+use debrief_app::AppError;
+use debrief_domain::{Category, Denied, DomainError};
 use debrief_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -98,20 +99,30 @@ pub fn problem_response(status: StatusCode, problem: &Problem) -> Response {
     response
 }
 
-impl From<DomainError> for ApiError {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::IllegalTransition { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "illegal-transition", e.to_string())
-            }
-            DomainError::Unchanged(_) => ApiError::conflict(e.to_string()),
-            DomainError::NoSuch { .. } => ApiError::not_found(e.to_string()),
-            DomainError::InconsistentJournal { .. } => {
-                tracing::error!(error = %e, "inconsistent journal");
+impl ApiError {
+    /// The answer to an error of this category (the one classification, shared with the CLI's
+    /// exit codes); server faults are logged and not described.
+    fn categorised(category: Category, slug: &'static str, detail: String) -> ApiError {
+        match category {
+            Category::Refused => ApiError::unprocessable(detail),
+            Category::NotFound => ApiError::not_found(detail),
+            Category::Forbidden => ApiError::forbidden(detail),
+            Category::Conflict => ApiError::new(StatusCode::CONFLICT, slug, detail),
+            Category::Failed => {
+                tracing::error!(error = %detail, "server failure");
                 ApiError::internal()
             }
-            _ => ApiError::unprocessable(e.to_string()),
         }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let slug = match e {
+            DomainError::IllegalTransition { .. } => "illegal-transition",
+            _ => "conflict",
+        };
+        ApiError::categorised(e.category(), slug, e.to_string())
     }
 }
 
@@ -124,22 +135,20 @@ impl From<Denied> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(_)
-            | StoreError::NoUser(_)
-            | StoreError::NoToken(_)
-            | StoreError::NoAlert(_)
-            | StoreError::NoPlaybook(_)
-            | StoreError::NoStakeholder(_)
-            | StoreError::NoRule(_) => ApiError::not_found(e.to_string()),
-            StoreError::Conflict { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "edit-conflict", e.to_string())
-            }
-            StoreError::Duplicate(_) => ApiError::conflict(e.to_string()),
             StoreError::Domain(d) => d.into(),
-            other => {
-                tracing::error!(error = %other, "store failure");
-                ApiError::internal()
+            StoreError::Conflict { .. } => {
+                ApiError::categorised(e.category(), "edit-conflict", e.to_string())
             }
+            other => ApiError::categorised(other.category(), "conflict", other.to_string()),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Denied(d) => d.into(),
+            AppError::Store(s) => s.into(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! **Architecture invariant:** every route authenticates (except health, TheHive's `/api/status`,
 //! login and static assets)
 //! and checks the caller's role with `debrief_domain::authorize` before touching the store.
-//! Handlers never write incident state except through `debrief_store::execute` / `append`.
+//! Handlers never write incident state except through the application layer (`debrief_app`).
 
 pub mod api;
 pub mod auth;
@@ -100,6 +100,8 @@ impl Default for Config {
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct AppState {
+    /// The application layer: every command and read of an incident goes through it.
+    pub app: debrief_app::App,
     pub store: Arc<dyn Store>,
     pub key: InstallationKey,
     pub config: Arc<Config>,
@@ -121,6 +123,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, key: InstallationKey, config: Config) -> Self {
         Self {
+            app: debrief_app::App::new(store.clone()),
             store,
             key,
             config: Arc::new(config),

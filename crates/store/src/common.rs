@@ -217,7 +217,40 @@ pub fn index_changes(
             Ok(Event::TimelineAdded { id, .. } | Event::TimelineRemoved { id, .. }) => {
                 touch(format!("timeline:{id}"))
             }
-            _ => {}
+            // Every other kind, named so that a new one must be placed here.
+            Ok(
+                Event::StatusChanged { .. }
+                | Event::Assigned { .. }
+                | Event::SeverityAssessed { .. }
+                | Event::MarkingsSet { .. }
+                | Event::ScopeSet { .. }
+                | Event::MemberAdded { .. }
+                | Event::MemberRemoved { .. }
+                | Event::EvidenceAdded { .. }
+                | Event::CustodyRecorded { .. }
+                | Event::AssetUpdated { .. }
+                | Event::TimeLogged { .. }
+                | Event::PostmortemText { .. }
+                | Event::PostmortemList { .. }
+                | Event::PostmortemImpact { .. }
+                | Event::RootCauseAdded { .. }
+                | Event::PostmortemStatusChanged { .. }
+                | Event::ReviewScheduled { .. }
+                | Event::RecommendationAdded { .. }
+                | Event::RecommendationStatusChanged { .. }
+                | Event::InfoRequested { .. }
+                | Event::InfoAnswered { .. }
+                | Event::PlaybookApplied { .. }
+                | Event::FlagsSet { .. }
+                | Event::RegulatoryClockSet { .. }
+                | Event::NotificationRecorded { .. }
+                | Event::NotificationAttempted { .. }
+                | Event::NotificationSkipped { .. }
+                | Event::ReportExported { .. }
+                | Event::ObligationEscalated { .. }
+                | Event::MilestoneSet { .. },
+            )
+            | Err(_) => {}
         }
     }
     let docs = fields

@@ -1,7 +1,7 @@
 //! The store's error type. Driver errors never leak past it: callers see what went wrong in
 //! terms of incidents and journals.
 
-use debrief_domain::DomainError;
+use debrief_domain::{Category, DomainError};
 
 /// Why a store operation failed. Nothing was written when an error is returned.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +71,28 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    /// Its [`Category`]: how every front end answers it.
+    pub fn category(&self) -> Category {
+        match self {
+            StoreError::NotFound(_)
+            | StoreError::NoPlaybook(_)
+            | StoreError::NoStakeholder(_)
+            | StoreError::NoRule(_)
+            | StoreError::NoUser(_)
+            | StoreError::NoAlert(_)
+            | StoreError::NoToken(_) => Category::NotFound,
+            StoreError::Duplicate(_) | StoreError::Conflict { .. } => Category::Conflict,
+            StoreError::Domain(e) => e.category(),
+            StoreError::BadUrl { .. } => Category::Refused,
+            StoreError::Unavailable { .. }
+            | StoreError::Corrupt(_)
+            | StoreError::Migration(_)
+            | StoreError::Database(_) => Category::Failed,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -20,6 +20,7 @@ mod sql;
 mod sql_accounts;
 pub mod sqlite;
 pub mod stakeholders;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod verify;
 
@@ -28,9 +29,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use debrief_domain::text::Actor;
-use debrief_domain::{
-    DomainError, EntryDraft, Event, Incident, IncidentId, JournalEntry, NewIncident,
-};
+use debrief_domain::{EntryDraft, Incident, IncidentId, JournalEntry, NewIncident};
 
 pub use common::{
     Appended, IncidentQuery, ProjectionRow, RawEntry, Reference, SearchHit, Sighting, SignedHead,
@@ -354,64 +353,6 @@ pub fn redact_url(url: &str) -> String {
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_string(),
-    }
-}
-
-/// Runs one command against the current state of an incident and appends the event it decides,
-/// retrying from fresh state when another writer got there first.
-pub async fn execute<F>(
-    store: &dyn Store,
-    id: IncidentId,
-    actor: &Actor,
-    decide: F,
-) -> Result<Appended>
-where
-    F: Fn(&Incident) -> Result<Event, DomainError> + Send + Sync,
-{
-    let mut attempt = 0;
-    loop {
-        let current = store.incident(id).await?;
-        let event = decide(&current)?;
-        let draft = EntryDraft {
-            actor: actor.clone(),
-            event,
-        };
-        match store.append(id, current.seq, vec![draft]).await {
-            Err(StoreError::Conflict { .. }) if attempt < 50 => attempt += 1,
-            other => return other,
-        }
-    }
-}
-
-/// Like [`execute`], for commands that decide several events at once (pasting observables…).
-/// Deciding none changes nothing and returns the current state.
-pub async fn execute_many<F>(
-    store: &dyn Store,
-    id: IncidentId,
-    actor: &Actor,
-    decide: F,
-) -> Result<Incident>
-where
-    F: Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
-{
-    let mut attempt = 0;
-    loop {
-        let current = store.incident(id).await?;
-        let events = decide(&current)?;
-        if events.is_empty() {
-            return Ok(current);
-        }
-        let drafts = events
-            .into_iter()
-            .map(|event| EntryDraft {
-                actor: actor.clone(),
-                event,
-            })
-            .collect();
-        match store.append(id, current.seq, drafts).await {
-            Err(StoreError::Conflict { .. }) if attempt < 50 => attempt += 1,
-            other => return other.map(|a| a.incident),
-        }
     }
 }
 

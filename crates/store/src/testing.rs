@@ -2,7 +2,11 @@
 //! database on the server named by `DEBRIEF_TEST_POSTGRES_URL`. Used by this crate's conformance
 //! suite and by the CLI's tamper tests.
 
+use debrief_domain::text::Actor;
+use debrief_domain::{DomainError, EntryDraft, Event, Incident, IncidentId};
 use sqlx::Connection;
+
+use crate::{Appended, Result, Store, StoreError};
 
 /// The environment variable that names the PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "DEBRIEF_TEST_POSTGRES_URL";
@@ -100,6 +104,65 @@ impl TestDb {
             )))
             .execute(&mut admin)
             .await;
+        }
+    }
+}
+
+/// For tests that set an incident up: runs one command against its current state and appends
+/// the event it decides, retrying from fresh state when another writer got there first. The
+/// application's own path, with authorisation, is `debrief_app::App::execute`.
+pub async fn execute<F>(
+    store: &dyn Store,
+    id: IncidentId,
+    actor: &Actor,
+    decide: F,
+) -> Result<Appended>
+where
+    F: Fn(&Incident) -> Result<Event, DomainError> + Send + Sync,
+{
+    let mut attempt = 0;
+    loop {
+        let current = store.incident(id).await?;
+        let event = decide(&current)?;
+        let draft = EntryDraft {
+            actor: actor.clone(),
+            event,
+        };
+        match store.append(id, current.seq, vec![draft]).await {
+            Err(StoreError::Conflict { .. }) if attempt < 50 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// Like [`execute`], for commands that decide several events at once (pasting observables…).
+/// Deciding none changes nothing and returns the current state.
+pub async fn execute_many<F>(
+    store: &dyn Store,
+    id: IncidentId,
+    actor: &Actor,
+    decide: F,
+) -> Result<Incident>
+where
+    F: Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
+{
+    let mut attempt = 0;
+    loop {
+        let current = store.incident(id).await?;
+        let events = decide(&current)?;
+        if events.is_empty() {
+            return Ok(current);
+        }
+        let drafts = events
+            .into_iter()
+            .map(|event| EntryDraft {
+                actor: actor.clone(),
+                event,
+            })
+            .collect();
+        match store.append(id, current.seq, drafts).await {
+            Err(StoreError::Conflict { .. }) if attempt < 50 => attempt += 1,
+            other => return other.map(|a| a.incident),
         }
     }
 }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use debrief_domain::text::Actor;
 use debrief_domain::{EntryDraft, Event, Field, Milestone, NewIncident, Status, Timestamp};
 use debrief_store::testing::TestDb;
+use debrief_store::testing::execute;
 use debrief_store::verify::{verify_all, verify_incident};
-use debrief_store::{IncidentQuery, InstallationKey, Scope, Store, StoreError, execute};
+use debrief_store::{IncidentQuery, InstallationKey, Scope, Store, StoreError};
 
 fn actor(name: &str) -> Actor {
     Actor::parse(name).unwrap()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use debrief_domain::text::Actor;
-use debrief_domain::{EntryDraft, Event, Incident, Timestamp};
+use debrief_domain::{DomainError, Event, Incident, Timestamp};
 
 use super::open_store;
 use crate::config::Settings;
@@ -48,11 +48,11 @@ fn check_rows(path: &Path) -> Result<(Vec<Row>, Vec<String>)> {
 }
 
 /// The events of a row on the incident just declared from it.
-fn events(i: &Incident, row: &Row, source: &str) -> Result<Vec<Event>> {
+fn events(i: &Incident, row: &Row, source: &str) -> Result<Vec<Event>, DomainError> {
     let now = Timestamp::now();
     let mut out = Vec::new();
     let mut state = i.clone();
-    let mut push = |e: Event, state: &mut Incident| -> Result<()> {
+    let mut push = |e: Event, state: &mut Incident| -> Result<(), DomainError> {
         let sealed = debrief_domain::journal::seal(
             state.id,
             &debrief_domain::journal::ChainTips {
@@ -64,7 +64,11 @@ fn events(i: &Incident, row: &Row, source: &str) -> Result<Vec<Event>> {
             now,
             &Actor::parse("import")?,
             &e,
-        )?;
+        )
+        .map_err(|why| DomainError::InvalidField {
+            field: "row",
+            problem: why.to_string(),
+        })?;
         state.apply(&sealed)?;
         out.push(e);
         Ok(())
@@ -112,26 +116,23 @@ pub async fn import(file: &Path, dry_run: bool, settings: &Settings) -> Result<u
     }
     let (store, _) = open_store(settings).await?;
     let actor = Actor::parse(&settings.actor)?;
+    let (app, caller) = super::app(&store, &actor);
     let name = file
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("spreadsheet");
     for row in &rows {
         let source = format!("imported from {name}, row {}", row.line);
-        let created = store.create_incident(&actor, row.new.clone()).await?;
-        let evs = events(&created.incident, row, &source)?;
-        if !evs.is_empty() {
-            let drafts = evs
-                .into_iter()
-                .map(|event| EntryDraft {
-                    actor: actor.clone(),
-                    event,
-                })
-                .collect();
-            store
-                .append(created.incident.id, created.incident.seq, drafts)
-                .await?;
-        }
+        let created = app.create(&caller, row.new.clone()).await?;
+        // Decided on the incident just opened: nobody else can have written to it yet.
+        app.execute(
+            &caller,
+            created.incident.id,
+            debrief_app::Need::Work,
+            Some(created.incident.seq),
+            |i| events(i, row, &source),
+        )
+        .await?;
         println!(
             "row {} → #{} {}",
             row.line, created.incident.number, created.incident.title

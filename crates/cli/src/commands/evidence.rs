@@ -1,10 +1,10 @@
 //! `debrief evidence …`: files as evidence, from the command line.
 
+use super::execute;
 use anyhow::{Context, Result};
 use debrief_domain::Timestamp;
 use debrief_domain::evidence::{CustodyAction, NewEvidence};
 use debrief_store::blobs::BlobStore;
-use debrief_store::execute;
 use tokio::io::AsyncReadExt;
 
 use super::{actor, open_store, print_json};
@@ -61,7 +61,7 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
                 collected_from: from,
                 collected_at,
             };
-            let done = execute(&*store, id, &who, |i| i.add_evidence(&new)).await?;
+            let done = execute(&store, id, &who, |i| i.add_evidence(&new)).await?;
             println!(
                 "incident #{}: evidence {} sha256 {} ({} bytes)",
                 done.incident.number, new.name, stored.sha256, stored.size
@@ -141,7 +141,7 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
             let id = store.resolve(&incident).await?;
-            let done = execute(&*store, id, &who, |i| {
+            let done = execute(&store, id, &who, |i| {
                 i.record_custody(eid, action, Timestamp::now(), &from, &to, &location, &note)
             })
             .await?;

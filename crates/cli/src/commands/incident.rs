@@ -1,10 +1,12 @@
 //! `debrief incident …`: declare, list, show, transition, edit, set timestamps, journal, export.
 
+use super::execute;
 use anyhow::{Context, Result, bail};
+use debrief_app::Need;
 use debrief_domain::{
-    Field, Incident, JournalEntry, Milestone, MilestoneSource, NewIncident, Status, Timestamp,
+    Incident, JournalEntry, Milestone, MilestoneSource, NewIncident, Status, Timestamp,
 };
-use debrief_store::{IncidentQuery, Store, execute};
+use debrief_store::{IncidentQuery, Store};
 use serde_json::json;
 
 use super::{actor, open_store, print_json};
@@ -119,7 +121,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
             let id = store.resolve(&incident).await?;
-            let done = execute(&*store, id, &who, |i| i.transition(to, &reason)).await?;
+            let done = execute(&store, id, &who, |i| i.transition(to, &reason)).await?;
             match format {
                 Format::Json => print_json(&done.incident)?,
                 Format::Table => println!(
@@ -136,38 +138,35 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             detection_source,
             reason,
         } => {
-            let changes: Vec<(Field, String)> = [
-                (Field::Title, title),
-                (Field::Summary, summary),
-                (Field::Reporter, reporter),
-                (Field::DetectionSource, detection_source),
-            ]
-            .into_iter()
-            .filter_map(|(f, v)| v.map(|v| (f, v)))
-            .collect();
-            if changes.is_empty() {
+            if [&title, &summary, &reporter, &detection_source]
+                .iter()
+                .all(|v| v.is_none())
+            {
                 bail!("nothing to edit: give --title, --summary, --reporter or --source");
             }
-            // Check every value before writing any.
-            for (field, value) in &changes {
-                field.parse_value(value)?;
-            }
+            let edit = debrief_app::commands::EditIncident::new(
+                title,
+                summary,
+                reporter,
+                detection_source,
+                reason,
+            )?;
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            for (field, value) in changes {
-                match execute(&*store, id, &who, |i| {
-                    i.change_field(field, &value, &reason)
-                })
-                .await
-                {
-                    Ok(done) => println!("incident #{}: {field} changed", done.incident.number),
-                    Err(debrief_store::StoreError::Domain(
-                        debrief_domain::DomainError::Unchanged(m),
-                    )) => {
-                        println!("{m}")
-                    }
-                    Err(e) => return Err(e.into()),
+            let (app, caller) = super::app(&store, &who);
+            let id = app.resolve(&caller, &incident).await?;
+            let before = app.incident_by_id(&caller, id).await?;
+            let done = app
+                .execute_entries(&caller, id, Need::Work, None, |i| edit.decide(i))
+                .await?;
+            for field in edit.fields() {
+                let changed = done.entries.iter().any(|e| {
+                    matches!(e.event(), Ok(debrief_domain::Event::FieldChanged { field: f, .. }) if f == field)
+                });
+                if changed {
+                    println!("incident #{}: {field} changed", before.number);
+                } else {
+                    println!("nothing to change: {field} already has that value");
                 }
             }
         }
@@ -183,7 +182,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
             let id = store.resolve(&incident).await?;
-            let done = execute(&*store, id, &who, |i| {
+            let done = execute(&store, id, &who, |i| {
                 i.set_milestone(m, at, &source, &reason, Timestamp::now())
             })
             .await?;
@@ -297,50 +296,12 @@ fn print_journal(entries: &[JournalEntry]) {
     }
 }
 
-/// One line saying what an entry did.
+/// One line saying what an entry did: the describer of the pages and the reports, in English.
 fn describe(e: &JournalEntry) -> String {
-    use debrief_domain::Event;
-    match e.event() {
-        Ok(Event::Opened { title, .. }) => format!("opened: {title}"),
-        Ok(Event::FieldChanged {
-            field, to, reason, ..
-        }) => with_reason(format!("{field} → {to}"), reason.as_str()),
-        Ok(Event::StatusChanged { from, to, reason }) => {
-            with_reason(format!("{from} → {to}"), reason.as_str())
-        }
-        Ok(Event::Assigned { to, reason, .. }) => with_reason(
-            format!("assigned to {}", to.as_deref().unwrap_or("nobody")),
-            reason.as_str(),
-        ),
-        Ok(Event::MilestoneSet {
-            milestone,
-            at,
-            source,
-            ..
-        }) => format!("{milestone} = {at} ({source})"),
-        Ok(Event::Classified { class, kind, .. }) => format!("classified {class}/{kind}"),
-        Ok(Event::SeverityAssessed { assessment, .. }) => {
-            format!(
-                "severity level {} ({})",
-                assessment.level,
-                assessment.level_name()
-            )
-        }
-        Ok(Event::ObservableAdded { kind, value, .. }) => format!("observable {kind} {value}"),
-        Ok(Event::TimelineAdded {
-            occurred_at,
-            description,
-            ..
-        }) => format!("timeline {occurred_at}: {description}"),
-        Ok(other) => other.kind().to_string(),
-        Err(_) => e.payload.to_string(),
-    }
-}
-
-fn with_reason(text: String, reason: &str) -> String {
-    if reason.is_empty() {
-        text
+    let d = debrief_report::journal::describe(debrief_domain::Language::En, e);
+    if d.why.is_empty() {
+        d.what
     } else {
-        format!("{text}: {reason}")
+        format!("{}: {}", d.what, d.why)
     }
 }

@@ -18,8 +18,10 @@ pub mod work;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use debrief_app::{App, AppError, Caller, Need};
 use debrief_domain::text::Actor;
-use debrief_store::{InstallationKey, Store};
+use debrief_domain::{DomainError, Event, Incident, IncidentId};
+use debrief_store::{Appended, InstallationKey, Store};
 
 use crate::config::Settings;
 use crate::exit;
@@ -35,6 +37,26 @@ pub async fn open_store(settings: &Settings) -> Result<(Arc<dyn Store>, Installa
     let key = InstallationKey::load_or_create(&settings.key_path())?;
     let store = debrief_store::open(&settings.database_url, key.clone()).await?;
     Ok((store, key))
+}
+
+/// The application layer over the store, and the operator (`--actor`) as its caller: every
+/// command of the CLI goes through it like the server's.
+pub fn app(store: &Arc<dyn Store>, who: &Actor) -> (App, Caller) {
+    (App::new(store.clone()), Caller::operator(who.clone()))
+}
+
+/// Runs a command that decides one event, through the application layer, as the operator.
+pub async fn execute<F>(
+    store: &Arc<dyn Store>,
+    id: IncidentId,
+    who: &Actor,
+    decide: F,
+) -> Result<Appended, AppError>
+where
+    F: Fn(&Incident) -> Result<Event, DomainError> + Send + Sync,
+{
+    let (app, caller) = app(store, who);
+    app.execute_one(&caller, id, Need::Work, decide).await
 }
 
 /// The acting user, checked.

@@ -2,12 +2,12 @@
 
 use std::io::Read;
 
+use super::execute;
 use anyhow::{Context, Result};
 use debrief_domain::observable::ObservableKind;
 use debrief_domain::record::{NewTimelineEntry, ObservableFlags};
 use debrief_domain::triage::{IncidentRole, Pap, Tlp};
 use debrief_domain::{Incident, Timestamp};
-use debrief_store::execute;
 
 use super::{actor, open_store, print_json, severity_matrix};
 use crate::cli::{Format, ObservableCommand, TimelineCommand, TriageCommand};
@@ -22,7 +22,7 @@ where
     let who = actor(settings)?;
     let (store, _) = open_store(settings).await?;
     let id = store.resolve(reference).await?;
-    Ok(execute(&*store, id, &who, decide).await?.incident)
+    Ok(execute(&store, id, &who, decide).await?.incident)
 }
 
 pub async fn triage(cmd: TriageCommand, settings: &Settings) -> Result<u8> {
@@ -180,20 +180,21 @@ pub async fn observable(cmd: ObservableCommand, settings: &Settings) -> Result<u
             };
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            let current = store.incident(id).await?;
-            let (events, known) = current.add_observables_from_text(&text, &flags)?;
-            let drafts: Vec<debrief_domain::EntryDraft> = events
-                .into_iter()
-                .map(|event| debrief_domain::EntryDraft {
-                    actor: who.clone(),
-                    event,
+            let (app, caller) = super::app(&store, &who);
+            let id = app.resolve(&caller, &incident).await?;
+            let known = std::sync::atomic::AtomicUsize::new(0);
+            let done = app
+                .execute_entries(&caller, id, debrief_app::Need::Work, None, |i| {
+                    let (events, k) = i.add_observables_from_text(&text, &flags)?;
+                    known.store(k, std::sync::atomic::Ordering::Relaxed);
+                    Ok(events)
                 })
-                .collect();
-            let added = drafts.len();
-            if added > 0 {
-                store.append(id, current.seq, drafts).await?;
-            }
+                .await?;
+            let (added, known) = (
+                done.entries.len(),
+                known.load(std::sync::atomic::Ordering::Relaxed),
+            );
+            let current = done.incident;
             println!(
                 "incident #{}: {added} observable(s) added, {known} already known",
                 current.number

@@ -82,7 +82,7 @@ impl EventDetector for SigmaDetector {
             events: events.len() as u64,
             alerts: hits
                 .iter()
-                .map(|h| super::send::alert_from(h, "debrief-events"))
+                .map(|h| debrief_detect::alert::intake_json(h, "debrief-events"))
                 .collect(),
         })
     }
@@ -155,7 +155,7 @@ pub async fn scan(
         let alerts: Vec<NewAlert> = hits
             .iter()
             .filter_map(|h| {
-                NewAlert::from_json(super::send::alert_from(h, "debrief-watch"))
+                debrief_detect::alert::new_alert(h, "debrief-watch")
                     .map_err(|e| tracing::error!(?e, "a detection did not make a valid alert"))
                     .ok()
             })

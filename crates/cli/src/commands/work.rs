@@ -1,9 +1,9 @@
 //! `debrief work …`: affected assets, response actions, tasks, notes, time.
 
+use super::execute;
 use anyhow::Result;
 use debrief_domain::Timestamp;
 use debrief_domain::work::{NoteKind, TaskStatus};
-use debrief_store::execute;
 
 use super::{actor, open_store, print_json};
 use crate::cli::{Format, WorkCommand};
@@ -40,7 +40,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             ..
         } => {
             let (k, c, p) = (kind.parse()?, criticality.parse()?, compromise.parse()?);
-            execute(&*store, id, &who, |i| i.add_asset(k, &name, c, p, "")).await?
+            execute(&store, id, &who, |i| i.add_asset(k, &name, c, p, "")).await?
         }
         WorkCommand::Action {
             kind,
@@ -53,7 +53,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             let kind = kind.parse()?;
             let at = when(at.as_deref())?;
             let by = by.unwrap_or_else(|| who.as_str().to_string());
-            execute(&*store, id, &who, |i| {
+            execute(&store, id, &who, |i| {
                 i.record_action(kind, &description, &by, at, &outcome)
             })
             .await?
@@ -62,7 +62,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             title, owner, due, ..
         } => {
             let due = due.as_deref().map(Timestamp::parse).transpose()?;
-            execute(&*store, id, &who, |i| {
+            execute(&store, id, &who, |i| {
                 i.add_task(&title, owner.as_deref(), due)
             })
             .await?
@@ -71,7 +71,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             id: tid, status, ..
         } => {
             let status: TaskStatus = status.parse()?;
-            execute(&*store, id, &who, |i| {
+            execute(&store, id, &who, |i| {
                 i.update_task(tid, Some(status), None, None)
             })
             .await?
@@ -85,7 +85,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
                 NoteKind::Note
             };
             let interviewee = interviewee.unwrap_or_default();
-            execute(&*store, id, &who, |i| i.add_note(kind, &text, &interviewee)).await?
+            execute(&store, id, &who, |i| i.add_note(kind, &text, &interviewee)).await?
         }
         WorkCommand::Time {
             minutes,
@@ -94,7 +94,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             ..
         } => {
             let user = user.unwrap_or_else(|| who.as_str().to_string());
-            execute(&*store, id, &who, |i| {
+            execute(&store, id, &who, |i| {
                 i.log_time(&user, minutes, Timestamp::now(), &activity)
             })
             .await?

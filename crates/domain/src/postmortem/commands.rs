@@ -167,6 +167,7 @@ impl Incident {
         owner: Option<&str>,
         due: Option<Timestamp>,
         root_causes: &[u64],
+        related_incidents: &[i64],
         now: Timestamp,
     ) -> Result<Event, DomainError> {
         if let Some(missing) = root_causes
@@ -193,7 +194,11 @@ impl Incident {
             owner,
             due: due.unwrap_or_else(|| priority.default_due(now)),
             root_causes: root_causes.to_vec(),
-            related_incidents: Vec::new(),
+            related_incidents: related_incidents
+                .iter()
+                .copied()
+                .filter(|n| *n != self.number)
+                .collect(),
         })
     }
 
@@ -334,7 +339,40 @@ impl Incident {
                     r.answered_at = Some(at);
                 }
             }
-            _ => {}
+            // Every other kind, named so that a new one must be placed here.
+            Event::Opened { .. }
+            | Event::FieldChanged { .. }
+            | Event::StatusChanged { .. }
+            | Event::Assigned { .. }
+            | Event::Classified { .. }
+            | Event::SeverityAssessed { .. }
+            | Event::MarkingsSet { .. }
+            | Event::TagsChanged { .. }
+            | Event::ScopeSet { .. }
+            | Event::MemberAdded { .. }
+            | Event::MemberRemoved { .. }
+            | Event::ObservableAdded { .. }
+            | Event::ObservableUpdated { .. }
+            | Event::TimelineAdded { .. }
+            | Event::TimelineRemoved { .. }
+            | Event::EvidenceAdded { .. }
+            | Event::CustodyRecorded { .. }
+            | Event::AssetAdded { .. }
+            | Event::AssetUpdated { .. }
+            | Event::ActionRecorded { .. }
+            | Event::TaskAdded { .. }
+            | Event::TaskUpdated { .. }
+            | Event::NoteAdded { .. }
+            | Event::TimeLogged { .. }
+            | Event::PlaybookApplied { .. }
+            | Event::FlagsSet { .. }
+            | Event::RegulatoryClockSet { .. }
+            | Event::NotificationRecorded { .. }
+            | Event::NotificationAttempted { .. }
+            | Event::NotificationSkipped { .. }
+            | Event::ReportExported { .. }
+            | Event::ObligationEscalated { .. }
+            | Event::MilestoneSet { .. } => {}
         }
     }
 }

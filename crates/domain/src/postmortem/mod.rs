@@ -8,11 +8,10 @@
 //! severity and 5 business days for the next.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::enums::closed_enum;
 use crate::error::DomainError;
 use crate::event::Event;
 use crate::incident::Incident;
@@ -23,56 +22,20 @@ mod commands;
 // ---------------------------------------------------------------------------------------------
 // Recommendations
 
-macro_rules! kebab_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = DomainError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| DomainError::Unknown {
-                    what: $what,
-                    value: s.to_string(),
-                    expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
-                })
-            }
-        }
-    };
-}
-
-kebab_enum!(
+closed_enum!(
     /// What a recommendation does.
     RecommendationKind, "recommendation type" {
         Prevent = "prevent", Mitigate = "mitigate", Detect = "detect", Process = "process",
         Training = "training", Tooling = "tooling"
     }
 );
-kebab_enum!(
+closed_enum!(
     /// Where a recommendation sits on the impact/effort grid.
     Quadrant, "quadrant" {
         QuickWin = "quick-win", MajorProject = "major-project", FillIn = "fill-in", Reconsider = "reconsider"
     }
 );
-kebab_enum!(
+closed_enum!(
     /// A recommendation's progress.
     RecommendationStatus, "recommendation status" {
         Open = "open", InProgress = "in-progress", Done = "done", Verified = "verified", Rejected = "rejected"
@@ -172,7 +135,7 @@ pub fn recommendation_transition(
     Ok(())
 }
 
-kebab_enum!(
+closed_enum!(
     /// Where a recommendation stands against its due date.
     DueState, "due state" {
         Closed = "closed", OnTrack = "on-track", DueSoon = "due-soon", Overdue = "overdue"
@@ -201,20 +164,20 @@ pub fn due_state(status: RecommendationStatus, due: Timestamp, now: Timestamp) -
 // The postmortem document, recommendations and requests for information, as folded from the
 // journal
 
-kebab_enum!(
+closed_enum!(
     /// Where the postmortem is in its review.
     PostmortemStatus, "postmortem status" {
         Draft = "draft", InReview = "in-review", Approved = "approved", Published = "published"
     }
 );
-kebab_enum!(
+closed_enum!(
     /// A free-text section of the postmortem.
     PmText, "postmortem section" {
         Summary = "summary", Trigger = "trigger", Detection = "detection", Resolution = "resolution",
         Reputation = "reputation", Recovery = "recovery"
     }
 );
-kebab_enum!(
+closed_enum!(
     /// A list section of the postmortem.
     PmList, "postmortem list" {
         WentWell = "went-well", WentWrong = "went-wrong", Lucky = "lucky",
@@ -222,13 +185,13 @@ kebab_enum!(
         AffectedSystems = "affected-systems"
     }
 );
-kebab_enum!(
+closed_enum!(
     /// What a root cause is about.
     CauseCategory, "root cause category" {
         Technology = "technology", Process = "process", People = "people"
     }
 );
-kebab_enum!(
+closed_enum!(
     /// A cost line: direct, indirect, or money recovered (insurance, clawback).
     CostKind, "cost kind" { Direct = "direct", Indirect = "indirect", Recovered = "recovered" }
 );
@@ -545,6 +508,7 @@ mod tests {
                 Some("alice"),
                 None,
                 &[1],
+                &[],
                 now,
             ),
         );
@@ -557,6 +521,7 @@ mod tests {
                     None,
                     None,
                     &[9],
+                    &[],
                     now
                 )
                 .is_err(),

@@ -10,13 +10,12 @@ use debrief_domain::alert::{AlertAction, AlertStatus, DismissReason, NewAlert};
 use debrief_domain::record::ObservableFlags;
 use debrief_domain::work::NoteKind;
 use debrief_domain::{Action, Incident, NewIncident, Timestamp};
-use debrief_store::StoreError;
 use debrief_store::alerts::{Alert, AlertEvent, AlertQuery, Receipt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::IncidentView;
-use super::incidents::{actor, check, load};
+use super::incidents::{Need, actor, apply, caller, check, load};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -399,22 +398,28 @@ pub(crate) fn promoted_incident(alert: &Alert) -> Result<NewIncident, debrief_do
 
 pub(crate) async fn promote_core(
     state: &AppState,
-    username: &str,
+    caller: &debrief_app::Caller,
     alert: &str,
-) -> Result<(Alert, Incident), StoreError> {
+) -> Result<(Alert, Incident), debrief_app::AppError> {
     let current = state.store.alert(alert).await?;
     // Refuse before creating anything when the alert cannot be promoted.
     debrief_domain::alert::next_status(current.status, &AlertAction::Promote)?;
-    let who = debrief_domain::text::Actor::parse(username)?;
     let new = promoted_incident(&current)?;
-    let created = state.store.create_incident(&who, new).await?;
+    let created = state.app.create(caller, new).await?;
     let id = created.incident.id;
     let carried = current.clone();
-    let incident =
-        debrief_store::execute_many(&*state.store, id, &who, move |i| carry(i, &carried)).await?;
+    let incident = state
+        .app
+        .execute(caller, id, Need::Work, None, move |i| carry(i, &carried))
+        .await?;
     let alert = state
         .store
-        .act_on_alert(&current.id, username, AlertAction::Promote, Some(id))
+        .act_on_alert(
+            &current.id,
+            caller.actor().as_str(),
+            AlertAction::Promote,
+            Some(id),
+        )
         .await?;
     Ok((alert, incident))
 }
@@ -432,7 +437,7 @@ pub async fn promote(
 ) -> ApiResult<(StatusCode, Json<PromotedView>)> {
     check(&user, Action::TriageAlerts)?;
     check(&user, Action::CreateIncident)?;
-    let (alert, incident) = promote_core(&state, user.0.user.username.as_str(), &alert).await?;
+    let (alert, incident) = promote_core(&state, &caller(&user)?, &alert).await?;
     Ok((
         StatusCode::CREATED,
         Json(PromotedView {
@@ -475,9 +480,11 @@ pub(crate) async fn merge_core(
     check(user, Action::WorkIncident(&target))?;
     let who = actor(user)?;
     let carried = current.clone();
-    let incident =
-        debrief_store::execute_many(&*state.store, target.id, &who, move |i| carry(i, &carried))
-            .await?;
+    let _ = who;
+    let incident = apply(state, user, target.id, None, Need::Work, move |i| {
+        carry(i, &carried)
+    })
+    .await?;
     let alert = state
         .store
         .act_on_alert(

@@ -6,10 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use debrief_domain::text::Actor;
 use debrief_domain::{
-    Action, EntryDraft, Event, Field, Incident, IncidentId, Milestone, NewIncident, Status,
-    Timestamp, authorize,
+    Action, Event, Incident, IncidentId, Milestone, NewIncident, Status, Timestamp, authorize,
 };
-use debrief_store::{IncidentQuery, StoreError, verify};
+use debrief_store::{IncidentQuery, verify};
 
 use super::dto::*;
 use super::{ApiJson, ApiQuery, ApiUser};
@@ -29,30 +28,15 @@ pub(crate) fn check(user: &ApiUser, action: Action<'_>) -> ApiResult<()> {
     authorize(user.0.user.username.as_str(), user.0.user.role, action).map_err(ApiError::from)
 }
 
-/// What a command needs to be allowed on an incident.
-#[derive(Debug, Clone, Copy)]
-pub enum Need<'a> {
-    /// To work it (edit, transition, timestamps).
-    Work,
-    /// To assign it to this user (or release it).
-    Assign(Option<&'a str>),
+pub use debrief_app::Need;
+
+/// The caller as the application layer knows it.
+pub(crate) fn caller(user: &ApiUser) -> ApiResult<debrief_app::Caller> {
+    debrief_app::Caller::user(user.0.user.username.as_str(), user.0.user.role)
+        .map_err(ApiError::from)
 }
 
-impl<'a> Need<'a> {
-    pub fn action<'b>(&self, incident: &'b Incident) -> Action<'b>
-    where
-        'a: 'b,
-    {
-        match *self {
-            Need::Work => Action::WorkIncident(incident),
-            Need::Assign(to) => Action::Assign(incident, to),
-        }
-    }
-}
-
-/// Appends the events `decide` returns, against `expected_seq` when the client gave one (409 if
-/// the incident moved on), otherwise against fresh state with retries. Authorisation is checked
-/// on the state each decision is made on.
+/// Runs a command through the application layer (see [`debrief_app::App::execute`]).
 pub(crate) async fn apply(
     state: &AppState,
     user: &ApiUser,
@@ -61,39 +45,11 @@ pub(crate) async fn apply(
     need: Need<'_>,
     decide: impl Fn(&Incident) -> Result<Vec<Event>, debrief_domain::DomainError> + Send + Sync,
 ) -> ApiResult<Incident> {
-    let who = actor(user)?;
-    let mut attempts = 0;
-    loop {
-        let current = state.store.incident(id).await?;
-        check(user, need.action(&current))?;
-        if let Some(expected) = expected_seq
-            && expected != current.seq
-        {
-            return Err(StoreError::Conflict {
-                incident: format!("#{}", current.number),
-                expected,
-                actual: current.seq,
-            }
-            .into());
-        }
-        let events = decide(&current)?;
-        if events.is_empty() {
-            return Ok(current);
-        }
-        let drafts = events
-            .into_iter()
-            .map(|event| EntryDraft {
-                actor: who.clone(),
-                event,
-            })
-            .collect();
-        match state.store.append(id, current.seq, drafts).await {
-            Err(StoreError::Conflict { .. }) if expected_seq.is_none() && attempts < 20 => {
-                attempts += 1
-            }
-            other => return Ok(other?.incident),
-        }
-    }
+    let who = caller(user)?;
+    Ok(state
+        .app
+        .execute(&who, id, need, expected_seq, decide)
+        .await?)
 }
 
 /// List incidents, newest first, with filters and cursor paging.
@@ -194,39 +150,21 @@ pub async fn update(
     Path(reference): Path<String>,
     ApiJson(body): ApiJson<UpdateIncident>,
 ) -> ApiResult<Json<IncidentView>> {
-    let changes: Vec<(Field, String)> = [
-        (Field::Title, body.title),
-        (Field::Summary, body.summary),
-        (Field::Reporter, body.reporter),
-        (Field::DetectionSource, body.detection_source),
-    ]
-    .into_iter()
-    .filter_map(|(f, v)| v.map(|v| (f, v)))
-    .collect();
-    if changes.is_empty() {
-        return Err(ApiError::conflict(
-            "nothing to change: give at least one of title, summary, reporter, detection_source",
-        ));
-    }
+    let edit = debrief_app::commands::EditIncident::new(
+        body.title,
+        body.summary,
+        body.reporter,
+        body.detection_source,
+        body.reason,
+    )?;
     let id = state.store.resolve(&reference).await?;
-    let reason = body.reason;
     let incident = apply(
         &state,
         &user,
         id,
         body.expected_seq,
         Need::Work,
-        |current| {
-            let mut events = Vec::new();
-            for (field, value) in &changes {
-                match current.change_field(*field, value, &reason) {
-                    Ok(e) => events.push(e),
-                    Err(debrief_domain::DomainError::Unchanged(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(events)
-        },
+        |current| edit.decide(current),
     )
     .await?;
     Ok(Json(IncidentView::from(&incident)))

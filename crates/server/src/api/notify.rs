@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use debrief_domain::notify::{NotificationRule, Proposal, ProposalState};
-use debrief_domain::{Action, Event, Incident, Language, Timestamp};
+use debrief_domain::{Action, Incident, Language, Timestamp};
 use debrief_store::stakeholders::{Stakeholder, StoredRule};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -151,13 +151,7 @@ pub async fn retry(
         Err(why) => format!("not delivered: resent by hand: {why}"),
     };
     let i = apply(&state, &user, incident.id, None, Need::Work, |c| {
-        if c.notifications.iter().any(|x| x.id == nid && x.delivered()) {
-            return Ok(vec![]);
-        }
-        Ok(vec![Event::NotificationAttempted {
-            id: nid,
-            delivery: delivery.clone(),
-        }])
+        c.attempt_delivery(nid, &delivery, None)
     })
     .await?;
     match outcome {

@@ -13,13 +13,13 @@ use debrief_domain::blameless::{BlamelessRules, Finding};
 use debrief_domain::effectiveness::{Measure, effectiveness, review_due};
 use debrief_domain::postmortem::{
     CauseCategory, DueState, Impact, InfoRequest, PmList, PmText, PostmortemStatus, Priority,
-    Recommendation, RecommendationKind, RecommendationStatus, due_state,
+    Recommendation, RecommendationStatus, due_state,
 };
 use debrief_domain::{Action, Event, Incident, Language, Milestone, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::incidents::{Need, apply, check, load};
+use super::incidents::{Need, apply, caller, check, load};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -368,50 +368,26 @@ pub async fn add_recommendation(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<RecommendationRequest>,
 ) -> ApiResult<(StatusCode, Json<PostmortemView>)> {
-    let kind: RecommendationKind = req.kind.parse()?;
-    let priority = Priority::new(req.impact, req.effort)?;
-    let due = req
-        .due
-        .as_deref()
-        .filter(|t| !t.trim().is_empty())
-        .map(Timestamp::parse)
-        .transpose()?;
-    if let Some(owner) = req
-        .owner
-        .as_deref()
-        .map(str::trim)
-        .filter(|o| !o.is_empty())
-    {
-        state.store.user_record(&owner.to_lowercase()).await?;
-    }
-    for n in &req.incidents {
-        state.store.resolve(&n.to_string()).await?;
-    }
-    let now = Timestamp::now();
-    let out = change(&state, &user, &reference, move |c| {
-        let mut e = c.add_recommendation(
-            &req.action,
-            kind,
-            priority,
-            req.owner.as_deref().filter(|o| !o.trim().is_empty()),
-            due,
-            &req.root_causes,
-            now,
-        )?;
-        if let Event::RecommendationAdded {
-            related_incidents, ..
-        } = &mut e
-        {
-            *related_incidents = req
-                .incidents
-                .iter()
-                .copied()
-                .filter(|n| *n != c.number)
-                .collect();
-        }
-        Ok(vec![e])
-    })
-    .await?;
+    let command = debrief_app::commands::AddRecommendation {
+        kind: req.kind.parse()?,
+        priority: Priority::new(req.impact, req.effort)?,
+        owner: debrief_app::commands::AddRecommendation::owner_from(req.owner.as_deref())?,
+        due: req
+            .due
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .map(Timestamp::parse)
+            .transpose()?,
+        action: req.action,
+        root_causes: req.root_causes,
+        related: req.incidents,
+    };
+    let id = state.store.resolve(&reference).await?;
+    let incident = state
+        .app
+        .add_recommendation(&caller(&user)?, id, &command, Timestamp::now())
+        .await?;
+    let out = Json(view(&state, &incident, lang(&user)).await?);
     Ok((StatusCode::CREATED, out))
 }
 

@@ -6,9 +6,8 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use debrief_domain::text::Actor;
-use debrief_domain::{Event, Incident, IncidentId, Language, Timestamp};
-use debrief_store::StoreError;
+use debrief_app::{AppError, Caller, Need};
+use debrief_domain::{DomainError, Event, Incident, IncidentId, Language, Timestamp};
 use tokio::sync::Notify;
 
 use super::templates::ESCALATION;
@@ -90,22 +89,22 @@ async fn run(state: AppState) {
     }
 }
 
-/// Appends what `decide` makes of the incident's current state (if anything), as the worker,
-/// retrying from fresh state on a conflict (`debrief_store::execute_many`).
+/// Runs a command of the worker through the application layer (retried from fresh state on a
+/// conflict), under the worker's name.
 async fn append(
     state: &AppState,
     id: IncidentId,
-    decide: impl Fn(&Incident) -> Option<Event> + Send + Sync,
-) -> Result<(), StoreError> {
-    let actor = Actor::parse(ACTOR).map_err(StoreError::Domain)?;
-    debrief_store::execute_many(&*state.store, id, &actor, |c| {
-        Ok(decide(c).into_iter().collect())
-    })
-    .await
-    .map(|_| ())
+    decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
+) -> Result<(), AppError> {
+    let caller = Caller::worker(ACTOR);
+    state
+        .app
+        .execute(&caller, id, Need::Work, None, decide)
+        .await
+        .map(|_| ())
 }
 
-async fn retry(state: &AppState, id: IncidentId) -> Result<(), StoreError> {
+async fn retry(state: &AppState, id: IncidentId) -> Result<(), AppError> {
     let schedule = &state.config.retry_schedule;
     let incident = state.store.incident(id).await?;
     let (due, next) = incident.retries_due(schedule, Timestamp::now());
@@ -130,16 +129,9 @@ async fn retry(state: &AppState, id: IncidentId) -> Result<(), StoreError> {
         tracing::info!(incident = %id, notification = n.id, %delivery, "notifications: retried");
         let nid = n.id;
         let attempts = n.attempts;
+        // Someone else (a person's resend) may have got there first.
         append(state, id, |c| {
-            // Someone else (a person's resend) may have got there first.
-            let still = c
-                .notifications
-                .iter()
-                .any(|x| x.id == nid && !x.delivered() && x.attempts == attempts);
-            still.then(|| Event::NotificationAttempted {
-                id: nid,
-                delivery: delivery.clone(),
-            })
+            c.attempt_delivery(nid, &delivery, Some(attempts))
         })
         .await?;
     }
@@ -148,7 +140,7 @@ async fn retry(state: &AppState, id: IncidentId) -> Result<(), StoreError> {
 
 /// Warns the lead (the directory entry linked to the assignee's account) and the internal legal
 /// entries of each deadline near or just past, once per obligation.
-async fn escalate(state: &AppState) -> Result<(), StoreError> {
+async fn escalate(state: &AppState) -> Result<(), AppError> {
     let now = Timestamp::now();
     let directory = state.store.list_stakeholders().await?;
     for i in debrief_store::all_incidents(&*state.store).await? {
@@ -230,17 +222,7 @@ async fn escalate(state: &AppState) -> Result<(), StoreError> {
                 _ => None,
             };
             append(state, i.id, |c| {
-                let already = c
-                    .escalations
-                    .iter()
-                    .any(|e| e.regime == regime && e.step == step);
-                (!already).then(|| Event::ObligationEscalated {
-                    regime: regime.clone(),
-                    step: step.clone(),
-                    due: at,
-                    recipients: recipients.clone(),
-                    delivery: delivery.clone(),
-                })
+                c.escalate(&regime, &step, at, &recipients, &delivery)
             })
             .await?;
         }

@@ -187,10 +187,13 @@ pub async fn promote(
     if let Err(why) = may(&user, Action::TriageAlerts).and(may(&user, Action::CreateIncident)) {
         return forbidden(&user, &why);
     }
-    let who = user.principal.user.username.as_str().to_string();
-    match crate::api::alerts::promote_core(&state, &who, &alert).await {
+    let caller = match user.caller() {
+        Ok(c) => c,
+        Err(e) => return forbidden(&user, &super::domain_message(user.lang, &e)),
+    };
+    match crate::api::alerts::promote_core(&state, &caller, &alert).await {
         Ok((_, incident)) => see_other(&format!("/incidents/{}", incident.number)),
-        Err(StoreError::Domain(e)) => {
+        Err(debrief_app::AppError::Store(StoreError::Domain(e))) => {
             queue_page(
                 &state,
                 &user,
@@ -199,7 +202,7 @@ pub async fn promote(
             )
             .await
         }
-        Err(e) => store_error(&user, e),
+        Err(e) => super::pages::app_error(&user, e),
     }
 }
 

@@ -203,6 +203,12 @@ pub struct WebUser {
 }
 
 impl WebUser {
+    /// The signed-in person as the application layer knows them.
+    pub fn caller(&self) -> Result<debrief_app::Caller, debrief_domain::DomainError> {
+        let u = &self.principal.user;
+        debrief_app::Caller::user(u.username.as_str(), u.role)
+    }
+
     pub fn csrf(&self) -> &str {
         self.principal.csrf.as_deref().unwrap_or("")
     }

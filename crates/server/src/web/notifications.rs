@@ -126,16 +126,13 @@ async fn act(
         number,
         field(f, "_csrf"),
         Need::Work,
-        None,
         decide,
         "/notifications",
     )
     .await;
     match applied {
         Applied::Done(r) => r,
-        Applied::Refused(id, msg) => {
-            page(state, user, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+        Applied::Refused(id, msg, status) => page(state, user, id, Some(msg), status).await,
     }
 }
 

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use debrief_domain::text::Actor;
 use debrief_domain::{
-    Action, DomainError, Event, Field, Incident, IncidentId, Language, Milestone, MilestoneSource,
+    Action, DomainError, Event, Incident, IncidentId, Language, Milestone, MilestoneSource,
     NewIncident, Role, Status, Timestamp, authorize,
 };
 use debrief_store::{IncidentQuery, StoreError};
@@ -19,6 +19,8 @@ use super::{WebUser, base_context, error_page, page};
 use crate::AppState;
 use crate::api::incidents::Need;
 use crate::i18n::t;
+use debrief_app::AppError;
+use debrief_domain::Category;
 
 pub(super) type Ctx = Map<String, serde_json::Value>;
 
@@ -49,43 +51,49 @@ pub(super) fn see_other(to: &str) -> Response {
 }
 
 /// A store failure shown as a page: "not found" for unknown things, a logged generic error else.
+/// The page answering a store error, with the status of its category (the API's).
 pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
-    match e {
-        StoreError::NotFound(_)
-        | StoreError::NoUser(_)
-        | StoreError::NoAlert(_)
-        | StoreError::NoPlaybook(_)
-        | StoreError::NoStakeholder(_)
-        | StoreError::NoRule(_) => error_page(
+    let category = e.category();
+    let status =
+        StatusCode::from_u16(category.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let in_words = |key: &str, e: &StoreError| {
+        if user.lang == Language::En {
+            e.to_string()
+        } else {
+            t(user.lang, key, &[("detail", e.to_string())])
+        }
+    };
+    match (category, e) {
+        (_, StoreError::Domain(d)) => error_page(
             user.lang,
             Some(user),
-            StatusCode::NOT_FOUND,
-            "error-not-found",
-            &if user.lang == Language::En {
-                e.to_string()
-            } else {
-                t(user.lang, "err-not-found", &[])
-            },
-        ),
-        StoreError::Domain(d) => error_page(
-            user.lang,
-            Some(user),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             "error-bad-request",
             &super::domain_message(user.lang, &d),
         ),
-        StoreError::Conflict { .. } | StoreError::Duplicate(_) => error_page(
+        (Category::NotFound, e) => error_page(
             user.lang,
             Some(user),
-            StatusCode::CONFLICT,
-            "error-bad-request",
-            &if user.lang == Language::En {
-                e.to_string()
-            } else {
-                t(user.lang, "err-conflict", &[("detail", e.to_string())])
-            },
+            status,
+            "error-not-found",
+            &in_words("err-not-found", &e),
         ),
-        other => {
+        (Category::Conflict, e) => error_page(
+            user.lang,
+            Some(user),
+            status,
+            "error-bad-request",
+            &in_words("err-conflict", &e),
+        ),
+        (Category::Forbidden, e) => forbidden(user, &e.to_string()),
+        (Category::Refused, e) => error_page(
+            user.lang,
+            Some(user),
+            status,
+            "error-bad-request",
+            &e.to_string(),
+        ),
+        (Category::Failed, other) => {
             tracing::error!(error = %other, "store failure");
             error_page(
                 user.lang,
@@ -95,6 +103,14 @@ pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
                 &t(user.lang, "error-internal-detail", &[]),
             )
         }
+    }
+}
+
+/// The page answering an error of the application layer.
+pub(super) fn app_error(user: &WebUser, e: AppError) -> Response {
+    match e {
+        AppError::Denied(why) => forbidden(user, &why.0),
+        AppError::Store(e) => store_error(user, e),
     }
 }
 
@@ -444,20 +460,19 @@ async fn act(
 /// its own), or a domain refusal for the caller to show on its page.
 pub(super) enum Applied {
     Done(Response),
-    Refused(IncidentId, String),
+    Refused(IncidentId, String, StatusCode),
 }
 
-/// The shared path of every incident form: CSRF, the incident, the role check on its current
-/// state (`extra` for a further right, e.g. approving), the events appended by the signed-in
-/// user; back to `/incidents/N{back}` when done or unchanged.
-#[allow(clippy::too_many_arguments)]
+/// The shared path of every incident form: CSRF, then the command through the application layer
+/// (the role checked on the state each attempt decides on; `need` says what is needed, e.g.
+/// approving), the events appended by the signed-in user; back to `/incidents/N{back}` when done.
+/// A command that would change nothing is refused here as on the API ("nothing to change").
 pub(super) async fn apply_form(
     state: &AppState,
     user: &WebUser,
     number: &str,
     csrf: &str,
     need: Need<'_>,
-    extra: Option<Action<'static>>,
     decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
     back: &str,
 ) -> Applied {
@@ -468,28 +483,19 @@ pub(super) async fn apply_form(
         Ok(id) => id,
         Err(r) => return Applied::Done(r),
     };
-    let current = match state.store.incident(id).await {
-        Ok(i) => i,
-        Err(e) => return Applied::Done(store_error(user, e)),
+    let caller = match user.caller() {
+        Ok(c) => c,
+        Err(_) => return Applied::Done(forbidden(user, "your user name cannot be recorded")),
     };
-    if let Err(why) = may(user, need.action(&current)) {
-        return Applied::Done(forbidden(user, &why));
-    }
-    if let Some(a) = extra
-        && let Err(why) = may(user, a)
-    {
-        return Applied::Done(forbidden(user, &why));
-    }
-    let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
-        return Applied::Done(forbidden(user, "your user name cannot be recorded"));
-    };
-    match debrief_store::execute_many(&*state.store, id, &actor, |i| decide(i)).await {
+    match state.app.execute(&caller, id, need, None, decide).await {
         Ok(done) => Applied::Done(see_other(&format!("/incidents/{}{back}", done.number))),
-        Err(StoreError::Domain(DomainError::Unchanged(_))) => {
-            Applied::Done(see_other(&format!("/incidents/{number}{back}")))
+        Err(AppError::Denied(why)) => Applied::Done(forbidden(user, &why.0)),
+        Err(AppError::Store(StoreError::Domain(e))) => {
+            let status = StatusCode::from_u16(e.category().http_status())
+                .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            Applied::Refused(id, super::domain_message(user.lang, &e), status)
         }
-        Err(StoreError::Domain(e)) => Applied::Refused(id, super::domain_message(user.lang, &e)),
-        Err(e) => Applied::Done(store_error(user, e)),
+        Err(AppError::Store(e)) => Applied::Done(store_error(user, e)),
     }
 }
 
@@ -503,10 +509,10 @@ pub(super) async fn act_many(
     decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
     anchor: &str,
 ) -> Response {
-    match apply_form(state, user, number, csrf, need, None, decide, anchor).await {
+    match apply_form(state, user, number, csrf, need, decide, anchor).await {
         Applied::Done(r) => r,
-        Applied::Refused(id, msg) => {
-            incident_page(state, user, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        Applied::Refused(id, msg, status) => {
+            incident_page(state, user, id, Some(msg), status).await
         }
     }
 }
@@ -561,25 +567,16 @@ pub async fn edit(
     Path(number): Path<String>,
     Form(form): Form<EditForm>,
 ) -> Response {
-    let fields = [
-        (Field::Title, form.title),
-        (Field::Summary, form.summary),
-        (Field::Reporter, form.reporter),
-        (Field::DetectionSource, form.detection_source),
-    ];
-    let mut last = see_other(&format!("/incidents/{number}"));
-    for (field, value) in fields {
-        let Some(value) = value else { continue };
-        let value = value.replace("\r\n", "\n");
-        last = act(&state, &user, &number, &form.csrf, Need::Work, |i| {
-            i.change_field(field, &value, "")
-        })
-        .await;
-        if last.status() != StatusCode::SEE_OTHER {
-            return last;
-        }
-    }
-    last
+    // A refused value is shown on the incident page, after the CSRF and role checks.
+    let edit = debrief_app::commands::EditIncident::new(
+        form.title,
+        form.summary,
+        form.reporter,
+        form.detection_source,
+        "",
+    );
+    let decide = |i: &Incident| edit.as_ref().map_err(Clone::clone)?.decide(i);
+    act_many(&state, &user, &number, &form.csrf, Need::Work, decide, "").await
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,9 +9,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use debrief_app::commands::AddRecommendation;
 use debrief_domain::postmortem::{
     CauseCategory, Cost, CostKind, Impact, PmList, PmText, PostmortemStatus, Priority,
-    RecommendationKind, RecommendationStatus, RecordCount,
+    RecommendationStatus, RecordCount,
 };
 use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp};
 use debrief_store::StoreError;
@@ -196,17 +197,14 @@ async fn act(
         user,
         number,
         field(f, "_csrf"),
-        Need::Work,
-        approve.then_some(Action::ApprovePostmortem),
+        if approve { Need::Approve } else { Need::Work },
         decide,
         "/postmortem",
     )
     .await;
     match applied {
         Applied::Done(r) => r,
-        Applied::Refused(id, msg) => {
-            page(state, user, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+        Applied::Refused(id, msg, status) => page(state, user, id, Some(msg), status).await,
     }
 }
 
@@ -414,32 +412,40 @@ pub async fn recommendation(
     Form(f): Form<Fields>,
 ) -> Response {
     let now = Timestamp::now();
-    act(&state, &user, &number, &f, false, |c| {
-        let kind: RecommendationKind = field(&f, "type").parse()?;
+    let parse = || -> Result<AddRecommendation, DomainError> {
         let n = |name: &'static str| {
             field(&f, name)
                 .parse::<i64>()
                 .map_err(|_| bad(name, "choose 1 to 5".into()))
         };
-        let priority = Priority::new(n("impact")?, n("effort")?)?;
         let due = match field(&f, "due") {
             "" => None,
             d => {
                 Some(Timestamp::parse(d).or_else(|_| Timestamp::parse(&format!("{d}T17:00:00Z")))?)
             }
         };
-        let causes: Vec<u64> = field(&f, "root_cause").parse().ok().into_iter().collect();
-        let owner = field(&f, "owner");
-        c.add_recommendation(
-            field(&f, "action"),
-            kind,
-            priority,
-            (!owner.is_empty()).then_some(owner),
+        Ok(AddRecommendation {
+            action: field(&f, "action").to_string(),
+            kind: field(&f, "type").parse()?,
+            priority: Priority::new(n("impact")?, n("effort")?)?,
+            owner: AddRecommendation::owner_from(Some(field(&f, "owner")))?,
             due,
-            &causes,
-            now,
-        )
-        .map(|e| vec![e])
+            root_causes: field(&f, "root_cause").parse().ok().into_iter().collect(),
+            related: Vec::new(),
+        })
+    };
+    // The same checks as the API's (the owner is a user, the related incidents exist); a
+    // refusal is shown on the form.
+    let command = match parse() {
+        Ok(c) => match state.app.check_recommendation(&c).await {
+            Ok(()) => Ok(c),
+            Err(debrief_app::AppError::Store(StoreError::Domain(e))) => Err(e),
+            Err(e) => return super::pages::app_error(&user, e),
+        },
+        Err(e) => Err(e),
+    };
+    act(&state, &user, &number, &f, false, |c| {
+        command.as_ref().map_err(Clone::clone)?.decide(c, now)
     })
     .await
 }

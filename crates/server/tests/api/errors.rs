@@ -242,7 +242,8 @@ async fn refusals_are_shown_in_the_visitors_language() {
         Some("to=recovered"),
     )
     .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // 409, as the API answers an illegal transition (one classification for every channel).
+    assert_eq!(s, StatusCode::CONFLICT);
     assert!(
         html.contains("Impossible de passer l’incident de « Nouveau » à « Rétabli »"),
         "{html}"

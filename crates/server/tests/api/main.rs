@@ -12,6 +12,7 @@ mod learn;
 mod metrics;
 mod notify;
 mod obligations;
+mod parity;
 mod postmortem;
 mod record;
 mod report;

@@ -38,13 +38,13 @@ async fn history(f: &Fixture) {
         if k % 2 == 0 {
             steps.push((Milestone::Recovered, detected.plus_seconds(48 * 3600)));
         }
-        debrief_store::execute(&**store, id, &who, |i| {
+        debrief_store::testing::execute(&**store, id, &who, |i| {
             i.classify("intrusions", "system-compromise", "")
         })
         .await
         .unwrap();
         for (m, at) in steps {
-            debrief_store::execute(&**store, id, &who, |i| {
+            debrief_store::testing::execute(&**store, id, &who, |i| {
                 i.set_milestone(m, at, "generated", "", now)
             })
             .await

@@ -86,7 +86,7 @@ async fn alerts_are_triaged_from_the_keyboard_and_people_report() {
         )
         .await
         .unwrap();
-    debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+    debrief_store::testing::execute(&*store, created.incident.id, &maria, |i| {
         i.add_observable(
             debrief_domain::observable::ObservableKind::Domain,
             "evil.example",

@@ -41,7 +41,7 @@ async fn metrics_replay_and_maturity_in_both_languages() {
         } else {
             ("malicious-code", "infected-system")
         };
-        debrief_store::execute(&*store, id, &maria, |i| i.classify(class, kind, ""))
+        debrief_store::testing::execute(&*store, id, &maria, |i| i.classify(class, kind, ""))
             .await
             .unwrap();
         let started = now.plus_seconds(-(k + 1) * 86_400);
@@ -52,7 +52,7 @@ async fn metrics_replay_and_maturity_in_both_languages() {
                 started.plus_seconds(7200),
             ),
         ] {
-            debrief_store::execute(&*store, id, &maria, |i| {
+            debrief_store::testing::execute(&*store, id, &maria, |i| {
                 i.set_milestone(m, at, "EDR", "", now)
             })
             .await

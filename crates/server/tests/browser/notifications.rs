@@ -26,7 +26,7 @@ async fn regulatory_deadlines_are_set_and_discharged_in_the_browser() {
     let now = debrief_domain::Timestamp::now();
     let aware =
         debrief_domain::Timestamp::from_micros(now.as_micros() - 23 * 3_600_000_000).unwrap();
-    debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+    debrief_store::testing::execute(&*store, created.incident.id, &maria, |i| {
         i.set_milestone(
             debrief_domain::Milestone::Aware,
             aware,

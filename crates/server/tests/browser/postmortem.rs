@@ -31,25 +31,26 @@ async fn a_postmortem_is_written_approved_and_followed_on_the_board() {
             "2026-11-20T09:40:00Z",
         ),
     ] {
-        debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+        debrief_store::testing::execute(&*store, created.incident.id, &maria, |i| {
             i.set_milestone(m, at(t), "SIEM", "", debrief_domain::Timestamp::now())
         })
         .await
         .unwrap();
     }
-    debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+    debrief_store::testing::execute(&*store, created.incident.id, &maria, |i| {
         i.classify("fraud", "phishing", "")
     })
     .await
     .unwrap();
     // An older recommendation, past its due date, for the board.
-    debrief_store::execute(&*store, created.incident.id, &maria, |i| {
+    debrief_store::testing::execute(&*store, created.incident.id, &maria, |i| {
         i.add_recommendation(
             "Alert on bulk CRM exports",
             debrief_domain::postmortem::RecommendationKind::Detect,
             debrief_domain::postmortem::Priority::new(3, 4).unwrap(),
             None,
             Some(at("2026-11-01T00:00:00Z")),
+            &[],
             &[],
             debrief_domain::Timestamp::now(),
         )

@@ -418,7 +418,7 @@ pub async fn alert_to_case(
         &user,
         &super::alerts::promoted_incident(&alert)?.provisional(&who, Timestamp::now())?,
     )?;
-    let (_, incident) = promote_core(&state, user.0.user.username.as_str(), &id).await?;
+    let (_, incident) = promote_core(&state, &super::incidents::caller(&user)?, &id).await?;
     let incident = changes.apply(&state, &user, incident).await?;
     Ok((StatusCode::CREATED, Json(case_json(&incident))))
 }
@@ -640,10 +640,11 @@ impl CaseChanges {
 
     /// Refuses these changes on `c` — rules and the caller's rights — without writing.
     fn check_on(&self, state: &AppState, user: &ApiUser, c: &Incident) -> ApiResult<()> {
-        check(user, Need::Work.action(c))?;
+        let who = super::incidents::caller(user)?;
+        Need::Work.check(&who, c)?;
         self.decide(c, &state.config.severity, Timestamp::now())?;
         if let Some(to) = self.new_assignee(c) {
-            check(user, Need::Assign(to).action(c))?;
+            Need::Assign(to).check(&who, c)?;
             c.assign(to, CASE_WHY)?;
         }
         Ok(())

@@ -1,0 +1,228 @@
+//! The application layer: the one path every command and every read of an incident takes, whatever
+//! the front end (JSON API, pages, CLI, TheHive routes, workers, mail listener).
+//!
+//! A command is a decision function over the incident's current state. [`App::execute`] loads the
+//! state, authorises the caller **on that state** ([`Need`]), lets the domain decide the events,
+//! appends them stating the sequence it decided on, and — when another writer got there first and
+//! the caller did not pin a sequence — decides again on fresh state, authorising again. Reads go
+//! through [`App::incident`] and friends, which apply the same authorisation. Front ends only
+//! translate: request → call, [`AppError::category`] → HTTP status or exit code.
+
+mod caller;
+pub mod commands;
+mod error;
+
+use std::sync::Arc;
+
+use debrief_domain::{
+    Action, DomainError, EntryDraft, Event, Incident, IncidentId, JournalEntry, NewIncident,
+    Timestamp,
+};
+use debrief_store::{Appended, Store, StoreError};
+
+pub use caller::{Caller, Need};
+pub use error::{AppError, Result};
+
+/// How many times a command is decided again after losing a race to another writer.
+pub const RETRIES: u32 = 50;
+
+/// The application: the store, and the rules of how it may be used.
+#[derive(Debug, Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+}
+
+impl App {
+    /// The application over `store`.
+    pub fn new(store: Arc<dyn Store>) -> App {
+        App { store }
+    }
+
+    /// The store, for what is not an incident's record (accounts, alerts, the directory…).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Runs a command on an incident: `decide` turns its current state into the events to append
+    /// (none: nothing changes, the current state is returned). With `expected_seq`, the command
+    /// is refused with a conflict when the incident is no longer at that entry; without, it is
+    /// decided again on fresh state (and authorised again) up to [`RETRIES`] times.
+    pub async fn execute<F>(
+        &self,
+        caller: &Caller,
+        id: IncidentId,
+        need: Need<'_>,
+        expected_seq: Option<u64>,
+        decide: F,
+    ) -> Result<Incident>
+    where
+        F: Fn(&Incident) -> std::result::Result<Vec<Event>, DomainError> + Send + Sync,
+    {
+        Ok(self
+            .execute_entries(caller, id, need, expected_seq, decide)
+            .await?
+            .incident)
+    }
+
+    /// [`App::execute`], answering the entries written too (none when nothing changed).
+    pub async fn execute_entries<F>(
+        &self,
+        caller: &Caller,
+        id: IncidentId,
+        need: Need<'_>,
+        expected_seq: Option<u64>,
+        decide: F,
+    ) -> Result<Appended>
+    where
+        F: Fn(&Incident) -> std::result::Result<Vec<Event>, DomainError> + Send + Sync,
+    {
+        let mut attempt = 0;
+        loop {
+            let current = self.store.incident(id).await?;
+            need.check(caller, &current)?;
+            if let Some(expected) = expected_seq
+                && expected != current.seq
+            {
+                return Err(StoreError::Conflict {
+                    incident: format!("#{}", current.number),
+                    expected,
+                    actual: current.seq,
+                }
+                .into());
+            }
+            let events = decide(&current)?;
+            if events.is_empty() {
+                return Ok(Appended {
+                    incident: current,
+                    entries: Vec::new(),
+                });
+            }
+            let drafts = events
+                .into_iter()
+                .map(|event| EntryDraft {
+                    actor: caller.actor().clone(),
+                    event,
+                })
+                .collect();
+            match self.store.append(id, current.seq, drafts).await {
+                Err(StoreError::Conflict { .. }) if expected_seq.is_none() && attempt < RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(incident = %current.number, attempt, "decided again after a concurrent append");
+                }
+                other => return Ok(other?),
+            }
+        }
+    }
+
+    /// Runs a command that decides exactly one event (the CLI's and tests' common case).
+    pub async fn execute_one<F>(
+        &self,
+        caller: &Caller,
+        id: IncidentId,
+        need: Need<'_>,
+        decide: F,
+    ) -> Result<Appended>
+    where
+        F: Fn(&Incident) -> std::result::Result<Event, DomainError> + Send + Sync,
+    {
+        self.execute_entries(caller, id, need, None, |i| decide(i).map(|e| vec![e]))
+            .await
+    }
+
+    /// Runs a command on an incident named by its number or id.
+    pub async fn execute_on<F>(
+        &self,
+        caller: &Caller,
+        reference: &str,
+        need: Need<'_>,
+        expected_seq: Option<u64>,
+        decide: F,
+    ) -> Result<Incident>
+    where
+        F: Fn(&Incident) -> std::result::Result<Vec<Event>, DomainError> + Send + Sync,
+    {
+        let id = self.resolve(caller, reference).await?;
+        self.execute(caller, id, need, expected_seq, decide).await
+    }
+
+    /// Adds a recommendation to an incident's postmortem, once its owner and the incidents it
+    /// also answers are known to exist.
+    pub async fn add_recommendation(
+        &self,
+        caller: &Caller,
+        id: IncidentId,
+        command: &commands::AddRecommendation,
+        now: Timestamp,
+    ) -> Result<Incident> {
+        self.check_recommendation(command).await?;
+        self.execute(caller, id, Need::Work, None, |i| command.decide(i, now))
+            .await
+    }
+
+    /// Refuses a recommendation whose owner is not a user account or whose related incidents do
+    /// not exist (a refusal of the input: 422 on the API, shown on the form).
+    pub async fn check_recommendation(&self, command: &commands::AddRecommendation) -> Result<()> {
+        if let Some(owner) = &command.owner {
+            match self.store.user_record(owner.as_str()).await {
+                Ok(_) => {}
+                Err(StoreError::NoUser(_)) => {
+                    return Err(DomainError::InvalidField {
+                        field: "owner",
+                        problem: format!(
+                            "`{owner}` is not a user account; name the person who owns it by their user name"
+                        ),
+                    }
+                    .into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for n in &command.related {
+            match self.store.resolve(&n.to_string()).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound(_)) => {
+                    return Err(DomainError::InvalidField {
+                        field: "incidents",
+                        problem: format!("there is no incident #{n} to relate it to"),
+                    }
+                    .into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Declares an incident.
+    pub async fn create(&self, caller: &Caller, new: NewIncident) -> Result<Appended> {
+        caller.may(Action::CreateIncident)?;
+        Ok(self.store.create_incident(caller.actor(), new).await?)
+    }
+
+    /// The id of the incident a number or id names, when the caller may read incidents.
+    pub async fn resolve(&self, caller: &Caller, reference: &str) -> Result<IncidentId> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.resolve(reference).await?)
+    }
+
+    /// An incident's current state, by number or id.
+    pub async fn incident(&self, caller: &Caller, reference: &str) -> Result<Incident> {
+        let id = self.resolve(caller, reference).await?;
+        self.incident_by_id(caller, id).await
+    }
+
+    /// An incident's current state, by id.
+    pub async fn incident_by_id(&self, caller: &Caller, id: IncidentId) -> Result<Incident> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.incident(id).await?)
+    }
+
+    /// An incident's journal, oldest entry first.
+    pub async fn journal(&self, caller: &Caller, id: IncidentId) -> Result<Vec<JournalEntry>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.journal(id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests;
