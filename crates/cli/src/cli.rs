@@ -3,6 +3,53 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use debrief_domain::evidence::CustodyAction;
+use debrief_domain::observable::ObservableKind;
+use debrief_domain::timeline::{Precision, TimelineSource};
+use debrief_domain::triage::{
+    FunctionalImpact, IncidentRole, InformationImpact, Pap, Recoverability, Tlp,
+};
+use debrief_domain::work::{ActionKind, AssetKind, Compromise, Criticality, TaskStatus};
+use debrief_domain::{Closed, DomainError, Language, Role, Status};
+
+/// The parser of a value of one of the domain's closed sets: as forgiving as the domain
+/// (case, `_` for `-`, `TLP:` before a colour), and listing the values in `--help`.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice<T>(std::marker::PhantomData<T>);
+
+/// The [`Choice`] of `T`.
+pub fn choice<T>() -> Choice<T> {
+    Choice(std::marker::PhantomData)
+}
+
+impl<T> clap::builder::TypedValueParser for Choice<T>
+where
+    T: Closed + std::str::FromStr<Err = DomainError>,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let text = value.to_string_lossy();
+        text.parse::<T>().map_err(|e| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{e}\n")).with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            T::ALL
+                .iter()
+                .map(|v| clap::builder::PossibleValue::new(v.name())),
+        ))
+    }
+}
 
 /// Debrief: security incident response, a tamper-evident journal, and the reports after.
 #[derive(Debug, Parser)]
@@ -343,14 +390,14 @@ pub enum UserCommand {
         /// The user name (lower-case letters, digits and `. _ - @`).
         username: String,
         /// admin, manager, handler or viewer.
-        #[arg(long)]
-        role: String,
+        #[arg(value_parser = choice::<Role>(), long)]
+        role: Role,
         /// The name shown on pages and reports.
         #[arg(long, default_value = "")]
         display_name: String,
         /// en or fr (default: follow the browser).
-        #[arg(long)]
-        language: Option<String>,
+        #[arg(value_parser = choice::<Language>(), long)]
+        language: Option<Language>,
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
@@ -384,7 +431,8 @@ pub enum UserCommand {
         /// The user name (lower-case letters, digits and `. _ - @`).
         username: String,
         /// admin, manager, handler or viewer.
-        role: String,
+        #[arg(value_parser = choice::<Role>())]
+        role: Role,
     },
 }
 
@@ -438,8 +486,8 @@ pub enum IncidentCommand {
     /// List incidents, newest first.
     List {
         /// Only these statuses (repeat or comma-separate).
-        #[arg(long, value_delimiter = ',')]
-        status: Vec<String>,
+        #[arg(value_parser = choice::<Status>(), long, value_delimiter = ',')]
+        status: Vec<Status>,
         /// Only titles containing this text.
         #[arg(long)]
         search: Option<String>,
@@ -476,7 +524,8 @@ pub enum IncidentCommand {
         /// The incident (number, #number or UUID).
         incident: String,
         /// The status to move to.
-        status: String,
+        #[arg(value_parser = choice::<Status>())]
+        status: Status,
         /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,
@@ -567,14 +616,14 @@ pub enum TriageCommand {
         /// The incident (number, #number or UUID).
         incident: String,
         /// none, low, medium, high.
-        #[arg(long)]
-        functional: String,
+        #[arg(value_parser = choice::<FunctionalImpact>(), long)]
+        functional: FunctionalImpact,
         /// none, privacy-breach, proprietary-breach, integrity-loss.
-        #[arg(long)]
-        information: String,
+        #[arg(value_parser = choice::<InformationImpact>(), long)]
+        information: InformationImpact,
         /// regular, supplemented, extended, not-recoverable.
-        #[arg(long)]
-        recoverability: String,
+        #[arg(value_parser = choice::<Recoverability>(), long)]
+        recoverability: Recoverability,
         /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,
@@ -584,11 +633,11 @@ pub enum TriageCommand {
         /// The incident (number, #number or UUID).
         incident: String,
         /// TLP marking: red, amber+strict, amber, green or clear.
-        #[arg(long)]
-        tlp: Option<String>,
+        #[arg(value_parser = choice::<Tlp>(), long)]
+        tlp: Option<Tlp>,
         /// PAP marking: red, amber, green or clear.
-        #[arg(long)]
-        pap: Option<String>,
+        #[arg(value_parser = choice::<Pap>(), long)]
+        pap: Option<Pap>,
     },
     /// Add or remove tags.
     Tag {
@@ -622,7 +671,8 @@ pub enum TriageCommand {
         /// The user (their user name).
         user: String,
         /// lead, handler, communications, legal or scribe.
-        role: String,
+        #[arg(value_parser = choice::<IncidentRole>())]
+        role: IncidentRole,
         /// Take them off that role instead.
         #[arg(long)]
         remove: bool,
@@ -641,7 +691,8 @@ pub enum ObservableCommand {
         /// The incident (number, #number or UUID).
         incident: String,
         /// The observable type: ipv4, ipv6, domain, hostname, url, email, md5, sha1, sha256, filepath, user-account…
-        kind: String,
+        #[arg(value_parser = choice::<ObservableKind>())]
+        kind: ObservableKind,
         /// The value; defanged forms such as hxxp://evil[.]com are accepted.
         value: String,
         /// Mark it as an indicator of compromise.
@@ -651,8 +702,8 @@ pub enum ObservableCommand {
         #[arg(long)]
         sighted: bool,
         /// TLP marking: red, amber+strict, amber, green or clear.
-        #[arg(long)]
-        tlp: Option<String>,
+        #[arg(value_parser = choice::<Tlp>(), long)]
+        tlp: Option<Tlp>,
         /// A description.
         #[arg(long, default_value = "")]
         description: String,
@@ -702,11 +753,11 @@ pub enum TimelineCommand {
         #[arg(long)]
         description: String,
         /// exact, minute, hour, day, approximate.
-        #[arg(long, default_value = "minute")]
-        precision: String,
+        #[arg(value_parser = choice::<Precision>(), long, default_value = "minute")]
+        precision: Precision,
         /// log, evidence, interview, report, other.
-        #[arg(long, default_value = "log")]
-        source: String,
+        #[arg(value_parser = choice::<TimelineSource>(), long, default_value = "log")]
+        source: TimelineSource,
         /// ATT&CK technique, T1234 or T1234.001.
         #[arg(long)]
         technique: Option<String>,
@@ -786,7 +837,8 @@ pub enum EvidenceCommand {
         /// The evidence item's id.
         id: u64,
         /// collected, transferred, stored, examined, returned or destroyed.
-        action: String,
+        #[arg(value_parser = choice::<CustodyAction>())]
+        action: CustodyAction,
         /// Who held it before.
         #[arg(long, default_value = "")]
         from: String,
@@ -809,22 +861,24 @@ pub enum WorkCommand {
         /// The incident (number, #number or UUID).
         incident: String,
         /// host, account, application, data-store.
-        kind: String,
+        #[arg(value_parser = choice::<AssetKind>())]
+        kind: AssetKind,
         /// The asset: a host name, an account, an application, a data store.
         name: String,
         /// low, medium, high or critical.
-        #[arg(long, default_value = "medium")]
-        criticality: String,
+        #[arg(value_parser = choice::<Criticality>(), long, default_value = "medium")]
+        criticality: Criticality,
         /// unknown, suspected, confirmed, cleared.
-        #[arg(long, default_value = "unknown")]
-        compromise: String,
+        #[arg(value_parser = choice::<Compromise>(), long, default_value = "unknown")]
+        compromise: Compromise,
     },
     /// Record a response action (containment, eradication, recovery, communication, analysis).
     Action {
         /// The incident (number, #number or UUID).
         incident: String,
-        /// containment, eradication, recovery, communication or other.
-        kind: String,
+        /// What kind of action it was.
+        #[arg(value_parser = choice::<ActionKind>())]
+        kind: ActionKind,
         /// What was done.
         description: String,
         /// Who did it [default: the acting user].
@@ -857,7 +911,8 @@ pub enum WorkCommand {
         /// The task's id.
         id: u64,
         /// open, in-progress, done or cancelled.
-        status: String,
+        #[arg(value_parser = choice::<TaskStatus>())]
+        status: TaskStatus,
     },
     /// Add a note; with --interviewee, an interview note.
     Note {

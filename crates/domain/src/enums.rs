@@ -1,4 +1,4 @@
-//! `closed_enum!`: the one way the domain declares a closed set of named values (TLP, task status,
+//! `closed_enum!` and [`Closed`]: the one way the domain declares a closed set of named values (TLP, task status,
 //! recommendation kind…): the enum with its serde names, `ALL`, `as_str`, `Display`, and a
 //! `FromStr` that forgives case, `_` for `-` and the given prefixes (`TLP:AMBER`), and otherwise
 //! names every accepted value.
@@ -24,6 +24,13 @@ macro_rules! closed_enum {
             /// The value's name in the API, the CLI and the journal.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl $crate::enums::Closed for $name {
+            const ALL: &'static [$name] = $name::ALL;
+            fn name(self) -> &'static str {
+                self.as_str()
             }
         }
 
@@ -56,3 +63,36 @@ macro_rules! closed_enum {
 }
 
 pub(crate) use closed_enum;
+
+/// A closed set of named values — what `closed_enum!` declares, and the lifecycle's statuses,
+/// milestones, roles, observable types…: every value and its name, so that a front end can offer
+/// exactly these (the CLI's choices) and check them in one place.
+pub trait Closed: Copy + Send + Sync + 'static {
+    /// Every value, in order.
+    const ALL: &'static [Self];
+    /// The value's name in the API, the CLI and the journal.
+    fn name(self) -> &'static str;
+}
+
+/// `Closed` for a type that already has `ALL` and `as_str`.
+macro_rules! closed {
+    ($($ty:ty),+ $(,)?) => {
+        $(impl Closed for $ty {
+            const ALL: &'static [$ty] = &<$ty>::ALL;
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        })+
+    };
+}
+
+closed!(
+    crate::status::Status,
+    crate::event::Milestone,
+    crate::user::Role,
+    crate::user::Language,
+    crate::observable::ObservableKind,
+    crate::evidence::CustodyAction,
+    crate::timeline::Precision,
+    crate::timeline::TimelineSource,
+);

@@ -4,7 +4,7 @@
 //! file system; every function is a pure computation over values, so every rule can be tested in
 //! isolation and reused by the store, the server, the CLI and the report renderer alike.
 
-mod enums;
+pub mod enums;
 
 pub mod alert;
 pub mod blameless;
@@ -37,6 +37,7 @@ pub mod work;
 #[cfg(test)]
 mod testkit;
 
+pub use enums::Closed;
 pub use error::{Category, DomainError, TransitionProblem};
 pub use event::{Event, Field, Milestone, MilestoneSource};
 pub use incident::{Incident, IncidentId, NewIncident};

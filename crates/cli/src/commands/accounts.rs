@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use anyhow::{Context, Result, bail};
-use debrief_domain::{Language, Role, Username};
+use debrief_domain::Username;
 use debrief_server::auth;
 use debrief_store::accounts::{NewUser, UserChanges};
 
@@ -41,11 +41,6 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
             password_stdin,
         } => {
             let username = Username::parse(&username)?;
-            let role: Role = role.parse()?;
-            let language = language
-                .as_deref()
-                .map(str::parse::<Language>)
-                .transpose()?;
             let display_name =
                 debrief_domain::text::Label::parse_as("display name", &display_name)?.into_inner();
             let (password, generated) = password(password_stdin, username.as_str())?;
@@ -149,7 +144,6 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
             }
         }
         UserCommand::SetRole { username, role } => {
-            let role: Role = role.parse()?;
             let (store, _) = open_store(settings).await?;
             store
                 .update_user(

@@ -3,7 +3,7 @@
 use super::execute;
 use anyhow::{Context, Result};
 use debrief_domain::Timestamp;
-use debrief_domain::evidence::{CustodyAction, NewEvidence};
+use debrief_domain::evidence::NewEvidence;
 use debrief_store::blobs::BlobStore;
 use tokio::io::AsyncReadExt;
 
@@ -137,7 +137,6 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
             location,
             note,
         } => {
-            let action: CustodyAction = action.parse()?;
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
             let id = store.resolve(&incident).await?;

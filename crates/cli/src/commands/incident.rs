@@ -49,10 +49,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             assignee,
             format,
         } => {
-            let statuses = status
-                .iter()
-                .map(|s| s.parse::<Status>())
-                .collect::<Result<Vec<_>, _>>()?;
+            let statuses = status;
             if !(1..=500).contains(&limit) {
                 bail!("--limit must be between 1 and 500");
             }
@@ -117,7 +114,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             reason,
             format,
         } => {
-            let to: Status = status.parse()?;
+            let to = status;
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
             let id = store.resolve(&incident).await?;

@@ -4,9 +4,7 @@ use std::io::Read;
 
 use super::execute;
 use anyhow::{Context, Result};
-use debrief_domain::observable::ObservableKind;
 use debrief_domain::record::{NewTimelineEntry, ObservableFlags};
-use debrief_domain::triage::{IncidentRole, Pap, Tlp};
 use debrief_domain::{Incident, Timestamp};
 
 use super::{actor, open_store, print_json, severity_matrix};
@@ -44,11 +42,7 @@ pub async fn triage(cmd: TriageCommand, settings: &Settings) -> Result<u8> {
             reason,
         } => {
             let matrix = severity_matrix(settings)?;
-            let (f, inf, r) = (
-                functional.parse()?,
-                information.parse()?,
-                recoverability.parse()?,
-            );
+            let (f, inf, r) = (functional, information, recoverability);
             let i = run_one(settings, &incident, |i| {
                 i.assess(&matrix, f, inf, r, &reason)
             })
@@ -66,8 +60,6 @@ pub async fn triage(cmd: TriageCommand, settings: &Settings) -> Result<u8> {
             }
         }
         TriageCommand::Mark { incident, tlp, pap } => {
-            let tlp = tlp.as_deref().map(str::parse::<Tlp>).transpose()?;
-            let pap = pap.as_deref().map(str::parse::<Pap>).transpose()?;
             let i = run_one(settings, &incident, |i| i.set_markings(tlp, pap)).await?;
             println!(
                 "incident #{}: {} PAP:{}",
@@ -103,7 +95,6 @@ pub async fn triage(cmd: TriageCommand, settings: &Settings) -> Result<u8> {
             remove,
             reason,
         } => {
-            let role: IncidentRole = role.parse()?;
             let i = run_one(settings, &incident, |i| {
                 if remove {
                     i.remove_member(&user, role, &reason)
@@ -142,8 +133,6 @@ pub async fn observable(cmd: ObservableCommand, settings: &Settings) -> Result<u
             tlp,
             description,
         } => {
-            let kind: ObservableKind = kind.parse()?;
-            let tlp = tlp.as_deref().map(str::parse::<Tlp>).transpose()?;
             let flags = ObservableFlags {
                 ioc,
                 sighted,
@@ -284,9 +273,9 @@ pub async fn timeline(cmd: TimelineCommand, settings: &Settings) -> Result<u8> {
         } => {
             let entry = NewTimelineEntry {
                 occurred_at: Timestamp::parse(&at)?,
-                precision: precision.parse()?,
+                precision,
                 description,
-                source: source.parse()?,
+                source,
                 technique,
                 tactic,
                 observables,

@@ -3,7 +3,7 @@
 use super::execute;
 use anyhow::Result;
 use debrief_domain::Timestamp;
-use debrief_domain::work::{NoteKind, TaskStatus};
+use debrief_domain::work::NoteKind;
 
 use super::{actor, open_store, print_json};
 use crate::cli::{Format, WorkCommand};
@@ -39,7 +39,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             compromise,
             ..
         } => {
-            let (k, c, p) = (kind.parse()?, criticality.parse()?, compromise.parse()?);
+            let (k, c, p) = (kind, criticality, compromise);
             execute(&store, id, &who, |i| i.add_asset(k, &name, c, p, "")).await?
         }
         WorkCommand::Action {
@@ -50,7 +50,6 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             outcome,
             ..
         } => {
-            let kind = kind.parse()?;
             let at = when(at.as_deref())?;
             let by = by.unwrap_or_else(|| who.as_str().to_string());
             execute(&store, id, &who, |i| {
@@ -70,7 +69,6 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
         WorkCommand::TaskStatus {
             id: tid, status, ..
         } => {
-            let status: TaskStatus = status.parse()?;
             execute(&store, id, &who, |i| {
                 i.update_task(tid, Some(status), None, None)
             })
