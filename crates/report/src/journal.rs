@@ -42,6 +42,15 @@ fn fill(template: &str, args: &[(&str, String)]) -> String {
     out
 }
 
+/// `s` with its first letter upper-case (a sentence may open with a value: "Titre modifié").
+fn capitalised(s: String) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => s,
+    }
+}
+
 /// At most `n` characters of `s`, for values that can be long.
 fn cut(s: &str, n: usize) -> String {
     let mut out: String = s.chars().take(n).collect();
@@ -55,10 +64,10 @@ fn cut(s: &str, n: usize) -> String {
 pub fn describe(lang: Language, e: &JournalEntry) -> Described {
     let l = labels(lang);
     let say = |key: &str, args: &[(&str, String)]| {
-        fill(
+        capitalised(fill(
             sentence(lang, key).unwrap_or_else(|| sentence(lang, "other").unwrap_or("{kind}")),
             args,
-        )
+        ))
     };
     let word = |key: &str| sentence(lang, key).unwrap_or(key).to_string();
     let Ok(event) = e.event() else {
