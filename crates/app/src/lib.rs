@@ -18,7 +18,7 @@ use debrief_domain::{
     Action, DomainError, EntryDraft, Event, Incident, IncidentId, JournalEntry, NewIncident,
     Timestamp,
 };
-use debrief_store::{Appended, Store, StoreError};
+use debrief_store::{Appended, IncidentQuery, SearchHit, Sighting, Store, StoreError};
 
 pub use caller::{Caller, Need};
 pub use error::{AppError, Result};
@@ -215,6 +215,29 @@ impl App {
     pub async fn incident_by_id(&self, caller: &Caller, id: IncidentId) -> Result<Incident> {
         caller.may(Action::ReadIncidents)?;
         Ok(self.store.incident(id).await?)
+    }
+
+    /// Incidents matching `query`, newest first: what the caller may read.
+    pub async fn list(&self, caller: &Caller, query: &IncidentQuery) -> Result<Vec<Incident>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.list_incidents(query).await?)
+    }
+
+    /// Full-text search over what the caller may read, best hits first.
+    pub async fn search(&self, caller: &Caller, text: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.search(text, limit).await?)
+    }
+
+    /// Every incident where an observable with this (normalised) value was recorded.
+    pub async fn sightings(
+        &self,
+        caller: &Caller,
+        value: &str,
+        limit: u32,
+    ) -> Result<Vec<Sighting>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.sightings(value, limit).await?)
     }
 
     /// An incident's journal, oldest entry first.

@@ -644,23 +644,23 @@ pub enum TriageCommand {
         /// The incident (number, #number or UUID).
         incident: String,
         /// Tags to add (repeat or comma-separate).
-        #[arg(long)]
+        #[arg(long, value_delimiter = ',')]
         add: Vec<String>,
         /// Tags to remove (repeat or comma-separate).
-        #[arg(long)]
+        #[arg(long, value_delimiter = ',')]
         remove: Vec<String>,
     },
     /// Replace the scope.
     Scope {
         /// The incident (number, #number or UUID).
         incident: String,
-        /// Business units affected (repeat or comma-separate).
+        /// Business units affected (repeat the option for several).
         #[arg(long = "business-unit")]
         business_units: Vec<String>,
-        /// Sites affected (repeat or comma-separate).
+        /// Sites affected (repeat the option for several).
         #[arg(long = "site")]
         sites: Vec<String>,
-        /// Systems affected (repeat or comma-separate).
+        /// Systems affected (repeat the option for several).
         #[arg(long = "system")]
         systems: Vec<String>,
     },

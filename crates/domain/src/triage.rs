@@ -220,7 +220,16 @@ pub fn clean_tags(items: &[String]) -> Result<Vec<String>, DomainError> {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join("-");
-            if t.chars().count() > 64 {
+            if t.contains(',') {
+                // The forms and the CSV tables separate tags with commas: one with a comma in it
+                // could not be read back as itself.
+                Err(DomainError::InvalidField {
+                    field: "tags",
+                    problem: format!(
+                        "tag `{t}` contains a comma; give several tags as separate items"
+                    ),
+                })
+            } else if t.chars().count() > 64 {
                 Err(DomainError::InvalidField {
                     field: "tags",
                     problem: format!("tag `{t}` is longer than 64 characters"),
@@ -327,6 +336,10 @@ mod tests {
         assert_eq!(l, vec!["Paris", "Lyon"]);
         let t = clean_tags(&["Finance Dept".into(), "APT29".into()]).unwrap();
         assert_eq!(t, vec!["finance-dept", "apt29"]);
+        assert!(
+            clean_tags(&["finance,vip".into()]).is_err(),
+            "a comma separates tags"
+        );
         assert!(clean_labels("sites", &["x".repeat(101)]).is_err());
     }
 }

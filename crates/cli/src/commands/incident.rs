@@ -63,7 +63,8 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
                 class,
                 assignee,
             };
-            let list = store.list_incidents(&query).await?;
+            let (app, caller) = super::app(&store, &actor(settings)?);
+            let list = app.list(&caller, &query).await?;
             match format {
                 Format::Json => print_json(&list)?,
                 Format::Table => {

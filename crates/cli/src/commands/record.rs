@@ -333,7 +333,8 @@ pub async fn timeline(cmd: TimelineCommand, settings: &Settings) -> Result<u8> {
 
 pub async fn search(query: &str, limit: u32, format: Format, settings: &Settings) -> Result<u8> {
     let (store, _) = open_store(settings).await?;
-    let hits = store.search(query, limit.clamp(1, 200)).await?;
+    let (app, caller) = super::app(&store, &actor(settings)?);
+    let hits = app.search(&caller, query, limit.clamp(1, 200)).await?;
     match format {
         Format::Json => print_json(&hits)?,
         Format::Table if hits.is_empty() => println!("no match for {query:?}"),

@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use debrief_store::testing::TestDb;
 
 mod hunt;
+mod parity;
 mod reports;
 mod verify;
 mod work;
@@ -174,6 +175,7 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    parity::the_cli_writes_what_the_api_writes,
     reports::incidents_come_in_from_a_spreadsheet_and_tables_go_out_as_csv,
     reports::a_report_verifies_until_a_byte_or_the_journal_changes,
     verify::an_edited_payload_byte_is_named,

@@ -18,6 +18,7 @@ use super::dto::IncidentView;
 use super::incidents::{Need, actor, apply, caller, check, load};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 
 /// The most alerts one request may carry.
@@ -469,7 +470,7 @@ pub async fn merge(
 /// carries the alert, and the alert is marked merged.
 pub(crate) async fn merge_core(
     state: &AppState,
-    user: &ApiUser,
+    user: &Principal,
     alert: &str,
     incident: &str,
 ) -> ApiResult<(Alert, Incident)> {
@@ -489,7 +490,7 @@ pub(crate) async fn merge_core(
         .store
         .act_on_alert(
             &current.id,
-            user.0.user.username.as_str(),
+            user.user.username.as_str(),
             AlertAction::Merge,
             Some(target.id),
         )

@@ -13,10 +13,11 @@ use debrief_store::{IncidentQuery, verify};
 use super::dto::*;
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 
-pub(crate) fn actor(user: &ApiUser) -> ApiResult<Actor> {
-    Actor::parse(user.0.user.username.as_str()).map_err(ApiError::from)
+pub(crate) fn actor(user: &Principal) -> ApiResult<Actor> {
+    Actor::parse(user.user.username.as_str()).map_err(ApiError::from)
 }
 
 pub(crate) async fn load(state: &AppState, reference: &str) -> ApiResult<Incident> {
@@ -24,22 +25,21 @@ pub(crate) async fn load(state: &AppState, reference: &str) -> ApiResult<Inciden
     Ok(state.store.incident(id).await?)
 }
 
-pub(crate) fn check(user: &ApiUser, action: Action<'_>) -> ApiResult<()> {
-    authorize(user.0.user.username.as_str(), user.0.user.role, action).map_err(ApiError::from)
+pub(crate) fn check(user: &Principal, action: Action<'_>) -> ApiResult<()> {
+    authorize(user.user.username.as_str(), user.user.role, action).map_err(ApiError::from)
 }
 
 pub use debrief_app::Need;
 
 /// The caller as the application layer knows it.
-pub(crate) fn caller(user: &ApiUser) -> ApiResult<debrief_app::Caller> {
-    debrief_app::Caller::user(user.0.user.username.as_str(), user.0.user.role)
-        .map_err(ApiError::from)
+pub(crate) fn caller(user: &Principal) -> ApiResult<debrief_app::Caller> {
+    debrief_app::Caller::user(user.user.username.as_str(), user.user.role).map_err(ApiError::from)
 }
 
 /// Runs a command through the application layer (see [`debrief_app::App::execute`]).
 pub(crate) async fn apply(
     state: &AppState,
-    user: &ApiUser,
+    user: &Principal,
     id: IncidentId,
     expected_seq: Option<u64>,
     need: Need<'_>,
@@ -85,7 +85,7 @@ pub async fn list(
             .filter(|a| !a.is_empty())
             .map(|a| a.to_lowercase()),
     };
-    let items = state.store.list_incidents(&query).await?;
+    let items = state.app.list(&caller(&user)?, &query).await?;
     let next_cursor = (items.len() as u32 == limit)
         .then(|| items.last().map(|i| i.number.to_string()))
         .flatten();

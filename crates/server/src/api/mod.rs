@@ -285,6 +285,15 @@ async fn api_not_found(method: Method, uri: axum::extract::OriginalUri) -> ApiEr
 #[derive(Debug, Clone)]
 pub struct ApiUser(pub Principal);
 
+/// The handlers' shared functions take the caller as a [`Principal`], so the pages call them with
+/// their own signed-in person instead of making an extractor by hand.
+impl std::ops::Deref for ApiUser {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 

@@ -15,6 +15,7 @@ use super::incidents::{Need, apply, check, load};
 use super::obligations::{ObligationsView, view};
 use super::{ApiJson, ApiUser};
 use crate::AppState;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::outbound::{self, Prepared};
 
@@ -46,7 +47,7 @@ pub struct SendRequest {
 /// the retry worker and answered with 502 saying why.
 pub(crate) async fn send_prepared(
     state: &AppState,
-    user: &ApiUser,
+    user: &Principal,
     incident: &Incident,
     prepared: Prepared,
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
@@ -89,8 +90,18 @@ pub async fn send(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<SendRequest>,
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    let incident = load(&state, &reference).await?;
-    check(&user, Action::WorkIncident(&incident))?;
+    send_for(&state, &user, &reference, req).await
+}
+
+/// What `send` does, for the API and the pages alike.
+pub(crate) async fn send_for(
+    state: &AppState,
+    user: &Principal,
+    reference: &str,
+    req: SendRequest,
+) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
+    let incident = load(state, reference).await?;
+    check(user, Action::WorkIncident(&incident))?;
     let stakeholder = match req.stakeholder.as_deref() {
         Some(s) => Some(state.store.stakeholder(s).await?),
         None => None,
@@ -109,7 +120,7 @@ pub async fn send(
             late_reason: req.late_reason,
         },
     )?;
-    send_prepared(&state, &user, &incident, prepared).await
+    send_prepared(state, user, &incident, prepared).await
 }
 
 /// Try again now to deliver a notification that was not delivered (the same content to the same
@@ -124,8 +135,18 @@ pub async fn retry(
     user: ApiUser,
     Path((reference, nid)): Path<(String, u64)>,
 ) -> ApiResult<Json<ObligationsView>> {
-    let incident = load(&state, &reference).await?;
-    check(&user, Action::WorkIncident(&incident))?;
+    retry_for(&state, &user, &reference, nid).await
+}
+
+/// What `retry` does, for the API and the pages alike.
+pub(crate) async fn retry_for(
+    state: &AppState,
+    user: &Principal,
+    reference: &str,
+    nid: u64,
+) -> ApiResult<Json<ObligationsView>> {
+    let incident = load(state, reference).await?;
+    check(user, Action::WorkIncident(&incident))?;
     let Some(n) = incident.notifications.iter().find(|n| n.id == nid) else {
         return Err(ApiError::not_found(format!(
             "#{} has no notification {nid}",
@@ -142,20 +163,20 @@ pub async fn retry(
             "this notification was recorded, not sent by Debrief: there is nothing to resend",
         ));
     };
-    let target = outbound::target_of(&state, n)
+    let target = outbound::target_of(state, n)
         .await
         .map_err(ApiError::unprocessable)?;
-    let outcome = outbound::deliver(&state, &target, &content).await;
+    let outcome = outbound::deliver(state, &target, &content).await;
     let delivery = match &outcome {
         Ok(d) => d.clone(),
         Err(why) => format!("not delivered: resent by hand: {why}"),
     };
-    let i = apply(&state, &user, incident.id, None, Need::Work, |c| {
+    let i = apply(state, user, incident.id, None, Need::Work, |c| {
         c.attempt_delivery(nid, &delivery, None)
     })
     .await?;
     match outcome {
-        Ok(_) => Ok(Json(view(&state, &i))),
+        Ok(_) => Ok(Json(view(state, &i))),
         Err(why) => Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
             "delivery-failed",
@@ -329,11 +350,22 @@ pub async fn send_proposal(
     Path((reference, rule)): Path<(String, String)>,
     ApiJson(edit): ApiJson<ProposalSendRequest>,
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    check(&user, Action::DecideNotifications)?;
-    let incident = load(&state, &reference).await?;
-    check(&user, Action::WorkIncident(&incident))?;
-    let prepared = prepare_proposal(&state, &incident, &rule, edit).await?;
-    send_prepared(&state, &user, &incident, prepared).await
+    send_proposal_for(&state, &user, &reference, rule, edit).await
+}
+
+/// What `send_proposal` does, for the API and the pages alike.
+pub(crate) async fn send_proposal_for(
+    state: &AppState,
+    user: &Principal,
+    reference: &str,
+    rule: String,
+    edit: ProposalSendRequest,
+) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
+    check(user, Action::DecideNotifications)?;
+    let incident = load(state, reference).await?;
+    check(user, Action::WorkIncident(&incident))?;
+    let prepared = prepare_proposal(state, &incident, &rule, edit).await?;
+    send_prepared(state, user, &incident, prepared).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -355,17 +387,28 @@ pub async fn skip_proposal(
     Path((reference, rule)): Path<(String, String)>,
     ApiJson(req): ApiJson<SkipRequest>,
 ) -> ApiResult<Json<Vec<ProposalView>>> {
-    check(&user, Action::DecideNotifications)?;
-    let id = state.store.resolve(&reference).await?;
-    let rules = rules(&state).await?;
+    skip_proposal_for(&state, &user, &reference, rule, req).await
+}
+
+/// What `skip_proposal` does, for the API and the pages alike.
+pub(crate) async fn skip_proposal_for(
+    state: &AppState,
+    user: &Principal,
+    reference: &str,
+    rule: String,
+    req: SkipRequest,
+) -> ApiResult<Json<Vec<ProposalView>>> {
+    check(user, Action::DecideNotifications)?;
+    let id = state.store.resolve(reference).await?;
+    let rules = rules(state).await?;
     if !rules.iter().any(|(r, _)| *r == rule) {
         return Err(debrief_store::StoreError::NoRule(rule).into());
     }
-    let i = apply(&state, &user, id, None, Need::Work, |c| {
+    let i = apply(state, user, id, None, Need::Work, |c| {
         Ok(vec![c.skip_proposal(&rules, &rule, &req.reason)?])
     })
     .await?;
-    Ok(Json(proposals(&state, &i).await?))
+    Ok(Json(proposals(state, &i).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::incidents::{Need, apply, check, load};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 
 /// An incident's regulatory position.
@@ -217,7 +218,16 @@ pub async fn due(
     user: ApiUser,
     ApiQuery(p): ApiQuery<DueParams>,
 ) -> ApiResult<Json<Vec<DueItem>>> {
-    check(&user, Action::ReadIncidents)?;
+    due_for(&state, &user, p).await
+}
+
+/// What `due` does, for the API and the pages alike.
+pub(crate) async fn due_for(
+    state: &AppState,
+    user: &Principal,
+    p: DueParams,
+) -> ApiResult<Json<Vec<DueItem>>> {
+    check(user, Action::ReadIncidents)?;
     let within = p.within_hours.unwrap_or(24);
     if !(0..=24 * 365).contains(&within) {
         return Err(ApiError::bad_request("`within_hours` is 0 to 8760"));

@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::incidents::{Need, apply, check, load};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 
 /// The starter playbooks shipped with Debrief, in English and French.
@@ -166,7 +167,17 @@ pub async fn publish(
     Path(slug): Path<String>,
     ApiJson(req): ApiJson<PublishRequest>,
 ) -> ApiResult<(StatusCode, Json<PlaybookView>)> {
-    check(&user, Action::ManagePlaybooks)?;
+    publish_for(&state, &user, slug, req).await
+}
+
+/// What `publish` does, for the API and the pages alike.
+pub(crate) async fn publish_for(
+    state: &AppState,
+    user: &Principal,
+    slug: String,
+    req: PublishRequest,
+) -> ApiResult<(StatusCode, Json<PlaybookView>)> {
+    check(user, Action::ManagePlaybooks)?;
     let doc: PlaybookDoc = parse_playbook(&req.body)?;
     if doc.slug != slug {
         return Err(ApiError::unprocessable(format!(
@@ -175,7 +186,7 @@ pub async fn publish(
         )));
     }
     let incident = match &req.from_incident {
-        Some(r) => Some(load(&state, r).await?),
+        Some(r) => Some(load(state, r).await?),
         None => None,
     };
     if req.recommendation.is_some() && incident.is_none() {
@@ -208,7 +219,7 @@ pub async fn publish(
             lang: doc.lang.as_str().into(),
             title: doc.title.clone(),
             body: req.body.clone(),
-            published_by: user.0.user.username.as_str().into(),
+            published_by: user.user.username.as_str().into(),
             from_incident: incident.as_ref().map(|i| i.number),
             note: req.note.trim().to_string(),
         })
@@ -218,7 +229,7 @@ pub async fn publish(
             "playbook {} version {} published",
             doc.slug, published.version
         );
-        apply(&state, &user, i.id, None, Need::Work, |c| {
+        apply(state, user, i.id, None, Need::Work, |c| {
             c.change_recommendation_status(id, RecommendationStatus::Done, &reason)
                 .map(|e| vec![e])
         })

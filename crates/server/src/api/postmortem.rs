@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::incidents::{Need, apply, caller, check, load};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 
 /// A recommendation with its computed priority and due state.
@@ -504,7 +505,16 @@ pub async fn board(
     user: ApiUser,
     ApiQuery(p): ApiQuery<BoardParams>,
 ) -> ApiResult<Json<Board>> {
-    check(&user, Action::ReadIncidents)?;
+    board_for(&state, &user, p).await
+}
+
+/// What `board` does, for the API and the pages alike.
+pub(crate) async fn board_for(
+    state: &AppState,
+    user: &Principal,
+    p: BoardParams,
+) -> ApiResult<Json<Board>> {
+    check(user, Action::ReadIncidents)?;
     Ok(Json(compute_board(&*state.store, &p).await?))
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::IncidentView;
-use super::incidents::{Need, apply, check, load};
+use super::incidents::{Need, apply, caller, check, load};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -559,12 +559,11 @@ pub async fn search(
     user: ApiUser,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<Vec<debrief_store::SearchHit>>> {
-    check(&user, Action::ReadIncidents)?;
     let limit = p.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::bad_request("`limit` must be between 1 and 200"));
     }
-    Ok(Json(state.store.search(&p.q, limit).await?))
+    Ok(Json(state.app.search(&caller(&user)?, &p.q, limit).await?))
 }
 
 /// Every incident where an observable value was recorded.
@@ -576,7 +575,7 @@ pub async fn sightings(
     user: ApiUser,
     ApiQuery(p): ApiQuery<SightingParams>,
 ) -> ApiResult<Json<Vec<debrief_store::Sighting>>> {
-    check(&user, Action::ReadIncidents)?;
+    let who = caller(&user)?;
     if p.value.trim().is_empty() {
         return Ok(Json(Vec::new()));
     }
@@ -584,7 +583,7 @@ pub async fn sightings(
         Some(k) => debrief_domain::observable::normalize(k.parse()?, &p.value)?,
         None => debrief_domain::observable::refang(p.value.trim()),
     };
-    Ok(Json(state.store.sightings(&value, 500).await?))
+    Ok(Json(state.app.sightings(&who, &value, 500).await?))
 }
 
 /// The ENISA reference taxonomy with English and French labels.

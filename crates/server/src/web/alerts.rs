@@ -380,9 +380,8 @@ pub async fn merge(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let api_user = crate::api::ApiUser(user.principal.clone());
     let target = f.incident.trim().trim_start_matches('#').to_string();
-    match crate::api::alerts::merge_core(&state, &api_user, &alert, &target).await {
+    match crate::api::alerts::merge_core(&state, &user.principal, &alert, &target).await {
         Ok((_, incident)) => see_other(&format!("/incidents/{}", incident.number)),
         Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
         Err(e) if e.status.is_server_error() => store_error(

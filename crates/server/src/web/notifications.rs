@@ -215,13 +215,12 @@ pub async fn record(
 
 /// What is due across incidents in the next 24 hours, and what is overdue.
 pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
-    let api_user = crate::api::ApiUser(user.principal.clone());
-    let items = match crate::api::obligations::due(
-        State(state.clone()),
-        api_user,
-        crate::api::ApiQuery(crate::api::obligations::DueParams {
+    let items = match crate::api::obligations::due_for(
+        &state,
+        &user.principal,
+        crate::api::obligations::DueParams {
             within_hours: Some(24),
-        }),
+        },
     )
     .await
     {
@@ -295,13 +294,7 @@ pub async fn send(
         text: field(&f, "text").to_string(),
         late_reason: field(&f, "late_reason").to_string(),
     };
-    let result = crate::api::notify::send(
-        State(state.clone()),
-        crate::api::ApiUser(user.principal.clone()),
-        Path(number.clone()),
-        crate::api::ApiJson(req),
-    )
-    .await;
+    let result = crate::api::notify::send_for(&state, &user.principal, &number, req).await;
     after(&state, &user, &number, result).await
 }
 
@@ -320,13 +313,8 @@ pub async fn send_proposal(
         text: opt(&f, "text"),
         late_reason: field(&f, "late_reason").to_string(),
     };
-    let result = crate::api::notify::send_proposal(
-        State(state.clone()),
-        crate::api::ApiUser(user.principal.clone()),
-        Path((number.clone(), rule)),
-        crate::api::ApiJson(edit),
-    )
-    .await;
+    let result =
+        crate::api::notify::send_proposal_for(&state, &user.principal, &number, rule, edit).await;
     after(&state, &user, &number, result).await
 }
 
@@ -343,13 +331,8 @@ pub async fn skip_proposal(
     let req = crate::api::notify::SkipRequest {
         reason: field(&f, "reason").to_string(),
     };
-    let result = crate::api::notify::skip_proposal(
-        State(state.clone()),
-        crate::api::ApiUser(user.principal.clone()),
-        Path((number.clone(), rule)),
-        crate::api::ApiJson(req),
-    )
-    .await;
+    let result =
+        crate::api::notify::skip_proposal_for(&state, &user.principal, &number, rule, req).await;
     after(&state, &user, &number, result).await
 }
 
@@ -363,11 +346,6 @@ pub async fn retry(
     if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
         return r;
     }
-    let result = crate::api::notify::retry(
-        State(state.clone()),
-        crate::api::ApiUser(user.principal.clone()),
-        Path((number.clone(), id)),
-    )
-    .await;
+    let result = crate::api::notify::retry_for(&state, &user.principal, &number, id).await;
     after(&state, &user, &number, result).await
 }

@@ -175,9 +175,13 @@ pub async fn incidents(
         limit: Some(limit),
         ..Default::default()
     };
-    let list = match state.store.list_incidents(&query).await {
+    let caller = match user.caller() {
+        Ok(c) => c,
+        Err(e) => return forbidden(&user, &super::domain_message(user.lang, &e)),
+    };
+    let list = match state.app.list(&caller, &query).await {
         Ok(l) => l,
-        Err(e) => return store_error(&user, e),
+        Err(e) => return app_error(&user, e),
     };
     let mut ctx = base_context(Some(&user), user.lang);
     ctx.insert("nav".into(), "incidents".into());

@@ -495,18 +495,11 @@ pub async fn board(
     user: WebUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let api_user = crate::api::ApiUser(user.principal.clone());
     let params = crate::api::postmortem::BoardParams {
         state: q.get("state").cloned().filter(|s| !s.is_empty()),
         owner: q.get("owner").cloned().filter(|s| !s.is_empty()),
     };
-    let board = match crate::api::postmortem::board(
-        State(state.clone()),
-        api_user,
-        crate::api::ApiQuery(params),
-    )
-    .await
-    {
+    let board = match crate::api::postmortem::board_for(&state, &user.principal, params).await {
         Ok(axum::Json(b)) => b,
         Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(&user, &e.detail),
         Err(e) => {
@@ -667,15 +660,7 @@ pub async fn publish_playbook(
     let lang = debrief_domain::playbook::parse_playbook(&req.body)
         .map(|d| d.lang.as_str().to_string())
         .unwrap_or_else(|_| user.lang.as_str().to_string());
-    let api_user = crate::api::ApiUser(user.principal.clone());
-    match crate::api::playbooks::publish(
-        State(state.clone()),
-        api_user,
-        Path(slug.clone()),
-        crate::api::ApiJson(req),
-    )
-    .await
-    {
+    match crate::api::playbooks::publish_for(&state, &user.principal, slug.clone(), req).await {
         Ok(_) => see_other(&format!("/playbooks/{slug}?lang={lang}")),
         Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
         Err(e) => {

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::WebUser;
-use super::pages::{Ctx, act_many, render, store_error};
+use super::pages::{Ctx, act_many, forbidden, render, store_error};
 use crate::AppState;
 use crate::api::incidents::Need;
 
@@ -449,9 +449,13 @@ pub async fn search(
     let hits = if q.q.trim().is_empty() {
         Vec::new()
     } else {
-        match state.store.search(&q.q, 100).await {
+        let caller = match user.caller() {
+            Ok(c) => c,
+            Err(e) => return forbidden(&user, &super::domain_message(user.lang, &e)),
+        };
+        match state.app.search(&caller, &q.q, 100).await {
             Ok(h) => h,
-            Err(e) => return store_error(&user, e),
+            Err(e) => return super::pages::app_error(&user, e),
         }
     };
     let mut ctx = super::base_context(Some(&user), user.lang);
