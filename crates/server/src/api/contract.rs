@@ -148,6 +148,11 @@ pub fn line_pattern() -> String {
     format!("^[^\\t\\n\\r{CONTROL}]*$")
 }
 
+/// A tag: one line without a comma (commas separate tags on forms and in CSV tables).
+pub fn tag_pattern() -> String {
+    format!("^[^,\\t\\n\\r{CONTROL}]*$")
+}
+
 /// A required one-line text: something other than spaces.
 pub fn required_line_pattern() -> String {
     format!("^[ ]*[^\\s{CONTROL}][^\\t\\n\\r{CONTROL}]*$")
@@ -171,6 +176,8 @@ pub enum Field {
     Int(i64, i64),
     /// Text matching this pattern.
     Pattern(String),
+    /// A tag: one line without a comma, up to this many characters.
+    Tag(usize),
     /// An RFC 3339 time within the years Debrief records (1970–9999), with an offset; `true`
     /// when it may be left blank.
     Time(bool),
@@ -343,6 +350,10 @@ fn apply(s: &mut Value, rule: Option<Field>) {
         }
         Some(Field::Pattern(p)) => {
             obj.insert("pattern".into(), json!(p));
+        }
+        Some(Field::Tag(max)) => {
+            obj.insert("maxLength".into(), json!(max));
+            obj.insert("pattern".into(), json!(tag_pattern()));
         }
         Some(Field::Time(blank)) => {
             let p = if blank {

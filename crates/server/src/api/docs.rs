@@ -255,7 +255,7 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, super::contract::Field)
 
 /// What the request fields take, from the same lists and limits the server checks them with.
 fn field_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
-    use super::contract::Field::{Int, Items, Keys, Line, Text, Time, User};
+    use super::contract::Field::{Int, Items, Keys, Line, Tag, Text, Time, User};
     use debrief_domain::alert::DismissReason;
     use debrief_domain::evidence::CustodyAction;
     use debrief_domain::observable::ObservableKind;
@@ -534,8 +534,8 @@ fn field_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
         ("ScopeRequest", "sites", Line(100, false)),
         ("ScopeRequest", "business_units", Line(100, false)),
         ("ScopeRequest", "systems", Line(100, false)),
-        ("TagsRequest", "add", Line(64, false)),
-        ("TagsRequest", "remove", Line(64, false)),
+        ("TagsRequest", "add", Tag(64)),
+        ("TagsRequest", "remove", Tag(64)),
         (
             "PostmortemEdit",
             "texts",
