@@ -549,6 +549,16 @@ impl Incident {
         Ok(())
     }
 
+    /// The current value of a describing field.
+    pub fn field(&self, field: Field) -> &str {
+        match field {
+            Field::Title => &self.title,
+            Field::Summary => &self.summary,
+            Field::Reporter => &self.reporter,
+            Field::DetectionSource => &self.detection_source,
+        }
+    }
+
     /// The event that edits `field` to `raw`, or `Unchanged` when the value is the same.
     pub fn change_field(
         &self,
@@ -557,20 +567,15 @@ impl Incident {
         reason: &str,
     ) -> Result<Event, DomainError> {
         let to = field.parse_value(raw)?;
-        let from = match field {
-            Field::Title => &self.title,
-            Field::Summary => &self.summary,
-            Field::Reporter => &self.reporter,
-            Field::DetectionSource => &self.detection_source,
-        };
-        if *from == to {
+        let from = self.field(field);
+        if from == to {
             return Err(DomainError::Unchanged(format!(
                 "{field} already has that value"
             )));
         }
         Ok(Event::FieldChanged {
             field,
-            from: from.clone(),
+            from: from.to_string(),
             to,
             reason: Reason::parse(reason)?,
         })

@@ -30,7 +30,8 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
                 NewIncident::parse(&title, &summary, &reporter, &detection_source, detected_at)?;
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
-            let done = store.create_incident(&who, new).await?;
+            let (app, caller) = super::app(&store, &who);
+            let done = app.create(&caller, new).await?;
             match format {
                 Format::Json => print_json(&done.incident)?,
                 Format::Table => println!(
@@ -158,9 +159,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
                 .execute_entries(&caller, id, Need::Work, None, |i| edit.decide(i))
                 .await?;
             for field in edit.fields() {
-                let changed = done.entries.iter().any(|e| {
-                    matches!(e.event(), Ok(debrief_domain::Event::FieldChanged { field: f, .. }) if f == field)
-                });
+                let changed = before.field(field) != done.incident.field(field);
                 if changed {
                     println!("incident #{}: {field} changed", before.number);
                 } else {

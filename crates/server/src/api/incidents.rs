@@ -118,7 +118,7 @@ pub async fn create(
         &body.detection_source,
         detected_at,
     )?;
-    let done = state.store.create_incident(&actor(&user)?, new).await?;
+    let done = state.app.create(&caller(&user)?, new).await?;
     Ok((
         StatusCode::CREATED,
         Json(IncidentView::from(&done.incident)),

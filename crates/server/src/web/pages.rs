@@ -5,7 +5,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use debrief_domain::text::Actor;
 use debrief_domain::{
     Action, DomainError, Event, Incident, IncidentId, Language, Milestone, MilestoneSource,
     NewIncident, Role, Status, Timestamp, authorize,
@@ -290,12 +289,12 @@ pub async fn create_incident(
             );
         }
     };
-    let Ok(actor) = Actor::parse(user.principal.user.username.as_str()) else {
+    let Ok(caller) = user.caller() else {
         return forbidden(&user, "your user name cannot be recorded");
     };
-    match state.store.create_incident(&actor, new).await {
+    match state.app.create(&caller, new).await {
         Ok(done) => see_other(&format!("/incidents/{}", done.incident.number)),
-        Err(e) => store_error(&user, e),
+        Err(e) => app_error(&user, e),
     }
 }
 

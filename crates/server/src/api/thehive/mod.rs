@@ -716,7 +716,10 @@ pub async fn create_case(
     // is created: a refused request writes nothing.
     let changes = CaseChanges::parse(&state, &rest).await?;
     changes.check_on(&state, &user, &new.provisional(&who, Timestamp::now())?)?;
-    let created = state.store.create_incident(&who, new).await?;
+    let created = state
+        .app
+        .create(&super::incidents::caller(&user)?, new)
+        .await?;
     let incident = changes.apply(&state, &user, created.incident).await?;
     Ok((StatusCode::CREATED, Json(case_json(&incident))))
 }

@@ -1,0 +1,64 @@
+//! The layering rules, checked on the source: the front ends (the server's routes, pages and
+//! workers, the CLI) never build or match a journal event, and never write an incident's record
+//! but through the application layer. A front end that wants a new kind of fact asks the domain
+//! for a command and `debrief_app::App` to run it.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir`.
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn front_ends_neither_build_events_nor_write_incidents_around_the_application_layer() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let forbidden = [
+        (
+            "Event::",
+            "builds or matches a journal event (the domain decides events)",
+        ),
+        (
+            ".append(",
+            "appends to a journal (only the application layer appends)",
+        ),
+        (
+            ".create_incident(",
+            "declares an incident around the application layer",
+        ),
+    ];
+    let mut found = Vec::new();
+    let mut read = 0;
+    for front in ["server/src", "cli/src"] {
+        for file in sources(&crates.join(front)) {
+            let text = std::fs::read_to_string(&file).expect("a readable source file");
+            read += 1;
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for (needle, why) in forbidden {
+                    // HTTP headers have an `append` too.
+                    if code.contains(needle) && !code.contains("headers_mut()") {
+                        found.push(format!("{}:{}: {why}", file.display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        read > 50,
+        "the front ends' sources were not found ({read} files)"
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
