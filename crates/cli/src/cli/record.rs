@@ -1,0 +1,366 @@
+//! The command line of the incident record, as clap parses it: triage, observables, the
+//! timeline, evidence and the work on an incident.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use debrief_domain::evidence::CustodyAction;
+use debrief_domain::observable::ObservableKind;
+use debrief_domain::timeline::{Precision, TimelineSource};
+use debrief_domain::triage::{
+    FunctionalImpact, IncidentRole, InformationImpact, Pap, Recoverability, Tlp,
+};
+use debrief_domain::work::{ActionKind, AssetKind, Compromise, Criticality, TaskStatus};
+
+use super::{Format, choice};
+
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// Classify by the ENISA reference taxonomy (`debrief triage taxonomy` lists it).
+    Classify {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// A class of the ENISA reference taxonomy, e.g. `fraud` (`debrief` lists them in the taxonomy).
+        class: String,
+        /// A type of that class, e.g. `phishing`.
+        #[arg(value_name = "TYPE")]
+        kind: String,
+        /// Why, as recorded in the journal.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Assess severity (NIST 800-61 impact categories → level 0–5, with the reasons).
+    Assess {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// none, low, medium, high.
+        #[arg(value_parser = choice::<FunctionalImpact>(), long)]
+        functional: FunctionalImpact,
+        /// none, privacy-breach, proprietary-breach, integrity-loss.
+        #[arg(value_parser = choice::<InformationImpact>(), long)]
+        information: InformationImpact,
+        /// regular, supplemented, extended, not-recoverable.
+        #[arg(value_parser = choice::<Recoverability>(), long)]
+        recoverability: Recoverability,
+        /// Why, as recorded in the journal.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Set TLP 2.0 and/or PAP.
+    Mark {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// TLP marking: red, amber+strict, amber, green or clear.
+        #[arg(value_parser = choice::<Tlp>(), long)]
+        tlp: Option<Tlp>,
+        /// PAP marking: red, amber, green or clear.
+        #[arg(value_parser = choice::<Pap>(), long)]
+        pap: Option<Pap>,
+    },
+    /// Add or remove tags.
+    Tag {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// Tags to add (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',')]
+        add: Vec<String>,
+        /// Tags to remove (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',')]
+        remove: Vec<String>,
+    },
+    /// Replace the scope.
+    Scope {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// Business units affected (repeat the option for several).
+        #[arg(long = "business-unit")]
+        business_units: Vec<String>,
+        /// Sites affected (repeat the option for several).
+        #[arg(long = "site")]
+        sites: Vec<String>,
+        /// Systems affected (repeat the option for several).
+        #[arg(long = "system")]
+        systems: Vec<String>,
+    },
+    /// Put a person on the incident in an incident role (lead, handler, communications, legal, scribe).
+    Member {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The user (their user name).
+        user: String,
+        /// lead, handler, communications, legal or scribe.
+        #[arg(value_parser = choice::<IncidentRole>())]
+        role: IncidentRole,
+        /// Take them off that role instead.
+        #[arg(long)]
+        remove: bool,
+        /// Why, as recorded in the journal.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Print the reference taxonomy.
+    Taxonomy,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ObservableCommand {
+    /// Add one observable (defanged values are accepted).
+    Add {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The observable type: ipv4, ipv6, domain, hostname, url, email, md5, sha1, sha256, filepath, user-account…
+        #[arg(value_parser = choice::<ObservableKind>())]
+        kind: ObservableKind,
+        /// The value; defanged forms such as hxxp://evil[.]com are accepted.
+        value: String,
+        /// Mark it as an indicator of compromise.
+        #[arg(long)]
+        ioc: bool,
+        /// It was seen in this incident (not only reported).
+        #[arg(long)]
+        sighted: bool,
+        /// TLP marking: red, amber+strict, amber, green or clear.
+        #[arg(value_parser = choice::<Tlp>(), long)]
+        tlp: Option<Tlp>,
+        /// A description.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Extract observables from text (a file, or standard input) and add the new ones.
+    Paste {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// Read this file instead of standard input.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Mark every observable found as an indicator of compromise.
+        #[arg(long)]
+        ioc: bool,
+    },
+    /// List an incident's observables, with the other incidents where each appears.
+    List {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// table (for people) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Every incident where a value was recorded.
+    Lookup {
+        /// The value to look up across incidents.
+        value: String,
+        /// Normalise the value as this type first (e.g. `domain`).
+        #[arg(long)]
+        kind: Option<String>,
+        /// table (for people) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimelineCommand {
+    /// Add an entry.
+    Add {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// When it happened (RFC 3339 with offset).
+        #[arg(long)]
+        at: String,
+        /// What happened.
+        #[arg(long)]
+        description: String,
+        /// exact, minute, hour, day, approximate.
+        #[arg(value_parser = choice::<Precision>(), long, default_value = "minute")]
+        precision: Precision,
+        /// log, evidence, interview, report, other.
+        #[arg(value_parser = choice::<TimelineSource>(), long, default_value = "log")]
+        source: TimelineSource,
+        /// ATT&CK technique, T1234 or T1234.001.
+        #[arg(long)]
+        technique: Option<String>,
+        /// ATT&CK tactic, e.g. initial-access or TA0001.
+        #[arg(long)]
+        tactic: Option<String>,
+        /// Ids of the incident's observables involved.
+        #[arg(long = "observable")]
+        observables: Vec<u64>,
+        /// Ids of the incident's affected assets involved.
+        #[arg(long = "asset")]
+        assets: Vec<u64>,
+    },
+    /// Withdraw an entry (it stays in the journal).
+    Withdraw {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The timeline entry's id.
+        id: u64,
+        /// Why, as recorded in the journal.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print the timeline in order of occurrence.
+    List {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// table (for people) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Store a file as evidence (hashed while copied into DATA_DIR/evidence).
+    Add {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The evidence file (hashed as it is stored).
+        file: PathBuf,
+        /// Who collected it [default: the acting user].
+        #[arg(long)]
+        collected_by: Option<String>,
+        /// Where it was collected (host, mailbox, device…).
+        #[arg(long, default_value = "")]
+        from: String,
+        /// When it was collected (RFC 3339) [default: now].
+        #[arg(long)]
+        at: Option<String>,
+        /// What the file is.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List evidence with hashes and custody.
+    List {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// table (for people) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write an evidence file out, after checking it still matches its SHA-256.
+    Get {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The evidence item's id.
+        id: u64,
+        /// Where to write the file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Record a link of the chain of custody (transferred, stored, examined, returned, destroyed).
+    Custody {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The evidence item's id.
+        id: u64,
+        /// collected, transferred, stored, examined, returned or destroyed.
+        #[arg(value_parser = choice::<CustodyAction>())]
+        action: CustodyAction,
+        /// Who held it before.
+        #[arg(long, default_value = "")]
+        from: String,
+        /// Who holds it after.
+        #[arg(long, default_value = "")]
+        to: String,
+        /// Where it is kept.
+        #[arg(long, default_value = "")]
+        location: String,
+        /// A note on this link of the chain.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkCommand {
+    /// Record an affected asset.
+    Asset {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// host, account, application, data-store.
+        #[arg(value_parser = choice::<AssetKind>())]
+        kind: AssetKind,
+        /// The asset: a host name, an account, an application, a data store.
+        name: String,
+        /// low, medium, high or critical.
+        #[arg(value_parser = choice::<Criticality>(), long, default_value = "medium")]
+        criticality: Criticality,
+        /// unknown, suspected, confirmed, cleared.
+        #[arg(value_parser = choice::<Compromise>(), long, default_value = "unknown")]
+        compromise: Compromise,
+    },
+    /// Record a response action (containment, eradication, recovery, communication, analysis).
+    Action {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// What kind of action it was.
+        #[arg(value_parser = choice::<ActionKind>())]
+        kind: ActionKind,
+        /// What was done.
+        description: String,
+        /// Who did it [default: the acting user].
+        #[arg(long)]
+        by: Option<String>,
+        /// When (RFC 3339, e.g. 2026-11-23T09:12:00Z) [default: now].
+        #[arg(long)]
+        at: Option<String>,
+        /// What came of it.
+        #[arg(long, default_value = "")]
+        outcome: String,
+    },
+    /// Add a task.
+    Task {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// What is to be done.
+        title: String,
+        /// Who owns it (a user name).
+        #[arg(long)]
+        owner: Option<String>,
+        /// When it is due (RFC 3339).
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Change a task's status (open, in-progress, done, cancelled).
+    TaskStatus {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The task's id.
+        id: u64,
+        /// open, in-progress, done or cancelled.
+        #[arg(value_parser = choice::<TaskStatus>())]
+        status: TaskStatus,
+    },
+    /// Add a note; with --interviewee, an interview note.
+    Note {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The note (or what was said in the interview).
+        text: String,
+        /// Who was interviewed (makes the note an interview).
+        #[arg(long)]
+        interviewee: Option<String>,
+    },
+    /// Log time spent (whole minutes).
+    Time {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// Whole minutes, 1–1440.
+        minutes: u32,
+        /// What the time was spent on.
+        #[arg(long, default_value = "")]
+        activity: String,
+        /// Whose time it is [default: the acting user].
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Print assets, actions, tasks, notes and time.
+    List {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// table (for people) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
