@@ -5,6 +5,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use debrief_app::AppError;
+use debrief_domain::Category;
 use debrief_domain::{
     Action, DomainError, Event, Incident, IncidentId, Language, Milestone, MilestoneSource,
     NewIncident, Role, Status, Timestamp, authorize,
@@ -18,8 +20,6 @@ use super::{WebUser, base_context, error_page, page};
 use crate::AppState;
 use crate::api::incidents::Need;
 use crate::i18n::t;
-use debrief_app::AppError;
-use debrief_domain::Category;
 
 pub(super) type Ctx = Map<String, serde_json::Value>;
 
@@ -49,8 +49,9 @@ pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// A store failure shown as a page: "not found" for unknown things, a logged generic error else.
-/// The page answering a store error, with the status of its category (the API's).
+/// A store failure shown as a page, with the status of its category (the API's): "not found"
+/// for unknown things, the domain's refusal in the reader's language, a logged generic error for
+/// a failure.
 pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
     let category = e.category();
     let status =
