@@ -2,7 +2,7 @@
 //! of the `debrief` command on the database itself, and what they need to be allowed to do.
 
 use debrief_domain::text::Actor;
-use debrief_domain::{Action, Denied, DomainError, Incident, Role, authorize};
+use debrief_domain::{Action, Denied, DomainError, Incident, Role, Username, authorize};
 
 /// The one who issues a command or a read, as every front end hands it to the application layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,14 @@ impl Caller {
             actor: Actor::parse(username)?,
             role: Some(role),
         })
+    }
+
+    /// A signed-in person, from their account's checked name.
+    pub fn account(username: &Username, role: Role) -> Caller {
+        Caller {
+            actor: Actor::from(username),
+            role: Some(role),
+        }
     }
 
     /// The operator of the `debrief` command: whoever holds the database and its key may do

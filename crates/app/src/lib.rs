@@ -223,6 +223,13 @@ impl App {
         Ok(self.store.list_incidents(query).await?)
     }
 
+    /// Every incident the caller may read, oldest first (the lessons-learnt search, the
+    /// obligations board, the workers' sweeps).
+    pub async fn all(&self, caller: &Caller) -> Result<Vec<Incident>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(debrief_store::all_incidents(&*self.store).await?)
+    }
+
     /// Full-text search over what the caller may read, best hits first.
     pub async fn search(&self, caller: &Caller, text: &str, limit: u32) -> Result<Vec<SearchHit>> {
         caller.may(Action::ReadIncidents)?;
@@ -238,6 +245,17 @@ impl App {
     ) -> Result<Vec<Sighting>> {
         caller.may(Action::ReadIncidents)?;
         Ok(self.store.sightings(value, limit).await?)
+    }
+
+    /// For each observable value of an incident, the other incidents (numbers, newest first)
+    /// where it was also recorded — among those the caller may read.
+    pub async fn shared_observables(
+        &self,
+        caller: &Caller,
+        id: IncidentId,
+    ) -> Result<std::collections::BTreeMap<String, Vec<i64>>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.shared_observables(id).await?)
     }
 
     /// An incident's journal, oldest entry first.

@@ -1,7 +1,8 @@
 //! The layering rules, checked on the source: the front ends (the server's routes, pages and
 //! workers, the CLI) never build or match a journal event, and never write an incident's record
 //! but through the application layer. A front end that wants a new kind of fact asks the domain
-//! for a command and `debrief_app::App` to run it.
+//! for a command and `debrief_app::App` to run it; a front end that shows an incident reads it
+//! through `App`'s reads, where the caller's right to read is checked.
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,19 @@ fn front_ends_neither_build_events_nor_write_incidents_around_the_application_la
             "declares an incident around the application layer",
         ),
     ];
+    // An incident's reads: through `App` (which checks the caller) — except `debrief verify`,
+    // which checks the stored record itself, below any caller.
+    let reads = [
+        "store.resolve(",
+        "store.incident(",
+        "store.journal(",
+        "store.list_incidents(",
+        "store.search(",
+        "store.sightings(",
+        "store.shared_observables(",
+        "all_incidents(",
+    ];
+    let read_exempt = ["verify.rs"];
     let mut found = Vec::new();
     let mut read = 0;
     for front in ["server/src", "cli/src"] {
@@ -51,6 +65,16 @@ fn front_ends_neither_build_events_nor_write_incidents_around_the_application_la
                     // HTTP headers have an `append` too.
                     if code.contains(needle) && !code.contains("headers_mut()") {
                         found.push(format!("{}:{}: {why}", file.display(), n + 1));
+                    }
+                }
+                let exempt = read_exempt.iter().any(|f| file.ends_with(f));
+                for needle in reads {
+                    if code.contains(needle) && !exempt {
+                        found.push(format!(
+                            "{}:{}: reads an incident around the application layer ({needle}…)",
+                            file.display(),
+                            n + 1
+                        ));
                     }
                 }
             }

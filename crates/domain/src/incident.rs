@@ -437,7 +437,9 @@ impl Incident {
                 stakeholder,
                 rule,
             } => {
-                let delivered_at = delivery.starts_with("delivered").then_some(sent_at);
+                let delivered_at = crate::notify::Delivery::parse(&delivery)
+                    .is_delivered()
+                    .then_some(sent_at);
                 self.notifications
                     .push(crate::obligation::NotificationRecord {
                         id,
@@ -462,7 +464,9 @@ impl Incident {
                 if let Some(n) = self.notifications.iter_mut().find(|n| n.id == id) {
                     n.attempts += 1;
                     n.last_attempt_at = entry.recorded_at;
-                    if delivery.starts_with("delivered") && n.delivered_at.is_none() {
+                    if crate::notify::Delivery::parse(&delivery).is_delivered()
+                        && n.delivered_at.is_none()
+                    {
                         n.delivered_at = Some(entry.recorded_at);
                     }
                     n.delivery = delivery;

@@ -331,7 +331,7 @@ impl Incident {
     pub fn attempt_delivery(
         &self,
         id: u64,
-        delivery: &str,
+        delivery: &Delivery,
         after_attempts: Option<u32>,
     ) -> Result<Vec<Event>, DomainError> {
         let Some(n) = self.notifications.iter().find(|n| n.id == id) else {
@@ -344,7 +344,12 @@ impl Incident {
         if n.delivered() || after_attempts.is_some_and(|a| a != n.attempts) {
             return Ok(vec![]);
         }
-        let delivery = crate::text::clean("delivery", delivery, 20_000, crate::text::Lines::Many)?;
+        let delivery = crate::text::clean(
+            "delivery",
+            &delivery.line(),
+            20_000,
+            crate::text::Lines::Many,
+        )?;
         Ok(vec![Event::NotificationAttempted { id, delivery }])
     }
 
@@ -389,11 +394,89 @@ impl Incident {
     }
 }
 
+/// How one attempt to deliver a notification went. The journal keeps it as its `delivery` line
+/// (text, so the hashed encoding of past entries is unchanged); this is the one place that writes
+/// that line and reads it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Delivered, with how (the try, the answer, the content's SHA-256).
+    Delivered(String),
+    /// Not delivered: on which attempt, and why.
+    Failed { attempt: Attempt, why: String },
+}
+
+/// Which attempt a failed delivery was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The first, when the message was sent.
+    First,
+    /// A person's resend.
+    ByHand,
+    /// The retry worker's attempt `n`.
+    Retry(u32),
+    /// The retry worker's last attempt: no more will be made.
+    LastRetry(u32),
+}
+
+impl Delivery {
+    /// The outcome of a send (`Ok(how)` or `Err(why)`) as this attempt's delivery.
+    pub fn of(outcome: &Result<String, String>, attempt: Attempt) -> Delivery {
+        match outcome {
+            Ok(how) => Delivery::Delivered(how.clone()),
+            Err(why) => Delivery::Failed {
+                attempt,
+                why: why.clone(),
+            },
+        }
+    }
+
+    pub fn is_delivered(&self) -> bool {
+        matches!(self, Delivery::Delivered(_))
+    }
+
+    /// The journal's line.
+    pub fn line(&self) -> String {
+        match self {
+            Delivery::Delivered(how) if how.is_empty() => "delivered".into(),
+            Delivery::Delivered(how) => format!("delivered {how}"),
+            Delivery::Failed { attempt, why } => match attempt {
+                Attempt::First => format!("not delivered: {why}"),
+                Attempt::ByHand => format!("not delivered: resent by hand: {why}"),
+                Attempt::Retry(n) => format!("not delivered: attempt {n}: {why}"),
+                Attempt::LastRetry(n) => format!("not delivered: gave up after attempt {n}: {why}"),
+            },
+        }
+    }
+
+    /// A journal's line read back (a notification made another way says `delivered`).
+    pub fn parse(line: &str) -> Delivery {
+        if let Some(how) = line.strip_prefix("delivered") {
+            return Delivery::Delivered(how.trim_start().to_string());
+        }
+        let rest = line.strip_prefix("not delivered: ").unwrap_or(line);
+        let numbered = |prefix: &str| -> Option<(u32, String)> {
+            let after = rest.strip_prefix(prefix)?;
+            let (n, why) = after.split_once(": ")?;
+            Some((n.parse().ok()?, why.to_string()))
+        };
+        let (attempt, why) = if let Some(why) = rest.strip_prefix("resent by hand: ") {
+            (Attempt::ByHand, why.to_string())
+        } else if let Some((n, why)) = numbered("gave up after attempt ") {
+            (Attempt::LastRetry(n), why)
+        } else if let Some((n, why)) = numbered("attempt ") {
+            (Attempt::Retry(n), why)
+        } else {
+            (Attempt::First, rest.to_string())
+        };
+        Delivery::Failed { attempt, why }
+    }
+}
+
 /// Marks a checked `notification.recorded` event as sent by Debrief: how it went, what was sent,
 /// to which directory entry, on which rule's proposal.
 pub fn as_sent(
     mut event: Event,
-    outcome: &str,
+    outcome: &Delivery,
     sent: &str,
     to: Option<&str>,
     from_rule: Option<&str>,
@@ -406,7 +489,7 @@ pub fn as_sent(
         ..
     } = &mut event
     {
-        *delivery = outcome.to_string();
+        *delivery = outcome.line();
         *content = Some(sent.to_string());
         *stakeholder = to.map(str::to_string);
         *rule = from_rule.map(str::to_string);
@@ -596,7 +679,10 @@ mod tests {
             .unwrap();
         s.push(as_sent(
             ev,
-            "not delivered: HTTP 503",
+            &Delivery::Failed {
+                attempt: Attempt::First,
+                why: "HTTP 503".into(),
+            },
             "{}",
             Some("ANSSI"),
             Some("r2"),
@@ -655,7 +741,7 @@ mod tests {
             .unwrap();
         s.push(as_sent(
             ev,
-            "not delivered: refused",
+            &Delivery::parse("not delivered: refused"),
             "{}",
             Some("SOC"),
             None,
@@ -671,5 +757,34 @@ mod tests {
         let st = s.state();
         let (due, next) = st.retries_due(&[60, 300], far);
         assert!(due.is_empty() && next.is_none());
+    }
+
+    #[test]
+    fn a_delivery_line_reads_back_as_it_was_written() {
+        let all = [
+            Delivery::Delivered("on try 2; HTTP 200; sha256 ab".into()),
+            Delivery::Delivered(String::new()),
+            Delivery::Failed {
+                attempt: Attempt::First,
+                why: "failed after 3 tries: HTTP 503".into(),
+            },
+            Delivery::Failed {
+                attempt: Attempt::ByHand,
+                why: "relay refused: 550".into(),
+            },
+            Delivery::Failed {
+                attempt: Attempt::Retry(2),
+                why: "timed out".into(),
+            },
+            Delivery::Failed {
+                attempt: Attempt::LastRetry(5),
+                why: "HTTP 410: gone".into(),
+            },
+        ];
+        for d in all {
+            assert_eq!(Delivery::parse(&d.line()), d, "{}", d.line());
+        }
+        assert_eq!(Delivery::parse("delivered").line(), "delivered");
+        assert!(!Delivery::parse("not delivered: refused").is_delivered());
     }
 }

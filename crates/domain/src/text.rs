@@ -188,6 +188,13 @@ impl Reason {
     }
 }
 
+impl From<&crate::user::Username> for Actor {
+    /// A user name (1–64 characters of `a–z 0–9 . _ - @`) is always a valid actor.
+    fn from(name: &crate::user::Username) -> Actor {
+        Actor(name.as_str().to_string())
+    }
+}
+
 impl Label {
     /// Checks `raw` and names the field in the error as `field`.
     pub fn parse_as(field: &'static str, raw: &str) -> Result<Self, DomainError> {

@@ -22,7 +22,8 @@ pub async fn export(table: &str, output: Option<PathBuf>, settings: &Settings) -
         return Ok(exit::REFUSED);
     }
     let (store, _) = open_store(settings).await?;
-    let mut all = debrief_store::all_incidents(&*store).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
+    let mut all = app.all(&op).await?;
     all.sort_by_key(|i| i.number);
     let refs: Vec<&Incident> = all.iter().collect();
     let text = debrief_report::tables::table(table, &refs)?;

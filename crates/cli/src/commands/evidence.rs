@@ -31,7 +31,8 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
                 .transpose()?
                 .unwrap_or_else(Timestamp::now);
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
             let mut src = tokio::fs::File::open(&file)
                 .await
                 .with_context(|| format!("cannot read `{}`", file.display()))?;
@@ -69,8 +70,9 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
         }
         EvidenceCommand::List { incident, format } => {
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            let inc = store.incident(id).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
+            let inc = app.incident_by_id(&op, id).await?;
             match format {
                 Format::Json => print_json(&inc.evidence)?,
                 Format::Table => {
@@ -99,8 +101,9 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
             output,
         } => {
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            let inc = store.incident(id).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
+            let inc = app.incident_by_id(&op, id).await?;
             let e = inc
                 .evidence
                 .iter()
@@ -139,7 +142,8 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
         } => {
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
             let done = execute(&store, id, &who, |i| {
                 i.record_custody(eid, action, Timestamp::now(), &from, &to, &location, &note)
             })

@@ -6,7 +6,7 @@ use debrief_app::Need;
 use debrief_domain::{
     Incident, JournalEntry, Milestone, MilestoneSource, NewIncident, Status, Timestamp,
 };
-use debrief_store::{IncidentQuery, Store};
+use debrief_store::IncidentQuery;
 use serde_json::json;
 
 use super::{actor, open_store, print_json};
@@ -98,9 +98,10 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
         }
         IncidentCommand::Show { incident, format } => {
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            let inc = store.incident(id).await?;
-            let journal = store.journal(id).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
+            let inc = app.incident_by_id(&op, id).await?;
+            let journal = app.journal(&op, id).await?;
             match format {
                 Format::Json => print_json(&json!({"incident": inc, "journal": journal}))?,
                 Format::Table => {
@@ -119,7 +120,8 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             let to = status;
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
             let done = execute(&store, id, &who, |i| i.transition(to, &reason)).await?;
             match format {
                 Format::Json => print_json(&done.incident)?,
@@ -178,7 +180,8 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             let at = Timestamp::parse(&at)?;
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
             let done = execute(&store, id, &who, |i| {
                 i.set_milestone(m, at, &source, &reason, Timestamp::now())
             })
@@ -190,8 +193,9 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
         }
         IncidentCommand::Journal { incident, format } => {
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            let journal = store.journal(id).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
+            let journal = app.journal(&op, id).await?;
             match format {
                 Format::Json => print_json(&journal)?,
                 Format::Table => print_journal(&journal),
@@ -199,8 +203,9 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
         }
         IncidentCommand::Export { incident, output } => {
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            let doc = export(&*store, id).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
+            let doc = export(&app, &op, id).await?;
             let text = serde_json::to_string_pretty(&doc)?;
             match output {
                 Some(path) => {
@@ -216,9 +221,13 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
 }
 
 /// The export document: the incident, its whole journal, and where to check it (docs/journal.md).
-async fn export(store: &dyn Store, id: debrief_domain::IncidentId) -> Result<serde_json::Value> {
-    let incident = store.incident(id).await?;
-    let entries = store.journal(id).await?;
+async fn export(
+    app: &debrief_app::App,
+    op: &debrief_app::Caller,
+    id: debrief_domain::IncidentId,
+) -> Result<serde_json::Value> {
+    let incident = app.incident_by_id(op, id).await?;
+    let entries = app.journal(op, id).await?;
     let head = entries.last().map(|e| e.hash.to_hex());
     Ok(json!({
         "format": "debrief.journal-export/1",

@@ -19,8 +19,9 @@ pub async fn show(incident: &str, format: &str, settings: &Settings) -> Result<u
         bail!("--format must be text or json");
     }
     let (store, key) = open_store(settings).await?;
-    let id = store.resolve(incident).await?;
-    let i = store.incident(id).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
+    let id = app.resolve(&op, incident).await?;
+    let i = app.incident_by_id(&op, id).await?;
     let config = Config {
         targets: super::response_targets(settings)?,
         ..Config::default()
@@ -90,8 +91,10 @@ pub async fn board(
         bail!("--format must be table or json");
     }
     let (store, _) = open_store(settings).await?;
+    let (app, who) = super::app(&store, &super::actor(settings)?);
     let b = compute_board(
-        &*store,
+        &app,
+        &who,
         &BoardParams {
             state: Some(state),
             owner,

@@ -19,7 +19,8 @@ where
 {
     let who = actor(settings)?;
     let (store, _) = open_store(settings).await?;
-    let id = store.resolve(reference).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
+    let id = app.resolve(&op, reference).await?;
     Ok(execute(&store, id, &who, decide).await?.incident)
 }
 
@@ -191,9 +192,10 @@ pub async fn observable(cmd: ObservableCommand, settings: &Settings) -> Result<u
         }
         ObservableCommand::List { incident, format } => {
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            let inc = store.incident(id).await?;
-            let shared = store.shared_observables(id).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
+            let inc = app.incident_by_id(&op, id).await?;
+            let shared = app.shared_observables(&op, id).await?;
             let rows: Vec<_> = inc
                 .observables
                 .iter()
@@ -235,7 +237,8 @@ pub async fn observable(cmd: ObservableCommand, settings: &Settings) -> Result<u
                 None => debrief_domain::observable::refang(value.trim()),
             };
             let (store, _) = open_store(settings).await?;
-            let seen = store.sightings(&value, 500).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let seen = app.sightings(&op, &value, 500).await?;
             match format {
                 Format::Json => print_json(&seen)?,
                 Format::Table if seen.is_empty() => println!("{value} is in no incident"),
@@ -298,8 +301,9 @@ pub async fn timeline(cmd: TimelineCommand, settings: &Settings) -> Result<u8> {
         }
         TimelineCommand::List { incident, format } => {
             let (store, _) = open_store(settings).await?;
-            let id = store.resolve(&incident).await?;
-            let inc = store.incident(id).await?;
+            let (app, op) = super::app(&store, &super::actor(settings)?);
+            let id = app.resolve(&op, &incident).await?;
+            let inc = app.incident_by_id(&op, id).await?;
             match format {
                 Format::Json => print_json(&inc.timeline)?,
                 Format::Table => {

@@ -32,8 +32,9 @@ pub async fn render(
         }
     };
     let (store, key) = open_store(settings).await?;
-    let id = store.resolve(incident).await?;
-    let i = store.incident(id).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
+    let id = app.resolve(&op, incident).await?;
+    let i = app.incident_by_id(&op, id).await?;
     let config = Config {
         targets: super::response_targets(settings)?,
         regimes: std::sync::Arc::new(super::regimes(settings)?),
@@ -45,7 +46,7 @@ pub async fn render(
     let state = AppState::new(store, key, config);
     let doc = debrief_server::api::reports::export(
         &state,
-        &debrief_server::api::reports::Reader::terminal(&settings.actor),
+        &debrief_server::api::reports::Reader::terminal(&super::actor(settings)?),
         &i,
         kind,
         format,
@@ -80,7 +81,7 @@ pub async fn program(
     };
     let doc = match debrief_server::api::reports::program(
         &state,
-        &debrief_server::api::reports::Reader::terminal(&settings.actor),
+        &debrief_server::api::reports::Reader::terminal(&super::actor(settings)?),
         &params,
         format,
         lang,
@@ -117,12 +118,13 @@ pub async fn exchange(
     settings: &Settings,
 ) -> Result<u8> {
     let (store, key) = open_store(settings).await?;
-    let id = store.resolve(incident).await?;
-    let i = store.incident(id).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
+    let id = app.resolve(&op, incident).await?;
+    let i = app.incident_by_id(&op, id).await?;
     let state = AppState::new(store, key, Config::default());
     let text = match debrief_server::api::reports::exchange(
         &state,
-        &debrief_server::api::reports::Reader::terminal(&settings.actor),
+        &debrief_server::api::reports::Reader::terminal(&super::actor(settings)?),
         &i,
         format,
         table,
@@ -149,6 +151,7 @@ pub async fn exchange(
 pub async fn verify(file: &Path, settings: &Settings) -> Result<u8> {
     let doc = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let (store, key) = open_store(settings).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
     let ours = key.public_hex();
     let seal = match debrief_report::integrity::check_bytes(&doc, |pk, msg, sig| {
         pk == ours && key.verify_hex(msg, sig)
@@ -187,8 +190,8 @@ pub async fn verify(file: &Path, settings: &Settings) -> Result<u8> {
         "seal: valid — #{} {} ({}, {}), rendered {} from journal entry {}",
         seal.incident, seal.kind, seal.format, seal.lang, seal.generated_at, seal.journal_seq
     );
-    let id = store.resolve(&seal.incident.to_string()).await?;
-    let journal = store.journal(id).await?;
+    let id = app.resolve(&op, &seal.incident.to_string()).await?;
+    let journal = app.journal(&op, id).await?;
     let entry = journal.iter().find(|e| e.seq == seal.journal_seq);
     match entry {
         Some(e) if e.hash.to_hex() == seal.journal_head => {}
@@ -234,8 +237,9 @@ pub async fn access_log(
 ) -> Result<u8> {
     use debrief_store::access::AccessScope;
     let (store, _) = open_store(settings).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
     let scope = match incident {
-        Some(i) => AccessScope::Incident(store.resolve(i).await?),
+        Some(i) => AccessScope::Incident(app.resolve(&op, i).await?),
         None => AccessScope::All,
     };
     let records = store.access_log(scope, limit.max(1)).await?;

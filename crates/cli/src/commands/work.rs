@@ -21,6 +21,7 @@ fn when(raw: Option<&str>) -> Result<Timestamp> {
 pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
     let who = actor(settings)?;
     let (store, _) = open_store(settings).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
     let reference = match &cmd {
         WorkCommand::Asset { incident, .. }
         | WorkCommand::Action { incident, .. }
@@ -30,7 +31,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
         | WorkCommand::Time { incident, .. }
         | WorkCommand::List { incident, .. } => incident.clone(),
     };
-    let id = store.resolve(&reference).await?;
+    let id = app.resolve(&op, &reference).await?;
     let done = match cmd {
         WorkCommand::Asset {
             kind,
@@ -98,7 +99,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             .await?
         }
         WorkCommand::List { format, .. } => {
-            let i = store.incident(id).await?;
+            let i = app.incident_by_id(&op, id).await?;
             match format {
                 Format::Json => print_json(&serde_json::json!({
                     "assets": i.assets, "actions": i.actions, "tasks": i.tasks, "notes": i.notes, "time": i.time,

@@ -95,7 +95,7 @@ pub async fn incident_log(
     ApiQuery(p): ApiQuery<AccessParams>,
 ) -> ApiResult<Response> {
     check(&user, Action::ReadAccessLog)?;
-    let incident = load(&state, &reference).await?;
+    let incident = load(&state, &user, &reference).await?;
     let file = format!("incident-{}-access-log.csv", incident.number);
     answer(&state, AccessScope::Incident(incident.id), &p, &file).await
 }

@@ -99,7 +99,9 @@ pub struct QueueParams {
 #[serde(deny_unknown_fields)]
 pub struct DismissRequest {
     /// `false-positive`, `benign` or `duplicate`.
-    pub reason: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub reason: DismissReason,
     /// Why, for the record (required).
     pub note: String,
 }
@@ -287,7 +289,7 @@ pub async fn dismiss(
     Path(alert): Path<String>,
     ApiJson(req): ApiJson<DismissRequest>,
 ) -> ApiResult<Json<AlertView>> {
-    let reason: DismissReason = req.reason.parse()?;
+    let reason = req.reason;
     act(
         &state,
         &user,
@@ -477,7 +479,7 @@ pub(crate) async fn merge_core(
     check(user, Action::TriageAlerts)?;
     let current = state.store.alert(alert).await?;
     debrief_domain::alert::next_status(current.status, &AlertAction::Merge)?;
-    let target = load(state, incident).await?;
+    let target = load(state, user, incident).await?;
     check(user, Action::WorkIncident(&target))?;
     let who = actor(user)?;
     let carried = current.clone();

@@ -2,7 +2,7 @@
 //! fields; responses are plain views of domain values.
 
 use debrief_domain::journal::ChainBreak;
-use debrief_domain::{Incident, JournalEntry, Milestone, MilestoneSource};
+use debrief_domain::{Incident, JournalEntry, Milestone, MilestoneSource, Role, Status};
 use debrief_store::accounts::User;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -208,7 +208,9 @@ pub struct UpdateIncident {
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     /// The status to move to.
-    pub to: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub to: Status,
     /// Required to close early, go back, or reopen.
     #[serde(default)]
     pub reason: String,
@@ -228,7 +230,9 @@ pub struct AssignRequest {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneRequest {
     /// `started_at`, `detected_at`, `acknowledged_at`, `declared_at`, `aware_at`, `contained_at`, `eradicated_at`, `recovered_at` or `closed_at`.
-    pub milestone: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub milestone: Milestone,
     /// RFC 3339 with an offset.
     pub at: String,
     /// What establishes this time (a log, a forensic report…).
@@ -328,7 +332,9 @@ pub struct CreateUser {
     pub username: String,
     #[serde(default)]
     pub display_name: String,
-    pub role: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub role: Role,
     /// At least 12 characters; omit to have one generated and returned once.
     pub password: Option<String>,
     pub language: Option<String>,
@@ -345,7 +351,9 @@ pub struct CreatedUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     pub display_name: Option<String>,
-    pub role: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub role: Option<Role>,
     pub disabled: Option<bool>,
     /// `en`, `fr`, or an empty string to follow the browser.
     pub language: Option<String>,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::IncidentView;
-use super::incidents::{Need, apply, check, load};
+use super::incidents::{Need, apply, check, load, resolve};
 use super::{ApiJson, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -215,11 +215,11 @@ pub async fn upload(
     Path(reference): Path<String>,
     form: Multipart,
 ) -> ApiResult<(StatusCode, Json<EvidenceView>)> {
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     // Check the role before taking the bytes.
     check(
         &user,
-        Action::WorkIncident(&state.store.incident(id).await?),
+        Action::WorkIncident(&state.app.incident_by_id(&user.caller(), id).await?),
     )?;
     let blobs = BlobStore::new(&state.config.evidence_dir);
     let up = read_upload(
@@ -254,7 +254,7 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<EvidenceView>>> {
     check(&user, Action::ReadIncidents)?;
     Ok(Json(
-        load(&state, &reference)
+        load(&state, &user, &reference)
             .await?
             .evidence
             .iter()
@@ -331,7 +331,7 @@ pub async fn download(
     Path((reference, eid)): Path<(String, u64)>,
 ) -> ApiResult<Response> {
     check(&user, Action::ReadIncidents)?;
-    let incident = load(&state, &reference).await?;
+    let incident = load(&state, &user, &reference).await?;
     let e = incident
         .evidence
         .iter()
@@ -346,7 +346,9 @@ pub async fn download(
 #[serde(deny_unknown_fields)]
 pub struct CustodyRequest {
     /// `collected`, `transferred`, `stored`, `examined`, `returned` or `destroyed`.
-    pub action: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub action: CustodyAction,
     /// When (RFC 3339); now when absent.
     pub at: Option<String>,
     #[serde(default)]
@@ -371,12 +373,12 @@ pub async fn custody(
     Path((reference, eid)): Path<(String, u64)>,
     ApiJson(req): ApiJson<CustodyRequest>,
 ) -> ApiResult<Json<IncidentView>> {
-    let action: CustodyAction = req.action.parse()?;
+    let action = req.action;
     let at = match req.at.as_deref().filter(|a| !a.trim().is_empty()) {
         Some(a) => Timestamp::parse(a)?,
         None => Timestamp::now(),
     };
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.record_custody(
             eid,

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use debrief_domain::text::Actor;
 use debrief_domain::{
-    Action, Event, Incident, IncidentId, Milestone, NewIncident, Status, Timestamp, authorize,
+    Action, Event, Incident, IncidentId, NewIncident, Status, Timestamp, authorize,
 };
 use debrief_store::{IncidentQuery, verify};
 
@@ -20,9 +20,22 @@ pub(crate) fn actor(user: &Principal) -> ApiResult<Actor> {
     Actor::parse(user.user.username.as_str()).map_err(ApiError::from)
 }
 
-pub(crate) async fn load(state: &AppState, reference: &str) -> ApiResult<Incident> {
-    let id = state.store.resolve(reference).await?;
-    Ok(state.store.incident(id).await?)
+/// An incident the caller may read, by number or id (through the application layer's reads).
+pub(crate) async fn load(
+    state: &AppState,
+    user: &Principal,
+    reference: &str,
+) -> ApiResult<Incident> {
+    Ok(state.app.incident(&caller(user)?, reference).await?)
+}
+
+/// The id of an incident the caller may read, by number or id.
+pub(crate) async fn resolve(
+    state: &AppState,
+    user: &Principal,
+    reference: &str,
+) -> ApiResult<IncidentId> {
+    Ok(state.app.resolve(&caller(user)?, reference).await?)
 }
 
 pub(crate) fn check(user: &Principal, action: Action<'_>) -> ApiResult<()> {
@@ -33,7 +46,7 @@ pub use debrief_app::Need;
 
 /// The caller as the application layer knows it.
 pub(crate) fn caller(user: &Principal) -> ApiResult<debrief_app::Caller> {
-    debrief_app::Caller::user(user.user.username.as_str(), user.user.role).map_err(ApiError::from)
+    Ok(user.caller())
 }
 
 /// Runs a command through the application layer (see [`debrief_app::App::execute`]).
@@ -136,7 +149,9 @@ pub async fn get_one(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<IncidentView>> {
     check(&user, Action::ReadIncidents)?;
-    Ok(Json(IncidentView::from(&load(&state, &reference).await?)))
+    Ok(Json(IncidentView::from(
+        &load(&state, &user, &reference).await?,
+    )))
 }
 
 /// Edit descriptive fields (all in one journal append).
@@ -157,7 +172,7 @@ pub async fn update(
         body.detection_source,
         body.reason,
     )?;
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(
         &state,
         &user,
@@ -181,8 +196,8 @@ pub async fn transition(
     Path(reference): Path<String>,
     ApiJson(body): ApiJson<TransitionRequest>,
 ) -> ApiResult<Json<IncidentView>> {
-    let to: Status = body.to.parse()?;
-    let id = state.store.resolve(&reference).await?;
+    let to = body.to;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(
         &state,
         &user,
@@ -225,7 +240,7 @@ pub async fn assign(
             )));
         }
     }
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(
         &state,
         &user,
@@ -253,9 +268,9 @@ pub async fn set_milestone(
     Path(reference): Path<String>,
     ApiJson(body): ApiJson<MilestoneRequest>,
 ) -> ApiResult<Json<IncidentView>> {
-    let milestone: Milestone = body.milestone.parse()?;
+    let milestone = body.milestone;
     let at = Timestamp::parse(&body.at)?;
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |current| {
         current
             .set_milestone(milestone, at, &body.source, &body.reason, Timestamp::now())
@@ -276,8 +291,8 @@ pub async fn journal(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<Vec<EntryView>>> {
     check(&user, Action::ReadIncidents)?;
-    let id = state.store.resolve(&reference).await?;
-    let entries = state.store.journal(id).await?;
+    let id = resolve(&state, &user, &reference).await?;
+    let entries = state.app.journal(&user.caller(), id).await?;
     Ok(Json(entries.iter().map(EntryView::from).collect()))
 }
 
@@ -292,7 +307,7 @@ pub async fn verify(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<VerifyView>> {
     check(&user, Action::ReadIncidents)?;
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let report = verify::verify_incident(&*state.store, id).await?;
     let head_hash = state
         .store

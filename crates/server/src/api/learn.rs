@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
+use debrief_app::Caller;
 use debrief_domain::similar::{Candidate, LessonHit, Similar, rank, search_words};
 use debrief_domain::{Action, Incident};
 use debrief_store::IncidentQuery;
@@ -22,10 +23,15 @@ const SAME_CLASS: u32 = 200;
 const WORDS: usize = 8;
 
 /// Similar past incidents of `i`, best first.
-pub async fn similar(state: &AppState, i: &Incident, limit: usize) -> ApiResult<Vec<Similar>> {
+pub async fn similar(
+    state: &AppState,
+    who: &Caller,
+    i: &Incident,
+    limit: usize,
+) -> ApiResult<Vec<Similar>> {
     // number → (shared observable values, words found)
     let mut found: BTreeMap<i64, (Vec<String>, usize)> = BTreeMap::new();
-    for (value, numbers) in state.store.shared_observables(i.id).await? {
+    for (value, numbers) in state.app.shared_observables(who, i.id).await? {
         for n in numbers {
             found.entry(n).or_default().0.push(value.clone());
         }
@@ -33,7 +39,7 @@ pub async fn similar(state: &AppState, i: &Incident, limit: usize) -> ApiResult<
     let words = search_words(i, WORDS);
     for w in &words {
         let mut seen = std::collections::BTreeSet::new();
-        for hit in state.store.search(w, 200).await? {
+        for hit in state.app.search(who, w, 200).await? {
             if seen.insert(hit.number) {
                 found.entry(hit.number).or_default().1 += 1;
             }
@@ -42,12 +48,15 @@ pub async fn similar(state: &AppState, i: &Incident, limit: usize) -> ApiResult<
     let mut incidents: BTreeMap<i64, Incident> = BTreeMap::new();
     if let Some(c) = &i.classification {
         for x in state
-            .store
-            .list_incidents(&IncidentQuery {
-                class: Some(c.class.clone()),
-                limit: Some(SAME_CLASS),
-                ..IncidentQuery::default()
-            })
+            .app
+            .list(
+                who,
+                &IncidentQuery {
+                    class: Some(c.class.clone()),
+                    limit: Some(SAME_CLASS),
+                    ..IncidentQuery::default()
+                },
+            )
             .await?
         {
             incidents.insert(x.number, x);
@@ -60,8 +69,7 @@ pub async fn similar(state: &AppState, i: &Incident, limit: usize) -> ApiResult<
         .collect();
     others.sort_by_key(|(n, (obs, w))| std::cmp::Reverse((obs.len(), *w, **n)));
     for (n, _) in others.into_iter().take(100) {
-        let id = state.store.resolve(&n.to_string()).await?;
-        incidents.insert(*n, state.store.incident(id).await?);
+        incidents.insert(*n, state.app.incident(who, &n.to_string()).await?);
     }
     let candidates: Vec<Candidate<'_>> = incidents
         .values()
@@ -102,9 +110,15 @@ pub async fn get_similar(
     ApiQuery(p): ApiQuery<SimilarParams>,
 ) -> ApiResult<Json<Vec<Similar>>> {
     check(&user, Action::ReadIncidents)?;
-    let i = load(&state, &reference).await?;
+    let i = load(&state, &user, &reference).await?;
     Ok(Json(
-        similar(&state, &i, p.limit.unwrap_or(10).clamp(1, 50)).await?,
+        similar(
+            &state,
+            &user.caller(),
+            &i,
+            p.limit.unwrap_or(10).clamp(1, 50),
+        )
+        .await?,
     ))
 }
 
@@ -118,11 +132,11 @@ pub struct LessonsParams {
 
 /// The lessons-learnt search: postmortem passages (what went wrong or well, root causes and
 /// their whys, prevention, recommendations) holding all the words, newest incidents first.
-pub async fn lessons(state: &AppState, q: &str) -> ApiResult<Vec<LessonHit>> {
+pub async fn lessons(state: &AppState, who: &Caller, q: &str) -> ApiResult<Vec<LessonHit>> {
     if q.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let all = debrief_store::all_incidents(&*state.store).await?;
+    let all = state.app.all(who).await?;
     Ok(debrief_domain::similar::search_lessons(&all, q))
 }
 
@@ -136,7 +150,7 @@ pub async fn get_lessons(
     ApiQuery(p): ApiQuery<LessonsParams>,
 ) -> ApiResult<Json<Vec<LessonHit>>> {
     check(&user, Action::ReadIncidents)?;
-    Ok(Json(lessons(&state, &p.q).await?))
+    Ok(Json(lessons(&state, &user.caller(), &p.q).await?))
 }
 
 /// One step of a replay.
@@ -157,9 +171,10 @@ pub struct Step {
 /// The journal as steps with the clock between them.
 pub async fn steps(
     state: &AppState,
+    who: &Caller,
     i: &Incident,
 ) -> ApiResult<Vec<(Step, debrief_domain::JournalEntry)>> {
-    let journal = state.store.journal(i.id).await?;
+    let journal = state.app.journal(who, i.id).await?;
     let first = journal.first().map(|e| e.recorded_at);
     let mut previous = first;
     Ok(journal
@@ -191,9 +206,9 @@ pub async fn get_replay(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<Vec<Step>>> {
     check(&user, Action::ReadIncidents)?;
-    let i = load(&state, &reference).await?;
+    let i = load(&state, &user, &reference).await?;
     Ok(Json(
-        steps(&state, &i)
+        steps(&state, &user.caller(), &i)
             .await?
             .into_iter()
             .map(|(s, _)| s)

@@ -5,13 +5,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::notify::{NotificationRule, Proposal, ProposalState};
+use debrief_domain::notify::{Attempt, Delivery, NotificationRule, Proposal, ProposalState};
 use debrief_domain::{Action, Incident, Language, Timestamp};
 use debrief_store::stakeholders::{Stakeholder, StoredRule};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::incidents::{Need, apply, check, load};
+use super::incidents::{Need, apply, check, load, resolve};
 use super::obligations::{ObligationsView, view};
 use super::{ApiJson, ApiUser};
 use crate::AppState;
@@ -100,7 +100,7 @@ pub(crate) async fn send_for(
     reference: &str,
     req: SendRequest,
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    let incident = load(state, reference).await?;
+    let incident = load(state, user, reference).await?;
     check(user, Action::WorkIncident(&incident))?;
     let stakeholder = match req.stakeholder.as_deref() {
         Some(s) => Some(state.store.stakeholder(s).await?),
@@ -145,7 +145,7 @@ pub(crate) async fn retry_for(
     reference: &str,
     nid: u64,
 ) -> ApiResult<Json<ObligationsView>> {
-    let incident = load(state, reference).await?;
+    let incident = load(state, user, reference).await?;
     check(user, Action::WorkIncident(&incident))?;
     let Some(n) = incident.notifications.iter().find(|n| n.id == nid) else {
         return Err(ApiError::not_found(format!(
@@ -167,10 +167,7 @@ pub(crate) async fn retry_for(
         .await
         .map_err(ApiError::unprocessable)?;
     let outcome = outbound::deliver(state, &target, &content).await;
-    let delivery = match &outcome {
-        Ok(d) => d.clone(),
-        Err(why) => format!("not delivered: resent by hand: {why}"),
-    };
+    let delivery = Delivery::of(&outcome, Attempt::ByHand);
     let i = apply(state, user, incident.id, None, Need::Work, |c| {
         c.attempt_delivery(nid, &delivery, None)
     })
@@ -277,7 +274,7 @@ pub async fn get_proposals(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<Vec<ProposalView>>> {
     check(&user, Action::ReadIncidents)?;
-    let i = load(&state, &reference).await?;
+    let i = load(&state, &user, &reference).await?;
     Ok(Json(proposals(&state, &i).await?))
 }
 
@@ -362,7 +359,7 @@ pub(crate) async fn send_proposal_for(
     edit: ProposalSendRequest,
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
     check(user, Action::DecideNotifications)?;
-    let incident = load(state, reference).await?;
+    let incident = load(state, user, reference).await?;
     check(user, Action::WorkIncident(&incident))?;
     let prepared = prepare_proposal(state, &incident, &rule, edit).await?;
     send_prepared(state, user, &incident, prepared).await
@@ -399,7 +396,7 @@ pub(crate) async fn skip_proposal_for(
     req: SkipRequest,
 ) -> ApiResult<Json<Vec<ProposalView>>> {
     check(user, Action::DecideNotifications)?;
-    let id = state.store.resolve(reference).await?;
+    let id = resolve(state, user, reference).await?;
     let rules = rules(state).await?;
     if !rules.iter().any(|(r, _)| *r == rule) {
         return Err(debrief_store::StoreError::NoRule(rule).into());

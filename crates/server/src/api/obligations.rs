@@ -10,7 +10,7 @@ use debrief_domain::{Action, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::incidents::{Need, apply, check, load};
+use super::incidents::{Need, apply, check, load, resolve};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
 use crate::auth::Principal;
@@ -50,7 +50,7 @@ async fn change(
     + Send
     + Sync,
 ) -> ApiResult<Json<ObligationsView>> {
-    let id = state.store.resolve(reference).await?;
+    let id = resolve(state, user, reference).await?;
     let i = apply(state, user, id, None, Need::Work, decide).await?;
     Ok(Json(view(state, &i)))
 }
@@ -67,7 +67,7 @@ pub async fn get_obligations(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<ObligationsView>> {
     check(&user, Action::ReadIncidents)?;
-    Ok(Json(view(&state, &load(&state, &reference).await?)))
+    Ok(Json(view(&state, &load(&state, &user, &reference).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -234,7 +234,7 @@ pub(crate) async fn due_for(
     }
     let now = Timestamp::now();
     let mut out = Vec::new();
-    for i in debrief_store::all_incidents(&*state.store).await? {
+    for i in state.app.all(&user.caller()).await? {
         for o in i.obligations(&state.config.regimes, now) {
             let keep = match (&o.due, o.state) {
                 (_, ObligationState::Overdue) => true,

@@ -14,7 +14,7 @@ use debrief_store::playbooks::{NewPlaybookVersion, PlaybookVersion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::incidents::{Need, apply, check, load};
+use super::incidents::{Need, apply, check, load, resolve};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
 use crate::auth::Principal;
@@ -178,7 +178,14 @@ pub(crate) async fn publish_for(
     req: PublishRequest,
 ) -> ApiResult<(StatusCode, Json<PlaybookView>)> {
     check(user, Action::ManagePlaybooks)?;
-    let doc: PlaybookDoc = parse_playbook(&req.body)?;
+    // The one rule for typed text, on every channel: line breaks normalised, no control character.
+    let body = debrief_domain::text::clean(
+        "body",
+        &req.body,
+        256 * 1024,
+        debrief_domain::text::Lines::Many,
+    )?;
+    let doc: PlaybookDoc = parse_playbook(&body)?;
     if doc.slug != slug {
         return Err(ApiError::unprocessable(format!(
             "the header's slug is `{}`, the address's `{slug}`",
@@ -186,7 +193,7 @@ pub(crate) async fn publish_for(
         )));
     }
     let incident = match &req.from_incident {
-        Some(r) => Some(load(state, r).await?),
+        Some(r) => Some(load(state, user, r).await?),
         None => None,
     };
     if req.recommendation.is_some() && incident.is_none() {
@@ -218,7 +225,7 @@ pub(crate) async fn publish_for(
             slug: doc.slug.clone(),
             lang: doc.lang.as_str().into(),
             title: doc.title.clone(),
-            body: req.body.clone(),
+            body,
             published_by: user.user.username.as_str().into(),
             from_incident: incident.as_ref().map(|i| i.number),
             note: req.note.trim().to_string(),
@@ -295,7 +302,7 @@ pub async fn for_incident(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<IncidentPlaybooks>> {
     check(&user, Action::ReadIncidents)?;
-    let i = load(&state, &reference).await?;
+    let i = load(&state, &user, &reference).await?;
     Ok(Json(incident_playbooks(&state, &user, &i).await?))
 }
 
@@ -313,7 +320,7 @@ pub async fn apply_to_incident(
     let lang = lang_of(&user, req.lang.as_deref())?;
     let v = state.store.playbook(&req.slug, lang.as_str(), None).await?;
     let doc = parse_playbook(&v.body)?;
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let version = v.version;
     let i = apply(&state, &user, id, None, Need::Work, |c| {
         c.apply_playbook(&doc, version)

@@ -19,7 +19,7 @@ use debrief_domain::{Action, Event, Incident, Language, Milestone, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::incidents::{Need, apply, caller, check, load};
+use super::incidents::{Need, apply, caller, check, load, resolve};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
 use crate::auth::Principal;
@@ -150,7 +150,7 @@ async fn change(
     reference: &str,
     decide: impl Fn(&Incident) -> Result<Vec<Event>, debrief_domain::DomainError> + Send + Sync,
 ) -> ApiResult<Json<PostmortemView>> {
-    let id = state.store.resolve(reference).await?;
+    let id = resolve(state, user, reference).await?;
     let incident = apply(state, user, id, None, Need::Work, decide).await?;
     Ok(Json(view(state, &incident, lang(user)).await?))
 }
@@ -167,7 +167,7 @@ pub async fn get_postmortem(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<PostmortemView>> {
     check(&user, Action::ReadIncidents)?;
-    let i = load(&state, &reference).await?;
+    let i = load(&state, &user, &reference).await?;
     Ok(Json(view(&state, &i, lang(&user)).await?))
 }
 
@@ -254,7 +254,9 @@ pub async fn edit_postmortem(
 #[serde(deny_unknown_fields)]
 pub struct RootCauseRequest {
     /// `technology`, `process` or `people`.
-    pub category: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub category: CauseCategory,
     pub text: String,
     /// The five-whys chain.
     #[serde(default)]
@@ -279,7 +281,7 @@ pub async fn add_root_cause(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<RootCauseRequest>,
 ) -> ApiResult<Json<PostmortemView>> {
-    let category: CauseCategory = req.category.parse()?;
+    let category = req.category;
     change(&state, &user, &reference, move |c| {
         c.add_root_cause(
             category,
@@ -297,7 +299,9 @@ pub async fn add_root_cause(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
-    pub to: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub to: PostmortemStatus,
     #[serde(default)]
     pub reason: String,
 }
@@ -307,7 +311,9 @@ pub struct StatusRequest {
 #[serde(deny_unknown_fields)]
 pub struct RecommendationStatusRequest {
     /// `open`, `in-progress`, `done`, `verified` or `rejected`.
-    pub to: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub to: RecommendationStatus,
     #[serde(default)]
     pub reason: String,
 }
@@ -324,7 +330,7 @@ pub async fn postmortem_status(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<StatusRequest>,
 ) -> ApiResult<Json<PostmortemView>> {
-    let to: PostmortemStatus = req.to.parse()?;
+    let to = req.to;
     if matches!(to, PostmortemStatus::Approved | PostmortemStatus::Published) {
         check(&user, Action::ApprovePostmortem)?;
     }
@@ -339,8 +345,9 @@ pub async fn postmortem_status(
 pub struct RecommendationRequest {
     pub action: String,
     /// `prevent`, `mitigate`, `detect`, `process`, `training`, `tooling`.
-    #[serde(rename = "type")]
-    pub kind: String,
+    #[serde(deserialize_with = "crate::de::choice", rename = "type")]
+    #[schema(value_type = String)]
+    pub kind: debrief_domain::postmortem::RecommendationKind,
     /// 1–5.
     pub impact: i64,
     /// 1–5.
@@ -370,7 +377,7 @@ pub async fn add_recommendation(
     ApiJson(req): ApiJson<RecommendationRequest>,
 ) -> ApiResult<(StatusCode, Json<PostmortemView>)> {
     let command = debrief_app::commands::AddRecommendation {
-        kind: req.kind.parse()?,
+        kind: req.kind,
         priority: Priority::new(req.impact, req.effort)?,
         owner: debrief_app::commands::AddRecommendation::owner_from(req.owner.as_deref())?,
         due: req
@@ -383,7 +390,7 @@ pub async fn add_recommendation(
         root_causes: req.root_causes,
         related: req.incidents,
     };
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = state
         .app
         .add_recommendation(&caller(&user)?, id, &command, Timestamp::now())
@@ -404,7 +411,7 @@ pub async fn recommendation_status(
     Path((reference, id)): Path<(String, u64)>,
     ApiJson(req): ApiJson<RecommendationStatusRequest>,
 ) -> ApiResult<Json<PostmortemView>> {
-    let to: RecommendationStatus = req.to.parse()?;
+    let to = req.to;
     change(&state, &user, &reference, move |c| {
         c.change_recommendation_status(id, to, &req.reason)
             .map(|e| vec![e])
@@ -515,11 +522,15 @@ pub(crate) async fn board_for(
     p: BoardParams,
 ) -> ApiResult<Json<Board>> {
     check(user, Action::ReadIncidents)?;
-    Ok(Json(compute_board(&*state.store, &p).await?))
+    Ok(Json(compute_board(&state.app, &user.caller(), &p).await?))
 }
 
 /// The board's content (also what `debrief recommendations` prints).
-pub async fn compute_board(store: &dyn debrief_store::Store, p: &BoardParams) -> ApiResult<Board> {
+pub async fn compute_board(
+    app: &debrief_app::App,
+    who: &debrief_app::Caller,
+    p: &BoardParams,
+) -> ApiResult<Board> {
     let filter = p.state.as_deref().unwrap_or("open");
     if !["open", "overdue", "due-soon", "all"].contains(&filter) {
         return Err(ApiError::bad_request(
@@ -528,7 +539,7 @@ pub async fn compute_board(store: &dyn debrief_store::Store, p: &BoardParams) ->
     }
     let now = Timestamp::now();
     let mut all = Vec::new();
-    for i in debrief_store::all_incidents(store).await? {
+    for i in app.all(who).await? {
         for r in &i.recommendations {
             all.push(BoardItem {
                 incident: i.number,

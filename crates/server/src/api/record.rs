@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::IncidentView;
-use super::incidents::{Need, apply, caller, check, load};
+use super::incidents::{Need, apply, caller, check, load, resolve};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -45,11 +45,17 @@ pub struct ClassifyRequest {
 #[serde(deny_unknown_fields)]
 pub struct SeverityRequest {
     /// `none`, `low`, `medium` or `high`.
-    pub functional: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub functional: FunctionalImpact,
     /// `none`, `privacy-breach`, `proprietary-breach` or `integrity-loss`.
-    pub information: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub information: InformationImpact,
     /// `regular`, `supplemented`, `extended` or `not-recoverable`.
-    pub recoverability: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub recoverability: Recoverability,
     #[serde(default)]
     pub reason: String,
 }
@@ -57,8 +63,12 @@ pub struct SeverityRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkingsRequest {
-    pub tlp: Option<String>,
-    pub pap: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub tlp: Option<Tlp>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub pap: Option<Pap>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,7 +96,9 @@ pub struct ScopeRequest {
 pub struct MemberRequest {
     pub user: String,
     /// `lead`, `handler`, `communications`, `legal` or `scribe`.
-    pub role: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub role: IncidentRole,
     /// `add` (default) or `remove`.
     #[serde(default)]
     pub remove: bool,
@@ -98,14 +110,18 @@ pub struct MemberRequest {
 #[serde(deny_unknown_fields)]
 pub struct ObservableRequest {
     /// One of the observable types (`ipv4`, `domain`, `url`, `sha256`, … see the README).
-    pub kind: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub kind: ObservableKind,
     /// The value; defanged forms such as `hxxp://evil[.]com` are accepted.
     pub value: String,
     #[serde(default)]
     pub ioc: bool,
     #[serde(default)]
     pub sighted: bool,
-    pub tlp: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub tlp: Option<Tlp>,
     #[serde(default)]
     pub description: String,
     pub first_seen: Option<String>,
@@ -121,7 +137,9 @@ pub struct ExtractRequest {
     pub ioc: bool,
     #[serde(default)]
     pub sighted: bool,
-    pub tlp: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub tlp: Option<Tlp>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -129,7 +147,9 @@ pub struct ExtractRequest {
 pub struct ObservableUpdate {
     pub ioc: Option<bool>,
     pub sighted: Option<bool>,
-    pub tlp: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub tlp: Option<Tlp>,
     pub description: Option<String>,
 }
 
@@ -165,10 +185,14 @@ pub struct TimelineRequest {
     /// When it happened (RFC 3339 with an offset).
     pub occurred_at: String,
     /// `exact`, `minute` (default), `hour`, `day` or `approximate`.
-    pub precision: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub precision: Option<Precision>,
     pub description: String,
     /// `log` (default), `evidence`, `interview`, `report` or `other`.
-    pub source: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub source: Option<TimelineSource>,
     /// ATT&CK technique, `T1234` or `T1234.001`.
     pub technique: Option<String>,
     /// ATT&CK tactic name or id, e.g. `initial-access` or `TA0001`.
@@ -240,10 +264,15 @@ fn observable_view(o: &debrief_domain::record::Observable, also_in: Vec<i64>) ->
 }
 
 /// The other incidents (by number) where each of `values` appears.
-pub(crate) async fn also_in(state: &AppState, number: i64, value: &str) -> ApiResult<Vec<i64>> {
+pub(crate) async fn also_in(
+    state: &AppState,
+    who: &debrief_app::Caller,
+    number: i64,
+    value: &str,
+) -> ApiResult<Vec<i64>> {
     Ok(state
-        .store
-        .sightings(value, 100)
+        .app
+        .sightings(who, value, 100)
         .await?
         .into_iter()
         .map(|s| s.number)
@@ -266,7 +295,7 @@ macro_rules! incident_route {
             Path(reference): Path<String>,
             ApiJson($req): ApiJson<$body>,
         ) -> ApiResult<Json<IncidentView>> {
-            let id = $state.store.resolve(&reference).await?;
+            let id = resolve(&$state, &user, &reference).await?;
             let incident = apply(&$state, &user, id, None, Need::Work, |$current| $decide).await?;
             Ok(Json(IncidentView::from(&incident)))
         }
@@ -291,11 +320,14 @@ incident_route!(
     SeverityRequest,
     "Assess severity from NIST impact categories; the answer shows the level and why.",
     |current, req, state| {
-        let f: FunctionalImpact = req.functional.parse()?;
-        let i: InformationImpact = req.information.parse()?;
-        let r: Recoverability = req.recoverability.parse()?;
         current
-            .assess(&state.config.severity, f, i, r, &req.reason)
+            .assess(
+                &state.config.severity,
+                req.functional,
+                req.information,
+                req.recoverability,
+                &req.reason,
+            )
             .map(|e| vec![e])
     }
 );
@@ -305,11 +337,7 @@ incident_route!(
     "/api/v1/incidents/{incident}/markings",
     MarkingsRequest,
     "Set TLP 2.0 and/or PAP.",
-    |current, req, state| {
-        let tlp = req.tlp.as_deref().map(str::parse::<Tlp>).transpose()?;
-        let pap = req.pap.as_deref().map(str::parse::<Pap>).transpose()?;
-        current.set_markings(tlp, pap).map(|e| vec![e])
-    }
+    |current, req, state| { current.set_markings(req.tlp, req.pap).map(|e| vec![e]) }
 );
 
 incident_route!(
@@ -336,7 +364,7 @@ incident_route!(
     MemberRequest,
     "Put a person on the incident in an incident role, or take them off (`remove: true`).",
     |current, req, state| {
-        let role: IncidentRole = req.role.parse()?;
+        let role = req.role;
         if req.remove {
             current
                 .remove_member(&req.user, role, &req.reason)
@@ -355,19 +383,9 @@ incident_route!(
     |current, req, state| {
         let entry = NewTimelineEntry {
             occurred_at: Timestamp::parse(&req.occurred_at)?,
-            precision: req
-                .precision
-                .as_deref()
-                .map(str::parse::<Precision>)
-                .transpose()?
-                .unwrap_or(Precision::Minute),
+            precision: req.precision.unwrap_or(Precision::Minute),
             description: req.description.clone(),
-            source: req
-                .source
-                .as_deref()
-                .map(str::parse::<TimelineSource>)
-                .transpose()?
-                .unwrap_or(TimelineSource::Log),
+            source: req.source.unwrap_or(TimelineSource::Log),
             technique: req.technique.clone(),
             tactic: req.tactic.clone(),
             observables: req.observables.clone(),
@@ -389,7 +407,7 @@ pub async fn withdraw_timeline(
     Path((reference, entry)): Path<(String, u64)>,
     ApiJson(req): ApiJson<WithdrawRequest>,
 ) -> ApiResult<Json<IncidentView>> {
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.remove_timeline(entry, &req.reason).map(|e| vec![e])
     })
@@ -408,7 +426,7 @@ pub async fn timeline(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<Vec<TimelineView>>> {
     check(&user, Action::ReadIncidents)?;
-    let incident = load(&state, &reference).await?;
+    let incident = load(&state, &user, &reference).await?;
     Ok(Json(
         incident
             .timeline
@@ -441,8 +459,11 @@ pub async fn observables(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<Vec<ObservableView>>> {
     check(&user, Action::ReadIncidents)?;
-    let incident = load(&state, &reference).await?;
-    let mut shared = state.store.shared_observables(incident.id).await?;
+    let incident = load(&state, &user, &reference).await?;
+    let mut shared = state
+        .app
+        .shared_observables(&user.caller(), incident.id)
+        .await?;
     let out = incident
         .observables
         .iter()
@@ -463,17 +484,17 @@ pub async fn add_observable(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<ObservableRequest>,
 ) -> ApiResult<(StatusCode, Json<ObservableView>)> {
-    let kind: ObservableKind = req.kind.parse()?;
+    let kind = req.kind;
     let flags = ObservableFlags {
         ioc: req.ioc,
         sighted: req.sighted,
-        tlp: req.tlp.as_deref().map(str::parse::<Tlp>).transpose()?,
+        tlp: req.tlp,
         description: req.description.clone(),
         first_seen: ts(&req.first_seen)?,
         last_seen: ts(&req.last_seen)?,
     };
     let value = debrief_domain::observable::normalize(kind, &req.value)?;
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.add_observable(kind, &req.value, &flags).map(|e| vec![e])
     })
@@ -483,7 +504,7 @@ pub async fn add_observable(
         .iter()
         .find(|o| o.kind == kind && o.value == value)
         .ok_or_else(ApiError::internal)?;
-    let also = also_in(&state, incident.number, &o.value).await?;
+    let also = also_in(&state, &user.caller(), incident.number, &o.value).await?;
     Ok((StatusCode::CREATED, Json(observable_view(o, also))))
 }
 
@@ -502,19 +523,27 @@ pub async fn extract(
     let flags = ObservableFlags {
         ioc: req.ioc,
         sighted: req.sighted,
-        tlp: req.tlp.as_deref().map(str::parse::<Tlp>).transpose()?,
+        tlp: req.tlp,
         ..Default::default()
     };
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let known = std::sync::Mutex::new(0usize);
-    let before = state.store.incident(id).await?.observables.len();
+    let before = state
+        .app
+        .incident_by_id(&user.caller(), id)
+        .await?
+        .observables
+        .len();
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         let (events, k) = c.add_observables_from_text(&req.text, &flags)?;
         *known.lock().unwrap_or_else(|p| p.into_inner()) = k;
         Ok(events)
     })
     .await?;
-    let shared = state.store.shared_observables(incident.id).await?;
+    let shared = state
+        .app
+        .shared_observables(&user.caller(), incident.id)
+        .await?;
     let added = incident
         .observables
         .iter()
@@ -540,8 +569,8 @@ pub async fn update_observable(
     Path((reference, oid)): Path<(String, u64)>,
     ApiJson(req): ApiJson<ObservableUpdate>,
 ) -> ApiResult<Json<IncidentView>> {
-    let tlp = req.tlp.as_deref().map(str::parse::<Tlp>).transpose()?;
-    let id = state.store.resolve(&reference).await?;
+    let tlp = req.tlp;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.update_observable(oid, req.ioc, req.sighted, tlp, req.description.as_deref())
             .map(|e| vec![e])

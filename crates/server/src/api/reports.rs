@@ -38,9 +38,10 @@ impl From<debrief_report::ReportError> for ApiError {
 /// refused (409) with what is wrong.
 pub async fn checked_record(
     state: &AppState,
+    who: &debrief_app::Caller,
     incident: &Incident,
 ) -> ApiResult<(Incident, Vec<debrief_domain::JournalEntry>)> {
-    let journal = state.store.journal(incident.id).await?;
+    let journal = state.app.journal(who, incident.id).await?;
     let refuse = |why: String| {
         tracing::error!(incident = incident.number, %why, "a record does not verify; export refused");
         ApiError::new(
@@ -79,6 +80,8 @@ pub async fn checked_record(
 pub struct Reader {
     pub name: String,
     pub address: String,
+    /// Who reads, as the application layer authorises reads.
+    pub caller: debrief_app::Caller,
 }
 
 impl Reader {
@@ -87,14 +90,16 @@ impl Reader {
         Reader {
             name: p.user.username.as_str().to_string(),
             address: p.address.clone(),
+            caller: p.caller(),
         }
     }
 
     /// Someone at the terminal (`debrief report`, `debrief export`, `debrief evidence get`).
-    pub fn terminal(actor: &str) -> Reader {
+    pub fn terminal(actor: &debrief_domain::text::Actor) -> Reader {
         Reader {
-            name: actor.to_string(),
+            name: actor.as_str().to_string(),
             address: "cli".into(),
+            caller: debrief_app::Caller::operator(actor.clone()),
         }
     }
 }
@@ -153,7 +158,7 @@ pub async fn export(
     lang: Language,
 ) -> ApiResult<Vec<u8>> {
     debrief_report::check(kind, format)?;
-    let (checked, journal) = checked_record(state, incident).await?;
+    let (checked, journal) = checked_record(state, &reader.caller, incident).await?;
     let incident = &checked;
     let now = Timestamp::now();
     let snap = debrief_report::Snapshot {
@@ -362,7 +367,7 @@ pub async fn exchange(
         )));
     }
     let table = table.filter(|t| !t.is_empty()).unwrap_or("timeline");
-    let (checked, _) = checked_record(state, incident).await?;
+    let (checked, _) = checked_record(state, &reader.caller, incident).await?;
     let incident = &checked;
     let text = match format {
         "csv" => debrief_report::tables::table(table, &[incident])
@@ -436,7 +441,7 @@ pub async fn get_export(
     ApiQuery(p): ApiQuery<ExportParams>,
 ) -> ApiResult<Response> {
     check(&user, Action::ReadIncidents)?;
-    let incident = load(&state, &reference).await?;
+    let incident = load(&state, &user, &reference).await?;
     let text = exchange(
         &state,
         &Reader::of(&user.0),
@@ -471,7 +476,7 @@ pub async fn get_report(
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     check(&user, Action::ReadIncidents)?;
-    let incident = load(&state, &reference).await?;
+    let incident = load(&state, &user, &reference).await?;
     let format = p.format.unwrap_or_else(|| "md".into());
     let lang: Language = p.lang.as_deref().unwrap_or("en").parse()?;
     let doc = export(

@@ -160,7 +160,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
     admin(&user)?;
     let username = Username::parse(&body.username)?;
-    let role: Role = body.role.parse()?;
+    let role = body.role;
     let language = body
         .language
         .as_deref()
@@ -211,7 +211,7 @@ pub async fn update(
 ) -> ApiResult<Json<UserView>> {
     admin(&user)?;
     let target = state.store.user_record(&name).await?.user;
-    let role = body.role.as_deref().map(str::parse::<Role>).transpose()?;
+    let role = body.role;
     if target.username == user.0.user.username
         && (body.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin))
     {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::IncidentView;
-use super::incidents::{Need, apply, check, load};
+use super::incidents::{Need, apply, check, load, resolve};
 use super::record::incident_route;
 use super::{ApiJson, ApiUser};
 use crate::AppState;
@@ -26,12 +26,18 @@ fn when(raw: &Option<String>) -> ApiResult<Timestamp> {
 #[serde(deny_unknown_fields)]
 pub struct AssetRequest {
     /// `host`, `account`, `application` or `data-store`.
-    pub kind: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub kind: AssetKind,
     pub name: String,
     /// `low`, `medium` (default), `high` or `critical`.
-    pub criticality: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub criticality: Option<Criticality>,
     /// `unknown` (default), `suspected`, `confirmed` or `cleared`.
-    pub compromise: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub compromise: Option<Compromise>,
     #[serde(default)]
     pub description: String,
 }
@@ -39,15 +45,21 @@ pub struct AssetRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssetUpdate {
-    pub criticality: Option<String>,
-    pub compromise: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub criticality: Option<Criticality>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub compromise: Option<Compromise>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// `containment`, `eradication`, `recovery`, `communication` or `analysis`.
-    pub kind: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub kind: ActionKind,
     pub description: String,
     /// Who did it [default: the caller].
     pub by: Option<String>,
@@ -69,7 +81,9 @@ pub struct TaskRequest {
 #[serde(deny_unknown_fields)]
 pub struct TaskUpdate {
     /// `open`, `in-progress`, `done` or `cancelled`.
-    pub status: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<TaskStatus>,
     pub owner: Option<String>,
     pub due: Option<String>,
 }
@@ -78,7 +92,9 @@ pub struct TaskUpdate {
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     /// `note` (default) or `interview`.
-    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<NoteKind>,
     pub text: String,
     /// For interviews: who was interviewed.
     #[serde(default)]
@@ -120,21 +136,16 @@ incident_route!(
     AssetRequest,
     "Record an affected asset (host, account, application, data store).",
     |current, req, state| {
-        let kind: AssetKind = req.kind.parse()?;
-        let criticality = req
-            .criticality
-            .as_deref()
-            .map(str::parse::<Criticality>)
-            .transpose()?
-            .unwrap_or(Criticality::Medium);
-        let compromise = req
-            .compromise
-            .as_deref()
-            .map(str::parse::<Compromise>)
-            .transpose()?
-            .unwrap_or(Compromise::Unknown);
+        let criticality = req.criticality.unwrap_or(Criticality::Medium);
+        let compromise = req.compromise.unwrap_or(Compromise::Unknown);
         current
-            .add_asset(kind, &req.name, criticality, compromise, &req.description)
+            .add_asset(
+                req.kind,
+                &req.name,
+                criticality,
+                compromise,
+                &req.description,
+            )
             .map(|e| vec![e])
     }
 );
@@ -145,12 +156,7 @@ incident_route!(
     NoteRequest,
     "Add a note, or an interview note (`kind: interview` with `interviewee`).",
     |current, req, state| {
-        let kind = req
-            .kind
-            .as_deref()
-            .map(str::parse::<NoteKind>)
-            .transpose()?
-            .unwrap_or(NoteKind::Note);
+        let kind = req.kind.unwrap_or(NoteKind::Note);
         current
             .add_note(kind, &req.text, &req.interviewee)
             .map(|e| vec![e])
@@ -190,14 +196,14 @@ pub async fn add_action(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<IncidentView>> {
-    let kind: ActionKind = req.kind.parse()?;
+    let kind = req.kind;
     let at = when(&req.at)?;
     let by = req
         .by
         .clone()
         .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(|| user.0.user.username.to_string());
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.record_action(kind, &req.description, &by, at, &req.outcome)
             .map(|e| vec![e])
@@ -223,7 +229,7 @@ pub async fn log_time(
         .clone()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| user.0.user.username.to_string());
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.log_time(&who, req.minutes, day, &req.activity)
             .map(|e| vec![e])
@@ -242,17 +248,8 @@ pub async fn update_asset(
     Path((reference, aid)): Path<(String, u64)>,
     ApiJson(req): ApiJson<AssetUpdate>,
 ) -> ApiResult<Json<IncidentView>> {
-    let criticality = req
-        .criticality
-        .as_deref()
-        .map(str::parse::<Criticality>)
-        .transpose()?;
-    let compromise = req
-        .compromise
-        .as_deref()
-        .map(str::parse::<Compromise>)
-        .transpose()?;
-    let id = state.store.resolve(&reference).await?;
+    let (criticality, compromise) = (req.criticality, req.compromise);
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.update_asset(aid, criticality, compromise)
             .map(|e| vec![e])
@@ -271,18 +268,14 @@ pub async fn update_task(
     Path((reference, tid)): Path<(String, u64)>,
     ApiJson(req): ApiJson<TaskUpdate>,
 ) -> ApiResult<Json<IncidentView>> {
-    let status = req
-        .status
-        .as_deref()
-        .map(str::parse::<TaskStatus>)
-        .transpose()?;
+    let status = req.status;
     let due = req
         .due
         .as_deref()
         .filter(|d| !d.trim().is_empty())
         .map(Timestamp::parse)
         .transpose()?;
-    let id = state.store.resolve(&reference).await?;
+    let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.update_task(
             tid,
@@ -306,7 +299,7 @@ pub async fn work(
     Path(reference): Path<String>,
 ) -> ApiResult<Json<WorkView>> {
     check(&user, Action::ReadIncidents)?;
-    let i = load(&state, &reference).await?;
+    let i = load(&state, &user, &reference).await?;
     let minutes_logged = i.minutes_logged();
     Ok(Json(WorkView {
         assets: i.assets,

@@ -61,6 +61,13 @@ pub struct Principal {
     pub address: String,
 }
 
+impl Principal {
+    /// Who this is for the application layer: the account's name and role.
+    pub fn caller(&self) -> debrief_app::Caller {
+        debrief_app::Caller::account(&self.user.username, self.user.role)
+    }
+}
+
 /// Reads a cookie's value from the request headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -10,6 +10,7 @@
 pub mod templates;
 mod worker;
 
+use debrief_domain::notify::{Attempt, Delivery};
 use debrief_domain::{DomainError, Event, Incident, Timestamp};
 use debrief_store::stakeholders::Stakeholder;
 
@@ -204,10 +205,7 @@ impl Prepared {
             sent_at,
             &self.late_reason,
         )?;
-        let delivery = match outcome {
-            Ok(d) => d.clone(),
-            Err(why) => format!("not delivered: {why}"),
-        };
+        let delivery = Delivery::of(outcome, Attempt::First);
         Ok(debrief_domain::notify::as_sent(
             e,
             &delivery,
@@ -218,8 +216,8 @@ impl Prepared {
     }
 }
 
-/// Delivers `content` to `target`, with quick retries; the outcome line for the record (with
-/// the content's SHA-256) or why it failed.
+/// Delivers `content` to `target`, with quick retries: how it was delivered (with the content's
+/// SHA-256), or why it was not — a `Delivery` once the caller says which attempt it was.
 pub async fn deliver(state: &AppState, target: &Target, content: &str) -> Result<String, String> {
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(content.as_bytes()));
     let outcome = match target {
@@ -227,7 +225,7 @@ pub async fn deliver(state: &AppState, target: &Target, content: &str) -> Result
         Target::Email { to } => mail(state, to, content).await,
     };
     match outcome {
-        Ok(ok) => Ok(format!("delivered {ok}; sha256 {sha}")),
+        Ok(ok) => Ok(format!("{ok}; sha256 {sha}")),
         Err(e) => Err(format!("{e}; sha256 {sha}")),
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use debrief_app::{AppError, Caller, Need};
+use debrief_domain::notify::{Attempt, Delivery};
 use debrief_domain::{DomainError, Event, Incident, IncidentId, Language, Timestamp};
 use tokio::sync::Notify;
 
@@ -58,7 +59,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 async fn run(state: AppState) {
     let tick = std::time::Duration::from_millis(state.config.notify_tick_ms.max(50));
     let every = std::time::Duration::from_secs(state.config.escalation_every_seconds);
-    match debrief_store::all_incidents(&*state.store).await {
+    match state.app.all(&Caller::worker(ACTOR)).await {
         Ok(all) => {
             for i in all {
                 let (due, next) = i.retries_due(&state.config.retry_schedule, Timestamp::now());
@@ -106,7 +107,7 @@ async fn append(
 
 async fn retry(state: &AppState, id: IncidentId) -> Result<(), AppError> {
     let schedule = &state.config.retry_schedule;
-    let incident = state.store.incident(id).await?;
+    let incident = state.app.incident_by_id(&Caller::worker(ACTOR), id).await?;
     let (due, next) = incident.retries_due(schedule, Timestamp::now());
     if due.is_empty() && next.is_none() {
         state.pending.done(id);
@@ -119,14 +120,16 @@ async fn retry(state: &AppState, id: IncidentId) -> Result<(), AppError> {
             (_, None) => Err("nothing to send".into()),
         };
         let attempt = n.attempts + 1;
-        let delivery = match outcome {
-            Ok(d) => d,
-            Err(why) if usize::try_from(attempt).is_ok_and(|a| a > schedule.len()) => {
-                format!("not delivered: gave up after attempt {attempt}: {why}")
-            }
-            Err(why) => format!("not delivered: attempt {attempt}: {why}"),
-        };
-        tracing::info!(incident = %id, notification = n.id, %delivery, "notifications: retried");
+        let last = usize::try_from(attempt).is_ok_and(|a| a > schedule.len());
+        let delivery = Delivery::of(
+            &outcome,
+            if last {
+                Attempt::LastRetry(attempt)
+            } else {
+                Attempt::Retry(attempt)
+            },
+        );
+        tracing::info!(incident = %id, notification = n.id, delivery = %delivery.line(), "notifications: retried");
         let nid = n.id;
         let attempts = n.attempts;
         // Someone else (a person's resend) may have got there first.
@@ -143,7 +146,7 @@ async fn retry(state: &AppState, id: IncidentId) -> Result<(), AppError> {
 async fn escalate(state: &AppState) -> Result<(), AppError> {
     let now = Timestamp::now();
     let directory = state.store.list_stakeholders().await?;
-    for i in debrief_store::all_incidents(&*state.store).await? {
+    for i in state.app.all(&Caller::worker(ACTOR)).await? {
         let due: Vec<_> = i
             .escalations_due(&state.config.regimes, now)
             .into_iter()
@@ -202,7 +205,7 @@ async fn escalate(state: &AppState) -> Result<(), AppError> {
                                 Err(e) => Err(e),
                             };
                             match outcome {
-                                Ok(d) => format!("{}: {d}", s.name),
+                                Ok(d) => format!("{}: delivered {d}", s.name),
                                 Err(e) => format!("{}: not delivered: {e}", s.name),
                             }
                         }

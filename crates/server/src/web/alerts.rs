@@ -3,7 +3,6 @@
 //! and one alert's page (`/alerts/A-12`): its payload, history, the open incidents that share its
 //! observables, and every triage action including assign and merge. Keyboard-driven (`data-key`).
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,6 +13,7 @@ use debrief_store::alerts::AlertQuery;
 use serde::Deserialize;
 
 use super::WebUser;
+use super::form::WebForm;
 use super::pages::{forbidden, may, render, see_other, store_error};
 use crate::AppState;
 
@@ -137,7 +137,7 @@ pub async fn acknowledge(
     State(state): State<AppState>,
     user: WebUser,
     Path(alert): Path<String>,
-    Form(f): Form<TriageForm>,
+    WebForm(f): WebForm<TriageForm>,
 ) -> Response {
     triage(
         &state,
@@ -154,7 +154,7 @@ pub async fn dismiss(
     State(state): State<AppState>,
     user: WebUser,
     Path(alert): Path<String>,
-    Form(f): Form<TriageForm>,
+    WebForm(f): WebForm<TriageForm>,
 ) -> Response {
     let reason = match f.reason.parse() {
         Ok(r) => r,
@@ -179,7 +179,7 @@ pub async fn promote(
     State(state): State<AppState>,
     user: WebUser,
     Path(alert): Path<String>,
-    Form(f): Form<TriageForm>,
+    WebForm(f): WebForm<TriageForm>,
 ) -> Response {
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
@@ -187,10 +187,7 @@ pub async fn promote(
     if let Err(why) = may(&user, Action::TriageAlerts).and(may(&user, Action::CreateIncident)) {
         return forbidden(&user, &why);
     }
-    let caller = match user.caller() {
-        Ok(c) => c,
-        Err(e) => return forbidden(&user, &super::domain_message(user.lang, &e)),
-    };
+    let caller = user.caller();
     match crate::api::alerts::promote_core(&state, &caller, &alert).await {
         Ok((_, incident)) => see_other(&format!("/incidents/{}", incident.number)),
         Err(debrief_app::AppError::Store(StoreError::Domain(e))) => {
@@ -219,12 +216,14 @@ fn back(a: &debrief_store::alerts::Alert) -> String {
 /// (number, title, status, shared values).
 async fn similar_open(
     state: &AppState,
+    user: &WebUser,
     alert: &debrief_store::alerts::Alert,
-) -> Result<Vec<serde_json::Value>, StoreError> {
+) -> Result<Vec<serde_json::Value>, debrief_app::AppError> {
+    let who = user.caller();
     use std::collections::BTreeMap;
     let mut by: BTreeMap<i64, (String, String, Vec<String>)> = BTreeMap::new();
     for o in alert.observables.iter().take(50) {
-        for s in state.store.sightings(&o.value, 50).await? {
+        for s in state.app.sightings(&who, &o.value, 50).await? {
             if s.status == "closed" {
                 continue;
             }
@@ -268,9 +267,9 @@ async fn detail(state: &AppState, user: &WebUser, alert: &str, error: Option<Str
         Ok(h) => h,
         Err(e) => return store_error(user, e),
     };
-    let similar = match similar_open(state, &a).await {
+    let similar = match similar_open(state, user, &a).await {
         Ok(s) => s,
-        Err(e) => return store_error(user, e),
+        Err(e) => return super::pages::app_error(user, e),
     };
     let assignees: Vec<String> = match state.store.list_users().await {
         Ok(users) => users
@@ -287,7 +286,12 @@ async fn detail(state: &AppState, user: &WebUser, alert: &str, error: Option<Str
         Err(e) => return store_error(user, e),
     };
     let incident_number = match a.incident_id {
-        Some(id) => state.store.incident(id).await.ok().map(|i| i.number),
+        Some(id) => state
+            .app
+            .incident_by_id(&user.caller(), id)
+            .await
+            .ok()
+            .map(|i| i.number),
         None => None,
     };
     let mut ctx = super::base_context(Some(user), user.lang);
@@ -333,7 +337,7 @@ pub async fn assign(
     State(state): State<AppState>,
     user: WebUser,
     Path(alert): Path<String>,
-    Form(f): Form<AssignForm>,
+    WebForm(f): WebForm<AssignForm>,
 ) -> Response {
     let to = f.assignee.trim().to_lowercase();
     let to = (!to.is_empty()).then_some(to);
@@ -375,7 +379,7 @@ pub async fn merge(
     State(state): State<AppState>,
     user: WebUser,
     Path(alert): Path<String>,
-    Form(f): Form<MergeForm>,
+    WebForm(f): WebForm<MergeForm>,
 ) -> Response {
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;

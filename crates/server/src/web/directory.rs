@@ -1,9 +1,6 @@
 //! The stakeholder directory page (`/directory`): people and groups with their channels, and the
 //! notification rules that propose who is told about which incidents.
 
-use std::collections::HashMap;
-
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,14 +8,9 @@ use debrief_domain::Action;
 use debrief_store::StoreError;
 
 use super::WebUser;
+use super::form::{ButtonForm, WebForm, optional, trimmed};
 use super::pages::{forbidden, may, render, see_other, store_error};
 use crate::AppState;
-
-type Fields = HashMap<String, String>;
-
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
-    f.get(name).map(String::as_str).unwrap_or("").trim()
-}
 
 /// The stakeholder directory: everyone reads it; managers and admins add to it.
 pub async fn directory(State(state): State<AppState>, user: WebUser) -> Response {
@@ -91,29 +83,53 @@ async fn directory_page(
     render("directory.html", code, ctx)
 }
 
+/// A directory entry added on the page.
+#[derive(Debug, serde::Deserialize)]
+pub struct StakeholderForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    name: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    scope: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    category: String,
+    #[serde(default, deserialize_with = "optional")]
+    email: Option<String>,
+    #[serde(default, deserialize_with = "optional")]
+    webhook_url: Option<String>,
+    #[serde(default, deserialize_with = "optional")]
+    webhook_format: Option<String>,
+    #[serde(default, deserialize_with = "optional")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "optional")]
+    username: Option<String>,
+}
+
 pub async fn add_stakeholder(
     State(state): State<AppState>,
     user: WebUser,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<StakeholderForm>,
 ) -> Response {
-    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
     if let Err(why) = may(&user, Action::ManageDirectory) {
         return forbidden(&user, &why);
     }
-    let opt = |k: &str| Some(field(&f, k)).filter(|v| !v.is_empty());
     let new = match debrief_domain::stakeholder::NewStakeholder::parse(
-        field(&f, "name"),
-        field(&f, "kind"),
-        field(&f, "scope"),
-        field(&f, "category"),
-        opt("email"),
-        opt("webhook_url"),
-        opt("webhook_format"),
-        opt("language"),
+        &f.name,
+        &f.kind,
+        &f.scope,
+        &f.category,
+        f.email.as_deref(),
+        f.webhook_url.as_deref(),
+        f.webhook_format.as_deref(),
+        f.language.as_deref(),
     )
-    .and_then(|n| n.for_user(opt("username")))
+    .and_then(|n| n.for_user(f.username.as_deref()))
     {
         Ok(n) => n,
         Err(e) => {
@@ -135,37 +151,50 @@ pub async fn add_stakeholder(
     }
 }
 
+/// A notification rule added on the page; classes and flags are repeated fields.
+#[derive(Debug, serde::Deserialize)]
+pub struct RuleForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    name: String,
+    #[serde(default)]
+    applies_to: Vec<String>,
+    #[serde(default)]
+    min_level: u8,
+    #[serde(default, rename = "flag")]
+    flags: Vec<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    stakeholder: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    template: String,
+    #[serde(default, deserialize_with = "optional")]
+    obligation: Option<String>,
+}
+
 /// Adds a notification rule from the directory page (managers and admins).
 pub async fn add_rule(
     State(state): State<AppState>,
     user: WebUser,
-    Form(f): Form<Vec<(String, String)>>,
+    WebForm(f): WebForm<RuleForm>,
 ) -> Response {
-    let map: Fields = f.iter().cloned().collect();
-    if let Err(r) = user.check_csrf(field(&map, "_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
     if let Err(why) = may(&user, Action::ManageDirectory) {
         return forbidden(&user, &why);
     }
-    let Ok(min_level) = field(&map, "min_level").parse::<u8>() else {
-        let msg = "the least severity is a level from 0 to 5".to_string();
-        return directory_page(&state, &user, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let list = |k: &str| -> Vec<String> {
-        f.iter()
-            .filter(|(n, v)| n == k && !v.trim().is_empty())
-            .map(|(_, v)| v.clone())
-            .collect()
+    let nonempty = |v: Vec<String>| -> Vec<String> {
+        v.into_iter().filter(|x| !x.trim().is_empty()).collect()
     };
     let req = crate::api::notify::RuleRequest {
-        name: field(&map, "name").to_string(),
-        applies_to: list("applies_to"),
-        min_level,
-        flags: list("flag"),
-        stakeholder: field(&map, "stakeholder").to_string(),
-        template: field(&map, "template").to_string(),
-        obligation: Some(field(&map, "obligation").to_string()).filter(|o| !o.is_empty()),
+        name: f.name,
+        applies_to: nonempty(f.applies_to),
+        min_level: f.min_level,
+        flags: nonempty(f.flags),
+        stakeholder: f.stakeholder,
+        template: f.template,
+        obligation: f.obligation,
     };
     let rule = match crate::api::notify::parse_rule(&state, &req).await {
         Ok(r) => r,
@@ -189,9 +218,9 @@ pub async fn delete_rule(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ButtonForm>,
 ) -> Response {
-    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
     if let Err(why) = may(&user, Action::ManageDirectory) {

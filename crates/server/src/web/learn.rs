@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::WebUser;
-use super::pages::{forbidden, may, render, resolve_number, store_error};
+use super::pages::{forbidden, may, render, resolve_number};
 use crate::AppState;
 
 /// `3 d 4 h`, `2 h 05 min`, `40 min`, `12 s`.
@@ -33,11 +33,7 @@ async fn incident_for(
         return Err(forbidden(user, &why));
     }
     let id = resolve_number(state, user, number).await?;
-    state
-        .store
-        .incident(id)
-        .await
-        .map_err(|e| store_error(user, e))
+    super::pages::incident_for(state, user, id).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,7 +54,7 @@ pub async fn replay(
         Ok(i) => i,
         Err(r) => return r,
     };
-    let steps = match crate::api::learn::steps(&state, &i).await {
+    let steps = match crate::api::learn::steps(&state, &user.caller(), &i).await {
         Ok(s) => s,
         Err(e) => {
             return super::error_page(
@@ -108,7 +104,7 @@ pub async fn similar(
         Ok(i) => i,
         Err(r) => return r,
     };
-    let found = match crate::api::learn::similar(&state, &i, 20).await {
+    let found = match crate::api::learn::similar(&state, &user.caller(), &i, 20).await {
         Ok(f) => f,
         Err(e) => {
             return super::error_page(
@@ -151,7 +147,7 @@ pub async fn lessons(
     ctx.insert("q".into(), p.q.clone().into());
     let mut code = StatusCode::OK;
     if !p.q.trim().is_empty() {
-        match crate::api::learn::lessons(&state, &p.q).await {
+        match crate::api::learn::lessons(&state, &user.caller(), &p.q).await {
             Ok(hits) => {
                 ctx.insert(
                     "hits".into(),

@@ -4,6 +4,7 @@
 mod alerts;
 mod describe;
 mod directory;
+mod form;
 mod learn;
 mod metrics;
 mod notifications;
@@ -121,8 +122,9 @@ fn lang_of(state: &State) -> Language {
 impl Templates {
     fn new() -> Self {
         let mut env = Environment::new();
-        // Optional sections (an unset form, an incident not yet classified) render as empty.
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        // A name the context does not have fails the render (and so a test) instead of printing
+        // blank: a renamed field is caught. Only `{% if x %}` may ask about an absent value.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
         for (name, source) in TEMPLATE_SOURCES {
             // The sources are part of the binary and checked by tests; a syntax error is a bug.
             if let Err(e) = env.add_template(name, source) {
@@ -204,9 +206,8 @@ pub struct WebUser {
 
 impl WebUser {
     /// The signed-in person as the application layer knows them.
-    pub fn caller(&self) -> Result<debrief_app::Caller, debrief_domain::DomainError> {
-        let u = &self.principal.user;
-        debrief_app::Caller::user(u.username.as_str(), u.role)
+    pub fn caller(&self) -> debrief_app::Caller {
+        self.principal.caller()
     }
 
     pub fn csrf(&self) -> &str {
@@ -261,6 +262,8 @@ impl FromRequestParts<AppState> for WebUser {
                     return Err(Redirect::to("/settings/password").into_response());
                 }
                 let lang = language(principal.user.language, &parts.headers);
+                // For a form that cannot be read (`form::WebForm`), which runs after this.
+                parts.extensions.insert(lang);
                 Ok(WebUser {
                     principal,
                     lang,
@@ -420,6 +423,8 @@ pub fn base_context(
 ) -> serde_json::Map<String, serde_json::Value> {
     let mut ctx = serde_json::Map::new();
     ctx.insert("lang".into(), lang.as_str().into());
+    // Which navigation entry is current: a page that is one of them says so.
+    ctx.insert("nav".into(), "".into());
     if let Some(u) = user {
         let p = &u.principal.user;
         ctx.insert(
@@ -669,13 +674,12 @@ pub fn router() -> Router<AppState> {
 mod tests {
     use super::*;
 
-    /// Every page template renders with an empty context (missing values render as empty, so a
-    /// failure here is a syntax or filter error).
+    /// Every page template parses (the router tests render each page with its real context,
+    /// under `SemiStrict`: a name the context lacks is a failed render there).
     #[test]
-    fn every_template_renders() {
+    fn every_template_parses() {
         for (name, _) in TEMPLATE_SOURCES {
-            let ctx = minijinja::context! { lang => "fr", user => minijinja::context!{ role => "manager", username => "m" } };
-            if let Err(e) = TEMPLATES.render(name, ctx) {
+            if let Err(e) = TEMPLATES.env.get_template(name) {
                 panic!("{name}: {e:#}");
             }
         }

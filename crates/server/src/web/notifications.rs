@@ -2,9 +2,6 @@
 //! clocks, the obligations they create with their deadlines, the notifications made; and the
 //! obligations board across incidents (`/obligations`: what is due in the next 24 hours).
 
-use std::collections::HashMap;
-
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -12,17 +9,10 @@ use debrief_domain::obligation::{ClockStart, FLAGS};
 use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp};
 
 use super::WebUser;
-use super::pages::{
-    Applied, apply_form, forbidden, may, render, resolve_number, see_other, store_error,
-};
+use super::form::{ButtonForm, Obligation, WebForm, comma_list, optional, trimmed};
+use super::pages::{Applied, apply_form, forbidden, may, render, resolve_number, see_other};
 use crate::AppState;
 use crate::api::incidents::Need;
-
-type Fields = HashMap<String, String>;
-
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
-    f.get(name).map(String::as_str).unwrap_or("").trim()
-}
 
 async fn page(
     state: &AppState,
@@ -34,9 +24,9 @@ async fn page(
     if let Err(why) = may(user, Action::ReadIncidents) {
         return forbidden(user, &why);
     }
-    let i = match state.store.incident(id).await {
+    let i = match super::pages::incident_for(state, user, id).await {
         Ok(i) => i,
-        Err(e) => return store_error(user, e),
+        Err(r) => return r,
     };
     let mut ctx = super::base_context(Some(user), user.lang);
     ctx.insert("nav".into(), "incidents".into());
@@ -117,14 +107,14 @@ async fn act(
     state: &AppState,
     user: &WebUser,
     number: &str,
-    f: &Fields,
+    csrf: &str,
     decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
 ) -> Response {
     let applied = apply_form(
         state,
         user,
         number,
-        field(f, "_csrf"),
+        csrf,
         Need::Work,
         decide,
         "/notifications",
@@ -144,69 +134,91 @@ fn time(raw: &str) -> Result<Timestamp, DomainError> {
     Timestamp::parse(raw).or_else(|_| Timestamp::parse(&format!("{raw}:00Z")))
 }
 
+/// The regulatory flags form: the flags ticked, and why they changed.
+#[derive(Debug, serde::Deserialize)]
+pub struct FlagsForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, rename = "flag")]
+    flags: Vec<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    reason: String,
+}
+
 pub async fn flags(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Vec<(String, String)>>,
+    WebForm(f): WebForm<FlagsForm>,
 ) -> Response {
-    let on: Vec<String> = f
-        .iter()
-        .filter(|(k, _)| k == "flag")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let map: Fields = f.into_iter().collect();
-    act(&state, &user, &number, &map, |c| {
-        c.set_flags(&on, field(&map, "reason")).map(|e| vec![e])
+    act(&state, &user, &number, &f.csrf, |c| {
+        c.set_flags(&f.flags, &f.reason).map(|e| vec![e])
     })
     .await
+}
+
+/// The form that starts a regulatory clock.
+#[derive(Debug, serde::Deserialize)]
+pub struct ClockForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    clock: ClockStart,
+    #[serde(default, deserialize_with = "trimmed")]
+    at: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    source: String,
 }
 
 pub async fn clock(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ClockForm>,
 ) -> Response {
-    act(&state, &user, &number, &f, |c| {
-        let clock: ClockStart = serde_json::from_value(serde_json::Value::String(
-            field(&f, "clock").into(),
-        ))
-        .map_err(|_| DomainError::InvalidField {
-            field: "clock",
-            problem: "use classified_major or materiality_determined".into(),
-        })?;
-        c.set_regulatory_clock(clock, time(field(&f, "at"))?, field(&f, "source"))
+    act(&state, &user, &number, &f.csrf, |c| {
+        c.set_regulatory_clock(f.clock, time(&f.at)?, &f.source)
             .map(|e| vec![e])
     })
     .await
+}
+
+/// A notification made another way (by telephone, on a portal), recorded on the page.
+#[derive(Debug, serde::Deserialize)]
+pub struct RecordForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    obligation: Obligation,
+    #[serde(default, deserialize_with = "comma_list")]
+    recipients: Vec<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    channel: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    summary: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    sent_at: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    late_reason: String,
 }
 
 pub async fn record(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<RecordForm>,
 ) -> Response {
     let regimes = state.config.regimes.clone();
-    act(&state, &user, &number, &f, |c| {
-        let (regime, step) = match field(&f, "obligation").split_once('/') {
-            Some((r, s)) => (Some(r), Some(s)),
-            None => (None, None),
-        };
-        let recipients: Vec<String> = field(&f, "recipients")
-            .split(',')
-            .map(str::to_string)
-            .collect();
+    act(&state, &user, &number, &f.csrf, |c| {
+        let (regime, step) = f.obligation.parts();
         c.record_notification(
             &regimes,
-            regime,
-            step,
-            &recipients,
-            field(&f, "channel"),
-            field(&f, "summary"),
-            time(field(&f, "sent_at"))?,
-            field(&f, "late_reason"),
+            regime.as_deref(),
+            step.as_deref(),
+            &f.recipients,
+            &f.channel,
+            &f.summary,
+            time(&f.sent_at)?,
+            &f.late_reason,
         )
         .map(|e| vec![e])
     })
@@ -262,8 +274,25 @@ async fn after<T>(
     }
 }
 
-fn opt(f: &Fields, k: &str) -> Option<String> {
-    Some(field(f, k).to_string()).filter(|v| !v.is_empty())
+/// A message sent from the incident's page to a directory entry or to e-mail addresses.
+#[derive(Debug, serde::Deserialize)]
+pub struct SendForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    obligation: Obligation,
+    #[serde(default, deserialize_with = "comma_list")]
+    addresses: Vec<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    channel: String,
+    #[serde(default, deserialize_with = "optional")]
+    stakeholder: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    summary: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    text: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    late_reason: String,
 }
 
 /// Sends a message to a directory entry (or e-mail addresses) from the incident's page.
@@ -271,31 +300,39 @@ pub async fn send(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<SendForm>,
 ) -> Response {
-    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let (regime, step) = match field(&f, "obligation").split_once('/') {
-        Some((r, s)) => (Some(r.to_string()), Some(s.to_string())),
-        None => (None, None),
-    };
+    let (regime, step) = f.obligation.parts();
     let req = crate::api::notify::SendRequest {
         regime,
         step,
-        recipients: field(&f, "addresses")
-            .split(',')
-            .map(str::to_string)
-            .filter(|a| !a.trim().is_empty())
-            .collect(),
-        channel: field(&f, "channel").to_string(),
-        stakeholder: opt(&f, "stakeholder"),
-        summary: field(&f, "summary").to_string(),
-        text: field(&f, "text").to_string(),
-        late_reason: field(&f, "late_reason").to_string(),
+        recipients: f.addresses,
+        channel: f.channel,
+        stakeholder: f.stakeholder,
+        summary: f.summary,
+        text: f.text,
+        late_reason: f.late_reason,
     };
     let result = crate::api::notify::send_for(&state, &user.principal, &number, req).await;
     after(&state, &user, &number, result).await
+}
+
+/// A rule's proposal, as proposed or as edited on the page.
+#[derive(Debug, serde::Deserialize)]
+pub struct ProposalForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "optional")]
+    subject: Option<String>,
+    #[serde(default, deserialize_with = "optional")]
+    text: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    late_reason: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    reason: String,
 }
 
 /// Sends a rule's proposal, as proposed or as edited on the page (managers).
@@ -303,15 +340,15 @@ pub async fn send_proposal(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, rule)): Path<(String, String)>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ProposalForm>,
 ) -> Response {
-    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
     let edit = crate::api::notify::ProposalSendRequest {
-        subject: opt(&f, "subject"),
-        text: opt(&f, "text"),
-        late_reason: field(&f, "late_reason").to_string(),
+        subject: f.subject,
+        text: f.text,
+        late_reason: f.late_reason,
     };
     let result =
         crate::api::notify::send_proposal_for(&state, &user.principal, &number, rule, edit).await;
@@ -323,14 +360,12 @@ pub async fn skip_proposal(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, rule)): Path<(String, String)>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ProposalForm>,
 ) -> Response {
-    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let req = crate::api::notify::SkipRequest {
-        reason: field(&f, "reason").to_string(),
-    };
+    let req = crate::api::notify::SkipRequest { reason: f.reason };
     let result =
         crate::api::notify::skip_proposal_for(&state, &user.principal, &number, rule, req).await;
     after(&state, &user, &number, result).await
@@ -341,9 +376,9 @@ pub async fn retry(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, id)): Path<(String, u64)>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ButtonForm>,
 ) -> Response {
-    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
     let result = crate::api::notify::retry_for(&state, &user.principal, &number, id).await;

@@ -1,7 +1,6 @@
 //! The incident pages: the list, the create form, an incident and its forms; and the helpers
 //! every page module shares (rendering, redirects, errors, role checks).
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +15,7 @@ use minijinja::Value;
 use serde::Deserialize;
 use serde_json::{Map, json};
 
+use super::form::WebForm;
 use super::{WebUser, base_context, error_page, page};
 use crate::AppState;
 use crate::api::incidents::Need;
@@ -175,10 +175,7 @@ pub async fn incidents(
         limit: Some(limit),
         ..Default::default()
     };
-    let caller = match user.caller() {
-        Ok(c) => c,
-        Err(e) => return forbidden(&user, &super::domain_message(user.lang, &e)),
-    };
+    let caller = user.caller();
     let list = match state.app.list(&caller, &query).await {
         Ok(l) => l,
         Err(e) => return app_error(&user, e),
@@ -258,7 +255,7 @@ pub async fn new_incident(user: WebUser) -> Response {
 pub async fn create_incident(
     State(state): State<AppState>,
     user: WebUser,
-    Form(form): Form<NewIncidentForm>,
+    WebForm(form): WebForm<NewIncidentForm>,
 ) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
@@ -290,9 +287,7 @@ pub async fn create_incident(
             );
         }
     };
-    let Ok(caller) = user.caller() else {
-        return forbidden(&user, "your user name cannot be recorded");
-    };
+    let caller = user.caller();
     match state.app.create(&caller, new).await {
         Ok(done) => see_other(&format!("/incidents/{}", done.incident.number)),
         Err(e) => app_error(&user, e),
@@ -316,10 +311,23 @@ pub(super) async fn resolve_number(
         ));
     }
     state
-        .store
-        .resolve(number)
+        .app
+        .resolve(&user.caller(), number)
         .await
-        .map_err(|e| store_error(user, e))
+        .map_err(|e| app_error(user, e))
+}
+
+/// The incident a page is about, read through the application layer as this user.
+pub(super) async fn incident_for(
+    state: &AppState,
+    user: &WebUser,
+    id: IncidentId,
+) -> Result<debrief_domain::Incident, Response> {
+    state
+        .app
+        .incident_by_id(&user.caller(), id)
+        .await
+        .map_err(|e| app_error(user, e))
 }
 
 pub(super) async fn incident_page(
@@ -329,12 +337,13 @@ pub(super) async fn incident_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    let who = user.caller();
     let (incident, journal) = match (
-        state.store.incident(id).await,
-        state.store.journal(id).await,
+        state.app.incident_by_id(&who, id).await,
+        state.app.journal(&who, id).await,
     ) {
         (Ok(i), Ok(j)) => (i, j),
-        (Err(e), _) | (_, Err(e)) => return store_error(user, e),
+        (Err(e), _) | (_, Err(e)) => return app_error(user, e),
     };
     let intact = crate::api::incidents::chain_intact(state, id)
         .await
@@ -421,9 +430,9 @@ pub(super) async fn incident_page(
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
     }
-    match super::record::record_context(state, user.lang, &incident).await {
+    match super::record::record_context(state, user, &incident).await {
         Ok(record) => ctx.extend(record),
-        Err(e) => return store_error(user, e),
+        Err(e) => return app_error(user, e),
     }
     render("incident.html", status, ctx)
 }
@@ -487,10 +496,7 @@ pub(super) async fn apply_form(
         Ok(id) => id,
         Err(r) => return Applied::Done(r),
     };
-    let caller = match user.caller() {
-        Ok(c) => c,
-        Err(_) => return Applied::Done(forbidden(user, "your user name cannot be recorded")),
-    };
+    let caller = user.caller();
     match state.app.execute(&caller, id, need, None, decide).await {
         Ok(done) => Applied::Done(see_other(&format!("/incidents/{}{back}", done.number))),
         Err(AppError::Denied(why)) => Applied::Done(forbidden(user, &why.0)),
@@ -525,8 +531,8 @@ pub(super) async fn act_many(
 pub struct TransitionForm {
     #[serde(default, rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
-    to: String,
+    #[serde(deserialize_with = "super::form::choice")]
+    to: Status,
     #[serde(default)]
     reason: String,
 }
@@ -535,20 +541,9 @@ pub async fn transition(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(form): Form<TransitionForm>,
+    WebForm(form): WebForm<TransitionForm>,
 ) -> Response {
-    let to = match form.to.parse::<Status>() {
-        Ok(s) => s,
-        Err(e) => {
-            return error_page(
-                user.lang,
-                Some(&user),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "error-bad-request",
-                &super::domain_message(user.lang, &e),
-            );
-        }
-    };
+    let to = form.to;
     act(&state, &user, &number, &form.csrf, Need::Work, |i| {
         i.transition(to, &form.reason)
     })
@@ -569,7 +564,7 @@ pub async fn edit(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(form): Form<EditForm>,
+    WebForm(form): WebForm<EditForm>,
 ) -> Response {
     // A refused value is shown on the incident page, after the CSRF and role checks.
     let edit = debrief_app::commands::EditIncident::new(
@@ -595,7 +590,7 @@ pub async fn assign(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(form): Form<AssignForm>,
+    WebForm(form): WebForm<AssignForm>,
 ) -> Response {
     let to = Some(form.assignee.trim().to_lowercase()).filter(|a| !a.is_empty());
     act(

@@ -3,9 +3,8 @@
 //! through the same domain commands as the API, and the page shows what is computed from the
 //! journal — response effectiveness, the review's due date, the blameless check's warnings.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -18,24 +17,28 @@ use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp
 use debrief_store::StoreError;
 
 use super::WebUser;
+use super::form::{WebForm, optional, trimmed};
 use super::pages::{
     Applied, apply_form, forbidden, may, render, resolve_number, see_other, store_error,
 };
 use crate::AppState;
 use crate::api::incidents::Need;
 
-type Fields = HashMap<String, String>;
-
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
-    f.get(name).map(String::as_str).unwrap_or("").trim()
-}
-
-fn lines(f: &Fields, name: &str) -> Vec<String> {
-    field(f, name)
-        .lines()
+/// A text area's lines, trimmed, empty lines left out.
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty())
         .collect()
+}
+
+/// A yes / no / don't know choice (`yes`, `no`, or anything else for "not known").
+fn yes_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match trimmed(d)?.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    })
 }
 
 /// The page, with an error shown when a form was refused.
@@ -49,9 +52,9 @@ async fn page(
     if let Err(why) = may(user, Action::ReadIncidents) {
         return forbidden(user, &why);
     }
-    let incident = match state.store.incident(id).await {
+    let incident = match super::pages::incident_for(state, user, id).await {
         Ok(i) => i,
-        Err(e) => return store_error(user, e),
+        Err(r) => return r,
     };
     let view = match crate::api::postmortem::view(state, &incident, user.lang).await {
         Ok(v) => v,
@@ -188,7 +191,7 @@ async fn act(
     state: &AppState,
     user: &WebUser,
     number: &str,
-    f: &Fields,
+    csrf: &str,
     approve: bool,
     decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
 ) -> Response {
@@ -196,7 +199,7 @@ async fn act(
         state,
         user,
         number,
-        field(f, "_csrf"),
+        csrf,
         if approve { Need::Approve } else { Need::Work },
         decide,
         "/postmortem",
@@ -223,35 +226,51 @@ fn collect(
     Ok(out)
 }
 
+/// The postmortem's text sections sent by the form, by section.
+#[derive(Debug, serde::Deserialize)]
+pub struct TextsForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(flatten)]
+    texts: BTreeMap<PmText, String>,
+}
+
 pub async fn texts(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<TextsForm>,
 ) -> Response {
-    act(&state, &user, &number, &f, false, |c| {
+    act(&state, &user, &number, &f.csrf, false, |c| {
         collect(
-            PmText::ALL
+            f.texts
                 .iter()
-                .filter(|s| f.contains_key(s.as_str()))
-                .map(|s| c.set_postmortem_text(*s, field(&f, s.as_str()))),
+                .map(|(s, text)| c.set_postmortem_text(*s, text.trim())),
         )
     })
     .await
+}
+
+/// The postmortem's list sections sent by the form (one item per line), by section.
+#[derive(Debug, serde::Deserialize)]
+pub struct ListsForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(flatten)]
+    lists: BTreeMap<PmList, String>,
 }
 
 pub async fn lists(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ListsForm>,
 ) -> Response {
-    act(&state, &user, &number, &f, false, |c| {
+    act(&state, &user, &number, &f.csrf, false, |c| {
         collect(
-            PmList::ALL
+            f.lists
                 .iter()
-                .filter(|l| f.contains_key(l.as_str()))
-                .map(|l| c.set_postmortem_list(*l, &lines(&f, l.as_str()))),
+                .map(|(l, text)| c.set_postmortem_list(*l, &lines(text))),
         )
     })
     .await
@@ -263,9 +282,8 @@ fn bad(field: &'static str, problem: String) -> DomainError {
 
 /// `category: count` per line; `kind amount currency description` per line (amount with up to
 /// two decimals).
-fn impact_from(f: &Fields) -> Result<Impact, DomainError> {
-    let number = |name: &'static str| -> Result<Option<u64>, DomainError> {
-        let v = field(f, name);
+fn impact_from(f: &ImpactForm) -> Result<Impact, DomainError> {
+    let number = |name: &'static str, v: &str| -> Result<Option<u64>, DomainError> {
         if v.is_empty() {
             return Ok(None);
         }
@@ -274,7 +292,7 @@ fn impact_from(f: &Fields) -> Result<Impact, DomainError> {
             .map_err(|_| bad(name, format!("`{v}` is not a whole number")))
     };
     let mut records = Vec::new();
-    for l in lines(f, "records") {
+    for l in lines(&f.records) {
         let (cat, n) = l
             .rsplit_once(':')
             .ok_or_else(|| bad("records", format!("`{l}`: write `category: count`")))?;
@@ -288,7 +306,7 @@ fn impact_from(f: &Fields) -> Result<Impact, DomainError> {
         });
     }
     let mut costs = Vec::new();
-    for l in lines(f, "costs") {
+    for l in lines(&f.costs) {
         let mut parts = l.splitn(4, ' ');
         let (Some(kind), Some(amount), Some(currency)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -315,57 +333,83 @@ fn impact_from(f: &Fields) -> Result<Impact, DomainError> {
         });
     }
     Ok(Impact {
-        downtime_minutes: number("downtime_minutes")?,
-        users_affected: number("users_affected")?,
+        downtime_minutes: number("downtime_minutes", &f.downtime_minutes)?,
+        users_affected: number("users_affected", &f.users_affected)?,
         records,
         costs,
-        backups_worked: match field(f, "backups_worked") {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        },
+        backups_worked: f.backups_worked,
     })
+}
+
+/// The impact and costs form: numbers and lines are read by `impact_from`, which says what is
+/// wrong with them.
+#[derive(Debug, serde::Deserialize)]
+pub struct ImpactForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    downtime_minutes: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    users_affected: String,
+    #[serde(default)]
+    records: String,
+    #[serde(default)]
+    costs: String,
+    #[serde(default, deserialize_with = "yes_no")]
+    backups_worked: Option<bool>,
 }
 
 pub async fn impact(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ImpactForm>,
 ) -> Response {
     let parsed = impact_from(&f);
-    act(&state, &user, &number, &f, false, |c| {
+    act(&state, &user, &number, &f.csrf, false, |c| {
         collect([parsed.clone().and_then(|i| c.set_impact(i))])
     })
     .await
+}
+
+/// A root cause, with its five whys (one per line).
+#[derive(Debug, serde::Deserialize)]
+pub struct RootCauseForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    category: CauseCategory,
+    #[serde(default, deserialize_with = "trimmed")]
+    text: String,
+    #[serde(default)]
+    whys: String,
+    #[serde(default, deserialize_with = "yes_no")]
+    preventable: Option<bool>,
+    #[serde(default, deserialize_with = "trimmed")]
+    prevention: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    recurrence_of: String,
 }
 
 pub async fn root_cause(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<RootCauseForm>,
 ) -> Response {
-    act(&state, &user, &number, &f, false, |c| {
-        let category: CauseCategory = field(&f, "category").parse()?;
+    act(&state, &user, &number, &f.csrf, false, |c| {
         let recurrence =
-            match field(&f, "recurrence_of").trim_start_matches('#') {
+            match f.recurrence_of.trim_start_matches('#') {
                 "" => None,
                 n => Some(n.parse().map_err(|_| {
                     bad("recurrence_of", format!("`{n}` is not an incident number"))
                 })?),
             };
-        let preventable = match field(&f, "preventable") {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        };
         c.add_root_cause(
-            category,
-            field(&f, "text"),
-            &lines(&f, "whys"),
-            preventable,
-            field(&f, "prevention"),
+            f.category,
+            &f.text,
+            &lines(&f.whys),
+            f.preventable,
+            &f.prevention,
             recurrence,
         )
         .map(|e| vec![e])
@@ -373,64 +417,100 @@ pub async fn root_cause(
     .await
 }
 
+/// A move of the postmortem's review (to review, approved, published, back to draft).
+#[derive(Debug, serde::Deserialize)]
+pub struct StatusForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    to: PostmortemStatus,
+    #[serde(default, deserialize_with = "trimmed")]
+    reason: String,
+}
+
 pub async fn status(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<StatusForm>,
 ) -> Response {
-    let to = field(&f, "to").parse::<PostmortemStatus>();
     let approve = matches!(
-        to,
-        Ok(PostmortemStatus::Approved | PostmortemStatus::Published)
+        f.to,
+        PostmortemStatus::Approved | PostmortemStatus::Published
     );
-    act(&state, &user, &number, &f, approve, |c| {
-        c.change_postmortem_status(to.clone()?, field(&f, "reason"))
-            .map(|e| vec![e])
+    act(&state, &user, &number, &f.csrf, approve, |c| {
+        c.change_postmortem_status(f.to, &f.reason).map(|e| vec![e])
     })
     .await
+}
+
+/// When the review meeting is held.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReviewForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    review_at: String,
 }
 
 pub async fn review(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ReviewForm>,
 ) -> Response {
-    act(&state, &user, &number, &f, false, |c| {
-        let raw = field(&f, "review_at");
+    act(&state, &user, &number, &f.csrf, false, |c| {
+        let raw = &f.review_at;
         let at = Timestamp::parse(raw).or_else(|_| Timestamp::parse(&format!("{raw}:00Z")))?;
         c.schedule_review(at).map(|e| vec![e])
     })
     .await
 }
 
+/// A recommendation added on the page. Impact and effort are read by the domain's `Priority`,
+/// which says what is wrong with them.
+#[derive(Debug, serde::Deserialize)]
+pub struct RecommendationForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    action: String,
+    #[serde(rename = "type")]
+    kind: debrief_domain::postmortem::RecommendationKind,
+    #[serde(default)]
+    impact: Option<i64>,
+    #[serde(default)]
+    effort: Option<i64>,
+    #[serde(default, deserialize_with = "optional")]
+    owner: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    due: String,
+    #[serde(default)]
+    root_cause: Option<u64>,
+}
+
 pub async fn recommendation(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<RecommendationForm>,
 ) -> Response {
     let now = Timestamp::now();
     let parse = || -> Result<AddRecommendation, DomainError> {
-        let n = |name: &'static str| {
-            field(&f, name)
-                .parse::<i64>()
-                .map_err(|_| bad(name, "choose 1 to 5".into()))
-        };
-        let due = match field(&f, "due") {
+        let n =
+            |name: &'static str, v: Option<i64>| v.ok_or_else(|| bad(name, "choose 1 to 5".into()));
+        let due = match f.due.as_str() {
             "" => None,
             d => {
                 Some(Timestamp::parse(d).or_else(|_| Timestamp::parse(&format!("{d}T17:00:00Z")))?)
             }
         };
         Ok(AddRecommendation {
-            action: field(&f, "action").to_string(),
-            kind: field(&f, "type").parse()?,
-            priority: Priority::new(n("impact")?, n("effort")?)?,
-            owner: AddRecommendation::owner_from(Some(field(&f, "owner")))?,
+            action: f.action.clone(),
+            kind: f.kind,
+            priority: Priority::new(n("impact", f.impact)?, n("effort", f.effort)?)?,
+            owner: AddRecommendation::owner_from(f.owner.as_deref())?,
             due,
-            root_causes: field(&f, "root_cause").parse().ok().into_iter().collect(),
+            root_causes: f.root_cause.into_iter().collect(),
             related: Vec::new(),
         })
     };
@@ -444,35 +524,56 @@ pub async fn recommendation(
         },
         Err(e) => Err(e),
     };
-    act(&state, &user, &number, &f, false, |c| {
+    act(&state, &user, &number, &f.csrf, false, |c| {
         command.as_ref().map_err(Clone::clone)?.decide(c, now)
     })
     .await
+}
+
+/// A recommendation's move (in progress, done, verified, rejected with a reason).
+#[derive(Debug, serde::Deserialize)]
+pub struct RecommendationStatusForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    to: RecommendationStatus,
+    #[serde(default, deserialize_with = "trimmed")]
+    reason: String,
 }
 
 pub async fn recommendation_status(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, id)): Path<(String, u64)>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<RecommendationStatusForm>,
 ) -> Response {
-    act(&state, &user, &number, &f, false, |c| {
-        let to: RecommendationStatus = field(&f, "to").parse()?;
-        c.change_recommendation_status(id, to, field(&f, "reason"))
+    act(&state, &user, &number, &f.csrf, false, |c| {
+        c.change_recommendation_status(id, f.to, &f.reason)
             .map(|e| vec![e])
     })
     .await
+}
+
+/// A question to the business, and its answer.
+#[derive(Debug, serde::Deserialize)]
+pub struct InfoForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    to: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    question: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    answer: String,
 }
 
 pub async fn info_request(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<InfoForm>,
 ) -> Response {
-    act(&state, &user, &number, &f, false, |c| {
-        c.request_info(field(&f, "to"), field(&f, "question"))
-            .map(|e| vec![e])
+    act(&state, &user, &number, &f.csrf, false, |c| {
+        c.request_info(&f.to, &f.question).map(|e| vec![e])
     })
     .await
 }
@@ -481,23 +582,33 @@ pub async fn info_answer(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, id)): Path<(String, u64)>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<InfoForm>,
 ) -> Response {
-    act(&state, &user, &number, &f, false, |c| {
-        c.answer_info(id, field(&f, "answer")).map(|e| vec![e])
+    act(&state, &user, &number, &f.csrf, false, |c| {
+        c.answer_info(id, &f.answer).map(|e| vec![e])
     })
     .await
+}
+
+/// The recommendations board's filters.
+#[derive(Debug, serde::Deserialize)]
+pub struct BoardQuery {
+    #[serde(default, deserialize_with = "optional")]
+    state: Option<String>,
+    #[serde(default, deserialize_with = "optional")]
+    owner: Option<String>,
 }
 
 /// The recommendations board: what is overdue and due soon, by owner, and the completion rate.
 pub async fn board(
     State(state): State<AppState>,
     user: WebUser,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<BoardQuery>,
 ) -> Response {
+    let shown_state = q.state.clone().unwrap_or_else(|| "open".into());
     let params = crate::api::postmortem::BoardParams {
-        state: q.get("state").cloned().filter(|s| !s.is_empty()),
-        owner: q.get("owner").cloned().filter(|s| !s.is_empty()),
+        state: q.state,
+        owner: q.owner,
     };
     let board = match crate::api::postmortem::board_for(&state, &user.principal, params).await {
         Ok(axum::Json(b)) => b,
@@ -518,13 +629,7 @@ pub async fn board(
         "board".into(),
         serde_json::to_value(&board).unwrap_or_default(),
     );
-    ctx.insert(
-        "state".into(),
-        q.get("state")
-            .cloned()
-            .unwrap_or_else(|| "open".into())
-            .into(),
-    );
+    ctx.insert("state".into(), shown_state.into());
     ctx.insert(
         "rate".into(),
         board
@@ -536,21 +641,30 @@ pub async fn board(
     render("recommendations.html", StatusCode::OK, ctx)
 }
 
+/// The playbook applied to an incident.
+#[derive(Debug, serde::Deserialize)]
+pub struct ApplyPlaybookForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    slug: String,
+}
+
 pub async fn apply_playbook(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<ApplyPlaybookForm>,
 ) -> Response {
     let found = state
         .store
-        .playbook(field(&f, "slug"), user.lang.as_str(), None)
+        .playbook(&f.slug, user.lang.as_str(), None)
         .await;
     let v = match found {
         Ok(v) => v,
         Err(e) => return store_error(&user, e),
     };
-    act(&state, &user, &number, &f, false, |c| {
+    act(&state, &user, &number, &f.csrf, false, |c| {
         let doc = debrief_domain::playbook::parse_playbook(&v.body)?;
         c.apply_playbook(&doc, v.version)
     })
@@ -575,27 +689,32 @@ pub async fn playbooks(State(state): State<AppState>, user: WebUser) -> Response
     render("playbooks.html", StatusCode::OK, ctx)
 }
 
+/// Which playbook version a page shows: a language and a version (the latest when none).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PlaybookQuery {
+    #[serde(default)]
+    lang: Option<debrief_domain::Language>,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
 async fn playbook_page(
     state: &AppState,
     user: &WebUser,
     slug: &str,
-    q: &HashMap<String, String>,
+    q: &PlaybookQuery,
     error: Option<String>,
     code: StatusCode,
 ) -> Response {
     if let Err(why) = may(user, Action::ReadIncidents) {
         return forbidden(user, &why);
     }
-    let lang = q
-        .get("lang")
-        .cloned()
-        .unwrap_or_else(|| user.lang.as_str().to_string());
-    let version = q.get("version").and_then(|v| v.parse().ok());
-    let v = match state.store.playbook(slug, &lang, version).await {
+    let lang = q.lang.unwrap_or(user.lang).as_str();
+    let v = match state.store.playbook(slug, lang, q.version).await {
         Ok(v) => v,
         Err(e) => return store_error(user, e),
     };
-    let versions = match state.store.playbook_versions(slug, &lang).await {
+    let versions = match state.store.playbook_versions(slug, lang).await {
         Ok(v) => v,
         Err(e) => return store_error(user, e),
     };
@@ -627,9 +746,25 @@ pub async fn playbook(
     State(state): State<AppState>,
     user: WebUser,
     Path(slug): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<PlaybookQuery>,
 ) -> Response {
     playbook_page(&state, &user, &slug, &q, None, StatusCode::OK).await
+}
+
+/// A new version of a playbook, from the page (the incident and recommendation it comes from,
+/// when it does).
+#[derive(Debug, serde::Deserialize)]
+pub struct PublishForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    note: String,
+    #[serde(default, deserialize_with = "optional")]
+    from_incident: Option<String>,
+    #[serde(default)]
+    recommendation: Option<u64>,
 }
 
 /// Publishes a new version (a manager), from an incident's recommendation when one is named —
@@ -638,24 +773,18 @@ pub async fn publish_playbook(
     State(state): State<AppState>,
     user: WebUser,
     Path(slug): Path<String>,
-    Form(f): Form<Fields>,
+    WebForm(f): WebForm<PublishForm>,
 ) -> Response {
-    if let Err(r) = user.check_csrf(field(&f, "_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let from = field(&f, "from_incident")
-        .trim_start_matches('#')
-        .to_string();
-    let recommendation = field(&f, "recommendation").parse::<u64>().ok();
     let req = crate::api::playbooks::PublishRequest {
-        body: f
-            .get("body")
-            .cloned()
-            .unwrap_or_default()
-            .replace("\r\n", "\n"),
-        note: field(&f, "note").to_string(),
-        from_incident: (!from.is_empty()).then_some(from),
-        recommendation,
+        body: f.body,
+        note: f.note,
+        from_incident: f
+            .from_incident
+            .map(|n| n.trim_start_matches('#').to_string()),
+        recommendation: f.recommendation,
     };
     let lang = debrief_domain::playbook::parse_playbook(&req.body)
         .map(|d| d.lang.as_str().to_string())
@@ -664,7 +793,10 @@ pub async fn publish_playbook(
         Ok(_) => see_other(&format!("/playbooks/{slug}?lang={lang}")),
         Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
         Err(e) => {
-            let q = HashMap::from([("lang".to_string(), lang)]);
+            let q = PlaybookQuery {
+                lang: lang.parse().ok(),
+                version: None,
+            };
             playbook_page(&state, &user, &slug, &q, Some(e.detail), e.status).await
         }
     }

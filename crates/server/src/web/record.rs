@@ -1,32 +1,35 @@
 //! The incident record on the incident page (triage, observables, attack timeline), its forms,
 //! and the full-text search page.
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use debrief_domain::evidence::CustodyAction;
 use debrief_domain::observable::ObservableKind;
 use debrief_domain::record::{NewTimelineEntry, ObservableFlags};
 use debrief_domain::taxonomy;
 use debrief_domain::timeline::{Precision, TACTICS, TimelineSource};
+use debrief_domain::triage::IncidentRole;
 use debrief_domain::triage::{FunctionalImpact, InformationImpact, Pap, Recoverability, Tlp};
-use debrief_domain::{Incident, Language, Timestamp};
-use debrief_store::StoreError;
+use debrief_domain::work::Compromise;
+use debrief_domain::{DomainError, Incident, Timestamp};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::WebUser;
-use super::pages::{Ctx, act_many, forbidden, render, store_error};
+use super::form::{WebForm, choice, comma_list, maybe};
+use super::pages::{Ctx, act_many, render};
 use crate::AppState;
 use crate::api::incidents::Need;
 
 /// The template context of an incident's record.
 pub(super) async fn record_context(
     state: &AppState,
-    lang: Language,
+    user: &WebUser,
     i: &Incident,
-) -> Result<Ctx, StoreError> {
-    let shared = state.store.shared_observables(i.id).await?;
+) -> Result<Ctx, debrief_app::AppError> {
+    let lang = user.lang;
+    let shared = state.app.shared_observables(&user.caller(), i.id).await?;
     let mut observables = Vec::new();
     for o in &i.observables {
         let also = shared.get(&o.value).cloned().unwrap_or_default();
@@ -79,6 +82,15 @@ pub(super) async fn record_context(
                 json!({"id": c.id, "label": taxonomy::label(&c.en, &c.fr, lang),
                     "types": c.types.iter().map(|t| json!({"id": t.id, "label": taxonomy::label(&t.en, &t.fr, lang)})).collect::<Vec<_>>()})
             })
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    // The custody form's choices (it offered none before the templates were strict).
+    ctx.insert(
+        "custody_actions".into(),
+        CustodyAction::ALL
+            .iter()
+            .map(|a| a.as_str())
             .collect::<Vec<_>>()
             .into(),
     );
@@ -199,7 +211,7 @@ pub async fn classify(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<ClassifyForm>,
+    WebForm(f): WebForm<ClassifyForm>,
 ) -> Response {
     let (class, kind) = f
         .classification
@@ -221,19 +233,19 @@ pub async fn classify(
 pub struct SeverityForm {
     #[serde(default, rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
-    functional: String,
-    #[serde(default)]
-    information: String,
-    #[serde(default)]
-    recoverability: String,
+    #[serde(deserialize_with = "choice")]
+    functional: FunctionalImpact,
+    #[serde(deserialize_with = "choice")]
+    information: InformationImpact,
+    #[serde(deserialize_with = "choice")]
+    recoverability: Recoverability,
 }
 
 pub async fn severity(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<SeverityForm>,
+    WebForm(f): WebForm<SeverityForm>,
 ) -> Response {
     let matrix = state.config.severity.clone();
     act_many(
@@ -243,12 +255,8 @@ pub async fn severity(
         &f.csrf,
         Need::Work,
         |i| {
-            let (a, b, c) = (
-                f.functional.parse()?,
-                f.information.parse()?,
-                f.recoverability.parse()?,
-            );
-            i.assess(&matrix, a, b, c, "").map(|e| vec![e])
+            i.assess(&matrix, f.functional, f.information, f.recoverability, "")
+                .map(|e| vec![e])
         },
         "#triage",
     )
@@ -259,15 +267,17 @@ pub async fn severity(
 pub struct MarkingsForm {
     #[serde(default, rename = "_csrf")]
     csrf: String,
-    tlp: Option<String>,
-    pap: Option<String>,
+    #[serde(default, deserialize_with = "maybe")]
+    tlp: Option<Tlp>,
+    #[serde(default, deserialize_with = "maybe")]
+    pap: Option<Pap>,
 }
 
 pub async fn markings(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<MarkingsForm>,
+    WebForm(f): WebForm<MarkingsForm>,
 ) -> Response {
     act_many(
         &state,
@@ -275,11 +285,7 @@ pub async fn markings(
         &number,
         &f.csrf,
         Need::Work,
-        |i| {
-            let tlp = f.tlp.as_deref().map(str::parse::<Tlp>).transpose()?;
-            let pap = f.pap.as_deref().map(str::parse::<Pap>).transpose()?;
-            i.set_markings(tlp, pap).map(|e| vec![e])
-        },
+        |i| i.set_markings(f.tlp, f.pap).map(|e| vec![e]),
         "#triage",
     )
     .await
@@ -297,7 +303,7 @@ pub async fn tags(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<TagsForm>,
+    WebForm(f): WebForm<TagsForm>,
 ) -> Response {
     let wanted: Vec<String> = f.tags.split(',').map(str::to_string).collect();
     act_many(
@@ -328,15 +334,15 @@ pub struct PasteForm {
     #[serde(default)]
     text: String,
     ioc: Option<String>,
-    #[serde(default)]
-    kind: String,
+    #[serde(default, deserialize_with = "maybe")]
+    kind: Option<ObservableKind>,
 }
 
 pub async fn paste(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<PasteForm>,
+    WebForm(f): WebForm<PasteForm>,
 ) -> Response {
     let flags = ObservableFlags {
         ioc: f.ioc.is_some(),
@@ -349,10 +355,8 @@ pub async fn paste(
         &f.csrf,
         Need::Work,
         |i| {
-            if !f.kind.is_empty() {
-                return i
-                    .add_observable(f.kind.parse()?, &f.text, &flags)
-                    .map(|e| vec![e]);
+            if let Some(kind) = f.kind {
+                return i.add_observable(kind, &f.text, &flags).map(|e| vec![e]);
             }
             // A single value that extraction does not recognise is kept as `other`.
             let (events, known) = i.add_observables_from_text(&f.text, &flags)?;
@@ -378,10 +382,10 @@ pub struct TimelineForm {
     csrf: String,
     #[serde(default)]
     occurred_at: String,
-    #[serde(default)]
-    precision: String,
-    #[serde(default)]
-    source: String,
+    #[serde(deserialize_with = "choice")]
+    precision: Precision,
+    #[serde(deserialize_with = "choice")]
+    source: TimelineSource,
     #[serde(default)]
     description: String,
     #[serde(default)]
@@ -394,7 +398,7 @@ pub async fn timeline(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<TimelineForm>,
+    WebForm(f): WebForm<TimelineForm>,
 ) -> Response {
     act_many(
         &state,
@@ -405,9 +409,9 @@ pub async fn timeline(
         |i| {
             let entry = NewTimelineEntry {
                 occurred_at: Timestamp::parse(&f.occurred_at)?,
-                precision: f.precision.parse()?,
-                description: f.description.replace("\r\n", "\n"),
-                source: f.source.parse()?,
+                precision: f.precision,
+                description: f.description.clone(),
+                source: f.source,
                 technique: Some(f.technique.clone()),
                 tactic: Some(f.tactic.clone()),
                 observables: vec![],
@@ -449,10 +453,7 @@ pub async fn search(
     let hits = if q.q.trim().is_empty() {
         Vec::new()
     } else {
-        let caller = match user.caller() {
-            Ok(c) => c,
-            Err(e) => return forbidden(&user, &super::domain_message(user.lang, &e)),
-        };
+        let caller = user.caller();
         match state.app.search(&caller, &q.q, 100).await {
             Ok(h) => h,
             Err(e) => return super::pages::app_error(&user, e),
@@ -537,9 +538,9 @@ pub async fn download_evidence(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let incident = match state.store.incident(id).await {
+    let incident = match super::pages::incident_for(&state, &user, id).await {
         Ok(i) => i,
-        Err(e) => return store_error(&user, e),
+        Err(r) => return r,
     };
     let Some(e) = incident.evidence.iter().find(|e| e.id == eid) else {
         return super::error_page(
@@ -567,8 +568,8 @@ pub async fn download_evidence(
 pub struct CustodyForm {
     #[serde(default, rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
-    action: String,
+    #[serde(deserialize_with = "choice")]
+    action: CustodyAction,
     #[serde(default)]
     to: String,
     #[serde(default)]
@@ -579,7 +580,7 @@ pub async fn custody(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, eid)): Path<(String, u64)>,
-    Form(f): Form<CustodyForm>,
+    WebForm(f): WebForm<CustodyForm>,
 ) -> Response {
     let from = user.principal.user.username.to_string();
     act_many(
@@ -589,7 +590,7 @@ pub async fn custody(
         &f.csrf,
         Need::Work,
         |i| {
-            let action = f.action.parse()?;
+            let action = f.action;
             let from = i
                 .evidence
                 .iter()
@@ -608,23 +609,19 @@ pub async fn custody(
 pub struct ScopeForm {
     #[serde(default, rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
-    business_units: String,
-    #[serde(default)]
-    sites: String,
-    #[serde(default)]
-    systems: String,
-}
-
-fn list(raw: &str) -> Vec<String> {
-    raw.split(',').map(str::to_string).collect()
+    #[serde(default, deserialize_with = "comma_list")]
+    business_units: Vec<String>,
+    #[serde(default, deserialize_with = "comma_list")]
+    sites: Vec<String>,
+    #[serde(default, deserialize_with = "comma_list")]
+    systems: Vec<String>,
 }
 
 pub async fn scope(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<ScopeForm>,
+    WebForm(f): WebForm<ScopeForm>,
 ) -> Response {
     act_many(
         &state,
@@ -633,7 +630,7 @@ pub async fn scope(
         &f.csrf,
         Need::Work,
         |i| {
-            i.set_scope(&list(&f.business_units), &list(&f.sites), &list(&f.systems))
+            i.set_scope(&f.business_units, &f.sites, &f.systems)
                 .map(|e| vec![e])
         },
         "#triage",
@@ -647,15 +644,15 @@ pub struct MemberForm {
     csrf: String,
     #[serde(default)]
     user: String,
-    #[serde(default)]
-    role: String,
+    #[serde(deserialize_with = "choice")]
+    role: IncidentRole,
 }
 
 pub async fn member(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<MemberForm>,
+    WebForm(f): WebForm<MemberForm>,
 ) -> Response {
     act_many(
         &state,
@@ -663,7 +660,7 @@ pub async fn member(
         &number,
         &f.csrf,
         Need::Work,
-        |i| i.add_member(&f.user, f.role.parse()?).map(|e| vec![e]),
+        |i| i.add_member(&f.user, f.role).map(|e| vec![e]),
         "#triage",
     )
     .await
@@ -675,15 +672,15 @@ pub struct FlagForm {
     csrf: String,
     #[serde(default)]
     ioc: String,
-    #[serde(default)]
-    compromise: String,
+    #[serde(default, deserialize_with = "maybe")]
+    compromise: Option<Compromise>,
 }
 
 pub async fn observable_ioc(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, oid)): Path<(String, u64)>,
-    Form(f): Form<FlagForm>,
+    WebForm(f): WebForm<FlagForm>,
 ) -> Response {
     let ioc = f.ioc == "1";
     act_many(
@@ -705,7 +702,7 @@ pub async fn asset_status(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, aid)): Path<(String, u64)>,
-    Form(f): Form<FlagForm>,
+    WebForm(f): WebForm<FlagForm>,
 ) -> Response {
     act_many(
         &state,
@@ -714,8 +711,10 @@ pub async fn asset_status(
         &f.csrf,
         Need::Work,
         |i| {
-            i.update_asset(aid, None, Some(f.compromise.parse()?))
-                .map(|e| vec![e])
+            let compromise = f.compromise.ok_or(DomainError::Empty {
+                field: "compromise",
+            })?;
+            i.update_asset(aid, None, Some(compromise)).map(|e| vec![e])
         },
         "#work",
     )
@@ -734,7 +733,7 @@ pub async fn withdraw(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, tid)): Path<(String, u64)>,
-    Form(f): Form<WithdrawForm>,
+    WebForm(f): WebForm<WithdrawForm>,
 ) -> Response {
     act_many(
         &state,

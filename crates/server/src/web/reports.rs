@@ -1,32 +1,36 @@
 //! Reports from the incident page: a form (CSRF-checked, since the export is recorded in the
 //! journal) answered with the sealed document as a download.
 
-use std::collections::HashMap;
-
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use debrief_domain::{Action, Language};
 
 use super::WebUser;
-use super::pages::{forbidden, may, resolve_number, store_error};
+use super::form::{WebForm, trimmed};
+use super::pages::{forbidden, may, resolve_number};
 use crate::AppState;
+
+/// The report form on the incident page: which report, in which format and language.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReportForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    format: String,
+    #[serde(default)]
+    lang: Option<Language>,
+}
 
 pub async fn download(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    WebForm(f): WebForm<ReportForm>,
 ) -> Response {
-    let field = |k: &str| {
-        f.get(k)
-            .map(String::as_str)
-            .unwrap_or("")
-            .trim()
-            .to_string()
-    };
-    if let Err(r) = user.check_csrf(&field("_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
     if let Err(why) = may(&user, Action::ReadIncidents) {
@@ -36,12 +40,12 @@ pub async fn download(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let incident = match state.store.incident(id).await {
+    let incident = match super::pages::incident_for(&state, &user, id).await {
         Ok(i) => i,
-        Err(e) => return store_error(&user, e),
+        Err(r) => return r,
     };
-    let (kind, format) = (field("kind"), field("format"));
-    let lang: Language = field("lang").parse().unwrap_or(user.lang);
+    let (kind, format) = (f.kind, f.format);
+    let lang = f.lang.unwrap_or(user.lang);
     let who = crate::api::reports::Reader::of(&user.principal);
     // The exchange formats (STIX, VERIS, MISP) are JSON whatever format was chosen; CSV is the
     // attack timeline.

@@ -2,15 +2,13 @@
 //! question and its quality criteria, Debrief's suggestion with the evidence, the confirmed
 //! answer (managers and admins confirm), the scores and their history.
 
-use std::collections::HashMap;
-
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use debrief_domain::Action;
 
 use super::WebUser;
+use super::form::{WebForm, trimmed};
 use super::pages::{forbidden, may, render, see_other};
 use crate::AppState;
 use crate::api::samm::{AnswerRequest, assessment, confirm};
@@ -58,25 +56,31 @@ pub async fn show(State(state): State<AppState>, user: WebUser) -> Response {
     page(&state, &user, None, StatusCode::OK).await
 }
 
+/// An answer to one SAMM question (`answer` is its position in the question's answer set).
+#[derive(Debug, serde::Deserialize)]
+pub struct AnswerForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    question: String,
+    #[serde(default)]
+    answer: Option<usize>,
+    #[serde(default, deserialize_with = "trimmed")]
+    note: String,
+}
+
 pub async fn answer(
     State(state): State<AppState>,
     user: WebUser,
-    Form(f): Form<HashMap<String, String>>,
+    WebForm(f): WebForm<AnswerForm>,
 ) -> Response {
-    let field = |k: &str| {
-        f.get(k)
-            .map(String::as_str)
-            .unwrap_or("")
-            .trim()
-            .to_string()
-    };
-    if let Err(r) = user.check_csrf(&field("_csrf")) {
+    if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
     if let Err(why) = may(&user, Action::AssessProgram) {
         return forbidden(&user, &why);
     }
-    let Ok(answer) = field("answer").parse::<usize>() else {
+    let Some(answer) = f.answer else {
         return page(
             &state,
             &user,
@@ -86,9 +90,9 @@ pub async fn answer(
         .await;
     };
     let req = AnswerRequest {
-        question: field("question"),
+        question: f.question,
         answer,
-        note: field("note"),
+        note: f.note,
     };
     match confirm(&state, user.principal.user.username.as_str(), req).await {
         Ok(()) => see_other("/samm"),

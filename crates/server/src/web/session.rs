@@ -1,6 +1,5 @@
 //! Signing in and out, and the language switch.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -9,6 +8,7 @@ use debrief_store::StoreError;
 use debrief_store::accounts::UserChanges;
 use serde::Deserialize;
 
+use super::form::WebForm;
 use super::{WebUser, base_context, error_page, language};
 use crate::AppState;
 use crate::auth::{self, LOGIN_CSRF_COOKIE};
@@ -90,7 +90,7 @@ pub async fn login_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     ext: Extensions,
-    Form(form): Form<LoginForm>,
+    WebForm(form): WebForm<LoginForm>,
 ) -> Response {
     let lang = language(None, &headers);
     let again = |key: &str, status: StatusCode, args: &[(&str, String)]| {
@@ -191,7 +191,7 @@ pub struct CsrfOnly {
 pub async fn logout(
     State(state): State<AppState>,
     user: WebUser,
-    Form(form): Form<CsrfOnly>,
+    WebForm(form): WebForm<CsrfOnly>,
 ) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
@@ -221,7 +221,7 @@ pub struct LanguageForm {
 pub async fn set_language(
     State(state): State<AppState>,
     user: WebUser,
-    Form(form): Form<LanguageForm>,
+    WebForm(form): WebForm<LanguageForm>,
 ) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
@@ -292,7 +292,7 @@ pub async fn change_password(
     user: WebUser,
     headers: HeaderMap,
     ext: Extensions,
-    Form(form): Form<PasswordForm>,
+    WebForm(form): WebForm<PasswordForm>,
 ) -> Response {
     use crate::auth::PasswordChangeRefused as R;
     if let Err(r) = user.check_csrf(&form.csrf) {

@@ -1,6 +1,5 @@
 //! User administration pages (admins only).
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,6 +9,7 @@ use debrief_store::accounts::{NewUser, UserChanges};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::form::WebForm;
 use super::{WebUser, base_context};
 use crate::AppState;
 use crate::auth::{self};
@@ -68,14 +68,14 @@ pub struct CreateUserForm {
     username: String,
     #[serde(default)]
     display_name: String,
-    #[serde(default)]
-    role: String,
+    #[serde(deserialize_with = "super::form::choice")]
+    role: Role,
 }
 
 pub async fn create_user(
     State(state): State<AppState>,
     user: WebUser,
-    Form(form): Form<CreateUserForm>,
+    WebForm(form): WebForm<CreateUserForm>,
 ) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
@@ -85,7 +85,7 @@ pub async fn create_user(
     }
     let parsed = (|| -> Result<(Username, Role, String), DomainError> {
         let name = Username::parse(&form.username)?;
-        let role = form.role.parse::<Role>()?;
+        let role = form.role;
         let display =
             debrief_domain::text::Label::parse_as("display_name", &form.display_name)?.into_inner();
         Ok((name, role, display))
@@ -145,7 +145,7 @@ pub async fn toggle_user(
     State(state): State<AppState>,
     user: WebUser,
     Path(name): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    WebForm(form): WebForm<CsrfOnly>,
 ) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;

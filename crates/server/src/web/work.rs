@@ -1,12 +1,12 @@
 //! Forms for the response work on an incident page: actions, assets, tasks, notes, time.
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use debrief_domain::Timestamp;
 use serde::Deserialize;
 
 use super::WebUser;
+use super::form::WebForm;
 use super::pages::act_many;
 use crate::AppState;
 use crate::api::incidents::Need;
@@ -47,7 +47,7 @@ pub async fn action(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<WorkForm>,
+    WebForm(f): WebForm<WorkForm>,
 ) -> Response {
     let by = user.principal.user.username.to_string();
     act_many(
@@ -75,7 +75,7 @@ pub async fn asset(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<WorkForm>,
+    WebForm(f): WebForm<WorkForm>,
 ) -> Response {
     act_many(
         &state,
@@ -102,7 +102,7 @@ pub async fn task(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<WorkForm>,
+    WebForm(f): WebForm<WorkForm>,
 ) -> Response {
     act_many(
         &state,
@@ -131,7 +131,7 @@ pub async fn task_done(
     State(state): State<AppState>,
     user: WebUser,
     Path((number, tid)): Path<(String, u64)>,
-    Form(f): Form<WorkForm>,
+    WebForm(f): WebForm<WorkForm>,
 ) -> Response {
     act_many(
         &state,
@@ -157,7 +157,7 @@ pub async fn note(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<WorkForm>,
+    WebForm(f): WebForm<WorkForm>,
 ) -> Response {
     act_many(
         &state,
@@ -183,7 +183,7 @@ pub async fn time(
     State(state): State<AppState>,
     user: WebUser,
     Path(number): Path<String>,
-    Form(f): Form<WorkForm>,
+    WebForm(f): WebForm<WorkForm>,
 ) -> Response {
     let who = user.principal.user.username.to_string();
     act_many(

@@ -154,6 +154,22 @@ async fn triage_observables_and_timeline_in_both_languages() {
     let href = link.attr("href").await.unwrap().unwrap();
     assert!(href.ends_with("/evidence/1/download"), "{href}");
 
+    // A custody link recorded on the page: the form offers the actions and the link is listed.
+    c.find(Locator::Css("#ca-1"))
+        .await
+        .unwrap()
+        .select_by_value("transferred")
+        .await
+        .unwrap();
+    fill(&c, "#evidence input[name='to']", "forensics lab").await;
+    click(&c, "#evidence form.inline button").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='evidence']//ol[@class='custody']/li[contains(., 'forensics lab')]",
+        ))
+        .await
+        .unwrap();
+
     // Response work: an action taken and a task.
     c.find(Locator::Css("#ac-kind"))
         .await

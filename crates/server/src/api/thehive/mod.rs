@@ -732,7 +732,7 @@ pub async fn get_case(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     check(&user, Action::ReadIncidents)?;
-    Ok(Json(case_json(&load(&state, &id).await?)))
+    Ok(Json(case_json(&load(&state, &user, &id).await?)))
 }
 
 /// `PATCH /api/v1/case/{id}`: TheHive's case fields, each change a journal entry.
@@ -744,7 +744,7 @@ pub async fn patch_case(
     ApiJson(fields): ApiJson<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
     only(&fields, CASE_FIELDS, "PATCH /api/v1/case")?;
-    let incident = load(&state, &id).await?;
+    let incident = load(&state, &user, &id).await?;
     let changes = CaseChanges::parse(&state, &fields).await?;
     changes.check_on(&state, &user, &incident)?;
     let incident = changes.apply(&state, &user, incident).await?;
@@ -760,7 +760,7 @@ pub async fn case_observable(
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> ApiResult<(StatusCode, Json<Vec<Value>>)> {
     let (list, flags) = observables_from(&body)?;
-    let incident = load(&state, &id).await?;
+    let incident = load(&state, &user, &id).await?;
     let incident = apply(&state, &user, incident.id, None, Need::Work, |c| {
         list.iter()
             .map(|o| c.add_observable(o.kind, &o.value, &flags))
@@ -815,7 +815,9 @@ pub async fn query(
         }
         query::Source::Cases => {
             check(&user, Action::ReadIncidents)?;
-            debrief_store::all_incidents(&*state.store)
+            state
+                .app
+                .all(&user.caller())
                 .await?
                 .iter()
                 .map(case_json)
@@ -836,7 +838,7 @@ pub async fn query(
         }
         query::Source::Case { id, observables } => {
             check(&user, Action::ReadIncidents)?;
-            let i = load(&state, id).await?;
+            let i = load(&state, &user, id).await?;
             if *observables {
                 i.observables
                     .iter()
