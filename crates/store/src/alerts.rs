@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Result, StoreError};
+use crate::sql::{Backend, SqlStore};
 
 /// An alert with its triage state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -460,289 +461,320 @@ impl Intake {
     }
 }
 
-/// Writes an alert's row from its state, in the caller's transaction.
-macro_rules! update_alert_row {
-    ($tx:expr, $alert:expr) => {{
-        let alert: &$crate::alerts::Alert = $alert;
-        sqlx::query($crate::alerts::ALERT_UPDATE)
+impl<B: Backend> SqlStore<B>
+where
+    for<'c> &'c mut <B::Db as sqlx::Database>::Connection: sqlx::Executor<'c, Database = B::Db>,
+    <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+    usize: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'s> &'s str: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'q> String: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> i64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> bool: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> f64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, B::Db>,
+{
+    /// Writes an alert's row from its state, in the caller's transaction.
+    async fn update_alert_row(
+        tx: &mut sqlx::Transaction<'static, B::Db>,
+        alert: &Alert,
+    ) -> crate::Result<()> {
+        sqlx::query(ALERT_UPDATE)
             .bind(&alert.id)
             .bind(&alert.title)
             .bind(alert.status.as_str())
             .bind(i64::from(alert.severity))
             .bind(alert.occurrences)
             .bind(alert.last_seen.to_string())
-            .bind($crate::alerts::to_state(alert)?)
-            .execute($tx)
+            .bind(to_state(alert)?)
+            .execute(&mut **tx)
             .await?;
-    }};
+        Ok(())
+    }
+
+    /// Appends one line to an alert's history, in the caller's transaction.
+    async fn record_history(
+        tx: &mut sqlx::Transaction<'static, B::Db>,
+        id: &str,
+        at: debrief_domain::Timestamp,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> crate::Result<()> {
+        sqlx::query(ALERT_HISTORY)
+            .bind(id)
+            .bind(at.to_string())
+            .bind(actor)
+            .bind(action)
+            .bind(detail)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
 }
 
-/// Appends one line to an alert's history, in the caller's transaction.
-macro_rules! record_history {
-    ($tx:expr, $id:expr, $at:expr, $actor:expr, $action:expr, $detail:expr) => {
-        sqlx::query($crate::alerts::ALERT_HISTORY)
-            .bind($id)
-            .bind($at.to_string())
-            .bind($actor)
-            .bind($action)
-            .bind($detail)
-            .execute($tx)
-            .await?;
-    };
-}
-
-macro_rules! impl_alerts {
-    ($store:ty, for_update = $for_update:literal, intake_lock = $intake_lock:literal) => {
-        #[async_trait::async_trait]
-        impl $crate::AlertStore for $store {
-            async fn receive_alerts(
-                &self,
-                alerts: Vec<debrief_domain::alert::NewAlert>,
-                actor: &str,
-                received: debrief_domain::Timestamp,
-                group_window_seconds: i64,
-            ) -> $crate::Result<Vec<$crate::alerts::Receipt>> {
-                use $crate::alerts::*;
-                // Two first sightings of one key racing (PostgreSQL): the losing transaction
-                // is retried whole, and its alert is then a repeat.
-                let mut attempt = 0;
-                'retry: loop {
-                    let mut tx = self.begin_write().await?;
-                    // Intake transactions take turns (SQLite's single writer does this by
-                    // itself; PostgreSQL takes a transaction-scoped advisory lock, which holds
-                    // across connections and instances): numbers are taken once per
-                    // transaction and counted up in memory, so two at once would take the same.
-                    if !$intake_lock.is_empty() {
-                        sqlx::query($intake_lock).execute(&mut *tx).await?;
-                    }
-                    let (number,): (i64,) =
-                        sqlx::query_as(ALERT_NEXT_NUMBER).fetch_one(&mut *tx).await?;
-                    let mut batch = Batch::new(number);
-                    // The stored alerts of the batch's keys: one query per chunk of keys.
-                    let mut keys: Vec<&debrief_domain::alert::AlertKey> =
-                        alerts.iter().map(|a| &a.key).collect();
-                    keys.sort_by(|a, b| (&a.kind, &a.source, &a.source_ref).cmp(&(&b.kind, &b.source, &b.source_ref)));
-                    keys.dedup();
-                    for chunk in keys.chunks(KEY_CHUNK) {
-                        let sql = format!(
-                            "{ALERTS_BY_KEYS}{}){}",
-                            placeholders(chunk.len(), 3, 1),
-                            $for_update
-                        );
-                        let mut q = sqlx::query_as::<_, (String, String, String, String)>(
-                            sqlx::AssertSqlSafe(sql),
-                        );
-                        for k in chunk {
-                            q = q.bind(&k.kind).bind(&k.source).bind(&k.source_ref);
-                        }
-                        for (kind, source, source_ref, state) in q.fetch_all(&mut *tx).await? {
-                            let key = debrief_domain::alert::AlertKey {
-                                kind,
-                                source,
-                                source_ref,
-                            };
-                            batch.add_stored(key, from_state(&state)?);
-                        }
-                    }
-                    let mut receipts = Vec::with_capacity(alerts.len());
-                    for new in &alerts {
-                        if let Some((kind, source, title, host)) =
-                            batch.group_to_query(new, group_window_seconds)
-                        {
-                            let since = debrief_domain::Timestamp::from_micros(
-                                received.as_micros()
-                                    - group_window_seconds.saturating_mul(1_000_000),
-                            )
-                            .unwrap_or(received);
-                            let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(
-                                format!("{ALERT_GROUP}{}", $for_update),
-                            ))
-                            .bind(&kind)
-                            .bind(&source)
-                            .bind(&title)
-                            .bind(&host)
-                            .bind(since.to_string())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                            if let Some((state,)) = row {
-                                batch.add_group_candidate(from_state(&state)?);
-                            }
-                        }
-                        receipts.push(batch.apply(
-                            new.clone(),
-                            received,
-                            group_window_seconds,
-                            actor,
-                        ));
-                    }
-                    // The writes: new alerts, changed ones, their keys, their history.
-                    for chunk in batch.created.chunks(ROW_CHUNK) {
-                        let sql = format!("{ALERT_INSERT_MANY}{}", placeholders(chunk.len(), 13, 1));
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for id in chunk {
-                            let a = batch.alert(id);
-                            q = q
-                                .bind(&a.id)
-                                .bind(a.number)
-                                .bind(&a.key.kind)
-                                .bind(&a.key.source)
-                                .bind(&a.key.source_ref)
-                                .bind(&a.title)
-                                .bind(&a.host)
-                                .bind(a.status.as_str())
-                                .bind(i64::from(a.severity))
-                                .bind(a.occurrences)
-                                .bind(a.first_seen.to_string())
-                                .bind(a.last_seen.to_string())
-                                .bind(to_state(a)?);
-                        }
-                        match q.execute(&mut *tx).await {
-                            Err(e) if lost_race(&e) && attempt < 3 => {
-                                attempt += 1;
-                                continue 'retry;
-                            }
-                            other => other?,
-                        };
-                    }
-                    for id in &batch.updated {
-                        $crate::alerts::update_alert_row!(&mut *tx, batch.alert(id));
-                    }
-                    for chunk in batch.refs.chunks(ROW_CHUNK) {
-                        let sql = format!("{ALERT_REF_INSERT_MANY}{}", placeholders(chunk.len(), 4, 1));
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for (k, id) in chunk {
-                            q = q.bind(&k.kind).bind(&k.source).bind(&k.source_ref).bind(id);
-                        }
-                        match q.execute(&mut *tx).await {
-                            Err(e) if lost_race(&e) && attempt < 3 => {
-                                attempt += 1;
-                                continue 'retry;
-                            }
-                            other => other?,
-                        };
-                    }
-                    let at = received.to_string();
-                    for chunk in batch.history.chunks(ROW_CHUNK) {
-                        let sql = format!("{ALERT_HISTORY_MANY}{}", placeholders(chunk.len(), 5, 1));
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for (id, action, detail) in chunk {
-                            q = q.bind(id).bind(&at).bind(actor).bind(*action).bind(detail);
-                        }
-                        q.execute(&mut *tx).await?;
-                    }
-                    tx.commit().await?;
-                    return Ok(receipts);
-                }
+#[async_trait::async_trait]
+impl<B: Backend> crate::AlertStore for SqlStore<B>
+where
+    for<'c> &'c mut <B::Db as sqlx::Database>::Connection: sqlx::Executor<'c, Database = B::Db>,
+    <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+    usize: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'s> &'s str: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'q> String: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> i64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> bool: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> f64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, B::Db>,
+{
+    async fn receive_alerts(
+        &self,
+        alerts: Vec<debrief_domain::alert::NewAlert>,
+        actor: &str,
+        received: debrief_domain::Timestamp,
+        group_window_seconds: i64,
+    ) -> crate::Result<Vec<crate::alerts::Receipt>> {
+        use crate::alerts::*;
+        // Two first sightings of one key racing (PostgreSQL): the losing transaction
+        // is retried whole, and its alert is then a repeat.
+        let mut attempt = 0;
+        'retry: loop {
+            let mut tx = self.begin_write().await?;
+            // Intake transactions take turns (SQLite's single writer does this by
+            // itself; PostgreSQL takes a transaction-scoped advisory lock, which holds
+            // across connections and instances): numbers are taken once per
+            // transaction and counted up in memory, so two at once would take the same.
+            if !B::INTAKE_LOCK.is_empty() {
+                sqlx::query(B::INTAKE_LOCK).execute(&mut *tx).await?;
             }
-
-            async fn alert(&self, reference: &str) -> $crate::Result<$crate::alerts::Alert> {
-                let reference = reference.trim();
-                let number = reference
-                    .trim_start_matches(['A', 'a'])
-                    .trim_start_matches('-')
-                    .parse::<i64>()
-                    .ok();
-                let row: Option<(String,)> = match number {
-                    Some(n) => sqlx::query_as("SELECT state FROM alerts WHERE number = $1")
-                        .bind(n)
-                        .fetch_optional(&self.write_pool())
-                        .await?,
-                    None => sqlx::query_as("SELECT state FROM alerts WHERE id = $1")
-                        .bind(reference)
-                        .fetch_optional(&self.write_pool())
-                        .await?,
-                };
-                match row {
-                    Some((s,)) => $crate::alerts::from_state(&s),
-                    None => Err($crate::StoreError::NoAlert(reference.to_string())),
-                }
-            }
-
-            async fn list_alerts(
-                &self,
-                query: &$crate::alerts::AlertQuery,
-            ) -> $crate::Result<Vec<$crate::alerts::Alert>> {
-                // Only constants and the statuses' own names go into this text.
-                let mut sql = String::from("SELECT id, state FROM alerts WHERE severity >= $1");
-                if !query.statuses.is_empty() {
-                    let list: Vec<String> = query
-                        .statuses
-                        .iter()
-                        .map(|s| format!("'{}'", s.as_str()))
-                        .collect();
-                    sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
-                }
-                sql.push_str(" ORDER BY last_seen DESC, number DESC LIMIT $2 OFFSET $3");
-                let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(query.min_severity.map_or(1, |s| i64::from(s.level())))
-                    .bind(i64::from(query.limit.clamp(1, 1000)))
-                    .bind(i64::from(query.offset))
-                    .fetch_all(&self.write_pool())
-                    .await?;
-                Ok($crate::common::readable_rows(
-                    "alert",
-                    rows.into_iter().map(|(id, s)| {
-                        let decoded = $crate::alerts::from_state(&s);
-                        (id, decoded)
-                    }),
-                ))
-            }
-
-            async fn act_on_alert(
-                &self,
-                reference: &str,
-                actor: &str,
-                action: debrief_domain::alert::AlertAction,
-                incident: Option<debrief_domain::IncidentId>,
-            ) -> $crate::Result<$crate::alerts::Alert> {
-                use $crate::alerts::*;
-                let current = self.alert(reference).await?;
-                let mut tx = self.begin_write().await?;
-                let row: Option<(String,)> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT state FROM alerts WHERE id = $1{}", $for_update)))
-                        .bind(&current.id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let Some((state,)) = row else {
-                    return Err($crate::StoreError::NoAlert(reference.to_string()));
-                };
-                let mut alert = from_state(&state)?;
-                let now = debrief_domain::Timestamp::now();
-                alert.act(actor, &action, incident, now)?;
-                $crate::alerts::update_alert_row!(&mut *tx, &alert);
-                let (name, detail) = action_name(&action);
-                $crate::alerts::record_history!(&mut *tx, &alert.id, now, actor, name, &detail);
-                tx.commit().await?;
-                Ok(alert)
-            }
-
-            async fn alert_history(
-                &self,
-                id: &str,
-            ) -> $crate::Result<Vec<$crate::alerts::AlertEvent>> {
-                let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-                    "SELECT at, actor, action, detail FROM alert_history WHERE alert_id = $1 ORDER BY at, action",
-                )
-                .bind(id)
-                .fetch_all(&self.write_pool())
+            let (number,): (i64,) = sqlx::query_as(ALERT_NEXT_NUMBER)
+                .fetch_one(&mut *tx)
                 .await?;
-                Ok($crate::common::readable_rows(
-                    "alert history",
-                    rows.into_iter().map(|(at, actor, action, detail)| {
-                        let decoded = debrief_domain::Timestamp::parse(&at)
-                            .map_err(|e| $crate::StoreError::Corrupt(format!("alert history: {e}")))
-                            .map(|at| $crate::alerts::AlertEvent {
-                                at,
-                                actor,
-                                action,
-                                detail,
-                            });
-                        (id.to_string(), decoded)
-                    }),
-                ))
+            let mut batch = Batch::new(number);
+            // The stored alerts of the batch's keys: one query per chunk of keys.
+            let mut keys: Vec<&debrief_domain::alert::AlertKey> =
+                alerts.iter().map(|a| &a.key).collect();
+            keys.sort_by(|a, b| {
+                (&a.kind, &a.source, &a.source_ref).cmp(&(&b.kind, &b.source, &b.source_ref))
+            });
+            keys.dedup();
+            for chunk in keys.chunks(KEY_CHUNK) {
+                let sql = format!(
+                    "{ALERTS_BY_KEYS}{}){}",
+                    placeholders(chunk.len(), 3, 1),
+                    B::FOR_UPDATE
+                );
+                let mut q =
+                    sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(sql));
+                for k in chunk {
+                    q = q.bind(&k.kind).bind(&k.source).bind(&k.source_ref);
+                }
+                for (kind, source, source_ref, state) in q.fetch_all(&mut *tx).await? {
+                    let key = debrief_domain::alert::AlertKey {
+                        kind,
+                        source,
+                        source_ref,
+                    };
+                    batch.add_stored(key, from_state(&state)?);
+                }
             }
+            let mut receipts = Vec::with_capacity(alerts.len());
+            for new in &alerts {
+                if let Some((kind, source, title, host)) =
+                    batch.group_to_query(new, group_window_seconds)
+                {
+                    let since = debrief_domain::Timestamp::from_micros(
+                        received.as_micros() - group_window_seconds.saturating_mul(1_000_000),
+                    )
+                    .unwrap_or(received);
+                    let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "{ALERT_GROUP}{}",
+                        B::FOR_UPDATE
+                    )))
+                    .bind(&kind)
+                    .bind(&source)
+                    .bind(&title)
+                    .bind(&host)
+                    .bind(since.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((state,)) = row {
+                        batch.add_group_candidate(from_state(&state)?);
+                    }
+                }
+                receipts.push(batch.apply(new.clone(), received, group_window_seconds, actor));
+            }
+            // The writes: new alerts, changed ones, their keys, their history.
+            for chunk in batch.created.chunks(ROW_CHUNK) {
+                let sql = format!("{ALERT_INSERT_MANY}{}", placeholders(chunk.len(), 13, 1));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    let a = batch.alert(id);
+                    q = q
+                        .bind(&a.id)
+                        .bind(a.number)
+                        .bind(&a.key.kind)
+                        .bind(&a.key.source)
+                        .bind(&a.key.source_ref)
+                        .bind(&a.title)
+                        .bind(&a.host)
+                        .bind(a.status.as_str())
+                        .bind(i64::from(a.severity))
+                        .bind(a.occurrences)
+                        .bind(a.first_seen.to_string())
+                        .bind(a.last_seen.to_string())
+                        .bind(to_state(a)?);
+                }
+                match q.execute(&mut *tx).await {
+                    Err(e) if lost_race(&e) && attempt < 3 => {
+                        attempt += 1;
+                        continue 'retry;
+                    }
+                    other => other?,
+                };
+            }
+            for id in &batch.updated {
+                Self::update_alert_row(&mut tx, batch.alert(id)).await?;
+            }
+            for chunk in batch.refs.chunks(ROW_CHUNK) {
+                let sql = format!("{ALERT_REF_INSERT_MANY}{}", placeholders(chunk.len(), 4, 1));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (k, id) in chunk {
+                    q = q.bind(&k.kind).bind(&k.source).bind(&k.source_ref).bind(id);
+                }
+                match q.execute(&mut *tx).await {
+                    Err(e) if lost_race(&e) && attempt < 3 => {
+                        attempt += 1;
+                        continue 'retry;
+                    }
+                    other => other?,
+                };
+            }
+            let at = received.to_string();
+            for chunk in batch.history.chunks(ROW_CHUNK) {
+                let sql = format!("{ALERT_HISTORY_MANY}{}", placeholders(chunk.len(), 5, 1));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, action, detail) in chunk {
+                    q = q.bind(id).bind(&at).bind(actor).bind(*action).bind(detail);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            return Ok(receipts);
         }
-    };
-}
+    }
 
-pub(crate) use {impl_alerts, record_history, update_alert_row};
+    async fn alert(&self, reference: &str) -> crate::Result<crate::alerts::Alert> {
+        let reference = reference.trim();
+        let number = reference
+            .trim_start_matches(['A', 'a'])
+            .trim_start_matches('-')
+            .parse::<i64>()
+            .ok();
+        let row: Option<(String,)> = match number {
+            Some(n) => {
+                sqlx::query_as("SELECT state FROM alerts WHERE number = $1")
+                    .bind(n)
+                    .fetch_optional(&self.write_pool())
+                    .await?
+            }
+            None => {
+                sqlx::query_as("SELECT state FROM alerts WHERE id = $1")
+                    .bind(reference)
+                    .fetch_optional(&self.write_pool())
+                    .await?
+            }
+        };
+        match row {
+            Some((s,)) => crate::alerts::from_state(&s),
+            None => Err(crate::StoreError::NoAlert(reference.to_string())),
+        }
+    }
+
+    async fn list_alerts(
+        &self,
+        query: &crate::alerts::AlertQuery,
+    ) -> crate::Result<Vec<crate::alerts::Alert>> {
+        // Only constants and the statuses' own names go into this text.
+        let mut sql = String::from("SELECT id, state FROM alerts WHERE severity >= $1");
+        if !query.statuses.is_empty() {
+            let list: Vec<String> = query
+                .statuses
+                .iter()
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
+        }
+        sql.push_str(" ORDER BY last_seen DESC, number DESC LIMIT $2 OFFSET $3");
+        let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(query.min_severity.map_or(1, |s| i64::from(s.level())))
+            .bind(i64::from(query.limit.clamp(1, 1000)))
+            .bind(i64::from(query.offset))
+            .fetch_all(&self.write_pool())
+            .await?;
+        Ok(crate::common::readable_rows(
+            "alert",
+            rows.into_iter().map(|(id, s)| {
+                let decoded = crate::alerts::from_state(&s);
+                (id, decoded)
+            }),
+        ))
+    }
+
+    async fn act_on_alert(
+        &self,
+        reference: &str,
+        actor: &str,
+        action: debrief_domain::alert::AlertAction,
+        incident: Option<debrief_domain::IncidentId>,
+    ) -> crate::Result<crate::alerts::Alert> {
+        use crate::alerts::*;
+        let current = self.alert(reference).await?;
+        let mut tx = self.begin_write().await?;
+        let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT state FROM alerts WHERE id = $1{}",
+            B::FOR_UPDATE
+        )))
+        .bind(&current.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((state,)) = row else {
+            return Err(crate::StoreError::NoAlert(reference.to_string()));
+        };
+        let mut alert = from_state(&state)?;
+        let now = debrief_domain::Timestamp::now();
+        alert.act(actor, &action, incident, now)?;
+        Self::update_alert_row(&mut tx, &alert).await?;
+        let (name, detail) = action_name(&action);
+        Self::record_history(&mut tx, &alert.id, now, actor, name, &detail).await?;
+        tx.commit().await?;
+        Ok(alert)
+    }
+
+    async fn alert_history(&self, id: &str) -> crate::Result<Vec<crate::alerts::AlertEvent>> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT at, actor, action, detail FROM alert_history WHERE alert_id = $1 ORDER BY at, action",
+        )
+        .bind(id)
+        .fetch_all(&self.write_pool())
+        .await?;
+        Ok(crate::common::readable_rows(
+            "alert history",
+            rows.into_iter().map(|(at, actor, action, detail)| {
+                let decoded = debrief_domain::Timestamp::parse(&at)
+                    .map_err(|e| crate::StoreError::Corrupt(format!("alert history: {e}")))
+                    .map(|at| crate::alerts::AlertEvent {
+                        at,
+                        actor,
+                        action,
+                        detail,
+                    });
+                (id.to_string(), decoded)
+            }),
+        ))
+    }
+}

@@ -16,7 +16,7 @@ pub mod facts;
 pub mod key;
 pub mod playbooks;
 pub mod postgres;
-mod sql;
+pub mod sql;
 mod sql_accounts;
 pub mod sqlite;
 pub mod stakeholders;

@@ -11,13 +11,15 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::error::{Result, StoreError};
 use crate::key::InstallationKey;
+use crate::sql::{Backend, SqlStore};
+
+/// The PostgreSQL engine: appends lock the ledger head row, alert intakes take an advisory
+/// lock, search by `tsvector`.
+#[derive(Debug, Clone, Copy)]
+pub struct Postgres;
 
 /// The PostgreSQL store.
-#[derive(Debug, Clone)]
-pub struct PgStore {
-    pub(crate) read: PgPool,
-    key: InstallationKey,
-}
+pub type PgStore = SqlStore<Postgres>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -48,17 +50,9 @@ impl PgStore {
                 why: format!("{e}; is the server running and the URL right?"),
             })?;
         MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
-        let store = Self { read: pool, key };
+        let store = Self::with_pools(pool.clone(), pool, key);
         store.refold_stale().await?;
         Ok(store)
-    }
-
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.read.begin().await?)
-    }
-
-    fn write_pool(&self) -> PgPool {
-        self.read.clone()
     }
 
     /// The pool for direct SQL in tests and tools (tamper tests, benchmarks).
@@ -67,24 +61,36 @@ impl PgStore {
     }
 }
 
-crate::sql::impl_store!(
-    PgStore,
-    "postgres",
-    lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1 FOR UPDATE",
-    search = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
+impl Backend for Postgres {
+    type Db = sqlx::Postgres;
+    const NAME: &'static str = "postgres";
+    // Locking the one head row serialises all writers across connections and processes.
+    const LOCK_HEAD: &'static str = "SELECT gseq, hash FROM ledger_head WHERE id = 1 FOR UPDATE";
+    const SEARCH: &'static str = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
               d.body, ts_rank(d.tsv, q)::float8 \
               FROM search_docs d CROSS JOIN plainto_tsquery('simple', $1) q JOIN incidents i ON i.id = d.incident_id \
-              WHERE d.tsv @@ q ORDER BY d.id DESC LIMIT $2"
-);
+              WHERE d.tsv @@ q ORDER BY d.id DESC LIMIT $2";
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+    // The advisory lock's key is an arbitrary constant, "debrief alerts" in spirit.
+    const INTAKE_LOCK: &'static str = "SELECT pg_advisory_xact_lock(7204171001)";
+    const PLAYBOOK_LOCK: &'static str = "LOCK TABLE playbooks IN SHARE ROW EXCLUSIVE MODE";
 
-impl PgStore {
+    async fn begin(
+        pool: &PgPool,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        pool.begin().await
+    }
+
+    fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
     /// Every word as a prefix term, all required (`to_tsquery` syntax; words are alphanumeric).
     fn title_query(words: &[String]) -> Option<String> {
         let terms: Vec<String> = words.iter().take(16).map(|w| format!("{w}:*")).collect();
         (!terms.is_empty()).then(|| terms.join(" & "))
     }
 
-    /// The list filter on title words, with its parameter number.
     fn title_filter(n: usize) -> String {
         format!(
             " AND to_tsvector('simple', regexp_replace(lower(title), '[^[:alnum:]]+', ' ', 'g')) @@ to_tsquery('simple', ${n})"
@@ -96,18 +102,3 @@ impl PgStore {
         (!words.is_empty()).then(|| words.iter().take(32).cloned().collect::<Vec<_>>().join(" "))
     }
 }
-
-crate::sql_accounts::impl_accounts!(PgStore);
-// The advisory lock's key is an arbitrary constant, "debrief alerts" in spirit.
-crate::alerts::impl_alerts!(
-    PgStore,
-    for_update = " FOR UPDATE",
-    intake_lock = "SELECT pg_advisory_xact_lock(7204171001)"
-);
-crate::playbooks::impl_playbooks!(
-    PgStore,
-    lock = "LOCK TABLE playbooks IN SHARE ROW EXCLUSIVE MODE"
-);
-crate::stakeholders::impl_stakeholders!(PgStore);
-crate::assessments::impl_assessments!(PgStore);
-crate::access::impl_access!(PgStore);

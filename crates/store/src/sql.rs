@@ -1,6 +1,77 @@
-//! The SQL both backends share. sqlx checks queries at run time and both SQLite and PostgreSQL
-//! accept `$N` parameters, so one text serves both; the macro below instantiates the `Store`
-//! implementation for each backend with its own pool types, transaction start and row lock.
+//! The SQL both backends share, written once: sqlx checks queries at run time and both SQLite and
+//! PostgreSQL accept `$N` parameters, so one text serves both, and `SqlStore<B>` implements the
+//! store traits for any engine `B` that says how it differs ([`Backend`]: its pool, how a
+//! write transaction starts, which rows it locks, its full-text search).
+
+use std::future::Future;
+use std::marker::PhantomData;
+
+use sqlx::{Pool, Transaction};
+
+use crate::key::InstallationKey;
+
+/// What one SQL engine does differently; everything else is [`SqlStore`]'s.
+pub trait Backend: Send + Sync + Clone + std::fmt::Debug + 'static {
+    /// The sqlx driver.
+    type Db: sqlx::Database;
+    /// The engine's name, as `Store::backend` answers it.
+    const NAME: &'static str;
+    /// Reads the ledger head inside a write transaction, locking it where the engine needs a
+    /// lock to serialise writers.
+    const LOCK_HEAD: &'static str;
+    /// The full-text search over search documents: `$1` the query, `$2` the limit.
+    const SEARCH: &'static str;
+    /// Appended to an alert's `SELECT` in a write transaction to lock its row (or empty).
+    const FOR_UPDATE: &'static str;
+    /// Run first in an alert intake transaction so that intakes take turns (or empty).
+    const INTAKE_LOCK: &'static str;
+    /// Run first when a playbook version is published so that versions are numbered in turn (or
+    /// empty).
+    const PLAYBOOK_LOCK: &'static str;
+
+    /// Starts a write transaction on the write pool.
+    fn begin(
+        pool: &Pool<Self::Db>,
+    ) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+    /// How many rows a statement changed.
+    fn rows_affected(done: &<Self::Db as sqlx::Database>::QueryResult) -> u64;
+    /// Every word as a prefix term, all required, for [`Backend::title_filter`].
+    fn title_query(words: &[String]) -> Option<String>;
+    /// The list filter on title words, with its parameter number.
+    fn title_filter(n: usize) -> String;
+    /// The words as the search's query (all required; none when there are no words).
+    fn fts_query(words: &[String]) -> Option<String>;
+}
+
+/// A store on a SQL engine: a pool for reads, one for writes (the same pool where the engine
+/// serialises writers itself), and the installation's key that signs the ledger head.
+#[derive(Debug, Clone)]
+pub struct SqlStore<B: Backend> {
+    pub(crate) read: Pool<B::Db>,
+    pub(crate) write: Pool<B::Db>,
+    pub(crate) key: InstallationKey,
+    engine: PhantomData<B>,
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// A store over these pools.
+    pub(crate) fn with_pools(read: Pool<B::Db>, write: Pool<B::Db>, key: InstallationKey) -> Self {
+        SqlStore {
+            read,
+            write,
+            key,
+            engine: PhantomData,
+        }
+    }
+
+    pub(crate) async fn begin_write(&self) -> crate::Result<Transaction<'static, B::Db>> {
+        Ok(B::begin(&self.write).await?)
+    }
+
+    pub(crate) fn write_pool(&self) -> Pool<B::Db> {
+        self.write.clone()
+    }
+}
 
 /// Reads the signed ledger head.
 pub const SELECT_HEAD: &str =
@@ -28,518 +99,579 @@ pub const UPDATE_HEAD: &str =
 /// Columns of a raw journal row.
 pub const ENTRY_COLUMNS: &str = "gseq, incident_id, seq, recorded_at, actor, kind, payload, prev_hash, hash, ledger_prev, ledger_hash";
 
-macro_rules! impl_store {
-    ($store:ty, $backend:literal, lock_head = $lock:expr, search = $search:expr) => {
-        impl $store {
-            async fn write(
-                &self,
-                id: debrief_domain::IncidentId,
-                expected_seq: Option<u64>,
-                make: impl FnOnce(i64) -> Vec<debrief_domain::EntryDraft> + Send,
-            ) -> $crate::Result<$crate::Appended> {
-                use $crate::common::{self, RawEntry};
-                use $crate::error::StoreError;
-                use $crate::sql::*;
+impl<B: Backend> SqlStore<B>
+where
+    for<'c> &'c mut <B::Db as sqlx::Database>::Connection: sqlx::Executor<'c, Database = B::Db>,
+    <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+    usize: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'s> &'s str: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'q> String: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> i64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> bool: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> f64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, B::Db>,
+{
+    async fn write(
+        &self,
+        id: debrief_domain::IncidentId,
+        expected_seq: Option<u64>,
+        make: impl FnOnce(i64) -> Vec<debrief_domain::EntryDraft> + Send,
+    ) -> crate::Result<crate::Appended> {
+        use crate::common::{self, RawEntry};
+        use crate::error::StoreError;
+        use crate::sql::*;
 
-                let mut tx = self.begin_write().await?;
-                let (gseq, ghash): (i64, String) =
-                    sqlx::query_as($lock).fetch_one(&mut *tx).await?;
-                let ledger = common::ledger_position(gseq, &ghash)?;
-                let (current, drafts) = match expected_seq {
-                    Some(expected) => {
-                        let row: Option<(String, String)> = sqlx::query_as(SELECT_CURRENT)
-                            .bind(id.to_string())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        let (state, head) =
-                            row.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-                        let current = common::current_from_row(&state, &head)?;
-                        if current.incident.seq != expected {
-                            return Err(StoreError::Conflict {
-                                incident: format!("#{}", current.incident.number),
-                                expected,
-                                actual: current.incident.seq,
-                            });
-                        }
-                        let number = current.incident.number;
-                        (Some(current), make(number))
-                    }
-                    None => {
-                        let (number,): (i64,) =
-                            sqlx::query_as(NEXT_NUMBER).fetch_one(&mut *tx).await?;
-                        (None, make(number))
-                    }
-                };
-                let plan = common::plan(id, current, ledger, &drafts, &self.key)?;
-                for entry in &plan.entries {
-                    let r = RawEntry::from_entry(entry);
-                    sqlx::query(INSERT_ENTRY)
-                        .bind(r.gseq)
-                        .bind(r.incident_id)
-                        .bind(r.seq)
-                        .bind(r.recorded_at)
-                        .bind(r.actor)
-                        .bind(r.kind)
-                        .bind(r.payload)
-                        .bind(r.prev_hash)
-                        .bind(r.hash)
-                        .bind(r.ledger_prev)
-                        .bind(r.ledger_hash)
+        let mut tx = self.begin_write().await?;
+        let (gseq, ghash): (i64, String) = sqlx::query_as(B::LOCK_HEAD).fetch_one(&mut *tx).await?;
+        let ledger = common::ledger_position(gseq, &ghash)?;
+        let (current, drafts) = match expected_seq {
+            Some(expected) => {
+                let row: Option<(String, String)> = sqlx::query_as(SELECT_CURRENT)
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (state, head) = row.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+                let current = common::current_from_row(&state, &head)?;
+                if current.incident.seq != expected {
+                    return Err(StoreError::Conflict {
+                        incident: format!("#{}", current.incident.number),
+                        expected,
+                        actual: current.incident.seq,
+                    });
+                }
+                let number = current.incident.number;
+                (Some(current), make(number))
+            }
+            None => {
+                let (number,): (i64,) = sqlx::query_as(NEXT_NUMBER).fetch_one(&mut *tx).await?;
+                (None, make(number))
+            }
+        };
+        let plan = common::plan(id, current, ledger, &drafts, &self.key)?;
+        for entry in &plan.entries {
+            let r = RawEntry::from_entry(entry);
+            sqlx::query(INSERT_ENTRY)
+                .bind(r.gseq)
+                .bind(r.incident_id)
+                .bind(r.seq)
+                .bind(r.recorded_at)
+                .bind(r.actor)
+                .bind(r.kind)
+                .bind(r.payload)
+                .bind(r.prev_hash)
+                .bind(r.hash)
+                .bind(r.ledger_prev)
+                .bind(r.ledger_hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let inc = &plan.incident;
+        let head_hash = plan
+            .entries
+            .last()
+            .map(|e| e.hash.to_hex())
+            .unwrap_or_default();
+        sqlx::query(UPSERT_INCIDENT)
+            .bind(inc.id.to_string())
+            .bind(inc.number)
+            .bind(inc.title.clone())
+            .bind(inc.status.as_str())
+            .bind(inc.opened_at.to_string())
+            .bind(inc.updated_at.to_string())
+            .bind(inc.seq as i64)
+            .bind(head_hash)
+            .bind(common::state_json(inc)?)
+            .bind(inc.severity.as_ref().map(|a| i64::from(a.level)))
+            .bind(inc.classification.as_ref().map(|c| c.class.clone()))
+            .bind(inc.assignee.clone())
+            .bind(common::facts_json(inc)?)
+            .bind(debrief_domain::incident::FOLD_VERSION)
+            .execute(&mut *tx)
+            .await?;
+        let id_text = inc.id.to_string();
+        for change in &plan.docs {
+            match change {
+                common::DocChange::Upsert { field, body } => {
+                    sqlx::query(UPSERT_DOC)
+                        .bind(&id_text)
+                        .bind(field)
+                        .bind(body)
+                        .bind(common::search_words(body).join(" "))
                         .execute(&mut *tx)
                         .await?;
                 }
-                let inc = &plan.incident;
-                let head_hash = plan
-                    .entries
-                    .last()
-                    .map(|e| e.hash.to_hex())
-                    .unwrap_or_default();
-                sqlx::query(UPSERT_INCIDENT)
-                    .bind(inc.id.to_string())
-                    .bind(inc.number)
-                    .bind(inc.title.clone())
-                    .bind(inc.status.as_str())
-                    .bind(inc.opened_at.to_string())
-                    .bind(inc.updated_at.to_string())
-                    .bind(inc.seq as i64)
-                    .bind(head_hash)
-                    .bind(common::state_json(inc)?)
-                    .bind(inc.severity.as_ref().map(|a| i64::from(a.level)))
-                    .bind(inc.classification.as_ref().map(|c| c.class.clone()))
-                    .bind(inc.assignee.clone())
-                    .bind(common::facts_json(inc)?)
-                    .bind(debrief_domain::incident::FOLD_VERSION)
-                    .execute(&mut *tx)
-                    .await?;
-                let id_text = inc.id.to_string();
-                for change in &plan.docs {
-                    match change {
-                        common::DocChange::Upsert { field, body } => {
-                            sqlx::query(UPSERT_DOC)
-                                .bind(&id_text)
-                                .bind(field)
-                                .bind(body)
-                                .bind(common::search_words(body).join(" "))
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                        common::DocChange::Delete { field } => {
-                            sqlx::query(DELETE_DOC).bind(&id_text).bind(field).execute(&mut *tx).await?;
-                        }
-                    }
-                }
-                for (kind, value, ioc) in &plan.observables {
-                    sqlx::query(UPSERT_OBSERVABLE).bind(&id_text).bind(kind).bind(value).bind(*ioc).execute(&mut *tx).await?;
-                }
-                sqlx::query(UPDATE_HEAD)
-                    .bind(plan.head.gseq)
-                    .bind(plan.head.hash.clone())
-                    .bind(plan.head.public_key.clone())
-                    .bind(plan.head.signature.clone())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok($crate::Appended {
-                    incident: plan.incident,
-                    entries: plan.entries,
-                })
-            }
-        }
-
-        impl $store {
-            /// Refolds every projection row written by an older fold (after an upgrade that
-            /// changed what the projection holds); the journal is the truth it is rebuilt from.
-            pub(crate) async fn refold_stale(&self) -> $crate::Result<usize> {
-                use $crate::common;
-                let stale: Vec<(String,)> =
-                    sqlx::query_as("SELECT id FROM incidents WHERE fold_version < $1")
-                        .bind(debrief_domain::incident::FOLD_VERSION)
-                        .fetch_all(&self.write_pool())
-                        .await?;
-                for (id,) in &stale {
-                    let id: debrief_domain::IncidentId = id
-                        .parse()
-                        .map_err(|e| $crate::StoreError::Corrupt(format!("incident id {id}: {e}")))?;
-                    let entries = <Self as $crate::Store>::journal(self, id).await?;
-                    let inc = debrief_domain::Incident::from_journal(&entries)?;
-                    sqlx::query($crate::sql::REFOLD_INCIDENT)
-                        .bind(common::state_json(&inc)?)
-                        .bind(common::facts_json(&inc)?)
-                        .bind(debrief_domain::incident::FOLD_VERSION)
-                        .bind(inc.severity.as_ref().map(|a| i64::from(a.level)))
-                        .bind(inc.classification.as_ref().map(|c| c.class.clone()))
-                        .bind(inc.assignee.clone())
-                        .bind(inc.status.as_str())
-                        .bind(id.to_string())
-                        .bind(inc.seq as i64)
-                        .execute(&self.write_pool())
+                common::DocChange::Delete { field } => {
+                    sqlx::query(DELETE_DOC)
+                        .bind(&id_text)
+                        .bind(field)
+                        .execute(&mut *tx)
                         .await?;
                 }
-                if !stale.is_empty() {
-                    tracing::info!(count = stale.len(), "refolded incident projections");
-                }
-                Ok(stale.len())
             }
         }
-
-        #[async_trait::async_trait]
-        impl $crate::Store for $store {
-            fn backend(&self) -> &'static str {
-                $backend
-            }
-
-            async fn create_incident(
-                &self,
-                actor: &debrief_domain::text::Actor,
-                new: debrief_domain::NewIncident,
-            ) -> $crate::Result<$crate::Appended> {
-                let actor = actor.clone();
-                self.write(debrief_domain::IncidentId::new(), None, move |number| {
-                    vec![debrief_domain::EntryDraft {
-                        actor,
-                        event: new.into_event(number),
-                    }]
-                })
-                .await
-            }
-
-            async fn append(
-                &self,
-                id: debrief_domain::IncidentId,
-                expected_seq: u64,
-                drafts: Vec<debrief_domain::EntryDraft>,
-            ) -> $crate::Result<$crate::Appended> {
-                if drafts.is_empty() {
-                    return Err($crate::StoreError::Corrupt("nothing to append".into()));
-                }
-                self.write(id, Some(expected_seq), move |_| drafts).await
-            }
-
-            async fn incident(
-                &self,
-                id: debrief_domain::IncidentId,
-            ) -> $crate::Result<debrief_domain::Incident> {
-                let row: Option<(String, String)> = sqlx::query_as($crate::sql::SELECT_CURRENT)
-                    .bind(id.to_string())
-                    .fetch_optional(&self.read)
-                    .await?;
-                let (state, head) =
-                    row.ok_or_else(|| $crate::StoreError::NotFound(id.to_string()))?;
-                Ok($crate::common::current_from_row(&state, &head)?.incident)
-            }
-
-            async fn resolve(&self, reference: &str) -> $crate::Result<debrief_domain::IncidentId> {
-                let found: Option<(String,)> = match $crate::common::Reference::parse(reference)? {
-                    $crate::common::Reference::Number(n) => {
-                        sqlx::query_as("SELECT id FROM incidents WHERE number = $1")
-                            .bind(n)
-                            .fetch_optional(&self.read)
-                            .await?
-                    }
-                    $crate::common::Reference::Id(id) => {
-                        sqlx::query_as("SELECT id FROM incidents WHERE id = $1")
-                            .bind(id.to_string())
-                            .fetch_optional(&self.read)
-                            .await?
-                    }
-                };
-                let (id,) = found
-                    .ok_or_else(|| $crate::StoreError::NotFound(reference.trim().to_string()))?;
-                id.parse().map_err(|e: debrief_domain::DomainError| {
-                    $crate::StoreError::Corrupt(e.to_string())
-                })
-            }
-
-            async fn facts_changed_since(
-                &self,
-                since: Option<debrief_domain::Timestamp>,
-            ) -> $crate::Result<Vec<(debrief_domain::metrics::IncidentFacts, debrief_domain::Timestamp)>> {
-                // Two statements, so that the one with a bound uses the `updated_at` index.
-                let rows: Vec<(i64, Option<String>, String)> = match since {
-                    Some(t) => {
-                        sqlx::query_as(
-                            "SELECT number, facts, updated_at FROM incidents WHERE updated_at >= $1",
-                        )
-                        .bind(t.to_string())
-                        .fetch_all(&self.read)
-                        .await?
-                    }
-                    None => {
-                        sqlx::query_as("SELECT number, facts, updated_at FROM incidents")
-                            .fetch_all(&self.read)
-                            .await?
-                    }
-                };
-                // An incident whose facts cannot be read is left out of the figures (and named
-                // by `verify`), not the figures.
-                Ok($crate::common::readable_rows(
-                    "metrics facts",
-                    rows.into_iter().map(|(number, facts, updated)| {
-                        let decoded = (|| {
-                            let text = facts.ok_or_else(|| {
-                                $crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
-                            })?;
-                            let f = serde_json::from_str(&text).map_err(|e| {
-                                $crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
-                            })?;
-                            let at = debrief_domain::Timestamp::parse(&updated)?;
-                            Ok((f, at))
-                        })();
-                        (format!("#{number}"), decoded)
-                    }),
-                ))
-            }
-
-            async fn facts(
-                &self,
-                from: Option<debrief_domain::Timestamp>,
-                to: Option<debrief_domain::Timestamp>,
-            ) -> $crate::Result<Vec<debrief_domain::metrics::IncidentFacts>> {
-                let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-                    "SELECT number, facts FROM incidents WHERE ($1 IS NULL OR opened_at >= $1) AND ($2 IS NULL OR opened_at < $2)",
-                )
-                .bind(from.map(|t| t.to_string()))
-                .bind(to.map(|t| t.to_string()))
-                .fetch_all(&self.read)
-                .await?;
-                Ok($crate::common::readable_rows(
-                    "metrics facts",
-                    rows.into_iter().map(|(number, facts)| {
-                        let decoded = facts
-                            .ok_or_else(|| {
-                                $crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
-                            })
-                            .and_then(|text| {
-                                serde_json::from_str(&text).map_err(|e| {
-                                    $crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
-                                })
-                            });
-                        (format!("#{number}"), decoded)
-                    }),
-                ))
-            }
-
-            async fn list_incidents(
-                &self,
-                q: &$crate::IncidentQuery,
-            ) -> $crate::Result<Vec<debrief_domain::Incident>> {
-                let mut sql = String::from("SELECT id, state, head_hash FROM incidents WHERE 1 = 1");
-                let mut n = 0;
-                let mut next = || {
-                    n += 1;
-                    n
-                };
-                if !q.statuses.is_empty() {
-                    let marks: Vec<String> =
-                        q.statuses.iter().map(|_| format!("${}", next())).collect();
-                    sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
-                }
-                let title_words = q.text.as_deref().map($crate::common::search_words).unwrap_or_default();
-                let title_query = Self::title_query(&title_words);
-                if title_query.is_some() {
-                    sql.push_str(&Self::title_filter(next()));
-                }
-                if q.before_number.is_some() {
-                    sql.push_str(&format!(" AND number < ${}", next()));
-                }
-                if q.min_severity.is_some() {
-                    sql.push_str(&format!(" AND severity >= ${}", next()));
-                }
-                if q.class.is_some() {
-                    sql.push_str(&format!(" AND class = ${}", next()));
-                }
-                if q.assignee.is_some() {
-                    sql.push_str(&format!(" AND assignee = ${}", next()));
-                }
-                sql.push_str(&format!(" ORDER BY number DESC LIMIT ${}", next()));
-                let mut query = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
-                for s in &q.statuses {
-                    query = query.bind(s.as_str());
-                }
-                if let Some(t) = title_query {
-                    query = query.bind(t);
-                }
-                if let Some(b) = q.before_number {
-                    query = query.bind(b);
-                }
-                if let Some(v) = q.min_severity {
-                    query = query.bind(i64::from(v));
-                }
-                if let Some(c) = &q.class {
-                    query = query.bind(c.clone());
-                }
-                if let Some(a) = &q.assignee {
-                    query = query.bind(a.clone());
-                }
-                let rows = query.bind(q.page_size()).fetch_all(&self.read).await?;
-                Ok($crate::common::readable_rows(
-                    "incident",
-                    rows.into_iter().map(|(id, state, head)| {
-                        let decoded = $crate::common::current_from_row(&state, &head).map(|c| c.incident);
-                        (id, decoded)
-                    }),
-                ))
-            }
-
-            async fn raw_entries(
-                &self,
-                scope: $crate::Scope,
-            ) -> $crate::Result<Vec<$crate::RawEntry>> {
-                let cols = $crate::sql::ENTRY_COLUMNS;
-                let rows = match scope {
-                    $crate::Scope::Incident(id) => {
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT {cols} FROM journal WHERE incident_id = $1 ORDER BY seq, gseq"
-                        )))
-                        .bind(id.to_string())
-                        .fetch_all(&self.read)
-                        .await?
-                    }
-                    $crate::Scope::All => {
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT {cols} FROM journal ORDER BY gseq"
-                        )))
-                        .fetch_all(&self.read)
-                        .await?
-                    }
-                };
-                Ok(rows)
-            }
-
-            async fn stored_projections(
-                &self,
-                scope: $crate::Scope,
-            ) -> $crate::Result<Vec<$crate::StoredProjection>> {
-                use std::collections::BTreeMap;
-                let cols = $crate::common::PROJECTION_COLUMNS;
-                let (filter, id) = match scope {
-                    $crate::Scope::Incident(id) => (" WHERE incident_id = $1", Some(id.to_string())),
-                    $crate::Scope::All => ("", None),
-                };
-                let row_filter = if id.is_some() { " WHERE id = $1" } else { "" };
-                let mut rows = sqlx::query_as::<_, $crate::ProjectionRow>(sqlx::AssertSqlSafe(
-                    format!("SELECT {cols} FROM incidents{row_filter}"),
-                ));
-                let mut docs = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(
-                    format!("SELECT incident_id, field, body, terms FROM search_docs{filter}"),
-                ));
-                let mut obs = sqlx::query_as::<_, (String, String, String, bool)>(sqlx::AssertSqlSafe(
-                    format!("SELECT incident_id, kind, value, ioc FROM observable_index{filter}"),
-                ));
-                if let Some(id) = &id {
-                    rows = rows.bind(id.clone());
-                    docs = docs.bind(id.clone());
-                    obs = obs.bind(id.clone());
-                }
-                fn entry<'a>(
-                    out: &'a mut BTreeMap<String, $crate::StoredProjection>,
-                    incident: &str,
-                ) -> &'a mut $crate::StoredProjection {
-                    out.entry(incident.to_string()).or_insert_with(|| $crate::StoredProjection {
-                        incident_id: incident.to_string(),
-                        ..Default::default()
-                    })
-                }
-                let mut out: BTreeMap<String, $crate::StoredProjection> = BTreeMap::new();
-                for row in rows.fetch_all(&self.read).await? {
-                    let id = row.id.clone();
-                    entry(&mut out, &id).row = Some(row);
-                }
-                for (incident, field, body, terms) in docs.fetch_all(&self.read).await? {
-                    entry(&mut out, &incident).docs.push((field, body, terms));
-                }
-                for (incident, kind, value, ioc) in obs.fetch_all(&self.read).await? {
-                    entry(&mut out, &incident).observables.push((kind, value, ioc));
-                }
-                Ok(out.into_values().collect())
-            }
-
-            async fn incident_ids(&self) -> $crate::Result<Vec<debrief_domain::IncidentId>> {
-                let rows: Vec<(String,)> = sqlx::query_as(
-                    "SELECT incident_id FROM journal UNION SELECT id FROM incidents ORDER BY 1",
-                )
-                .fetch_all(&self.read)
-                .await?;
-                rows.into_iter()
-                    .map(|(id,)| {
-                        id.parse().map_err(|e: debrief_domain::DomainError| {
-                            $crate::StoreError::Corrupt(e.to_string())
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn search(&self, text: &str, limit: u32) -> $crate::Result<Vec<$crate::common::SearchHit>> {
-                let words = $crate::common::search_words(text);
-                let Some(query) = Self::fts_query(&words) else { return Ok(Vec::new()) };
-                let rows: Vec<(String, i64, String, String, String, String, f64)> = sqlx::query_as($search)
-                    .bind(query)
-                    .bind(i64::from(limit.clamp(1, 200)))
-                    .fetch_all(&self.read)
-                    .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(incident_id, number, title, status, field, body, score)| $crate::common::SearchHit {
-                        incident_id,
-                        number,
-                        title,
-                        status,
-                        field,
-                        snippet: $crate::common::highlight(&body, &words),
-                        score,
-                    })
-                    .collect())
-            }
-
-            async fn sightings(&self, value: &str, limit: u32) -> $crate::Result<Vec<$crate::common::Sighting>> {
-                let rows: Vec<(String, i64, String, String, String, String, bool)> = sqlx::query_as(
-                    "SELECT o.incident_id, i.number, i.title, i.status, o.kind, o.value, o.ioc FROM observable_index o JOIN incidents i ON i.id = o.incident_id WHERE o.value = $1 ORDER BY i.number DESC LIMIT $2",
-                )
+        for (kind, value, ioc) in &plan.observables {
+            sqlx::query(UPSERT_OBSERVABLE)
+                .bind(&id_text)
+                .bind(kind)
                 .bind(value)
-                .bind(i64::from(limit.clamp(1, 1000)))
-                .fetch_all(&self.read)
+                .bind(*ioc)
+                .execute(&mut *tx)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(incident_id, number, title, status, kind, value, ioc)| $crate::common::Sighting {
-                        incident_id,
-                        number,
-                        title,
-                        status,
-                        kind,
-                        value,
-                        ioc,
-                    })
-                    .collect())
-            }
-
-            async fn shared_observables(
-                &self,
-                id: debrief_domain::IncidentId,
-            ) -> $crate::Result<std::collections::BTreeMap<String, Vec<i64>>> {
-                let rows: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT DISTINCT o1.value, i.number FROM observable_index o1 \
-                     JOIN observable_index o2 ON o2.value = o1.value AND o2.incident_id <> o1.incident_id \
-                     JOIN incidents i ON i.id = o2.incident_id \
-                     WHERE o1.incident_id = $1 ORDER BY i.number DESC",
-                )
-                .bind(id.to_string())
-                .fetch_all(&self.read)
-                .await?;
-                let mut out: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
-                for (value, number) in rows {
-                    out.entry(value).or_default().push(number);
-                }
-                Ok(out)
-            }
-
-            async fn head(&self) -> $crate::Result<$crate::SignedHead> {
-                Ok(sqlx::query_as($crate::sql::SELECT_HEAD)
-                    .fetch_one(&self.read)
-                    .await?)
-            }
         }
-    };
+        sqlx::query(UPDATE_HEAD)
+            .bind(plan.head.gseq)
+            .bind(plan.head.hash.clone())
+            .bind(plan.head.public_key.clone())
+            .bind(plan.head.signature.clone())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(crate::Appended {
+            incident: plan.incident,
+            entries: plan.entries,
+        })
+    }
 }
 
-pub(crate) use impl_store;
+impl<B: Backend> SqlStore<B>
+where
+    for<'c> &'c mut <B::Db as sqlx::Database>::Connection: sqlx::Executor<'c, Database = B::Db>,
+    <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+    usize: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'s> &'s str: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'q> String: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> i64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> bool: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> f64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, B::Db>,
+{
+    /// Refolds every projection row written by an older fold (after an upgrade that
+    /// changed what the projection holds); the journal is the truth it is rebuilt from.
+    pub(crate) async fn refold_stale(&self) -> crate::Result<usize> {
+        use crate::common;
+        let stale: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM incidents WHERE fold_version < $1")
+                .bind(debrief_domain::incident::FOLD_VERSION)
+                .fetch_all(&self.write_pool())
+                .await?;
+        for (id,) in &stale {
+            let id: debrief_domain::IncidentId = id
+                .parse()
+                .map_err(|e| crate::StoreError::Corrupt(format!("incident id {id}: {e}")))?;
+            let entries = <Self as crate::Store>::journal(self, id).await?;
+            let inc = debrief_domain::Incident::from_journal(&entries)?;
+            sqlx::query(crate::sql::REFOLD_INCIDENT)
+                .bind(common::state_json(&inc)?)
+                .bind(common::facts_json(&inc)?)
+                .bind(debrief_domain::incident::FOLD_VERSION)
+                .bind(inc.severity.as_ref().map(|a| i64::from(a.level)))
+                .bind(inc.classification.as_ref().map(|c| c.class.clone()))
+                .bind(inc.assignee.clone())
+                .bind(inc.status.as_str())
+                .bind(id.to_string())
+                .bind(inc.seq as i64)
+                .execute(&self.write_pool())
+                .await?;
+        }
+        if !stale.is_empty() {
+            tracing::info!(count = stale.len(), "refolded incident projections");
+        }
+        Ok(stale.len())
+    }
+}
+
+#[async_trait::async_trait]
+impl<B: Backend> crate::Store for SqlStore<B>
+where
+    for<'c> &'c mut <B::Db as sqlx::Database>::Connection: sqlx::Executor<'c, Database = B::Db>,
+    <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+    usize: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'s> &'s str: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'q> String: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> i64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> bool: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> f64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, B::Db>,
+{
+    fn backend(&self) -> &'static str {
+        B::NAME
+    }
+
+    async fn create_incident(
+        &self,
+        actor: &debrief_domain::text::Actor,
+        new: debrief_domain::NewIncident,
+    ) -> crate::Result<crate::Appended> {
+        let actor = actor.clone();
+        self.write(debrief_domain::IncidentId::new(), None, move |number| {
+            vec![debrief_domain::EntryDraft {
+                actor,
+                event: new.into_event(number),
+            }]
+        })
+        .await
+    }
+
+    async fn append(
+        &self,
+        id: debrief_domain::IncidentId,
+        expected_seq: u64,
+        drafts: Vec<debrief_domain::EntryDraft>,
+    ) -> crate::Result<crate::Appended> {
+        if drafts.is_empty() {
+            return Err(crate::StoreError::Corrupt("nothing to append".into()));
+        }
+        self.write(id, Some(expected_seq), move |_| drafts).await
+    }
+
+    async fn incident(
+        &self,
+        id: debrief_domain::IncidentId,
+    ) -> crate::Result<debrief_domain::Incident> {
+        let row: Option<(String, String)> = sqlx::query_as(crate::sql::SELECT_CURRENT)
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        let (state, head) = row.ok_or_else(|| crate::StoreError::NotFound(id.to_string()))?;
+        Ok(crate::common::current_from_row(&state, &head)?.incident)
+    }
+
+    async fn resolve(&self, reference: &str) -> crate::Result<debrief_domain::IncidentId> {
+        let found: Option<(String,)> = match crate::common::Reference::parse(reference)? {
+            crate::common::Reference::Number(n) => {
+                sqlx::query_as("SELECT id FROM incidents WHERE number = $1")
+                    .bind(n)
+                    .fetch_optional(&self.read)
+                    .await?
+            }
+            crate::common::Reference::Id(id) => {
+                sqlx::query_as("SELECT id FROM incidents WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?
+            }
+        };
+        let (id,) =
+            found.ok_or_else(|| crate::StoreError::NotFound(reference.trim().to_string()))?;
+        id.parse()
+            .map_err(|e: debrief_domain::DomainError| crate::StoreError::Corrupt(e.to_string()))
+    }
+
+    async fn facts_changed_since(
+        &self,
+        since: Option<debrief_domain::Timestamp>,
+    ) -> crate::Result<
+        Vec<(
+            debrief_domain::metrics::IncidentFacts,
+            debrief_domain::Timestamp,
+        )>,
+    > {
+        // Two statements, so that the one with a bound uses the `updated_at` index.
+        let rows: Vec<(i64, Option<String>, String)> = match since {
+            Some(t) => {
+                sqlx::query_as(
+                    "SELECT number, facts, updated_at FROM incidents WHERE updated_at >= $1",
+                )
+                .bind(t.to_string())
+                .fetch_all(&self.read)
+                .await?
+            }
+            None => {
+                sqlx::query_as("SELECT number, facts, updated_at FROM incidents")
+                    .fetch_all(&self.read)
+                    .await?
+            }
+        };
+        // An incident whose facts cannot be read is left out of the figures (and named
+        // by `verify`), not the figures.
+        Ok(crate::common::readable_rows(
+            "metrics facts",
+            rows.into_iter().map(|(number, facts, updated)| {
+                let decoded = (|| {
+                    let text = facts.ok_or_else(|| {
+                        crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
+                    })?;
+                    let f = serde_json::from_str(&text).map_err(|e| {
+                        crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
+                    })?;
+                    let at = debrief_domain::Timestamp::parse(&updated)?;
+                    Ok((f, at))
+                })();
+                (format!("#{number}"), decoded)
+            }),
+        ))
+    }
+
+    async fn facts(
+        &self,
+        from: Option<debrief_domain::Timestamp>,
+        to: Option<debrief_domain::Timestamp>,
+    ) -> crate::Result<Vec<debrief_domain::metrics::IncidentFacts>> {
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT number, facts FROM incidents WHERE ($1 IS NULL OR opened_at >= $1) AND ($2 IS NULL OR opened_at < $2)",
+        )
+        .bind(from.map(|t| t.to_string()))
+        .bind(to.map(|t| t.to_string()))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(crate::common::readable_rows(
+            "metrics facts",
+            rows.into_iter().map(|(number, facts)| {
+                let decoded = facts
+                    .ok_or_else(|| {
+                        crate::StoreError::Corrupt(format!("#{number} has no metrics facts"))
+                    })
+                    .and_then(|text| {
+                        serde_json::from_str(&text).map_err(|e| {
+                            crate::StoreError::Corrupt(format!("#{number} metrics facts: {e}"))
+                        })
+                    });
+                (format!("#{number}"), decoded)
+            }),
+        ))
+    }
+
+    async fn list_incidents(
+        &self,
+        q: &crate::IncidentQuery,
+    ) -> crate::Result<Vec<debrief_domain::Incident>> {
+        let mut sql = String::from("SELECT id, state, head_hash FROM incidents WHERE 1 = 1");
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            n
+        };
+        if !q.statuses.is_empty() {
+            let marks: Vec<String> = q.statuses.iter().map(|_| format!("${}", next())).collect();
+            sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+        }
+        let title_words = q
+            .text
+            .as_deref()
+            .map(crate::common::search_words)
+            .unwrap_or_default();
+        let title_query = B::title_query(&title_words);
+        if title_query.is_some() {
+            sql.push_str(&B::title_filter(next()));
+        }
+        if q.before_number.is_some() {
+            sql.push_str(&format!(" AND number < ${}", next()));
+        }
+        if q.min_severity.is_some() {
+            sql.push_str(&format!(" AND severity >= ${}", next()));
+        }
+        if q.class.is_some() {
+            sql.push_str(&format!(" AND class = ${}", next()));
+        }
+        if q.assignee.is_some() {
+            sql.push_str(&format!(" AND assignee = ${}", next()));
+        }
+        sql.push_str(&format!(" ORDER BY number DESC LIMIT ${}", next()));
+        let mut query = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
+        for s in &q.statuses {
+            query = query.bind(s.as_str());
+        }
+        if let Some(t) = title_query {
+            query = query.bind(t);
+        }
+        if let Some(b) = q.before_number {
+            query = query.bind(b);
+        }
+        if let Some(v) = q.min_severity {
+            query = query.bind(i64::from(v));
+        }
+        if let Some(c) = &q.class {
+            query = query.bind(c.clone());
+        }
+        if let Some(a) = &q.assignee {
+            query = query.bind(a.clone());
+        }
+        let rows = query.bind(q.page_size()).fetch_all(&self.read).await?;
+        Ok(crate::common::readable_rows(
+            "incident",
+            rows.into_iter().map(|(id, state, head)| {
+                let decoded = crate::common::current_from_row(&state, &head).map(|c| c.incident);
+                (id, decoded)
+            }),
+        ))
+    }
+
+    async fn raw_entries(&self, scope: crate::Scope) -> crate::Result<Vec<crate::RawEntry>> {
+        let cols = crate::sql::ENTRY_COLUMNS;
+        let rows = match scope {
+            crate::Scope::Incident(id) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {cols} FROM journal WHERE incident_id = $1 ORDER BY seq, gseq"
+                )))
+                .bind(id.to_string())
+                .fetch_all(&self.read)
+                .await?
+            }
+            crate::Scope::All => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {cols} FROM journal ORDER BY gseq"
+                )))
+                .fetch_all(&self.read)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    async fn stored_projections(
+        &self,
+        scope: crate::Scope,
+    ) -> crate::Result<Vec<crate::StoredProjection>> {
+        use std::collections::BTreeMap;
+        let cols = crate::common::PROJECTION_COLUMNS;
+        let (filter, id) = match scope {
+            crate::Scope::Incident(id) => (" WHERE incident_id = $1", Some(id.to_string())),
+            crate::Scope::All => ("", None),
+        };
+        let row_filter = if id.is_some() { " WHERE id = $1" } else { "" };
+        let mut rows = sqlx::query_as::<_, crate::ProjectionRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {cols} FROM incidents{row_filter}"
+        )));
+        let mut docs = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(
+            format!("SELECT incident_id, field, body, terms FROM search_docs{filter}"),
+        ));
+        let mut obs = sqlx::query_as::<_, (String, String, String, bool)>(sqlx::AssertSqlSafe(
+            format!("SELECT incident_id, kind, value, ioc FROM observable_index{filter}"),
+        ));
+        if let Some(id) = &id {
+            rows = rows.bind(id.clone());
+            docs = docs.bind(id.clone());
+            obs = obs.bind(id.clone());
+        }
+        fn entry<'a>(
+            out: &'a mut BTreeMap<String, crate::StoredProjection>,
+            incident: &str,
+        ) -> &'a mut crate::StoredProjection {
+            out.entry(incident.to_string())
+                .or_insert_with(|| crate::StoredProjection {
+                    incident_id: incident.to_string(),
+                    ..Default::default()
+                })
+        }
+        let mut out: BTreeMap<String, crate::StoredProjection> = BTreeMap::new();
+        for row in rows.fetch_all(&self.read).await? {
+            let id = row.id.clone();
+            entry(&mut out, &id).row = Some(row);
+        }
+        for (incident, field, body, terms) in docs.fetch_all(&self.read).await? {
+            entry(&mut out, &incident).docs.push((field, body, terms));
+        }
+        for (incident, kind, value, ioc) in obs.fetch_all(&self.read).await? {
+            entry(&mut out, &incident)
+                .observables
+                .push((kind, value, ioc));
+        }
+        Ok(out.into_values().collect())
+    }
+
+    async fn incident_ids(&self) -> crate::Result<Vec<debrief_domain::IncidentId>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT incident_id FROM journal UNION SELECT id FROM incidents ORDER BY 1",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(id,)| {
+                id.parse().map_err(|e: debrief_domain::DomainError| {
+                    crate::StoreError::Corrupt(e.to_string())
+                })
+            })
+            .collect()
+    }
+
+    async fn search(&self, text: &str, limit: u32) -> crate::Result<Vec<crate::common::SearchHit>> {
+        let words = crate::common::search_words(text);
+        let Some(query) = B::fts_query(&words) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(String, i64, String, String, String, String, f64)> =
+            sqlx::query_as(B::SEARCH)
+                .bind(query)
+                .bind(i64::from(limit.clamp(1, 200)))
+                .fetch_all(&self.read)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(incident_id, number, title, status, field, body, score)| {
+                crate::common::SearchHit {
+                    incident_id,
+                    number,
+                    title,
+                    status,
+                    field,
+                    snippet: crate::common::highlight(&body, &words),
+                    score,
+                }
+            })
+            .collect())
+    }
+
+    async fn sightings(
+        &self,
+        value: &str,
+        limit: u32,
+    ) -> crate::Result<Vec<crate::common::Sighting>> {
+        let rows: Vec<(String, i64, String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT o.incident_id, i.number, i.title, i.status, o.kind, o.value, o.ioc FROM observable_index o JOIN incidents i ON i.id = o.incident_id WHERE o.value = $1 ORDER BY i.number DESC LIMIT $2",
+        )
+        .bind(value)
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(incident_id, number, title, status, kind, value, ioc)| crate::common::Sighting {
+                    incident_id,
+                    number,
+                    title,
+                    status,
+                    kind,
+                    value,
+                    ioc,
+                },
+            )
+            .collect())
+    }
+
+    async fn shared_observables(
+        &self,
+        id: debrief_domain::IncidentId,
+    ) -> crate::Result<std::collections::BTreeMap<String, Vec<i64>>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT DISTINCT o1.value, i.number FROM observable_index o1 \
+             JOIN observable_index o2 ON o2.value = o1.value AND o2.incident_id <> o1.incident_id \
+             JOIN incidents i ON i.id = o2.incident_id \
+             WHERE o1.incident_id = $1 ORDER BY i.number DESC",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let mut out: std::collections::BTreeMap<String, Vec<i64>> =
+            std::collections::BTreeMap::new();
+        for (value, number) in rows {
+            out.entry(value).or_default().push(number);
+        }
+        Ok(out)
+    }
+
+    async fn head(&self) -> crate::Result<crate::SignedHead> {
+        Ok(sqlx::query_as(crate::sql::SELECT_HEAD)
+            .fetch_one(&self.read)
+            .await?)
+    }
+}

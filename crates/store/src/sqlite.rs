@@ -13,14 +13,14 @@ use sqlx::sqlite::{
 
 use crate::error::{Result, StoreError};
 use crate::key::InstallationKey;
+use crate::sql::{Backend, SqlStore};
+
+/// The SQLite engine: one writer connection, `BEGIN IMMEDIATE`, FTS5.
+#[derive(Debug, Clone, Copy)]
+pub struct Sqlite;
 
 /// The SQLite store.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pub(crate) read: SqlitePool,
-    write: SqlitePool,
-    key: InstallationKey,
-}
+pub type SqliteStore = SqlStore<Sqlite>;
 
 /// `FULL` (every acknowledged write survives a power cut) unless `DEBRIEF_SQLITE_SYNCHRONOUS`
 /// says `normal` or `off` — meant only for bulk loads such as the benchmarks' data generation.
@@ -76,17 +76,9 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        let store = Self { read, write, key };
+        let store = Self::with_pools(read, write, key);
         store.refold_stale().await?;
         Ok(store)
-    }
-
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    fn write_pool(&self) -> SqlitePool {
-        self.write.clone()
     }
 
     /// The pool for direct SQL in tests and tools (tamper tests, benchmarks).
@@ -95,40 +87,44 @@ impl SqliteStore {
     }
 }
 
-crate::sql::impl_store!(
-    SqliteStore,
-    "sqlite",
-    lock_head = "SELECT gseq, hash FROM ledger_head WHERE id = 1",
-    search = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
+impl Backend for Sqlite {
+    type Db = sqlx::Sqlite;
+    const NAME: &'static str = "sqlite";
+    // The single writer connection and `BEGIN IMMEDIATE` serialise writers already.
+    const LOCK_HEAD: &'static str = "SELECT gseq, hash FROM ledger_head WHERE id = 1";
+    const SEARCH: &'static str = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
               d.body, -bm25(search_fts) \
               FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid JOIN incidents i ON i.id = d.incident_id \
-              WHERE search_fts MATCH $1 ORDER BY search_fts.rowid DESC LIMIT $2"
-);
+              WHERE search_fts MATCH $1 ORDER BY search_fts.rowid DESC LIMIT $2";
+    const FOR_UPDATE: &'static str = "";
+    const INTAKE_LOCK: &'static str = "";
+    const PLAYBOOK_LOCK: &'static str = "";
 
-impl SqliteStore {
+    async fn begin(
+        pool: &SqlitePool,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
     /// Every word as a quoted FTS5 prefix term, all required.
     fn title_query(words: &[String]) -> Option<String> {
         let terms: Vec<String> = words.iter().take(16).map(|w| format!("\"{w}\"*")).collect();
         (!terms.is_empty()).then(|| terms.join(" "))
     }
 
-    /// The list filter on title words, with its parameter number.
     fn title_filter(n: usize) -> String {
         format!(
             " AND rowid IN (SELECT rowid FROM incident_title_fts WHERE incident_title_fts MATCH ${n})"
         )
     }
 
-    /// The words as quoted FTS5 terms, all required (none when there are no words).
+    /// The words as quoted FTS5 terms, all required.
     fn fts_query(words: &[String]) -> Option<String> {
         let terms: Vec<String> = words.iter().take(32).map(|w| format!("\"{w}\"")).collect();
         (!terms.is_empty()).then(|| terms.join(" "))
     }
 }
-
-crate::sql_accounts::impl_accounts!(SqliteStore);
-crate::alerts::impl_alerts!(SqliteStore, for_update = "", intake_lock = "");
-crate::playbooks::impl_playbooks!(SqliteStore, lock = "");
-crate::stakeholders::impl_stakeholders!(SqliteStore);
-crate::assessments::impl_assessments!(SqliteStore);
-crate::access::impl_access!(SqliteStore);

@@ -1,5 +1,6 @@
 //! The stakeholder directory as the store keeps it, and the SQL both backends share.
 
+use crate::sql::{Backend, SqlStore};
 use serde::Serialize;
 
 /// A directory entry. Its webhook URL is a credential (whoever has a Slack or Teams URL can post
@@ -104,154 +105,161 @@ pub(crate) fn from_row(r: Row) -> Stakeholder {
 
 pub(crate) const COLUMNS: &str = "id, name, kind, scope, category, email, webhook_url, webhook_format, language, created_by, created_at, username";
 
-macro_rules! impl_stakeholders {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::StakeholderStore for $store {
-            async fn add_stakeholder(
-                &self,
-                new: debrief_domain::stakeholder::NewStakeholder,
-                by: &str,
-            ) -> $crate::Result<$crate::stakeholders::Stakeholder> {
-                let s = $crate::stakeholders::Stakeholder {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    name: new.name,
-                    kind: new.kind,
-                    scope: new.scope,
-                    category: new.category,
-                    email: new.email,
-                    webhook_url: new.webhook_url,
-                    webhook_format: new.webhook_format,
-                    language: new.language.as_str().to_string(),
-                    username: new.username,
-                    created_by: by.to_string(),
-                    created_at: debrief_domain::Timestamp::now().to_string(),
-                };
-                let done = sqlx::query(
-                    "INSERT INTO stakeholders (id, name, kind, scope, category, email, webhook_url, webhook_format, language, created_by, created_at, username) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(&s.id)
-                .bind(&s.name)
-                .bind(&s.kind)
-                .bind(&s.scope)
-                .bind(&s.category)
-                .bind(&s.email)
-                .bind(&s.webhook_url)
-                .bind(&s.webhook_format)
-                .bind(&s.language)
-                .bind(&s.created_by)
-                .bind(&s.created_at)
-                .bind(&s.username)
-                .execute(&self.write_pool())
-                .await;
-                match done {
-                    Err(e) if $crate::alerts::lost_race(&e) => Err($crate::StoreError::Duplicate(
-                        format!("a stakeholder is already named `{}`", s.name),
-                    )),
-                    other => {
-                        other?;
-                        Ok(s)
-                    }
-                }
-            }
-
-            async fn list_stakeholders(
-                &self,
-            ) -> $crate::Result<Vec<$crate::stakeholders::Stakeholder>> {
-                use $crate::stakeholders::*;
-                let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM stakeholders ORDER BY name"
-                )))
-                .fetch_all(&self.write_pool())
-                .await?;
-                Ok(rows.into_iter().map(from_row).collect())
-            }
-
-            async fn stakeholder(
-                &self,
-                reference: &str,
-            ) -> $crate::Result<$crate::stakeholders::Stakeholder> {
-                use $crate::stakeholders::*;
-                let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM stakeholders WHERE id = $1 OR name = $1"
-                )))
-                .bind(reference.trim())
-                .fetch_optional(&self.write_pool())
-                .await?;
-                row.map(from_row).ok_or_else(|| {
-                    $crate::StoreError::NoStakeholder(reference.trim().to_string())
-                })
-            }
-
-            async fn add_rule(
-                &self,
-                rule: debrief_domain::notify::NotificationRule,
-                by: &str,
-            ) -> $crate::Result<$crate::stakeholders::StoredRule> {
-                let r = $crate::stakeholders::StoredRule {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    rule,
-                    created_by: by.to_string(),
-                    created_at: debrief_domain::Timestamp::now().to_string(),
-                };
-                let json = serde_json::to_string(&r.rule)
-                    .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
-                let done = sqlx::query(
-                    "INSERT INTO notification_rules (id, name, rule, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&r.id)
-                .bind(&r.rule.name)
-                .bind(&json)
-                .bind(&r.created_by)
-                .bind(&r.created_at)
-                .execute(&self.write_pool())
-                .await;
-                match done {
-                    Err(e) if $crate::alerts::lost_race(&e) => Err($crate::StoreError::Duplicate(
-                        format!("a notification rule is already named `{}`", r.rule.name),
-                    )),
-                    other => {
-                        other?;
-                        Ok(r)
-                    }
-                }
-            }
-
-            async fn list_rules(&self) -> $crate::Result<Vec<$crate::stakeholders::StoredRule>> {
-                let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-                    "SELECT id, rule, created_by, created_at FROM notification_rules ORDER BY id",
-                )
-                .fetch_all(&self.write_pool())
-                .await?;
-                rows.into_iter()
-                    .map(|(id, rule, created_by, created_at)| {
-                        Ok($crate::stakeholders::StoredRule {
-                            rule: serde_json::from_str(&rule).map_err(|e| {
-                                $crate::StoreError::Corrupt(format!("notification rule {id}: {e}"))
-                            })?,
-                            id,
-                            created_by,
-                            created_at,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn delete_rule(&self, id: &str) -> $crate::Result<()> {
-                let done = sqlx::query("DELETE FROM notification_rules WHERE id = $1")
-                    .bind(id.trim())
-                    .execute(&self.write_pool())
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err($crate::StoreError::NoRule(id.trim().to_string()));
-                }
-                Ok(())
+#[async_trait::async_trait]
+impl<B: Backend> crate::StakeholderStore for SqlStore<B>
+where
+    for<'c> &'c mut <B::Db as sqlx::Database>::Connection: sqlx::Executor<'c, Database = B::Db>,
+    <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+    usize: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'s> &'s str: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    for<'q> String: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> i64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> bool: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> f64: sqlx::Encode<'q, B::Db> + sqlx::Decode<'q, B::Db> + sqlx::Type<B::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, B::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, B::Db>,
+{
+    async fn add_stakeholder(
+        &self,
+        new: debrief_domain::stakeholder::NewStakeholder,
+        by: &str,
+    ) -> crate::Result<crate::stakeholders::Stakeholder> {
+        let s = crate::stakeholders::Stakeholder {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: new.name,
+            kind: new.kind,
+            scope: new.scope,
+            category: new.category,
+            email: new.email,
+            webhook_url: new.webhook_url,
+            webhook_format: new.webhook_format,
+            language: new.language.as_str().to_string(),
+            username: new.username,
+            created_by: by.to_string(),
+            created_at: debrief_domain::Timestamp::now().to_string(),
+        };
+        let done = sqlx::query(
+            "INSERT INTO stakeholders (id, name, kind, scope, category, email, webhook_url, webhook_format, language, created_by, created_at, username) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&s.id)
+        .bind(&s.name)
+        .bind(&s.kind)
+        .bind(&s.scope)
+        .bind(&s.category)
+        .bind(&s.email)
+        .bind(&s.webhook_url)
+        .bind(&s.webhook_format)
+        .bind(&s.language)
+        .bind(&s.created_by)
+        .bind(&s.created_at)
+        .bind(&s.username)
+        .execute(&self.write_pool())
+        .await;
+        match done {
+            Err(e) if crate::alerts::lost_race(&e) => Err(crate::StoreError::Duplicate(format!(
+                "a stakeholder is already named `{}`",
+                s.name
+            ))),
+            other => {
+                other?;
+                Ok(s)
             }
         }
-    };
-}
+    }
 
-pub(crate) use impl_stakeholders;
+    async fn list_stakeholders(&self) -> crate::Result<Vec<crate::stakeholders::Stakeholder>> {
+        use crate::stakeholders::*;
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM stakeholders ORDER BY name"
+        )))
+        .fetch_all(&self.write_pool())
+        .await?;
+        Ok(rows.into_iter().map(from_row).collect())
+    }
+
+    async fn stakeholder(
+        &self,
+        reference: &str,
+    ) -> crate::Result<crate::stakeholders::Stakeholder> {
+        use crate::stakeholders::*;
+        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM stakeholders WHERE id = $1 OR name = $1"
+        )))
+        .bind(reference.trim())
+        .fetch_optional(&self.write_pool())
+        .await?;
+        row.map(from_row)
+            .ok_or_else(|| crate::StoreError::NoStakeholder(reference.trim().to_string()))
+    }
+
+    async fn add_rule(
+        &self,
+        rule: debrief_domain::notify::NotificationRule,
+        by: &str,
+    ) -> crate::Result<crate::stakeholders::StoredRule> {
+        let r = crate::stakeholders::StoredRule {
+            id: uuid::Uuid::now_v7().to_string(),
+            rule,
+            created_by: by.to_string(),
+            created_at: debrief_domain::Timestamp::now().to_string(),
+        };
+        let json = serde_json::to_string(&r.rule)
+            .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let done = sqlx::query(
+            "INSERT INTO notification_rules (id, name, rule, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&r.id)
+        .bind(&r.rule.name)
+        .bind(&json)
+        .bind(&r.created_by)
+        .bind(&r.created_at)
+        .execute(&self.write_pool())
+        .await;
+        match done {
+            Err(e) if crate::alerts::lost_race(&e) => Err(crate::StoreError::Duplicate(format!(
+                "a notification rule is already named `{}`",
+                r.rule.name
+            ))),
+            other => {
+                other?;
+                Ok(r)
+            }
+        }
+    }
+
+    async fn list_rules(&self) -> crate::Result<Vec<crate::stakeholders::StoredRule>> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT id, rule, created_by, created_at FROM notification_rules ORDER BY id",
+        )
+        .fetch_all(&self.write_pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, rule, created_by, created_at)| {
+                Ok(crate::stakeholders::StoredRule {
+                    rule: serde_json::from_str(&rule).map_err(|e| {
+                        crate::StoreError::Corrupt(format!("notification rule {id}: {e}"))
+                    })?,
+                    id,
+                    created_by,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_rule(&self, id: &str) -> crate::Result<()> {
+        let done = sqlx::query("DELETE FROM notification_rules WHERE id = $1")
+            .bind(id.trim())
+            .execute(&self.write_pool())
+            .await?;
+        if B::rows_affected(&done) == 0 {
+            return Err(crate::StoreError::NoRule(id.trim().to_string()));
+        }
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 mod tests {
