@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub listen: Option<String>,
     /// Reverse proxies (addresses or networks) whose forwarding headers `serve` believes.
     pub trusted_proxies: Option<Vec<String>>,
+    /// The installation's time zone (IANA name): how times are shown and typed times read.
+    pub timezone: Option<String>,
 }
 
 /// The settings a command runs with.
@@ -30,6 +32,10 @@ pub struct Settings {
     pub database_url: String,
     pub actor: String,
     pub log: String,
+    /// The installation's time zone (`--timezone`, `DEBRIEF_TIMEZONE`, `timezone` in the file;
+    /// UTC by default): the CLI shows times in it and reads times typed without an offset in it,
+    /// and it is every signed-in person's zone until they choose their own.
+    pub timezone: debrief_domain::Zone,
 }
 
 impl fmt::Debug for Settings {
@@ -43,6 +49,7 @@ impl fmt::Debug for Settings {
             )
             .field("actor", &self.actor)
             .field("log", &self.log)
+            .field("timezone", &self.timezone)
             .finish()
     }
 }
@@ -70,6 +77,11 @@ impl Settings {
             .or_else(|| std::env::var("RUST_LOG").ok())
             .or(file.log)
             .unwrap_or_else(|| "warn".to_string());
+        let timezone = match args.timezone.clone().or(file.timezone) {
+            Some(name) => debrief_domain::Zone::parse(&name)
+                .with_context(|| "the time zone (--timezone / DEBRIEF_TIMEZONE / timezone)")?,
+            None => debrief_domain::Zone::utc(),
+        };
         Ok(Settings {
             data_dir,
             listen: file.listen,
@@ -77,6 +89,7 @@ impl Settings {
             database_url,
             actor,
             log,
+            timezone,
         })
     }
 
@@ -118,6 +131,7 @@ mod tests {
             database_url: "postgres://debrief:hunter2@db/debrief".into(),
             actor: "a".into(),
             log: "warn".into(),
+            timezone: debrief_domain::Zone::utc(),
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -42,6 +42,12 @@ pub enum DomainError {
     )]
     NotADateTime(String),
 
+    /// A time typed by a person (a form, a CLI argument) is not a time.
+    #[error(
+        "`{0}` is not a date and time; write it like 2026-11-23T14:05 (in your time zone) or 2026-11-23T14:05:00+01:00"
+    )]
+    NotALocalTime(String),
+
     /// A timestamp is not acceptable (in the future, out of range, …).
     #[error("invalid timestamp: {0}")]
     InvalidTimestamp(String),
@@ -126,6 +132,7 @@ impl DomainError {
             | DomainError::ControlCharacter { .. }
             | DomainError::InvalidField { .. }
             | DomainError::NotADateTime(_)
+            | DomainError::NotALocalTime(_)
             | DomainError::InvalidTimestamp(_)
             | DomainError::Unknown { .. } => Category::Refused,
         }

@@ -197,6 +197,9 @@ pub enum Event {
         status: Option<crate::work::TaskStatus>,
         owner: Option<String>,
         due: Option<Timestamp>,
+        /// When the status change happened, as stated (absent: when it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
     },
     /// A note or interview note added.
     #[serde(rename = "note.added")]

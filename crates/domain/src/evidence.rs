@@ -186,6 +186,7 @@ impl Incident {
                 problem: format!("evidence {id} was destroyed"),
             });
         }
+        let at = self.stated("at", at, Timestamp::now())?;
         let to = Label::parse_as("to", to)?.into_inner();
         if action == CustodyAction::Transferred && to.is_empty() {
             return Err(DomainError::InvalidField {

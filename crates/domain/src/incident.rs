@@ -674,6 +674,43 @@ impl Incident {
     pub fn milestone(&self, m: Milestone) -> Option<Timestamp> {
         self.milestones.get(&m).map(|v| v.at)
     }
+
+    /// The earliest moment the record knows of: the attack's start, its detection or the
+    /// declaration, whichever came first.
+    pub fn earliest(&self) -> Timestamp {
+        [Milestone::Started, Milestone::Detected]
+            .iter()
+            .filter_map(|m| self.milestone(*m))
+            .fold(self.opened_at, Timestamp::min)
+    }
+
+    /// A time someone states for a fact (a task finished, evidence handed over, hours worked):
+    /// refused when it is in the future, or before the incident started (its earliest known
+    /// moment) — with the reason. The error names `field`.
+    pub fn stated(
+        &self,
+        field: &'static str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Timestamp, DomainError> {
+        if at.as_micros() > now.as_micros().saturating_add(300_000_000) {
+            return Err(DomainError::InvalidField {
+                field,
+                problem: format!("{at} is in the future; state when it happened"),
+            });
+        }
+        let earliest = self.earliest();
+        if at < earliest {
+            return Err(DomainError::InvalidField {
+                field,
+                problem: format!(
+                    "{at} is before incident #{} started ({earliest}); if it started earlier, state its start time first",
+                    self.number
+                ),
+            });
+        }
+        Ok(at)
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub mod timeline;
 pub mod triage;
 pub mod user;
 pub mod work;
+pub mod zone;
 
 #[cfg(test)]
 mod testkit;
@@ -45,3 +46,4 @@ pub use journal::{EntryDraft, Hash, JournalEntry};
 pub use status::Status;
 pub use time::Timestamp;
 pub use user::{Action, Denied, Language, Role, Username, authorize};
+pub use zone::{DateAlone, Zone};

@@ -320,12 +320,12 @@ mod tests {
         assert_eq!(s.tasks.len(), 4);
         assert_eq!(s.playbooks[0].steps[0].task, 2, "after the existing task");
         let e = s
-            .update_task(2, Some(TaskStatus::Done), None, None)
+            .update_task(2, Some(TaskStatus::Done), None, None, None)
             .unwrap();
         j.push(e);
         let e = j
             .state()
-            .update_task(3, Some(TaskStatus::Cancelled), None, None)
+            .update_task(3, Some(TaskStatus::Cancelled), None, None, None)
             .unwrap();
         j.push(e);
         let a = &j.state().adherence()[0];

@@ -217,7 +217,11 @@ impl Incident {
         status: Option<TaskStatus>,
         owner: Option<&str>,
         due: Option<Timestamp>,
+        at: Option<Timestamp>,
     ) -> Result<Event, DomainError> {
+        let at = at
+            .map(|a| self.stated("at", a, Timestamp::now()))
+            .transpose()?;
         let t = self
             .tasks
             .iter()
@@ -238,6 +242,8 @@ impl Incident {
         }
         Ok(Event::TaskUpdated {
             id,
+            // The stated time dates a status change; alone it changes nothing.
+            at: at.filter(|_| status.is_some()),
             status,
             owner,
             due,
@@ -273,6 +279,17 @@ impl Incident {
         day: Timestamp,
         activity: &str,
     ) -> Result<Event, DomainError> {
+        // A day worked: refused in the future, or on a day before the incident started (any
+        // time of the day it started counts).
+        let now = Timestamp::now();
+        self.stated("day", day, now).or_else(|e| {
+            let end_of_day = day.plus_seconds(86_399).min(now);
+            if day <= now && end_of_day >= self.earliest() {
+                Ok(day)
+            } else {
+                Err(e)
+            }
+        })?;
         if minutes == 0 || minutes > 24 * 60 {
             return Err(DomainError::InvalidField {
                 field: "minutes",
@@ -357,11 +374,12 @@ impl Incident {
                 status,
                 owner,
                 due,
+                at: stated,
             } => {
                 if let Some(t) = self.tasks.iter_mut().find(|t| t.id == id) {
                     if let Some(s) = status {
                         t.status = s;
-                        t.done_at = (s == TaskStatus::Done).then_some(at);
+                        t.done_at = (s == TaskStatus::Done).then_some(stated.unwrap_or(at));
                     }
                     if owner.is_some() {
                         t.owner = owner;
@@ -483,7 +501,7 @@ mod tests {
         }
         let e = j
             .state()
-            .update_task(1, Some(TaskStatus::Done), None, None)
+            .update_task(1, Some(TaskStatus::Done), None, None, None)
             .unwrap();
         j.push(e);
         let e = j
@@ -523,7 +541,7 @@ mod tests {
         assert!(s.log_time("bob", 0, at, "").is_err());
         assert!(s.log_time("bob", 2000, at, "").is_err());
         assert!(
-            s.update_task(3, Some(TaskStatus::Done), None, None)
+            s.update_task(3, Some(TaskStatus::Done), None, None, None)
                 .is_err()
         );
         assert!(

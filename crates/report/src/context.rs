@@ -17,6 +17,8 @@ pub struct Snapshot<'a> {
     pub obligations: Vec<Obligation>,
     pub effectiveness: Vec<Measure>,
     pub generated_at: Timestamp,
+    /// The zone the document shows its times in (and says so).
+    pub zone: debrief_domain::Zone,
 }
 
 /// The labels of a language.
@@ -31,22 +33,24 @@ pub fn labels(lang: Language) -> BTreeMap<String, String> {
     .unwrap_or_default()
 }
 
-/// A time as the reader writes it: `2026-11-20 09:00 UTC` or `20/11/2026 09:00 UTC`.
-pub fn date(t: Timestamp, lang: Language) -> String {
-    let s = t.to_string();
-    let (y, m, d, hm) = (&s[0..4], &s[5..7], &s[8..10], &s[11..16]);
+/// A time as the reader writes it, in the document's zone: `2026-11-20 09:00 UTC`,
+/// `2026-11-28 02:14 +01:00` or `28/11/2026 02:14 +01:00`.
+pub fn date(t: Timestamp, lang: Language, zone: &debrief_domain::Zone) -> String {
+    // `YYYY-MM-DD HH:MM ZONE`, the zone being `UTC` or an offset.
+    let s = zone.show(t);
+    let (y, m, d, rest) = (&s[0..4], &s[5..7], &s[8..10], &s[11..]);
     match lang {
-        Language::Fr => format!("{d}/{m}/{y} {hm} UTC"),
-        _ => format!("{y}-{m}-{d} {hm} UTC"),
+        Language::Fr => format!("{d}/{m}/{y} {rest}"),
+        _ => s.clone(),
     }
 }
 
-/// A day as the reader writes it: `2026-11-20` or `20/11/2026`.
-pub fn day(t: Timestamp, lang: Language) -> String {
-    let s = t.to_string();
+/// A day as the reader writes it, in the document's zone: `2026-11-20` or `20/11/2026`.
+pub fn day(t: Timestamp, lang: Language, zone: &debrief_domain::Zone) -> String {
+    let s = zone.show_date(t);
     match lang {
         Language::Fr => format!("{}/{}/{}", &s[8..10], &s[5..7], &s[0..4]),
-        _ => s[0..10].to_string(),
+        _ => s,
     }
 }
 
@@ -112,7 +116,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
     let l = labels(lang);
     let lab = |k: &str| l.get(k).cloned().unwrap_or_else(|| k.to_string());
     let tr = |prefix: &str, v: &str| term(&l, prefix, v);
-    let d = |t: Timestamp| date(t, lang);
+    let d = |t: Timestamp| date(t, lang, &snap.zone);
     let pm = &i.postmortem;
     let text = |t: PmText| pm.texts.get(&t).cloned().unwrap_or_default();
     let list = |x: PmList| pm.lists.get(&x).cloned().unwrap_or_default();
@@ -199,6 +203,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         "l": l,
         "resources": resources,
         "generated": d(snap.generated_at),
+        "zone": snap.zone.name(),
         "incident": {
             "number": i.number,
             "title": i.title,
@@ -288,7 +293,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "approved_by": pm.approved_by,
         },
         "journal": snap.journal.iter().map(|e| {
-            let said = crate::journal::describe(lang, e);
+            let said = crate::journal::describe(lang, &snap.zone, e);
             json!({
                 "seq": e.seq, "at": d(e.recorded_at), "actor": e.actor.to_string(), "kind": e.kind,
                 "what": said.what, "why": said.why, "hash": e.hash.to_hex(),
@@ -345,8 +350,12 @@ mod tests {
     #[test]
     fn numbers_and_dates_follow_the_language() {
         let t = Timestamp::parse("2026-11-20T09:05:00Z").unwrap();
-        assert_eq!(date(t, Language::En), "2026-11-20 09:05 UTC");
-        assert_eq!(date(t, Language::Fr), "20/11/2026 09:05 UTC");
+        let utc = debrief_domain::Zone::utc();
+        assert_eq!(date(t, Language::En, &utc), "2026-11-20 09:05 UTC");
+        assert_eq!(date(t, Language::Fr, &utc), "20/11/2026 09:05 UTC");
+        let paris = debrief_domain::Zone::parse("Europe/Paris").unwrap();
+        assert_eq!(date(t, Language::En, &paris), "2026-11-20 10:05 +01:00");
+        assert_eq!(date(t, Language::Fr, &paris), "20/11/2026 10:05 +01:00");
         assert_eq!(money(1_050_000, "EUR", Language::En), "10,500.00 EUR");
         assert_eq!(
             money(1_050_000, "EUR", Language::Fr),

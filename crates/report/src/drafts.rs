@@ -42,6 +42,7 @@ fn nonempty(s: &str) -> Option<String> {
 struct Facts<'a> {
     i: &'a Incident,
     lang: Language,
+    zone: &'a debrief_domain::Zone,
     effectiveness: &'a [Measure],
     labels: std::collections::BTreeMap<String, String>,
 }
@@ -141,7 +142,7 @@ impl Facts<'_> {
         )
     }
     fn when(&self, m: Milestone) -> Option<String> {
-        self.i.milestone(m).map(|t| date(t, self.lang))
+        self.i.milestone(m).map(|t| date(t, self.lang, self.zone))
     }
 }
 
@@ -220,6 +221,7 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
     let f = Facts {
         i: snap.incident,
         lang,
+        zone: &snap.zone,
         effectiveness: &snap.effectiveness,
         labels: labels(lang),
     };
@@ -245,7 +247,7 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
             }
         }),
         due: ob.and_then(|o| match o.due {
-            Due::At { at } => Some(date(at, lang)),
+            Due::At { at } => Some(date(at, lang, &snap.zone)),
             _ => None,
         }),
         state: ob
@@ -328,6 +330,7 @@ mod draft_tests {
             obligations: i.obligations(regimes, now),
             effectiveness: vec![],
             generated_at: now,
+            zone: debrief_domain::Zone::utc(),
         };
         let d = draft("gdpr-33", &snap, Language::En);
         assert_eq!(

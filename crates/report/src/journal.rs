@@ -61,7 +61,7 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 /// One journal entry, described for people in `lang`.
-pub fn describe(lang: Language, e: &JournalEntry) -> Described {
+pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -> Described {
     let l = labels(lang);
     let say = |key: &str, args: &[(&str, String)]| {
         capitalised(fill(
@@ -123,7 +123,7 @@ pub fn describe(lang: Language, e: &JournalEntry) -> Described {
         } => with(
             &[
                 ("milestone", term(&l, "", &milestone.to_string())),
-                ("at", crate::context::date(at, lang)),
+                ("at", crate::context::date(at, lang, zone)),
                 ("source", source.into_inner()),
             ],
             reason.into_inner(),

@@ -228,8 +228,9 @@ pub fn program_pdf_source(
     period: &str,
     lang: Language,
     generated_at: debrief_domain::Timestamp,
+    zone: &debrief_domain::Zone,
 ) -> Result<String, ReportError> {
-    let markdown = render_program(metrics, period, "md-with-charts", lang, generated_at)?;
+    let markdown = render_program(metrics, period, "md-with-charts", lang, generated_at, zone)?;
     let labels = context::labels(lang);
     let lab = |k: &str| labels.get(k).cloned().unwrap_or_default();
     let chart = charts::bars(

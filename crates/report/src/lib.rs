@@ -33,7 +33,7 @@ pub const PAGEBREAK: &str = "@@PAGEBREAK@@";
 const PAGEBREAK_LINE: &str = "@@PAGEBREAK@@\n\n";
 
 /// The version of the shipped templates, recorded in each seal.
-pub const TEMPLATE_VERSION: &str = "3";
+pub const TEMPLATE_VERSION: &str = "4";
 
 /// The documents Debrief renders: the final report, the postmortem report, and the regulator
 /// drafts.
@@ -241,6 +241,7 @@ pub fn render_program(
     format: &str,
     lang: Language,
     generated_at: debrief_domain::Timestamp,
+    zone: &debrief_domain::Zone,
 ) -> Result<String, ReportError> {
     let keep_markers = format == "md-with-charts";
     let format = if keep_markers { "md" } else { format };
@@ -277,7 +278,8 @@ pub fn render_program(
         "m": metrics,
         "names": names,
         "period": period,
-        "generated": context::date(generated_at, lang),
+        "generated": context::date(generated_at, lang, zone),
+        "zone": zone.name(),
         "costs": costs,
     });
     if format == "json" {
@@ -373,6 +375,7 @@ mod tests {
             obligations: vec![],
             effectiveness: debrief_domain::effectiveness::effectiveness(&i, &Default::default()),
             generated_at: Timestamp::parse("2026-11-22T08:00:00Z").unwrap(),
+            zone: debrief_domain::Zone::utc(),
         };
         let t = Templates::default();
         for (lang, heading, pm) in [
@@ -460,6 +463,7 @@ mod tests {
             obligations: vec![],
             effectiveness: vec![],
             generated_at: Timestamp::parse("2026-11-22T08:00:00Z").unwrap(),
+            zone: debrief_domain::Zone::utc(),
         };
         let e = render(&t, "final", "md", Language::En, &snap)
             .unwrap_err()

@@ -82,6 +82,7 @@ fn regulator_drafts() {
 
 #[test]
 fn program_report() {
+    let utc = debrief_domain::Zone::utc();
     let s = sample(8);
     let facts = IncidentFacts::of(&s.incident, Regimes::builtin());
     // A second, fresh incident: neither classified nor assessed yet.
@@ -104,10 +105,10 @@ fn program_report() {
         (Language::En, "program.en.md"),
         (Language::Fr, "program.fr.md"),
     ] {
-        let md = render_program(&m, "2026-11", "md", lang, generated_at()).unwrap();
+        let md = render_program(&m, "2026-11", "md", lang, generated_at(), &utc).unwrap();
         insta::assert_snapshot!(name, md);
     }
-    let json = render_program(&m, "2026-11", "json", Language::En, generated_at()).unwrap();
+    let json = render_program(&m, "2026-11", "json", Language::En, generated_at(), &utc).unwrap();
     insta::assert_snapshot!("program.en.json", pretty(&json));
 }
 

@@ -71,6 +71,8 @@ pub struct Config {
     pub samm: Option<Arc<debrief_domain::samm::Model>>,
     /// The reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: auth::Proxies,
+    /// The installation's time zone: every signed-in person's until they choose their own.
+    pub timezone: debrief_domain::Zone,
 }
 
 impl Default for Config {
@@ -94,6 +96,7 @@ impl Default for Config {
             samm: None,
             reports: Arc::default(),
             trusted_proxies: auth::Proxies::default(),
+            timezone: debrief_domain::Zone::utc(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use debrief_domain::{Language, Role, Timestamp, Username};
+use debrief_domain::{Language, Role, Timestamp, Username, Zone};
 use serde::Serialize;
 
 /// A person who can sign in.
@@ -13,6 +13,8 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub language: Option<Language>,
+    /// The zone they read and type times in; the installation's when `None`.
+    pub timezone: Option<Zone>,
     pub disabled: bool,
     pub created_at: Timestamp,
     /// The password was given to them (generated, or the first start's): they must choose
@@ -66,6 +68,7 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     pub language: Option<Option<Language>>,
+    pub timezone: Option<Option<Zone>>,
     pub password_hash: Option<String>,
     pub must_change_password: Option<bool>,
 }
@@ -77,6 +80,7 @@ impl fmt::Debug for UserChanges {
             .field("role", &self.role)
             .field("disabled", &self.disabled)
             .field("language", &self.language)
+            .field("timezone", &self.timezone)
             .field(
                 "password_hash",
                 &self.password_hash.as_ref().map(|_| "[redacted]"),

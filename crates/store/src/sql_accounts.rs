@@ -17,14 +17,26 @@ pub type UserRow = (
     bool,
     String,
     bool,
+    Option<String>,
 );
 
 /// The columns that make a [`UserRow`].
-pub const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, u.language, u.disabled, u.created_at, u.must_change_password";
+pub const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, u.language, u.disabled, u.created_at, u.must_change_password, u.timezone";
 
 /// Parses a user row; the password hash is returned beside it.
 pub fn user_from_row(row: UserRow) -> Result<(User, String)> {
-    let (id, username, display_name, role, hash, language, disabled, created_at, must_change) = row;
+    let (
+        id,
+        username,
+        display_name,
+        role,
+        hash,
+        language,
+        disabled,
+        created_at,
+        must_change,
+        timezone,
+    ) = row;
     let corrupt =
         |e: debrief_domain::DomainError| StoreError::Corrupt(format!("user `{username}`: {e}"));
     let user = User {
@@ -35,6 +47,11 @@ pub fn user_from_row(row: UserRow) -> Result<(User, String)> {
         language: language
             .as_deref()
             .map(str::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        timezone: timezone
+            .as_deref()
+            .map(debrief_domain::Zone::parse)
             .transpose()
             .map_err(corrupt)?,
         disabled,
@@ -95,6 +112,7 @@ where
             display_name: new.display_name,
             role: new.role,
             language: new.language,
+            timezone: None,
             disabled: false,
             created_at: now,
             must_change_password: new.must_change_password,
@@ -146,8 +164,12 @@ where
         let current = self.user_record(username).await?;
         let u = &current.user;
         let language = changes.language.unwrap_or(u.language);
+        let timezone = changes
+            .timezone
+            .clone()
+            .unwrap_or_else(|| u.timezone.clone());
         sqlx::query(
-            "UPDATE users SET display_name = $1, role = $2, disabled = $3, language = $4, password_hash = $5, must_change_password = $6 WHERE id = $7",
+            "UPDATE users SET display_name = $1, role = $2, disabled = $3, language = $4, password_hash = $5, must_change_password = $6, timezone = $7 WHERE id = $8",
         )
         .bind(changes.display_name.clone().unwrap_or_else(|| u.display_name.clone()))
         .bind(changes.role.unwrap_or(u.role).as_str())
@@ -155,6 +177,7 @@ where
         .bind(language.map(|l| l.as_str()))
         .bind(changes.password_hash.clone().unwrap_or_else(|| current.password_hash.clone()))
         .bind(changes.must_change_password.unwrap_or(u.must_change_password))
+        .bind(timezone.map(|z| z.name().to_string()))
         .bind(&u.id)
         .execute(&self.write_pool())
         .await?;
@@ -285,6 +308,7 @@ where
             bool,
             String,
             bool,
+            Option<String>,
             String,
             String,
         )> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -292,10 +316,10 @@ where
             .bind(debrief_domain::Timestamp::now().to_string())
             .fetch_optional(&self.read)
             .await?;
-        let Some((a, b, c, d, e, f, g, h, i, csrf_token, expires)) = row else {
+        let Some((a, b, c, d, e, f, g, h, i, j, csrf_token, expires)) = row else {
             return Ok(None);
         };
-        let (user, _) = crate::sql_accounts::user_from_row((a, b, c, d, e, f, g, h, i))?;
+        let (user, _) = crate::sql_accounts::user_from_row((a, b, c, d, e, f, g, h, i, j))?;
         let expires_at = debrief_domain::Timestamp::parse(&expires)
             .map_err(|e| crate::StoreError::Corrupt(format!("session: {e}")))?;
         Ok(Some(crate::accounts::Session {

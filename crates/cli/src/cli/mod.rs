@@ -82,6 +82,10 @@ pub struct GlobalArgs {
     /// Log filter, e.g. `info` or `debrief_store=debug` (also RUST_LOG).
     #[arg(long, global = true, env = "DEBRIEF_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// The installation's time zone, an IANA name such as `Europe/Paris` [default: UTC]: times
+    /// are shown in it, and times typed without an offset are read in it.
+    #[arg(long, global = true, env = "DEBRIEF_TIMEZONE", value_name = "ZONE")]
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

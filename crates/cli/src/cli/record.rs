@@ -223,7 +223,7 @@ pub enum EvidenceCommand {
         /// Where it was collected (host, mailbox, device…).
         #[arg(long, default_value = "")]
         from: String,
-        /// When it was collected (RFC 3339) [default: now].
+        /// When it was collected: a local time in the installation's zone or RFC 3339 [default: now].
         #[arg(long)]
         at: Option<String>,
         /// What the file is.
@@ -269,6 +269,10 @@ pub enum EvidenceCommand {
         /// A note on this link of the chain.
         #[arg(long, default_value = "")]
         note: String,
+        /// When it happened: a local time in the installation's zone (`2026-11-28T03:05`) or
+        /// RFC 3339 with an offset [default: now].
+        #[arg(long)]
+        at: Option<String>,
     },
 }
 
@@ -318,7 +322,7 @@ pub enum WorkCommand {
         /// Who owns it (a user name).
         #[arg(long)]
         owner: Option<String>,
-        /// When it is due (RFC 3339).
+        /// When it is due: a date (17:00 local that day), a local time or RFC 3339.
         #[arg(long)]
         due: Option<String>,
     },
@@ -331,6 +335,10 @@ pub enum WorkCommand {
         /// open, in-progress, done or cancelled.
         #[arg(value_parser = choice::<TaskStatus>())]
         status: TaskStatus,
+        /// When it happened: a local time in the installation's zone (`2026-11-28T03:05`) or
+        /// RFC 3339 with an offset [default: now].
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Add a note; with --interviewee, an interview note.
     Note {
@@ -354,6 +362,9 @@ pub enum WorkCommand {
         /// Whose time it is [default: the acting user].
         #[arg(long)]
         user: Option<String>,
+        /// The day worked: a date (`2026-11-28`), a local time or RFC 3339 [default: now].
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Print assets, actions, tasks, notes and time.
     List {

@@ -27,7 +27,14 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
             let who = actor(settings)?;
             let collected_at = at
                 .as_deref()
-                .map(Timestamp::parse)
+                .map(|t| {
+                    super::read_time(
+                        settings,
+                        "collected_at",
+                        t,
+                        debrief_domain::DateAlone::Refused,
+                    )
+                })
                 .transpose()?
                 .unwrap_or_else(Timestamp::now);
             let (store, _) = open_store(settings).await?;
@@ -139,13 +146,20 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
             to,
             location,
             note,
+            at,
         } => {
+            let at = match at {
+                Some(a) => {
+                    super::read_time(settings, "at", &a, debrief_domain::DateAlone::Refused)?
+                }
+                None => Timestamp::now(),
+            };
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
             let (app, op) = super::app(&store, &super::actor(settings)?);
             let id = app.resolve(&op, &incident).await?;
             let done = execute(&store, id, &who, |i| {
-                i.record_custody(eid, action, Timestamp::now(), &from, &to, &location, &note)
+                i.record_custody(eid, action, at, &from, &to, &location, &note)
             })
             .await?;
             println!(

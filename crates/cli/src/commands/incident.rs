@@ -3,6 +3,7 @@
 use super::execute;
 use anyhow::{Context, Result, bail};
 use debrief_app::Need;
+use debrief_domain::DateAlone;
 use debrief_domain::{
     Incident, JournalEntry, Milestone, MilestoneSource, NewIncident, Status, Timestamp,
 };
@@ -25,7 +26,10 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             detected_at,
             format,
         } => {
-            let detected_at = detected_at.as_deref().map(Timestamp::parse).transpose()?;
+            let detected_at = detected_at
+                .as_deref()
+                .map(|t| super::read_time(settings, "detected_at", t, DateAlone::Refused))
+                .transpose()?;
             let new =
                 NewIncident::parse(&title, &summary, &reporter, &detection_source, detected_at)?;
             let who = actor(settings)?;
@@ -81,8 +85,8 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
                                 i.severity
                                     .as_ref()
                                     .map_or("—".into(), |a| a.level.to_string()),
-                                short_time(i.opened_at),
-                                short_time(i.updated_at),
+                                settings.timezone.show(i.opened_at),
+                                settings.timezone.show(i.updated_at),
                                 truncate(&i.title, 70),
                             ]);
                         }
@@ -105,9 +109,9 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             match format {
                 Format::Json => print_json(&json!({"incident": inc, "journal": journal}))?,
                 Format::Table => {
-                    print_incident(&inc);
+                    print_incident(&inc, &settings.timezone);
                     println!();
-                    print_journal(&journal);
+                    print_journal(&journal, &settings.timezone);
                 }
             }
         }
@@ -177,7 +181,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             reason,
         } => {
             let m: Milestone = milestone.parse()?;
-            let at = Timestamp::parse(&at)?;
+            let at = super::read_time(settings, "at", &at, DateAlone::Refused)?;
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
             let (app, op) = super::app(&store, &super::actor(settings)?);
@@ -198,7 +202,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             let journal = app.journal(&op, id).await?;
             match format {
                 Format::Json => print_json(&journal)?,
-                Format::Table => print_journal(&journal),
+                Format::Table => print_journal(&journal, &settings.timezone),
             }
         }
         IncidentCommand::Export { incident, output } => {
@@ -238,12 +242,7 @@ async fn export(
     }))
 }
 
-fn short_time(t: Timestamp) -> String {
-    let s = t.to_string();
-    format!("{} {}", &s[..10], &s[11..16])
-}
-
-fn print_incident(i: &Incident) {
+fn print_incident(i: &Incident, zone: &debrief_domain::Zone) {
     println!("Incident #{}  {}", i.number, i.title);
     println!("  id                {}", i.id);
     println!(
@@ -253,8 +252,12 @@ fn print_incident(i: &Incident) {
     );
     println!("  reporter          {}", i.reporter);
     println!("  detection source  {}", i.detection_source);
-    println!("  opened            {} by {}", i.opened_at, i.opened_by);
-    println!("  updated           {}", i.updated_at);
+    println!(
+        "  opened            {} by {}",
+        zone.show(i.opened_at),
+        i.opened_by
+    );
+    println!("  updated           {}", zone.show(i.updated_at));
     if !i.summary.is_empty() {
         println!("  summary");
         for line in i.summary.lines() {
@@ -271,11 +274,18 @@ fn print_incident(i: &Incident) {
                         format!("stated in entry {seq} from: {source}")
                     }
                 };
-                println!("  {:<16}  {}  {} ({})", m.as_str(), v.at, v.set_by, how);
+                println!(
+                    "  {:<16}  {}  {} ({})",
+                    m.as_str(),
+                    zone.show(v.at),
+                    v.set_by,
+                    how
+                );
             }
             None => println!("  {:<16}  —", m.as_str()),
         }
     }
+    println!("\nTimes are in {zone} (--timezone).");
 }
 
 fn names(list: &[Status]) -> String {
@@ -285,15 +295,15 @@ fn names(list: &[Status]) -> String {
         .join(", ")
 }
 
-fn print_journal(entries: &[JournalEntry]) {
+fn print_journal(entries: &[JournalEntry], zone: &debrief_domain::Zone) {
     let mut t = Table::new(&["SEQ", "RECORDED", "ACTOR", "KIND", "DETAIL"]);
     for e in entries {
         t.row(vec![
             e.seq.to_string(),
-            e.recorded_at.to_string(),
+            zone.show(e.recorded_at),
             e.actor.clone(),
             e.kind.clone(),
-            truncate(&describe(e), 70),
+            truncate(&describe(e, zone), 70),
         ]);
     }
     print!("{}", t.render());
@@ -303,8 +313,8 @@ fn print_journal(entries: &[JournalEntry]) {
 }
 
 /// One line saying what an entry did: the describer of the pages and the reports, in English.
-fn describe(e: &JournalEntry) -> String {
-    let d = debrief_report::journal::describe(debrief_domain::Language::En, e);
+fn describe(e: &JournalEntry, zone: &debrief_domain::Zone) -> String {
+    let d = debrief_report::journal::describe(debrief_domain::Language::En, zone, e);
     if d.why.is_empty() {
         d.what
     } else {

@@ -59,6 +59,17 @@ where
     app.execute_one(&caller, id, Need::Work, decide).await
 }
 
+/// A time given on the command line: RFC 3339 with an offset, or a local time (or, where
+/// `date_alone` allows, a date) read in the installation's time zone (`--timezone`).
+pub fn read_time(
+    settings: &Settings,
+    field: &'static str,
+    raw: &str,
+    date_alone: debrief_domain::DateAlone,
+) -> Result<debrief_domain::Timestamp> {
+    Ok(settings.timezone.read(field, raw, date_alone)?)
+}
+
 /// The acting user, checked.
 pub fn actor(settings: &Settings) -> Result<Actor> {
     Actor::parse(&settings.actor).context("the acting user (--actor / DEBRIEF_ACTOR) is not usable")

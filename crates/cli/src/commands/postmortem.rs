@@ -24,6 +24,7 @@ pub async fn show(incident: &str, format: &str, settings: &Settings) -> Result<u
     let i = app.incident_by_id(&op, id).await?;
     let config = Config {
         targets: super::response_targets(settings)?,
+        timezone: settings.timezone.clone(),
         ..Config::default()
     };
     let state = AppState::new(store, key, config);

@@ -4,8 +4,8 @@ use std::io::Read;
 
 use super::execute;
 use anyhow::{Context, Result};
+use debrief_domain::Incident;
 use debrief_domain::record::{NewTimelineEntry, ObservableFlags};
-use debrief_domain::{Incident, Timestamp};
 
 use super::{actor, open_store, print_json, severity_matrix};
 use crate::cli::{Format, ObservableCommand, TimelineCommand, TriageCommand};
@@ -275,7 +275,12 @@ pub async fn timeline(cmd: TimelineCommand, settings: &Settings) -> Result<u8> {
             assets,
         } => {
             let entry = NewTimelineEntry {
-                occurred_at: Timestamp::parse(&at)?,
+                occurred_at: super::read_time(
+                    settings,
+                    "occurred_at",
+                    &at,
+                    debrief_domain::DateAlone::Refused,
+                )?,
                 precision,
                 description,
                 source,

@@ -41,6 +41,7 @@ pub async fn render(
         reports: std::sync::Arc::new(debrief_report::Templates::load(
             &settings.data_dir.join("report-templates"),
         )?),
+        timezone: settings.timezone.clone(),
         ..Config::default()
     };
     let state = AppState::new(store, key, config);

@@ -94,6 +94,7 @@ pub async fn run(
             },
         )
         .map_err(anyhow::Error::msg)?,
+        timezone: settings.timezone.clone(),
         ..Config::default()
     };
     let group_window = config.alert_group_seconds;

@@ -2,6 +2,7 @@
 
 use super::execute;
 use anyhow::Result;
+use debrief_domain::DateAlone;
 use debrief_domain::Timestamp;
 use debrief_domain::work::NoteKind;
 
@@ -11,9 +12,10 @@ use crate::config::Settings;
 use crate::exit;
 use crate::table::{Table, truncate};
 
-fn when(raw: Option<&str>) -> Result<Timestamp> {
+/// `--at`: a time in the installation's zone (or with an offset); now when absent.
+fn when(settings: &Settings, raw: Option<&str>) -> Result<Timestamp> {
     Ok(raw
-        .map(Timestamp::parse)
+        .map(|t| super::read_time(settings, "at", t, DateAlone::Refused))
         .transpose()?
         .unwrap_or_else(Timestamp::now))
 }
@@ -51,7 +53,7 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             outcome,
             ..
         } => {
-            let at = when(at.as_deref())?;
+            let at = when(settings, at.as_deref())?;
             let by = by.unwrap_or_else(|| who.as_str().to_string());
             execute(&store, id, &who, |i| {
                 i.record_action(kind, &description, &by, at, &outcome)
@@ -61,17 +63,27 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
         WorkCommand::Task {
             title, owner, due, ..
         } => {
-            let due = due.as_deref().map(Timestamp::parse).transpose()?;
+            let due = due
+                .as_deref()
+                .map(|d| super::read_time(settings, "due", d, DateAlone::EndOfDay))
+                .transpose()?;
             execute(&store, id, &who, |i| {
                 i.add_task(&title, owner.as_deref(), due)
             })
             .await?
         }
         WorkCommand::TaskStatus {
-            id: tid, status, ..
+            id: tid,
+            status,
+            at,
+            ..
         } => {
+            let at = at
+                .as_deref()
+                .map(|a| super::read_time(settings, "at", a, DateAlone::Refused))
+                .transpose()?;
             execute(&store, id, &who, |i| {
-                i.update_task(tid, Some(status), None, None)
+                i.update_task(tid, Some(status), None, None, at)
             })
             .await?
         }
@@ -90,11 +102,16 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             minutes,
             activity,
             user,
+            at,
             ..
         } => {
             let user = user.unwrap_or_else(|| who.as_str().to_string());
+            let day = match at.as_deref() {
+                Some(a) => super::read_time(settings, "day", a, DateAlone::StartOfDay)?,
+                None => Timestamp::now(),
+            };
             execute(&store, id, &who, |i| {
-                i.log_time(&user, minutes, Timestamp::now(), &activity)
+                i.log_time(&user, minutes, day, &activity)
             })
             .await?
         }

@@ -13,6 +13,7 @@ use debrief_store::testing::TestDb;
 mod hunt;
 mod parity;
 mod reports;
+mod time;
 mod verify;
 mod work;
 
@@ -189,4 +190,5 @@ on_every_backend!(
     verify::an_export_verifies_with_python,
     verify::bad_input_is_refused_and_writes_nothing,
     verify::evidence_is_verified_when_taken_out,
+    time::a_paris_night_is_recorded_as_it_happened,
 );

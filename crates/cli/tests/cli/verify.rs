@@ -175,7 +175,7 @@ pub(crate) async fn bad_input_is_refused_and_writes_nothing(db: &TestDb) {
                 "--source",
                 "x",
             ],
-            "2026-11-23T14:05:00Z",
+            "is not a date and time",
         ),
         (
             &[

@@ -309,6 +309,8 @@ pub struct UserView {
     pub role: String,
     /// `en`, `fr`, or absent to follow the browser.
     pub language: Option<String>,
+    /// The IANA time zone they read and type times in, or absent for the installation's.
+    pub timezone: Option<String>,
     pub disabled: bool,
     pub created_at: String,
 }
@@ -320,6 +322,7 @@ impl From<&User> for UserView {
             display_name: u.display_name.clone(),
             role: u.role.to_string(),
             language: u.language.map(|l| l.as_str().to_string()),
+            timezone: u.timezone.as_ref().map(|z| z.name().to_string()),
             disabled: u.disabled,
             created_at: u.created_at.to_string(),
         }
@@ -365,4 +368,7 @@ pub struct UpdateUser {
 pub struct UpdateMe {
     /// `en`, `fr`, or an empty string to follow the browser.
     pub language: Option<String>,
+    /// An IANA time zone (`Europe/Paris`) the pages show times in and read typed times in;
+    /// empty for the installation's.
+    pub timezone: Option<String>,
 }

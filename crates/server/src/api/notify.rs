@@ -246,6 +246,7 @@ pub(crate) async fn proposals(state: &AppState, i: &Incident) -> ApiResult<Vec<P
                         i,
                         &s.name,
                         ob.as_ref(),
+                        &state.config.timezone,
                     ) {
                         Ok(r) => {
                             v.subject = Some(r.subject);

@@ -82,6 +82,8 @@ pub struct Reader {
     pub address: String,
     /// Who reads, as the application layer authorises reads.
     pub caller: debrief_app::Caller,
+    /// Their own time zone, when they chose one (else the installation's).
+    pub zone: Option<debrief_domain::Zone>,
 }
 
 impl Reader {
@@ -91,6 +93,7 @@ impl Reader {
             name: p.user.username.as_str().to_string(),
             address: p.address.clone(),
             caller: p.caller(),
+            zone: p.user.timezone.clone(),
         }
     }
 
@@ -100,6 +103,7 @@ impl Reader {
             name: actor.as_str().to_string(),
             address: "cli".into(),
             caller: debrief_app::Caller::operator(actor.clone()),
+            zone: None,
         }
     }
 }
@@ -170,6 +174,10 @@ pub async fn export(
             &state.config.targets,
         ),
         generated_at: now,
+        zone: reader
+            .zone
+            .clone()
+            .unwrap_or_else(|| state.config.timezone.clone()),
     };
     let last = journal.last();
     let seal = Seal {
@@ -253,7 +261,11 @@ pub async fn program(
 ) -> ApiResult<Vec<u8>> {
     let m = super::metrics::figures(state, params).await?;
     let now = Timestamp::now();
-    let d = |t: Option<Timestamp>| t.map(|t| debrief_report::context::day(t, lang));
+    let zone = reader
+        .zone
+        .clone()
+        .unwrap_or_else(|| state.config.timezone.clone());
+    let d = |t: Option<Timestamp>| t.map(|t| debrief_report::context::day(t, lang, &zone));
     let period = match (d(m.filter.from), d(m.filter.to)) {
         (None, None) => "—".to_string(),
         (a, b) => format!(
@@ -277,11 +289,11 @@ pub async fn program(
         signature: String::new(),
     };
     let document = if format == "pdf" {
-        let source = debrief_report::program_pdf_source(&m, &period, lang, now)?;
+        let source = debrief_report::program_pdf_source(&m, &period, lang, now, &zone)?;
         let pdf = typeset(&source).await?;
         debrief_report::integrity::seal_pdf(&pdf, seal, |msg| state.key.sign_hex(msg))
     } else {
-        let body = debrief_report::render_program(&m, &period, format, lang, now)?;
+        let body = debrief_report::render_program(&m, &period, format, lang, now, &zone)?;
         debrief_report::integrity::seal(format, &body, seal, |msg| state.key.sign_hex(msg))
             .into_bytes()
     };

@@ -21,6 +21,15 @@ fn admin(user: &ApiUser) -> ApiResult<()> {
     .map_err(ApiError::from)
 }
 
+/// A person's time zone: an IANA name, or empty for the installation's.
+pub(crate) fn parse_zone(raw: &str) -> ApiResult<Option<debrief_domain::Zone>> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        Ok(Some(debrief_domain::Zone::parse(raw)?))
+    }
+}
+
 fn parse_language(raw: &str) -> ApiResult<Option<Language>> {
     if raw.trim().is_empty() {
         Ok(None)
@@ -55,8 +64,10 @@ pub async fn update_me(
     ApiJson(body): ApiJson<UpdateMe>,
 ) -> ApiResult<Json<UserView>> {
     let language = body.language.as_deref().map(parse_language).transpose()?;
+    let timezone = body.timezone.as_deref().map(parse_zone).transpose()?;
     let changes = UserChanges {
         language,
+        timezone,
         ..Default::default()
     };
     let updated = state
@@ -236,6 +247,7 @@ pub async fn update(
         language: body.language.as_deref().map(parse_language).transpose()?,
         password_hash,
         must_change_password: None,
+        timezone: None,
     };
     let updated = state.store.update_user(&name, changes).await?;
     state.tokens.clear();

@@ -75,6 +75,8 @@ pub struct TaskRequest {
     pub title: String,
     pub owner: Option<String>,
     pub due: Option<String>,
+    /// When the status change happened (RFC 3339); when it was recorded if absent.
+    pub occurred_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,6 +88,8 @@ pub struct TaskUpdate {
     pub status: Option<TaskStatus>,
     pub owner: Option<String>,
     pub due: Option<String>,
+    /// When the status change happened (RFC 3339); when it was recorded if absent.
+    pub occurred_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -275,6 +279,12 @@ pub async fn update_task(
         .filter(|d| !d.trim().is_empty())
         .map(Timestamp::parse)
         .transpose()?;
+    let occurred_at = req
+        .occurred_at
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map(Timestamp::parse)
+        .transpose()?;
     let id = resolve(&state, &user, &reference).await?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.update_task(
@@ -282,6 +292,7 @@ pub async fn update_task(
             status,
             req.owner.as_deref().filter(|o| !o.trim().is_empty()),
             due,
+            occurred_at,
         )
         .map(|e| vec![e])
     })

@@ -167,8 +167,9 @@ impl Templates {
         incident: &Incident,
         stakeholder: &str,
         obligation: Option<&Obligation>,
+        zone: &debrief_domain::Zone,
     ) -> Result<Rendered, String> {
-        let ctx = context(incident, lang, stakeholder, obligation);
+        let ctx = context(incident, lang, stakeholder, obligation, zone);
         self.render_value(name, lang.as_str(), &ctx)
     }
 
@@ -209,10 +210,16 @@ impl Templates {
 
 const LEVELS_FR: [&str; 6] = ["référence", "faible", "moyen", "élevé", "sévère", "urgence"];
 
-fn when(t: Option<debrief_domain::Timestamp>) -> Value {
+/// A time as the message's reader sees it, in the installation's zone, naming the zone:
+/// `2026-11-28 02:14 +01:00 (Europe/Paris)`, `2026-11-28 01:14 UTC`.
+fn when(t: Option<debrief_domain::Timestamp>, zone: &debrief_domain::Zone) -> Value {
     t.map(|t| {
-        let s = t.to_string();
-        Value::String(format!("{} {} UTC", &s[..10], &s[11..16]))
+        let shown = zone.show(t);
+        Value::String(if zone.name() == "UTC" {
+            shown
+        } else {
+            format!("{shown} ({zone})")
+        })
     })
     .unwrap_or(Value::Null)
 }
@@ -223,6 +230,7 @@ fn context(
     lang: Language,
     stakeholder: &str,
     obligation: Option<&Obligation>,
+    zone: &debrief_domain::Zone,
 ) -> Value {
     let fr = lang == Language::Fr;
     let unknown = if fr {
@@ -251,7 +259,7 @@ fn context(
             "recipient": if fr { &o.recipient.fr } else { &o.recipient.en },
             "step": o.step,
             "state": o.state,
-            "due": match o.due { Due::At { at } => when(Some(at)), _ => Value::Null },
+            "due": match o.due { Due::At { at } => when(Some(at), zone), _ => Value::Null },
         })
     });
     json!({
@@ -262,8 +270,8 @@ fn context(
         "classification": i.classification.as_ref().map_or(unknown.to_string(), |c| format!("{} / {}", c.class, c.kind)),
         "level_label": level_label,
         "tlp": i.tlp.as_str().to_uppercase(),
-        "aware_at": when(i.milestone(Milestone::Aware)),
-        "started_at": when(i.milestone(Milestone::Started)),
+        "aware_at": when(i.milestone(Milestone::Aware), zone),
+        "started_at": when(i.milestone(Milestone::Started), zone),
         "scope": if scope.is_empty() { unknown.to_string() } else { scope.join(", ") },
         "stakeholder": stakeholder,
         "lead": i.assignee.clone().unwrap_or_else(|| unknown.to_string()),

@@ -171,45 +171,47 @@ async fn escalate(state: &AppState) -> Result<(), AppError> {
             let mut lines = Vec::new();
             for s in &to {
                 let lang = s.language.parse().unwrap_or(Language::En);
-                let line =
-                    match state
-                        .config
-                        .templates
-                        .render(ESCALATION, lang, &i, &s.name, Some(&o))
-                    {
-                        Err(e) => format!("{}: not sent: {e}", s.name),
-                        Ok(r) => {
-                            let (target, content) = match (&s.email, &s.webhook_url) {
-                                (Some(email), _) => (
-                                    format!("{} <{email}>", s.name.replace(['<', '>', '"'], ""))
-                                        .parse()
-                                        .map(|m| Target::Email { to: vec![m] })
-                                        .map_err(|e| format!("{e}")),
-                                    format!("Subject: {}\n\n{}", r.subject, r.text),
-                                ),
-                                (None, Some(url)) => (
-                                    Ok(Target::Webhook { url: url.clone() }),
-                                    super::webhook_body(
-                                        s.webhook_format.as_deref().unwrap_or("generic"),
-                                        &i,
-                                        &r.subject,
-                                        &r.text,
-                                    )
-                                    .map(|b| b.to_string())
-                                    .unwrap_or_default(),
-                                ),
-                                (None, None) => (Err("no channel".to_string()), String::new()),
-                            };
-                            let outcome = match target {
-                                Ok(t) => deliver(state, &t, &content).await,
-                                Err(e) => Err(e),
-                            };
-                            match outcome {
-                                Ok(d) => format!("{}: delivered {d}", s.name),
-                                Err(e) => format!("{}: not delivered: {e}", s.name),
-                            }
+                let line = match state.config.templates.render(
+                    ESCALATION,
+                    lang,
+                    &i,
+                    &s.name,
+                    Some(&o),
+                    &state.config.timezone,
+                ) {
+                    Err(e) => format!("{}: not sent: {e}", s.name),
+                    Ok(r) => {
+                        let (target, content) = match (&s.email, &s.webhook_url) {
+                            (Some(email), _) => (
+                                format!("{} <{email}>", s.name.replace(['<', '>', '"'], ""))
+                                    .parse()
+                                    .map(|m| Target::Email { to: vec![m] })
+                                    .map_err(|e| format!("{e}")),
+                                format!("Subject: {}\n\n{}", r.subject, r.text),
+                            ),
+                            (None, Some(url)) => (
+                                Ok(Target::Webhook { url: url.clone() }),
+                                super::webhook_body(
+                                    s.webhook_format.as_deref().unwrap_or("generic"),
+                                    &i,
+                                    &r.subject,
+                                    &r.text,
+                                )
+                                .map(|b| b.to_string())
+                                .unwrap_or_default(),
+                            ),
+                            (None, None) => (Err("no channel".to_string()), String::new()),
+                        };
+                        let outcome = match target {
+                            Ok(t) => deliver(state, &t, &content).await,
+                            Err(e) => Err(e),
+                        };
+                        match outcome {
+                            Ok(d) => format!("{}: delivered {d}", s.name),
+                            Err(e) => format!("{}: not delivered: {e}", s.name),
                         }
-                    };
+                    }
+                };
                 lines.push(line);
             }
             let delivery = if lines.is_empty() {

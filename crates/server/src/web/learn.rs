@@ -70,7 +70,7 @@ pub async fn replay(
     let rows: Vec<serde_json::Value> = steps
         .iter()
         .map(|(s, e)| {
-            let (what, reason) = super::describe::describe(user.lang, e);
+            let (what, reason) = super::describe::describe(user.lang, &user.zone, e);
             json!({
                 "seq": s.seq, "at": s.recorded_at, "actor": s.actor, "kind": s.kind,
                 "what": what, "reason": reason,

@@ -112,6 +112,30 @@ pub struct Templates {
 
 static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
 
+/// The reader's zone, as the page's context names it (`tz`).
+fn zone_of(state: &State) -> debrief_domain::Zone {
+    state
+        .lookup("tz")
+        .and_then(|v| v.as_str().and_then(|s| debrief_domain::Zone::parse(s).ok()))
+        .unwrap_or_default()
+}
+
+/// A stored timestamp (its text) shown in the reader's zone; none as empty, anything else as is.
+fn shown(
+    state: &State,
+    value: &Value,
+    how: impl Fn(&debrief_domain::Zone, debrief_domain::Timestamp) -> String,
+) -> String {
+    if value.is_none() || value.is_undefined() {
+        return String::new();
+    }
+    let text = value.to_string();
+    match debrief_domain::Timestamp::parse(&text) {
+        Ok(t) => how(&zone_of(state), t),
+        Err(_) => text,
+    }
+}
+
 fn lang_of(state: &State) -> Language {
     state
         .lookup("lang")
@@ -164,13 +188,13 @@ impl Templates {
                 format!("{value}")
             }
         });
-        env.add_filter("when", |value: String| -> String {
-            // `2026-11-23T14:45:09.627125Z` → `2026-11-23 14:45 UTC`
-            if value.len() >= 16 {
-                format!("{} {} UTC", &value[..10], &value[11..16])
-            } else {
-                value
-            }
+        // A stored instant in the reader's zone, with its offset: `2026-11-28 02:14 +01:00`.
+        env.add_filter("when", |state: &State, value: Value| -> String {
+            shown(state, &value, |z, t| z.show(t))
+        });
+        // Its date in the reader's zone: `2026-11-28`.
+        env.add_filter("day", |state: &State, value: Value| -> String {
+            shown(state, &value, |z, t| z.show_date(t))
         });
         Templates { env }
     }
@@ -201,6 +225,8 @@ pub fn page(status: StatusCode, name: &str, ctx: Value) -> Response {
 pub struct WebUser {
     pub principal: Principal,
     pub lang: Language,
+    /// The zone this person reads and types times in (theirs, else the installation's).
+    pub zone: debrief_domain::Zone,
     pub path: String,
 }
 
@@ -264,9 +290,15 @@ impl FromRequestParts<AppState> for WebUser {
                 let lang = language(principal.user.language, &parts.headers);
                 // For a form that cannot be read (`form::WebForm`), which runs after this.
                 parts.extensions.insert(lang);
+                let zone = principal
+                    .user
+                    .timezone
+                    .clone()
+                    .unwrap_or_else(|| state.config.timezone.clone());
                 Ok(WebUser {
                     principal,
                     lang,
+                    zone,
                     path,
                 })
             }
@@ -358,6 +390,7 @@ pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String
             )
         }
         E::NotADateTime(text) => i18n::t(lang, "err-datetime", &[("text", text.clone())]),
+        E::NotALocalTime(text) => i18n::t(lang, "err-local-time", &[("text", text.clone())]),
         E::NoSuch { what, incident, id } => i18n::t(
             lang,
             "err-no-such",
@@ -433,6 +466,7 @@ pub fn base_context(
         );
         ctx.insert("csrf".into(), u.csrf().into());
         ctx.insert("path".into(), u.path.clone().into());
+        ctx.insert("tz".into(), u.zone.name().into());
         let can_create = debrief_domain::authorize(
             p.username.as_str(),
             p.role,
@@ -508,6 +542,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/logout", post(session::logout))
         .route("/settings/language", post(session::set_language))
+        .route("/settings/timezone", post(session::set_timezone))
         .route(
             "/settings/password",
             get(session::password_page).post(session::change_password),

@@ -126,12 +126,13 @@ async fn act(
     }
 }
 
-/// A `datetime-local` value (read as UTC) or RFC 3339; now when empty.
-fn time(raw: &str) -> Result<Timestamp, DomainError> {
+/// A `datetime-local` value (read in the person's time zone) or RFC 3339; now when empty.
+fn time(user: &WebUser, field: &'static str, raw: &str) -> Result<Timestamp, DomainError> {
     if raw.is_empty() {
         return Ok(Timestamp::now());
     }
-    Timestamp::parse(raw).or_else(|_| Timestamp::parse(&format!("{raw}:00Z")))
+    user.zone
+        .read(field, raw, debrief_domain::DateAlone::Refused)
 }
 
 /// The regulatory flags form: the flags ticked, and why they changed.
@@ -176,7 +177,7 @@ pub async fn clock(
     WebForm(f): WebForm<ClockForm>,
 ) -> Response {
     act(&state, &user, &number, &f.csrf, |c| {
-        c.set_regulatory_clock(f.clock, time(&f.at)?, &f.source)
+        c.set_regulatory_clock(f.clock, time(&user, "at", &f.at)?, &f.source)
             .map(|e| vec![e])
     })
     .await
@@ -217,7 +218,7 @@ pub async fn record(
             &f.recipients,
             &f.channel,
             &f.summary,
-            time(&f.sent_at)?,
+            time(&user, "sent_at", &f.sent_at)?,
             &f.late_reason,
         )
         .map(|e| vec![e])

@@ -6,9 +6,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use debrief_app::AppError;
 use debrief_domain::Category;
+use debrief_domain::DateAlone;
 use debrief_domain::{
     Action, DomainError, Event, Incident, IncidentId, Language, Milestone, MilestoneSource,
-    NewIncident, Role, Status, Timestamp, authorize,
+    NewIncident, Role, Status, authorize,
 };
 use debrief_store::{IncidentQuery, StoreError};
 use minijinja::Value;
@@ -266,7 +267,7 @@ pub async fn create_incident(
     let parsed = (|| -> Result<NewIncident, DomainError> {
         let detected_at = Some(form.detected_at.trim())
             .filter(|s| !s.is_empty())
-            .map(Timestamp::parse)
+            .map(|s| user.zone.read("detected_at", s, DateAlone::Refused))
             .transpose()?;
         NewIncident::parse(
             &form.title,
@@ -382,7 +383,7 @@ pub(super) async fn incident_page(
         .iter()
         .rev()
         .map(|e| {
-            let (what, reason) = super::describe::describe(user.lang, e);
+            let (what, reason) = super::describe::describe(user.lang, &user.zone, e);
             json!({"seq": e.seq, "recorded_at": e.recorded_at.to_string(), "actor": e.actor, "what": what, "reason": reason, "hash": e.hash.to_hex()})
         })
         .collect();

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use debrief_app::commands::AddRecommendation;
+use debrief_domain::DateAlone;
 use debrief_domain::postmortem::{
     CauseCategory, Cost, CostKind, Impact, PmList, PmText, PostmortemStatus, Priority,
     RecommendationStatus, RecordCount,
@@ -460,7 +461,7 @@ pub async fn review(
 ) -> Response {
     act(&state, &user, &number, &f.csrf, false, |c| {
         let raw = &f.review_at;
-        let at = Timestamp::parse(raw).or_else(|_| Timestamp::parse(&format!("{raw}:00Z")))?;
+        let at = user.zone.read("review_at", raw, DateAlone::Refused)?;
         c.schedule_review(at).map(|e| vec![e])
     })
     .await
@@ -500,9 +501,7 @@ pub async fn recommendation(
             |name: &'static str, v: Option<i64>| v.ok_or_else(|| bad(name, "choose 1 to 5".into()));
         let due = match f.due.as_str() {
             "" => None,
-            d => {
-                Some(Timestamp::parse(d).or_else(|_| Timestamp::parse(&format!("{d}T17:00:00Z")))?)
-            }
+            d => Some(user.zone.read("due", d, DateAlone::EndOfDay)?),
         };
         Ok(AddRecommendation {
             action: f.action.clone(),

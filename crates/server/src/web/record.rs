@@ -4,6 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use debrief_domain::DateAlone;
 use debrief_domain::evidence::CustodyAction;
 use debrief_domain::observable::ObservableKind;
 use debrief_domain::record::{NewTimelineEntry, ObservableFlags};
@@ -408,7 +409,9 @@ pub async fn timeline(
         Need::Work,
         |i| {
             let entry = NewTimelineEntry {
-                occurred_at: Timestamp::parse(&f.occurred_at)?,
+                occurred_at: user
+                    .zone
+                    .read("occurred_at", &f.occurred_at, DateAlone::Refused)?,
                 precision: f.precision,
                 description: f.description.clone(),
                 source: f.source,
@@ -574,6 +577,9 @@ pub struct CustodyForm {
     to: String,
     #[serde(default)]
     location: String,
+    /// When it was handed over (local time); now when empty.
+    #[serde(default)]
+    at: String,
 }
 
 pub async fn custody(
@@ -597,7 +603,11 @@ pub async fn custody(
                 .find(|e| e.id == eid)
                 .and_then(|e| e.custody.last())
                 .map_or(from.clone(), |c| c.to.clone());
-            i.record_custody(eid, action, Timestamp::now(), &from, &f.to, &f.location, "")
+            let at = match f.at.trim() {
+                "" => Timestamp::now(),
+                a => user.zone.read("at", a, DateAlone::Refused)?,
+            };
+            i.record_custody(eid, action, at, &from, &f.to, &f.location, "")
                 .map(|e| vec![e])
         },
         "#evidence",

@@ -131,24 +131,17 @@ async fn read(
     Ok(r)
 }
 
-/// A `datetime-local` value (`2026-11-23T09:30`, the reporter's local time in the browser) or
-/// RFC 3339 text, as a time; local times are read as UTC when no offset is given.
-fn when(raw: &str) -> Result<Option<Timestamp>, String> {
+/// A `datetime-local` value (`2026-11-23T09:30`, read in the reporter's time zone) or RFC 3339
+/// text, as a time.
+fn when(user: &WebUser, raw: &str) -> Result<Option<Timestamp>, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    if let Ok(t) = Timestamp::parse(raw) {
-        return Ok(Some(t));
-    }
-    let with_seconds = if raw.len() == 16 {
-        format!("{raw}:00Z")
-    } else {
-        format!("{raw}Z")
-    };
-    Timestamp::parse(&with_seconds)
+    user.zone
+        .read("when", raw, debrief_domain::DateAlone::Refused)
         .map(Some)
-        .map_err(|_| format!("`{raw}` is not a date and time"))
+        .map_err(|e| super::domain_message(user.lang, &e))
 }
 
 pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipart) -> Response {
@@ -164,7 +157,7 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
         return resp;
     }
     let values = json!({"what": r.what, "when": r.when, "where": r.place, "contact": r.contact});
-    let occurred = match when(&r.when) {
+    let occurred = match when(&user, &r.when) {
         Ok(t) => t,
         Err(e) => return page(&user, StatusCode::UNPROCESSABLE_ENTITY, Some(e), &values),
     };

@@ -251,11 +251,36 @@ pub async fn set_language(
 
 // ---------------------------------------------------------------- own password
 
-fn password_form(user: &WebUser, error: Option<String>, status: StatusCode) -> Response {
+fn password_form(
+    user: &WebUser,
+    tz_default: &debrief_domain::Zone,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let mut ctx = base_context(Some(user), user.lang);
     ctx.insert(
         "must_change".into(),
         user.principal.user.must_change_password.into(),
+    );
+    // The time zone form on the same settings page.
+    ctx.insert(
+        "tz_own".into(),
+        user.principal
+            .user
+            .timezone
+            .as_ref()
+            .map(|z| z.name().to_string())
+            .unwrap_or_default()
+            .into(),
+    );
+    ctx.insert("tz_default".into(), tz_default.name().into());
+    ctx.insert(
+        "zones".into(),
+        jiff::tz::db()
+            .available()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .into(),
     );
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
@@ -263,8 +288,50 @@ fn password_form(user: &WebUser, error: Option<String>, status: StatusCode) -> R
     render("password.html", status, ctx)
 }
 
-pub async fn password_page(user: WebUser) -> Response {
-    password_form(&user, None, StatusCode::OK)
+#[derive(Deserialize)]
+pub struct TimezoneForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "crate::de::trimmed")]
+    timezone: String,
+}
+
+/// A person's own time zone (empty: the installation's).
+pub async fn set_timezone(
+    State(state): State<AppState>,
+    user: WebUser,
+    WebForm(form): WebForm<TimezoneForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    let zone = match crate::api::users::parse_zone(&form.timezone) {
+        Ok(z) => z,
+        Err(e) => {
+            return password_form(
+                &user,
+                &state.config.timezone,
+                Some(e.detail),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let changes = UserChanges {
+        timezone: Some(zone),
+        ..Default::default()
+    };
+    match state
+        .store
+        .update_user(user.principal.user.username.as_str(), changes)
+        .await
+    {
+        Ok(_) => see_other("/settings/password#timezone"),
+        Err(e) => store_error(&user, e),
+    }
+}
+
+pub async fn password_page(State(state): State<AppState>, user: WebUser) -> Response {
+    password_form(&user, &state.config.timezone, None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -304,7 +371,12 @@ pub async fn change_password(
         .client(auth::peer_ip(&ext), &headers);
     let lang = user.lang;
     let refused = |key: &str, args: &[(&str, String)], status| {
-        password_form(&user, Some(t(lang, key, args)), status)
+        password_form(
+            &user,
+            &state.config.timezone,
+            Some(t(lang, key, args)),
+            status,
+        )
     };
     let updated = match auth::change_own_password(
         &state,

@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
+use debrief_domain::DateAlone;
 use debrief_domain::Timestamp;
 use serde::Deserialize;
 
@@ -41,6 +42,9 @@ pub struct WorkForm {
     minutes: String,
     #[serde(default)]
     activity: String,
+    /// When it happened (local time, or a date for time worked); now when empty.
+    #[serde(default)]
+    at: String,
 }
 
 pub async fn action(
@@ -113,7 +117,7 @@ pub async fn task(
         |i| {
             let due = Some(f.due.trim())
                 .filter(|d| !d.is_empty())
-                .map(Timestamp::parse)
+                .map(|d| user.zone.read("due", d, DateAlone::EndOfDay))
                 .transpose()?;
             i.add_task(
                 &f.title,
@@ -140,11 +144,16 @@ pub async fn task_done(
         &f.csrf,
         Need::Work,
         |i| {
+            let at = Some(f.at.trim())
+                .filter(|a| !a.is_empty())
+                .map(|a| user.zone.read("at", a, DateAlone::Refused))
+                .transpose()?;
             i.update_task(
                 tid,
                 Some(debrief_domain::work::TaskStatus::Done),
                 None,
                 None,
+                at,
             )
             .map(|e| vec![e])
         },
@@ -199,8 +208,11 @@ pub async fn time(
                     problem: "must be a whole number of minutes".into(),
                 }
             })?;
-            i.log_time(&who, minutes, Timestamp::now(), &f.activity)
-                .map(|e| vec![e])
+            let day = match f.at.trim() {
+                "" => Timestamp::now(),
+                d => user.zone.read("day", d, DateAlone::StartOfDay)?,
+            };
+            i.log_time(&who, minutes, day, &f.activity).map(|e| vec![e])
         },
         "#work",
     )

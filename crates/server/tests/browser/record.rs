@@ -291,3 +291,92 @@ async fn triage_observables_and_timeline_in_both_languages() {
     assert!(text(&c, "body").await.contains("Credential phishing"));
     c.close().await.unwrap();
 }
+
+/// Local time: the installation's zone (Europe/Paris) reads a time typed without an offset and
+/// shows it back with its offset, in both languages; a person who chooses another zone on the
+/// settings page reads and types in theirs. What is stored is the same UTC instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_time_is_typed_stored_in_utc_and_shown_back_in_the_readers_zone() {
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db) = start_server_with(|config| {
+        config.timezone = debrief_domain::Zone::parse("Europe/Paris").unwrap();
+    })
+    .await;
+    sign_in(&c, &base, "maria", "maria-password-1").await;
+    c.goto(&format!("{base}/incidents/new")).await.unwrap();
+    fill(&c, "#title", "Ransomware on the imaging servers").await;
+    click(&c, "#create").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url(&format!("{base}/incidents/1")))
+        .await
+        .unwrap();
+
+    // Typed as a Paris user would: 02:14 local on a winter night.
+    click(&c, "#timeline-add summary").await;
+    let label = text(&c, "label[for='tl-at']").await;
+    assert!(label.contains("Europe/Paris"), "{label}");
+    fill(&c, "#tl-at", "2026-11-28 02:14").await;
+    fill(
+        &c,
+        "#tl-description",
+        "Encryption starts on the imaging servers",
+    )
+    .await;
+    click(&c, "#add-timeline").await;
+    let row = wait_text(&c, "#timeline tbody tr", "Encryption starts").await;
+    assert!(row.contains("2026-11-28 02:14 +01:00"), "{row}");
+    let footer = text(&c, "footer.zone-note").await;
+    assert!(footer.contains("Europe/Paris"), "{footer}");
+
+    // A time that happened twice (the clocks went back) is refused with the choices.
+    click(&c, "#timeline-add summary").await;
+    fill(&c, "#tl-at", "2026-10-25 02:30").await;
+    fill(&c, "#tl-description", "Ambiguous").await;
+    click(&c, "#add-timeline").await;
+    let refused = wait_text(&c, "p.alert", "Europe/Paris").await;
+    assert!(
+        refused.contains("+02:00") && refused.contains("+01:00"),
+        "{refused}"
+    );
+
+    // The same page in French says the same instant, in the same zone.
+    c.goto(&format!("{base}/incidents/1")).await.unwrap();
+    c.find(Locator::Css("#lang-switch"))
+        .await
+        .unwrap()
+        .select_by_value("fr")
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//html[@lang='fr']"))
+        .await
+        .unwrap();
+    let row = text(&c, "#timeline tbody tr").await;
+    assert!(row.contains("2026-11-28 02:14 +01:00"), "{row}");
+    let footer = text(&c, "footer.zone-note").await;
+    assert!(
+        footer.contains("Heures affichées dans le fuseau Europe/Paris"),
+        "{footer}"
+    );
+    shot(&c, "local-time-fr").await;
+
+    // Maria works from New York: her own zone, chosen on the settings page.
+    c.goto(&format!("{base}/settings/password")).await.unwrap();
+    fill(&c, "#tz-zone", "America/New_York").await;
+    click(&c, "#save-timezone").await;
+    c.goto(&format!("{base}/incidents/1")).await.unwrap();
+    let row = wait_text(&c, "#timeline tbody tr", "2026-11-27").await;
+    assert!(row.contains("2026-11-27 20:14 -05:00"), "{row}");
+    // And what she types is read in her zone: 21:00 in New York is 02:00 UTC the next day.
+    click(&c, "#timeline-add summary").await;
+    fill(&c, "#tl-at", "2026-11-27 21:00").await;
+    fill(&c, "#tl-description", "Backups deleted").await;
+    click(&c, "#add-timeline").await;
+    wait_text(&c, "#timeline", "Backups deleted").await;
+    shot(&c, "local-time-en-new-york").await;
+    let all = text(&c, "#timeline").await;
+    assert!(all.contains("2026-11-27 21:00 -05:00"), "{all}");
+}

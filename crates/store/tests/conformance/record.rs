@@ -183,6 +183,17 @@ pub(crate) async fn every_part_of_the_record_persists_and_refolds(db: &TestDb) {
         let who = who.clone();
         async move { execute(&*store, id, &who, |i| f(i)).await.unwrap() }
     };
+    // The attack started before anything below happened (facts are refused before the start).
+    run(Box::new(move |i| {
+        i.set_milestone(
+            debrief_domain::Milestone::Started,
+            at.plus_seconds(-86_400),
+            "EDR",
+            "",
+            Timestamp::now(),
+        )
+    }))
+    .await;
     run(Box::new(|i| {
         i.classify("intrusions", "system-compromise", "")
     }))
@@ -247,7 +258,7 @@ pub(crate) async fn every_part_of_the_record_persists_and_refolds(db: &TestDb) {
     }))
     .await;
     run(Box::new(|i| {
-        i.update_task(1, Some(TaskStatus::InProgress), None, None)
+        i.update_task(1, Some(TaskStatus::InProgress), None, None, None)
     }))
     .await;
     run(Box::new(|i| {

@@ -1,0 +1,183 @@
+//! Local time from the terminal: an installation in Europe/Paris types and reads its own time,
+//! facts are dated when they happened, and impossible or ambiguous local times are refused.
+
+use super::*;
+
+/// `debrief --timezone Europe/Paris …`.
+fn paris(db: &TestDb, args: &[&str]) -> Run {
+    let mut all = vec!["--timezone", "Europe/Paris"];
+    all.extend_from_slice(args);
+    debrief(db, &all)
+}
+
+fn paris_ok(db: &TestDb, args: &[&str]) -> String {
+    let r = paris(db, args);
+    assert_eq!(r.code, 0, "{args:?}: {}{}", r.stdout, r.stderr);
+    r.stdout
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+pub async fn a_paris_night_is_recorded_as_it_happened(db: &TestDb) {
+    paris_ok(
+        db,
+        &[
+            "incident",
+            "new",
+            "--title",
+            "Ransomware on the imaging servers",
+        ],
+    );
+    // Stated in local time, without an offset: read in the installation's zone.
+    paris_ok(
+        db,
+        &[
+            "incident",
+            "set-time",
+            "1",
+            "started",
+            "2026-11-28T02:14",
+            "--source",
+            "EDR",
+        ],
+    );
+    let show = paris_ok(db, &["incident", "show", "1"]);
+    assert!(show.contains("2026-11-28 02:14 +01:00"), "{show}");
+    assert!(show.contains("Times are in Europe/Paris"), "{show}");
+
+    // Work done that night, typed in on Monday.
+    paris_ok(
+        db,
+        &[
+            "work",
+            "task",
+            "1",
+            "Isolate the imaging VLAN",
+            "--due",
+            "2026-11-30",
+        ],
+    );
+    paris_ok(
+        db,
+        &[
+            "work",
+            "task-status",
+            "1",
+            "1",
+            "done",
+            "--at",
+            "2026-11-28T03:05",
+        ],
+    );
+    paris_ok(db, &["work", "time", "1", "90", "--at", "2026-11-28"]);
+    let work = json(&paris_ok(db, &["work", "list", "1", "--format", "json"]));
+    assert_eq!(work["tasks"][0]["done_at"], "2026-11-28T02:05:00.000000Z");
+    assert_eq!(
+        work["tasks"][0]["due"], "2026-11-30T16:00:00.000000Z",
+        "17:00 local"
+    );
+    assert_eq!(
+        work["time"][0]["day"], "2026-11-27T23:00:00.000000Z",
+        "local midnight"
+    );
+
+    let file = db.dir.path().join("ransom-note.txt");
+    std::fs::write(&file, "YOUR FILES ARE ENCRYPTED").unwrap();
+    paris_ok(
+        db,
+        &[
+            "evidence",
+            "add",
+            "1",
+            file.to_str().unwrap(),
+            "--at",
+            "2026-11-28T04:00",
+        ],
+    );
+    paris_ok(
+        db,
+        &[
+            "evidence",
+            "custody",
+            "1",
+            "1",
+            "transferred",
+            "--to",
+            "forensics lab",
+            "--at",
+            "2026-11-28T09:30",
+        ],
+    );
+    let ev = json(&paris_ok(
+        db,
+        &["evidence", "list", "1", "--format", "json"],
+    ));
+    assert_eq!(ev[0]["collected_at"], "2026-11-28T03:00:00.000000Z");
+    assert_eq!(ev[0]["custody"][1]["at"], "2026-11-28T08:30:00.000000Z");
+
+    // Refused, with the reason, and nothing written.
+    let before = paris_ok(db, &["incident", "journal", "1", "--format", "json"]);
+    let future = paris(db, &["work", "time", "1", "30", "--at", "2099-01-01"]);
+    assert_eq!(future.code, 2, "{}", future.stderr);
+    assert!(future.stderr.contains("in the future"), "{}", future.stderr);
+    let early = paris(
+        db,
+        &[
+            "work",
+            "task-status",
+            "1",
+            "1",
+            "open",
+            "--at",
+            "2026-11-27T23:00",
+        ],
+    );
+    assert_eq!(early.code, 2, "{}", early.stderr);
+    assert!(
+        early.stderr.contains("before incident #1 started"),
+        "{}",
+        early.stderr
+    );
+    let twice = paris(
+        db,
+        &[
+            "incident",
+            "set-time",
+            "1",
+            "contained",
+            "2026-10-25T02:30",
+            "--source",
+            "x",
+        ],
+    );
+    assert_eq!(twice.code, 2, "{}", twice.stderr);
+    assert!(
+        twice.stderr.contains("happened twice in Europe/Paris")
+            && twice.stderr.contains("2026-10-25T02:30:00+02:00"),
+        "{}",
+        twice.stderr
+    );
+    let gap = paris(
+        db,
+        &[
+            "incident",
+            "set-time",
+            "1",
+            "contained",
+            "2026-03-29T02:30",
+            "--source",
+            "x",
+        ],
+    );
+    assert!(
+        gap.stderr.contains("does not exist in Europe/Paris"),
+        "{}",
+        gap.stderr
+    );
+    assert_eq!(
+        before,
+        paris_ok(db, &["incident", "journal", "1", "--format", "json"])
+    );
+}
