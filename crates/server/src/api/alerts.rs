@@ -6,6 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use debrief_domain::Milestone;
 use debrief_domain::alert::{AlertAction, AlertStatus, DismissReason, NewAlert};
 use debrief_domain::record::ObservableFlags;
 use debrief_domain::work::NoteKind;
@@ -360,6 +361,22 @@ fn carry(
     events.push(incident.add_note(NoteKind::Note, &alert_note(alert), "")?);
     if let Some(file) = attachment(alert) {
         events.push(incident.add_evidence(&file)?);
+    }
+    // Someone acknowledged the alert before it became (part of) this incident: that is when
+    // the incident was first taken in hand, unless the incident says it was earlier.
+    if let Some(at) = alert.acknowledged_at
+        && incident
+            .milestone(Milestone::Acknowledged)
+            .is_none_or(|known| at < known)
+    {
+        let who = alert.acknowledged_by.as_deref().unwrap_or("someone");
+        events.push(incident.set_milestone(
+            Milestone::Acknowledged,
+            at,
+            &format!("alert A-{} acknowledged by {who}", alert.number),
+            "",
+            debrief_domain::Timestamp::now(),
+        )?);
     }
     Ok(events)
 }

@@ -120,6 +120,7 @@ async fn triage_and_promotion_carry_the_alert_into_the_journal() {
     .await;
     assert_eq!(status, StatusCode::OK, "{text}");
     assert_eq!(json(&text)["alert"]["acknowledged_by"], "hank");
+    let acknowledged_at = json(&text)["alert"]["acknowledged_at"].clone();
 
     let (status, text, _) = call(
         &f.app,
@@ -152,8 +153,29 @@ async fn triage_and_promotion_carry_the_alert_into_the_journal() {
         .collect();
     assert_eq!(
         kinds,
-        vec!["incident.opened", "observable.added", "note.added"],
+        vec![
+            "incident.opened",
+            "observable.added",
+            "note.added",
+            "incident.milestone_set"
+        ],
         "{text}"
+    );
+    // The acknowledgement of the alert is when the incident was first taken in hand.
+    let milestones = &promoted["incident"]["milestones"];
+    let ack = milestones
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "acknowledged_at")
+        .unwrap_or_else(|| panic!("{milestones}"));
+    assert_eq!(ack["at"], acknowledged_at, "{milestones}");
+    assert!(
+        ack["source"]
+            .as_str()
+            .unwrap()
+            .contains("acknowledged by hank"),
+        "{ack}"
     );
     assert!(
         text.contains("evil.example") && text.contains("sourceRef `S-1`"),
