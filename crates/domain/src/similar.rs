@@ -3,6 +3,7 @@
 //! incident teaches (its outcome and lessons learnt), and the lessons-learnt search across every
 //! postmortem.
 
+use crate::text::fold;
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -156,21 +157,6 @@ pub struct LessonHit {
     /// `went-wrong`, `root-cause`, `recommendation`, `summary`…
     pub section: String,
     pub text: String,
-}
-
-fn fold(s: &str) -> String {
-    s.to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'à' | 'â' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' | 'ö' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            c => c,
-        })
-        .collect()
 }
 
 /// Every postmortem passage (texts, lists, root causes and their whys, recommendations) that

@@ -202,9 +202,26 @@ impl Label {
     }
 }
 
+/// A word as search compares it: lower-case, without accents or other combining marks
+/// (`Infirmière` → `infirmiere`), so that a query typed without accents finds the text.
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_ignores_case_and_accents() {
+        assert_eq!(fold("Infirmière"), "infirmiere");
+        assert_eq!(fold("ÇA DÉBORDE"), "ca deborde");
+        assert_eq!(fold("Ærøskøbing naïve"), "ærøskøbing naive");
+    }
 
     #[test]
     fn title_is_trimmed_and_required() {

@@ -227,15 +227,26 @@ async fn fill(c: &Client, css: &str, keys: &str) {
         .unwrap();
 }
 
+/// The text of `css`, found again when the page was replaced between finding and reading it
+/// (a form's answer loading).
 async fn text(c: &Client, css: &str) -> String {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    let started = std::time::Instant::now();
+    loop {
+        let found = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap();
+        match found.text().await {
+            Ok(t) => return t,
+            Err(e) if started.elapsed() < Duration::from_secs(10) => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
 }
 
 async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {

@@ -471,14 +471,28 @@ impl Reference {
     }
 }
 
-/// The words of a text as search sees them: maximal runs of letters and digits, lower-cased.
+/// The words of a text as search sees them: maximal runs of letters and digits, lower-cased and
+/// without accents (`infirmiere` finds `Infirmière`).
 /// Both backends index and query these same words, so search behaves the same on both.
 pub fn search_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(debrief_domain::text::fold)
+        .collect()
+}
+
+/// The words of a title as the list filter's index cuts them (lower-case, accents kept: the
+/// databases index the title column itself).
+pub fn title_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
 }
+
+/// The version of [`search_words`] the stored search terms were cut with; a store opened with
+/// older terms re-cuts them (`SqlStore::recut_terms`), since they are a projection of the text.
+pub const SEARCH_TERMS_VERSION: i64 = 2;
 
 /// A short excerpt of `body` around the first matching word, matches between « and ».
 pub fn highlight(body: &str, words: &[String]) -> String {

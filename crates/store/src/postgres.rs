@@ -52,6 +52,7 @@ impl PgStore {
         MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
         let store = Self::with_pools(pool.clone(), pool, key);
         store.refold_stale().await?;
+        store.recut_terms().await?;
         Ok(store)
     }
 

@@ -251,6 +251,49 @@ where
     for<'q> Option<i64>: sqlx::Encode<'q, B::Db>,
     for<'q> Option<&'q str>: sqlx::Encode<'q, B::Db>,
 {
+    /// Re-cuts the stored search terms when they were cut by an older
+    /// [`search_words`](crate::common::search_words)
+    /// (`common::SEARCH_TERMS_VERSION`): the terms are a projection of the text.
+    pub(crate) async fn recut_terms(&self) -> crate::Result<usize> {
+        use crate::common::{SEARCH_TERMS_VERSION, search_words};
+        let version: Option<(i64,)> =
+            sqlx::query_as("SELECT value FROM store_meta WHERE name = 'search_terms'")
+                .fetch_optional(&self.write_pool())
+                .await?;
+        if version.is_some_and(|(v,)| v >= SEARCH_TERMS_VERSION) {
+            return Ok(0);
+        }
+        let docs: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, body, terms FROM search_docs")
+                .fetch_all(&self.write_pool())
+                .await?;
+        let mut tx = self.begin_write().await?;
+        let mut changed = 0;
+        for (id, body, terms) in docs {
+            let recut = search_words(&body).join(" ");
+            if recut != terms {
+                sqlx::query("UPDATE search_docs SET terms = $1 WHERE id = $2")
+                    .bind(recut)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                changed += 1;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO store_meta (name, value) VALUES ('search_terms', $1) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(SEARCH_TERMS_VERSION)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if changed > 0 {
+            tracing::info!(changed, "search terms re-cut");
+        }
+        Ok(changed)
+    }
+
     /// Refolds every projection row written by an older fold (after an upgrade that
     /// changed what the projection holds); the journal is the truth it is rebuilt from.
     pub(crate) async fn refold_stale(&self) -> crate::Result<usize> {
@@ -457,7 +500,7 @@ where
         let title_words = q
             .text
             .as_deref()
-            .map(crate::common::search_words)
+            .map(crate::common::title_words)
             .unwrap_or_default();
         let title_query = B::title_query(&title_words);
         if title_query.is_some() {

@@ -78,6 +78,7 @@ impl SqliteStore {
             .map_err(unavailable)?;
         let store = Self::with_pools(read, write, key);
         store.refold_stale().await?;
+        store.recut_terms().await?;
         Ok(store)
     }
 

@@ -517,6 +517,71 @@ async fn facts_follow_appends_and_stale_projections_are_refolded(db: &TestDb) {
     assert_eq!(c.store.facts(None, None).await.unwrap().len(), 2);
 }
 
+/// Search ignores case and accents on every backend; a store whose terms were cut by an older
+/// Debrief (accents kept) re-cuts them when it is opened, and then verifies clean.
+async fn search_ignores_accents_and_old_terms_are_recut(db: &TestDb) {
+    let c = open(db).await;
+    let id = c
+        .store
+        .create_incident(
+            &actor("alice"),
+            NewIncident::parse(
+                "Fuite de données",
+                "Le dossier de l'Infirmière de garde a été copié",
+                "dpo@example.org",
+                "signalement",
+                None,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .incident
+        .id;
+    for query in ["infirmiere", "INFIRMIÈRE", "donnees", "données"] {
+        let hits = c.store.search(query, 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "{query}: {hits:?}");
+        assert_eq!(hits[0].incident_id, id.to_string());
+    }
+    let hit = &c.store.search("infirmiere", 10).await.unwrap()[0];
+    assert!(hit.snippet.contains("Infirmière»"), "{}", hit.snippet);
+    // The list's title filter still finds accented titles, typed with their accents.
+    let listed = c
+        .store
+        .list_incidents(&IncidentQuery {
+            text: Some("données".into()),
+            ..IncidentQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    drop(c);
+
+    // An older store: terms cut with accents, no record of how they were cut.
+    let old = [
+        "UPDATE search_docs SET terms = lower(body)",
+        "DELETE FROM store_meta",
+    ];
+    match db.backend() {
+        "sqlite" => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            for sql in old {
+                sqlx::query(sql).execute(&pool).await.unwrap();
+            }
+        }
+        _ => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            for sql in old {
+                sqlx::query(sql).execute(&pool).await.unwrap();
+            }
+        }
+    }
+    let c = open(db).await;
+    assert_eq!(c.store.search("infirmiere", 10).await.unwrap().len(), 1);
+    let report = verify_all(&*c.store, &c.key).await.unwrap();
+    assert!(report.breaks.is_empty(), "{:?}", report.breaks);
+}
+
 /// SAMM answers are kept in full, in time order, and cannot be edited.
 async fn samm_answers_are_kept_in_order(db: &TestDb) {
     use debrief_domain::samm::Confirmed;
@@ -751,4 +816,5 @@ conformance!(
     stakeholders_are_listed_and_unique,
     facts_follow_appends_and_stale_projections_are_refolded,
     samm_answers_are_kept_in_order,
+    search_ignores_accents_and_old_terms_are_recut,
 );
