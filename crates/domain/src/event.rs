@@ -208,6 +208,9 @@ pub enum Event {
         kind: crate::work::NoteKind,
         text: String,
         interviewee: String,
+        /// When it happened, as stated (absent: when it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
     },
     /// Labour logged.
     #[serde(rename = "time.logged")]
@@ -278,7 +281,13 @@ pub enum Event {
     },
     /// The business answered.
     #[serde(rename = "info.answered")]
-    InfoAnswered { id: u64, answer: String },
+    InfoAnswered {
+        id: u64,
+        answer: String,
+        /// When it happened, as stated (absent: when it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
+    },
     /// A playbook applied: its steps became the tasks named here.
     #[serde(rename = "playbook.applied")]
     PlaybookApplied {
@@ -515,6 +524,60 @@ impl FromStr for Field {
                 value: s.to_string(),
                 expected: Field::ALL.map(|f| f.as_str()).join(", "),
             })
+    }
+}
+
+impl Event {
+    /// When what this entry records happened in the world, when it says so: a timeline entry's
+    /// time, a stated key timestamp or regulatory clock, a task done, a custody link, an action,
+    /// a day worked, evidence collected, a note or answer dated, a notification sent. `None` for
+    /// a decision, which happens when it is recorded.
+    pub fn stated_at(&self) -> Option<Timestamp> {
+        match self {
+            Event::TimelineAdded { occurred_at, .. } => Some(*occurred_at),
+            Event::MilestoneSet { at, .. }
+            | Event::RegulatoryClockSet { at, .. }
+            | Event::CustodyRecorded { at, .. }
+            | Event::ActionRecorded { at, .. } => Some(*at),
+            Event::TaskUpdated { at, .. }
+            | Event::NoteAdded { at, .. }
+            | Event::InfoAnswered { at, .. } => *at,
+            Event::TimeLogged { day, .. } => Some(*day),
+            Event::EvidenceAdded { collected_at, .. } => Some(*collected_at),
+            Event::NotificationRecorded { sent_at, .. } => Some(*sent_at),
+            Event::Opened { .. }
+            | Event::FieldChanged { .. }
+            | Event::StatusChanged { .. }
+            | Event::Assigned { .. }
+            | Event::Classified { .. }
+            | Event::SeverityAssessed { .. }
+            | Event::MarkingsSet { .. }
+            | Event::TagsChanged { .. }
+            | Event::ScopeSet { .. }
+            | Event::MemberAdded { .. }
+            | Event::MemberRemoved { .. }
+            | Event::ObservableAdded { .. }
+            | Event::ObservableUpdated { .. }
+            | Event::TimelineRemoved { .. }
+            | Event::AssetAdded { .. }
+            | Event::AssetUpdated { .. }
+            | Event::TaskAdded { .. }
+            | Event::PostmortemText { .. }
+            | Event::PostmortemList { .. }
+            | Event::PostmortemImpact { .. }
+            | Event::RootCauseAdded { .. }
+            | Event::PostmortemStatusChanged { .. }
+            | Event::ReviewScheduled { .. }
+            | Event::RecommendationAdded { .. }
+            | Event::RecommendationStatusChanged { .. }
+            | Event::InfoRequested { .. }
+            | Event::PlaybookApplied { .. }
+            | Event::FlagsSet { .. }
+            | Event::NotificationAttempted { .. }
+            | Event::NotificationSkipped { .. }
+            | Event::ObligationEscalated { .. }
+            | Event::ReportExported { .. } => None,
+        }
     }
 }
 

@@ -181,6 +181,7 @@ impl Incident {
         at: Timestamp,
         outcome: &str,
     ) -> Result<Event, DomainError> {
+        let at = self.stated("at", at, Timestamp::now())?;
         Ok(Event::ActionRecorded {
             id: next(&self.actions, |a| a.id),
             kind,
@@ -256,7 +257,11 @@ impl Incident {
         kind: NoteKind,
         text: &str,
         interviewee: &str,
+        at: Option<Timestamp>,
     ) -> Result<Event, DomainError> {
+        let at = at
+            .map(|a| self.stated("at", a, Timestamp::now()))
+            .transpose()?;
         let interviewee = Label::parse_as("interviewee", interviewee)?.into_inner();
         if kind == NoteKind::Interview && interviewee.is_empty() {
             return Err(DomainError::Empty {
@@ -268,6 +273,7 @@ impl Incident {
             kind,
             text: required("text", text)?,
             interviewee,
+            at,
         })
     }
 
@@ -394,13 +400,14 @@ impl Incident {
                 kind,
                 text,
                 interviewee,
+                at: stated,
             } => self.notes.push(Note {
                 id,
                 kind,
                 text,
                 interviewee,
                 by: actor.to_string(),
-                at,
+                at: stated.unwrap_or(at),
             }),
             Event::TimeLogged {
                 id,
@@ -492,6 +499,7 @@ mod tests {
                     NoteKind::Interview,
                     "Opened the attachment at 09:12",
                     "finance clerk",
+                    None,
                 )
                 .unwrap(),
             j.state().log_time("bob", 90, at, "triage").unwrap(),
@@ -537,7 +545,10 @@ mod tests {
                 .is_err()
         );
         assert!(s.add_task("", None, None).is_err());
-        assert!(s.add_note(NoteKind::Interview, "said things", "").is_err());
+        assert!(
+            s.add_note(NoteKind::Interview, "said things", "", None)
+                .is_err()
+        );
         assert!(s.log_time("bob", 0, at, "").is_err());
         assert!(s.log_time("bob", 2000, at, "").is_err());
         assert!(

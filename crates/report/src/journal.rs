@@ -189,18 +189,45 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
             ("name", name),
             ("sha256", sha256.chars().take(16).collect()),
         ]),
-        Event::CustodyRecorded { id, action, to, .. } => plain(&[
+        Event::CustodyRecorded {
+            id, action, to, at, ..
+        } => plain(&[
             ("id", id.to_string()),
             ("action", term(&l, "custody_", action.as_str())),
-            ("to", to),
+            (
+                "to",
+                if to.is_empty() {
+                    to
+                } else {
+                    format!("→ {to}")
+                },
+            ),
+            ("at", crate::context::date(at, lang, zone)),
         ]),
         Event::AssetAdded { name, .. } => plain(&[("name", name)]),
         Event::ActionRecorded { description, .. } => {
             plain(&[("description", cut(&description, 120))])
         }
         Event::TaskAdded { title, .. } => plain(&[("title", cut(&title, 120))]),
-        Event::TimeLogged { minutes, user, .. } => {
-            plain(&[("minutes", minutes.to_string()), ("user", user)])
+        Event::TimeLogged {
+            minutes, user, day, ..
+        } => plain(&[
+            ("minutes", minutes.to_string()),
+            ("user", user),
+            ("day", crate::context::day(day, lang, zone)),
+        ]),
+        // A status change says which, and when it happened when that was stated.
+        Event::TaskUpdated { id, status, at, .. } => {
+            let change = match (status, at) {
+                (Some(s), Some(at)) => format!(
+                    "{} ({})",
+                    term(&l, "task_", s.as_str()),
+                    crate::context::date(at, lang, zone)
+                ),
+                (Some(s), None) => term(&l, "task_", s.as_str()),
+                (None, _) => term(&l, "task_", "changed"),
+            };
+            plain(&[("id", id.to_string()), ("change", change)])
         }
         Event::RecommendationAdded { action, .. } => plain(&[("action", cut(&action, 120))]),
         Event::InfoRequested { to, .. } => plain(&[("to", to)]),
@@ -211,7 +238,6 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
         }
         Event::ObservableUpdated { id, .. }
         | Event::AssetUpdated { id, .. }
-        | Event::TaskUpdated { id, .. }
         | Event::RecommendationStatusChanged { id, .. } => plain(&[("id", id.to_string())]),
         Event::ScopeSet { .. }
         | Event::NoteAdded { .. }

@@ -477,7 +477,8 @@ pub enum IncidentCommand {
         /// What detected it: an alert source, a person, a partner…
         #[arg(long = "source", default_value = "")]
         detection_source: String,
-        /// When it was first detected, if before now (RFC 3339, e.g. 2026-11-23T09:12:00Z).
+        /// When it was first detected, if before now: a local time in the installation's zone
+        /// (`2026-11-23T09:12`) or RFC 3339.
         #[arg(long)]
         detected_at: Option<String>,
         /// table (for people) or json (for scripts).
@@ -561,7 +562,7 @@ pub enum IncidentCommand {
         incident: String,
         /// Which timestamp, e.g. `started_at` or `started`.
         milestone: String,
-        /// The time, RFC 3339 with an offset.
+        /// The time: a local time in the installation's zone (`2026-11-28T02:14`) or RFC 3339.
         at: String,
         /// What establishes it: a log, a forensic report, an interview…
         #[arg(long)]

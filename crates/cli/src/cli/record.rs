@@ -164,7 +164,7 @@ pub enum TimelineCommand {
     Add {
         /// The incident (number, #number or UUID).
         incident: String,
-        /// When it happened (RFC 3339 with offset).
+        /// When it happened: a local time in the installation's zone or RFC 3339 with an offset.
         #[arg(long)]
         at: String,
         /// What happened.
@@ -306,7 +306,8 @@ pub enum WorkCommand {
         /// Who did it [default: the acting user].
         #[arg(long)]
         by: Option<String>,
-        /// When (RFC 3339, e.g. 2026-11-23T09:12:00Z) [default: now].
+        /// When: a local time in the installation's zone (`2026-11-23T09:12`) or RFC 3339
+        /// [default: now].
         #[arg(long)]
         at: Option<String>,
         /// What came of it.
@@ -349,6 +350,10 @@ pub enum WorkCommand {
         /// Who was interviewed (makes the note an interview).
         #[arg(long)]
         interviewee: Option<String>,
+        /// When it was said or seen: a local time in the installation's zone or RFC 3339
+        /// [default: now].
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Log time spent (whole minutes).
     Time {

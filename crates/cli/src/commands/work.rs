@@ -88,15 +88,25 @@ pub async fn run(cmd: WorkCommand, settings: &Settings) -> Result<u8> {
             .await?
         }
         WorkCommand::Note {
-            text, interviewee, ..
+            text,
+            interviewee,
+            at,
+            ..
         } => {
+            let at = at
+                .as_deref()
+                .map(|a| super::read_time(settings, "at", a, DateAlone::Refused))
+                .transpose()?;
             let kind = if interviewee.is_some() {
                 NoteKind::Interview
             } else {
                 NoteKind::Note
             };
             let interviewee = interviewee.unwrap_or_default();
-            execute(&store, id, &who, |i| i.add_note(kind, &text, &interviewee)).await?
+            execute(&store, id, &who, |i| {
+                i.add_note(kind, &text, &interviewee, at)
+            })
+            .await?
         }
         WorkCommand::Time {
             minutes,

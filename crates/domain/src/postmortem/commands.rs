@@ -237,7 +237,16 @@ impl Incident {
     }
 
     /// Records the answer to a question.
-    pub fn answer_info(&self, id: u64, answer: &str) -> Result<Event, DomainError> {
+    /// The business's answer to request `id`; `at` is when they answered, if not now.
+    pub fn answer_info(
+        &self,
+        id: u64,
+        answer: &str,
+        at: Option<Timestamp>,
+    ) -> Result<Event, DomainError> {
+        let at = at
+            .map(|a| self.stated("at", a, Timestamp::now()))
+            .transpose()?;
         match self.info_requests.iter().find(|r| r.id == id) {
             None => Err(DomainError::NoSuch {
                 what: "request",
@@ -247,9 +256,14 @@ impl Incident {
             Some(r) if r.answered_at.is_some() => Err(DomainError::Unchanged(format!(
                 "request {id} is already answered"
             ))),
+            Some(r) if at.is_some_and(|a| a < r.asked_at) => Err(DomainError::InvalidField {
+                field: "at",
+                problem: format!("request {id} was asked at {}, after that", r.asked_at),
+            }),
             Some(_) => Ok(Event::InfoAnswered {
                 id,
                 answer: required("answer", answer)?,
+                at,
             }),
         }
     }
@@ -333,10 +347,14 @@ impl Incident {
                 answer: None,
                 answered_at: None,
             }),
-            Event::InfoAnswered { id, answer } => {
+            Event::InfoAnswered {
+                id,
+                answer,
+                at: stated,
+            } => {
                 if let Some(r) = self.info_requests.iter_mut().find(|r| r.id == id) {
                     r.answer = Some(answer);
-                    r.answered_at = Some(at);
+                    r.answered_at = Some(stated.unwrap_or(at));
                 }
             }
             // Every other kind, named so that a new one must be placed here.

@@ -538,7 +538,7 @@ mod tests {
             s.request_info("legal", "Were customer addresses exported?"),
         );
         let s = j.state();
-        push(&mut j, s.answer_info(1, "Yes, 1,200 of them."));
+        push(&mut j, s.answer_info(1, "Yes, 1,200 of them.", None));
         let s = j.state();
         push(
             &mut j,

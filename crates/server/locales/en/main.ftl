@@ -756,3 +756,7 @@ times-in = Times are shown in {$zone}.
 field-done-at = Done at (empty: now)
 field-day = Day worked (empty: today)
 custody-at = When (empty: now)
+field-done-on = done
+pm-answered-at = Answered at (empty: now)
+rp-recorded = recorded { $at }
+rp-entry = journal entry { $seq }

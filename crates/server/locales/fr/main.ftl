@@ -756,3 +756,7 @@ times-in = Heures affichées dans le fuseau {$zone}.
 field-done-at = Terminée le (vide : maintenant)
 field-day = Jour travaillé (vide : aujourd'hui)
 custody-at = Quand (vide : maintenant)
+field-done-on = terminée le
+pm-answered-at = Répondu le (vide : maintenant)
+rp-recorded = saisi le { $at }
+rp-entry = entrée { $seq } du journal

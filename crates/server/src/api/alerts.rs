@@ -358,7 +358,7 @@ fn carry(
         alert.observables.iter().map(|o| (o.kind, o.value.clone())),
         &flags,
     );
-    events.push(incident.add_note(NoteKind::Note, &alert_note(alert), "")?);
+    events.push(incident.add_note(NoteKind::Note, &alert_note(alert), "", None)?);
     if let Some(file) = attachment(alert) {
         events.push(incident.add_evidence(&file)?);
     }

@@ -506,6 +506,19 @@ fn field_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
         ("UpdateUser", "language", lang.clone()),
         ("UpdateUser", "display_name", label.clone()),
         ("UpdateMe", "language", lang.clone()),
+        (
+            "UpdateMe",
+            "timezone",
+            // Every IANA name the bundled database knows, or empty for the installation's.
+            super::contract::Field::OneOf(
+                std::iter::once(String::new())
+                    .chain(jiff::tz::db().available().map(|n| n.to_string()))
+                    .collect(),
+            ),
+        ),
+        ("TaskUpdate", "occurred_at", Time(true)),
+        ("NoteRequest", "occurred_at", Time(true)),
+        ("AnswerBody", "answered_at", Time(true)),
         ("ApplyRequest", "lang", lang),
         ("ChangePassword", "new_password", Line(256, true)),
         ("CreateIncident", "detected_at", Time(true)),

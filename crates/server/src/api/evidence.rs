@@ -175,16 +175,21 @@ pub async fn read_upload(
 }
 
 impl Upload {
-    /// The evidence to record, once the file is stored.
-    pub fn to_new(&self, default_collector: &str) -> Result<NewEvidence, ApiError> {
+    /// The evidence to record, once the file is stored. The collection time is RFC 3339, or —
+    /// from a page, given the reader's `zone` — a local time there.
+    pub fn to_new(
+        &self,
+        default_collector: &str,
+        zone: Option<&debrief_domain::Zone>,
+    ) -> Result<NewEvidence, ApiError> {
         let stored = self
             .stored
             .as_ref()
             .ok_or_else(|| ApiError::unprocessable("the upload has no `file` part"))?;
-        let collected_at = if self.collected_at.trim().is_empty() {
-            Timestamp::now()
-        } else {
-            Timestamp::parse(&self.collected_at)?
+        let collected_at = match (self.collected_at.trim(), zone) {
+            ("", _) => Timestamp::now(),
+            (t, Some(z)) => z.read("collected_at", t, debrief_domain::DateAlone::Refused)?,
+            (t, None) => Timestamp::parse(t)?,
         };
         Ok(NewEvidence {
             name: self.name.clone(),
@@ -229,7 +234,7 @@ pub async fn upload(
         user.0.csrf.as_deref(),
     )
     .await?;
-    let new = up.to_new(user.0.user.username.as_str())?;
+    let new = up.to_new(user.0.user.username.as_str(), None)?;
     let incident = apply(&state, &user, id, None, Need::Work, |c| {
         c.add_evidence(&new).map(|e| vec![e])
     })

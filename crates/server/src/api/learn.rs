@@ -157,10 +157,16 @@ pub async fn get_lessons(
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Step {
     pub seq: u64,
+    /// When it happened: the time the entry states (a timeline entry, a task done, a custody
+    /// link…), else when it was recorded. Steps are in this order.
+    pub at: String,
+    /// When it was recorded (sealed in the journal).
     pub recorded_at: String,
-    /// Seconds since the first entry.
+    /// Whether `at` was stated rather than the recording time.
+    pub stated: bool,
+    /// Seconds since the first step.
     pub elapsed_seconds: i64,
-    /// Seconds since the previous entry.
+    /// Seconds since the previous step.
     pub since_previous_seconds: i64,
     pub actor: String,
     pub kind: String,
@@ -175,21 +181,36 @@ pub async fn steps(
     i: &Incident,
 ) -> ApiResult<Vec<(Step, debrief_domain::JournalEntry)>> {
     let journal = state.app.journal(who, i.id).await?;
-    let first = journal.first().map(|e| e.recorded_at);
-    let mut previous = first;
-    Ok(journal
+    // What happened, in the order it happened: an entry that states a time is placed there.
+    let mut dated: Vec<(
+        debrief_domain::Timestamp,
+        bool,
+        debrief_domain::JournalEntry,
+    )> = journal
         .into_iter()
-        .map(|e| {
+        .map(|e| match e.event().ok().and_then(|ev| ev.stated_at()) {
+            Some(at) => (at, true, e),
+            None => (e.recorded_at, false, e),
+        })
+        .collect();
+    dated.sort_by_key(|(at, _, e)| (*at, e.seq));
+    let first = dated.first().map(|(at, _, _)| *at);
+    let mut previous = first;
+    Ok(dated
+        .into_iter()
+        .map(|(at, stated, e)| {
             let step = Step {
                 seq: e.seq,
+                at: at.to_string(),
                 recorded_at: e.recorded_at.to_string(),
-                elapsed_seconds: first.map_or(0, |f| e.recorded_at.seconds_since(f)),
-                since_previous_seconds: previous.map_or(0, |p| e.recorded_at.seconds_since(p)),
+                stated,
+                elapsed_seconds: first.map_or(0, |f| at.seconds_since(f)),
+                since_previous_seconds: previous.map_or(0, |p| at.seconds_since(p)),
                 actor: e.actor.to_string(),
                 kind: e.kind.clone(),
                 payload: e.payload.clone(),
             };
-            previous = Some(e.recorded_at);
+            previous = Some(at);
             (step, e)
         })
         .collect())

@@ -449,6 +449,8 @@ pub async fn request_info(
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     pub answer: String,
+    /// When the business answered (RFC 3339); when it is recorded if absent.
+    pub answered_at: Option<String>,
 }
 
 /// Record the business's answer.
@@ -462,8 +464,14 @@ pub async fn answer_info(
     Path((reference, id)): Path<(String, u64)>,
     ApiJson(req): ApiJson<AnswerBody>,
 ) -> ApiResult<Json<PostmortemView>> {
+    let at = req
+        .answered_at
+        .as_deref()
+        .filter(|a| !a.trim().is_empty())
+        .map(Timestamp::parse)
+        .transpose()?;
     change(&state, &user, &reference, move |c| {
-        c.answer_info(id, &req.answer).map(|e| vec![e])
+        c.answer_info(id, &req.answer, at).map(|e| vec![e])
     })
     .await
 }

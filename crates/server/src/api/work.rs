@@ -103,6 +103,8 @@ pub struct NoteRequest {
     /// For interviews: who was interviewed.
     #[serde(default)]
     pub interviewee: String,
+    /// When it was said or seen (RFC 3339); when it was recorded if absent.
+    pub occurred_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -161,8 +163,14 @@ incident_route!(
     "Add a note, or an interview note (`kind: interview` with `interviewee`).",
     |current, req, state| {
         let kind = req.kind.unwrap_or(NoteKind::Note);
+        let at = req
+            .occurred_at
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+            .map(Timestamp::parse)
+            .transpose()?;
         current
-            .add_note(kind, &req.text, &req.interviewee)
+            .add_note(kind, &req.text, &req.interviewee, at)
             .map(|e| vec![e])
     }
 );

@@ -563,6 +563,8 @@ pub struct InfoForm {
     question: String,
     #[serde(default, deserialize_with = "trimmed")]
     answer: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    answered_at: String,
 }
 
 pub async fn info_request(
@@ -584,7 +586,11 @@ pub async fn info_answer(
     WebForm(f): WebForm<InfoForm>,
 ) -> Response {
     act(&state, &user, &number, &f.csrf, false, |c| {
-        c.answer_info(id, &f.answer).map(|e| vec![e])
+        let at = match f.answered_at.as_str() {
+            "" => None,
+            a => Some(user.zone.read("answered_at", a, DateAlone::Refused)?),
+        };
+        c.answer_info(id, &f.answer, at).map(|e| vec![e])
     })
     .await
 }

@@ -64,7 +64,7 @@ pub(super) async fn record_context(
         })).collect::<Vec<_>>(),
         "actions": i.actions.iter().map(|a| json!({"kind": a.kind.as_str(), "description": a.description, "by": a.by, "at": a.at.to_string(), "outcome": a.outcome})).collect::<Vec<_>>(),
         "assets": i.assets.iter().map(|a| json!({"id": a.id, "kind": a.kind.as_str(), "name": a.name, "criticality": a.criticality.as_str(), "compromise": a.compromise.as_str()})).collect::<Vec<_>>(),
-        "tasks": i.tasks.iter().map(|k| json!({"id": k.id, "title": k.title, "owner": k.owner, "due": k.due.map(|d| d.to_string()), "status": k.status.as_str()})).collect::<Vec<_>>(),
+        "tasks": i.tasks.iter().map(|k| json!({"id": k.id, "title": k.title, "owner": k.owner, "due": k.due.map(|d| d.to_string()), "done_at": k.done_at.map(|d| d.to_string()), "status": k.status.as_str()})).collect::<Vec<_>>(),
         "notes": i.notes.iter().map(|n| json!({"kind": n.kind.as_str(), "text": n.text, "interviewee": n.interviewee, "by": n.by, "at": n.at.to_string()})).collect::<Vec<_>>(),
         "minutes_logged": i.minutes_logged(),
         "timeline": i.timeline.iter().map(|e| json!({
@@ -514,7 +514,7 @@ pub async fn upload_evidence(
             return super::pages::incident_page(&state, &user, id, Some(e.detail), e.status).await;
         }
     };
-    let new = match upload.to_new(user.principal.user.username.as_str()) {
+    let new = match upload.to_new(user.principal.user.username.as_str(), Some(&user.zone)) {
         Ok(n) => n,
         Err(e) => {
             return super::pages::incident_page(&state, &user, id, Some(e.detail), e.status).await;

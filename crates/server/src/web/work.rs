@@ -61,14 +61,12 @@ pub async fn action(
         &f.csrf,
         Need::Work,
         |i| {
-            i.record_action(
-                f.kind.parse()?,
-                &f.description,
-                &by,
-                Timestamp::now(),
-                &f.outcome,
-            )
-            .map(|e| vec![e])
+            let at = match f.at.trim() {
+                "" => Timestamp::now(),
+                a => user.zone.read("at", a, DateAlone::Refused)?,
+            };
+            i.record_action(f.kind.parse()?, &f.description, &by, at, &f.outcome)
+                .map(|e| vec![e])
         },
         "#work",
     )
@@ -180,7 +178,11 @@ pub async fn note(
             } else {
                 debrief_domain::work::NoteKind::Interview
             };
-            i.add_note(kind, &f.text.replace("\r\n", "\n"), &f.interviewee)
+            let at = match f.at.trim() {
+                "" => None,
+                a => Some(user.zone.read("at", a, DateAlone::Refused)?),
+            };
+            i.add_note(kind, &f.text, &f.interviewee, at)
                 .map(|e| vec![e])
         },
         "#work",

@@ -301,6 +301,11 @@ async fn the_response_work_over_the_api() {
     let f = fixture().await;
     let m = Who::Token("maria");
     for (path, body) in [
+        // The attack started the day before: the work below is dated after that.
+        (
+            "/api/v1/incidents/1/milestones",
+            r#"{"milestone":"started","at":"2026-11-19T22:00:00Z","source":"EDR"}"#,
+        ),
         (
             "/api/v1/incidents/1/assets",
             r#"{"kind":"account","name":"j.doe","criticality":"high","compromise":"confirmed"}"#,

@@ -262,7 +262,7 @@ pub(crate) async fn every_part_of_the_record_persists_and_refolds(db: &TestDb) {
     }))
     .await;
     run(Box::new(|i| {
-        i.add_note(NoteKind::Interview, "Saw a pop-up", "helpdesk")
+        i.add_note(NoteKind::Interview, "Saw a pop-up", "helpdesk", None)
     }))
     .await;
     run(Box::new(move |i| i.log_time("bob", 240, at, "eradication"))).await;
