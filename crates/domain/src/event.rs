@@ -530,8 +530,8 @@ impl FromStr for Field {
 impl Event {
     /// When what this entry records happened in the world, when it says so: a timeline entry's
     /// time, a stated key timestamp or regulatory clock, a task done, a custody link, an action,
-    /// a day worked, evidence collected, a note or answer dated, a notification sent. `None` for
-    /// a decision, which happens when it is recorded.
+    /// evidence collected, a note or answer dated, a notification sent. `None` for a decision,
+    /// which happens when it is recorded, and for a time entry, which dates a day, not a moment.
     pub fn stated_at(&self) -> Option<Timestamp> {
         match self {
             Event::TimelineAdded { occurred_at, .. } => Some(*occurred_at),
@@ -542,7 +542,6 @@ impl Event {
             Event::TaskUpdated { at, .. }
             | Event::NoteAdded { at, .. }
             | Event::InfoAnswered { at, .. } => *at,
-            Event::TimeLogged { day, .. } => Some(*day),
             Event::EvidenceAdded { collected_at, .. } => Some(*collected_at),
             Event::NotificationRecorded { sent_at, .. } => Some(*sent_at),
             Event::Opened { .. }
@@ -571,6 +570,7 @@ impl Event {
             | Event::RecommendationAdded { .. }
             | Event::RecommendationStatusChanged { .. }
             | Event::InfoRequested { .. }
+            | Event::TimeLogged { .. }
             | Event::PlaybookApplied { .. }
             | Event::FlagsSet { .. }
             | Event::NotificationAttempted { .. }

@@ -115,6 +115,24 @@ async fn similar_incidents_lessons_and_the_replay() {
             .all(|w| w[1]["elapsed_seconds"].as_i64() >= w[0]["elapsed_seconds"].as_i64())
     );
 
+    // Facts stated after the event are placed when they happened, not when they were typed:
+    // the attack's start, stated last, comes first; the replay keeps when it was typed.
+    post(
+        &f,
+        "/api/v1/incidents/1/milestones",
+        json!({"milestone": "started", "at": "2026-11-20T02:14:00Z", "source": "EDR"}),
+    )
+    .await;
+    let (_, steps) = send_json(&f, "vic", "GET", "/api/v1/incidents/1/replay", Value::Null).await;
+    let steps = steps.as_array().unwrap();
+    assert_eq!(steps[0]["kind"], "incident.milestone_set", "{steps:?}");
+    assert_eq!(steps[0]["at"], "2026-11-20T02:14:00.000000Z");
+    assert_eq!(steps[0]["stated"], true);
+    assert_ne!(steps[0]["recorded_at"], steps[0]["at"]);
+    assert_eq!(steps[1]["kind"], "incident.opened");
+    assert_eq!(steps[1]["stated"], false);
+    assert!(steps[1]["elapsed_seconds"].as_i64().unwrap() > 86_400);
+
     // The pages, for a viewer, in French too.
     for (path, needle) in [
         ("/incidents/1/replay", "How it was handled"),
