@@ -258,6 +258,25 @@ impl App {
         Ok(self.store.shared_observables(id).await?)
     }
 
+    /// A person's own preferences — the language and the time zone they read in (`Some(None)`
+    /// clears one, `None` leaves it): anyone signed in may change their own, nobody else's.
+    pub async fn set_own_preferences(
+        &self,
+        caller: &Caller,
+        language: Option<Option<debrief_domain::Language>>,
+        timezone: Option<Option<debrief_domain::Zone>>,
+    ) -> Result<debrief_store::accounts::User> {
+        let changes = debrief_store::accounts::UserChanges {
+            language,
+            timezone,
+            ..Default::default()
+        };
+        Ok(self
+            .store
+            .update_user(caller.actor().as_str(), changes)
+            .await?)
+    }
+
     /// An incident's journal, oldest entry first.
     pub async fn journal(&self, caller: &Caller, id: IncidentId) -> Result<Vec<JournalEntry>> {
         caller.may(Action::ReadIncidents)?;

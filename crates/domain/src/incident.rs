@@ -711,6 +711,19 @@ impl Incident {
         }
         Ok(at)
     }
+
+    /// A day someone states (a day worked, from its start): as [`Incident::stated`], except that
+    /// the day the incident started counts, whatever time it started.
+    pub fn stated_day(
+        &self,
+        field: &'static str,
+        day: Timestamp,
+        now: Timestamp,
+    ) -> Result<Timestamp, DomainError> {
+        let end_of_day = day.plus_seconds(86_399).min(now).max(day);
+        self.stated(field, end_of_day, now)?;
+        Ok(day)
+    }
 }
 
 #[cfg(test)]

@@ -285,17 +285,7 @@ impl Incident {
         day: Timestamp,
         activity: &str,
     ) -> Result<Event, DomainError> {
-        // A day worked: refused in the future, or on a day before the incident started (any
-        // time of the day it started counts).
-        let now = Timestamp::now();
-        self.stated("day", day, now).or_else(|e| {
-            let end_of_day = day.plus_seconds(86_399).min(now);
-            if day <= now && end_of_day >= self.earliest() {
-                Ok(day)
-            } else {
-                Err(e)
-            }
-        })?;
+        let day = self.stated_day("day", day, Timestamp::now())?;
         if minutes == 0 || minutes > 24 * 60 {
             return Err(DomainError::InvalidField {
                 field: "minutes",

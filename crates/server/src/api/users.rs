@@ -65,14 +65,9 @@ pub async fn update_me(
 ) -> ApiResult<Json<UserView>> {
     let language = body.language.as_deref().map(parse_language).transpose()?;
     let timezone = body.timezone.as_deref().map(parse_zone).transpose()?;
-    let changes = UserChanges {
-        language,
-        timezone,
-        ..Default::default()
-    };
     let updated = state
-        .store
-        .update_user(user.0.user.username.as_str(), changes)
+        .app
+        .set_own_preferences(&user.caller(), language, timezone)
         .await?;
     Ok(Json(UserView::from(&updated)))
 }

@@ -9,6 +9,7 @@ mod learn;
 mod metrics;
 mod notifications;
 mod pages;
+mod playbooks;
 mod postmortem;
 mod record;
 mod report;
@@ -636,7 +637,7 @@ pub fn router() -> Router<AppState> {
             post(postmortem::info_answer),
         )
         .route("/recommendations", get(postmortem::board))
-        .route("/playbooks", get(postmortem::playbooks))
+        .route("/playbooks", get(playbooks::playbooks))
         .route(
             "/incidents/{number}/notifications",
             get(notifications::show).post(notifications::record),
@@ -676,10 +677,10 @@ pub fn router() -> Router<AppState> {
             "/incidents/{number}/notifications/proposals/{rule}/skip",
             post(notifications::skip_proposal),
         )
-        .route("/playbooks/{slug}", get(postmortem::playbook))
+        .route("/playbooks/{slug}", get(playbooks::playbook))
         .route(
             "/playbooks/{slug}/versions",
-            post(postmortem::publish_playbook),
+            post(playbooks::publish_playbook),
         )
         .route(
             "/incidents/{number}/playbooks",

@@ -5,7 +5,6 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use debrief_domain::{Language, Timestamp};
 use debrief_store::StoreError;
-use debrief_store::accounts::UserChanges;
 use serde::Deserialize;
 
 use super::form::WebForm;
@@ -235,17 +234,13 @@ pub async fn set_language(
             "language must be en or fr",
         );
     };
-    let changes = UserChanges {
-        language: Some(Some(lang)),
-        ..Default::default()
-    };
     match state
-        .store
-        .update_user(user.principal.user.username.as_str(), changes)
+        .app
+        .set_own_preferences(&user.caller(), Some(Some(lang)), None)
         .await
     {
         Ok(_) => see_other(&safe_next(&form.back)),
-        Err(e) => store_error(&user, e),
+        Err(e) => super::pages::app_error(&user, e),
     }
 }
 
@@ -316,17 +311,13 @@ pub async fn set_timezone(
             );
         }
     };
-    let changes = UserChanges {
-        timezone: Some(zone),
-        ..Default::default()
-    };
     match state
-        .store
-        .update_user(user.principal.user.username.as_str(), changes)
+        .app
+        .set_own_preferences(&user.caller(), None, Some(zone))
         .await
     {
         Ok(_) => see_other("/settings/password#timezone"),
-        Err(e) => store_error(&user, e),
+        Err(e) => super::pages::app_error(&user, e),
     }
 }
 

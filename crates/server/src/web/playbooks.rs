@@ -1,0 +1,144 @@
+//! The playbook pages (`/playbooks`, `/playbooks/{slug}`): the latest versions in both
+//! languages, a version with its steps and history, and publishing a new version (managers),
+//! answering an incident's recommendation when one is named.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use debrief_domain::Action;
+
+use super::WebUser;
+use super::form::{WebForm, optional, trimmed};
+use super::pages::{forbidden, may, render, see_other, store_error};
+use crate::AppState;
+
+/// The playbooks: latest versions, in both languages.
+pub async fn playbooks(State(state): State<AppState>, user: WebUser) -> Response {
+    if let Err(why) = may(&user, Action::ReadIncidents) {
+        return forbidden(&user, &why);
+    }
+    let all = match state.store.list_playbooks().await {
+        Ok(a) => a,
+        Err(e) => return store_error(&user, e),
+    };
+    let mut ctx = super::base_context(Some(&user), user.lang);
+    ctx.insert("nav".into(), "playbooks".into());
+    ctx.insert(
+        "playbooks".into(),
+        serde_json::to_value(&all).unwrap_or_default(),
+    );
+    render("playbooks.html", StatusCode::OK, ctx)
+}
+
+/// Which playbook version a page shows: a language and a version (the latest when none).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PlaybookQuery {
+    #[serde(default)]
+    lang: Option<debrief_domain::Language>,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+async fn playbook_page(
+    state: &AppState,
+    user: &WebUser,
+    slug: &str,
+    q: &PlaybookQuery,
+    error: Option<String>,
+    code: StatusCode,
+) -> Response {
+    if let Err(why) = may(user, Action::ReadIncidents) {
+        return forbidden(user, &why);
+    }
+    let lang = q.lang.unwrap_or(user.lang).as_str();
+    let v = match state.store.playbook(slug, lang, q.version).await {
+        Ok(v) => v,
+        Err(e) => return store_error(user, e),
+    };
+    let versions = match state.store.playbook_versions(slug, lang).await {
+        Ok(v) => v,
+        Err(e) => return store_error(user, e),
+    };
+    let steps = debrief_domain::playbook::parse_playbook(&v.body)
+        .map(|d| d.steps)
+        .unwrap_or_default();
+    let mut ctx = super::base_context(Some(user), user.lang);
+    ctx.insert("nav".into(), "playbooks".into());
+    ctx.insert(
+        "playbook".into(),
+        serde_json::to_value(&v).unwrap_or_default(),
+    );
+    ctx.insert("steps".into(), steps.into());
+    ctx.insert(
+        "versions".into(),
+        serde_json::to_value(&versions).unwrap_or_default(),
+    );
+    ctx.insert(
+        "can_publish".into(),
+        may(user, Action::ManagePlaybooks).is_ok().into(),
+    );
+    if let Some(e) = error {
+        ctx.insert("error".into(), e.into());
+    }
+    render("playbook.html", code, ctx)
+}
+
+pub async fn playbook(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(slug): Path<String>,
+    Query(q): Query<PlaybookQuery>,
+) -> Response {
+    playbook_page(&state, &user, &slug, &q, None, StatusCode::OK).await
+}
+
+/// A new version of a playbook, from the page (the incident and recommendation it comes from,
+/// when it does).
+#[derive(Debug, serde::Deserialize)]
+pub struct PublishForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    note: String,
+    #[serde(default, deserialize_with = "optional")]
+    from_incident: Option<String>,
+    #[serde(default)]
+    recommendation: Option<u64>,
+}
+
+/// Publishes a new version (a manager), from an incident's recommendation when one is named —
+/// the same rules as `POST /api/v1/playbooks/{slug}/versions`.
+pub async fn publish_playbook(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(slug): Path<String>,
+    WebForm(f): WebForm<PublishForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    let req = crate::api::playbooks::PublishRequest {
+        body: f.body,
+        note: f.note,
+        from_incident: f
+            .from_incident
+            .map(|n| n.trim_start_matches('#').to_string()),
+        recommendation: f.recommendation,
+    };
+    let lang = debrief_domain::playbook::parse_playbook(&req.body)
+        .map(|d| d.lang.as_str().to_string())
+        .unwrap_or_else(|_| user.lang.as_str().to_string());
+    match crate::api::playbooks::publish_for(&state, &user.principal, slug.clone(), req).await {
+        Ok(_) => see_other(&format!("/playbooks/{slug}?lang={lang}")),
+        Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
+        Err(e) => {
+            let q = PlaybookQuery {
+                lang: lang.parse().ok(),
+                version: None,
+            };
+            playbook_page(&state, &user, &slug, &q, Some(e.detail), e.status).await
+        }
+    }
+}
