@@ -553,8 +553,12 @@ pub fn compute(all: &[IncidentFacts], filter: &Filter, now: Timestamp, months: u
         by_status,
         durations,
         labour_hours_total: round2(hours(i64::try_from(labour).unwrap_or(i64::MAX / 2) * 60)),
-        labour_hours_mean: (!kept.is_empty()).then(|| {
-            round2(hours(i64::try_from(labour).unwrap_or(i64::MAX / 2) * 60) / kept.len() as f64)
+        // Per incident with time logged: one without is missing, never zero hours.
+        labour_hours_mean: (kept.len() > without_labour.len()).then(|| {
+            round2(
+                hours(i64::try_from(labour).unwrap_or(i64::MAX / 2) * 60)
+                    / (kept.len() - without_labour.len()) as f64,
+            )
         }),
         without_labour,
         actions,
@@ -693,10 +697,11 @@ mod tests {
         assert_eq!(m.by_class["malicious-code"].len(), 192);
         assert_eq!(m.by_severity["0"].len(), 40);
         assert_eq!(m.by_status["closed"].len(), 200);
-        // Labour: 120 odd incidents × 1.5 h = 180 h; mean over 240 = 0.75 h.
+        // Labour: 120 odd incidents × 1.5 h = 180 h; 1.5 h per incident with time logged (the
+        // 120 without any are missing, not zero).
         assert_eq!(
             (m.labour_hours_total, m.labour_hours_mean),
-            (180.0, Some(0.75))
+            (180.0, Some(1.5))
         );
         assert_eq!(m.without_labour.len(), 120);
         // Costs on 50, 100, 150, 200: net 70,000 each → 280,000.

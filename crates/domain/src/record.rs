@@ -103,6 +103,51 @@ impl Incident {
         })
     }
 
+    /// Classifies by a sub-type teams name (ransomware, `bec`, insider): its RSIT class and type
+    /// unless `class` and `kind` are given, and its id as a tag. Either part already so is
+    /// left out; both already so is `Unchanged`.
+    pub fn classify_subtype(
+        &self,
+        subtype: &str,
+        class: &str,
+        kind: &str,
+        reason: &str,
+    ) -> Result<Vec<Event>, DomainError> {
+        let wanted = subtype.trim().to_ascii_lowercase();
+        let Some(sub) = crate::taxonomy::subtypes().iter().find(|s| s.id == wanted) else {
+            return Err(DomainError::Unknown {
+                what: "incident sub-type",
+                value: subtype.trim().to_string(),
+                expected: crate::taxonomy::subtypes()
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        let (class, kind) = if class.trim().is_empty() && kind.trim().is_empty() {
+            (sub.class.as_str(), sub.kind.as_str())
+        } else {
+            (class, kind)
+        };
+        let mut events = Vec::new();
+        match self.classify(class, kind, reason) {
+            Ok(e) => events.push(e),
+            Err(DomainError::Unchanged(_)) => {}
+            Err(e) => return Err(e),
+        }
+        if !self.tags.contains(&sub.id) {
+            events.push(self.change_tags(std::slice::from_ref(&sub.id), &[])?);
+        }
+        if events.is_empty() {
+            return Err(DomainError::Unchanged(format!(
+                "#{} is already classified as {}",
+                self.number, sub.en
+            )));
+        }
+        Ok(events)
+    }
+
     /// Assesses severity through `matrix`; the event records the computed level and reasons.
     pub fn assess(
         &self,

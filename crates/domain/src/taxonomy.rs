@@ -101,9 +101,89 @@ impl Classification {
     }
 }
 
+/// A sub-type teams name that the taxonomy does not (ransomware, business e-mail compromise,
+/// insider), shipped as data (`data/subtypes.json`). An incident has it when it carries its id
+/// as a tag; it suggests its RSIT class and type and adds its VERIS action, actor and
+/// attribute to the VERIS export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subtype {
+    pub id: String,
+    pub en: String,
+    pub fr: String,
+    pub class: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// VERIS fragments: `action`, `actor` (objects), `availability` (an attribute variety).
+    #[serde(default)]
+    pub veris: serde_json::Value,
+}
+
+impl Subtype {
+    /// Its name in `lang`.
+    pub fn name(&self, lang: Language) -> String {
+        label(&self.en, &self.fr, lang)
+    }
+
+    /// The RSIT classification it maps onto.
+    pub fn classification(&self) -> Classification {
+        Classification {
+            class: self.class.clone(),
+            kind: self.kind.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SubtypeData {
+    subtypes: Vec<Subtype>,
+}
+
+static SUBTYPES: LazyLock<Vec<Subtype>> = LazyLock::new(|| {
+    // Part of the binary and checked by a unit test; a failure here is a build defect.
+    match serde_json::from_str::<SubtypeData>(include_str!("../data/subtypes.json")) {
+        Ok(d) => d.subtypes,
+        Err(e) => panic!("data/subtypes.json does not parse: {e}"),
+    }
+});
+
+/// Every sub-type, in the data's order.
+pub fn subtypes() -> &'static [Subtype] {
+    &SUBTYPES
+}
+
+/// The sub-types among `tags` (an incident's), in the data's order.
+pub fn subtypes_of(tags: &[String]) -> Vec<&'static Subtype> {
+    subtypes()
+        .iter()
+        .filter(|s| tags.iter().any(|t| t.eq_ignore_ascii_case(&s.id)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sub_types_map_onto_the_taxonomy() {
+        let ids: Vec<&str> = subtypes().iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["ransomware", "bec", "insider"]);
+        for s in subtypes() {
+            assert!(
+                Classification::parse(&s.class, &s.kind).is_ok(),
+                "{}: {}/{} is not in RSIT",
+                s.id,
+                s.class,
+                s.kind
+            );
+            assert!(
+                !s.fr.is_empty() && s.veris["action"].is_object(),
+                "{}",
+                s.id
+            );
+        }
+        let tags = ["finance".to_string(), "Ransomware".to_string()];
+        assert_eq!(subtypes_of(&tags)[0].name(Language::Fr), "Rançongiciel");
+    }
 
     #[test]
     fn ships_the_eleven_classes() {

@@ -21,16 +21,25 @@ pub struct Snapshot<'a> {
     pub zone: debrief_domain::Zone,
 }
 
-/// The labels of a language.
-pub fn labels(lang: Language) -> BTreeMap<String, String> {
+fn all_labels() -> &'static BTreeMap<String, BTreeMap<String, String>> {
     static ALL: std::sync::OnceLock<BTreeMap<String, BTreeMap<String, String>>> =
         std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         serde_json::from_str(include_str!("../data/labels.json")).unwrap_or_default()
     })
-    .get(lang.as_str())
-    .cloned()
-    .unwrap_or_default()
+}
+
+/// The labels of a language.
+pub fn labels(lang: Language) -> BTreeMap<String, String> {
+    all_labels().get(lang.as_str()).cloned().unwrap_or_default()
+}
+
+/// One label of a language (`step_early-warning` → "early warning"), if there is one.
+pub fn label(lang: Language, key: &str) -> Option<&'static str> {
+    all_labels()
+        .get(lang.as_str())
+        .and_then(|l| l.get(key))
+        .map(String::as_str)
 }
 
 /// A time as the reader writes it, in the document's zone: `2026-11-20 09:00 UTC`,
@@ -56,30 +65,18 @@ pub fn day(t: Timestamp, lang: Language, zone: &debrief_domain::Zone) -> String 
 
 /// An amount in minor units: `10,500.00 EUR` or `10 500,00 EUR`.
 pub fn money(minor: i64, currency: &str, lang: Language) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    let (units, cents) = (abs / 100, abs % 100);
-    let digits = units.to_string();
-    let (group, decimal) = match lang {
-        Language::Fr => ('\u{202f}', ','),
-        _ => (',', '.'),
-    };
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(group);
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}{decimal}{cents:02} {currency}")
+    format!(
+        "{} {currency}",
+        debrief_domain::locale::number(minor as f64 / 100.0, 2, lang)
+    )
 }
 
-/// A number as the reader writes it: the decimal mark is a comma in French (`2,5`).
-pub fn decimal(number: &str, lang: Language) -> String {
-    match lang {
-        Language::Fr => number.replace('.', ","),
-        _ => number.to_string(),
-    }
+/// Hours with one decimal, as the reader writes them: `6.5 h`, `6,5 h`.
+pub fn hours(seconds: f64, lang: Language) -> String {
+    format!(
+        "{} h",
+        debrief_domain::locale::number(seconds / 3600.0, 1, lang)
+    )
 }
 
 /// A value in the reader's language through its label `{prefix}{value}`
@@ -189,7 +186,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
     for t in &i.time {
         *labour.entry(t.user.as_str()).or_default() += u64::from(t.minutes);
     }
-    let hours = |minutes: u64| decimal(&format!("{:.1} h", minutes as f64 / 60.0), lang);
+    let hours = |minutes: u64| hours(minutes as f64 * 60.0, lang);
     let resources = json!({
         "labour": labour.iter().map(|(who, m)| json!({"who": who, "hours": hours(*m)})).collect::<Vec<_>>(),
         "total": hours(labour.values().sum()),
@@ -210,9 +207,18 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "summary": i.summary,
             "status": lab(&format!("status_{}", i.status.as_str())),
             "tlp": i.tlp.as_str().to_uppercase(),
+            // With the sub-types teams name (ransomware, BEC, insider) after the RSIT pair.
             "classification": i.classification.as_ref().map(|c| {
                 let (class, kind) = c.labels(lang);
-                format!("{class} / {kind}")
+                let subs: Vec<String> = debrief_domain::taxonomy::subtypes_of(&i.tags)
+                    .iter()
+                    .map(|s| s.name(lang))
+                    .collect();
+                if subs.is_empty() {
+                    format!("{class} / {kind}")
+                } else {
+                    format!("{class} / {kind} — {}", subs.join(", "))
+                }
             }),
             "severity": i.severity.as_ref().map(|s| severity(s.level, &l)),
             "key_dates": key_dates,

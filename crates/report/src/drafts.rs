@@ -30,11 +30,6 @@ pub struct Draft {
     pub gaps: usize,
 }
 
-fn join(items: impl IntoIterator<Item = String>) -> Option<String> {
-    let v: Vec<String> = items.into_iter().filter(|s| !s.trim().is_empty()).collect();
-    (!v.is_empty()).then(|| v.join("; "))
-}
-
 fn nonempty(s: &str) -> Option<String> {
     (!s.trim().is_empty()).then(|| s.trim().to_string())
 }
@@ -48,6 +43,12 @@ struct Facts<'a> {
 }
 
 impl Facts<'_> {
+    /// The non-empty values, separated as the reader writes it (`a; b`, `a ; b`).
+    fn join(&self, items: impl IntoIterator<Item = String>) -> Option<String> {
+        let v: Vec<String> = items.into_iter().filter(|s| !s.trim().is_empty()).collect();
+        (!v.is_empty()).then(|| v.join(&format!("{} ", self.lab("semicolon"))))
+    }
+
     /// A label in the reader's language, or the key as is.
     fn lab(&self, key: &str) -> String {
         self.labels
@@ -60,11 +61,11 @@ impl Facts<'_> {
             let (class, kind) = c.labels(self.lang);
             format!("{class} / {kind}")
         });
-        join(c.into_iter().chain(nonempty(&self.i.summary)))
+        self.join(c.into_iter().chain(nonempty(&self.i.summary)))
     }
     fn people_and_records(&self) -> Option<String> {
         let pm = &self.i.postmortem.impact;
-        join(
+        self.join(
             pm.users_affected
                 .map(|u| format!("{} {u}", self.lab("users_affected")))
                 .into_iter()
@@ -77,7 +78,7 @@ impl Facts<'_> {
     }
     fn consequences(&self) -> Option<String> {
         let pm = &self.i.postmortem;
-        join(
+        self.join(
             pm.texts
                 .get(&PmText::Reputation)
                 .cloned()
@@ -89,7 +90,7 @@ impl Facts<'_> {
         )
     }
     fn measures(&self) -> Option<String> {
-        join(
+        self.join(
             self.i
                 .actions
                 .iter()
@@ -104,19 +105,20 @@ impl Facts<'_> {
             .map(|s| crate::context::severity(s.level, &self.labels))
     }
     fn iocs(&self) -> Option<String> {
-        join(
-            self.i
-                .observables
-                .iter()
-                .filter(|o| o.ioc)
-                .map(|o| format!("{}: {}", o.kind.as_str(), o.value)),
-        )
+        self.join(self.i.observables.iter().filter(|o| o.ioc).map(|o| {
+            format!(
+                "{}{} {}",
+                self.lab(&format!("obs_{}", o.kind.as_str())),
+                self.lab("colon"),
+                o.value
+            )
+        }))
     }
     fn root_causes(&self) -> Option<String> {
-        join(self.i.postmortem.root_causes.iter().map(|r| r.text.clone()))
+        self.join(self.i.postmortem.root_causes.iter().map(|r| r.text.clone()))
     }
     fn costs(&self) -> Option<String> {
-        join(self.i.postmortem.impact.costs.iter().map(|c| {
+        self.join(self.i.postmortem.impact.costs.iter().map(|c| {
             format!(
                 "{} {}",
                 self.lab(c.kind.as_str()),
@@ -132,7 +134,7 @@ impl Facts<'_> {
             .map(|s| span(s, self.lang))
     }
     fn lessons(&self) -> Option<String> {
-        join(
+        self.join(
             self.i
                 .postmortem
                 .lists
@@ -148,7 +150,7 @@ impl Facts<'_> {
 
 /// The items each draft asks for: (label key, value).
 fn items(kind: &str, f: &Facts<'_>) -> Vec<(&'static str, Option<String>)> {
-    let timing = join(
+    let timing = f.join(
         [Milestone::Started, Milestone::Detected, Milestone::Aware]
             .into_iter()
             .filter_map(|m| {
@@ -201,7 +203,7 @@ fn items(kind: &str, f: &Facts<'_>) -> Vec<(&'static str, Option<String>)> {
             ("d_nature", f.nature()),
             (
                 "d_scope",
-                join(
+                f.join(
                     f.i.scope
                         .systems
                         .iter()

@@ -176,9 +176,10 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
             ],
             reason.into_inner(),
         ),
-        Event::ObservableAdded { kind, value, .. } => {
-            plain(&[("kind", kind.to_string()), ("value", cut(&value, 120))])
-        }
+        Event::ObservableAdded { kind, value, .. } => plain(&[
+            ("kind", term(&l, "obs_", kind.as_str())),
+            ("value", cut(&value, 120)),
+        ]),
         Event::TimelineAdded { description, .. } => {
             plain(&[("description", cut(&description, 120))])
         }
@@ -239,8 +240,20 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
         Event::ObservableUpdated { id, .. }
         | Event::AssetUpdated { id, .. }
         | Event::RecommendationStatusChanged { id, .. } => plain(&[("id", id.to_string())]),
+        Event::NoteAdded {
+            kind: debrief_domain::work::NoteKind::Interview,
+            text,
+            interviewee,
+            ..
+        } => Described {
+            what: say(
+                "note.interview",
+                &[("interviewee", interviewee), ("text", cut(&text, 120))],
+            ),
+            why: String::new(),
+        },
+        Event::NoteAdded { text, .. } => plain(&[("text", cut(&text, 120))]),
         Event::ScopeSet { .. }
-        | Event::NoteAdded { .. }
         | Event::PostmortemText { .. }
         | Event::PostmortemList { .. }
         | Event::PostmortemImpact { .. }

@@ -20,6 +20,11 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
     let mut runs = Runs::default();
     let mut items: Vec<String> = Vec::new();
     let mut rich_items: Vec<Vec<(&'static str, String)>> = Vec::new();
+    // Each item's own nested list (a custody chain under its evidence), one level deep; the
+    // parent item's text and runs wait while its sub-items are read.
+    let mut subs: Vec<Vec<Vec<(&'static str, String)>>> = Vec::new();
+    let mut item_subs: Vec<Vec<(&'static str, String)>> = Vec::new();
+    let mut parent: Option<(String, Runs)> = None;
     let mut row: Vec<String> = Vec::new();
     let mut header: Vec<String> = Vec::new();
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -62,21 +67,31 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
                 if in_item == 0 {
                     items.clear();
                     rich_items.clear();
-                } else {
-                    // A nested list continues its parent item's text.
-                    text.push_str(" — ");
-                    runs.push(" — ", "");
+                    subs.clear();
+                } else if in_item == 1 {
+                    // A nested list: its items stay items, under their parent.
+                    parent = Some((std::mem::take(&mut text), std::mem::take(&mut runs)));
                 }
             }
             Event::End(TagEnd::List(_)) if in_item == 0 => {
-                out.push(
-                    json!({"kind": "list", "items": items.clone(), "rich": rich_items.clone()}),
-                );
+                out.push(json!({
+                    "kind": "list",
+                    "items": items.clone(),
+                    "rich": rich_items.clone(),
+                    "subs": subs.clone(),
+                }));
                 items.clear();
                 rich_items.clear();
+                subs.clear();
+            }
+            Event::End(TagEnd::List(_)) if in_item == 1 => {
+                if let Some((t, r)) = parent.take() {
+                    text = t;
+                    runs = r;
+                }
             }
             Event::Start(Tag::Item) => {
-                if in_item == 0 {
+                if in_item == 0 || (in_item == 1 && parent.is_some()) {
                     text.clear();
                     runs.clear();
                 }
@@ -87,6 +102,10 @@ pub fn blocks(markdown: &str, charts: &[(&str, String)]) -> Vec<serde_json::Valu
                 if in_item == 0 {
                     items.push(text.trim().to_string());
                     rich_items.push(runs.take());
+                    subs.push(std::mem::take(&mut item_subs));
+                    text.clear();
+                } else if in_item == 1 && parent.is_some() {
+                    item_subs.push(runs.take());
                     text.clear();
                 }
             }

@@ -33,7 +33,7 @@ pub const PAGEBREAK: &str = "@@PAGEBREAK@@";
 const PAGEBREAK_LINE: &str = "@@PAGEBREAK@@\n\n";
 
 /// The version of the shipped templates, recorded in each seal.
-pub const TEMPLATE_VERSION: &str = "4";
+pub const TEMPLATE_VERSION: &str = "5";
 
 /// The documents Debrief renders: the final report, the postmortem report, and the regulator
 /// drafts.
@@ -215,7 +215,7 @@ pub(crate) fn phases_svg(phases: &[(String, i64, i64)], lang: Language) -> Strin
         let x = left + (width - left - 10.0) * (*start as f64) / end;
         let w = ((width - left - 10.0) * (*len as f64) / end).max(2.0);
         let name = labels.get(key).cloned().unwrap_or_else(|| key.clone());
-        let hours = context::decimal(&format!("{:.1} h", *len as f64 / 3600.0), lang);
+        let hours = context::hours(*len as f64, lang);
         // The figure after the bar, or inside its end in white when the bar reaches the edge.
         let (lx, anchor, fill) = if x + w + 60.0 <= width {
             (x + w + 4.0, "start", "#1c2430")
@@ -292,8 +292,25 @@ pub fn render_program(
     env.add_filter("hours", move |v: Option<f64>| -> String {
         match v {
             None => "—".into(),
-            Some(h) => format!("{} h", context::decimal(&h.to_string(), lang)),
+            Some(h) => format!("{} h", debrief_domain::locale::figure(h, lang)),
         }
+    });
+    // `75.0%`, `75,0 %`.
+    env.add_filter("pct", move |v: f64| {
+        debrief_domain::locale::percent(v, lang)
+    });
+    // `count(n, "recs_total")`: the number and the label in the singular (`{key}_one`) or plural.
+    let words = labels.clone();
+    env.add_function("count", move |n: u64, key: String| -> String {
+        let one = format!("{key}_one");
+        let word = match words.get(&one) {
+            Some(w) if debrief_domain::locale::is_one(n, lang) => w,
+            _ => words.get(&key).unwrap_or(&key),
+        };
+        format!(
+            "{} {word}",
+            debrief_domain::locale::number(n as f64, 0, lang)
+        )
     });
     let markdown = env
         .render_named_str(

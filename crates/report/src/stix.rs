@@ -1,7 +1,7 @@
 //! STIX 2.1 export of an incident: a bundle with the producer's identity, the incident (with the
 //! OASIS Incident Core Extension), an indicator per indicator-of-compromise observable, the
-//! observed data of what was sighted (with its cyber-observable objects), the TLP 2.0 marking and
-//! a report tying them together. Ids are deterministic (derived from the record) so that
+//! observed data of what was sighted (with its cyber-observable objects), an attack pattern per
+//! ATT&CK technique of the attack timeline, the TLP 2.0 marking and a report tying them together. Ids are deterministic (derived from the record) so that
 //! exporting the same record twice gives the same objects.
 
 use debrief_domain::observable::ObservableKind;
@@ -211,6 +211,50 @@ pub fn bundle(i: &Incident, producer: &str, now: Timestamp) -> Value {
             }
             objects.push(seen);
         }
+    }
+    // The ATT&CK techniques of the attack timeline, once each, with the tactics they served.
+    let mut techniques: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for e in &i.timeline {
+        if let Some(t) = &e.technique {
+            let tactics = techniques.entry(t.as_str()).or_default();
+            if let Some(tactic) = &e.tactic {
+                tactics.insert(tactic.as_str());
+            }
+        }
+    }
+    for (technique, tactics) in techniques {
+        let mut ap = common("attack-pattern", &format!("mitre-attack/{technique}"));
+        if let Some(m) = ap.as_object_mut() {
+            m.insert("name".into(), technique.into());
+            m.insert(
+                "external_references".into(),
+                json!([{
+                    "source_name": "mitre-attack",
+                    "external_id": technique,
+                    "url": format!("https://attack.mitre.org/techniques/{}/", technique.replace('.', "/")),
+                }]),
+            );
+            if !tactics.is_empty() {
+                m.insert(
+                    "kill_chain_phases".into(),
+                    tactics
+                        .iter()
+                        .map(|t| json!({"kill_chain_name": "mitre-attack", "phase_name": t}))
+                        .collect(),
+                );
+            }
+        }
+        let mut rel = common("relationship", &format!("{key}/technique/{technique}"));
+        if let Some(m) = rel.as_object_mut() {
+            m.insert("relationship_type".into(), "related-to".into());
+            m.insert("source_ref".into(), incident_id.clone());
+            m.insert("target_ref".into(), ap["id"].clone());
+        }
+        refs.push(ap["id"].clone());
+        refs.push(rel["id"].clone());
+        objects.push(ap);
+        objects.push(rel);
     }
     let mut report = common("report", &format!("{key}/report"));
     if let Some(m) = report.as_object_mut() {

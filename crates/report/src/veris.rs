@@ -1,6 +1,7 @@
 //! VERIS 1.4 export of an incident (the community's incident-sharing schema): the ENISA class
-//! mapped to VERIS actions, detection to discovery methods, the key timestamps to the timeline,
-//! personal data, downtime and costs to attributes and impact. What Debrief does not know is
+//! and the sub-types (ransomware, BEC, insider) mapped to VERIS actions and actors, affected
+//! assets to asset varieties, detection to discovery methods, the key timestamps to the
+//! timeline, personal and health data, downtime and costs to attributes and impact. What Debrief does not know is
 //! `Unknown`, as VERIS asks, never guessed.
 
 use debrief_domain::postmortem::CostKind;
@@ -53,6 +54,47 @@ fn action(i: &Incident) -> Value {
     }
 }
 
+/// The action and actor of the incident: its class's, made precise by its sub-types
+/// (ransomware → malware variety Ransomware; insider → internal actor, privilege abuse).
+fn action_and_actor(i: &Incident) -> (Value, Value) {
+    let mut action = action(i);
+    let mut actor = json!({"unknown": {}});
+    for sub in debrief_domain::taxonomy::subtypes_of(&i.tags) {
+        if let (Some(add), Some(m)) = (sub.veris["action"].as_object(), action.as_object_mut()) {
+            m.remove("unknown");
+            for (k, v) in add {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        if sub.veris["actor"].is_object() {
+            actor = sub.veris["actor"].clone();
+        }
+    }
+    (action, actor)
+}
+
+/// The affected assets by VERIS variety, as far as their kind says: a data store is a
+/// database server, an application some server; a host may be a server or a user's device, and
+/// an account is no asset in VERIS — both stay `Unknown` rather than be guessed.
+fn assets(i: &Incident) -> Value {
+    use debrief_domain::work::AssetKind;
+    let mut by: std::collections::BTreeMap<&str, u64> = Default::default();
+    for a in &i.assets {
+        let variety = match a.kind {
+            AssetKind::DataStore => "S - Database",
+            AssetKind::Application => "S - Unknown",
+            AssetKind::Host | AssetKind::Account => "Unknown",
+        };
+        *by.entry(variety).or_default() += 1;
+    }
+    if by.is_empty() {
+        return json!([{"variety": "Unknown"}]);
+    }
+    by.into_iter()
+        .map(|(variety, amount)| json!({"variety": variety, "amount": amount}))
+        .collect()
+}
+
 /// How the incident was discovered, from its detection source.
 fn discovery(i: &Incident) -> Value {
     let s = i.detection_source.to_lowercase();
@@ -73,6 +115,7 @@ fn discovery(i: &Incident) -> Value {
 
 /// The VERIS record of an incident.
 pub fn record(i: &Incident) -> Value {
+    let (action, actor) = action_and_actor(i);
     let at = |m| i.milestone(m);
     let first = at(Milestone::Started)
         .or(at(Milestone::Detected))
@@ -101,11 +144,19 @@ pub fn record(i: &Incident) -> Value {
     }
     let mut attribute = serde_json::Map::new();
     let pm = &i.postmortem;
-    if i.flags.contains("personal_data") {
+    let health = i.flags.contains("phi");
+    if i.flags.contains("personal_data") || health {
         let total: u64 = pm.impact.records.iter().map(|r| r.count).sum();
+        let mut data = Vec::new();
+        if i.flags.contains("personal_data") {
+            data.push(json!({"variety": "Personal"}));
+        }
+        if health {
+            data.push(json!({"variety": "Medical"}));
+        }
         let mut c = json!({
             "data_disclosure": "Potentially",
-            "data": [{"variety": "Personal"}],
+            "data": data,
         });
         if total > 0
             && let Some(m) = c.as_object_mut()
@@ -114,11 +165,26 @@ pub fn record(i: &Incident) -> Value {
         }
         attribute.insert("confidentiality".into(), c);
     }
-    if let Some(minutes) = pm.impact.downtime_minutes {
-        attribute.insert(
-            "availability".into(),
-            json!({"variety": ["Interruption"], "duration": span(i64::try_from(minutes).unwrap_or(0) * 60)}),
-        );
+    let mut availability: Vec<Value> = Vec::new();
+    if pm.impact.downtime_minutes.is_some() {
+        availability.push("Interruption".into());
+    }
+    for sub in debrief_domain::taxonomy::subtypes_of(&i.tags) {
+        if let Some(v) = sub.veris["availability"].as_str()
+            && !availability.iter().any(|a| a == v)
+        {
+            availability.push(v.into());
+        }
+    }
+    if !availability.is_empty() {
+        let mut a = json!({"variety": availability});
+        if let (Some(minutes), Some(m)) = (pm.impact.downtime_minutes, a.as_object_mut()) {
+            m.insert(
+                "duration".into(),
+                span(i64::try_from(minutes).unwrap_or(0) * 60),
+            );
+        }
+        attribute.insert("availability".into(), a);
     }
     let mut out = json!({
         "schema_version": "1.4.0",
@@ -128,9 +194,9 @@ pub fn record(i: &Incident) -> Value {
         "reference": format!("Debrief #{}", i.number),
         "summary": if i.summary.trim().is_empty() { i.title.clone() } else { format!("{}: {}", i.title, i.summary) },
         "discovery_method": discovery(i),
-        "actor": {"unknown": {}},
-        "action": action(i),
-        "asset": {"assets": [{"variety": "Unknown"}], "cloud": ["Unknown"]},
+        "actor": actor,
+        "action": action,
+        "asset": {"assets": assets(i), "cloud": ["Unknown"]},
         "timeline": timeline,
     });
     let Some(m) = out.as_object_mut() else {

@@ -36,11 +36,22 @@ pub fn t(lang: Language, key: &str, args: &[(&str, String)]) -> String {
         fluent_templates::fluent_bundle::FluentValue<'_>,
     > = args
         .iter()
-        .map(|(k, v)| (std::borrow::Cow::Owned(k.to_string()), v.clone().into()))
+        .map(|(k, v)| (std::borrow::Cow::Owned(k.to_string()), value(v)))
         .collect();
     LOCALES
         .try_lookup_with_args(id(lang), key, &map)
         .unwrap_or_else(|| key.to_string())
+}
+
+/// An argument as Fluent takes it: a whole number as a number, so that a message's plural
+/// variants (`[one]`, `*[other]`) are chosen by the language's rules; anything else as text.
+fn value(v: &str) -> fluent_templates::fluent_bundle::FluentValue<'static> {
+    let whole =
+        !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) && (v == "0" || !v.starts_with('0'));
+    match v.parse::<i64>() {
+        Ok(n) if whole => n.into(),
+        _ => v.to_string().into(),
+    }
 }
 
 #[cfg(test)]
@@ -66,6 +77,29 @@ mod tests {
             missing_fr.is_empty() && missing_en.is_empty(),
             "fr lacks {missing_fr:?}; en lacks {missing_en:?}"
         );
+    }
+
+    #[test]
+    fn every_message_parses() {
+        use fluent_templates::fluent_bundle::FluentResource;
+        for text in [
+            include_str!("../locales/en/main.ftl"),
+            include_str!("../locales/fr/main.ftl"),
+        ] {
+            if let Err((_, errors)) = FluentResource::try_new(text.to_string()) {
+                panic!("{errors:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn plurals_follow_the_language() {
+        let n = |lang, n: &str| t(lang, "mx-recurrences", &[("n", n.into())]);
+        assert_eq!(n(Language::Fr, "1"), "1 incident récurrent");
+        assert_eq!(n(Language::Fr, "0"), "0 incident récurrent");
+        assert_eq!(n(Language::Fr, "2"), "2 incidents récurrents");
+        assert_eq!(n(Language::En, "0"), "0 incidents recur");
+        assert_eq!(n(Language::En, "1"), "1 incident recurs");
     }
 
     #[test]

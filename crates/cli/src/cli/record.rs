@@ -21,10 +21,15 @@ pub enum TriageCommand {
         /// The incident (number, #number or UUID).
         incident: String,
         /// A class of the ENISA reference taxonomy, e.g. `fraud` (`debrief` lists them in the taxonomy).
-        class: String,
+        #[arg(required_unless_present = "subtype")]
+        class: Option<String>,
         /// A type of that class, e.g. `phishing`.
-        #[arg(value_name = "TYPE")]
-        kind: String,
+        #[arg(value_name = "TYPE", required_unless_present = "subtype")]
+        kind: Option<String>,
+        /// A sub-type the taxonomy does not name — ransomware, bec (business e-mail compromise),
+        /// insider: classifies by its class and type (unless given) and tags the incident.
+        #[arg(long)]
+        subtype: Option<String>,
         /// Why, as recorded in the journal.
         #[arg(long, default_value = "")]
         reason: String,

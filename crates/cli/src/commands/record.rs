@@ -24,16 +24,52 @@ where
     Ok(execute(&store, id, &who, decide).await?.incident)
 }
 
+/// Like [`run_one`], for a command the domain decides as several events (one append).
+async fn run_many<F>(settings: &Settings, reference: &str, decide: F) -> Result<Incident>
+where
+    F: Fn(&Incident) -> Result<Vec<debrief_domain::Event>, debrief_domain::DomainError>
+        + Send
+        + Sync,
+{
+    let (store, _) = open_store(settings).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
+    let id = app.resolve(&op, reference).await?;
+    Ok(app
+        .execute(&op, id, debrief_app::Need::Work, None, decide)
+        .await?)
+}
+
 pub async fn triage(cmd: TriageCommand, settings: &Settings) -> Result<u8> {
     match cmd {
         TriageCommand::Classify {
             incident,
             class,
             kind,
+            subtype,
             reason,
         } => {
-            let i = run_one(settings, &incident, |i| i.classify(&class, &kind, &reason)).await?;
-            println!("incident #{} classified {class}/{kind}", i.number);
+            let (class, kind) = (class.unwrap_or_default(), kind.unwrap_or_default());
+            let i = match &subtype {
+                Some(sub) => {
+                    run_many(settings, &incident, |i| {
+                        i.classify_subtype(sub, &class, &kind, &reason)
+                    })
+                    .await?
+                }
+                None => {
+                    run_one(settings, &incident, |i| i.classify(&class, &kind, &reason)).await?
+                }
+            };
+            if let Some(c) = &i.classification {
+                println!("incident #{} classified {}/{}", i.number, c.class, c.kind);
+            }
+            if let Some(sub) = subtype {
+                println!(
+                    "incident #{} tagged {}",
+                    i.number,
+                    sub.trim().to_ascii_lowercase()
+                );
+            }
         }
         TriageCommand::Assess {
             incident,

@@ -71,6 +71,15 @@ fn commands() -> Vec<Command> {
             ],
         },
         Command {
+            name: "classify by a sub-type",
+            api: (
+                "POST",
+                "/api/v1/incidents/1/classification",
+                json!({"subtype": "bec"}),
+            ),
+            cli: &["triage", "classify", "2", "--subtype", "bec"],
+        },
+        Command {
             name: "markings",
             api: (
                 "POST",
@@ -224,7 +233,7 @@ pub(crate) async fn the_cli_writes_what_the_api_writes(db: &TestDb) {
     }
     assert_eq!(
         entries(&*store, "1").await.len(),
-        9,
-        "one entry per command, two for the edit"
+        11,
+        "one entry per command, two for the edit and two for the sub-type (class and tag)"
     );
 }

@@ -180,4 +180,23 @@ pub async fn a_paris_night_is_recorded_as_it_happened(db: &TestDb) {
         before,
         paris_ok(db, &["incident", "journal", "1", "--format", "json"])
     );
+
+    // The French final report says its zone, shows the night in local time, and no raw code.
+    let report = paris_ok(
+        db,
+        &[
+            "report", "1", "--kind", "final", "--format", "md", "--lang", "fr",
+        ],
+    );
+    assert!(report.contains("Europe/Paris"), "{report}");
+    assert!(report.contains("28/11/2026 02:14"), "{report}");
+    assert!(report.contains("28/11/2026 03:05"), "{report}");
+    // The seal is an HTML comment for machines, not text a reader sees.
+    let seen = report.split("<!-- debrief-seal").next().unwrap_or_default();
+    let raw = debrief_domain::codes::raw_in(
+        &seen.replace('\\', ""),
+        debrief_domain::Language::Fr,
+        &Default::default(),
+    );
+    assert!(raw.is_empty(), "raw codes {raw:?} in\n{report}");
 }

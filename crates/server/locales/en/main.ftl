@@ -540,7 +540,7 @@ nt-stakeholder = To (directory)
 nt-addresses-below = or the e-mail addresses below
 nt-addresses = E-mail addresses (comma-separated; e-mail only)
 nt-attempts = { $n ->
-    [one] 1 attempt
+    [one] { $n } attempt
    *[other] { $n } attempts
 }
 nt-retry = Retry now
@@ -572,7 +572,7 @@ mx-tag = Tag
 mx-team = Team (business unit)
 mx-apply = Show
 mx-handled = { $n ->
-    [one] 1 incident handled
+    [one] { $n } incident handled
    *[other] { $n } incidents handled
 }
 mx-times = Response times
@@ -588,18 +588,18 @@ mx-d-ttr_resolution = Time to resolve (MTTR, closure)
 mx-d-dwell = Dwell time (start to detection)
 mx-d-elapsed = Time per incident (opened to closed, or to now)
 mx-inconsistent = { $n } with an end before its start
-mx-labour = Labour logged: { $total } h in all, { $mean } h per incident
+mx-labour = Labour logged: { $total } h in all, { $mean } h per incident with time logged
 mx-without-labour = { $n } without labour logged
 mx-by-class = By class
 mx-by-status = By status
 mx-compliance = Notification compliance
-mx-on-time = { $pct } % of regulatory deadlines met on time
+mx-on-time = { $pct } of regulatory deadlines met on time
 mx-no-deadlines = No regulatory deadline decided yet
 mx-deadlines = { $on_time } on time, { $late } late, { $overdue } overdue, { $pending } running
 mx-overdue = Overdue
 mx-recommendations = Recommendations
 mx-recs = { $total } in all, { $completed } completed, { $overdue } overdue
-mx-completion = { $pct } % completed
+mx-completion = { $pct } completed
 mx-costs = Costs
 mx-direct = Direct
 mx-indirect = Indirect
@@ -608,7 +608,7 @@ mx-net = Net
 mx-actions = Actions performed (journal entries by kind)
 mx-recurrence = Recurrence (within { $months } months)
 mx-recurrences = { $n ->
-    [one] 1 incident recurs
+    [one] { $n } incident recurs
    *[other] { $n } incidents recur
 }
 mx-show = Show
@@ -680,8 +680,8 @@ samm-practice = practice score
 samm-source = Questions, criteria and answers: OWASP SAMM v2 (CC BY-SA 4.0), read from the model folder given to the server.
 samm-ev-rules = { $n } Sigma rules evaluated by the server
 samm-ev-alerts = { $n } alerts in the last 90 days, in { $weeks } of 13 weeks
-samm-ev-acknowledged = { $n } of { $total } incidents acknowledged ({ $pct } %)
-samm-ev-classified = { $n } of { $total } incidents classified with the ENISA taxonomy ({ $pct } %)
+samm-ev-acknowledged = { $n } of { $total } incidents acknowledged ({ $pct }%)
+samm-ev-classified = { $n } of { $total } incidents classified with the ENISA taxonomy ({ $pct }%)
 samm-ev-playbook-classes = playbooks cover { $n } of the { $total } classes of incidents seen
 samm-ev-playbook-incidents = a playbook was applied to { $n } of { $total } incidents
 samm-ev-reviewed = { $n } of { $total } closed incidents have an approved postmortem
@@ -760,3 +760,51 @@ field-done-on = done
 pm-answered-at = Answered at (empty: now)
 rp-recorded = recorded { $at }
 rp-entry = journal entry { $seq }
+obs-kind-ipv4 = IPv4 address
+obs-kind-ipv6 = IPv6 address
+obs-kind-cidr = IP range (CIDR)
+obs-kind-domain = Domain
+obs-kind-url = URL
+obs-kind-email = E-mail address
+obs-kind-md5 = MD5 hash
+obs-kind-sha1 = SHA-1 hash
+obs-kind-sha256 = SHA-256 hash
+obs-kind-filename = File name
+obs-kind-filepath = File path
+obs-kind-hostname = Host name
+obs-kind-user-account = User account
+obs-kind-registry-key = Registry key
+obs-kind-process = Process
+obs-kind-cve = CVE
+obs-kind-asn = AS number
+obs-kind-user-agent = User agent
+obs-kind-mutex = Mutex
+obs-kind-other = Other
+field-subtypes = Sub-types (class and type, and a tag)
+tactic-reconnaissance = Reconnaissance
+tactic-resource-development = Resource Development
+tactic-initial-access = Initial Access
+tactic-execution = Execution
+tactic-persistence = Persistence
+tactic-privilege-escalation = Privilege Escalation
+tactic-defense-evasion = Defense Evasion
+tactic-credential-access = Credential Access
+tactic-discovery = Discovery
+tactic-lateral-movement = Lateral Movement
+tactic-collection = Collection
+tactic-command-and-control = Command and Control
+tactic-exfiltration = Exfiltration
+tactic-impact = Impact
+pm-costs-example = direct 12500.00 EUR forensics
+search-field-title = Title
+search-field-summary = Summary
+search-field-reporter = Reporter
+search-field-detection_source = Detection source
+search-field-class = Classification
+search-field-tags = Tags
+search-field-observable = Observable
+search-field-timeline = Timeline
+search-field-note = Note
+search-field-task = Task
+search-field-action = Response action
+search-field-asset = Affected asset

@@ -384,7 +384,7 @@ pm-impact = Impact
 pm-downtime = Interruption (minutes)
 pm-users = Utilisateurs touchés
 pm-records = Données touchées (catégorie : nombre, une par ligne)
-pm-costs = Coûts (direct|indirect|recovered montant devise description, un par ligne)
+pm-costs = Coûts (directs|indirects|récupérés, montant, devise, description ; un par ligne)
 pm-backups = Les sauvegardes et la restauration ont-elles fonctionné ?
 pm-net-costs = Coût net
 pm-root-causes = Causes racines
@@ -434,7 +434,13 @@ pm-asked = Demandé à
 pm-question = Question
 pm-ask = Enregistrer la question
 pm-board = Tableau des recommandations
-pm-board-summary = { $total } recommandations, { $completed } faites ; { $overdue } en retard, { $soon } à échéance sous 7 jours
+pm-board-summary = { $total ->
+    [one] { $total } recommandation
+   *[other] { $total } recommandations
+}, { $completed ->
+    [one] { $completed } faite
+   *[other] { $completed } faites
+} ; { $overdue } en retard, { $soon } à échéance sous 7 jours
 pm-completion = taux de réalisation
 pm-board-open = Ouvertes
 pm-board-overdue = En retard
@@ -443,12 +449,21 @@ pm-board-all = Toutes
 pm-by-owner = Ouvertes par responsable
 pm-board-none = Aucune recommandation ici.
 pm-playbooks = Procédures (playbooks)
-pm-adherence = { $done } étapes faites sur { $total }, { $skipped } sautées
+pm-adherence = { $done ->
+    [one] { $done } étape faite
+   *[other] { $done } étapes faites
+} sur { $total }, { $skipped ->
+    [one] { $skipped } sautée
+   *[other] { $skipped } sautées
+}
 pm-step-done = faite
 pm-step-skipped = sautée
 pm-step-open = non faite
 pm-suggested = Procédures pour ce type d'incident :
-pm-apply = Appliquer « { $title } » ({ $steps } étapes deviennent des tâches)
+pm-apply = Appliquer « { $title } » ({ $steps ->
+    [one] { $steps } étape devient une tâche
+   *[other] { $steps } étapes deviennent des tâches
+})
 pm-no-playbook = Aucune procédure appliquée ; qualifiez l'incident pour voir celles qui correspondent.
 pm-step-late = faite en retard (après le rétablissement)
 nav-playbooks = Procédures
@@ -540,7 +555,7 @@ nt-stakeholder = À (annuaire)
 nt-addresses-below = ou les adresses électroniques ci-dessous
 nt-addresses = Adresses électroniques (séparées par des virgules ; courriel seulement)
 nt-attempts = { $n ->
-    [one] 1 tentative
+    [one] { $n } tentative
    *[other] { $n } tentatives
 }
 nt-retry = Réessayer maintenant
@@ -572,7 +587,7 @@ mx-tag = Étiquette
 mx-team = Équipe (entité)
 mx-apply = Afficher
 mx-handled = { $n ->
-    [one] 1 incident traité
+    [one] { $n } incident traité
    *[other] { $n } incidents traités
 }
 mx-times = Délais de réponse
@@ -588,18 +603,24 @@ mx-d-ttr_resolution = Délai de résolution (MTTR, clôture)
 mx-d-dwell = Temps de présence (début à détection)
 mx-d-elapsed = Durée par incident (ouverture à clôture, ou à maintenant)
 mx-inconsistent = { $n } dont la fin précède le début
-mx-labour = Temps passé : { $total } h au total, { $mean } h par incident
+mx-labour = Temps passé : { $total } h au total, { $mean } h par incident où du temps est saisi
 mx-without-labour = { $n } sans temps saisi
 mx-by-class = Par classe
 mx-by-status = Par statut
 mx-compliance = Respect des notifications
-mx-on-time = { $pct } % des échéances réglementaires respectées
+mx-on-time = { $pct } des échéances réglementaires respectées
 mx-no-deadlines = Aucune échéance réglementaire tranchée pour l'instant
-mx-deadlines = { $on_time } à temps, { $late } en retard, { $overdue } dépassées, { $pending } en cours
+mx-deadlines = { $on_time } à temps, { $late } en retard, { $overdue ->
+    [one] { $overdue } dépassée
+   *[other] { $overdue } dépassées
+}, { $pending } en cours
 mx-overdue = Dépassées
 mx-recommendations = Recommandations
-mx-recs = { $total } au total, { $completed } réalisées, { $overdue } en retard
-mx-completion = { $pct } % réalisées
+mx-recs = { $total } au total, { $completed ->
+    [one] { $completed } réalisée
+   *[other] { $completed } réalisées
+}, { $overdue } en retard
+mx-completion = { $pct } réalisé
 mx-costs = Coûts
 mx-direct = Directs
 mx-indirect = Indirects
@@ -608,7 +629,7 @@ mx-net = Net
 mx-actions = Actions menées (entrées du journal par nature)
 mx-recurrence = Récurrence (sur { $months } mois)
 mx-recurrences = { $n ->
-    [one] 1 incident récurrent
+    [one] { $n } incident récurrent
    *[other] { $n } incidents récurrents
 }
 mx-show = Afficher
@@ -628,7 +649,10 @@ incident-replay = Rejouer
 incident-similar = Incidents similaires
 rp-title = Comment il a été traité
 rp-printable = Version imprimable
-rp-summary = { $n } étapes sur { $duration }
+rp-summary = { $n ->
+    [one] { $n } étape
+   *[other] { $n } étapes
+} sur { $duration }
 rp-intro = Chaque entrée du journal de l'incident, dans l'ordre où les choses se sont passées (l'heure qu'indique l'entrée, sinon celle de sa saisie), avec le temps écoulé depuis le début et depuis l'étape précédente. Les longues pauses sont signalées.
 rp-after = { $since } plus tard
 rp-previous = ← étape précédente
@@ -665,7 +689,10 @@ samm-score = Score de la pratique : { $score } / 3
 samm-stream-A = Détection des incidents
 samm-stream-B = Réponse aux incidents
 samm-level = niveau { $level }
-samm-unanswered = { $n } pas encore confirmées
+samm-unanswered = { $n ->
+    [one] { $n } pas encore confirmée
+   *[other] { $n } pas encore confirmées
+}
 samm-quality = Critères de qualité
 samm-suggested = Suggérée d'après les éléments :
 samm-confirmed = Confirmée :
@@ -678,16 +705,40 @@ samm-no-history = Aucune réponse confirmée pour l'instant.
 samm-chart = Score de la pratique après chaque réponse confirmée
 samm-practice = score de la pratique
 samm-source = Questions, critères et réponses : OWASP SAMM v2 (CC BY-SA 4.0), lus dans le dossier du modèle donné au serveur.
-samm-ev-rules = { $n } règles Sigma évaluées par le serveur
-samm-ev-alerts = { $n } alertes sur les 90 derniers jours, sur { $weeks } semaines sur 13
-samm-ev-acknowledged = { $n } incidents sur { $total } pris en charge ({ $pct } %)
-samm-ev-classified = { $n } incidents sur { $total } classés selon la taxonomie ENISA ({ $pct } %)
+samm-ev-rules = { $n ->
+    [one] { $n } règle Sigma évaluée
+   *[other] { $n } règles Sigma évaluées
+} par le serveur
+samm-ev-alerts = { $n ->
+    [one] { $n } alerte
+   *[other] { $n } alertes
+} sur les 90 derniers jours, sur { $weeks } semaines sur 13
+samm-ev-acknowledged = { $n ->
+    [one] { $n } incident
+   *[other] { $n } incidents
+} sur { $total } pris en charge ({ $pct } %)
+samm-ev-classified = { $n ->
+    [one] { $n } incident
+   *[other] { $n } incidents
+} sur { $total } classés selon la taxonomie ENISA ({ $pct } %)
 samm-ev-playbook-classes = les playbooks couvrent { $n } des { $total } classes d'incidents rencontrées
-samm-ev-playbook-incidents = un playbook a été appliqué à { $n } incidents sur { $total }
-samm-ev-reviewed = { $n } incidents clos sur { $total } ont un post-mortem approuvé
-samm-ev-playbooks-revised = { $n } playbooks révisés après leur première version
+samm-ev-playbook-incidents = un playbook a été appliqué à { $n ->
+    [one] { $n } incident
+   *[other] { $n } incidents
+} sur { $total }
+samm-ev-reviewed = { $n ->
+    [one] { $n } incident clos
+   *[other] { $n } incidents clos
+} sur { $total } ont un post-mortem approuvé
+samm-ev-playbooks-revised = { $n ->
+    [one] { $n } playbook révisé
+   *[other] { $n } playbooks révisés
+} après leur première version
 samm-ev-roles = { $managers } responsables et { $handlers } analystes ont un compte
-samm-ev-root-causes = causes racines établies pour { $n } incidents sur { $total } ({ $high } sur { $high_total } de gravité élevée)
+samm-ev-root-causes = causes racines établies pour { $n ->
+    [one] { $n } incident
+   *[other] { $n } incidents
+} sur { $total } ({ $high } sur { $high_total } de gravité élevée)
 samm-ev-contacts = { $legal } contacts juridiques et { $regulators } contacts régulateurs ou CSIRT dans l'annuaire
 rep-title = Rapports
 rep-kind = Document
@@ -760,3 +811,51 @@ field-done-on = terminée le
 pm-answered-at = Répondu le (vide : maintenant)
 rp-recorded = saisi le { $at }
 rp-entry = entrée { $seq } du journal
+obs-kind-ipv4 = Adresse IPv4
+obs-kind-ipv6 = Adresse IPv6
+obs-kind-cidr = Plage d’adresses IP (CIDR)
+obs-kind-domain = Domaine
+obs-kind-url = URL
+obs-kind-email = Adresse e-mail
+obs-kind-md5 = Empreinte MD5
+obs-kind-sha1 = Empreinte SHA-1
+obs-kind-sha256 = Empreinte SHA-256
+obs-kind-filename = Nom de fichier
+obs-kind-filepath = Chemin de fichier
+obs-kind-hostname = Nom d’hôte
+obs-kind-user-account = Compte utilisateur
+obs-kind-registry-key = Clé de registre
+obs-kind-process = Processus
+obs-kind-cve = CVE
+obs-kind-asn = Numéro d’AS
+obs-kind-user-agent = Agent utilisateur
+obs-kind-mutex = Mutex
+obs-kind-other = Autre
+field-subtypes = Sous-types (classe et type, et une étiquette)
+tactic-reconnaissance = Reconnaissance
+tactic-resource-development = Développement de ressources
+tactic-initial-access = Accès initial
+tactic-execution = Exécution
+tactic-persistence = Persistance
+tactic-privilege-escalation = Élévation de privilèges
+tactic-defense-evasion = Contournement des défenses
+tactic-credential-access = Accès aux identifiants
+tactic-discovery = Découverte
+tactic-lateral-movement = Mouvement latéral
+tactic-collection = Collecte
+tactic-command-and-control = Commande et contrôle
+tactic-exfiltration = Exfiltration
+tactic-impact = Impact
+pm-costs-example = directs 12500,00 EUR investigation numérique
+search-field-title = Titre
+search-field-summary = Résumé
+search-field-reporter = Déclarant
+search-field-detection_source = Source de détection
+search-field-class = Classification
+search-field-tags = Étiquettes
+search-field-observable = Observable
+search-field-timeline = Chronologie
+search-field-note = Note
+search-field-task = Tâche
+search-field-action = Action de réponse
+search-field-asset = Actif touché

@@ -569,6 +569,16 @@ fn field_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
                     .collect::<Vec<_>>(),
             ),
         ),
+        (
+            "ClassifyRequest",
+            "subtype",
+            list(
+                &debrief_domain::taxonomy::subtypes()
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
         ("AnswerRequest", "answer", Int(0, 3)),
     ]
 }

@@ -32,11 +32,17 @@ fn ts(raw: &Option<String>) -> ApiResult<Option<Timestamp>> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifyRequest {
-    /// A class of the ENISA reference taxonomy, e.g. `fraud` (see `GET /api/v1/taxonomy`).
+    /// A class of the ENISA reference taxonomy, e.g. `fraud` (see `GET /api/v1/taxonomy`);
+    /// may be left out with a `subtype`.
+    #[serde(default)]
     pub class: String,
-    /// A type of that class, e.g. `phishing`.
-    #[serde(rename = "type")]
+    /// A type of that class, e.g. `phishing`; may be left out with a `subtype`.
+    #[serde(default, rename = "type")]
     pub kind: String,
+    /// A sub-type teams name that the taxonomy does not — `ransomware`, `bec` (business e-mail
+    /// compromise), `insider`: classifies by its class and type (unless given) and tags it.
+    #[serde(default)]
+    pub subtype: Option<String>,
     #[serde(default)]
     pub reason: String,
 }
@@ -309,9 +315,12 @@ incident_route!(
     "/api/v1/incidents/{incident}/classification",
     ClassifyRequest,
     "Classify by the ENISA reference taxonomy.",
-    |current, req, state| current
-        .classify(&req.class, &req.kind, &req.reason)
-        .map(|e| vec![e])
+    |current, req, state| match &req.subtype {
+        Some(sub) => current.classify_subtype(sub, &req.class, &req.kind, &req.reason),
+        None => current
+            .classify(&req.class, &req.kind, &req.reason)
+            .map(|e| vec![e]),
+    }
 );
 
 incident_route!(

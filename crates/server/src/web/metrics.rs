@@ -48,12 +48,40 @@ pub async fn dashboard(
     }
     let mut ctx = super::base_context(Some(&user), user.lang);
     ctx.insert("nav".into(), "metrics".into());
-    ctx.insert(
-        "classes".into(),
+    // Classes and action kinds by their names in the reader's language, never their codes.
+    let labels = debrief_report::context::labels(user.lang);
+    let mut class_names: serde_json::Map<String, serde_json::Value> =
         debrief_domain::taxonomy::classes()
             .iter()
-            .map(|c| c.id.clone())
-            .collect::<Vec<_>>()
+            .map(|c| {
+                let name = debrief_domain::taxonomy::label(&c.en, &c.fr, user.lang);
+                (c.id.clone(), name.into())
+            })
+            .collect();
+    ctx.insert(
+        "classes".into(),
+        serde_json::Value::Array(
+            class_names
+                .iter()
+                .map(|(id, name)| serde_json::json!({"id": id, "name": name}))
+                .collect(),
+        ),
+    );
+    class_names.insert(
+        "unclassified".into(),
+        labels
+            .get("unclassified")
+            .cloned()
+            .unwrap_or_default()
+            .into(),
+    );
+    ctx.insert("class_names".into(), class_names.into());
+    ctx.insert(
+        "action_names".into(),
+        labels
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("ev_")?.to_string(), v.clone().into())))
+            .collect::<serde_json::Map<_, _>>()
             .into(),
     );
     let params = match query {
@@ -76,6 +104,25 @@ pub async fn dashboard(
             ctx.insert("trend_svg".into(), trend.into());
             ctx.insert("severity_svg".into(), severity.into());
             ctx.insert("m".into(), serde_json::to_value(&m).unwrap_or_default());
+            let money =
+                |minor: i64, cur: &str| debrief_report::context::money(minor, cur, user.lang);
+            ctx.insert(
+                "costs".into(),
+                m.costs
+                    .iter()
+                    .map(|(cur, c)| {
+                        serde_json::json!({
+                            "currency": cur,
+                            "direct": money(c.direct, cur),
+                            "indirect": money(c.indirect, cur),
+                            "recovered": money(c.recovered, cur),
+                            "net": money(c.net, cur),
+                            "incidents": c.incidents,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
             render("metrics.html", StatusCode::OK, ctx)
         }
         Err(e) => {

@@ -181,13 +181,24 @@ impl Templates {
                 Ok(i18n::t(lang_of(state), &key, &refs))
             },
         );
-        // `2.0` → `2`, `2.5` → `2.5`: figures without a useless decimal.
-        env.add_filter("num", |value: f64| -> String {
-            if (value - value.round()).abs() < 1e-9 {
-                format!("{}", value.round() as i64)
-            } else {
-                format!("{value}")
-            }
+        // `keys | map("tr", "milestone-")`: each value by its message `{prefix}{value}`.
+        env.add_filter(
+            "tr",
+            |state: &State, value: String, prefix: String| -> String {
+                i18n::t(lang_of(state), &format!("{prefix}{value}"), &[])
+            },
+        );
+        // `label(key)`: a name shared with the reports (`step_early-warning`), else the key.
+        env.add_function("label", |state: &State, key: String| -> String {
+            debrief_report::context::label(lang_of(state), &key).map_or(key, str::to_string)
+        });
+        // A figure as the reader writes it, without a useless decimal: `2`, `2.5`, `2,5`.
+        env.add_filter("num", |state: &State, value: f64| -> String {
+            debrief_domain::locale::figure(value, lang_of(state))
+        });
+        // A percentage as the reader writes it: `75.0%`, `75,0 %`.
+        env.add_filter("pct", |state: &State, value: f64| -> String {
+            debrief_domain::locale::percent(value, lang_of(state))
         });
         // A stored instant in the reader's zone, with its offset: `2026-11-28 02:14 +01:00`.
         env.add_filter("when", |state: &State, value: Value| -> String {

@@ -64,7 +64,8 @@ async fn page(
             );
         }
     };
-    let mut ctx = super::base_context(Some(user), user.lang);
+    let lang = user.lang;
+    let mut ctx = super::base_context(Some(user), lang);
     ctx.insert("nav".into(), "incidents".into());
     ctx.insert("pm".into(), serde_json::to_value(&view).unwrap_or_default());
     ctx.insert(
@@ -124,9 +125,16 @@ async fn page(
             .costs
             .iter()
             .map(|c| {
+                // In the reader's words, as the form reads them back.
+                let mark = if lang == debrief_domain::Language::Fr {
+                    ','
+                } else {
+                    '.'
+                };
                 format!(
-                    "{} {}.{:02} {} {}",
-                    c.kind,
+                    "{} {}{mark}{:02} {} {}",
+                    debrief_report::context::label(lang, c.kind.as_str())
+                        .unwrap_or(c.kind.as_str()),
                     c.amount_minor / 100,
                     c.amount_minor.rem_euclid(100),
                     c.currency,
@@ -281,7 +289,23 @@ fn bad(field: &'static str, problem: String) -> DomainError {
 
 /// `category: count` per line; `kind amount currency description` per line (amount with up to
 /// two decimals).
-fn impact_from(f: &ImpactForm) -> Result<Impact, DomainError> {
+/// A cost line's kind as the reader writes it: the code (`recovered`) or its name in the
+/// reader's language, singular or plural (`récupéré`, `récupérés`).
+fn cost_kind(word: &str, lang: debrief_domain::Language) -> Result<CostKind, DomainError> {
+    let w = word.trim().to_lowercase();
+    CostKind::ALL
+        .iter()
+        .copied()
+        .find(|k| {
+            let name = debrief_report::context::label(lang, k.as_str())
+                .unwrap_or(k.as_str())
+                .to_lowercase();
+            w == k.as_str() || w == name || w == name.trim_end_matches('s')
+        })
+        .map_or_else(|| word.parse(), Ok)
+}
+
+fn impact_from(f: &ImpactForm, lang: debrief_domain::Language) -> Result<Impact, DomainError> {
     let number = |name: &'static str, v: &str| -> Result<Option<u64>, DomainError> {
         if v.is_empty() {
             return Ok(None);
@@ -314,8 +338,9 @@ fn impact_from(f: &ImpactForm) -> Result<Impact, DomainError> {
                 format!("`{l}`: write `direct|indirect|recovered amount currency description`"),
             ));
         };
-        let kind: CostKind = kind.parse()?;
-        let (units, cents) = amount.split_once('.').unwrap_or((amount, "0"));
+        let kind = cost_kind(kind, lang)?;
+        // The decimal mark the reader writes: `12500.50` or `12500,50`.
+        let (units, cents) = amount.split_once(['.', ',']).unwrap_or((amount, "0"));
         let cents = format!("{cents:0<2}");
         let parse = |s: &str| {
             s.parse::<i64>()
@@ -364,7 +389,7 @@ pub async fn impact(
     Path(number): Path<String>,
     WebForm(f): WebForm<ImpactForm>,
 ) -> Response {
-    let parsed = impact_from(&f);
+    let parsed = impact_from(&f, user.lang);
     act(&state, &user, &number, &f.csrf, false, |c| {
         collect([parsed.clone().and_then(|i| c.set_impact(i))])
     })

@@ -38,7 +38,11 @@ pub(super) async fn record_context(
     }
     let classification = i.classification.as_ref().map(|c| {
         let (cl, ty) = c.labels(lang);
-        json!({"class": c.class, "type": c.kind, "class_label": cl, "type_label": ty})
+        let subs: Vec<String> = taxonomy::subtypes_of(&i.tags)
+            .iter()
+            .map(|s| s.name(lang))
+            .collect();
+        json!({"class": c.class, "type": c.kind, "class_label": cl, "type_label": ty, "subtypes": subs})
     });
     let scope_items: Vec<&String> = i
         .scope
@@ -82,6 +86,17 @@ pub(super) async fn record_context(
             .map(|c| {
                 json!({"id": c.id, "label": taxonomy::label(&c.en, &c.fr, lang),
                     "types": c.types.iter().map(|t| json!({"id": t.id, "label": taxonomy::label(&t.en, &t.fr, lang)})).collect::<Vec<_>>()})
+            })
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    ctx.insert(
+        "subtypes".into(),
+        taxonomy::subtypes()
+            .iter()
+            .map(|s| {
+                let (cl, ty) = s.classification().labels(lang);
+                json!({"id": s.id, "label": s.name(lang), "maps_to": format!("{cl} / {ty}")})
             })
             .collect::<Vec<_>>()
             .into(),
@@ -214,6 +229,19 @@ pub async fn classify(
     Path(number): Path<String>,
     WebForm(f): WebForm<ClassifyForm>,
 ) -> Response {
+    // A sub-type (`subtype:ransomware`) classifies by its class and type and tags the incident.
+    if let Some(sub) = f.classification.strip_prefix("subtype:") {
+        return act_many(
+            &state,
+            &user,
+            &number,
+            &f.csrf,
+            Need::Work,
+            |i| i.classify_subtype(sub, "", "", ""),
+            "#triage",
+        )
+        .await;
+    }
     let (class, kind) = f
         .classification
         .split_once('/')
@@ -468,7 +496,13 @@ pub async fn search(
     ctx.insert(
         "hits".into(),
         hits.iter()
-            .map(|h| json!({"number": h.number, "title": h.title, "field": h.field, "parts": parts(&h.snippet)}))
+            .map(|h| {
+                // Where it matched, by name: "Timeline 3", "Chronologie 3".
+                let (part, id) = h.field.split_once(':').unwrap_or((&h.field, ""));
+                let name = crate::i18n::t(user.lang, &format!("search-field-{part}"), &[]);
+                let place = if id.is_empty() { name } else { format!("{name} {id}") };
+                json!({"number": h.number, "title": h.title, "field": place, "parts": parts(&h.snippet)})
+            })
             .collect::<Vec<_>>()
             .into(),
     );

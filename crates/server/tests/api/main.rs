@@ -14,6 +14,7 @@ mod notify;
 mod obligations;
 mod parity;
 mod postmortem;
+mod readable;
 mod record;
 mod report;
 mod roles;

@@ -56,6 +56,18 @@ fn commands() -> Vec<Command> {
             web: ("/incidents/1/classify", "classification=fraud%2Fphishing"),
         },
         Command {
+            name: "classify by a sub-type",
+            api: (
+                "POST",
+                "/api/v1/incidents/1/classification",
+                json!({"subtype": "ransomware"}),
+            ),
+            web: (
+                "/incidents/1/classify",
+                "classification=subtype%3Aransomware",
+            ),
+        },
+        Command {
             name: "markings",
             api: (
                 "POST",

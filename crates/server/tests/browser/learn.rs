@@ -128,7 +128,7 @@ async fn metrics_replay_and_maturity_in_both_languages() {
         .select_by_value("fr")
         .await
         .unwrap();
-    wait_text(&c, "#samm-scores", "Score de la pratique : 0.5 / 3").await;
+    wait_text(&c, "#samm-scores", "Score de la pratique : 0,5 / 3").await;
     assert!(
         text(&c, "#samm-A2")
             .await

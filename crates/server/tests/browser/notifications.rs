@@ -49,7 +49,7 @@ async fn regulatory_deadlines_are_set_and_discharged_in_the_browser() {
         "{obligations}"
     );
     c.goto(&format!("{base}/obligations")).await.unwrap();
-    assert!(text(&c, "#due").await.contains("early-warning"));
+    assert!(text(&c, "#due").await.contains("early warning"));
     c.goto(&format!("{base}/incidents/1/notifications"))
         .await
         .unwrap();

@@ -266,7 +266,7 @@ async fn triage_observables_and_timeline_in_both_languages() {
     click(&c, "#extract").await;
     c.wait()
         .for_element(Locator::XPath(
-            "//section[@id='observables']//tr[contains(., 'hostname') and contains(., 'ws-042')]",
+            "//section[@id='observables']//tr[contains(., 'Nom d’hôte') and contains(., 'ws-042')]",
         ))
         .await
         .unwrap();
