@@ -50,6 +50,11 @@ class StixExport(unittest.TestCase):
             ("hostname", "ws-042.corp.example", ["--sighted"]),
         ]:
             self.cli("observable", "add", "1", kind, value, *flags)
+        for at, technique, tactic in [("2026-11-20T09:12:00Z", "T1566.002", "initial-access"),
+                                      ("2026-11-20T09:14:00Z", "T1204.001", "execution"),
+                                      ("2026-11-20T09:20:00Z", "T1566.002", "initial-access")]:
+            self.cli("timeline", "add", "1", "--at", at, "--description", f"step {technique}",
+                     "--technique", technique, "--tactic", tactic)
         path = os.path.join(self.data, "bundle.json")
         self.cli("export", "1", "--format", "stix", "-o", path)
         results = validate_file(path, ValidationOptions(strict=True))
@@ -74,6 +79,11 @@ class StixExport(unittest.TestCase):
         self.assertTrue(all(marking["id"] in o.get("object_marking_refs", [marking["id"]]) for o in bundle["objects"]
                             if o["type"] not in ("identity", "marking-definition", "ipv4-addr", "domain-name", "url",
                                                  "email-addr", "file")))
+        # One attack pattern per ATT&CK technique of the timeline, with its tactic.
+        patterns = {a["external_references"][0]["external_id"]: a for a in by_type["attack-pattern"]}
+        self.assertEqual(sorted(patterns), ["T1204.001", "T1566.002"])
+        self.assertEqual(patterns["T1566.002"]["kill_chain_phases"],
+                         [{"kill_chain_name": "mitre-attack", "phase_name": "initial-access"}])
         report = by_type["report"][0]
         self.assertIn(incident["id"], report["object_refs"])
         # The same record exports to the same ids; each export is in the access log (who read

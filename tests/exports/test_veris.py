@@ -118,6 +118,42 @@ class VerisExport(unittest.TestCase):
         self.assertEqual([(l["variety"], l["amount"]) for l in r["impact"]["loss"]],
                          [("Response and recovery", 12500.0), ("Business disruption", 3000.0)])
 
+    def test_a_hospital_ransomware_maps_to_veris(self):
+        """A sub-type (ransomware) and health data (the phi flag) reach VERIS's own words."""
+        self.cli("user", "add", "maria", "--role", "manager")
+        token = re.search(r"dbf_\S+", self.cli("token", "create", "--user", "maria", "--name", "t")).group(0)
+        self.cli("incident", "new", "--title", "Imaging servers encrypted", "--source", "EDR alert")
+        self.cli("triage", "classify", "1", "--subtype", "ransomware")
+        self.cli("work", "asset", "1", "data-store", "PACS database", "--compromise", "confirmed")
+        self.cli("work", "asset", "1", "host", "IMG-01", "--compromise", "confirmed")
+        port = free_port()
+        server = subprocess.Popen([BIN, "--data-dir", self.data, "serve", "--listen", f"127.0.0.1:{port}"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.05)
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/incidents/1/flags", method="POST",
+                                         data=json.dumps({"flags": ["personal_data", "phi"]}).encode(),
+                                         headers={"Authorization": f"Bearer {token}",
+                                                  "Content-Type": "application/json"})
+            urllib.request.urlopen(req, timeout=10).close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        r = self.export(1)
+        self.assertEqual(r["action"]["malware"]["variety"], ["Ransomware"])
+        self.assertEqual(r["attribute"]["availability"]["variety"], ["Obscuration"])
+        self.assertEqual([d["variety"] for d in r["attribute"]["confidentiality"]["data"]], ["Personal", "Medical"])
+        self.assertEqual(sorted((a["variety"], a["amount"]) for a in r["asset"]["assets"]),
+                         [("S - Database", 1), ("Unknown", 1)])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -229,11 +229,8 @@ pub fn bundle(i: &Incident, producer: &str, now: Timestamp) -> Value {
             m.insert("name".into(), technique.into());
             m.insert(
                 "external_references".into(),
-                json!([{
-                    "source_name": "mitre-attack",
-                    "external_id": technique,
-                    "url": format!("https://attack.mitre.org/techniques/{}/", technique.replace('.', "/")),
-                }]),
+                // The id alone: STIX wants a hash with any URL, and the page is no artefact.
+                json!([{"source_name": "mitre-attack", "external_id": technique}]),
             );
             if !tactics.is_empty() {
                 m.insert(
