@@ -194,11 +194,18 @@ impl Incident {
                 problem: "a transfer needs the person it was handed to".into(),
             });
         }
+        // Unstated, the item comes from whoever held it last: a chain reads from → to.
+        let mut from = Label::parse_as("from", from)?.into_inner();
+        if from.is_empty()
+            && let Some(last) = e.custody.last()
+        {
+            from = last.to.clone();
+        }
         Ok(Event::CustodyRecorded {
             id,
             action,
             at,
-            from: Label::parse_as("from", from)?.into_inner(),
+            from,
             to,
             location: Label::parse_as("location", location)?.into_inner(),
             note: Summary::parse(note)?.into_inner(),
@@ -360,6 +367,11 @@ mod tests {
             s.record_custody(9, CustodyAction::Stored, at, "", "", "", "")
                 .is_err()
         );
+        // Unstated, the item comes from its last holder.
+        match s.record_custody(1, CustodyAction::Examined, at, "", "lab", "", "") {
+            Ok(Event::CustodyRecorded { from, .. }) => assert_eq!(from, "dave (forensics)"),
+            other => panic!("{other:?}"),
+        }
         let bad = NewEvidence {
             sha256: "XYZ".into(),
             ..new('b')
