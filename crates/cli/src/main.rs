@@ -40,6 +40,9 @@ fn main() -> ExitCode {
     };
     init_tracing(&settings.log);
     tracing::debug!(?settings, "starting");
+    if let Err(e) = commands::install_subtypes(&settings) {
+        return report(&e);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -146,9 +146,54 @@ static SUBTYPES: LazyLock<Vec<Subtype>> = LazyLock::new(|| {
     }
 });
 
-/// Every sub-type, in the data's order.
+/// The installation's table, when it extends the shipped one (set once, at start-up).
+static INSTALLED: std::sync::OnceLock<Vec<Subtype>> = std::sync::OnceLock::new();
+
+/// Every sub-type, in the data's order: the shipped ones, extended by the installation's.
 pub fn subtypes() -> &'static [Subtype] {
-    &SUBTYPES
+    INSTALLED.get().map_or(&SUBTYPES, Vec::as_slice)
+}
+
+/// The shipped sub-types extended by `json` (an administrator's `subtypes.json`, the shipped
+/// file's shape): a sub-type with a shipped id replaces it, a new one is added. Each must map
+/// onto a class and type of the taxonomy.
+pub fn extended_subtypes(json: &str) -> Result<Vec<Subtype>, DomainError> {
+    let bad = |problem: String| DomainError::InvalidField {
+        field: "subtypes",
+        problem,
+    };
+    let more: SubtypeData = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+    let mut all = SUBTYPES.clone();
+    for s in more.subtypes {
+        let id_ok = !s.id.is_empty()
+            && s.id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !id_ok {
+            return Err(bad(format!(
+                "`{}`: an id is lower-case letters, digits and dashes (it is also a tag)",
+                s.id
+            )));
+        }
+        Classification::parse(&s.class, &s.kind)?;
+        if s.en.trim().is_empty() || s.fr.trim().is_empty() {
+            return Err(bad(format!(
+                "`{}` needs its English and French names",
+                s.id
+            )));
+        }
+        match all.iter_mut().find(|x| x.id == s.id) {
+            Some(old) => *old = s,
+            None => all.push(s),
+        }
+    }
+    Ok(all)
+}
+
+/// Makes `table` the installation's sub-types for the rest of the process. Called once at
+/// start-up, before any is read; a second call changes nothing and says so.
+pub fn install_subtypes(table: Vec<Subtype>) -> bool {
+    INSTALLED.set(table).is_ok()
 }
 
 /// The sub-types among `tags` (an incident's), in the data's order.
@@ -181,6 +226,17 @@ mod tests {
                 s.id
             );
         }
+        let more = r#"{"subtypes": [
+            {"id": "sextortion", "en": "Sextortion", "fr": "Sextorsion", "class": "fraud",
+             "type": "masquerade", "veris": {"action": {"social": {"variety": ["Extortion"]}}}},
+            {"id": "insider", "en": "Insider", "fr": "Initié", "class": "intrusions",
+             "type": "privileged-account-compromise"}]}"#;
+        let table = extended_subtypes(more).unwrap();
+        let ids: Vec<&str> = table.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["ransomware", "bec", "insider", "sextortion"]);
+        assert_eq!(table[2].class, "intrusions", "replaced by id");
+        let wrong = r#"{"subtypes": [{"id": "x", "en": "X", "fr": "X", "class": "fraud", "type": "ddos"}]}"#;
+        assert!(extended_subtypes(wrong).is_err());
         let tags = ["finance".to_string(), "Ransomware".to_string()];
         assert_eq!(subtypes_of(&tags)[0].name(Language::Fr), "Rançongiciel");
     }

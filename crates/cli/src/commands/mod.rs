@@ -125,6 +125,23 @@ pub fn response_targets(settings: &Settings) -> Result<debrief_domain::effective
     }
 }
 
+/// Installs the incident sub-types: the shipped table, extended (or overridden by id) by
+/// `DATA_DIR/subtypes.json` when present. Done once, before any command runs.
+pub fn install_subtypes(settings: &Settings) -> Result<()> {
+    let path = settings.data_dir.join("subtypes.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let table = debrief_domain::taxonomy::extended_subtypes(&text).with_context(|| {
+                format!("the sub-types table `{}` is not valid", path.display())
+            })?;
+            debrief_domain::taxonomy::install_subtypes(table);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display())),
+    }
+}
+
 /// The regulatory regimes: the shipped table, extended (or overridden by id) by
 /// `DATA_DIR/regimes.json` when present.
 pub fn regimes(settings: &Settings) -> Result<debrief_domain::obligation::Regimes> {

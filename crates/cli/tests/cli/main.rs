@@ -191,4 +191,5 @@ on_every_backend!(
     verify::bad_input_is_refused_and_writes_nothing,
     verify::evidence_is_verified_when_taken_out,
     time::a_paris_night_is_recorded_as_it_happened,
+    time::an_installation_adds_its_own_sub_types,
 );

@@ -200,3 +200,51 @@ pub async fn a_paris_night_is_recorded_as_it_happened(db: &TestDb) {
     );
     assert!(raw.is_empty(), "raw codes {raw:?} in\n{report}");
 }
+
+/// An installation names its own sub-types in `DATA_DIR/subtypes.json`: classifying by one sets
+/// its class and type and tags it; a table that maps onto no RSIT type stops every command.
+pub async fn an_installation_adds_its_own_sub_types(db: &TestDb) {
+    let table = db.dir.path().join("subtypes.json");
+    std::fs::write(
+        &table,
+        r#"{"subtypes": [{"id": "sextortion", "en": "Sextortion", "fr": "Sextorsion",
+            "class": "fraud", "type": "masquerade",
+            "veris": {"action": {"social": {"variety": ["Extortion"], "vector": ["Email"], "target": ["Unknown"]}}}}]}"#,
+    )
+    .unwrap();
+    paris_ok(
+        db,
+        &["incident", "new", "--title", "Threatening e-mails to staff"],
+    );
+    let out = paris_ok(db, &["triage", "classify", "1", "--subtype", "sextortion"]);
+    assert!(out.contains("classified fraud/masquerade"), "{out}");
+    let show = json(&paris_ok(
+        db,
+        &["incident", "show", "1", "--format", "json"],
+    ));
+    assert_eq!(show["incident"]["tags"], serde_json::json!(["sextortion"]));
+    let unknown = paris(
+        db,
+        &["triage", "classify", "1", "--subtype", "phishing-kit"],
+    );
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+    assert!(
+        unknown
+            .stderr
+            .contains("ransomware, bec, insider, sextortion"),
+        "{}",
+        unknown.stderr
+    );
+    std::fs::write(
+        &table,
+        r#"{"subtypes": [{"id": "x", "en": "X", "fr": "X", "class": "fraud", "type": "ddos"}]}"#,
+    )
+    .unwrap();
+    let refused = paris(db, &["incident", "show", "1"]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("subtypes.json"),
+        "{}",
+        refused.stderr
+    );
+}
