@@ -8,6 +8,7 @@
 //! through [`App::incident`] and friends, which apply the same authorisation. Front ends only
 //! translate: request → call, [`AppError::category`] → HTTP status or exit code.
 
+pub mod alerts;
 mod caller;
 pub mod commands;
 mod error;

@@ -1,25 +1,21 @@
 //! `/api/v1/alerts…`: intake (one alert or a batch; the same type/source/sourceRef again counts a
 //! repeat), the triage queue, and the triage actions — acknowledge, dismiss with a reason,
-//! reopen, promote to a new incident, merge into an existing one. Promotion and merging carry the
-//! alert's observables and its raw payload into the incident's journal.
+//! reopen, promote to a new incident, merge into an existing one (both decided by the application
+//! layer, `debrief_app::alerts`, which carries the alert into the incident's journal).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::Milestone;
 use debrief_domain::alert::{AlertAction, AlertStatus, DismissReason, NewAlert};
-use debrief_domain::record::ObservableFlags;
-use debrief_domain::work::NoteKind;
-use debrief_domain::{Action, Incident, NewIncident, Timestamp};
+use debrief_domain::{Action, Timestamp};
 use debrief_store::alerts::{Alert, AlertEvent, AlertQuery, Receipt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::IncidentView;
-use super::incidents::{Need, actor, apply, caller, check, load};
+use super::incidents::{caller, check};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
-use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 
 /// The most alerts one request may carry.
@@ -323,127 +319,6 @@ pub async fn reopen(
     .await
 }
 
-/// The note that carries an alert into an incident: where it came from and its payload.
-fn alert_note(alert: &Alert) -> String {
-    let mut raw = serde_json::to_string_pretty(&alert.raw).unwrap_or_default();
-    let limit = debrief_domain::text::Summary::MAX - 1_000;
-    if raw.chars().count() > limit {
-        raw = raw.chars().take(limit).collect::<String>()
-            + "\n… (cut; the full payload stays on the alert)";
-    }
-    format!(
-        "From alert A-{} — type `{}`, source `{}`, sourceRef `{}`; received {} time(s) between {} and {}.\n\nPayload as received:\n{}",
-        alert.number,
-        alert.key.kind,
-        alert.key.source,
-        alert.key.source_ref,
-        alert.occurrences,
-        alert.first_seen,
-        alert.last_seen,
-        raw
-    )
-}
-
-/// The events that carry an alert into an incident: its observables (first seen when the alert
-/// was) and a note with its payload.
-fn carry(
-    incident: &Incident,
-    alert: &Alert,
-) -> Result<Vec<debrief_domain::Event>, debrief_domain::DomainError> {
-    let flags = ObservableFlags {
-        first_seen: Some(alert.occurred_at.unwrap_or(alert.first_seen)),
-        ..Default::default()
-    };
-    let (mut events, _) = incident.add_found_observables(
-        alert.observables.iter().map(|o| (o.kind, o.value.clone())),
-        &flags,
-    );
-    events.push(incident.add_note(NoteKind::Note, &alert_note(alert), "", None)?);
-    if let Some(file) = attachment(alert) {
-        events.push(incident.add_evidence(&file)?);
-    }
-    // Someone acknowledged the alert before it became (part of) this incident: that is when
-    // the incident was first taken in hand, unless the incident says it was earlier.
-    if let Some(at) = alert.acknowledged_at
-        && incident
-            .milestone(Milestone::Acknowledged)
-            .is_none_or(|known| at < known)
-    {
-        let who = alert.acknowledged_by.as_deref().unwrap_or("someone");
-        events.push(incident.set_milestone(
-            Milestone::Acknowledged,
-            at,
-            &format!("alert A-{} acknowledged by {who}", alert.number),
-            "",
-            debrief_domain::Timestamp::now(),
-        )?);
-    }
-    Ok(events)
-}
-
-/// The file a person attached to their report (kept in the evidence store when it arrived),
-/// as evidence collected from them.
-fn attachment(alert: &Alert) -> Option<debrief_domain::evidence::NewEvidence> {
-    let a = alert.raw.get("attachment")?;
-    let text = |k: &str| {
-        a.get(k)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string)
-    };
-    Some(debrief_domain::evidence::NewEvidence {
-        name: text("name")?,
-        sha256: text("sha256")?,
-        size: a.get("size")?.as_u64()?,
-        media_type: text("media_type").unwrap_or_else(|| "application/octet-stream".into()),
-        description: format!("attached to the report A-{}", alert.number),
-        collected_by: alert.received_by.clone(),
-        collected_from: format!("report A-{} (report page)", alert.number),
-        collected_at: alert.first_seen,
-    })
-}
-
-/// Promotes an alert (the caller has checked the roles): the new incident, its journal
-/// carrying the alert, and the alert marked promoted.
-/// The incident an alert opens when it is promoted.
-pub(crate) fn promoted_incident(alert: &Alert) -> Result<NewIncident, debrief_domain::DomainError> {
-    let summary: String = alert.description.chars().take(2_000).collect();
-    NewIncident::parse(
-        &alert.title,
-        &summary,
-        &alert.key.source,
-        &format!("alert A-{} ({})", alert.number, alert.key.kind),
-        Some(alert.occurred_at.unwrap_or(alert.first_seen)),
-    )
-}
-
-pub(crate) async fn promote_core(
-    state: &AppState,
-    caller: &debrief_app::Caller,
-    alert: &str,
-) -> Result<(Alert, Incident), debrief_app::AppError> {
-    let current = state.store.alert(alert).await?;
-    // Refuse before creating anything when the alert cannot be promoted.
-    debrief_domain::alert::next_status(current.status, &AlertAction::Promote)?;
-    let new = promoted_incident(&current)?;
-    let created = state.app.create(caller, new).await?;
-    let id = created.incident.id;
-    let carried = current.clone();
-    let incident = state
-        .app
-        .execute(caller, id, Need::Work, None, move |i| carry(i, &carried))
-        .await?;
-    let alert = state
-        .store
-        .act_on_alert(
-            &current.id,
-            caller.actor().as_str(),
-            AlertAction::Promote,
-            Some(id),
-        )
-        .await?;
-    Ok((alert, incident))
-}
-
 /// Promote to a new incident: title, description, detection time and source come from the
 /// alert; its observables and payload go into the incident's journal.
 #[utoipa::path(operation_id = "promote_alert", post, path = "/api/v1/alerts/{alert}/promote", tag = "alerts",
@@ -455,9 +330,7 @@ pub async fn promote(
     user: ApiUser,
     Path(alert): Path<String>,
 ) -> ApiResult<(StatusCode, Json<PromotedView>)> {
-    check(&user, Action::TriageAlerts)?;
-    check(&user, Action::CreateIncident)?;
-    let (alert, incident) = promote_core(&state, &caller(&user)?, &alert).await?;
+    let (alert, incident) = state.app.promote_alert(&caller(&user)?, &alert).await?;
     Ok((
         StatusCode::CREATED,
         Json(PromotedView {
@@ -478,41 +351,12 @@ pub async fn merge(
     Path(alert): Path<String>,
     ApiJson(req): ApiJson<MergeRequest>,
 ) -> ApiResult<Json<PromotedView>> {
-    let (alert, incident) = merge_core(&state, &user, &alert, &req.incident).await?;
+    let (alert, incident) = state
+        .app
+        .merge_alert(&caller(&user)?, &alert, &req.incident)
+        .await?;
     Ok(Json(PromotedView {
         alert,
         incident: IncidentView::from(&incident),
     }))
-}
-
-/// Merges an alert into an existing incident (roles checked here): the incident's journal
-/// carries the alert, and the alert is marked merged.
-pub(crate) async fn merge_core(
-    state: &AppState,
-    user: &Principal,
-    alert: &str,
-    incident: &str,
-) -> ApiResult<(Alert, Incident)> {
-    check(user, Action::TriageAlerts)?;
-    let current = state.store.alert(alert).await?;
-    debrief_domain::alert::next_status(current.status, &AlertAction::Merge)?;
-    let target = load(state, user, incident).await?;
-    check(user, Action::WorkIncident(&target))?;
-    let who = actor(user)?;
-    let carried = current.clone();
-    let _ = who;
-    let incident = apply(state, user, target.id, None, Need::Work, move |i| {
-        carry(i, &carried)
-    })
-    .await?;
-    let alert = state
-        .store
-        .act_on_alert(
-            &current.id,
-            user.user.username.as_str(),
-            AlertAction::Merge,
-            Some(target.id),
-        )
-        .await?;
-    Ok((alert, incident))
 }

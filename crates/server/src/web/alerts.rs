@@ -188,7 +188,7 @@ pub async fn promote(
         return forbidden(&user, &why);
     }
     let caller = user.caller();
-    match crate::api::alerts::promote_core(&state, &caller, &alert).await {
+    match state.app.promote_alert(&caller, &alert).await {
         Ok((_, incident)) => see_other(&format!("/incidents/{}", incident.number)),
         Err(debrief_app::AppError::Store(StoreError::Domain(e))) => {
             queue_page(
@@ -385,13 +385,17 @@ pub async fn merge(
         return r;
     }
     let target = f.incident.trim().trim_start_matches('#').to_string();
-    match crate::api::alerts::merge_core(&state, &user.principal, &alert, &target).await {
+    match state.app.merge_alert(&user.caller(), &alert, &target).await {
         Ok((_, incident)) => see_other(&format!("/incidents/{}", incident.number)),
-        Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
-        Err(e) if e.status.is_server_error() => store_error(
-            &user,
-            StoreError::Corrupt("merge failed; see the server log".into()),
-        ),
-        Err(e) => detail(&state, &user, &alert, Some(e.detail)).await,
+        Err(debrief_app::AppError::Store(StoreError::Domain(e))) => {
+            detail(
+                &state,
+                &user,
+                &alert,
+                Some(super::domain_message(user.lang, &e)),
+            )
+            .await
+        }
+        Err(e) => super::pages::app_error(&user, e),
     }
 }

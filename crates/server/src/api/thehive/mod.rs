@@ -24,7 +24,7 @@ use debrief_domain::{Action, Incident, NewIncident, Status, Timestamp};
 use debrief_store::alerts::{Alert, AlertQuery, Intake};
 use serde_json::{Map, Value, json};
 
-use super::alerts::{check_one, merge_core, promote_core};
+use super::alerts::check_one;
 use super::incidents::{Need, actor, apply, check, load};
 use super::{ApiJson, ApiUser};
 use crate::AppState;
@@ -416,9 +416,12 @@ pub async fn alert_to_case(
     changes.check_on(
         &state,
         &user,
-        &super::alerts::promoted_incident(&alert)?.provisional(&who, Timestamp::now())?,
+        &debrief_app::alerts::promoted_incident(&alert)?.provisional(&who, Timestamp::now())?,
     )?;
-    let (_, incident) = promote_core(&state, &super::incidents::caller(&user)?, &id).await?;
+    let (_, incident) = state
+        .app
+        .promote_alert(&super::incidents::caller(&user)?, &id)
+        .await?;
     let incident = changes.apply(&state, &user, incident).await?;
     Ok((StatusCode::CREATED, Json(case_json(&incident))))
 }
@@ -430,7 +433,10 @@ pub async fn alert_merge(
     user: ApiUser,
     Path((id, case)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let (_, incident) = merge_core(&state, &user, &id, &case).await?;
+    let (_, incident) = state
+        .app
+        .merge_alert(&super::incidents::caller(&user)?, &id, &case)
+        .await?;
     Ok(Json(case_json(&incident)))
 }
 

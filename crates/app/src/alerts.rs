@@ -1,0 +1,159 @@
+//! Alerts becoming incidents, for every front end (API, pages, TheHive's routes): promotion
+//! opens an incident from an alert, a merge adds an alert to one. Both carry the alert into the
+//! incident's journal — its observables (first seen when the alert was), a note with its payload,
+//! the file a reporter attached, and when it was acknowledged — then mark the alert. The roles are
+//! checked here, once, before anything is written.
+
+use debrief_domain::alert::AlertAction;
+use debrief_domain::evidence::NewEvidence;
+use debrief_domain::record::ObservableFlags;
+use debrief_domain::work::NoteKind;
+use debrief_domain::{Action, DomainError, Event, Incident, Milestone, NewIncident, Timestamp};
+use debrief_store::alerts::Alert;
+
+use crate::{App, Caller, Need, Result};
+
+/// The incident an alert opens when it is promoted: its title, description, source and when
+/// it happened come from the alert.
+pub fn promoted_incident(alert: &Alert) -> Result<NewIncident, DomainError> {
+    let summary: String = alert.description.chars().take(2_000).collect();
+    NewIncident::parse(
+        &alert.title,
+        &summary,
+        &alert.key.source,
+        &format!("alert A-{} ({})", alert.number, alert.key.kind),
+        Some(alert.occurred_at.unwrap_or(alert.first_seen)),
+    )
+}
+
+/// The note that carries an alert into an incident: where it came from and its payload.
+fn alert_note(alert: &Alert) -> String {
+    let mut raw = serde_json::to_string_pretty(&alert.raw).unwrap_or_default();
+    let limit = debrief_domain::text::Summary::MAX - 1_000;
+    if raw.chars().count() > limit {
+        raw = raw.chars().take(limit).collect::<String>()
+            + "\n… (cut; the full payload stays on the alert)";
+    }
+    format!(
+        "From alert A-{} — type `{}`, source `{}`, sourceRef `{}`; received {} time(s) between {} and {}.\n\nPayload as received:\n{}",
+        alert.number,
+        alert.key.kind,
+        alert.key.source,
+        alert.key.source_ref,
+        alert.occurrences,
+        alert.first_seen,
+        alert.last_seen,
+        raw
+    )
+}
+
+/// The file a person attached to their report (kept in the evidence store when it arrived),
+/// as evidence collected from them.
+fn attachment(alert: &Alert) -> Option<NewEvidence> {
+    let a = alert.raw.get("attachment")?;
+    let text = |k: &str| {
+        a.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    Some(NewEvidence {
+        name: text("name")?,
+        sha256: text("sha256")?,
+        size: a.get("size")?.as_u64()?,
+        media_type: text("media_type").unwrap_or_else(|| "application/octet-stream".into()),
+        description: format!("attached to the report A-{}", alert.number),
+        collected_by: alert.received_by.clone(),
+        collected_from: format!("report A-{} (report page)", alert.number),
+        collected_at: alert.first_seen,
+    })
+}
+
+/// The events that carry `alert` into `incident` as it is now.
+pub fn carry(incident: &Incident, alert: &Alert) -> Result<Vec<Event>, DomainError> {
+    let flags = ObservableFlags {
+        first_seen: Some(alert.occurred_at.unwrap_or(alert.first_seen)),
+        ..Default::default()
+    };
+    let (mut events, _) = incident.add_found_observables(
+        alert.observables.iter().map(|o| (o.kind, o.value.clone())),
+        &flags,
+    );
+    events.push(incident.add_note(NoteKind::Note, &alert_note(alert), "", None)?);
+    if let Some(file) = attachment(alert) {
+        events.push(incident.add_evidence(&file)?);
+    }
+    // Someone acknowledged the alert before it became (part of) this incident: that is when
+    // the incident was first taken in hand, unless the incident says it was earlier.
+    if let Some(at) = alert.acknowledged_at
+        && incident
+            .milestone(Milestone::Acknowledged)
+            .is_none_or(|known| at < known)
+    {
+        let who = alert.acknowledged_by.as_deref().unwrap_or("someone");
+        events.push(incident.set_milestone(
+            Milestone::Acknowledged,
+            at,
+            &format!("alert A-{} acknowledged by {who}", alert.number),
+            "",
+            Timestamp::now(),
+        )?);
+    }
+    Ok(events)
+}
+
+impl App {
+    /// Promotes an alert: a new incident, its journal carrying the alert, and the alert marked
+    /// promoted. Needs alert triage and incident creation; an alert that cannot be promoted is
+    /// refused before anything is created.
+    pub async fn promote_alert(&self, caller: &Caller, alert: &str) -> Result<(Alert, Incident)> {
+        caller.may(Action::TriageAlerts)?;
+        caller.may(Action::CreateIncident)?;
+        let current = self.store.alert(alert).await?;
+        debrief_domain::alert::next_status(current.status, &AlertAction::Promote)?;
+        let created = self.create(caller, promoted_incident(&current)?).await?;
+        let id = created.incident.id;
+        let carried = current.clone();
+        let incident = self
+            .execute(caller, id, Need::Work, None, move |i| carry(i, &carried))
+            .await?;
+        let alert = self
+            .store
+            .act_on_alert(
+                &current.id,
+                caller.actor().as_str(),
+                AlertAction::Promote,
+                Some(id),
+            )
+            .await?;
+        Ok((alert, incident))
+    }
+
+    /// Merges an alert into an existing incident (by number or id): its journal carries the
+    /// alert, and the alert is marked merged. Needs alert triage and the right to work the
+    /// incident.
+    pub async fn merge_alert(
+        &self,
+        caller: &Caller,
+        alert: &str,
+        incident: &str,
+    ) -> Result<(Alert, Incident)> {
+        caller.may(Action::TriageAlerts)?;
+        let current = self.store.alert(alert).await?;
+        debrief_domain::alert::next_status(current.status, &AlertAction::Merge)?;
+        let id = self.resolve(caller, incident).await?;
+        let carried = current.clone();
+        let incident = self
+            .execute(caller, id, Need::Work, None, move |i| carry(i, &carried))
+            .await?;
+        let alert = self
+            .store
+            .act_on_alert(
+                &current.id,
+                caller.actor().as_str(),
+                AlertAction::Merge,
+                Some(id),
+            )
+            .await?;
+        Ok((alert, incident))
+    }
+}
