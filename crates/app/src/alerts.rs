@@ -1,14 +1,18 @@
 //! Alerts becoming incidents, for every front end (API, pages, TheHive's routes): promotion
 //! opens an incident from an alert, a merge adds an alert to one. Both carry the alert into the
 //! incident's journal — its observables (first seen when the alert was), a note with its payload,
-//! the file a reporter attached, and when it was acknowledged — then mark the alert. The roles are
-//! checked here, once, before anything is written.
+//! the file a reporter attached, and when it was acknowledged — then mark the alert. The other
+//! triage actions (acknowledge, dismiss, reopen, assign, more observables) go through
+//! [`App::triage_alert`]. The roles are checked here, once, before anything is written.
 
 use debrief_domain::alert::AlertAction;
 use debrief_domain::evidence::NewEvidence;
 use debrief_domain::record::ObservableFlags;
 use debrief_domain::work::NoteKind;
-use debrief_domain::{Action, DomainError, Event, Incident, Milestone, NewIncident, Timestamp};
+use debrief_domain::{
+    Action, DomainError, Event, Incident, Milestone, NewIncident, Role, Timestamp,
+};
+use debrief_store::StoreError;
 use debrief_store::alerts::Alert;
 
 use crate::{App, Caller, Need, Result};
@@ -102,6 +106,55 @@ pub fn carry(incident: &Incident, alert: &Alert) -> Result<Vec<Event>, DomainErr
 }
 
 impl App {
+    /// `name` when it may be given an alert or an incident to handle: an enabled manager or
+    /// handler (refused with the reason otherwise).
+    pub async fn assignable(&self, name: &str) -> Result<String> {
+        let name = name.trim().to_lowercase();
+        let refused = || {
+            DomainError::InvalidField {
+                field: "assignee",
+                problem: format!("`{name}` cannot be assigned: choose a manager or a handler"),
+            }
+            .into()
+        };
+        match self.store.user_record(&name).await {
+            Ok(r) if !r.user.disabled && matches!(r.user.role, Role::Manager | Role::Handler) => {
+                Ok(name)
+            }
+            Ok(_) | Err(StoreError::NoUser(_)) => Err(refused()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A triage action on an alert that opens no incident: acknowledge, dismiss, reopen,
+    /// assign (to an enabled manager or handler), more observables. Promotion and merging are
+    /// [`App::promote_alert`] and [`App::merge_alert`].
+    pub async fn triage_alert(
+        &self,
+        caller: &Caller,
+        alert: &str,
+        action: AlertAction,
+    ) -> Result<Alert> {
+        caller.may(Action::TriageAlerts)?;
+        if matches!(action, AlertAction::Promote | AlertAction::Merge) {
+            return Err(DomainError::InvalidField {
+                field: "action",
+                problem: "an alert is promoted or merged into an incident, not triaged so".into(),
+            }
+            .into());
+        }
+        let action = match action {
+            AlertAction::Assign { to: Some(name) } => AlertAction::Assign {
+                to: Some(self.assignable(&name).await?),
+            },
+            other => other,
+        };
+        Ok(self
+            .store
+            .act_on_alert(alert, caller.actor().as_str(), action, None)
+            .await?)
+    }
+
     /// Promotes an alert: a new incident, its journal carrying the alert, and the alert marked
     /// promoted. Needs alert triage and incident creation; an alert that cannot be promoted is
     /// refused before anything is created.

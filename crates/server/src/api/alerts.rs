@@ -255,10 +255,11 @@ async fn act(
     alert: &str,
     action: AlertAction,
 ) -> ApiResult<Json<AlertView>> {
-    check(user, Action::TriageAlerts)?;
-    let who = user.0.user.username.as_str().to_string();
     Ok(Json(AlertView {
-        alert: state.store.act_on_alert(alert, &who, action, None).await?,
+        alert: state
+            .app
+            .triage_alert(&caller(user)?, alert, action)
+            .await?,
     }))
 }
 

@@ -110,14 +110,10 @@ async fn triage(
     if let Err(r) = user.check_csrf(csrf) {
         return r;
     }
-    if let Err(why) = may(user, Action::TriageAlerts) {
-        return forbidden(user, &why);
-    }
-    let who = user.principal.user.username.as_str();
-    match state.store.act_on_alert(alert, who, action, None).await {
+    match state.app.triage_alert(&user.caller(), alert, action).await {
         Ok(a) if next.is_empty() => see_other(&back(&a)),
         Ok(_) => see_other(&super::pages::safe_next(next)),
-        Err(StoreError::Domain(e)) if next.is_empty() => {
+        Err(debrief_app::AppError::Store(StoreError::Domain(e))) if next.is_empty() => {
             detail(
                 state,
                 user,
@@ -126,10 +122,10 @@ async fn triage(
             )
             .await
         }
-        Err(StoreError::Domain(e)) => {
+        Err(debrief_app::AppError::Store(StoreError::Domain(e))) => {
             queue_page(state, user, "", Some(super::domain_message(user.lang, &e))).await
         }
-        Err(e) => store_error(user, e),
+        Err(e) => super::pages::app_error(user, e),
     }
 }
 
@@ -341,21 +337,6 @@ pub async fn assign(
 ) -> Response {
     let to = f.assignee.trim().to_lowercase();
     let to = (!to.is_empty()).then_some(to);
-    if let Some(name) = &to {
-        match state.store.user_record(name).await {
-            Ok(r)
-                if !r.user.disabled
-                    && matches!(
-                        r.user.role,
-                        debrief_domain::Role::Manager | debrief_domain::Role::Handler
-                    ) => {}
-            Ok(_) | Err(StoreError::NoUser(_)) => {
-                let msg = format!("`{name}` cannot be assigned: choose a manager or a handler");
-                return detail(&state, &user, &alert, Some(msg)).await;
-            }
-            Err(e) => return store_error(&user, e),
-        }
-    }
     triage(
         &state,
         &user,

@@ -278,7 +278,6 @@ pub async fn patch_alert(
         "PATCH /api/v1/alert (to change what the sender sent, send the alert again with the same type, source and sourceRef)",
     )?;
     check(&user, Action::TriageAlerts)?;
-    let who = user.0.user.username.as_str().to_string();
     let mut alert = state.store.alert(&id).await?;
     let note = fields
         .get("summary")
@@ -288,7 +287,9 @@ pub async fn patch_alert(
     let assignee = match fields.get("assignee") {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(v) => Some(Some(assignable(&state, text_field("assignee", v)?).await?)),
+        Some(v) => Some(Some(
+            state.app.assignable(text_field("assignee", v)?).await?,
+        )),
     };
     let action = match fields.get("status") {
         None => None,
@@ -332,38 +333,19 @@ pub async fn patch_alert(
     if let Some(a) = &action {
         debrief_domain::alert::next_status(alert.status, a)?;
     }
+    let caller = super::incidents::caller(&user)?;
     if let Some(to) = assignee
         && to != alert.assignee
     {
         alert = state
-            .store
-            .act_on_alert(&alert.id, &who, AlertAction::Assign { to }, None)
+            .app
+            .triage_alert(&caller, &alert.id, AlertAction::Assign { to })
             .await?;
     }
     if let Some(action) = action {
-        alert = state
-            .store
-            .act_on_alert(&alert.id, &who, action, None)
-            .await?;
+        alert = state.app.triage_alert(&caller, &alert.id, action).await?;
     }
     Ok(Json(alert_json(&alert)))
-}
-
-/// A user name an alert or case may be given to: an enabled manager or handler.
-async fn assignable(state: &AppState, name: &str) -> ApiResult<String> {
-    let name = name.trim().to_lowercase();
-    let target = state.store.user_record(&name).await?;
-    if target.user.disabled
-        || matches!(
-            target.user.role,
-            debrief_domain::Role::Viewer | debrief_domain::Role::Admin
-        )
-    {
-        return Err(ApiError::unprocessable(format!(
-            "`{name}` cannot be assigned: choose a manager or a handler"
-        )));
-    }
-    Ok(name)
 }
 
 /// `POST /api/v1/alert/{id}/observable`: more observables on an open alert; answers the list.
@@ -377,12 +359,11 @@ pub async fn alert_observable(
     check(&user, Action::TriageAlerts)?;
     let (list, _) = observables_from(&body)?;
     let alert = state
-        .store
-        .act_on_alert(
+        .app
+        .triage_alert(
+            &super::incidents::caller(&user)?,
             &id,
-            user.0.user.username.as_str(),
             AlertAction::AddObservables(list.clone()),
-            None,
         )
         .await?;
     let out = alert
@@ -539,7 +520,9 @@ impl CaseChanges {
         let assignee = match fields.get("assignee") {
             None => None,
             Some(Value::Null) => Some(None),
-            Some(v) => Some(Some(assignable(state, text_field("assignee", v)?).await?)),
+            Some(v) => Some(Some(
+                state.app.assignable(text_field("assignee", v)?).await?,
+            )),
         };
         Ok(CaseChanges {
             title: text("title")?,
