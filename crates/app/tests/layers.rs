@@ -39,6 +39,10 @@ fn front_ends_neither_build_events_nor_write_incidents_around_the_application_la
             ".create_incident(",
             "declares an incident around the application layer",
         ),
+        (
+            ".act_on_alert(",
+            "triages, promotes or merges an alert around the application layer",
+        ),
     ];
     // An incident's reads: through `App` (which checks the caller) — except `debrief verify`,
     // which checks the stored record itself, below any caller.
