@@ -808,3 +808,5 @@ search-field-note = Note
 search-field-task = Task
 search-field-action = Response action
 search-field-asset = Affected asset
+# The colon after a label, as the language writes it (French: a no-break space before).
+colon = :

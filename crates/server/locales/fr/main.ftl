@@ -859,3 +859,5 @@ search-field-note = Note
 search-field-task = Tâche
 search-field-action = Action de réponse
 search-field-asset = Actif touché
+# The colon after a label, as the language writes it (French: a no-break space before).
+colon =  :

@@ -151,7 +151,7 @@ async fn page(
         "net_costs".into(),
         view.net_costs
             .iter()
-            .map(|(cur, v)| format!("{}.{:02} {cur}", v / 100, v.rem_euclid(100)))
+            .map(|(cur, v)| debrief_report::context::money(*v, cur, lang))
             .collect::<Vec<_>>()
             .join(", ")
             .into(),
