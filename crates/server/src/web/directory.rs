@@ -30,7 +30,8 @@ async fn directory_page(
         Ok(a) => a,
         Err(e) => return store_error(user, e),
     };
-    let mut ctx = super::base_context(Some(user), user.lang);
+    let lang = user.lang;
+    let mut ctx = super::base_context(Some(user), lang);
     ctx.insert("nav".into(), "directory".into());
     ctx.insert(
         "stakeholders".into(),
@@ -73,7 +74,10 @@ async fn directory_page(
         "classes".into(),
         debrief_domain::taxonomy::classes()
             .iter()
-            .map(|c| c.id.clone())
+            .map(|c| {
+                let name = debrief_domain::taxonomy::label(&c.en, &c.fr, lang);
+                serde_json::json!({"id": c.id, "name": name})
+            })
             .collect::<Vec<_>>()
             .into(),
     );

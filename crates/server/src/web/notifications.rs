@@ -28,7 +28,8 @@ async fn page(
         Ok(i) => i,
         Err(r) => return r,
     };
-    let mut ctx = super::base_context(Some(user), user.lang);
+    let lang = user.lang;
+    let mut ctx = super::base_context(Some(user), lang);
     ctx.insert("nav".into(), "incidents".into());
     ctx.insert("number".into(), i.number.into());
     ctx.insert("title".into(), i.title.clone().into());
@@ -48,6 +49,24 @@ async fn page(
         "obligations".into(),
         serde_json::to_value(i.obligations(&state.config.regimes, Timestamp::now()))
             .unwrap_or_default(),
+    );
+    // Regimes by their names in the reader's language, never their ids.
+    ctx.insert(
+        "regime_names".into(),
+        state
+            .config
+            .regimes
+            .regimes
+            .iter()
+            .map(|r| {
+                let name = match lang {
+                    debrief_domain::Language::Fr => r.name.fr.clone(),
+                    debrief_domain::Language::En => r.name.en.clone(),
+                };
+                (r.id.clone(), serde_json::Value::from(name))
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
     );
     ctx.insert(
         "notifications".into(),

@@ -78,7 +78,7 @@ async fn regulatory_deadlines_are_set_and_discharged_in_the_browser() {
     assert!(obligations.contains("met"), "{obligations}");
     // Each obligation offers its draft, and names the notification that discharged it.
     assert!(
-        obligations.contains("Draft nis2-early-warning (HTML)")
+        obligations.contains("Draft NIS2 early warning (Art. 23(4)(a)) (HTML)")
             && obligations.contains("discharged by notification 1"),
         "{obligations}"
     );
@@ -99,7 +99,7 @@ async fn regulatory_deadlines_are_set_and_discharged_in_the_browser() {
     click(&c, "#d-add").await;
     let dir = wait_text(&c, "#directory", "CNIL").await;
     assert!(
-        dir.contains("regulator") && dir.contains("notifications@cnil.fr"),
+        dir.contains("Regulator") && dir.contains("notifications@cnil.fr"),
         "{dir}"
     );
     c.close().await.unwrap();
