@@ -188,6 +188,15 @@ impl Templates {
                 i18n::t(lang_of(state), &format!("{prefix}{value}"), &[])
             },
         );
+        // `tr_or(key, fallback)`: the message `key`, or `fallback` when there is none (an
+        // administrator's own notification template is named by its id).
+        env.add_function(
+            "tr_or",
+            |state: &State, key: String, fallback: String| -> String {
+                let text = i18n::t(lang_of(state), &key, &[]);
+                if text == key { fallback } else { text }
+            },
+        );
         // `label(key)`: a name shared with the reports (`step_early-warning`), else the key.
         env.add_function("label", |state: &State, key: String| -> String {
             debrief_report::context::label(lang_of(state), &key).map_or(key, str::to_string)
