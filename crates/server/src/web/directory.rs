@@ -32,6 +32,8 @@ async fn directory_page(
     };
     let lang = user.lang;
     let mut ctx = super::base_context(Some(user), lang);
+    // Regimes by their names in the reader's language, never their ids.
+    ctx.insert("regime_names".into(), super::regime_names(state, lang));
     ctx.insert("nav".into(), "directory".into());
     ctx.insert(
         "stakeholders".into(),
@@ -58,7 +60,17 @@ async fn directory_page(
             .regimes
             .regimes
             .iter()
-            .flat_map(|r| r.steps.iter().map(move |s| format!("{}/{}", r.id, s.id)))
+            .flat_map(|r| {
+                let regime = match lang {
+                    debrief_domain::Language::Fr => r.name.fr.clone(),
+                    debrief_domain::Language::En => r.name.en.clone(),
+                };
+                r.steps.iter().map(move |s| {
+                    let step = debrief_report::context::label(lang, &format!("step_{}", s.id))
+                        .unwrap_or(&s.id);
+                    serde_json::json!({"id": format!("{}/{}", r.id, s.id), "name": format!("{regime} — {step}")})
+                })
+            })
             .collect::<Vec<_>>()
             .into(),
     );

@@ -226,6 +226,25 @@ impl Templates {
     }
 }
 
+/// The regulatory regimes by their names in the reader's language (id → name), for pages that
+/// would otherwise show an id.
+pub fn regime_names(state: &crate::AppState, lang: Language) -> serde_json::Value {
+    state
+        .config
+        .regimes
+        .regimes
+        .iter()
+        .map(|r| {
+            let name = match lang {
+                Language::Fr => r.name.fr.clone(),
+                Language::En => r.name.en.clone(),
+            };
+            (r.id.clone(), serde_json::Value::from(name))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 /// Renders a page, or a generic error page if the template fails (which tests prevent).
 pub fn page(status: StatusCode, name: &str, ctx: Value) -> Response {
     match TEMPLATES.render(name, ctx) {

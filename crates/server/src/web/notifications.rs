@@ -51,23 +51,7 @@ async fn page(
             .unwrap_or_default(),
     );
     // Regimes by their names in the reader's language, never their ids.
-    ctx.insert(
-        "regime_names".into(),
-        state
-            .config
-            .regimes
-            .regimes
-            .iter()
-            .map(|r| {
-                let name = match lang {
-                    debrief_domain::Language::Fr => r.name.fr.clone(),
-                    debrief_domain::Language::En => r.name.en.clone(),
-                };
-                (r.id.clone(), serde_json::Value::from(name))
-            })
-            .collect::<serde_json::Map<_, _>>()
-            .into(),
-    );
+    ctx.insert("regime_names".into(), super::regime_names(state, lang));
     ctx.insert(
         "notifications".into(),
         serde_json::to_value(&i.notifications).unwrap_or_default(),
