@@ -164,21 +164,8 @@ impl App {
         let current = self.store.alert(alert).await?;
         debrief_domain::alert::next_status(current.status, &AlertAction::Promote)?;
         let created = self.create(caller, promoted_incident(&current)?).await?;
-        let id = created.incident.id;
-        let carried = current.clone();
-        let incident = self
-            .execute(caller, id, Need::Work, None, move |i| carry(i, &carried))
-            .await?;
-        let alert = self
-            .store
-            .act_on_alert(
-                &current.id,
-                caller.actor().as_str(),
-                AlertAction::Promote,
-                Some(id),
-            )
-            .await?;
-        Ok((alert, incident))
+        self.carry_into(caller, current, created.incident.id, AlertAction::Promote)
+            .await
     }
 
     /// Merges an alert into an existing incident (by number or id): its journal carries the
@@ -194,18 +181,26 @@ impl App {
         let current = self.store.alert(alert).await?;
         debrief_domain::alert::next_status(current.status, &AlertAction::Merge)?;
         let id = self.resolve(caller, incident).await?;
-        let carried = current.clone();
+        self.carry_into(caller, current, id, AlertAction::Merge)
+            .await
+    }
+
+    /// Carries `alert` into incident `id`'s journal (the caller must be allowed to work it),
+    /// then marks the alert promoted or merged into it.
+    async fn carry_into(
+        &self,
+        caller: &Caller,
+        alert: Alert,
+        id: debrief_domain::IncidentId,
+        done: AlertAction,
+    ) -> Result<(Alert, Incident)> {
+        let alert_id = alert.id.clone();
         let incident = self
-            .execute(caller, id, Need::Work, None, move |i| carry(i, &carried))
+            .execute(caller, id, Need::Work, None, move |i| carry(i, &alert))
             .await?;
         let alert = self
             .store
-            .act_on_alert(
-                &current.id,
-                caller.actor().as_str(),
-                AlertAction::Merge,
-                Some(id),
-            )
+            .act_on_alert(&alert_id, caller.actor().as_str(), done, Some(id))
             .await?;
         Ok((alert, incident))
     }

@@ -23,6 +23,16 @@ pub struct Bilingual {
     pub fr: String,
 }
 
+impl Bilingual {
+    /// The text in `lang`.
+    pub fn get(&self, lang: crate::user::Language) -> &str {
+        match lang {
+            crate::user::Language::En => &self.en,
+            crate::user::Language::Fr => &self.fr,
+        }
+    }
+}
+
 /// When a step's clock starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

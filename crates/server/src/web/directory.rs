@@ -61,10 +61,7 @@ async fn directory_page(
             .regimes
             .iter()
             .flat_map(|r| {
-                let regime = match lang {
-                    debrief_domain::Language::Fr => r.name.fr.clone(),
-                    debrief_domain::Language::En => r.name.en.clone(),
-                };
+                let regime = r.name.get(lang).to_string();
                 r.steps.iter().map(move |s| {
                     let step = debrief_report::context::label(lang, &format!("step_{}", s.id))
                         .unwrap_or(&s.id);

@@ -234,13 +234,7 @@ pub fn regime_names(state: &crate::AppState, lang: Language) -> serde_json::Valu
         .regimes
         .regimes
         .iter()
-        .map(|r| {
-            let name = match lang {
-                Language::Fr => r.name.fr.clone(),
-                Language::En => r.name.en.clone(),
-            };
-            (r.id.clone(), serde_json::Value::from(name))
-        })
+        .map(|r| (r.id.clone(), serde_json::Value::from(r.name.get(lang))))
         .collect::<serde_json::Map<_, _>>()
         .into()
 }
