@@ -19,6 +19,13 @@ use crate::{App, Caller, Need, Result};
 
 /// The incident an alert opens when it is promoted: its title, description, source and when
 /// it happened come from the alert.
+/// Leaves out which incident an alert went into when that incident is hidden from the reader.
+fn unname(alert: &mut Alert, hidden: &crate::access::Hidden) {
+    if alert.incident_id.is_some_and(|id| hidden.id(&id)) {
+        alert.incident_id = None;
+    }
+}
+
 pub fn promoted_incident(alert: &Alert) -> Result<NewIncident, DomainError> {
     let summary: String = alert.description.chars().take(2_000).collect();
     NewIncident::parse(
@@ -106,6 +113,54 @@ pub fn carry(incident: &Incident, alert: &Alert) -> Result<Vec<Event>, DomainErr
 }
 
 impl App {
+    /// One alert (everyone signed in reads the queue); the incident it went into is left
+    /// unnamed when the caller may not know of it.
+    pub async fn alert(&self, caller: &Caller, reference: &str) -> Result<Alert> {
+        caller.may(Action::ReadAlerts)?;
+        let mut alert = self.store.alert(reference).await?;
+        let hidden = self.hidden(caller).await?;
+        unname(&mut alert, &hidden);
+        Ok(alert)
+    }
+
+    /// A page of the queue, as [`App::alert`] shows each.
+    pub async fn alerts(
+        &self,
+        caller: &Caller,
+        query: &debrief_store::alerts::AlertQuery,
+    ) -> Result<Vec<Alert>> {
+        caller.may(Action::ReadAlerts)?;
+        let hidden = self.hidden(caller).await?;
+        let mut page = self.store.list_alerts(query).await?;
+        for a in &mut page {
+            unname(a, &hidden);
+        }
+        Ok(page)
+    }
+
+    /// What happened to an alert: received, repeats, grouping, triage — who and when.
+    pub async fn alert_history(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Vec<debrief_store::alerts::AlertEvent>> {
+        caller.may(Action::ReadAlerts)?;
+        Ok(self.store.alert_history(id).await?)
+    }
+
+    /// Who may be given an alert or an incident to handle: the enabled managers and handlers,
+    /// by name (the choices a page offers; [`App::assignable`] checks one).
+    pub async fn assignees(&self) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && matches!(u.role, Role::Manager | Role::Handler))
+            .map(|u| u.username.as_str().to_string())
+            .collect())
+    }
+
     /// `name` when it may be given an alert or an incident to handle: an enabled manager or
     /// handler (refused with the reason otherwise).
     pub async fn assignable(&self, name: &str) -> Result<String> {

@@ -9,6 +9,8 @@ use debrief_domain::{Action, Denied, DomainError, Incident, Role, Username, auth
 pub struct Caller {
     actor: Actor,
     role: Option<Role>,
+    /// Where the request came from, for the access log (`None`: the terminal or a worker).
+    address: Option<String>,
 }
 
 impl Caller {
@@ -17,6 +19,7 @@ impl Caller {
         Ok(Caller {
             actor: Actor::parse(username)?,
             role: Some(role),
+            address: None,
         })
     }
 
@@ -25,13 +28,18 @@ impl Caller {
         Caller {
             actor: Actor::from(username),
             role: Some(role),
+            address: None,
         }
     }
 
     /// The operator of the `debrief` command: whoever holds the database and its key may do
     /// anything, under the name they state (`--actor`).
     pub fn operator(actor: Actor) -> Caller {
-        Caller { actor, role: None }
+        Caller {
+            actor,
+            role: None,
+            address: None,
+        }
     }
 
     /// A background worker of the server (notification retries, deadline warnings), recorded
@@ -40,7 +48,21 @@ impl Caller {
         Caller {
             actor: Actor::parse(name).expect("a worker's name is a valid actor"),
             role: None,
+            address: None,
         }
+    }
+
+    /// The same caller, asking from `address` (recorded with the reads of restricted incidents).
+    pub fn from_address(self, address: &str) -> Caller {
+        Caller {
+            address: Some(address.to_string()),
+            ..self
+        }
+    }
+
+    /// Where the request came from, if it came over the network.
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
     }
 
     /// The name entries are recorded under.
@@ -72,6 +94,11 @@ pub enum Need<'a> {
     Assign(Option<&'a str>),
     /// To work it and approve or publish its postmortem (a manager's call).
     Approve,
+    /// To decide who may see it (a manager, or its lead).
+    Access,
+    /// To open it from outside its team by stating why (a manager's "break-glass"): the one
+    /// need checked without the incident being visible to the caller first.
+    BreakGlass,
 }
 
 impl Need<'_> {
@@ -84,6 +111,8 @@ impl Need<'_> {
                 caller.may(Action::WorkIncident(incident))?;
                 caller.may(Action::ApprovePostmortem)
             }
+            Need::Access => caller.may(Action::ManageAccess(incident)),
+            Need::BreakGlass => caller.may(Action::BreakGlass),
         }
     }
 }

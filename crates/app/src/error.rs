@@ -10,6 +10,10 @@ pub enum AppError {
     /// The caller's role does not allow it.
     #[error(transparent)]
     Denied(#[from] Denied),
+    /// A rule of the application refused it in the state things are in (e.g. an admin
+    /// disabling their own account).
+    #[error("{0}")]
+    Conflict(String),
     /// The store (or the domain rule it carries) refused or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -26,6 +30,7 @@ impl AppError {
     pub fn category(&self) -> Category {
         match self {
             AppError::Denied(_) => Category::Forbidden,
+            AppError::Conflict(_) => Category::Conflict,
             AppError::Store(e) => e.category(),
         }
     }

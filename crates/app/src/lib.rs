@@ -8,10 +8,13 @@
 //! through [`App::incident`] and friends, which apply the same authorisation. Front ends only
 //! translate: request → call, [`AppError::category`] → HTTP status or exit code.
 
+pub mod access;
 pub mod alerts;
 mod caller;
 pub mod commands;
 mod error;
+mod program;
+pub mod setup;
 
 use std::sync::Arc;
 
@@ -31,12 +34,27 @@ pub const RETRIES: u32 = 50;
 #[derive(Debug, Clone)]
 pub struct App {
     store: Arc<dyn Store>,
+    policy: access::Policy,
+    /// Every incident's metrics facts, kept current (see `debrief_store::facts`).
+    facts: Arc<debrief_store::facts::FactsCache>,
+    /// When each person last had a read of each restricted incident logged.
+    reads: Arc<access::RecentReads>,
 }
 
 impl App {
     /// The application over `store`.
     pub fn new(store: Arc<dyn Store>) -> App {
-        App { store }
+        App {
+            store,
+            policy: access::Policy::default(),
+            facts: Arc::default(),
+            reads: Arc::default(),
+        }
+    }
+
+    /// The application with the installation's need-to-know policy.
+    pub fn with_policy(self, policy: access::Policy) -> App {
+        App { policy, ..self }
     }
 
     /// The store, for what is not an incident's record (accounts, alerts, the directory…).
@@ -80,6 +98,10 @@ impl App {
         let mut attempt = 0;
         loop {
             let current = self.store.incident(id).await?;
+            if need != Need::BreakGlass {
+                self.check_visible(caller, &current, &id.to_string())
+                    .await?;
+            }
             need.check(caller, &current)?;
             if let Some(expected) = expected_seq
                 && expected != current.seq
@@ -91,7 +113,9 @@ impl App {
                 }
                 .into());
             }
-            let events = decide(&current)?;
+            let mut events = decide(&current)?;
+            let follows = self.follow_policy(caller, &current, &events);
+            events.extend(follows);
             if events.is_empty() {
                 return Ok(Appended {
                     incident: current,
@@ -200,41 +224,65 @@ impl App {
         Ok(self.store.create_incident(caller.actor(), new).await?)
     }
 
-    /// The id of the incident a number or id names, when the caller may read incidents.
+    /// The id of the incident a number or id names, when the caller may read incidents and
+    /// know of this one (a restricted incident outside their team does not exist for them).
     pub async fn resolve(&self, caller: &Caller, reference: &str) -> Result<IncidentId> {
-        caller.may(Action::ReadIncidents)?;
-        Ok(self.store.resolve(reference).await?)
+        Ok(self.incident(caller, reference).await?.id)
     }
 
     /// An incident's current state, by number or id.
     pub async fn incident(&self, caller: &Caller, reference: &str) -> Result<Incident> {
-        let id = self.resolve(caller, reference).await?;
-        self.incident_by_id(caller, id).await
+        caller.may(Action::ReadIncidents)?;
+        let id = self.store.resolve(reference).await?;
+        let incident = self.store.incident(id).await?;
+        self.check_visible(caller, &incident, reference.trim())
+            .await?;
+        self.note_read(caller, &incident).await?;
+        Ok(incident)
     }
 
     /// An incident's current state, by id.
     pub async fn incident_by_id(&self, caller: &Caller, id: IncidentId) -> Result<Incident> {
         caller.may(Action::ReadIncidents)?;
-        Ok(self.store.incident(id).await?)
+        let incident = self.store.incident(id).await?;
+        self.check_visible(caller, &incident, &id.to_string())
+            .await?;
+        self.note_read(caller, &incident).await?;
+        Ok(incident)
     }
 
-    /// Incidents matching `query`, newest first: what the caller may read.
+    /// Incidents matching `query`, newest first: what the caller may read (restricted
+    /// incidents outside their team are left out by the query itself, so pages stay full).
     pub async fn list(&self, caller: &Caller, query: &IncidentQuery) -> Result<Vec<Incident>> {
         caller.may(Action::ReadIncidents)?;
-        Ok(self.store.list_incidents(query).await?)
+        let hidden = self.hidden(caller).await?;
+        if hidden.ids().is_empty() {
+            return Ok(self.store.list_incidents(query).await?);
+        }
+        let query = IncidentQuery {
+            exclude: hidden.ids(),
+            ..query.clone()
+        };
+        Ok(self.store.list_incidents(&query).await?)
     }
 
     /// Every incident the caller may read, oldest first (the lessons-learnt search, the
     /// obligations board, the workers' sweeps).
     pub async fn all(&self, caller: &Caller) -> Result<Vec<Incident>> {
         caller.may(Action::ReadIncidents)?;
-        Ok(debrief_store::all_incidents(&*self.store).await?)
+        let hidden = self.hidden(caller).await?;
+        let mut all = debrief_store::all_incidents(&*self.store).await?;
+        all.retain(|i| !hidden.id(&i.id));
+        Ok(all)
     }
 
     /// Full-text search over what the caller may read, best hits first.
     pub async fn search(&self, caller: &Caller, text: &str, limit: u32) -> Result<Vec<SearchHit>> {
         caller.may(Action::ReadIncidents)?;
-        Ok(self.store.search(text, limit).await?)
+        let hidden = self.hidden(caller).await?;
+        let mut hits = self.store.search(text, limit).await?;
+        hits.retain(|h| !hidden.id_text(&h.incident_id));
+        Ok(hits)
     }
 
     /// Every incident where an observable with this (normalised) value was recorded.
@@ -245,7 +293,10 @@ impl App {
         limit: u32,
     ) -> Result<Vec<Sighting>> {
         caller.may(Action::ReadIncidents)?;
-        Ok(self.store.sightings(value, limit).await?)
+        let hidden = self.hidden(caller).await?;
+        let mut seen = self.store.sightings(value, limit).await?;
+        seen.retain(|s| !hidden.id_text(&s.incident_id));
+        Ok(seen)
     }
 
     /// For each observable value of an incident, the other incidents (numbers, newest first)
@@ -255,8 +306,14 @@ impl App {
         caller: &Caller,
         id: IncidentId,
     ) -> Result<std::collections::BTreeMap<String, Vec<i64>>> {
-        caller.may(Action::ReadIncidents)?;
-        Ok(self.store.shared_observables(id).await?)
+        self.incident_by_id(caller, id).await?;
+        let hidden = self.hidden(caller).await?;
+        let mut shared = self.store.shared_observables(id).await?;
+        for numbers in shared.values_mut() {
+            numbers.retain(|n| !hidden.number(*n));
+        }
+        shared.retain(|_, numbers| !numbers.is_empty());
+        Ok(shared)
     }
 
     /// A person's own preferences — the language and the time zone they read in (`Some(None)`
@@ -278,9 +335,29 @@ impl App {
             .await?)
     }
 
+    /// Sets the caller's own password (its hash), once the front end has checked the current
+    /// one under the sign-in limits; the account no longer has to change it.
+    pub async fn set_own_password(
+        &self,
+        caller: &Caller,
+        password_hash: String,
+    ) -> Result<debrief_store::accounts::User> {
+        let changes = debrief_store::accounts::UserChanges {
+            password_hash: Some(password_hash),
+            must_change_password: Some(false),
+            ..Default::default()
+        };
+        let updated = self
+            .store
+            .update_user(caller.actor().as_str(), changes)
+            .await?;
+        tracing::info!(username = %updated.username, "password changed by its holder");
+        Ok(updated)
+    }
+
     /// An incident's journal, oldest entry first.
     pub async fn journal(&self, caller: &Caller, id: IncidentId) -> Result<Vec<JournalEntry>> {
-        caller.may(Action::ReadIncidents)?;
+        self.incident_by_id(caller, id).await?;
         Ok(self.store.journal(id).await?)
     }
 }

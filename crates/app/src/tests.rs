@@ -282,3 +282,242 @@ fn one_classification_gives_the_http_status_and_the_exit_code() {
         (403, 2)
     );
 }
+
+// ------------------------------------------------------------ set-up and intake (`setup.rs`)
+
+fn admin() -> Caller {
+    user("root", Role::Admin)
+}
+
+fn account(name: &str, role: Role) -> debrief_store::accounts::NewUser {
+    debrief_store::accounts::NewUser {
+        username: debrief_domain::Username::parse(name).unwrap(),
+        display_name: name.into(),
+        role,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+        language: None,
+        must_change_password: false,
+    }
+}
+
+#[tokio::test]
+async fn accounts_are_an_admins_and_an_admin_cannot_lock_themselves_out() {
+    let db = TestDb::sqlite();
+    let app = open(&db).await;
+    app.create_first_admin(account("root", Role::Admin))
+        .await
+        .unwrap();
+    // The first admin is made once only.
+    let again = app
+        .create_first_admin(account("eve", Role::Admin))
+        .await
+        .unwrap_err();
+    assert_eq!(again.category(), Category::Conflict, "{again}");
+    // A manager may not create accounts, and nothing is written.
+    let err = app
+        .create_user(
+            &user("maria", Role::Manager),
+            account("mallory", Role::Admin),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.category(), Category::Forbidden, "{err}");
+    assert!(matches!(
+        app.user(&admin(), "mallory").await.unwrap_err(),
+        AppError::Store(StoreError::NoUser(_))
+    ));
+    app.create_user(&admin(), account("hera", Role::Handler))
+        .await
+        .unwrap();
+    // root may not disable their own account or drop their own admin role …
+    for changes in [
+        debrief_store::accounts::UserChanges {
+            disabled: Some(true),
+            ..Default::default()
+        },
+        debrief_store::accounts::UserChanges {
+            role: Some(Role::Viewer),
+            ..Default::default()
+        },
+    ] {
+        let err = app
+            .update_user(&admin(), "root", changes)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)), "{err}");
+        assert_eq!(err.category(), Category::Conflict);
+    }
+    let root = app.user(&admin(), "root").await.unwrap();
+    assert!(!root.disabled);
+    assert_eq!(root.role, Role::Admin);
+    // … but may disable someone else's, and the operator at the terminal may do anything.
+    let changes = debrief_store::accounts::UserChanges {
+        disabled: Some(true),
+        ..Default::default()
+    };
+    assert!(
+        app.update_user(&admin(), "hera", changes.clone())
+            .await
+            .unwrap()
+            .disabled
+    );
+    let operator = Caller::operator(Actor::parse("root").unwrap());
+    assert!(
+        app.update_user(&operator, "root", changes)
+            .await
+            .unwrap()
+            .disabled
+    );
+}
+
+#[tokio::test]
+async fn a_rule_needs_a_manager_and_a_stakeholder_named_as_the_directory_names_it() {
+    let db = TestDb::sqlite();
+    let app = open(&db).await;
+    let maria = user("maria", Role::Manager);
+    let new = debrief_domain::stakeholder::NewStakeholder::parse(
+        "ANSSI CERT-FR",
+        "group",
+        "external",
+        "csirt",
+        Some("cert-fr@example.org"),
+        None,
+        None,
+        Some("fr"),
+    )
+    .unwrap();
+    let refused = app
+        .add_stakeholder(&user("hera", Role::Handler), new.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.category(), Category::Forbidden);
+    let cert = app.add_stakeholder(&maria, new).await.unwrap();
+    let regimes = debrief_domain::obligation::Regimes::builtin();
+    let rule = |to: &str| {
+        debrief_domain::notify::NotificationRule::parse(
+            "Tell CERT-FR",
+            &["malicious-code".to_string()],
+            3,
+            &[],
+            to,
+            "csirt-initial",
+            None,
+            &["csirt-initial".to_string()],
+            regimes,
+        )
+        .unwrap()
+    };
+    let missing = app.add_rule(&maria, rule("nobody")).await.unwrap_err();
+    assert_eq!(missing.category(), Category::NotFound, "{missing}");
+    assert!(
+        app.rules(&maria).await.unwrap().is_empty(),
+        "nothing written"
+    );
+    // Named by its id, the rule keeps the directory's name.
+    let stored = app.add_rule(&maria, rule(&cert.id)).await.unwrap();
+    assert_eq!(stored.rule.stakeholder, "ANSSI CERT-FR");
+    let viewer = user("vic", Role::Viewer);
+    assert_eq!(
+        app.delete_rule(&viewer, &stored.id)
+            .await
+            .unwrap_err()
+            .category(),
+        Category::Forbidden
+    );
+    app.delete_rule(&maria, &stored.id).await.unwrap();
+    assert!(app.rules(&viewer).await.unwrap().is_empty());
+}
+
+const PLAYBOOK: &str = "---\nslug: phishing\nlang: en\napplies-to: fraud/phishing\nmin-level: 0\n---\n# Phishing\n\n- [ ] Block the sender\n- [ ] Reset the password\n";
+
+#[tokio::test]
+async fn a_playbook_version_from_a_recommendation_marks_it_done_and_a_refusal_writes_nothing() {
+    let db = TestDb::sqlite();
+    let app = open(&db).await;
+    let maria = user("maria", Role::Manager);
+    let id = incident(&app).await;
+    let command = AddRecommendation {
+        action: "Teach staff to report phishing".into(),
+        kind: RecommendationKind::Prevent,
+        priority: Priority::new(3, 3).unwrap(),
+        owner: None,
+        due: None,
+        root_causes: vec![],
+        related: vec![],
+    };
+    let rec = app
+        .add_recommendation(&maria, id, &command, Timestamp::now())
+        .await
+        .unwrap();
+    let rec_id = rec.recommendations[0].id;
+    let publish = |slug: &str, rec: Option<u64>| setup::PublishPlaybook {
+        slug: slug.into(),
+        body: PLAYBOOK.into(),
+        from_incident: Some("1".into()),
+        recommendation: rec,
+        note: "after #1".into(),
+    };
+    // A handler may not publish; a header that disagrees with the address is refused; neither
+    // writes a version.
+    let handler = app
+        .publish_playbook(
+            &user("hera", Role::Handler),
+            publish("phishing", Some(rec_id)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(handler.category(), Category::Forbidden);
+    let wrong = app
+        .publish_playbook(&maria, publish("ransomware", Some(rec_id)))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.category(), Category::Refused, "{wrong}");
+    let unknown = app
+        .publish_playbook(&maria, publish("phishing", Some(99)))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.category(), Category::Refused, "{unknown}");
+    assert!(app.store().list_playbooks().await.unwrap().is_empty());
+    let v = app
+        .publish_playbook(&maria, publish("phishing", Some(rec_id)))
+        .await
+        .unwrap();
+    assert_eq!((v.version, v.from_incident), (1, Some(1)));
+    let after = app.incident_by_id(&maria, id).await.unwrap();
+    assert_eq!(
+        after.recommendations[0].status,
+        debrief_domain::postmortem::RecommendationStatus::Done
+    );
+}
+
+#[tokio::test]
+async fn anyone_reports_a_suspicion_but_only_handlers_and_managers_send_alerts() {
+    let db = TestDb::sqlite();
+    let app = open(&db).await;
+    let alert = || {
+        debrief_domain::alert::NewAlert::from_json(serde_json::json!({
+            "type": "edr", "source": "edr", "sourceRef": "a-1", "title": "Suspicious login"
+        }))
+        .unwrap()
+    };
+    let viewer = user("vic", Role::Viewer);
+    let err = app
+        .receive_alerts(&viewer, vec![alert()], 0)
+        .await
+        .unwrap_err();
+    assert_eq!(err.category(), Category::Forbidden);
+    assert_eq!(
+        app.receive_alert(&viewer, alert(), 0)
+            .await
+            .unwrap_err()
+            .category(),
+        Category::Forbidden
+    );
+    let reported = app.report_suspicion(&viewer, alert()).await.unwrap();
+    assert_eq!(reported.alert.number, 1);
+    let sent = app
+        .receive_alerts(&user("hera", Role::Handler), vec![alert()], 0)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+}

@@ -2,7 +2,8 @@
 //! workers, the CLI) never build or match a journal event, and never write an incident's record
 //! but through the application layer. A front end that wants a new kind of fact asks the domain
 //! for a command and `debrief_app::App` to run it; a front end that shows an incident reads it
-//! through `App`'s reads, where the caller's right to read is checked.
+//! through `App`'s reads, where the caller's right to read is checked. The same holds for the
+//! installation's set-up (accounts, directory, rules, playbooks), alert intake and the access log.
 
 use std::path::{Path, PathBuf};
 
@@ -80,6 +81,46 @@ fn front_ends_neither_build_events_nor_write_incidents_around_the_application_la
                             n + 1
                         ));
                     }
+                }
+            }
+        }
+    }
+    // The installation's set-up and intake: through `App`, where the caller's role is checked
+    // (a call split over lines by rustfmt is found too: whitespace is left out).
+    let setup = [
+        "store.create_user(",
+        "store.update_user(",
+        "store.create_token(",
+        "store.list_tokens(",
+        "store.revoke_token(",
+        "store.add_stakeholder(",
+        "store.add_rule(",
+        "store.delete_rule(",
+        "store.publish_playbook(",
+        "store.add_samm_answer(",
+        "store.receive_alert(",
+        "store.receive_alerts(",
+        "store.record_access(",
+        "store.access_log(",
+        "store.alert(",
+        "store.list_alerts(",
+        "store.alert_history(",
+    ];
+    for front in ["server/src", "cli/src"] {
+        for file in sources(&crates.join(front)) {
+            let text = std::fs::read_to_string(&file).expect("a readable source file");
+            let code: String = text
+                .lines()
+                .map(|l| l.split("//").next().unwrap_or(""))
+                .collect::<String>()
+                .split_whitespace()
+                .collect();
+            for needle in setup {
+                if code.contains(needle) {
+                    found.push(format!(
+                        "{}: changes the set-up, takes alerts in or reads the access log around the application layer ({needle}…)",
+                        file.display()
+                    ));
                 }
             }
         }

@@ -22,6 +22,9 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<String>>,
     /// The installation's time zone (IANA name): how times are shown and typed times read.
     pub timezone: Option<String>,
+    /// Whether marking an incident TLP:RED or TLP:AMBER+STRICT restricts it to its team
+    /// (need-to-know); `true` by default.
+    pub restrict_strict_tlp: Option<bool>,
 }
 
 /// The settings a command runs with.
@@ -36,6 +39,8 @@ pub struct Settings {
     /// UTC by default): the CLI shows times in it and reads times typed without an offset in it,
     /// and it is every signed-in person's zone until they choose their own.
     pub timezone: debrief_domain::Zone,
+    /// Need-to-know beyond explicit decisions (`restrict_strict_tlp` in the file).
+    pub access: debrief_app::access::Policy,
 }
 
 impl fmt::Debug for Settings {
@@ -50,6 +55,7 @@ impl fmt::Debug for Settings {
             .field("actor", &self.actor)
             .field("log", &self.log)
             .field("timezone", &self.timezone)
+            .field("access", &self.access)
             .finish()
     }
 }
@@ -90,6 +96,9 @@ impl Settings {
             actor,
             log,
             timezone,
+            access: debrief_app::access::Policy {
+                restrict_on_strict_tlp: file.restrict_strict_tlp.unwrap_or(true),
+            },
         })
     }
 
@@ -132,6 +141,7 @@ mod tests {
             actor: "a".into(),
             log: "warn".into(),
             timezone: debrief_domain::Zone::utc(),
+            access: Default::default(),
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

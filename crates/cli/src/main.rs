@@ -43,6 +43,7 @@ fn main() -> ExitCode {
     if let Err(e) = commands::install_subtypes(&settings) {
         return report(&e);
     }
+    commands::install_policy(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -235,6 +236,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
         }
         Command::User(cmd) => commands::accounts::user(cmd, &settings).await,
         Command::Token(cmd) => commands::accounts::token(cmd, &settings).await,
+        Command::Group(cmd) => commands::accounts::group(cmd, &settings).await,
+        Command::Access(cmd) => commands::accounts::access(cmd, &settings).await,
     }
 }
 

@@ -31,6 +31,10 @@ pub enum Event {
         detection_source: Label,
         /// When the activity was first detected, if earlier than the declaration.
         detected_at: Option<Timestamp>,
+        /// Restricted to its team from the start (absent, as in every entry written before
+        /// need-to-know existed, when not).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        restricted: bool,
     },
     /// A descriptive field was edited.
     #[serde(rename = "incident.field_changed")]
@@ -88,6 +92,30 @@ pub enum Event {
     MemberRemoved {
         user: String,
         role: IncidentRole,
+        reason: Reason,
+    },
+    /// The incident restricted to its team, or opened to every account again.
+    #[serde(rename = "incident.access_set")]
+    AccessSet {
+        restricted: bool,
+        reason: Reason,
+        /// The marking that restricted it by itself (the installation's policy), if it was one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        marking: Option<crate::triage::Tlp>,
+    },
+    /// A person or a group given access to the incident.
+    #[serde(rename = "incident.access_granted")]
+    AccessGranted {
+        to: crate::access::Grantee,
+        reason: Reason,
+        /// A manager outside the team opened the incident by stating a reason ("break-glass").
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        break_glass: bool,
+    },
+    /// Access taken away from a person or a group.
+    #[serde(rename = "incident.access_revoked")]
+    AccessRevoked {
+        to: crate::access::Grantee,
         reason: Reason,
     },
     /// An observable recorded.
@@ -410,6 +438,9 @@ kinds! {
     ScopeSet => "incident.scope_set",
     MemberAdded => "incident.member_added",
     MemberRemoved => "incident.member_removed",
+    AccessSet => "incident.access_set",
+    AccessGranted => "incident.access_granted",
+    AccessRevoked => "incident.access_revoked",
     ObservableAdded => "observable.added",
     ObservableUpdated => "observable.updated",
     TimelineAdded => "timeline.added",
@@ -555,6 +586,9 @@ impl Event {
             | Event::ScopeSet { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRemoved { .. }
+            | Event::AccessSet { .. }
+            | Event::AccessGranted { .. }
+            | Event::AccessRevoked { .. }
             | Event::ObservableAdded { .. }
             | Event::ObservableUpdated { .. }
             | Event::TimelineRemoved { .. }
@@ -688,7 +722,7 @@ mod tests {
 
     #[test]
     fn the_kinds_table_names_every_serde_tag() {
-        assert_eq!(Event::KINDS.len(), 43);
+        assert_eq!(Event::KINDS.len(), 46);
         let mut seen = std::collections::BTreeSet::new();
         for kind in Event::KINDS {
             assert!(seen.insert(*kind), "{kind} twice");

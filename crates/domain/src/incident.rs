@@ -69,6 +69,8 @@ pub struct NewIncident {
     pub reporter: Label,
     pub detection_source: Label,
     pub detected_at: Option<Timestamp>,
+    /// Restricted to its team from the start (see [`crate::access`]).
+    pub restricted: bool,
 }
 
 impl NewIncident {
@@ -86,7 +88,13 @@ impl NewIncident {
             reporter: Label::parse_as("reporter", reporter)?,
             detection_source: Label::parse_as("detection_source", detection_source)?,
             detected_at,
+            restricted: false,
         })
+    }
+
+    /// Restricted to its team from the start (see [`crate::access`]), or not.
+    pub fn restricted(self, restricted: bool) -> Self {
+        Self { restricted, ..self }
     }
 
     /// The incident this would open, as it will stand right after its opening entry — not
@@ -125,6 +133,7 @@ impl NewIncident {
             reporter: self.reporter,
             detection_source: self.detection_source,
             detected_at: self.detected_at,
+            restricted: self.restricted,
         }
     }
 }
@@ -147,7 +156,7 @@ pub struct MilestoneValue {
 
 /// The version of the fold: raise it whenever `Incident` or its facts gain or change what they
 /// hold, and the stores refold older projection rows from their journals when they open.
-pub const FOLD_VERSION: i64 = 2;
+pub const FOLD_VERSION: i64 = 3;
 
 /// An incident's current state: the fold of its journal. Never edited any other way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +192,12 @@ pub struct Incident {
     pub scope: crate::triage::Scope,
     #[serde(default)]
     pub members: Vec<crate::record::Member>,
+    /// Restricted to its team (see [`crate::access`]); open to every account when not.
+    #[serde(default)]
+    pub restricted: bool,
+    /// The people and groups given access besides its lead and members.
+    #[serde(default)]
+    pub grants: Vec<crate::access::Grantee>,
     #[serde(default)]
     pub observables: Vec<crate::record::Observable>,
     /// The attack timeline, in order of occurrence.
@@ -270,6 +285,7 @@ impl Incident {
             reporter,
             detection_source,
             detected_at,
+            restricted,
         } = event
         else {
             return Err(bad(format!(
@@ -308,6 +324,8 @@ impl Incident {
             tags: Vec::new(),
             scope: Default::default(),
             members: Vec::new(),
+            restricted,
+            grants: Vec::new(),
             observables: Vec::new(),
             timeline: Vec::new(),
             evidence: Vec::new(),
@@ -400,6 +418,9 @@ impl Incident {
                 }
             }
             Event::Assigned { to, .. } => self.assignee = to,
+            access @ (Event::AccessSet { .. }
+            | Event::AccessGranted { .. }
+            | Event::AccessRevoked { .. }) => self.apply_access(access),
             work @ (Event::AssetAdded { .. }
             | Event::AssetUpdated { .. }
             | Event::ActionRecorded { .. }

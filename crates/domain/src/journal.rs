@@ -381,6 +381,7 @@ mod tests {
                     reporter: crate::text::Label::parse("").unwrap(),
                     detection_source: crate::text::Label::parse("").unwrap(),
                     detected_at: None,
+                    restricted: false,
                 }
             } else {
                 Event::StatusChanged {

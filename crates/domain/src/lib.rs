@@ -6,6 +6,7 @@
 
 pub mod enums;
 
+pub mod access;
 pub mod alert;
 pub mod blameless;
 pub mod canonical;

@@ -274,6 +274,57 @@ pub struct Metrics {
     pub months: Vec<Month>,
 }
 
+impl Metrics {
+    /// The same figures with the incidents `hidden` says the reader may not know of left
+    /// unnamed: they are counted in every total, and named in no list. Every field is named
+    /// here, so that a new list of incidents cannot be forgotten.
+    pub fn unnamed(mut self, hidden: impl Fn(i64) -> bool) -> Metrics {
+        let keep = |v: &mut Vec<i64>| v.retain(|n| !hidden(*n));
+        let Metrics {
+            filter: _,
+            computed_at: _,
+            handled: _,
+            incidents,
+            by_class,
+            by_severity,
+            by_status,
+            durations,
+            labour_hours_total: _,
+            labour_hours_mean: _,
+            without_labour,
+            actions: _,
+            costs,
+            notifications,
+            recommendations,
+            recurrence_months: _,
+            recurrences,
+            months: _,
+        } = &mut self;
+        keep(incidents);
+        for list in by_class
+            .values_mut()
+            .chain(by_severity.values_mut())
+            .chain(by_status.values_mut())
+        {
+            keep(list);
+        }
+        for d in durations.iter_mut() {
+            keep(&mut d.incidents);
+            keep(&mut d.missing);
+            keep(&mut d.inconsistent);
+        }
+        keep(without_labour);
+        for c in costs.values_mut() {
+            keep(&mut c.incidents);
+        }
+        keep(&mut notifications.late_incidents);
+        keep(&mut notifications.overdue_incidents);
+        keep(&mut recommendations.overdue_incidents);
+        recurrences.retain(|r| !hidden(r.incident) && !hidden(r.earlier));
+        self
+    }
+}
+
 fn hours(seconds: i64) -> f64 {
     seconds as f64 / 3600.0
 }

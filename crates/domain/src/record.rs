@@ -608,6 +608,9 @@ impl Incident {
             | Event::FieldChanged { .. }
             | Event::StatusChanged { .. }
             | Event::Assigned { .. }
+            | Event::AccessSet { .. }
+            | Event::AccessGranted { .. }
+            | Event::AccessRevoked { .. }
             | Event::EvidenceAdded { .. }
             | Event::CustodyRecorded { .. }
             | Event::AssetAdded { .. }

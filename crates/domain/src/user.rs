@@ -172,6 +172,10 @@ pub enum Action<'a> {
     CreateIncident,
     /// Edit, transition or set timestamps of this incident.
     WorkIncident(&'a Incident),
+    /// Restrict this incident to its team, open it again, or give or take access to it.
+    ManageAccess(&'a Incident),
+    /// Open a restricted incident outside one's team by stating a reason ("break-glass").
+    BreakGlass,
     /// Assign this incident to `assignee` (or unassign with `None`).
     Assign(&'a Incident, Option<&'a str>),
     /// Manage users and settings.
@@ -230,6 +234,14 @@ pub fn authorize(user: &str, role: Role, action: Action<'_>) -> Result<(), Denie
             deny("cannot send or skip proposed notifications; a manager decides")
         }
         (_, ApprovePostmortem) => deny("cannot approve or publish a postmortem; a manager does"),
+        (Role::Manager, ManageAccess(_) | BreakGlass) => Ok(()),
+        (_, BreakGlass) => deny(
+            "cannot open an incident outside its team; a manager can, stating why (break-glass)",
+        ),
+        (Role::Handler, ManageAccess(i)) if i.assignee.as_deref() == Some(user) => Ok(()),
+        (_, ManageAccess(_)) => {
+            deny("cannot change who may see this incident; a manager or the incident's lead does")
+        }
         (Role::Admin, Administer) => Ok(()),
         (_, Administer) => deny("cannot manage users or settings; ask an admin"),
         (Role::Manager, CreateIncident | WorkIncident(_) | Assign(..)) => Ok(()),

@@ -86,6 +86,14 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
         why,
     };
     match event {
+        Event::Opened {
+            title,
+            restricted: true,
+            ..
+        } => Described {
+            what: say("incident.opened_restricted", &[("title", title.into_inner())]),
+            why: String::new(),
+        },
         Event::Opened { title, .. } => plain(&[("title", title.into_inner())]),
         Event::StatusChanged { from, to, reason } => with(
             &[
@@ -176,6 +184,48 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
             ],
             reason.into_inner(),
         ),
+        Event::AccessSet {
+            restricted,
+            reason,
+            marking,
+        } => Described {
+            what: match (restricted, marking) {
+                (true, Some(tlp)) => say(
+                    "incident.access_set_by_marking",
+                    &[("marking", tlp.marking())],
+                ),
+                (true, None) => say("incident.access_set", &[]),
+                (false, _) => say("incident.access_opened", &[]),
+            },
+            why: reason.into_inner(),
+        },
+        Event::AccessGranted {
+            to,
+            reason,
+            break_glass: true,
+        } => Described {
+            what: say(
+                "incident.break_glass",
+                &[(
+                    "who",
+                    match to {
+                        debrief_domain::access::Grantee::User(u) => u.to_string(),
+                        debrief_domain::access::Grantee::Group(g) => g.to_string(),
+                    },
+                )],
+            ),
+            why: reason.into_inner(),
+        },
+        Event::AccessGranted { to, reason, .. } | Event::AccessRevoked { to, reason } => {
+            let who = match to {
+                debrief_domain::access::Grantee::User(u) => u.to_string(),
+                debrief_domain::access::Grantee::Group(g) => fill(
+                    sentence(lang, "group_named").unwrap_or("{name}"),
+                    &[("name", g.to_string())],
+                ),
+            };
+            with(&[("who", who)], reason.into_inner())
+        }
         Event::ObservableAdded { kind, value, .. } => plain(&[
             ("kind", term(&l, "obs_", kind.as_str())),
             ("value", cut(&value, 120)),

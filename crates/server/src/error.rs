@@ -148,6 +148,7 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Denied(d) => d.into(),
+            AppError::Conflict(why) => ApiError::conflict(why),
             AppError::Store(s) => s.into(),
         }
     }

@@ -5,12 +5,12 @@
 //! gain is throughput under load. If the group's transaction fails, each alert is retried alone so
 //! that one sender's problem is never another's.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use debrief_domain::Timestamp;
+use debrief_app::{App, AppError, Caller};
 use debrief_domain::alert::NewAlert;
+use debrief_store::StoreError;
 use debrief_store::alerts::Receipt;
-use debrief_store::{Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most alerts written in one transaction.
@@ -18,8 +18,8 @@ const MAX_GROUP: usize = 512;
 
 struct Job {
     alert: NewAlert,
-    actor: String,
-    reply: oneshot::Sender<Result<Receipt, StoreError>>,
+    caller: Caller,
+    reply: oneshot::Sender<Result<Receipt, AppError>>,
 }
 
 /// The queue in front of the store's alert intake; its worker starts with the first alert.
@@ -36,32 +36,33 @@ impl std::fmt::Debug for IntakeQueue {
     }
 }
 
-fn stopped() -> StoreError {
-    StoreError::Unavailable {
+fn stopped() -> AppError {
+    AppError::Store(StoreError::Unavailable {
         url: "alert intake".into(),
         why: "the intake worker stopped".into(),
-    }
+    })
 }
 
 impl IntakeQueue {
-    /// Stores one alert (with the others waiting), answering once it is committed.
+    /// Stores one alert (with the others waiting) through the application layer, which checks
+    /// the caller may send alerts; answers once it is committed.
     pub async fn receive(
         &self,
-        store: &Arc<dyn Store>,
+        app: &App,
+        caller: &Caller,
         group_window: i64,
         alert: NewAlert,
-        actor: &str,
-    ) -> Result<Receipt, StoreError> {
+    ) -> Result<Receipt, AppError> {
         let sender = self.sender.get_or_init(|| {
             let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
-            tokio::spawn(worker(store.clone(), group_window, rx));
+            tokio::spawn(worker(app.clone(), group_window, rx));
             tx
         });
         let (reply, answer) = oneshot::channel();
         sender
             .send(Job {
                 alert,
-                actor: actor.to_string(),
+                caller: caller.clone(),
                 reply,
             })
             .await
@@ -70,7 +71,7 @@ impl IntakeQueue {
     }
 }
 
-async fn worker(store: Arc<dyn Store>, group_window: i64, mut rx: mpsc::Receiver<Job>) {
+async fn worker(app: App, group_window: i64, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -81,15 +82,12 @@ async fn worker(store: Arc<dyn Store>, group_window: i64, mut rx: mpsc::Receiver
         }
         // One transaction per sender in the group (an alert's history names who sent it).
         while !jobs.is_empty() {
-            let actor = jobs[0].actor.clone();
+            let caller = jobs[0].caller.clone();
             let (same, rest): (Vec<Job>, Vec<Job>) =
-                jobs.into_iter().partition(|j| j.actor == actor);
+                jobs.into_iter().partition(|j| j.caller == caller);
             jobs = rest;
             let alerts = same.iter().map(|j| j.alert.clone()).collect();
-            match store
-                .receive_alerts(alerts, &actor, Timestamp::now(), group_window)
-                .await
-            {
+            match app.receive_alerts(&caller, alerts, group_window).await {
                 Ok(receipts) if receipts.len() == same.len() => {
                     for (job, r) in same.into_iter().zip(receipts) {
                         let _ = job.reply.send(Ok(r));
@@ -97,8 +95,8 @@ async fn worker(store: Arc<dyn Store>, group_window: i64, mut rx: mpsc::Receiver
                 }
                 _ => {
                     for job in same {
-                        let r = store
-                            .receive_alert(job.alert, &job.actor, Timestamp::now(), group_window)
+                        let r = app
+                            .receive_alert(&job.caller, job.alert, group_window)
                             .await;
                         let _ = job.reply.send(r);
                     }

@@ -73,6 +73,8 @@ pub struct Config {
     pub trusted_proxies: auth::Proxies,
     /// The installation's time zone: every signed-in person's until they choose their own.
     pub timezone: debrief_domain::Zone,
+    /// Need-to-know beyond explicit decisions (TLP:RED and TLP:AMBER+STRICT restrict).
+    pub access: debrief_app::access::Policy,
 }
 
 impl Default for Config {
@@ -97,6 +99,7 @@ impl Default for Config {
             reports: Arc::default(),
             trusted_proxies: auth::Proxies::default(),
             timezone: debrief_domain::Zone::utc(),
+            access: Default::default(),
         }
     }
 }
@@ -120,14 +123,12 @@ pub struct AppState {
     pub detector: Option<Arc<dyn api::events::EventDetector>>,
     /// Incidents with a notification delivery to retry (see [`outbound`]).
     pub pending: Arc<outbound::Pending>,
-    /// Every incident's metrics facts, kept current (see `debrief_store::facts`).
-    pub facts: Arc<debrief_store::facts::FactsCache>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, key: InstallationKey, config: Config) -> Self {
         Self {
-            app: debrief_app::App::new(store.clone()),
+            app: debrief_app::App::new(store.clone()).with_policy(config.access),
             store,
             key,
             config: Arc::new(config),
@@ -137,7 +138,6 @@ impl AppState {
             detector: None,
             intake: Arc::default(),
             pending: Arc::default(),
-            facts: Arc::default(),
         }
     }
 
@@ -218,10 +218,10 @@ async fn no_store_for_dynamic(req: Request, next: Next) -> Response {
 /// On first start (no users at all), creates the `admin` account. Returns the generated
 /// password to print once, or `None` when `password` was given or users already exist.
 pub async fn ensure_admin(
-    store: &dyn Store,
+    app: &debrief_app::App,
     password: Option<String>,
 ) -> anyhow::Result<Option<String>> {
-    if store.count_users().await? > 0 {
+    if !app.has_no_account().await? {
         return Ok(None);
     }
     let (password, generated) = match password.filter(|p| !p.is_empty()) {
@@ -233,15 +233,14 @@ pub async fn ensure_admin(
         None => (auth::generate_password(), true),
     };
     let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
-    store
-        .create_user(NewUser {
-            username: Username::parse("admin")?,
-            display_name: "Administrator".into(),
-            role: Role::Admin,
-            password_hash: hash,
-            language: None,
-            must_change_password: generated,
-        })
-        .await?;
+    app.create_first_admin(NewUser {
+        username: Username::parse("admin")?,
+        display_name: "Administrator".into(),
+        role: Role::Admin,
+        password_hash: hash,
+        language: None,
+        must_change_password: generated,
+    })
+    .await?;
     Ok(generated.then_some(password))
 }

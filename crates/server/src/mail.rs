@@ -15,9 +15,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use debrief_app::{App, Caller};
+use debrief_domain::Category;
 use debrief_domain::Timestamp;
 use debrief_domain::alert::NewAlert;
-use debrief_store::Store;
 use debrief_store::alerts::{Alert, Intake};
 use debrief_store::blobs::BlobStore;
 use mail_parser::{MessageParser, MimeHeaders};
@@ -452,7 +453,7 @@ pub fn parse_report(message: &[u8], envelope_from: &str) -> Result<Report, Refus
 // ---------------------------------------------------------------------------- listener
 
 /// Listens until the process ends.
-pub async fn listen(store: Arc<dyn Store>, settings: MailSettings) -> anyhow::Result<()> {
+pub async fn listen(app: App, settings: MailSettings) -> anyhow::Result<()> {
     use anyhow::Context;
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -474,11 +475,10 @@ pub async fn listen(store: Arc<dyn Store>, settings: MailSettings) -> anyhow::Re
                 });
                 continue;
             };
-            let (store, settings) = (store.clone(), settings.clone());
+            let (app, settings) = (app.clone(), settings.clone());
             tokio::spawn(async move {
                 let whole = settings.session;
-                match tokio::time::timeout(whole, session(stream, peer.ip(), &store, &settings))
-                    .await
+                match tokio::time::timeout(whole, session(stream, peer.ip(), &app, &settings)).await
                 {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => {
@@ -496,7 +496,7 @@ pub async fn listen(store: Arc<dyn Store>, settings: MailSettings) -> anyhow::Re
 async fn session(
     mut stream: TcpStream,
     peer: IpAddr,
-    store: &Arc<dyn Store>,
+    app: &App,
     settings: &MailSettings,
 ) -> std::io::Result<()> {
     let mut protocol = Protocol::new(peer, settings.mailbox.clone(), settings.max_message);
@@ -534,7 +534,7 @@ async fn session(
                 return Ok(());
             }
             Step::Message { from, data } => {
-                let answer = match take_report(store, settings, &from, &data).await {
+                let answer = match take_report(app, settings, &from, &data).await {
                     Ok(alert) => format!("250 2.0.0 Received as A-{}\r\n", alert.number),
                     Err(TakeError::Refused(why)) => {
                         tracing::warn!(%peer, %why, "a reported message was refused");
@@ -560,7 +560,7 @@ enum TakeError {
 
 /// Stores a reported message as an alert; acknowledges a first report to its envelope sender.
 async fn take_report(
-    store: &Arc<dyn Store>,
+    app: &App,
     settings: &MailSettings,
     envelope_from: &str,
     message: &[u8],
@@ -575,12 +575,12 @@ async fn take_report(
     }
     .await
     .map_err(|e| TakeError::Failed(e.into()))?;
-    let receipt = store
-        .receive_alert(report.alert, "mailbox", Timestamp::now(), 0)
+    let receipt = app
+        .report_suspicion(&Caller::worker("mailbox"), report.alert)
         .await
-        .map_err(|e| match e {
-            debrief_store::StoreError::Domain(d) => TakeError::Refused(d.to_string()),
-            other => TakeError::Failed(other.into()),
+        .map_err(|e| match e.category() {
+            Category::Failed => TakeError::Failed(e.into()),
+            _ => TakeError::Refused(e.to_string()),
         })?;
     // The acknowledgement goes to the envelope sender (where the sending system wants replies;
     // none for a null sender `<>`), never to an address typed in the headers, and does not repeat

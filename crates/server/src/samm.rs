@@ -158,10 +158,13 @@ pub fn load(model: &Path) -> Result<Model, String> {
 }
 
 /// What the store says about the program, for the suggestions.
-pub async fn program_facts(state: &AppState) -> ApiResult<ProgramFacts> {
+pub async fn program_facts(
+    state: &AppState,
+    caller: &debrief_app::Caller,
+) -> ApiResult<ProgramFacts> {
     let now = Timestamp::now();
     let since = now.plus_seconds(-90 * 86_400);
-    let facts = state.facts.current(&*state.store).await?;
+    let facts = state.app.facts(caller).await?;
     let mut f = ProgramFacts {
         rules_active: state.detector.as_ref().map_or(0, |d| d.rules()),
         incidents: facts.len(),
@@ -215,13 +218,16 @@ pub async fn program_facts(state: &AppState) -> ApiResult<ProgramFacts> {
     let mut weeks = BTreeSet::new();
     'pages: for page in 0..40u32 {
         let alerts = state
-            .store
-            .list_alerts(&debrief_store::alerts::AlertQuery {
-                statuses: vec![],
-                min_severity: None,
-                limit: 500,
-                offset: page * 500,
-            })
+            .app
+            .alerts(
+                caller,
+                &debrief_store::alerts::AlertQuery {
+                    statuses: vec![],
+                    min_severity: None,
+                    limit: 500,
+                    offset: page * 500,
+                },
+            )
             .await?;
         let done = alerts.len() < 500;
         for a in alerts {

@@ -80,9 +80,12 @@ async fn start_server_with(adjust: impl FnOnce(&mut Config)) -> (String, TestDb)
     let db = TestDb::sqlite();
     let key = InstallationKey::generate().unwrap();
     let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
-    ensure_admin(&*store, Some("granite-owl-lantern-7".into()))
-        .await
-        .unwrap();
+    ensure_admin(
+        &debrief_app::App::new(store.clone()),
+        Some("granite-owl-lantern-7".into()),
+    )
+    .await
+    .unwrap();
     store
         .create_user(NewUser {
             username: Username::parse("maria").unwrap(),
@@ -94,7 +97,7 @@ async fn start_server_with(adjust: impl FnOnce(&mut Config)) -> (String, TestDb)
         })
         .await
         .unwrap();
-    debrief_server::api::playbooks::seed_playbooks(&*store)
+    debrief_server::api::playbooks::seed_playbooks(&debrief_app::App::new(store.clone()))
         .await
         .unwrap();
     let mut config = Config {

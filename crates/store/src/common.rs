@@ -100,10 +100,13 @@ pub struct ProjectionRow {
     pub class: Option<String>,
     pub assignee: Option<String>,
     pub facts: Option<String>,
+    /// Restricted to its team: lists leave it out for everyone else, so a row that says
+    /// otherwise than its journal is a finding.
+    pub restricted: bool,
 }
 
 /// The columns of [`ProjectionRow`], in order.
-pub const PROJECTION_COLUMNS: &str = "id, number, title, status, opened_at, updated_at, seq, head_hash, state, severity, class, assignee, facts";
+pub const PROJECTION_COLUMNS: &str = "id, number, title, status, opened_at, updated_at, seq, head_hash, state, severity, class, assignee, facts, restricted";
 
 /// The signed ledger head as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -138,6 +141,8 @@ pub struct IncidentQuery {
     pub class: Option<String>,
     /// Only incidents assigned to this user.
     pub assignee: Option<String>,
+    /// Leave these out (the restricted incidents the reader is not in the team of).
+    pub exclude: Vec<debrief_domain::IncidentId>,
 }
 
 impl IncidentQuery {
@@ -226,6 +231,9 @@ pub fn index_changes(
                 | Event::ScopeSet { .. }
                 | Event::MemberAdded { .. }
                 | Event::MemberRemoved { .. }
+                | Event::AccessSet { .. }
+                | Event::AccessGranted { .. }
+                | Event::AccessRevoked { .. }
                 | Event::EvidenceAdded { .. }
                 | Event::CustodyRecorded { .. }
                 | Event::AssetUpdated { .. }

@@ -26,6 +26,10 @@ pub enum StoreError {
     #[error("no user `{0}`; `debrief user list` shows the existing ones")]
     NoUser(String),
 
+    /// No group has this name.
+    #[error("no group `{0}`; `debrief group list` or GET /api/v1/groups shows them")]
+    NoGroup(String),
+
     /// No alert has this id or number.
     #[error("no alert `{0}`; `GET /api/v1/alerts` lists the existing ones")]
     NoAlert(String),
@@ -82,6 +86,7 @@ impl StoreError {
             | StoreError::NoStakeholder(_)
             | StoreError::NoRule(_)
             | StoreError::NoUser(_)
+            | StoreError::NoGroup(_)
             | StoreError::NoAlert(_)
             | StoreError::NoToken(_) => Category::NotFound,
             StoreError::Duplicate(_) | StoreError::Conflict { .. } => Category::Conflict,

@@ -13,6 +13,7 @@ pub mod blobs;
 pub mod common;
 pub mod error;
 pub mod facts;
+pub mod groups;
 pub mod key;
 pub mod playbooks;
 pub mod postgres;
@@ -52,6 +53,7 @@ pub enum Scope {
 #[async_trait]
 pub trait Store:
     AccountStore
+    + GroupStore
     + AlertStore
     + PlaybookStore
     + StakeholderStore
@@ -63,6 +65,10 @@ pub trait Store:
 {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// The incidents restricted to their team (usually few), whole, so that the application
+    /// layer can tell whom each one is visible to.
+    async fn restricted_incidents(&self) -> Result<Vec<Incident>>;
 
     /// Declares an incident: gives it a number and writes its `incident.opened` entry.
     async fn create_incident(&self, actor: &Actor, new: NewIncident) -> Result<Appended>;
@@ -189,6 +195,35 @@ pub trait AccountStore: Send + Sync {
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 }
 
+/// Groups of accounts (see `debrief_domain::access`).
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    /// Creates a group; [`StoreError::Duplicate`] if the name is taken.
+    async fn create_group(
+        &self,
+        name: &debrief_domain::access::GroupName,
+        description: &str,
+        by: &str,
+    ) -> Result<groups::Group>;
+    /// Every group with its members, by name.
+    async fn list_groups(&self) -> Result<Vec<groups::Group>>;
+    /// Puts an existing account in an existing group.
+    async fn add_group_member(
+        &self,
+        group: &debrief_domain::access::GroupName,
+        username: &str,
+        by: &str,
+    ) -> Result<()>;
+    /// Takes an account out of a group.
+    async fn remove_group_member(
+        &self,
+        group: &debrief_domain::access::GroupName,
+        username: &str,
+    ) -> Result<()>;
+    /// The groups an account is in.
+    async fn groups_of(&self, username: &str) -> Result<Vec<debrief_domain::access::GroupName>>;
+}
+
 /// Alerts awaiting triage (see `debrief_domain::alert` for the rules).
 #[async_trait]
 pub trait AlertStore: Send + Sync {
@@ -298,6 +333,8 @@ pub trait AccessLogStore: Send + Sync {
         scope: access::AccessScope,
         limit: u32,
     ) -> Result<Vec<access::AccessRecord>>;
+    /// Every record with its place in the chain, in chain order (for `debrief verify`).
+    async fn access_chain(&self) -> Result<Vec<access::ChainedAccess>>;
 }
 
 /// Confirmed OWASP SAMM answers (append-only; the latest per question counts).

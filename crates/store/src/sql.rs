@@ -83,10 +83,10 @@ pub const NEXT_NUMBER: &str = "SELECT COALESCE(MAX(number), 0) + 1 FROM incident
 /// Appends one journal row.
 pub const INSERT_ENTRY: &str = "INSERT INTO journal (gseq, incident_id, seq, recorded_at, actor, kind, payload, prev_hash, hash, ledger_prev, ledger_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 /// Writes an incident's projection row.
-pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, number, title, status, opened_at, updated_at, seq, head_hash, state, severity, class, assignee, facts, fold_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-     ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq, head_hash = excluded.head_hash, state = excluded.state, severity = excluded.severity, class = excluded.class, assignee = excluded.assignee, facts = excluded.facts, fold_version = excluded.fold_version";
+pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, number, title, status, opened_at, updated_at, seq, head_hash, state, severity, class, assignee, facts, fold_version, restricted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+     ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq, head_hash = excluded.head_hash, state = excluded.state, severity = excluded.severity, class = excluded.class, assignee = excluded.assignee, facts = excluded.facts, fold_version = excluded.fold_version, restricted = excluded.restricted";
 /// Rewrites a projection row from a fresh fold of its journal.
-pub const REFOLD_INCIDENT: &str = "UPDATE incidents SET state = $1, facts = $2, fold_version = $3, severity = $4, class = $5, assignee = $6, status = $7 WHERE id = $8 AND seq = $9";
+pub const REFOLD_INCIDENT: &str = "UPDATE incidents SET state = $1, facts = $2, fold_version = $3, severity = $4, class = $5, assignee = $6, status = $7, restricted = $10 WHERE id = $8 AND seq = $9";
 /// Writes one search document.
 pub const UPSERT_DOC: &str = "INSERT INTO search_docs (incident_id, field, body, terms) VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id, field) DO UPDATE SET body = excluded.body, terms = excluded.terms";
 /// Deletes one search document.
@@ -189,6 +189,7 @@ where
             .bind(inc.assignee.clone())
             .bind(common::facts_json(inc)?)
             .bind(debrief_domain::incident::FOLD_VERSION)
+            .bind(inc.restricted)
             .execute(&mut *tx)
             .await?;
         let id_text = inc.id.to_string();
@@ -319,6 +320,7 @@ where
                 .bind(inc.status.as_str())
                 .bind(id.to_string())
                 .bind(inc.seq as i64)
+                .bind(inc.restricted)
                 .execute(&self.write_pool())
                 .await?;
         }
@@ -386,6 +388,21 @@ where
             .await?;
         let (state, head) = row.ok_or_else(|| crate::StoreError::NotFound(id.to_string()))?;
         Ok(crate::common::current_from_row(&state, &head)?.incident)
+    }
+
+    async fn restricted_incidents(&self) -> crate::Result<Vec<debrief_domain::Incident>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, state, head_hash FROM incidents WHERE restricted ORDER BY number",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(crate::common::readable_rows(
+            "incident",
+            rows.into_iter().map(|(id, state, head)| {
+                let decoded = crate::common::current_from_row(&state, &head).map(|c| c.incident);
+                (id, decoded)
+            }),
+        ))
     }
 
     async fn resolve(&self, reference: &str) -> crate::Result<debrief_domain::IncidentId> {
@@ -518,6 +535,10 @@ where
         if q.assignee.is_some() {
             sql.push_str(&format!(" AND assignee = ${}", next()));
         }
+        if !q.exclude.is_empty() {
+            let marks: Vec<String> = q.exclude.iter().map(|_| format!("${}", next())).collect();
+            sql.push_str(&format!(" AND id NOT IN ({})", marks.join(", ")));
+        }
         sql.push_str(&format!(" ORDER BY number DESC LIMIT ${}", next()));
         let mut query = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
         for s in &q.statuses {
@@ -537,6 +558,9 @@ where
         }
         if let Some(a) = &q.assignee {
             query = query.bind(a.clone());
+        }
+        for id in &q.exclude {
+            query = query.bind(id.to_string());
         }
         let rows = query.bind(q.page_size()).fetch_all(&self.read).await?;
         Ok(crate::common::readable_rows(

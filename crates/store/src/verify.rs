@@ -16,6 +16,8 @@ use crate::{Scope, SignedHead, Store};
 pub struct VerifyReport {
     pub incidents: usize,
     pub entries: usize,
+    /// Records of the access log checked (whole-database checks only).
+    pub access_records: usize,
     /// The ledger head, as stored (whole-database checks only).
     pub head: Option<SignedHead>,
     /// Every break found, in ledger order; empty when everything holds.
@@ -185,6 +187,11 @@ pub fn projection_differences(
         folded.classification.as_ref().map(|c| c.class.clone()),
     );
     column("assignee", row.assignee.clone(), folded.assignee.clone());
+    column(
+        "restricted",
+        Some(row.restricted.to_string()),
+        Some(folded.restricted.to_string()),
+    );
     // The state and the facts as JSON values, so that key order does not matter.
     let state: Option<serde_json::Value> = serde_json::from_str(&row.state).ok();
     let expected = serde_json::to_value(folded).ok();
@@ -337,9 +344,17 @@ pub async fn verify_all(store: &dyn Store, key: &InstallationKey) -> Result<Veri
     }
     breaks.sort_by_key(|b| (b.gseq.unwrap_or(u64::MAX), b.seq.unwrap_or(0)));
     breaks.dedup();
+    // The access log's own chain, apart from the journal's.
+    let reads = store.access_chain().await?;
+    breaks.extend(
+        crate::access::check_chain(&reads)
+            .into_iter()
+            .map(head_break),
+    );
     Ok(VerifyReport {
         incidents: by_incident.len(),
         entries: rows.len(),
+        access_records: reads.len(),
         head: Some(head),
         breaks,
     })
@@ -366,6 +381,7 @@ pub async fn verify_incident(store: &dyn Store, id: IncidentId) -> Result<Verify
     Ok(VerifyReport {
         incidents: 1,
         entries: rows.len(),
+        access_records: 0,
         head: None,
         breaks,
     })

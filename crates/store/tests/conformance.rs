@@ -620,143 +620,6 @@ async fn samm_answers_are_kept_in_order(db: &TestDb) {
     assert!(err.to_string().contains("append-only"), "{err}");
 }
 
-async fn accounts_tokens_and_sessions(db: &TestDb) {
-    use debrief_domain::{Language, Role, Username};
-    use debrief_store::accounts::{NewUser, UserChanges};
-    let c = open(db).await;
-    assert_eq!(c.store.count_users().await.unwrap(), 0);
-    let new = |name: &str, role| NewUser {
-        username: Username::parse(name).unwrap(),
-        display_name: format!("{name} (display)"),
-        role,
-        password_hash: format!("$argon2id$fake${name}"),
-        language: None,
-        must_change_password: false,
-    };
-    let alice = c
-        .store
-        .create_user(new("alice", Role::Manager))
-        .await
-        .unwrap();
-    c.store.create_user(new("bob", Role::Viewer)).await.unwrap();
-    let dup = c
-        .store
-        .create_user(new("ALICE", Role::Viewer))
-        .await
-        .unwrap_err();
-    assert!(matches!(dup, StoreError::Duplicate(_)), "{dup}");
-    assert!(dup.to_string().contains("`alice` already exists"));
-    assert_eq!(c.store.count_users().await.unwrap(), 2);
-    let rec = c.store.user_record("Alice").await.unwrap();
-    assert_eq!(rec.user, alice);
-    assert_eq!(rec.password_hash, "$argon2id$fake$alice");
-    assert!(
-        !format!("{rec:?}").contains("fake"),
-        "hash redacted in Debug"
-    );
-    assert!(matches!(
-        c.store.user_record("zoe").await,
-        Err(StoreError::NoUser(_))
-    ));
-    let names: Vec<String> = c
-        .store
-        .list_users()
-        .await
-        .unwrap()
-        .iter()
-        .map(|u| u.username.to_string())
-        .collect();
-    assert_eq!(names, vec!["alice", "bob"]);
-
-    let changed = c
-        .store
-        .update_user(
-            "bob",
-            UserChanges {
-                role: Some(Role::Handler),
-                language: Some(Some(Language::Fr)),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (changed.role, changed.language),
-        (Role::Handler, Some(Language::Fr))
-    );
-
-    // Tokens: found by hash until revoked.
-    let token = c
-        .store
-        .create_token("bob", "siem", "hash-of-token")
-        .await
-        .unwrap();
-    assert_eq!(
-        c.store
-            .token_user("hash-of-token")
-            .await
-            .unwrap()
-            .unwrap()
-            .username
-            .as_str(),
-        "bob"
-    );
-    assert!(c.store.token_user("other").await.unwrap().is_none());
-    assert_eq!(c.store.list_tokens().await.unwrap().len(), 1);
-    c.store.revoke_token(&token.id).await.unwrap();
-    assert!(c.store.token_user("hash-of-token").await.unwrap().is_none());
-    assert!(matches!(
-        c.store.revoke_token(&token.id).await,
-        Err(StoreError::NoToken(_))
-    ));
-
-    // Sessions: live until expiry, deletion, or the user being disabled.
-    let later = Timestamp::from_micros(Timestamp::now().as_micros() + 3_600_000_000).unwrap();
-    let past = Timestamp::from_micros(Timestamp::now().as_micros() - 1).unwrap();
-    c.store
-        .create_session("s1", &alice.id, "csrf1", later)
-        .await
-        .unwrap();
-    c.store
-        .create_session("s-old", &alice.id, "csrf0", past)
-        .await
-        .unwrap();
-    let s = c.store.session("s1").await.unwrap().unwrap();
-    assert_eq!(
-        (s.user.username.as_str(), s.csrf_token.as_str()),
-        ("alice", "csrf1")
-    );
-    assert!(c.store.session("s-old").await.unwrap().is_none(), "expired");
-    c.store.delete_session("s1").await.unwrap();
-    assert!(c.store.session("s1").await.unwrap().is_none());
-    c.store
-        .create_session("s2", &alice.id, "csrf2", later)
-        .await
-        .unwrap();
-    c.store
-        .create_token("alice", "cli", "alice-token")
-        .await
-        .unwrap();
-    c.store
-        .update_user(
-            "alice",
-            UserChanges {
-                disabled: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert!(
-        c.store.session("s2").await.unwrap().is_none(),
-        "disabling ends sessions"
-    );
-    assert!(
-        c.store.token_user("alice-token").await.unwrap().is_none(),
-        "disabled users' tokens stop working"
-    );
-}
-
 #[path = "conformance/record.rs"]
 mod record;
 use record::*;
@@ -764,6 +627,10 @@ use record::*;
 #[path = "conformance/alerts.rs"]
 mod alerts;
 use alerts::*;
+
+#[path = "conformance/accounts.rs"]
+mod accounts;
+use accounts::*;
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -817,4 +684,7 @@ conformance!(
     facts_follow_appends_and_stale_projections_are_refolded,
     samm_answers_are_kept_in_order,
     search_ignores_accents_and_old_terms_are_recut,
+    groups_are_named_sets_of_accounts,
+    restricted_incidents_are_known_and_left_out_on_request,
+    the_access_log_is_a_chain_that_verify_walks,
 );

@@ -350,6 +350,12 @@ pub enum Command {
     /// Manage API tokens (for scripts and integrations; sent as `Authorization: Bearer …`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Groups of accounts, that access to restricted incidents can be given to.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Need-to-know: restrict an incident to its team, open it again, give or take access.
+    #[command(subcommand)]
+    Access(AccessCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,6 +468,79 @@ pub enum TokenCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group.
+    Add {
+        /// Its name: 1–64 characters of a–z 0–9 . _ - @, e.g. `hr-investigations`.
+        name: String,
+        /// What the group is for.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List the groups and their members.
+    List {
+        /// table (for people) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Put an account in a group.
+    AddMember {
+        /// The group.
+        group: String,
+        /// The account's user name.
+        user: String,
+    },
+    /// Take an account out of a group.
+    RemoveMember {
+        /// The group.
+        group: String,
+        /// The account's user name.
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Restrict an incident to its team: who declared it, its lead, its members and the people
+    /// and groups given access.
+    Restrict {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// Why, as recorded in the journal (required).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Open a restricted incident to every account again.
+    Open {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// Why, as recorded in the journal (required).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Give a person or a group access to an incident.
+    Grant {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// `user:NAME`, `group:NAME`, or a user name.
+        to: String,
+        /// Why, as recorded in the journal.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Take access away from a person or a group given it.
+    Revoke {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// `user:NAME` or `group:NAME`.
+        to: String,
+        /// Why, as recorded in the journal.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
     /// Declare a new incident.
     New {
@@ -481,6 +560,10 @@ pub enum IncidentCommand {
         /// (`2026-11-23T09:12`) or RFC 3339.
         #[arg(long)]
         detected_at: Option<String>,
+        /// Only its team may see it (need-to-know): who declares it, its lead, its members and
+        /// the people and groups given access.
+        #[arg(long)]
+        restricted: bool,
         /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

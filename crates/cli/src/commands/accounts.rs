@@ -1,4 +1,5 @@
-//! `debrief user …` and `debrief token …`: accounts and API tokens from the command line.
+//! `debrief user …`, `debrief token …`, `debrief group …` and `debrief access …`: accounts,
+//! API tokens, groups and who may see an incident, from the command line.
 
 use std::io::Read;
 
@@ -8,7 +9,13 @@ use debrief_server::auth;
 use debrief_store::accounts::{NewUser, UserChanges};
 
 use super::{open_store, print_json};
-use crate::cli::{Format, TokenCommand, UserCommand};
+
+/// The application over the configured store, and the operator at the terminal.
+async fn operator(settings: &Settings) -> Result<(debrief_app::App, debrief_app::Caller)> {
+    let (store, _) = open_store(settings).await?;
+    Ok(super::app(&store, &super::actor(settings)?))
+}
+use crate::cli::{AccessCommand, Format, GroupCommand, TokenCommand, UserCommand};
 use crate::config::Settings;
 use crate::exit;
 use crate::table::Table;
@@ -45,21 +52,24 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
                 debrief_domain::text::Label::parse_as("display name", &display_name)?.into_inner();
             let (password, generated) = password(password_stdin, username.as_str())?;
             let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
-            let (store, _) = open_store(settings).await?;
+            let (app, op) = operator(settings).await?;
             let display_name = if display_name.is_empty() {
                 username.to_string()
             } else {
                 display_name
             };
-            let user = store
-                .create_user(NewUser {
-                    username,
-                    display_name,
-                    role,
-                    password_hash: hash,
-                    language,
-                    must_change_password: generated,
-                })
+            let user = app
+                .create_user(
+                    &op,
+                    NewUser {
+                        username,
+                        display_name,
+                        role,
+                        password_hash: hash,
+                        language,
+                        must_change_password: generated,
+                    },
+                )
                 .await?;
             println!("created {} ({})", user.username, user.role);
             if generated {
@@ -67,8 +77,8 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
             }
         }
         UserCommand::List { format } => {
-            let (store, _) = open_store(settings).await?;
-            let users = store.list_users().await?;
+            let (app, op) = operator(settings).await?;
+            let users = app.list_users(&op).await?;
             match format {
                 Format::Json => print_json(&users)?,
                 Format::Table => {
@@ -96,29 +106,29 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
             bail!("give a user name")
         }
         UserCommand::Disable { username } => {
-            let (store, _) = open_store(settings).await?;
-            store
-                .update_user(
-                    &username,
-                    UserChanges {
-                        disabled: Some(true),
-                        ..Default::default()
-                    },
-                )
-                .await?;
+            let (app, op) = operator(settings).await?;
+            app.update_user(
+                &op,
+                &username,
+                UserChanges {
+                    disabled: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
             println!("disabled {username}; their sessions and tokens no longer work");
         }
         UserCommand::Enable { username } => {
-            let (store, _) = open_store(settings).await?;
-            store
-                .update_user(
-                    &username,
-                    UserChanges {
-                        disabled: Some(false),
-                        ..Default::default()
-                    },
-                )
-                .await?;
+            let (app, op) = operator(settings).await?;
+            app.update_user(
+                &op,
+                &username,
+                UserChanges {
+                    disabled: Some(false),
+                    ..Default::default()
+                },
+            )
+            .await?;
             println!("enabled {username}");
         }
         UserCommand::Passwd {
@@ -127,33 +137,33 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
         } => {
             let (password, generated) = password(password_stdin, &username)?;
             let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
-            let (store, _) = open_store(settings).await?;
-            store
-                .update_user(
-                    &username,
-                    UserChanges {
-                        password_hash: Some(hash),
-                        must_change_password: Some(generated),
-                        ..Default::default()
-                    },
-                )
-                .await?;
+            let (app, op) = operator(settings).await?;
+            app.update_user(
+                &op,
+                &username,
+                UserChanges {
+                    password_hash: Some(hash),
+                    must_change_password: Some(generated),
+                    ..Default::default()
+                },
+            )
+            .await?;
             println!("new password set for {username}; their sessions were ended");
             if generated {
                 println!("password (shown once): {password}");
             }
         }
         UserCommand::SetRole { username, role } => {
-            let (store, _) = open_store(settings).await?;
-            store
-                .update_user(
-                    &username,
-                    UserChanges {
-                        role: Some(role),
-                        ..Default::default()
-                    },
-                )
-                .await?;
+            let (app, op) = operator(settings).await?;
+            app.update_user(
+                &op,
+                &username,
+                UserChanges {
+                    role: Some(role),
+                    ..Default::default()
+                },
+            )
+            .await?;
             println!("{username} is now {role}");
         }
     }
@@ -167,10 +177,10 @@ pub async fn token(cmd: TokenCommand, settings: &Settings) -> Result<u8> {
             if name.is_empty() {
                 bail!("--name must say what the token is for");
             }
-            let (store, _) = open_store(settings).await?;
+            let (app, op) = operator(settings).await?;
             let token = auth::new_api_token();
-            let info = store
-                .create_token(&user, &name, &auth::secret_hash(&token))
+            let info = app
+                .create_token(&op, &user, &name, &auth::secret_hash(&token))
                 .await?;
             println!(
                 "token {} for {} ({}); shown only this once:",
@@ -179,8 +189,8 @@ pub async fn token(cmd: TokenCommand, settings: &Settings) -> Result<u8> {
             println!("{token}");
         }
         TokenCommand::List { format } => {
-            let (store, _) = open_store(settings).await?;
-            let tokens = store.list_tokens().await?;
+            let (app, op) = operator(settings).await?;
+            let tokens = app.list_tokens(&op).await?;
             match format {
                 Format::Json => print_json(&tokens)?,
                 Format::Table => {
@@ -199,10 +209,90 @@ pub async fn token(cmd: TokenCommand, settings: &Settings) -> Result<u8> {
             }
         }
         TokenCommand::Revoke { id } => {
-            let (store, _) = open_store(settings).await?;
-            store.revoke_token(&id).await?;
+            let (app, op) = operator(settings).await?;
+            app.revoke_token(&op, &id).await?;
             println!("revoked {id}");
         }
     }
+    Ok(exit::OK)
+}
+
+pub async fn group(cmd: GroupCommand, settings: &Settings) -> Result<u8> {
+    let (app, op) = operator(settings).await?;
+    match cmd {
+        GroupCommand::Add { name, description } => {
+            let g = app.create_group(&op, &name, &description).await?;
+            println!("created the group {}", g.name);
+        }
+        GroupCommand::List { format } => {
+            let groups = app.groups(&op).await?;
+            match format {
+                Format::Json => print_json(&groups)?,
+                Format::Table => {
+                    let mut t = Table::new(&["GROUP", "DESCRIPTION", "MEMBERS"]);
+                    for g in &groups {
+                        t.row(vec![
+                            g.name.to_string(),
+                            g.description.clone(),
+                            g.members.join(", "),
+                        ]);
+                    }
+                    print!("{}", t.render());
+                }
+            }
+        }
+        GroupCommand::AddMember { group, user } => {
+            app.add_to_group(&op, &group, &user).await?;
+            println!("{user} is now in the group {group}");
+        }
+        GroupCommand::RemoveMember { group, user } => {
+            app.remove_from_group(&op, &group, &user).await?;
+            println!("{user} is no longer in the group {group}");
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub async fn access(cmd: AccessCommand, settings: &Settings) -> Result<u8> {
+    let (app, op) = operator(settings).await?;
+    let done = match cmd {
+        AccessCommand::Restrict { incident, reason } => {
+            app.set_restricted(&op, &incident, true, &reason).await?
+        }
+        AccessCommand::Open { incident, reason } => {
+            app.set_restricted(&op, &incident, false, &reason).await?
+        }
+        AccessCommand::Grant {
+            incident,
+            to,
+            reason,
+        } => {
+            let to = debrief_domain::access::Grantee::parse(&to)?;
+            app.grant(&op, &incident, to, &reason).await?
+        }
+        AccessCommand::Revoke {
+            incident,
+            to,
+            reason,
+        } => {
+            let to = debrief_domain::access::Grantee::parse(&to)?;
+            app.revoke(&op, &incident, to, &reason).await?
+        }
+    };
+    let grants: Vec<String> = done.grants.iter().map(ToString::to_string).collect();
+    println!(
+        "#{}: {}{}",
+        done.number,
+        if done.restricted {
+            "restricted to its team"
+        } else {
+            "open to every account"
+        },
+        if grants.is_empty() {
+            String::new()
+        } else {
+            format!("; access given to {}", grants.join(", "))
+        }
+    );
     Ok(exit::OK)
 }

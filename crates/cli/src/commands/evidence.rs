@@ -117,10 +117,11 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
                 .find(|e| e.id == eid)
                 .with_context(|| format!("incident #{} has no evidence {eid}", inc.number))?;
             let path = blobs.verified_path(&e.sha256).await?;
-            store
-                .record_access(debrief_store::access::AccessRecord {
+            app.record_access(
+                &op,
+                debrief_store::access::AccessRecord {
                     at: Timestamp::now(),
-                    actor: settings.actor.clone(),
+                    actor: String::new(),
                     action: "evidence".into(),
                     incident_id: Some(inc.id),
                     number: Some(inc.number),
@@ -131,8 +132,9 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
                     format: String::new(),
                     lang: String::new(),
                     entry: None,
-                })
-                .await?;
+                },
+            )
+            .await?;
             tokio::fs::copy(&path, &output)
                 .await
                 .with_context(|| format!("cannot write `{}`", output.display()))?;

@@ -24,6 +24,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             reporter,
             detection_source,
             detected_at,
+            restricted,
             format,
         } => {
             let detected_at = detected_at
@@ -31,7 +32,8 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
                 .map(|t| super::read_time(settings, "detected_at", t, DateAlone::Refused))
                 .transpose()?;
             let new =
-                NewIncident::parse(&title, &summary, &reporter, &detection_source, detected_at)?;
+                NewIncident::parse(&title, &summary, &reporter, &detection_source, detected_at)?
+                    .restricted(restricted);
             let who = actor(settings)?;
             let (store, _) = open_store(settings).await?;
             let (app, caller) = super::app(&store, &who);
@@ -67,6 +69,7 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
                 min_severity: severity,
                 class,
                 assignee,
+                ..IncidentQuery::default()
             };
             let (app, caller) = super::app(&store, &actor(settings)?);
             let list = app.list(&caller, &query).await?;

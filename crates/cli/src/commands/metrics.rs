@@ -118,7 +118,8 @@ pub async fn run(params: MetricsParams, format: &str, settings: &Settings) -> Re
     }
     let (store, key) = open_store(settings).await?;
     let state = AppState::new(store, key, Config::default());
-    let m = match figures(&state, &params).await {
+    let operator = debrief_app::Caller::operator(super::actor(settings)?);
+    let m = match figures(&state, &operator, &params).await {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {}", e.detail);

@@ -42,7 +42,19 @@ pub async fn open_store(settings: &Settings) -> Result<(Arc<dyn Store>, Installa
 /// The application layer over the store, and the operator (`--actor`) as its caller: every
 /// command of the CLI goes through it like the server's.
 pub fn app(store: &Arc<dyn Store>, who: &Actor) -> (App, Caller) {
-    (App::new(store.clone()), Caller::operator(who.clone()))
+    let policy = POLICY.get().copied().unwrap_or_default();
+    (
+        App::new(store.clone()).with_policy(policy),
+        Caller::operator(who.clone()),
+    )
+}
+
+/// The installation's need-to-know policy, read once from the settings at start.
+static POLICY: std::sync::OnceLock<debrief_app::access::Policy> = std::sync::OnceLock::new();
+
+/// Keeps the installation's need-to-know policy for every command of this run.
+pub fn install_policy(settings: &Settings) {
+    let _ = POLICY.set(settings.access);
 }
 
 /// Runs a command that decides one event, through the application layer, as the operator.

@@ -133,7 +133,7 @@ pub async fn board(
 
 pub async fn playbooks(settings: &Settings) -> Result<u8> {
     let (store, _) = open_store(settings).await?;
-    debrief_server::api::playbooks::seed_playbooks(&*store).await?;
+    debrief_server::api::playbooks::seed_playbooks(&debrief_app::App::new(store.clone())).await?;
     let mut t = Table::new(&["playbook", "lang", "version", "title", "from incident"]);
     for p in store.list_playbooks().await? {
         t.row(vec![

@@ -243,7 +243,7 @@ pub async fn access_log(
         Some(i) => AccessScope::Incident(app.resolve(&op, i).await?),
         None => AccessScope::All,
     };
-    let records = store.access_log(scope, limit.max(1)).await?;
+    let records = app.access_log(&op, scope, limit.max(1)).await?;
     match format {
         "json" => println!("{}", serde_json::to_string_pretty(&records)?),
         "csv" => match debrief_server::api::access::csv(&records) {

@@ -46,8 +46,9 @@ pub async fn run(
         .parse()
         .with_context(|| format!("--listen `{listen}` is not an address like 127.0.0.1:8080"))?;
     let (store, key) = open_store(settings).await?;
+    let app = debrief_app::App::new(store.clone());
     let admin_password = std::env::var("DEBRIEF_ADMIN_PASSWORD").ok();
-    if let Some(password) = ensure_admin(&*store, admin_password).await? {
+    if let Some(password) = ensure_admin(&app, admin_password).await? {
         println!("Created the `admin` account. Its password, shown only this once:");
         println!();
         println!("    {password}");
@@ -56,7 +57,7 @@ pub async fn run(
             "Sign in and add the team's accounts; `debrief user passwd admin` sets a new password."
         );
     }
-    let seeded = debrief_server::api::playbooks::seed_playbooks(&*store).await?;
+    let seeded = debrief_server::api::playbooks::seed_playbooks(&app).await?;
     if seeded > 0 {
         println!("Published the {seeded} starter playbooks (English and French).");
     }
@@ -95,6 +96,7 @@ pub async fn run(
         )
         .map_err(anyhow::Error::msg)?,
         timezone: settings.timezone.clone(),
+        access: settings.access,
         ..Config::default()
     };
     let group_window = config.alert_group_seconds;
@@ -110,7 +112,7 @@ pub async fn run(
             .unwrap_or(usize::MAX)
             .saturating_mul(1024 * 1024);
         mail.idle = std::time::Duration::from_secs(detection.mail_idle_seconds.max(1));
-        debrief_server::mail::listen(store.clone(), mail).await?;
+        debrief_server::mail::listen(app.clone(), mail).await?;
         println!("Taking reports by e-mail on smtp://{addr}");
     }
     let mut state = AppState::new(store.clone(), key, config);
@@ -129,7 +131,7 @@ pub async fn run(
             }
             println!("Watching {} for log files", dir.display());
             tokio::spawn(super::watch::watch(
-                store.clone(),
+                app.clone(),
                 detector.clone(),
                 dir,
                 settings.data_dir.join("watch-state.json"),
@@ -140,7 +142,7 @@ pub async fn run(
         state = state.with_detector(detector);
     }
     debrief_server::outbound::spawn(state.clone());
-    let app = router(state);
+    let routes = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}; is another program using it?"))?;
@@ -152,7 +154,7 @@ pub async fn run(
     tracing::info!(%shown, backend = store.backend(), "listening");
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        routes.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown())
     .await

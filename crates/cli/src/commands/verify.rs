@@ -43,6 +43,9 @@ async fn print_report(store: &dyn Store, report: &VerifyReport) -> Result<()> {
         "checked {} incident(s), {} journal entries",
         report.incidents, report.entries
     );
+    if report.access_records > 0 {
+        println!("checked {} access log record(s)", report.access_records);
+    }
     if let Some(head) = &report.head
         && head.gseq > 0
     {

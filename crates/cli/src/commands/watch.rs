@@ -8,11 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use debrief_app::{App, Caller};
 use debrief_detect::{Mapping, RuleFilter, RuleSet, Window, collect_files, load_rules};
-use debrief_domain::Timestamp;
 use debrief_domain::alert::NewAlert;
 use debrief_server::api::events::{Detections, EventDetector};
-use debrief_store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -113,7 +112,7 @@ fn save_state(path: &Path, state: &BTreeMap<PathBuf, Seen>) -> Result<()> {
 /// One pass over the folder: evaluates the events of new files and the new events of grown ones
 /// (a file that shrank was replaced: it is read again from its start); returns the alerts filed.
 pub async fn scan(
-    store: &Arc<dyn Store>,
+    app: &App,
     detector: &Arc<SigmaDetector>,
     dir: &Path,
     state_file: &Path,
@@ -162,8 +161,7 @@ pub async fn scan(
             .collect();
         filed += alerts.len();
         for chunk in alerts.chunks(1_000) {
-            store
-                .receive_alerts(chunk.to_vec(), "watch", Timestamp::now(), group_window)
+            app.receive_alerts(&Caller::worker("watch"), chunk.to_vec(), group_window)
                 .await?;
         }
         // Recorded only once its alerts are stored: a crash before this evaluates the file
@@ -184,7 +182,7 @@ pub async fn scan(
 
 /// Scans the folder every `interval` until the process ends.
 pub async fn watch(
-    store: Arc<dyn Store>,
+    app: App,
     detector: Arc<SigmaDetector>,
     dir: PathBuf,
     state_file: PathBuf,
@@ -192,7 +190,7 @@ pub async fn watch(
     group_window: i64,
 ) {
     loop {
-        if let Err(e) = scan(&store, &detector, &dir, &state_file, group_window).await {
+        if let Err(e) = scan(&app, &detector, &dir, &state_file, group_window).await {
             tracing::error!(dir = %dir.display(), error = %e, "watch pass failed; trying again");
         }
         tokio::time::sleep(interval).await;

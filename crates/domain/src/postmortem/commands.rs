@@ -369,6 +369,9 @@ impl Incident {
             | Event::ScopeSet { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRemoved { .. }
+            | Event::AccessSet { .. }
+            | Event::AccessGranted { .. }
+            | Event::AccessRevoked { .. }
             | Event::ObservableAdded { .. }
             | Event::ObservableUpdated { .. }
             | Event::TimelineAdded { .. }

@@ -5,12 +5,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use debrief_domain::Action;
 use debrief_store::access::{AccessRecord, AccessScope};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::incidents::{check, load};
+use super::incidents::load;
 use super::{ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -53,6 +52,7 @@ pub fn csv(records: &[AccessRecord]) -> Result<String, ApiError> {
 
 async fn answer(
     state: &AppState,
+    user: &ApiUser,
     scope: AccessScope,
     p: &AccessParams,
     file: &str,
@@ -61,7 +61,7 @@ async fn answer(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::bad_request("`limit` is from 1 to 10000"));
     }
-    let records = state.store.access_log(scope, limit).await?;
+    let records = state.app.access_log(&user.caller(), scope, limit).await?;
     match p.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(records).into_response()),
         "csv" => {
@@ -94,10 +94,9 @@ pub async fn incident_log(
     Path(reference): Path<String>,
     ApiQuery(p): ApiQuery<AccessParams>,
 ) -> ApiResult<Response> {
-    check(&user, Action::ReadAccessLog)?;
     let incident = load(&state, &user, &reference).await?;
     let file = format!("incident-{}-access-log.csv", incident.number);
-    answer(&state, AccessScope::Incident(incident.id), &p, &file).await
+    answer(&state, &user, AccessScope::Incident(incident.id), &p, &file).await
 }
 
 /// Every read of the installation's reports, exports and evidence files, newest first
@@ -112,6 +111,5 @@ pub async fn all(
     user: ApiUser,
     ApiQuery(p): ApiQuery<AccessParams>,
 ) -> ApiResult<Response> {
-    check(&user, Action::ReadAccessLog)?;
-    answer(&state, AccessScope::All, &p, "access-log.csv").await
+    answer(&state, &user, AccessScope::All, &p, "access-log.csv").await
 }

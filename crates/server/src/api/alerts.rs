@@ -6,8 +6,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use debrief_domain::Action;
 use debrief_domain::alert::{AlertAction, AlertStatus, DismissReason, NewAlert};
-use debrief_domain::{Action, Timestamp};
 use debrief_store::alerts::{Alert, AlertEvent, AlertQuery, Receipt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -142,7 +142,6 @@ pub async fn receive(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     check(&user, Action::SendAlerts)?;
-    let who = user.0.user.username.as_str().to_string();
     let window = state.config.alert_group_seconds;
     match body {
         serde_json::Value::Array(items) => {
@@ -168,8 +167,8 @@ pub async fn receive(
             }
             // One transaction for the batch: all stored or none.
             let results = state
-                .store
-                .receive_alerts(checked, &who, Timestamp::now(), window)
+                .app
+                .receive_alerts(&user.caller(), checked, window)
                 .await?
                 .into_iter()
                 .map(ReceiptView::from)
@@ -179,7 +178,10 @@ pub async fn receive(
         serde_json::Value::Object(_) => {
             let a = check_one(body)
                 .map_err(|e| ApiError::unprocessable(format!("the alert was not stored: {e}")))?;
-            let r = state.intake.receive(&state.store, window, a, &who).await?;
+            let r = state
+                .intake
+                .receive(&state.app, &user.caller(), window, a)
+                .await?;
             Ok((StatusCode::CREATED, Json(ReceiptView::from(r))).into_response())
         }
         _ => Err(ApiError::bad_request(
@@ -205,13 +207,16 @@ pub async fn list(
         .map(debrief_domain::alert::AlertSeverity::new)
         .transpose()?;
     let alerts = state
-        .store
-        .list_alerts(&AlertQuery {
-            statuses,
-            min_severity,
-            limit,
-            offset: p.offset.unwrap_or(0),
-        })
+        .app
+        .alerts(
+            &user.caller(),
+            &AlertQuery {
+                statuses,
+                min_severity,
+                limit,
+                offset: p.offset.unwrap_or(0),
+            },
+        )
         .await?;
     Ok(Json(AlertList { alerts }))
 }
@@ -228,7 +233,7 @@ pub async fn get_one(
 ) -> ApiResult<Json<AlertView>> {
     check(&user, Action::ReadAlerts)?;
     Ok(Json(AlertView {
-        alert: state.store.alert(&alert).await?,
+        alert: state.app.alert(&user.caller(), &alert).await?,
     }))
 }
 
@@ -243,9 +248,9 @@ pub async fn history(
     Path(alert): Path<String>,
 ) -> ApiResult<Json<HistoryView>> {
     check(&user, Action::ReadAlerts)?;
-    let alert = state.store.alert(&alert).await?;
+    let alert = state.app.alert(&user.caller(), &alert).await?;
     Ok(Json(HistoryView {
-        history: state.store.alert_history(&alert.id).await?,
+        history: state.app.alert_history(&user.caller(), &alert.id).await?,
     }))
 }
 

@@ -63,6 +63,10 @@ pub struct IncidentView {
     #[schema(value_type = Object)]
     pub scope: debrief_domain::triage::Scope,
     pub members: Vec<MemberView>,
+    /// Restricted to its team: who declared it, its lead, its members and `grants`.
+    pub restricted: bool,
+    /// The people (`user:NAME`) and groups (`group:NAME`) given access.
+    pub grants: Vec<String>,
     pub observable_count: usize,
     pub timeline_count: usize,
 }
@@ -132,6 +136,8 @@ impl From<&Incident> for IncidentView {
             pap: i.pap.to_string(),
             tags: i.tags.clone(),
             scope: i.scope.clone(),
+            restricted: i.restricted,
+            grants: i.grants.iter().map(ToString::to_string).collect(),
             members: i
                 .members
                 .iter()
@@ -188,6 +194,10 @@ pub struct CreateIncident {
     pub detection_source: String,
     /// When it was first detected, if before now (RFC 3339 with offset).
     pub detected_at: Option<String>,
+    /// Only its team may see it (need-to-know): who declares it, its lead, its members and
+    /// the people and groups given access.
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 /// Fields to change; absent fields stay as they are.

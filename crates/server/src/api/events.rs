@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use debrief_domain::{Action, Timestamp};
+use debrief_domain::Action;
 use debrief_store::alerts::Intake;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -102,18 +102,12 @@ pub async fn evaluate(
         grouped: 0,
         results: Vec::with_capacity(matches),
     };
-    let who = user.0.user.username.as_str().to_string();
     let mut rest = checked;
     while !rest.is_empty() {
         let chunk: Vec<_> = rest.drain(..rest.len().min(MAX_BATCH)).collect();
         let receipts = state
-            .store
-            .receive_alerts(
-                chunk,
-                &who,
-                Timestamp::now(),
-                state.config.alert_group_seconds,
-            )
+            .app
+            .receive_alerts(&user.caller(), chunk, state.config.alert_group_seconds)
             .await?;
         for r in receipts {
             match r.intake {

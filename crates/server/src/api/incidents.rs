@@ -97,6 +97,7 @@ pub async fn list(
             .assignee
             .filter(|a| !a.is_empty())
             .map(|a| a.to_lowercase()),
+        ..IncidentQuery::default()
     };
     let items = state.app.list(&caller(&user)?, &query).await?;
     let next_cursor = (items.len() as u32 == limit)
@@ -130,7 +131,8 @@ pub async fn create(
         &body.reporter,
         &body.detection_source,
         detected_at,
-    )?;
+    )?
+    .restricted(body.restricted);
     let done = state.app.create(&caller(&user)?, new).await?;
     Ok((
         StatusCode::CREATED,

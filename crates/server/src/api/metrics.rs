@@ -3,12 +3,11 @@
 
 use axum::Json;
 use axum::extract::State;
+use debrief_domain::Timestamp;
 use debrief_domain::metrics::{Filter, Metrics};
-use debrief_domain::{Action, Timestamp};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::incidents::check;
 use super::{ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -84,16 +83,17 @@ impl MetricsParams {
 }
 
 /// The figures for these parameters.
-pub async fn figures(state: &AppState, p: &MetricsParams) -> ApiResult<Metrics> {
+pub async fn figures(
+    state: &AppState,
+    caller: &debrief_app::Caller,
+    p: &MetricsParams,
+) -> ApiResult<Metrics> {
     let filter = p.filter()?;
     let months = p.recurrence_months.unwrap_or(6).min(120);
-    let facts = state.facts.current(&*state.store).await?;
-    Ok(debrief_domain::metrics::compute(
-        &facts,
-        &filter,
-        Timestamp::now(),
-        months,
-    ))
+    Ok(state
+        .app
+        .metrics(caller, &filter, Timestamp::now(), months)
+        .await?)
 }
 
 /// Program metrics over a period and filter: incidents handled by class, severity and status;
@@ -109,6 +109,5 @@ pub async fn get_metrics(
     user: ApiUser,
     ApiQuery(p): ApiQuery<MetricsParams>,
 ) -> ApiResult<Json<Metrics>> {
-    check(&user, Action::ReadIncidents)?;
-    Ok(Json(figures(&state, &p).await?))
+    Ok(Json(figures(&state, &user.caller(), &p).await?))
 }

@@ -18,6 +18,7 @@ pub mod postmortem;
 pub mod record;
 pub mod reports;
 pub mod samm;
+pub mod team;
 pub mod thehive;
 pub mod users;
 pub mod work;
@@ -90,6 +91,19 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{incident}/tags", post(record::tags))
         .route("/incidents/{incident}/scope", post(record::scope))
         .route("/incidents/{incident}/members", post(record::members))
+        .route("/incidents/{incident}/access", post(team::set_access))
+        .route("/incidents/{incident}/grants", post(team::grant))
+        .route("/incidents/{incident}/break-glass", post(team::break_glass))
+        .route(
+            "/incidents/{incident}/grants/{grantee}",
+            delete(team::revoke),
+        )
+        .route("/groups", get(team::groups).post(team::create_group))
+        .route("/groups/{group}/members", post(team::add_member))
+        .route(
+            "/groups/{group}/members/{username}",
+            delete(team::remove_member),
+        )
         .route(
             "/incidents/{incident}/observables",
             get(record::observables).post(record::add_observable),

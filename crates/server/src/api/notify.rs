@@ -440,13 +440,15 @@ pub async fn list_rules(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<StoredRule>>> {
-    check(&user, Action::ReadIncidents)?;
-    Ok(Json(state.store.list_rules().await?))
+    Ok(Json(state.app.rules(&user.caller()).await?))
 }
 
-/// Checks a rule: its fields, and that its stakeholder is in the directory.
-pub(crate) async fn parse_rule(state: &AppState, req: &RuleRequest) -> ApiResult<NotificationRule> {
-    let rule = NotificationRule::parse(
+/// Reads a rule's fields (the application layer checks its stakeholder is in the directory).
+pub(crate) fn parse_rule(
+    state: &AppState,
+    req: &RuleRequest,
+) -> Result<NotificationRule, debrief_domain::DomainError> {
+    NotificationRule::parse(
         &req.name,
         &req.applies_to,
         req.min_level,
@@ -456,12 +458,7 @@ pub(crate) async fn parse_rule(state: &AppState, req: &RuleRequest) -> ApiResult
         req.obligation.as_deref(),
         &state.config.templates.names(),
         &state.config.regimes,
-    )?;
-    let s = state.store.stakeholder(&rule.stakeholder).await?;
-    Ok(NotificationRule {
-        stakeholder: s.name,
-        ..rule
-    })
+    )
 }
 
 /// Add a notification rule (managers and admins).
@@ -474,12 +471,8 @@ pub async fn add_rule(
     user: ApiUser,
     ApiJson(req): ApiJson<RuleRequest>,
 ) -> ApiResult<(StatusCode, Json<StoredRule>)> {
-    check(&user, Action::ManageDirectory)?;
-    let rule = parse_rule(&state, &req).await?;
-    let stored = state
-        .store
-        .add_rule(rule, user.0.user.username.as_str())
-        .await?;
+    let rule = parse_rule(&state, &req)?;
+    let stored = state.app.add_rule(&user.caller(), rule).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -493,8 +486,7 @@ pub async fn delete_rule(
     user: ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    check(&user, Action::ManageDirectory)?;
-    state.store.delete_rule(&id).await?;
+    state.app.delete_rule(&user.caller(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -532,23 +524,7 @@ pub async fn stakeholders(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<Stakeholder>>> {
-    check(&user, Action::ReadIncidents)?;
-    Ok(Json(directory_for(&state, &user.0.user).await?))
-}
-
-/// The directory as `user` may see it: webhook URLs (credentials) in full only for those who
-/// manage the directory, their host for everyone else.
-pub(crate) async fn directory_for(
-    state: &AppState,
-    user: &debrief_store::accounts::User,
-) -> debrief_store::Result<Vec<Stakeholder>> {
-    let all = state.store.list_stakeholders().await?;
-    if debrief_domain::authorize(user.username.as_str(), user.role, Action::ManageDirectory).is_ok()
-    {
-        Ok(all)
-    } else {
-        Ok(all.into_iter().map(Stakeholder::redacted).collect())
-    }
+    Ok(Json(state.app.directory(&user.caller()).await?))
 }
 
 /// Add a person or group to the directory (managers and admins).
@@ -561,7 +537,6 @@ pub async fn add_stakeholder(
     user: ApiUser,
     ApiJson(req): ApiJson<StakeholderRequest>,
 ) -> ApiResult<(StatusCode, Json<Stakeholder>)> {
-    check(&user, Action::ManageDirectory)?;
     let new = debrief_domain::stakeholder::NewStakeholder::parse(
         &req.name,
         &req.kind,
@@ -573,9 +548,6 @@ pub async fn add_stakeholder(
         req.language.as_deref(),
     )?
     .for_user(req.username.as_deref())?;
-    let s = state
-        .store
-        .add_stakeholder(new, user.0.user.username.as_str())
-        .await?;
+    let s = state.app.add_stakeholder(&user.caller(), new).await?;
     Ok((StatusCode::CREATED, Json(s)))
 }

@@ -6,19 +6,17 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::playbook::{Adherence, PlaybookDoc, parse_playbook};
-use debrief_domain::postmortem::RecommendationStatus;
+use debrief_app::setup::PublishPlaybook;
+use debrief_domain::playbook::{Adherence, parse_playbook};
 use debrief_domain::{Action, Language};
-use debrief_store::Store;
-use debrief_store::playbooks::{NewPlaybookVersion, PlaybookVersion};
+use debrief_store::playbooks::PlaybookVersion;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::incidents::{Need, apply, check, load, resolve};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// The starter playbooks shipped with Debrief, in English and French.
 pub const STARTERS: &[&str] = &[
@@ -35,25 +33,8 @@ pub const STARTERS: &[&str] = &[
 ];
 
 /// Publishes the starter playbooks when the store has none; returns how many were published.
-pub async fn seed_playbooks(store: &dyn Store) -> anyhow::Result<usize> {
-    if !store.list_playbooks().await?.is_empty() {
-        return Ok(0);
-    }
-    for text in STARTERS {
-        let doc = parse_playbook(text)?;
-        store
-            .publish_playbook(NewPlaybookVersion {
-                slug: doc.slug,
-                lang: doc.lang.as_str().into(),
-                title: doc.title,
-                body: (*text).to_string(),
-                published_by: "debrief".into(),
-                from_incident: None,
-                note: "starter playbook".into(),
-            })
-            .await?;
-    }
-    Ok(STARTERS.len())
+pub async fn seed_playbooks(app: &debrief_app::App) -> anyhow::Result<usize> {
+    Ok(app.seed_playbooks(STARTERS).await?)
 }
 
 /// A version with what its Markdown says.
@@ -167,81 +148,19 @@ pub async fn publish(
     Path(slug): Path<String>,
     ApiJson(req): ApiJson<PublishRequest>,
 ) -> ApiResult<(StatusCode, Json<PlaybookView>)> {
-    publish_for(&state, &user, slug, req).await
-}
-
-/// What `publish` does, for the API and the pages alike.
-pub(crate) async fn publish_for(
-    state: &AppState,
-    user: &Principal,
-    slug: String,
-    req: PublishRequest,
-) -> ApiResult<(StatusCode, Json<PlaybookView>)> {
-    check(user, Action::ManagePlaybooks)?;
-    // The one rule for typed text, on every channel: line breaks normalised, no control character.
-    let body = debrief_domain::text::clean(
-        "body",
-        &req.body,
-        256 * 1024,
-        debrief_domain::text::Lines::Many,
-    )?;
-    let doc: PlaybookDoc = parse_playbook(&body)?;
-    if doc.slug != slug {
-        return Err(ApiError::unprocessable(format!(
-            "the header's slug is `{}`, the address's `{slug}`",
-            doc.slug
-        )));
-    }
-    let incident = match &req.from_incident {
-        Some(r) => Some(load(state, user, r).await?),
-        None => None,
-    };
-    if req.recommendation.is_some() && incident.is_none() {
-        return Err(ApiError::unprocessable(
-            "a recommendation belongs to an incident: give `from_incident` too",
-        ));
-    }
-    if let (Some(i), Some(id)) = (&incident, req.recommendation) {
-        let r = i
-            .recommendations
-            .iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| {
-                ApiError::unprocessable(format!("#{} has no recommendation {id}", i.number))
-            })?;
-        if !matches!(
-            r.status,
-            RecommendationStatus::Open | RecommendationStatus::InProgress
-        ) {
-            return Err(ApiError::unprocessable(format!(
-                "recommendation {id} of #{} is {}; only an open one can be answered by a new version",
-                i.number, r.status
-            )));
-        }
-    }
     let published = state
-        .store
-        .publish_playbook(NewPlaybookVersion {
-            slug: doc.slug.clone(),
-            lang: doc.lang.as_str().into(),
-            title: doc.title.clone(),
-            body,
-            published_by: user.user.username.as_str().into(),
-            from_incident: incident.as_ref().map(|i| i.number),
-            note: req.note.trim().to_string(),
-        })
+        .app
+        .publish_playbook(
+            &user.caller(),
+            PublishPlaybook {
+                slug,
+                body: req.body,
+                from_incident: req.from_incident,
+                recommendation: req.recommendation,
+                note: req.note,
+            },
+        )
         .await?;
-    if let (Some(i), Some(id)) = (&incident, req.recommendation) {
-        let reason = format!(
-            "playbook {} version {} published",
-            doc.slug, published.version
-        );
-        apply(state, user, i.id, None, Need::Work, |c| {
-            c.change_recommendation_status(id, RecommendationStatus::Done, &reason)
-                .map(|e| vec![e])
-        })
-        .await?;
-    }
     Ok((StatusCode::CREATED, Json(view(published)?)))
 }
 

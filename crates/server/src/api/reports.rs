@@ -132,21 +132,24 @@ pub async fn record_read(
     read: Read,
 ) -> ApiResult<()> {
     state
-        .store
-        .record_access(debrief_store::access::AccessRecord {
-            at: Timestamp::now(),
-            actor: reader.name.clone(),
-            action: read.action.to_string(),
-            incident_id: incident.map(|i| i.id),
-            number: incident.map(|i| i.number),
-            what: read.what,
-            sha256: read.sha256,
-            address: reader.address.clone(),
-            kind: read.kind,
-            format: read.format,
-            lang: read.lang,
-            entry: read.entry.and_then(|e| i64::try_from(e).ok()),
-        })
+        .app
+        .record_access(
+            &reader.caller,
+            debrief_store::access::AccessRecord {
+                at: Timestamp::now(),
+                actor: reader.name.clone(),
+                action: read.action.to_string(),
+                incident_id: incident.map(|i| i.id),
+                number: incident.map(|i| i.number),
+                what: read.what,
+                sha256: read.sha256,
+                address: reader.address.clone(),
+                kind: read.kind,
+                format: read.format,
+                lang: read.lang,
+                entry: read.entry.and_then(|e| i64::try_from(e).ok()),
+            },
+        )
         .await?;
     Ok(())
 }
@@ -259,7 +262,7 @@ pub async fn program(
     format: &str,
     lang: Language,
 ) -> ApiResult<Vec<u8>> {
-    let m = super::metrics::figures(state, params).await?;
+    let m = super::metrics::figures(state, &reader.caller, params).await?;
     let now = Timestamp::now();
     let zone = reader
         .zone

@@ -46,9 +46,9 @@ fn model(state: &AppState) -> ApiResult<&Model> {
 }
 
 /// The assessment as it stands.
-pub async fn assessment(state: &AppState) -> ApiResult<Assessment> {
+pub async fn assessment(state: &AppState, caller: &debrief_app::Caller) -> ApiResult<Assessment> {
     let m = model(state)?;
-    let facts = crate::samm::program_facts(state).await?;
+    let facts = crate::samm::program_facts(state, caller).await?;
     let answers = state.store.samm_answers().await?;
     let items = m
         .questions
@@ -79,7 +79,7 @@ pub async fn get_assessment(
     user: ApiUser,
 ) -> ApiResult<Json<Assessment>> {
     check(&user, Action::ReadIncidents)?;
-    Ok(Json(assessment(&state).await?))
+    Ok(Json(assessment(&state, &user.caller()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -93,8 +93,12 @@ pub struct AnswerRequest {
     pub note: String,
 }
 
-/// Records a confirmed answer by `by`.
-pub async fn confirm(state: &AppState, by: &str, req: AnswerRequest) -> ApiResult<()> {
+/// Records a confirmed answer by `caller`, once the question and answer are found in the model.
+pub async fn confirm(
+    state: &AppState,
+    caller: &debrief_app::Caller,
+    req: AnswerRequest,
+) -> ApiResult<()> {
     let m = model(state)?;
     let q = m
         .questions
@@ -109,17 +113,17 @@ pub async fn confirm(state: &AppState, by: &str, req: AnswerRequest) -> ApiResul
             q.answers.len().saturating_sub(1)
         ))
     })?;
-    let note = debrief_domain::text::Reason::parse(&req.note)?.into_inner();
     state
-        .store
-        .add_samm_answer(Confirmed {
-            question: q.id.clone(),
-            answer: req.answer,
-            value: a.value,
-            note,
-            by: by.to_string(),
-            at: Timestamp::now(),
-        })
+        .app
+        .confirm_samm_answer(
+            caller,
+            debrief_app::setup::SammAnswer {
+                question: q.id.clone(),
+                answer: req.answer,
+                value: a.value,
+                note: req.note,
+            },
+        )
         .await?;
     Ok(())
 }
@@ -134,6 +138,9 @@ pub async fn post_answer(
     ApiJson(req): ApiJson<AnswerRequest>,
 ) -> ApiResult<(StatusCode, Json<Assessment>)> {
     check(&user, Action::AssessProgram)?;
-    confirm(&state, user.0.user.username.as_str(), req).await?;
-    Ok((StatusCode::CREATED, Json(assessment(&state).await?)))
+    confirm(&state, &user.caller(), req).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(assessment(&state, &user.caller()).await?),
+    ))
 }

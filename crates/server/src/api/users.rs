@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::{Action, Language, Role, Username, authorize};
+use debrief_domain::{Action, Language, Username, authorize};
 use debrief_store::accounts::{NewUser, UserChanges};
 
 use super::dto::*;
@@ -132,11 +132,10 @@ pub async fn change_password(
 /// Every account (admins only).
 #[utoipa::path(operation_id = "list_users", get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<UserView>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Vec<UserView>>> {
-    admin(&user)?;
     Ok(Json(
         state
-            .store
-            .list_users()
+            .app
+            .list_users(&user.caller())
             .await?
             .iter()
             .map(UserView::from)
@@ -151,9 +150,8 @@ pub async fn get_one(
     user: ApiUser,
     Path(name): Path<String>,
 ) -> ApiResult<Json<UserView>> {
-    admin(&user)?;
     Ok(Json(UserView::from(
-        &state.store.user_record(&name).await?.user,
+        &state.app.user(&user.caller(), &name).await?,
     )))
 }
 
@@ -187,17 +185,19 @@ pub async fn create(
     };
     let password_hash = hash(password.clone(), &[username.as_str(), &display_name]).await?;
     let created = state
-        .store
-        .create_user(NewUser {
-            username,
-            display_name,
-            role,
-            password_hash,
-            language,
-            must_change_password: generated,
-        })
+        .app
+        .create_user(
+            &user.caller(),
+            NewUser {
+                username,
+                display_name,
+                role,
+                password_hash,
+                language,
+                must_change_password: generated,
+            },
+        )
         .await?;
-    tracing::info!(by = %user.0.user.username, user = %created.username, role = %created.role, "user created");
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
@@ -215,16 +215,9 @@ pub async fn update(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> ApiResult<Json<UserView>> {
-    admin(&user)?;
-    let target = state.store.user_record(&name).await?.user;
+    let caller = user.caller();
+    let target = state.app.user(&caller, &name).await?;
     let role = body.role;
-    if target.username == user.0.user.username
-        && (body.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin))
-    {
-        return Err(ApiError::conflict(
-            "you cannot disable yourself or drop your own admin role; another admin can",
-        ));
-    }
     // A blank password leaves the password as it is.
     let password_hash = match body.password.filter(|p| !p.is_empty()) {
         Some(p) => Some(hash(p, &[target.username.as_str(), &target.display_name]).await?),
@@ -244,9 +237,9 @@ pub async fn update(
         must_change_password: None,
         timezone: None,
     };
-    let updated = state.store.update_user(&name, changes).await?;
+    let updated = state.app.update_user(&caller, &name, changes).await;
     state.tokens.clear();
     state.basic.clear();
-    tracing::info!(by = %user.0.user.username, user = %updated.username, "user updated");
+    let updated = updated?;
     Ok(Json(UserView::from(&updated)))
 }

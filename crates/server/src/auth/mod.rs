@@ -65,6 +65,7 @@ impl Principal {
     /// Who this is for the application layer: the account's name and role.
     pub fn caller(&self) -> debrief_app::Caller {
         debrief_app::Caller::account(&self.user.username, self.user.role)
+            .from_address(&self.address)
     }
 }
 

@@ -164,20 +164,14 @@ pub async fn change_own_password(
             ))
         })?
         .map_err(|e| R::Store(debrief_store::StoreError::Corrupt(e)))?;
-    let changes = debrief_store::accounts::UserChanges {
-        password_hash: Some(hash),
-        must_change_password: Some(false),
-        ..Default::default()
-    };
-    let updated = state
-        .store
-        .update_user(user.username.as_str(), changes)
-        .await
-        .map_err(R::Store)?;
+    let caller = debrief_app::Caller::account(&user.username, user.role);
+    let updated = state.app.set_own_password(&caller, hash).await;
     state.tokens.clear();
     state.basic.clear();
-    tracing::info!(username = %user.username, "password changed by its holder");
-    Ok(updated)
+    updated.map_err(|e| match e {
+        debrief_app::AppError::Store(s) => R::Store(s),
+        other => R::Store(debrief_store::StoreError::Corrupt(other.to_string())),
+    })
 }
 
 /// Hashes a password with argon2id (default parameters, random salt) into a PHC string.

@@ -351,3 +351,68 @@ pub async fn target_of(
         other => Err(format!("`{other}` is not a channel Debrief sends through")),
     }
 }
+
+/// Tells an incident's lead — the directory entry linked to the assignee's account, or to the
+/// account of who declared it while nobody leads it — something that cannot wait for a page
+/// load (a break-glass): by e-mail or webhook, in the entry's language. Answers the delivery
+/// line for the record.
+pub async fn tell_lead(
+    state: &AppState,
+    incident: &Incident,
+    message: impl Fn(debrief_domain::Language) -> (String, String),
+) -> String {
+    let lead = incident
+        .assignee
+        .clone()
+        .unwrap_or_else(|| incident.opened_by.clone());
+    let directory = match state
+        .app
+        .directory(&debrief_app::Caller::worker("notifier"))
+        .await
+    {
+        Ok(d) => d,
+        Err(e) => return format!("{lead}: not told: {e}"),
+    };
+    let Some(s) = directory
+        .iter()
+        .find(|s| s.username.as_deref() == Some(lead.as_str()))
+    else {
+        return format!(
+            "{lead}: not told: no directory entry is linked to their account (add one with their user name)"
+        );
+    };
+    let lang = s.language.parse().unwrap_or(debrief_domain::Language::En);
+    let (subject, text) = message(lang);
+    let (target, content) = match (&s.email, &s.webhook_url) {
+        (Some(email), _) => (
+            format!("{} <{email}>", s.name.replace(['<', '>', '"'], ""))
+                .parse()
+                .map(|m| Target::Email { to: vec![m] })
+                .map_err(|e| format!("{e}")),
+            format!("Subject: {subject}\n\n{text}"),
+        ),
+        (None, Some(url)) => (
+            Ok(Target::Webhook { url: url.clone() }),
+            webhook_body(
+                s.webhook_format.as_deref().unwrap_or("generic"),
+                incident,
+                &subject,
+                &text,
+            )
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
+        ),
+        (None, None) => (
+            Err("their directory entry has no channel".to_string()),
+            String::new(),
+        ),
+    };
+    let outcome = match target {
+        Ok(t) => deliver(state, &t, &content).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(d) => format!("{}: delivered {d}", s.name),
+        Err(e) => format!("{}: not delivered: {e}", s.name),
+    }
+}

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::WebUser;
 use super::form::WebForm;
-use super::pages::{forbidden, may, render, see_other, store_error};
+use super::pages::{forbidden, may, render, see_other};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,16 +50,19 @@ async fn queue_page(
         },
     };
     let alerts = match state
-        .store
-        .list_alerts(&AlertQuery {
-            statuses,
-            limit: 200,
-            ..Default::default()
-        })
+        .app
+        .alerts(
+            &user.caller(),
+            &AlertQuery {
+                statuses,
+                limit: 200,
+                ..Default::default()
+            },
+        )
         .await
     {
         Ok(a) => a,
-        Err(e) => return store_error(user, e),
+        Err(e) => return super::pages::app_error(user, e),
     };
     let mut ctx = super::base_context(Some(user), user.lang);
     ctx.insert("nav".into(), "alerts".into());
@@ -255,31 +258,21 @@ async fn detail(state: &AppState, user: &WebUser, alert: &str, error: Option<Str
     if let Err(why) = may(user, Action::ReadAlerts) {
         return forbidden(user, &why);
     }
-    let a = match state.store.alert(alert).await {
+    let a = match state.app.alert(&user.caller(), alert).await {
         Ok(a) => a,
-        Err(e) => return store_error(user, e),
+        Err(e) => return super::pages::app_error(user, e),
     };
-    let history = match state.store.alert_history(&a.id).await {
+    let history = match state.app.alert_history(&user.caller(), &a.id).await {
         Ok(h) => h,
-        Err(e) => return store_error(user, e),
+        Err(e) => return super::pages::app_error(user, e),
     };
     let similar = match similar_open(state, user, &a).await {
         Ok(s) => s,
         Err(e) => return super::pages::app_error(user, e),
     };
-    let assignees: Vec<String> = match state.store.list_users().await {
-        Ok(users) => users
-            .into_iter()
-            .filter(|u| {
-                !u.disabled
-                    && matches!(
-                        u.role,
-                        debrief_domain::Role::Manager | debrief_domain::Role::Handler
-                    )
-            })
-            .map(|u| u.username.as_str().to_string())
-            .collect(),
-        Err(e) => return store_error(user, e),
+    let assignees = match state.app.assignees().await {
+        Ok(a) => a,
+        Err(e) => return super::pages::app_error(user, e),
     };
     let incident_number = match a.incident_id {
         Some(id) => state

@@ -4,12 +4,13 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use debrief_app::AppError;
 use debrief_domain::Action;
 use debrief_store::StoreError;
 
 use super::WebUser;
 use super::form::{ButtonForm, WebForm, optional, trimmed};
-use super::pages::{forbidden, may, render, see_other, store_error};
+use super::pages::{app_error, may, render, see_other};
 use crate::AppState;
 
 /// The stakeholder directory: everyone reads it; managers and admins add to it.
@@ -23,12 +24,14 @@ async fn directory_page(
     error: Option<String>,
     code: StatusCode,
 ) -> Response {
-    if let Err(why) = may(user, Action::ReadIncidents) {
-        return forbidden(user, &why);
-    }
-    let all = match crate::api::notify::directory_for(state, &user.principal.user).await {
+    let caller = user.caller();
+    let all = match state.app.directory(&caller).await {
         Ok(a) => a,
-        Err(e) => return store_error(user, e),
+        Err(e) => return app_error(user, e),
+    };
+    let rules = match state.app.rules(&caller).await {
+        Ok(r) => r,
+        Err(e) => return app_error(user, e),
     };
     let lang = user.lang;
     let mut ctx = super::base_context(Some(user), lang);
@@ -49,8 +52,7 @@ async fn directory_page(
     );
     ctx.insert(
         "rules".into(),
-        serde_json::to_value(state.store.list_rules().await.unwrap_or_default())
-            .unwrap_or_default(),
+        serde_json::to_value(rules).unwrap_or_default(),
     );
     ctx.insert("templates".into(), state.config.templates.names().into());
     ctx.insert(
@@ -129,9 +131,6 @@ pub async fn add_stakeholder(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    if let Err(why) = may(&user, Action::ManageDirectory) {
-        return forbidden(&user, &why);
-    }
     let new = match debrief_domain::stakeholder::NewStakeholder::parse(
         &f.name,
         &f.kind,
@@ -151,16 +150,12 @@ pub async fn add_stakeholder(
                 .await;
         }
     };
-    match state
-        .store
-        .add_stakeholder(new, user.principal.user.username.as_str())
-        .await
-    {
+    match state.app.add_stakeholder(&user.caller(), new).await {
         Ok(_) => see_other("/directory"),
-        Err(StoreError::Duplicate(d)) => {
+        Err(AppError::Store(StoreError::Duplicate(d))) => {
             directory_page(&state, &user, Some(d), StatusCode::CONFLICT).await
         }
-        Err(e) => store_error(&user, e),
+        Err(e) => app_error(&user, e),
     }
 }
 
@@ -194,9 +189,6 @@ pub async fn add_rule(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    if let Err(why) = may(&user, Action::ManageDirectory) {
-        return forbidden(&user, &why);
-    }
     let nonempty = |v: Vec<String>| -> Vec<String> {
         v.into_iter().filter(|x| !x.trim().is_empty()).collect()
     };
@@ -209,20 +201,23 @@ pub async fn add_rule(
         template: f.template,
         obligation: f.obligation,
     };
-    let rule = match crate::api::notify::parse_rule(&state, &req).await {
+    let rule = match crate::api::notify::parse_rule(&state, &req) {
         Ok(r) => r,
-        Err(e) => return directory_page(&state, &user, Some(e.detail), e.status).await,
+        Err(e) => {
+            let msg = super::domain_message(user.lang, &e);
+            return directory_page(&state, &user, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
     };
-    match state
-        .store
-        .add_rule(rule, user.principal.user.username.as_str())
-        .await
-    {
+    match state.app.add_rule(&user.caller(), rule).await {
         Ok(_) => see_other("/directory"),
-        Err(StoreError::Duplicate(d)) => {
+        Err(AppError::Store(StoreError::Duplicate(d))) => {
             directory_page(&state, &user, Some(d), StatusCode::CONFLICT).await
         }
-        Err(e) => store_error(&user, e),
+        Err(AppError::Store(e @ StoreError::NoStakeholder(_))) => {
+            directory_page(&state, &user, Some(e.to_string()), StatusCode::NOT_FOUND).await
+        }
+        Err(e) => app_error(&user, e),
     }
 }
 
@@ -236,11 +231,8 @@ pub async fn delete_rule(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    if let Err(why) = may(&user, Action::ManageDirectory) {
-        return forbidden(&user, &why);
-    }
-    match state.store.delete_rule(&id).await {
+    match state.app.delete_rule(&user.caller(), &id).await {
         Ok(()) => see_other("/directory"),
-        Err(e) => store_error(&user, e),
+        Err(e) => app_error(&user, e),
     }
 }

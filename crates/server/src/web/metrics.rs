@@ -98,7 +98,7 @@ pub async fn dashboard(
             "severity": params.severity, "tag": params.tag, "team": params.team,
         }),
     );
-    match figures(&state, &params).await {
+    match figures(&state, &user.caller(), &params).await {
         Ok(m) => {
             let (trend, severity) = chart_svgs(&m, user.lang);
             ctx.insert("trend_svg".into(), trend.into());

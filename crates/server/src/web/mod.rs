@@ -16,6 +16,7 @@ mod report;
 mod reports;
 mod samm;
 mod session;
+mod team;
 mod users;
 mod work;
 
@@ -590,6 +591,10 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}/transition", post(pages::transition))
         .route("/incidents/{number}/edit", post(pages::edit))
         .route("/incidents/{number}/assign", post(pages::assign))
+        .route("/incidents/break-glass", post(team::break_glass))
+        .route("/incidents/{number}/access", post(team::set_access))
+        .route("/incidents/{number}/grants", post(team::grant))
+        .route("/incidents/{number}/grants/revoke", post(team::revoke))
         .route("/incidents/{number}/classify", post(record::classify))
         .route("/incidents/{number}/severity", post(record::severity))
         .route("/incidents/{number}/markings", post(record::markings))
@@ -736,6 +741,8 @@ pub fn router() -> Router<AppState> {
         .route("/search", get(record::search))
         .route("/admin/users", get(users::users).post(users::create_user))
         .route("/admin/users/{username}/toggle", post(users::toggle_user))
+        .route("/admin/groups", post(team::create_group))
+        .route("/admin/groups/{group}/members", post(team::group_member))
         .route("/assets/{file}", get(asset))
 }
 

@@ -10,7 +10,9 @@ use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp
 
 use super::WebUser;
 use super::form::{ButtonForm, Obligation, WebForm, comma_list, optional, trimmed};
-use super::pages::{Applied, apply_form, forbidden, may, render, resolve_number, see_other};
+use super::pages::{
+    Applied, app_error, apply_form, forbidden, may, render, resolve_number, see_other,
+};
 use crate::AppState;
 use crate::api::incidents::Need;
 
@@ -75,7 +77,10 @@ async fn page(
         "proposals".into(),
         serde_json::to_value(&proposals).unwrap_or_default(),
     );
-    let directory = state.store.list_stakeholders().await.unwrap_or_default();
+    let directory = match state.app.directory(&user.caller()).await {
+        Ok(d) => d,
+        Err(e) => return app_error(user, e),
+    };
     ctx.insert(
         "stakeholders".into(),
         directory

@@ -111,6 +111,13 @@ pub(super) fn store_error(user: &WebUser, e: StoreError) -> Response {
 pub(super) fn app_error(user: &WebUser, e: AppError) -> Response {
     match e {
         AppError::Denied(why) => forbidden(user, &why.0),
+        AppError::Conflict(why) => error_page(
+            user.lang,
+            Some(user),
+            StatusCode::CONFLICT,
+            "error-bad-request",
+            &why,
+        ),
         AppError::Store(e) => store_error(user, e),
     }
 }
@@ -193,6 +200,10 @@ pub async fn incidents(
     if list.len() as u32 == limit {
         ctx.insert("next_cursor".into(), list.last().map(|i| i.number).into());
     }
+    ctx.insert(
+        "can_break_glass".into(),
+        may(&user, Action::BreakGlass).is_ok().into(),
+    );
     let partial = headers.contains_key("hx-request") && !headers.contains_key("hx-boosted");
     render(
         if partial {
@@ -221,6 +232,9 @@ pub struct NewIncidentForm {
     detection_source: String,
     #[serde(default)]
     detected_at: String,
+    /// The "restricted to its team" box: sent only when ticked.
+    #[serde(default)]
+    restricted: Option<String>,
 }
 
 fn new_form_page(
@@ -276,6 +290,7 @@ pub async fn create_incident(
             &form.detection_source,
             detected_at,
         )
+        .map(|n| n.restricted(form.restricted.is_some()))
     })();
     let new = match parsed {
         Ok(n) => n,
@@ -355,15 +370,9 @@ pub(super) async fn incident_page(
     let can_take = u.role == Role::Handler && incident.assignee.is_none();
     let mut assignable = Vec::new();
     if can_assign {
-        match state.store.list_users().await {
-            Ok(users) => {
-                assignable = users
-                    .into_iter()
-                    .filter(|x| !x.disabled && matches!(x.role, Role::Manager | Role::Handler))
-                    .map(|x| x.username.to_string())
-                    .collect()
-            }
-            Err(e) => return store_error(user, e),
+        match state.app.assignees().await {
+            Ok(a) => assignable = a,
+            Err(e) => return app_error(user, e),
         }
     }
     let milestones: Vec<serde_json::Value> = Milestone::ALL
@@ -405,16 +414,22 @@ pub(super) async fn incident_page(
         "head".into(),
         journal.last().map(|e| e.hash.to_hex()).into(),
     );
-    // Who read this incident's reports, exports and evidence (managers and admins).
-    if may(user, Action::ReadAccessLog).is_ok() {
-        let reads = match state
-            .store
-            .access_log(debrief_store::access::AccessScope::Incident(id), 20)
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => return store_error(user, e),
-        };
+    // Who read this incident's reports, exports and evidence — and, restricted, the incident
+    // itself (managers and admins; a restricted incident's team too).
+    let reads = match state
+        .app
+        .access_log(
+            &user.caller(),
+            debrief_store::access::AccessScope::Incident(id),
+            20,
+        )
+        .await
+    {
+        Ok(r) => Some(r),
+        Err(AppError::Denied(_)) => None,
+        Err(e) => return app_error(user, e),
+    };
+    if let Some(reads) = reads {
         let reads: Vec<serde_json::Value> = reads
             .iter()
             .map(|r| {
@@ -426,6 +441,33 @@ pub(super) async fn incident_page(
     }
     ctx.insert("can_work".into(), can_work.into());
     ctx.insert("can_assign".into(), can_assign.into());
+    // Need-to-know: who the team is, who was given access, and whether this reader decides it.
+    let mut team: Vec<String> = std::iter::once(incident.opened_by.clone())
+        .chain(incident.assignee.clone())
+        .chain(incident.members.iter().map(|m| m.user.clone()))
+        .collect();
+    team.sort();
+    team.dedup();
+    let grants: Vec<serde_json::Value> = incident
+        .grants
+        .iter()
+        .map(|g| match g {
+            debrief_domain::access::Grantee::User(u) => {
+                json!({"id": g.to_string(), "name": u.as_str(), "group": false})
+            }
+            debrief_domain::access::Grantee::Group(n) => {
+                json!({"id": g.to_string(), "name": n.as_str(), "group": true})
+            }
+        })
+        .collect();
+    ctx.insert(
+        "access".into(),
+        json!({"restricted": incident.restricted, "team": team, "grants": grants}),
+    );
+    ctx.insert(
+        "can_manage_access".into(),
+        may(user, Action::ManageAccess(&incident)).is_ok().into(),
+    );
     ctx.insert("can_take".into(), can_take.into());
     ctx.insert("assignable".into(), assignable.into());
     if let Some(e) = error {
@@ -498,9 +540,26 @@ pub(super) async fn apply_form(
         Err(r) => return Applied::Done(r),
     };
     let caller = user.caller();
-    match state.app.execute(&caller, id, need, None, decide).await {
+    answer(
+        user,
+        id,
+        state.app.execute(&caller, id, need, None, decide).await,
+        back,
+    )
+}
+
+/// How an incident form answers what the application layer did: back to `/incidents/N{back}`
+/// when done, the refusal shown on the page when a rule refused.
+pub(super) fn answer(
+    user: &WebUser,
+    id: IncidentId,
+    result: Result<Incident, AppError>,
+    back: &str,
+) -> Applied {
+    match result {
         Ok(done) => Applied::Done(see_other(&format!("/incidents/{}{back}", done.number))),
         Err(AppError::Denied(why)) => Applied::Done(forbidden(user, &why.0)),
+        Err(AppError::Conflict(why)) => Applied::Refused(id, why, StatusCode::CONFLICT),
         Err(AppError::Store(StoreError::Domain(e))) => {
             let status = StatusCode::from_u16(e.category().http_status())
                 .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
@@ -611,6 +670,9 @@ fn read_in_words(lang: Language, r: &debrief_store::access::AccessRecord) -> Str
     let mut parts = Vec::new();
     match r.action.as_str() {
         "evidence" => parts.push(r.what.trim_start_matches("evidence ").to_string()),
+        "read" => {}
+        "break-glass" => parts.push(r.what.trim_start_matches("break-glass: ").to_string()),
+        "lead-told" => parts.push(r.what.clone()),
         _ => {
             let (kind, table) = match r.kind.split_once('-') {
                 Some(("csv", table)) => ("csv", Some(table)),

@@ -119,7 +119,8 @@ pub async fn publish_playbook(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let req = crate::api::playbooks::PublishRequest {
+    let new = debrief_app::setup::PublishPlaybook {
+        slug: slug.clone(),
         body: f.body,
         note: f.note,
         from_incident: f
@@ -127,17 +128,18 @@ pub async fn publish_playbook(
             .map(|n| n.trim_start_matches('#').to_string()),
         recommendation: f.recommendation,
     };
-    let lang = debrief_domain::playbook::parse_playbook(&req.body)
+    let lang = debrief_domain::playbook::parse_playbook(&new.body)
         .map(|d| d.lang.as_str().to_string())
         .unwrap_or_else(|_| user.lang.as_str().to_string());
-    match crate::api::playbooks::publish_for(&state, &user.principal, slug.clone(), req).await {
+    match state.app.publish_playbook(&user.caller(), new).await {
         Ok(_) => see_other(&format!("/playbooks/{slug}?lang={lang}")),
-        Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(&user, &e.detail),
+        Err(debrief_app::AppError::Denied(why)) => forbidden(&user, &why.0),
         Err(e) => {
             let q = PlaybookQuery {
                 lang: lang.parse().ok(),
                 version: None,
             };
+            let e = crate::error::ApiError::from(e);
             playbook_page(&state, &user, &slug, &q, Some(e.detail), e.status).await
         }
     }

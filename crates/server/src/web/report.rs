@@ -13,7 +13,7 @@ use debrief_store::blobs::BlobStore;
 use serde_json::json;
 
 use super::WebUser;
-use super::pages::{forbidden, may, render, store_error};
+use super::pages::{app_error, forbidden, may, render};
 use crate::AppState;
 
 /// The largest file a report may carry.
@@ -238,11 +238,7 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
             return page(&user, StatusCode::UNPROCESSABLE_ENTITY, Some(msg), &values);
         }
     };
-    match state
-        .store
-        .receive_alert(new, &reporter, Timestamp::now(), 0)
-        .await
-    {
+    match state.app.report_suspicion(&user.caller(), new).await {
         Ok(receipt) => {
             let mut ctx = super::base_context(Some(&user), user.lang);
             ctx.insert("nav".into(), "report".into());
@@ -250,7 +246,7 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
             ctx.insert("values".into(), json!({}));
             render("report.html", StatusCode::CREATED, ctx)
         }
-        Err(e) => store_error(&user, e),
+        Err(e) => app_error(&user, e),
     }
 }
 
@@ -261,15 +257,18 @@ pub async fn mine(State(state): State<AppState>, user: WebUser) -> Response {
     }
     let me = user.principal.user.username.as_str();
     let alerts = match state
-        .store
-        .list_alerts(&AlertQuery {
-            limit: 1_000,
-            ..Default::default()
-        })
+        .app
+        .alerts(
+            &user.caller(),
+            &AlertQuery {
+                limit: 1_000,
+                ..Default::default()
+            },
+        )
         .await
     {
         Ok(a) => a,
-        Err(e) => return store_error(&user, e),
+        Err(e) => return app_error(&user, e),
     };
     let mine: Vec<_> = alerts
         .into_iter()

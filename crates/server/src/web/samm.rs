@@ -28,7 +28,7 @@ async fn page(
         "can_assess".into(),
         may(user, Action::AssessProgram).is_ok().into(),
     );
-    match assessment(state).await {
+    match assessment(state, &user.caller()).await {
         Ok(a) => {
             let t = |k: &str| crate::i18n::t(user.lang, k, &[]);
             let chart = debrief_report::charts::bars(
@@ -94,7 +94,7 @@ pub async fn answer(
         answer,
         note: f.note,
     };
-    match confirm(&state, user.principal.user.username.as_str(), req).await {
+    match confirm(&state, &user.caller(), req).await {
         Ok(()) => see_other("/samm"),
         Err(e) => page(&state, &user, Some(e.detail), e.status).await,
     }

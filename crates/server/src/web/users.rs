@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use debrief_app::AppError;
 use debrief_domain::{Action, DomainError, Role, Username};
 use debrief_store::StoreError;
 use debrief_store::accounts::{NewUser, UserChanges};
@@ -26,12 +27,20 @@ async fn users_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let users = match state.store.list_users().await {
+    let users = match state.app.list_users(&user.caller()).await {
         Ok(u) => u,
-        Err(e) => return store_error(user, e),
+        Err(e) => return app_error(user, e),
+    };
+    let groups = match state.app.groups(&user.caller()).await {
+        Ok(g) => g,
+        Err(e) => return app_error(user, e),
     };
     let mut ctx = base_context(Some(user), user.lang);
     ctx.insert("nav".into(), "users".into());
+    ctx.insert(
+        "groups".into(),
+        serde_json::to_value(&groups).unwrap_or_default(),
+    );
     ctx.insert(
         "users".into(),
         users
@@ -53,10 +62,17 @@ async fn users_page(
     render("users.html", status, ctx)
 }
 
+/// The users page with a refusal shown on it.
+pub(super) async fn page(
+    state: &AppState,
+    user: &WebUser,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    users_page(state, user, None, error, status).await
+}
+
 pub async fn users(State(state): State<AppState>, user: WebUser) -> Response {
-    if let Err(why) = may(&user, Action::Administer) {
-        return forbidden(&user, &why);
-    }
     users_page(&state, &user, None, None, StatusCode::OK).await
 }
 
@@ -122,9 +138,8 @@ pub async fn create_user(
         language: None,
         must_change_password: true,
     };
-    match state.store.create_user(new).await {
-        Ok(created) => {
-            tracing::info!(by = %user.principal.user.username, user = %created.username, "user created");
+    match state.app.create_user(&user.caller(), new).await {
+        Ok(_) => {
             users_page(
                 &state,
                 &user,
@@ -134,10 +149,10 @@ pub async fn create_user(
             )
             .await
         }
-        Err(StoreError::Duplicate(m)) => {
+        Err(AppError::Store(StoreError::Duplicate(m))) => {
             users_page(&state, &user, None, Some(m), StatusCode::CONFLICT).await
         }
-        Err(e) => store_error(&user, e),
+        Err(e) => app_error(&user, e),
     }
 }
 
@@ -150,32 +165,23 @@ pub async fn toggle_user(
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
-    if let Err(why) = may(&user, Action::Administer) {
-        return forbidden(&user, &why);
-    }
-    let target = match state.store.user_record(&name).await {
-        Ok(r) => r.user,
-        Err(e) => return store_error(&user, e),
+    let caller = user.caller();
+    let target = match state.app.user(&caller, &name).await {
+        Ok(u) => u,
+        Err(e) => return app_error(&user, e),
     };
-    if target.username == user.principal.user.username {
-        return users_page(
-            &state,
-            &user,
-            None,
-            Some("you cannot disable yourself".into()),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
     let changes = UserChanges {
         disabled: Some(!target.disabled),
         ..Default::default()
     };
-    let updated = state.store.update_user(&name, changes).await;
+    let updated = state.app.update_user(&caller, &name, changes).await;
     state.tokens.clear();
     state.basic.clear();
     match updated {
         Ok(_) => see_other("/admin/users"),
-        Err(e) => store_error(&user, e),
+        Err(AppError::Conflict(why)) => {
+            users_page(&state, &user, None, Some(why), StatusCode::CONFLICT).await
+        }
+        Err(e) => app_error(&user, e),
     }
 }

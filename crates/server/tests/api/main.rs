@@ -17,6 +17,7 @@ mod postmortem;
 mod readable;
 mod record;
 mod report;
+mod restricted;
 mod roles;
 mod samm;
 mod support;

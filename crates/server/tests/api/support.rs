@@ -116,7 +116,7 @@ pub(crate) async fn fixture_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> 
         )
         .await
         .unwrap();
-    debrief_server::api::playbooks::seed_playbooks(&*store)
+    debrief_server::api::playbooks::seed_playbooks(&debrief_app::App::new(store.clone()))
         .await
         .unwrap();
     let mut config = Config {

@@ -24,10 +24,10 @@ pub async fn create_alert(
     let receipt = state
         .intake
         .receive(
-            &state.store,
+            &state.app,
+            &user.caller(),
             state.config.alert_group_seconds,
             new,
-            user.0.user.username.as_str(),
         )
         .await?;
     let code = if receipt.intake == Intake::Created {
@@ -46,7 +46,9 @@ pub async fn get_alert(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     check(&user, Action::ReadAlerts)?;
-    Ok(Json(alert_json(&state.store.alert(&id).await?)))
+    Ok(Json(alert_json(
+        &state.app.alert(&user.caller(), &id).await?,
+    )))
 }
 
 /// `PATCH /api/v1/alert/{id}`: `status` (InProgress acknowledges; FalsePositive, Ignored,
@@ -66,7 +68,7 @@ pub async fn patch_alert(
         "PATCH /api/v1/alert (to change what the sender sent, send the alert again with the same type, source and sourceRef)",
     )?;
     check(&user, Action::TriageAlerts)?;
-    let mut alert = state.store.alert(&id).await?;
+    let mut alert = state.app.alert(&user.caller(), &id).await?;
     let note = fields
         .get("summary")
         .map(|v| text_field("summary", v).map(str::to_string))
@@ -179,7 +181,7 @@ pub async fn alert_to_case(
     check(&user, Action::CreateIncident)?;
     // Every case field is checked against the case the alert would open before it is promoted.
     let changes = CaseChanges::parse(&state, &fields).await?;
-    let alert = state.store.alert(&id).await?;
+    let alert = state.app.alert(&user.caller(), &id).await?;
     debrief_domain::alert::next_status(alert.status, &AlertAction::Promote)?;
     let who = actor(&user)?;
     changes.check_on(

@@ -287,6 +287,12 @@ pub async fn create_case(
     // Every field is checked — against the case as it will be once opened — before the case
     // is created: a refused request writes nothing.
     let changes = CaseChanges::parse(&state, &rest).await?;
+    // A case marked TLP:RED or AMBER+STRICT is restricted from its first entry, not one later.
+    let new = new.restricted(
+        changes
+            .tlp
+            .is_some_and(|t| state.app.restricts_when_marked(t)),
+    );
     changes.check_on(&state, &user, &new.provisional(&who, Timestamp::now())?)?;
     let created = state
         .app

@@ -223,17 +223,20 @@ fn observables_from(
 // Query
 
 /// Every alert, newest first, in pages of the store's largest size.
-async fn all_alerts(state: &AppState) -> ApiResult<Vec<Alert>> {
+async fn all_alerts(state: &AppState, user: &ApiUser) -> ApiResult<Vec<Alert>> {
     let mut out = Vec::new();
     loop {
         let page = state
-            .store
-            .list_alerts(&AlertQuery {
-                statuses: Vec::new(),
-                min_severity: None,
-                limit: 1_000,
-                offset: u32::try_from(out.len()).unwrap_or(u32::MAX),
-            })
+            .app
+            .alerts(
+                &user.caller(),
+                &AlertQuery {
+                    statuses: Vec::new(),
+                    min_severity: None,
+                    limit: 1_000,
+                    offset: u32::try_from(out.len()).unwrap_or(u32::MAX),
+                },
+            )
             .await?;
         let done = page.len() < 1_000;
         out.extend(page);
@@ -254,7 +257,11 @@ pub async fn query(
     let items: Vec<Value> = match &q.source {
         query::Source::Alerts => {
             check(&user, Action::ReadAlerts)?;
-            all_alerts(&state).await?.iter().map(alert_json).collect()
+            all_alerts(&state, &user)
+                .await?
+                .iter()
+                .map(alert_json)
+                .collect()
         }
         query::Source::Cases => {
             check(&user, Action::ReadIncidents)?;
@@ -268,7 +275,7 @@ pub async fn query(
         }
         query::Source::Alert { id, observables } => {
             check(&user, Action::ReadAlerts)?;
-            let a = state.store.alert(id).await?;
+            let a = state.app.alert(&user.caller(), id).await?;
             if *observables {
                 a.observables
                     .iter()

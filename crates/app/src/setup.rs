@@ -1,0 +1,404 @@
+//! The installation's set-up and intake — accounts, the stakeholder directory, notification
+//! rules, playbooks, maturity answers, alerts coming in and the access log — each write checked
+//! against the caller's role here, so that the API, the pages, the CLI and the workers apply one
+//! rule (a front end that forgot a check, or added its own, would disagree with the others).
+
+use debrief_domain::alert::NewAlert;
+use debrief_domain::notify::NotificationRule;
+use debrief_domain::playbook::parse_playbook;
+use debrief_domain::postmortem::RecommendationStatus;
+use debrief_domain::samm::Confirmed;
+use debrief_domain::stakeholder::NewStakeholder;
+use debrief_domain::{Action, DomainError, Role, Timestamp};
+use debrief_store::access::{AccessRecord, AccessScope};
+use debrief_store::accounts::{ApiToken, NewUser, User, UserChanges};
+use debrief_store::alerts::Receipt;
+use debrief_store::playbooks::{NewPlaybookVersion, PlaybookVersion};
+use debrief_store::stakeholders::{Stakeholder, StoredRule};
+
+use crate::{App, AppError, Caller, Need, Result};
+
+/// A new version of a playbook, as every front end hands it over.
+#[derive(Debug, Clone)]
+pub struct PublishPlaybook {
+    /// The playbook the version belongs to (the address's slug; the header must agree).
+    pub slug: String,
+    /// The Markdown text, header included.
+    pub body: String,
+    /// The incident whose lessons this version carries (a number or an id).
+    pub from_incident: Option<String>,
+    /// The recommendation of that incident the version answers: it is marked done.
+    pub recommendation: Option<u64>,
+    /// Why this version (free text).
+    pub note: String,
+}
+
+/// A confirmed maturity answer, before it is dated and signed by its caller.
+#[derive(Debug, Clone)]
+pub struct SammAnswer {
+    pub question: String,
+    /// The answer's position in the question's answer set.
+    pub answer: usize,
+    /// The answer's value (0 to 1).
+    pub value: f64,
+    pub note: String,
+}
+
+impl App {
+    /// The accounts (admins).
+    pub async fn list_users(&self, caller: &Caller) -> Result<Vec<User>> {
+        caller.may(Action::Administer)?;
+        Ok(self.store.list_users().await?)
+    }
+
+    /// One account (admins).
+    pub async fn user(&self, caller: &Caller, name: &str) -> Result<User> {
+        caller.may(Action::Administer)?;
+        Ok(self.store.user_record(name).await?.user)
+    }
+
+    /// Creates an account (admins); the password is hashed by the front end, which holds it.
+    pub async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<User> {
+        caller.may(Action::Administer)?;
+        let created = self.store.create_user(new).await?;
+        tracing::info!(by = %caller.actor(), user = %created.username, role = %created.role, "user created");
+        Ok(created)
+    }
+
+    /// Whether the installation has no account yet (the first start, before its admin exists).
+    pub async fn has_no_account(&self) -> Result<bool> {
+        Ok(self.store.count_users().await? == 0)
+    }
+
+    /// Creates the installation's first account, and only while there is none: who starts
+    /// the server on an empty database may make its admin.
+    pub async fn create_first_admin(&self, new: NewUser) -> Result<User> {
+        if !self.has_no_account().await? {
+            return Err(AppError::Conflict(
+                "the installation already has accounts; an admin creates the others".into(),
+            ));
+        }
+        let created = self.store.create_user(new).await?;
+        tracing::info!(user = %created.username, "first admin created");
+        Ok(created)
+    }
+
+    /// Changes an account (admins). A signed-in admin cannot disable their own account or drop
+    /// their own admin role — another admin can — so that an installation is never left without
+    /// the one who just locked themselves out.
+    pub async fn update_user(
+        &self,
+        caller: &Caller,
+        name: &str,
+        changes: UserChanges,
+    ) -> Result<User> {
+        caller.may(Action::Administer)?;
+        let target = self.store.user_record(name).await?.user;
+        let own = caller.role().is_some() && target.username.as_str() == caller.actor().as_str();
+        if own && (changes.disabled == Some(true) || changes.role.is_some_and(|r| r != Role::Admin))
+        {
+            return Err(AppError::Conflict(
+                "you cannot disable yourself or drop your own admin role; another admin can".into(),
+            ));
+        }
+        let updated = self.store.update_user(name, changes).await?;
+        tracing::info!(by = %caller.actor(), user = %updated.username, "user updated");
+        Ok(updated)
+    }
+
+    /// Issues an API token for `username` (admins); the front end made the secret and keeps
+    /// only its hash here.
+    pub async fn create_token(
+        &self,
+        caller: &Caller,
+        username: &str,
+        name: &str,
+        secret_hash: &str,
+    ) -> Result<ApiToken> {
+        caller.may(Action::Administer)?;
+        Ok(self.store.create_token(username, name, secret_hash).await?)
+    }
+
+    /// The live API tokens (admins).
+    pub async fn list_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>> {
+        caller.may(Action::Administer)?;
+        Ok(self.store.list_tokens().await?)
+    }
+
+    /// Revokes an API token (admins).
+    pub async fn revoke_token(&self, caller: &Caller, id: &str) -> Result<()> {
+        caller.may(Action::Administer)?;
+        Ok(self.store.revoke_token(id).await?)
+    }
+
+    /// The stakeholder directory as the caller may see it: webhook URLs (credentials) in full
+    /// only for those who manage the directory, their host for everyone else.
+    pub async fn directory(&self, caller: &Caller) -> Result<Vec<Stakeholder>> {
+        caller.may(Action::ReadIncidents)?;
+        let all = self.store.list_stakeholders().await?;
+        if caller.may(Action::ManageDirectory).is_ok() {
+            Ok(all)
+        } else {
+            Ok(all.into_iter().map(Stakeholder::redacted).collect())
+        }
+    }
+
+    /// Adds a person or group to the directory (managers and admins).
+    pub async fn add_stakeholder(
+        &self,
+        caller: &Caller,
+        new: NewStakeholder,
+    ) -> Result<Stakeholder> {
+        caller.may(Action::ManageDirectory)?;
+        Ok(self
+            .store
+            .add_stakeholder(new, caller.actor().as_str())
+            .await?)
+    }
+
+    /// The notification rules.
+    pub async fn rules(&self, caller: &Caller) -> Result<Vec<StoredRule>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.list_rules().await?)
+    }
+
+    /// Adds a notification rule (managers and admins); its stakeholder must be in the directory,
+    /// and the rule names it as the directory does.
+    pub async fn add_rule(&self, caller: &Caller, rule: NotificationRule) -> Result<StoredRule> {
+        caller.may(Action::ManageDirectory)?;
+        let to = self.store.stakeholder(&rule.stakeholder).await?;
+        let rule = NotificationRule {
+            stakeholder: to.name,
+            ..rule
+        };
+        Ok(self.store.add_rule(rule, caller.actor().as_str()).await?)
+    }
+
+    /// Removes a notification rule (managers and admins); decisions already recorded on
+    /// incidents stay.
+    pub async fn delete_rule(&self, caller: &Caller, id: &str) -> Result<()> {
+        caller.may(Action::ManageDirectory)?;
+        Ok(self.store.delete_rule(id).await?)
+    }
+
+    /// Publishes a new version of a playbook (a manager). From an incident's recommendation,
+    /// the version names the incident and the recommendation is marked done; both are checked
+    /// before anything is written.
+    pub async fn publish_playbook(
+        &self,
+        caller: &Caller,
+        new: PublishPlaybook,
+    ) -> Result<PlaybookVersion> {
+        caller.may(Action::ManagePlaybooks)?;
+        // The one rule for typed text, on every channel: line breaks normalised, no control
+        // character.
+        // A Markdown document ends with a line break, so that a line added at its end by
+        // whoever edits it next is a line of its own.
+        let body = debrief_domain::text::clean(
+            "body",
+            &new.body,
+            256 * 1024,
+            debrief_domain::text::Lines::Many,
+        )? + "\n";
+        let doc = parse_playbook(&body)?;
+        if doc.slug != new.slug {
+            return Err(DomainError::InvalidField {
+                field: "slug",
+                problem: format!(
+                    "is `{}` in the playbook's header and `{}` in the address; they must agree",
+                    doc.slug, new.slug
+                ),
+            }
+            .into());
+        }
+        let incident = match &new.from_incident {
+            Some(r) => Some(self.incident(caller, r).await?),
+            None => None,
+        };
+        if new.recommendation.is_some() && incident.is_none() {
+            return Err(DomainError::InvalidField {
+                field: "recommendation",
+                problem: "belongs to an incident: name the incident it comes from too".into(),
+            }
+            .into());
+        }
+        if let (Some(i), Some(id)) = (&incident, new.recommendation) {
+            Need::Work.check(caller, i)?;
+            let r = i
+                .recommendations
+                .iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| DomainError::InvalidField {
+                    field: "recommendation",
+                    problem: format!("{id}: #{} has no such recommendation", i.number),
+                })?;
+            if !matches!(
+                r.status,
+                RecommendationStatus::Open | RecommendationStatus::InProgress
+            ) {
+                return Err(DomainError::InvalidField {
+                    field: "recommendation",
+                    problem: format!(
+                        "{id} of #{} is {}; only an open one can be answered by a new version",
+                        i.number, r.status
+                    ),
+                }
+                .into());
+            }
+        }
+        let published = self
+            .store
+            .publish_playbook(NewPlaybookVersion {
+                slug: doc.slug.clone(),
+                lang: doc.lang.as_str().into(),
+                title: doc.title.clone(),
+                body,
+                published_by: caller.actor().as_str().into(),
+                from_incident: incident.as_ref().map(|i| i.number),
+                note: new.note.trim().to_string(),
+            })
+            .await?;
+        if let (Some(i), Some(id)) = (&incident, new.recommendation) {
+            let reason = format!(
+                "playbook {} version {} published",
+                doc.slug, published.version
+            );
+            self.execute(caller, i.id, Need::Work, None, |c| {
+                c.change_recommendation_status(id, RecommendationStatus::Done, &reason)
+                    .map(|e| vec![e])
+            })
+            .await?;
+        }
+        Ok(published)
+    }
+
+    /// Publishes `starters` (Markdown playbooks) when the store has none yet, under the name
+    /// `debrief`; returns how many were published.
+    pub async fn seed_playbooks(&self, starters: &[&str]) -> Result<usize> {
+        if !self.store.list_playbooks().await?.is_empty() {
+            return Ok(0);
+        }
+        let debrief = Caller::worker("debrief");
+        for text in starters {
+            let doc = parse_playbook(text)?;
+            self.publish_playbook(
+                &debrief,
+                PublishPlaybook {
+                    slug: doc.slug,
+                    body: (*text).to_string(),
+                    from_incident: None,
+                    recommendation: None,
+                    note: "starter playbook".into(),
+                },
+            )
+            .await?;
+        }
+        Ok(starters.len())
+    }
+
+    /// Records a confirmed maturity answer (managers and admins), dated now and signed by the
+    /// caller; earlier answers stay as the history.
+    pub async fn confirm_samm_answer(&self, caller: &Caller, answer: SammAnswer) -> Result<()> {
+        caller.may(Action::AssessProgram)?;
+        let note = debrief_domain::text::Reason::parse(&answer.note)?.into_inner();
+        self.store
+            .add_samm_answer(Confirmed {
+                question: answer.question,
+                answer: answer.answer,
+                value: answer.value,
+                note,
+                by: caller.actor().as_str().to_string(),
+                at: Timestamp::now(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Takes alerts in from an integration (handlers and managers): one transaction, all stored
+    /// or none; repeats within `group_window` seconds are grouped.
+    pub async fn receive_alerts(
+        &self,
+        caller: &Caller,
+        alerts: Vec<NewAlert>,
+        group_window: i64,
+    ) -> Result<Vec<Receipt>> {
+        caller.may(Action::SendAlerts)?;
+        Ok(self
+            .store
+            .receive_alerts(
+                alerts,
+                caller.actor().as_str(),
+                Timestamp::now(),
+                group_window,
+            )
+            .await?)
+    }
+
+    /// Takes one alert in from an integration (handlers and managers).
+    pub async fn receive_alert(
+        &self,
+        caller: &Caller,
+        alert: NewAlert,
+        group_window: i64,
+    ) -> Result<Receipt> {
+        caller.may(Action::SendAlerts)?;
+        Ok(self
+            .store
+            .receive_alert(
+                alert,
+                caller.actor().as_str(),
+                Timestamp::now(),
+                group_window,
+            )
+            .await?)
+    }
+
+    /// A person reports a suspected incident (anyone signed in: people are the first
+    /// detectors); it arrives as an alert, never grouped with another.
+    pub async fn report_suspicion(&self, caller: &Caller, alert: NewAlert) -> Result<Receipt> {
+        caller.may(Action::ReportSuspicion)?;
+        Ok(self
+            .store
+            .receive_alert(alert, caller.actor().as_str(), Timestamp::now(), 0)
+            .await?)
+    }
+
+    /// Records a read in the access log (a report, an export, an evidence file), under the
+    /// caller's name.
+    pub async fn record_access(&self, caller: &Caller, record: AccessRecord) -> Result<()> {
+        let record = AccessRecord {
+            actor: caller.actor().as_str().to_string(),
+            ..record
+        };
+        Ok(self.store.record_access(record).await?)
+    }
+
+    /// The access log, newest first: managers and admins (it says what each person looked at),
+    /// and a restricted incident's team for that incident's. Reads of incidents the caller may
+    /// not know of are left out of the whole log.
+    pub async fn access_log(
+        &self,
+        caller: &Caller,
+        scope: AccessScope,
+        limit: u32,
+    ) -> Result<Vec<AccessRecord>> {
+        match scope {
+            AccessScope::Incident(id) => {
+                let incident = self.store.incident(id).await?;
+                self.check_visible(caller, &incident, &id.to_string())
+                    .await?;
+                if !incident.restricted {
+                    caller.may(Action::ReadAccessLog)?;
+                }
+                Ok(self.store.access_log(scope, limit).await?)
+            }
+            AccessScope::All => {
+                caller.may(Action::ReadAccessLog)?;
+                let hidden = self.hidden(caller).await?;
+                let mut all = self.store.access_log(scope, limit).await?;
+                all.retain(|r| !r.incident_id.is_some_and(|id| hidden.id(&id)));
+                Ok(all)
+            }
+        }
+    }
+}
