@@ -91,7 +91,10 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
             restricted: true,
             ..
         } => Described {
-            what: say("incident.opened_restricted", &[("title", title.into_inner())]),
+            what: say(
+                "incident.opened_restricted",
+                &[("title", title.into_inner())],
+            ),
             why: String::new(),
         },
         Event::Opened { title, .. } => plain(&[("title", title.into_inner())]),
@@ -217,14 +220,16 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
             why: reason.into_inner(),
         },
         Event::AccessGranted { to, reason, .. } | Event::AccessRevoked { to, reason } => {
-            let who = match to {
-                debrief_domain::access::Grantee::User(u) => u.to_string(),
-                debrief_domain::access::Grantee::Group(g) => fill(
-                    sentence(lang, "group_named").unwrap_or("{name}"),
-                    &[("name", g.to_string())],
-                ),
-            };
-            with(&[("who", who)], reason.into_inner())
+            match to {
+                debrief_domain::access::Grantee::User(u) => {
+                    with(&[("who", u.to_string())], reason.into_inner())
+                }
+                // "to the group" reads differently in French ("au groupe"): its own sentence.
+                debrief_domain::access::Grantee::Group(g) => Described {
+                    what: say(&format!("{kind}_group"), &[("name", g.to_string())]),
+                    why: reason.into_inner(),
+                },
+            }
         }
         Event::ObservableAdded { kind, value, .. } => plain(&[
             ("kind", term(&l, "obs_", kind.as_str())),

@@ -261,6 +261,21 @@ fn print_incident(i: &Incident, zone: &debrief_domain::Zone) {
         i.opened_by
     );
     println!("  updated           {}", zone.show(i.updated_at));
+    if i.restricted {
+        let mut team: Vec<String> = std::iter::once(i.opened_by.clone())
+            .chain(i.assignee.clone())
+            .chain(i.members.iter().map(|m| m.user.clone()))
+            .chain(i.grants.iter().map(ToString::to_string))
+            .collect();
+        team.sort();
+        team.dedup();
+        println!(
+            "  access            restricted to its team: {}",
+            team.join(", ")
+        );
+    } else {
+        println!("  access            every account");
+    }
     if !i.summary.is_empty() {
         println!("  summary");
         for line in i.summary.lines() {

@@ -728,7 +728,7 @@ password-guessable = The new password is too easy to guess. Use a few unrelated 
 action-change-password = Settings
 
 section-access-log = Access log
-access-log-intro = Who took a report, an export or an evidence file of this incident out, when and from where. Reads are not facts about the incident: they are kept here, not in its journal.
+access-log-intro = Who took a report, an export or an evidence file of this incident out, and — while it is restricted — who read it, when and from where. Reads are not facts about the incident: they are kept here, not in its journal.
 access-log-csv = Download (CSV)
 access-log-from = From
 access-log-none = Nobody has taken anything out of this incident yet.

@@ -779,7 +779,7 @@ password-guessable = Le nouveau mot de passe est trop facile à deviner. Prenez 
 action-change-password = Réglages
 
 section-access-log = Journal des accès
-access-log-intro = Qui a sorti un rapport, un export ou un fichier de preuve de cet incident, quand et d’où. Une consultation n’est pas un fait de l’incident : elle est consignée ici, pas dans son journal.
+access-log-intro = Qui a sorti un rapport, un export ou un fichier de preuve de cet incident et — tant qu’il est réservé — qui l’a consulté, quand et d’où. Une consultation n’est pas un fait de l’incident : elle est consignée ici, pas dans son journal.
 access-log-csv = Télécharger (CSV)
 access-log-from = Depuis
 access-log-none = Personne n’a encore rien sorti de cet incident.
