@@ -402,3 +402,101 @@ impl App {
         }
     }
 }
+
+/// Who an identity provider says signed in, with the role its groups map to.
+#[derive(Debug, Clone)]
+pub struct ProviderSignIn {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The provider's groups, as they are named there.
+    pub groups: Vec<String>,
+}
+
+impl App {
+    /// A sign-in through the installation's identity provider (single sign-on): the account is
+    /// created on the first one, and at each one its role and its groups follow what the
+    /// provider says (groups the provider names are created). A disabled account stays out.
+    pub async fn sign_in_from_provider(&self, who: ProviderSignIn) -> Result<User> {
+        let username = debrief_domain::Username::parse(&who.username)?;
+        let display = debrief_domain::text::Label::parse_as("display_name", &who.display_name)
+            .map(|l| l.into_inner())
+            .unwrap_or_else(|_| username.to_string());
+        let user = match self.store.user_record(username.as_str()).await {
+            Ok(r) if r.user.disabled => {
+                return Err(debrief_domain::Denied(format!(
+                    "the account `{username}` is disabled in Debrief; ask an admin"
+                ))
+                .into());
+            }
+            Ok(r) if r.user.role != who.role || r.user.display_name != display => {
+                let changes = UserChanges {
+                    role: Some(who.role),
+                    display_name: Some(display),
+                    ..Default::default()
+                };
+                let u = self.store.update_user(username.as_str(), changes).await?;
+                tracing::info!(user = %u.username, role = %u.role, "role and name follow the identity provider");
+                u
+            }
+            Ok(r) => r.user,
+            Err(debrief_store::StoreError::NoUser(_)) => {
+                let created = self
+                    .store
+                    .create_user(NewUser {
+                        username: username.clone(),
+                        display_name: display,
+                        role: who.role,
+                        // No password signs in to this account: it is the provider's.
+                        password_hash: "!sso".into(),
+                        language: None,
+                        must_change_password: false,
+                    })
+                    .await?;
+                tracing::info!(user = %created.username, role = %created.role, "account created at its first single sign-on");
+                created
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // Groups follow the provider's.
+        let wanted: Vec<debrief_domain::access::GroupName> = who
+            .groups
+            .iter()
+            .filter_map(|g| debrief_domain::access::GroupName::parse(g).ok())
+            .collect();
+        let existing: Vec<debrief_domain::access::GroupName> = self
+            .store
+            .list_groups()
+            .await?
+            .into_iter()
+            .map(|g| g.name)
+            .collect();
+        for g in &wanted {
+            if !existing.contains(g) {
+                match self
+                    .store
+                    .create_group(g, "from the identity provider", "sso")
+                    .await
+                {
+                    Ok(_) | Err(debrief_store::StoreError::Duplicate(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        let now_in = self.store.groups_of(username.as_str()).await?;
+        for g in wanted.iter().filter(|g| !now_in.contains(g)) {
+            match self
+                .store
+                .add_group_member(g, username.as_str(), "sso")
+                .await
+            {
+                Ok(()) | Err(debrief_store::StoreError::Duplicate(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for g in now_in.iter().filter(|g| !wanted.contains(g)) {
+            self.store.remove_group_member(g, username.as_str()).await?;
+        }
+        Ok(user)
+    }
+}

@@ -25,6 +25,11 @@ pub struct FileConfig {
     /// Whether marking an incident TLP:RED or TLP:AMBER+STRICT restricts it to its team
     /// (need-to-know); `true` by default.
     pub restrict_strict_tlp: Option<bool>,
+    /// Where people reach this installation (`https://debrief.example.org`): the default
+    /// single sign-on redirect is `{public_url}/auth/oidc/callback`.
+    pub public_url: Option<String>,
+    /// Single sign-on through an OpenID Connect provider.
+    pub oidc: Option<debrief_server::auth::oidc::OidcSettings>,
 }
 
 /// The settings a command runs with.
@@ -41,6 +46,10 @@ pub struct Settings {
     pub timezone: debrief_domain::Zone,
     /// Need-to-know beyond explicit decisions (`restrict_strict_tlp` in the file).
     pub access: debrief_app::access::Policy,
+    /// Where people reach this installation, when the file says.
+    pub public_url: Option<String>,
+    /// Single sign-on (`[oidc]` in the file); its secret is redacted from `Debug`.
+    pub oidc: Option<debrief_server::auth::oidc::OidcSettings>,
 }
 
 impl fmt::Debug for Settings {
@@ -56,6 +65,8 @@ impl fmt::Debug for Settings {
             .field("log", &self.log)
             .field("timezone", &self.timezone)
             .field("access", &self.access)
+            .field("public_url", &self.public_url)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -99,6 +110,8 @@ impl Settings {
             access: debrief_app::access::Policy {
                 restrict_on_strict_tlp: file.restrict_strict_tlp.unwrap_or(true),
             },
+            public_url: file.public_url,
+            oidc: file.oidc,
         })
     }
 
@@ -142,6 +155,8 @@ mod tests {
             log: "warn".into(),
             timezone: debrief_domain::Zone::utc(),
             access: Default::default(),
+            public_url: None,
+            oidc: None,
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

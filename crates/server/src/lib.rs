@@ -75,6 +75,19 @@ pub struct Config {
     pub timezone: debrief_domain::Zone,
     /// Need-to-know beyond explicit decisions (TLP:RED and TLP:AMBER+STRICT restrict).
     pub access: debrief_app::access::Policy,
+    /// Single sign-on through an OpenID Connect provider, when `[oidc]` is configured.
+    pub oidc: Option<Arc<auth::oidc::Provider>>,
+}
+
+impl Config {
+    /// Whether `username` may sign in with a local password: always, unless single sign-on
+    /// turned local accounts off — then only the break-glass `admin` account.
+    pub fn local_password_allowed(&self, username: &str) -> bool {
+        match &self.oidc {
+            Some(p) if !p.settings.local_accounts => username.trim().eq_ignore_ascii_case("admin"),
+            _ => true,
+        }
+    }
 }
 
 impl Default for Config {
@@ -100,6 +113,7 @@ impl Default for Config {
             trusted_proxies: auth::Proxies::default(),
             timezone: debrief_domain::Zone::utc(),
             access: Default::default(),
+            oidc: None,
         }
     }
 }

@@ -97,6 +97,25 @@ pub async fn run(
         .map_err(anyhow::Error::msg)?,
         timezone: settings.timezone.clone(),
         access: settings.access,
+        oidc: match &settings.oidc {
+            Some(o) => {
+                let public = settings
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{addr}"));
+                let provider = debrief_server::auth::oidc::Provider::discover(o.clone(), &public)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "single sign-on: the provider `{}` (the [oidc] section)",
+                            o.issuer
+                        )
+                    })?;
+                println!("Single sign-on through {}", o.issuer);
+                Some(std::sync::Arc::new(provider))
+            }
+            None => None,
+        },
         ..Config::default()
     };
     let group_window = config.alert_group_seconds;

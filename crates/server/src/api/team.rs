@@ -77,6 +77,7 @@ pub async fn grant(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeParams {
     /// Why access is taken away.

@@ -3,6 +3,7 @@
 //! proxies in `limits.rs`.
 
 mod limits;
+pub mod oidc;
 mod password;
 
 pub use limits::*;
@@ -166,6 +167,10 @@ async fn basic(
     else {
         return Ok(None);
     };
+    // Single sign-on without local accounts: a password signs in only the break-glass admin.
+    if !state.config.local_password_allowed(&username) {
+        return Ok(None);
+    }
     if state.basic.recently_checked(&username, &password) {
         return Ok(already_checked(state, &username, address).await?);
     }

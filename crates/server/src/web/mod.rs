@@ -16,6 +16,7 @@ mod report;
 mod reports;
 mod samm;
 mod session;
+mod sso;
 mod team;
 mod users;
 mod work;
@@ -576,6 +577,8 @@ pub fn router() -> Router<AppState> {
             get(session::login_page).post(session::login_submit),
         )
         .route("/logout", post(session::logout))
+        .route("/auth/oidc/login", get(sso::login))
+        .route("/auth/oidc/callback", get(sso::callback))
         .route("/settings/language", post(session::set_language))
         .route("/settings/timezone", post(session::set_timezone))
         .route(

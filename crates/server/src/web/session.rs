@@ -31,9 +31,11 @@ fn login_page_response(
     error: Option<String>,
     status: StatusCode,
     set_lang: bool,
+    sso: bool,
 ) -> Response {
     let token = auth::random_token(24);
     let mut ctx = base_context(None, lang);
+    ctx.insert("sso".into(), sso.into());
     ctx.insert("login_csrf".into(), token.clone().into());
     ctx.insert("next".into(), safe_next(next).into());
     ctx.insert("username".into(), username.into());
@@ -58,10 +60,22 @@ fn login_page_response(
     res
 }
 
-pub async fn login_page(headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let chosen = q.lang.as_deref().and_then(|l| l.parse::<Language>().ok());
     let lang = chosen.unwrap_or_else(|| language(None, &headers));
-    login_page_response(lang, &q.next, "", None, StatusCode::OK, chosen.is_some())
+    login_page_response(
+        lang,
+        &q.next,
+        "",
+        None,
+        StatusCode::OK,
+        chosen.is_some(),
+        state.config.oidc.is_some(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -100,6 +114,7 @@ pub async fn login_submit(
             Some(t(lang, key, args)),
             status,
             false,
+            state.config.oidc.is_some(),
         )
     };
     let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
@@ -125,6 +140,10 @@ pub async fn login_submit(
             return res;
         }
     };
+    if !state.config.local_password_allowed(&form.username) {
+        attempt.failed();
+        return again("login-sso-only", StatusCode::FORBIDDEN, &[]);
+    }
     let record = match state.store.user_record(&form.username).await {
         Ok(r) if !r.user.disabled => Some(r),
         Ok(_) | Err(StoreError::NoUser(_)) => None,
