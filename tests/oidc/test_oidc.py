@@ -62,8 +62,9 @@ class SingleSignOn(unittest.TestCase):
         script = os.path.join(PROVIDER_DIR, "debrief-test-provider.mjs")
         shutil.copy(os.path.join(HERE, "provider.mjs"), script)
         cls.op_log = os.path.join(cls.data, "provider.log")
+        cls.op_out = open(cls.op_log, "w")
         cls.provider = subprocess.Popen(
-            ["node", script], cwd=PROVIDER_DIR, stdout=open(cls.op_log, "w"), stderr=subprocess.STDOUT,
+            ["node", script], cwd=PROVIDER_DIR, stdout=cls.op_out, stderr=subprocess.STDOUT,
             env={**os.environ, "PORT": str(cls.op), "REDIRECT_URI": f"{cls.base}/auth/oidc/callback"})
         wait_http(f"{cls.issuer}/.well-known/openid-configuration", cls.provider, cls.op_log)
         with open(os.path.join(cls.data, "debrief.toml"), "w") as f:
@@ -88,9 +89,10 @@ roles = {{ "soc-leads" = "manager", "soc" = "handler", "staff" = "viewer" }}
                        input="granite-owl-lantern-7\n", capture_output=True, text=True, check=True)
         cls.maria = re.search(r"dbf_\S+", cli("token", "create", "--user", "maria", "--name", "t")).group(0)
         cls.log = os.path.join(cls.data, "serve.log")
+        cls.serve_out = open(cls.log, "w")
         cls.server = subprocess.Popen(
             [BIN, "--data-dir", cls.data, "serve", "--listen", f"127.0.0.1:{cls.http}", "--insecure-cookies"],
-            stdout=open(cls.log, "w"), stderr=subprocess.STDOUT)
+            stdout=cls.serve_out, stderr=subprocess.STDOUT)
         wait_http(f"{cls.base}/api/v1/health", cls.server, cls.log)
 
     @classmethod
@@ -98,6 +100,8 @@ roles = {{ "soc-leads" = "manager", "soc" = "handler", "staff" = "viewer" }}
         for p in (cls.server, cls.provider):
             p.terminate()
             p.wait(timeout=10)
+        cls.serve_out.close()
+        cls.op_out.close()
         shutil.rmtree(cls.data, ignore_errors=True)
 
     def sign_in(self, login, next_path="/incidents"):

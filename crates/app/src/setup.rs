@@ -131,6 +131,75 @@ impl App {
         Ok(self.store.revoke_token(id).await?)
     }
 
+    /// Whether the caller may see and end `username`'s sessions and tokens: their own, or
+    /// anyone's for an admin (the operator at the terminal too).
+    fn own_or_admin(&self, caller: &Caller, username: &str) -> Result<()> {
+        if caller.role().is_some() && caller.actor().as_str() == username.trim().to_lowercase() {
+            return Ok(());
+        }
+        Ok(caller.may(Action::Administer)?)
+    }
+
+    /// A person's open browser sessions (their own, or anyone's for an admin).
+    pub async fn sessions(
+        &self,
+        caller: &Caller,
+        username: &str,
+    ) -> Result<Vec<debrief_store::accounts::SessionInfo>> {
+        self.own_or_admin(caller, username)?;
+        Ok(self
+            .store
+            .list_sessions(&username.trim().to_lowercase())
+            .await?)
+    }
+
+    /// Ends one of a person's sessions (their own, or anyone's for an admin).
+    pub async fn end_session(&self, caller: &Caller, username: &str, id: &str) -> Result<()> {
+        self.own_or_admin(caller, username)?;
+        self.store
+            .end_session(&username.trim().to_lowercase(), id.trim())
+            .await?;
+        tracing::info!(by = %caller.actor(), user = %username, "a session was ended");
+        Ok(())
+    }
+
+    /// Ends every session of a person (their own, or anyone's for an admin).
+    pub async fn end_sessions(&self, caller: &Caller, username: &str) -> Result<u64> {
+        self.own_or_admin(caller, username)?;
+        let n = self
+            .store
+            .end_sessions(&username.trim().to_lowercase())
+            .await?;
+        tracing::info!(by = %caller.actor(), user = %username, sessions = n, "sessions ended");
+        Ok(n)
+    }
+
+    /// A person's live API tokens (their own, or anyone's for an admin).
+    pub async fn tokens_of(&self, caller: &Caller, username: &str) -> Result<Vec<ApiToken>> {
+        self.own_or_admin(caller, username)?;
+        let name = username.trim().to_lowercase();
+        Ok(self
+            .store
+            .list_tokens()
+            .await?
+            .into_iter()
+            .filter(|t| t.username == name && t.revoked_at.is_none())
+            .collect())
+    }
+
+    /// Revokes one of a person's API tokens (their own, or anyone's for an admin).
+    pub async fn revoke_token_of(&self, caller: &Caller, username: &str, id: &str) -> Result<()> {
+        if !self
+            .tokens_of(caller, username)
+            .await?
+            .iter()
+            .any(|t| t.id == id)
+        {
+            return Err(debrief_store::StoreError::NoToken(id.to_string()).into());
+        }
+        Ok(self.store.revoke_token(id).await?)
+    }
+
     /// The stakeholder directory as the caller may see it: webhook URLs (credentials) in full
     /// only for those who manage the directory, their host for everyone else.
     pub async fn directory(&self, caller: &Caller) -> Result<Vec<Stakeholder>> {

@@ -100,6 +100,15 @@ pub struct ApiToken {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// A browser session as its holder (or an admin) sees it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionInfo {
+    /// The first 16 hex digits of the hash of its cookie: enough to name it, useless to use it.
+    pub id: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 /// A live browser session.
 #[derive(Debug, Clone)]
 pub struct Session {

@@ -38,6 +38,10 @@ pub enum StoreError {
     #[error("no active API token with id `{0}`")]
     NoToken(String),
 
+    /// No live session of that person has this id.
+    #[error("no open session `{0}`; the settings page lists them")]
+    NoSession(String),
+
     /// Something with that name already exists.
     #[error("{0}")]
     Duplicate(String),
@@ -88,7 +92,8 @@ impl StoreError {
             | StoreError::NoUser(_)
             | StoreError::NoGroup(_)
             | StoreError::NoAlert(_)
-            | StoreError::NoToken(_) => Category::NotFound,
+            | StoreError::NoToken(_)
+            | StoreError::NoSession(_) => Category::NotFound,
             StoreError::Duplicate(_) | StoreError::Conflict { .. } => Category::Conflict,
             StoreError::Domain(e) => e.category(),
             StoreError::BadUrl { .. } => Category::Refused,

@@ -193,6 +193,12 @@ pub trait AccountStore: Send + Sync {
     async fn session(&self, token_hash: &str) -> Result<Option<accounts::Session>>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// A person's live sessions, newest first.
+    async fn list_sessions(&self, username: &str) -> Result<Vec<accounts::SessionInfo>>;
+    /// Ends one of a person's sessions by its id ([`StoreError::NoSession`] if none).
+    async fn end_session(&self, username: &str, id: &str) -> Result<()>;
+    /// Ends every session of a person; answers how many.
+    async fn end_sessions(&self, username: &str) -> Result<u64>;
 }
 
 /// Groups of accounts (see `debrief_domain::access`).

@@ -336,4 +336,54 @@ where
             .await?;
         Ok(())
     }
+
+    async fn list_sessions(
+        &self,
+        username: &str,
+    ) -> crate::Result<Vec<crate::accounts::SessionInfo>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT substr(s.token_hash, 1, 16), s.created_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = $1 AND s.expires_at > $2 ORDER BY s.created_at DESC",
+        )
+        .bind(username)
+        .bind(debrief_domain::Timestamp::now().to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(id, created, expires)| {
+                let t = |s: &str| {
+                    debrief_domain::Timestamp::parse(s)
+                        .map_err(|e| StoreError::Corrupt(format!("session time: {e}")))
+                };
+                Ok(crate::accounts::SessionInfo {
+                    id,
+                    created_at: t(&created)?,
+                    expires_at: t(&expires)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn end_session(&self, username: &str, id: &str) -> crate::Result<()> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE substr(token_hash, 1, 16) = $1 AND user_id = (SELECT id FROM users WHERE username = $2)",
+        )
+        .bind(id)
+        .bind(username)
+        .execute(&self.write_pool())
+        .await?;
+        if B::rows_affected(&done) == 0 {
+            return Err(StoreError::NoSession(id.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn end_sessions(&self, username: &str) -> crate::Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)",
+        )
+        .bind(username)
+        .execute(&self.write_pool())
+        .await?;
+        Ok(B::rows_affected(&done))
+    }
 }

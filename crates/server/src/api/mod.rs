@@ -99,6 +99,14 @@ pub fn router() -> Router<AppState> {
             delete(team::revoke),
         )
         .route("/groups", get(team::groups).post(team::create_group))
+        .route(
+            "/users/{username}/sessions",
+            get(users::sessions).delete(users::end_sessions),
+        )
+        .route(
+            "/users/{username}/sessions/{id}",
+            delete(users::end_session),
+        )
         .route("/groups/{group}/members", post(team::add_member))
         .route(
             "/groups/{group}/members/{username}",

@@ -243,3 +243,41 @@ pub async fn update(
     let updated = updated?;
     Ok(Json(UserView::from(&updated)))
 }
+
+/// A person's open browser sessions: your own, or anyone's for an admin (never their secrets).
+#[utoipa::path(operation_id = "list_sessions", get, path = "/api/v1/users/{username}/sessions", tag = "users", params(("username" = String, Path)),
+    responses((status = 200, body = Vec<Object>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn sessions(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Vec<debrief_store::accounts::SessionInfo>>> {
+    Ok(Json(state.app.sessions(&user.caller(), &name).await?))
+}
+
+/// End every session of a person: your own, or anyone's for an admin.
+#[utoipa::path(operation_id = "end_sessions", delete, path = "/api/v1/users/{username}/sessions", tag = "users", params(("username" = String, Path)),
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.app.end_sessions(&user.caller(), &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End one session of a person by its id: your own, or anyone's for an admin.
+#[utoipa::path(operation_id = "end_session", delete, path = "/api/v1/users/{username}/sessions/{id}", tag = "users", params(("username" = String, Path), ("id" = String, Path)),
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn end_session(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((name, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.app.end_session(&user.caller(), &name, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -585,6 +585,12 @@ pub fn router() -> Router<AppState> {
             "/settings/password",
             get(session::password_page).post(session::change_password),
         )
+        .route("/settings/sessions/end", post(session::end_own_session))
+        .route("/settings/tokens/revoke", post(session::revoke_own_token))
+        .route(
+            "/admin/users/{username}/sessions/end",
+            post(users::end_sessions),
+        )
         .route(
             "/incidents",
             get(pages::incidents).post(pages::create_incident),

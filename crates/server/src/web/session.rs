@@ -271,7 +271,21 @@ fn password_form(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    password_form_with(user, tz_default, error, status, None)
+}
+
+/// The settings page; `mine` is the person's sessions and tokens when they were read.
+fn password_form_with(
+    user: &WebUser,
+    tz_default: &debrief_domain::Zone,
+    error: Option<String>,
+    status: StatusCode,
+    mine: Option<serde_json::Value>,
+) -> Response {
     let mut ctx = base_context(Some(user), user.lang);
+    if let Some(m) = mine {
+        ctx.insert("mine".into(), m);
+    }
     ctx.insert(
         "must_change".into(),
         user.principal.user.must_change_password.into(),
@@ -341,7 +355,85 @@ pub async fn set_timezone(
 }
 
 pub async fn password_page(State(state): State<AppState>, user: WebUser) -> Response {
-    password_form(&user, &state.config.timezone, None, StatusCode::OK)
+    let caller = user.caller();
+    let me = user.principal.user.username.as_str();
+    let sessions = match state.app.sessions(&caller, me).await {
+        Ok(s) => s,
+        Err(e) => return app_error(&user, e),
+    };
+    let tokens = match state.app.tokens_of(&caller, me).await {
+        Ok(t) => t,
+        Err(e) => return app_error(&user, e),
+    };
+    let this = user
+        .principal
+        .session_hash
+        .as_deref()
+        .map(|h| h.chars().take(16).collect::<String>())
+        .unwrap_or_default();
+    let sessions: Vec<serde_json::Value> = sessions
+        .iter()
+        .map(|s| {
+            serde_json::json!({"id": s.id, "created_at": s.created_at.to_string(),
+                "expires_at": s.expires_at.to_string(), "this": s.id == this})
+        })
+        .collect();
+    let tokens: Vec<serde_json::Value> = tokens
+        .iter()
+        .map(|t| serde_json::json!({"id": t.id, "name": t.name, "created_at": t.created_at.to_string()}))
+        .collect();
+    password_form_with(
+        &user,
+        &state.config.timezone,
+        None,
+        StatusCode::OK,
+        Some(serde_json::json!({"sessions": sessions, "tokens": tokens})),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct EndForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+}
+
+/// Ends one of the signed-in person's own sessions (another browser, a lost laptop).
+pub async fn end_own_session(
+    State(state): State<AppState>,
+    user: WebUser,
+    WebForm(form): WebForm<EndForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    let me = user.principal.user.username.to_string();
+    match state.app.end_session(&user.caller(), &me, &form.id).await {
+        Ok(()) => see_other("/settings/password#sessions"),
+        Err(e) => app_error(&user, e),
+    }
+}
+
+/// Revokes one of the signed-in person's own API tokens.
+pub async fn revoke_own_token(
+    State(state): State<AppState>,
+    user: WebUser,
+    WebForm(form): WebForm<EndForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    let me = user.principal.user.username.to_string();
+    let done = state
+        .app
+        .revoke_token_of(&user.caller(), &me, &form.id)
+        .await;
+    state.tokens.clear();
+    match done {
+        Ok(()) => see_other("/settings/password#sessions"),
+        Err(e) => app_error(&user, e),
+    }
 }
 
 #[derive(Deserialize)]

@@ -185,3 +185,19 @@ pub async fn toggle_user(
         Err(e) => app_error(&user, e),
     }
 }
+
+/// Ends every session of an account (admins): a stolen laptop, a departure.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(name): Path<String>,
+    WebForm(form): WebForm<CsrfOnly>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    match state.app.end_sessions(&user.caller(), &name).await {
+        Ok(_) => see_other("/admin/users"),
+        Err(e) => app_error(&user, e),
+    }
+}

@@ -155,3 +155,78 @@ async fn pages_follow_the_language_setting_and_accept_language() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn people_see_and_end_their_own_sessions_and_an_admin_anyones() {
+    let f = fixture().await;
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("maria"),
+        "GET",
+        "/api/v1/users/maria/sessions",
+        None,
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    let sessions: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let id = sessions[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 16, "an id, never the secret: {text}");
+    assert!(!text.contains("sid-maria"));
+    // Someone else's: only an admin.
+    for (who, want) in [("vic", 403), ("hank", 403), ("root", 200)] {
+        let (status, _, _) = call(
+            &f.app,
+            Who::Token(who),
+            "GET",
+            "/api/v1/users/maria/sessions",
+            None,
+        )
+        .await;
+        assert_eq!(status.as_u16(), want, "{who}");
+    }
+    // Her browser works until she ends that session from elsewhere.
+    let (status, _, _) = call(&f.app, Who::Session("maria"), "GET", "/incidents", None).await;
+    assert_eq!(status.as_u16(), 200);
+    let (status, _, _) = call(
+        &f.app,
+        Who::Token("maria"),
+        "DELETE",
+        &format!("/api/v1/users/maria/sessions/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status.as_u16(), 204);
+    let (status, _, _) = call(&f.app, Who::Session("maria"), "GET", "/incidents", None).await;
+    assert_eq!(status.as_u16(), 303, "signed out");
+    let (status, _, _) = call(
+        &f.app,
+        Who::Token("maria"),
+        "DELETE",
+        &format!("/api/v1/users/maria/sessions/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status.as_u16(), 404, "already ended");
+    // An admin ends all of someone's sessions; the settings page lists a person's own.
+    let (_, page, _) = call(
+        &f.app,
+        Who::Session("hank"),
+        "GET",
+        "/settings/password",
+        None,
+    )
+    .await;
+    assert!(page.contains("id=\"sessions\""), "{page}");
+    assert!(page.contains("This browser"), "{page}");
+    let (status, _, _) = call(
+        &f.app,
+        Who::Token("root"),
+        "DELETE",
+        "/api/v1/users/hank/sessions",
+        None,
+    )
+    .await;
+    assert_eq!(status.as_u16(), 204);
+    let (status, _, _) = call(&f.app, Who::Session("hank"), "GET", "/incidents", None).await;
+    assert_eq!(status.as_u16(), 303);
+}
