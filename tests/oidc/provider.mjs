@@ -14,7 +14,9 @@ const people = {
   cy: { name: 'Cy Dune', groups: ['marketing'] },
 };
 
-const provider = new Provider(`http://127.0.0.1:${port}`, {
+// `localhost` while Debrief is on 127.0.0.1: two sites, as in real life, so that the browser
+// applies its cross-site cookie rules on the way back.
+const provider = new Provider(`http://localhost:${port}`, {
   clients: [{
     client_id: 'debrief',
     client_secret: 'a-secret-for-these-tests-only',

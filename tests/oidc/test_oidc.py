@@ -57,7 +57,8 @@ class SingleSignOn(unittest.TestCase):
             raise RuntimeError(f"OIDC_PROVIDER_DIR must hold node_modules/oidc-provider (got {PROVIDER_DIR!r})")
         cls.data = tempfile.mkdtemp(prefix="debrief-oidc-")
         cls.http, cls.op = free_port(), free_port()
-        cls.base, cls.issuer = f"http://127.0.0.1:{cls.http}", f"http://127.0.0.1:{cls.op}"
+        # Two sites, as in real life: the provider on `localhost`, Debrief on 127.0.0.1.
+        cls.base, cls.issuer = f"http://127.0.0.1:{cls.http}", f"http://localhost:{cls.op}"
         # The provider, from its own folder so that `import 'oidc-provider'` resolves.
         script = os.path.join(PROVIDER_DIR, "debrief-test-provider.mjs")
         shutil.copy(os.path.join(HERE, "provider.mjs"), script)
@@ -195,6 +196,41 @@ roles = {{ "soc-leads" = "manager", "soc" = "handler", "staff" = "viewer" }}
         r = s.post(f"{self.base}/login", data={"_csrf": csrf, "next": "/incidents", "username": "admin", "password": "granite-owl-lantern-7"})
         self.assertEqual(r.status_code, 200, r.text[:300])
         self.assertIn("admin", s.get(f"{self.base}/incidents").text)
+
+
+    def test_in_chromium_the_whole_redirect_flow_signs_in(self):
+        """The same flow in a real browser (Debian's Chromium through chromedriver), whose
+        cross-site cookie rules apply on the way back from the provider."""
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        driver_path, chromium = shutil.which("chromedriver"), shutil.which("chromium")
+        if not driver_path or not chromium:
+            raise RuntimeError("chromium and chromedriver are needed: apt-get install -y chromium chromium-driver")
+        opts = webdriver.ChromeOptions()
+        for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+            opts.add_argument(a)
+        opts.binary_location = chromium
+        d = webdriver.Chrome(service=Service(driver_path), options=opts)
+        try:
+            wait = WebDriverWait(d, 15)
+            d.get(f"{self.base}/login?next=/recommendations")
+            d.find_element(By.ID, "sso").click()
+            wait.until(lambda d: d.find_elements(By.NAME, "login"))
+            d.find_element(By.NAME, "login").send_keys("bo")
+            d.find_element(By.NAME, "password").send_keys("any")
+            d.find_element(By.CSS_SELECTOR, "form button, form [type=submit]").click()
+            # The provider's consent page, when it asks.
+            wait.until(lambda d: d.current_url.startswith(self.base) or "/interaction/" in d.current_url)
+            if "/interaction/" in d.current_url:
+                d.find_element(By.CSS_SELECTOR, "form button, form [type=submit]").click()
+            wait.until(lambda d: d.current_url.startswith(f"{self.base}/recommendations"))
+            self.assertIn("Bo Berg", d.page_source)
+            self.assertIn("Handler", d.page_source)
+        finally:
+            d.quit()
 
 
 if __name__ == "__main__":

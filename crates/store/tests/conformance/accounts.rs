@@ -113,6 +113,32 @@ pub(crate) async fn accounts_tokens_and_sessions(db: &TestDb) {
     assert!(c.store.session("s-old").await.unwrap().is_none(), "expired");
     c.store.delete_session("s1").await.unwrap();
     assert!(c.store.session("s1").await.unwrap().is_none());
+    // A person's sessions are listed by a short id (never the secret) and ended one by one
+    // or all at once; the expired one is not listed.
+    for h in ["aaaaaaaaaaaaaaaa-one", "bbbbbbbbbbbbbbbb-two"] {
+        c.store
+            .create_session(h, &alice.id, "csrf", later)
+            .await
+            .unwrap();
+    }
+    let listed = c.store.list_sessions("alice").await.unwrap();
+    let mut ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec!["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"]);
+    c.store
+        .end_session("alice", "aaaaaaaaaaaaaaaa")
+        .await
+        .unwrap();
+    assert!(matches!(
+        c.store.end_session("alice", "aaaaaaaaaaaaaaaa").await,
+        Err(StoreError::NoSession(_))
+    ));
+    assert!(matches!(
+        c.store.end_session("nobody", "bbbbbbbbbbbbbbbb").await,
+        Err(StoreError::NoSession(_))
+    ));
+    assert_eq!(c.store.end_sessions("alice").await.unwrap(), 1);
+    assert!(c.store.list_sessions("alice").await.unwrap().is_empty());
     c.store
         .create_session("s2", &alice.id, "csrf2", later)
         .await
