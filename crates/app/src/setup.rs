@@ -131,6 +131,26 @@ impl App {
         Ok(self.store.revoke_token(id).await?)
     }
 
+    /// Opens a browser session for an account that has just proven who it is (a password,
+    /// the identity provider): the cookie's hash, its CSRF token, until when.
+    pub async fn open_session(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+        csrf: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        Ok(self
+            .store
+            .create_session(token_hash, user_id, csrf, expires_at)
+            .await?)
+    }
+
+    /// Ends the session whose cookie hashes to `token_hash` (signing out).
+    pub async fn close_session(&self, token_hash: &str) -> Result<()> {
+        Ok(self.store.delete_session(token_hash).await?)
+    }
+
     /// Whether the caller may see and end `username`'s sessions and tokens: their own, or
     /// anyone's for an admin (the operator at the terminal too).
     fn own_or_admin(&self, caller: &Caller, username: &str) -> Result<()> {

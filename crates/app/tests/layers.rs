@@ -102,6 +102,8 @@ fn front_ends_neither_build_events_nor_write_incidents_around_the_application_la
         "store.receive_alerts(",
         "store.record_access(",
         "store.access_log(",
+        "store.create_session(",
+        "store.delete_session(",
         "store.alert(",
         "store.list_alerts(",
         "store.alert_history(",

@@ -252,6 +252,27 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// The `Set-Cookie` value for a session.
+/// Opens a browser session for `user_id` (already signed in by a password or the identity
+/// provider): answers the `Set-Cookie` value to send. The one place a session starts.
+pub async fn open_session(
+    state: &crate::AppState,
+    user_id: &str,
+) -> Result<String, debrief_app::AppError> {
+    let sid = random_token(32);
+    let csrf = random_token(32);
+    let hours = state.config.session_hours;
+    let expires = debrief_domain::Timestamp::now().plus_seconds(hours * 3600);
+    state
+        .app
+        .open_session(user_id, &secret_hash(&sid), &csrf, expires)
+        .await?;
+    Ok(session_cookie(
+        &sid,
+        hours * 3600,
+        state.config.secure_cookies,
+    ))
+}
+
 pub fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(

@@ -3,7 +3,7 @@
 use axum::extract::{Query, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use debrief_domain::{Language, Timestamp};
+use debrief_domain::Language;
 use debrief_store::StoreError;
 use serde::Deserialize;
 
@@ -170,27 +170,21 @@ pub async fn login_submit(
         return again("login-failed", StatusCode::UNAUTHORIZED, &[]);
     };
     attempt.succeeded();
-    let sid = auth::random_token(32);
-    let csrf = auth::random_token(32);
-    let hours = state.config.session_hours;
-    let expires = Timestamp::from_micros(Timestamp::now().as_micros() + hours * 3_600_000_000)
-        .unwrap_or_else(|_| Timestamp::now());
-    if let Err(e) = state
-        .store
-        .create_session(&auth::secret_hash(&sid), &record.user.id, &csrf, expires)
-        .await
-    {
-        tracing::error!(error = %e, "cannot create session");
-        return again(
-            "error-internal-detail",
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &[],
-        );
-    }
+    let session = match auth::open_session(&state, &record.user.id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot create session");
+            return again(
+                "error-internal-detail",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &[],
+            );
+        }
+    };
     tracing::info!(username = %record.user.username, %ip, "signed in");
     let mut res = see_other(&safe_next(&form.next));
     for cookie in [
-        auth::session_cookie(&sid, hours * 3600, state.config.secure_cookies),
+        session,
         format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"),
     ] {
         if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -215,9 +209,9 @@ pub async fn logout(
         return r;
     }
     if let Some(hash) = &user.principal.session_hash
-        && let Err(e) = state.store.delete_session(hash).await
+        && let Err(e) = state.app.close_session(hash).await
     {
-        return store_error(&user, e);
+        return app_error(&user, e);
     }
     let mut res = see_other("/login");
     if let Ok(v) = HeaderValue::from_str(&auth::session_cookie("", 0, state.config.secure_cookies))
@@ -519,23 +513,12 @@ pub async fn change_password(
         Err(R::Store(e)) => return store_error(&user, e),
     };
     // The change ended every session, this one too: a new one for this browser.
-    let sid = auth::random_token(32);
-    let csrf = auth::random_token(32);
-    let hours = state.config.session_hours;
-    let expires = Timestamp::now().plus_seconds(hours * 3600);
-    if let Err(e) = state
-        .store
-        .create_session(&auth::secret_hash(&sid), &updated.id, &csrf, expires)
-        .await
-    {
-        return store_error(&user, e);
-    }
+    let session = match auth::open_session(&state, &updated.id).await {
+        Ok(c) => c,
+        Err(e) => return app_error(&user, e),
+    };
     let mut res = see_other("/incidents");
-    if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(
-        &sid,
-        hours * 3600,
-        state.config.secure_cookies,
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&session) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res

@@ -6,7 +6,7 @@
 use axum::extract::{Query, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use debrief_domain::{Language, Timestamp};
+use debrief_domain::Language;
 use serde::Deserialize;
 
 use super::{error_page, language};
@@ -150,23 +150,17 @@ pub async fn callback(
         .config
         .trusted_proxies
         .client(auth::peer_ip(&ext), &headers);
-    let sid = auth::random_token(32);
-    let csrf = auth::random_token(32);
-    let hours = state.config.session_hours;
-    let expires = Timestamp::from_micros(Timestamp::now().as_micros() + hours * 3_600_000_000)
-        .unwrap_or_else(|_| Timestamp::now());
-    if let Err(e) = state
-        .store
-        .create_session(&auth::secret_hash(&sid), &user.id, &csrf, expires)
-        .await
-    {
-        tracing::error!(error = %e, "cannot create session");
-        return refused(
-            lang,
-            t(lang, "error-internal-detail", &[]),
-            StatusCode::INTERNAL_SERVER_ERROR,
-        );
-    }
+    let session = match auth::open_session(&state, &user.id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot create session");
+            return refused(
+                lang,
+                t(lang, "error-internal-detail", &[]),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            );
+        }
+    };
     tracing::info!(username = %user.username, role = %user.role, %ip, subject = %identity.subject, "signed in through the identity provider");
     // The session cookie is SameSite=Strict and this answer ends a navigation that began at
     // the provider: a page of ours moves on to where the person was going, so that the cookie
@@ -183,7 +177,7 @@ pub async fn callback(
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     for cookie in [
-        auth::session_cookie(&sid, hours * 3600, state.config.secure_cookies),
+        session,
         format!("{FLOW_COOKIE}=; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0"),
     ] {
         if let Ok(v) = HeaderValue::from_str(&cookie) {
