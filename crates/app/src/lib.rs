@@ -13,6 +13,7 @@ pub mod alerts;
 mod caller;
 pub mod commands;
 mod error;
+pub mod factors;
 mod program;
 pub mod setup;
 

@@ -11,7 +11,7 @@ use debrief_domain::samm::Confirmed;
 use debrief_domain::stakeholder::NewStakeholder;
 use debrief_domain::{Action, DomainError, Role, Timestamp};
 use debrief_store::access::{AccessRecord, AccessScope};
-use debrief_store::accounts::{ApiToken, NewUser, User, UserChanges};
+use debrief_store::accounts::{ApiToken, NewUser, Session, SessionStage, User, UserChanges};
 use debrief_store::alerts::Receipt;
 use debrief_store::playbooks::{NewPlaybookVersion, PlaybookVersion};
 use debrief_store::stakeholders::{Stakeholder, StoredRule};
@@ -132,17 +132,44 @@ impl App {
     }
 
     /// Opens a browser session for an account that has just proven who it is (a password,
-    /// the identity provider): the cookie's hash, its CSRF token, until when.
+    /// the identity provider; `stage` says whether a second factor is still awaited): the
+    /// cookie's hash, its CSRF token, until when.
     pub async fn open_session(
         &self,
         user_id: &str,
         token_hash: &str,
         csrf: &str,
         expires_at: Timestamp,
+        stage: SessionStage,
     ) -> Result<()> {
         Ok(self
             .store
-            .create_session(token_hash, user_id, csrf, expires_at)
+            .create_session(token_hash, user_id, csrf, expires_at, stage)
+            .await?)
+    }
+
+    /// The session whose cookie hashes to `token_hash`, at whatever stage, if it is live.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        Ok(self.store.session(token_hash).await?)
+    }
+
+    /// Notes that a session was used now (its idle lifetime starts again).
+    pub async fn touch_session(&self, token_hash: &str) -> Result<()> {
+        Ok(self
+            .store
+            .touch_session(token_hash, Timestamp::now())
+            .await?)
+    }
+
+    /// Keeps (or clears) the state of a passkey ceremony under way in a session.
+    pub async fn set_session_challenge(
+        &self,
+        token_hash: &str,
+        challenge: Option<&str>,
+    ) -> Result<()> {
+        Ok(self
+            .store
+            .set_session_challenge(token_hash, challenge)
             .await?)
     }
 
@@ -153,7 +180,7 @@ impl App {
 
     /// Whether the caller may see and end `username`'s sessions and tokens: their own, or
     /// anyone's for an admin (the operator at the terminal too).
-    fn own_or_admin(&self, caller: &Caller, username: &str) -> Result<()> {
+    pub(crate) fn own_or_admin(&self, caller: &Caller, username: &str) -> Result<()> {
         if caller.role().is_some() && caller.actor().as_str() == username.trim().to_lowercase() {
             return Ok(());
         }

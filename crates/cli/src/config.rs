@@ -30,6 +30,10 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// Single sign-on through an OpenID Connect provider.
     pub oidc: Option<debrief_server::auth::oidc::OidcSettings>,
+    /// How long a browser session lasts at most, in hours (12 by default).
+    pub session_hours: Option<i64>,
+    /// How long a browser session lasts unused, in minutes (120 by default).
+    pub session_idle_minutes: Option<i64>,
 }
 
 /// The settings a command runs with.
@@ -50,6 +54,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Single sign-on (`[oidc]` in the file); its secret is redacted from `Debug`.
     pub oidc: Option<debrief_server::auth::oidc::OidcSettings>,
+    /// Browser sessions' absolute lifetime (hours) and idle lifetime (minutes).
+    pub session_hours: i64,
+    pub session_idle_minutes: i64,
 }
 
 impl fmt::Debug for Settings {
@@ -67,6 +74,8 @@ impl fmt::Debug for Settings {
             .field("access", &self.access)
             .field("public_url", &self.public_url)
             .field("oidc", &self.oidc)
+            .field("session_hours", &self.session_hours)
+            .field("session_idle_minutes", &self.session_idle_minutes)
             .finish()
     }
 }
@@ -99,6 +108,17 @@ impl Settings {
                 .with_context(|| "the time zone (--timezone / DEBRIEF_TIMEZONE / timezone)")?,
             None => debrief_domain::Zone::utc(),
         };
+        let session_hours = file.session_hours.unwrap_or(12);
+        let session_idle_minutes = file.session_idle_minutes.unwrap_or(120);
+        if !(1..=24 * 90).contains(&session_hours) {
+            bail!("session_hours is {session_hours}; give between 1 and 2160 (90 days)");
+        }
+        if !(5..=session_hours * 60).contains(&session_idle_minutes) {
+            bail!(
+                "session_idle_minutes is {session_idle_minutes}; give between 5 and the absolute lifetime ({} minutes)",
+                session_hours * 60
+            );
+        }
         Ok(Settings {
             data_dir,
             listen: file.listen,
@@ -112,6 +132,8 @@ impl Settings {
             },
             public_url: file.public_url,
             oidc: file.oidc,
+            session_hours,
+            session_idle_minutes,
         })
     }
 
@@ -157,6 +179,8 @@ mod tests {
             access: Default::default(),
             public_url: None,
             oidc: None,
+            session_hours: 12,
+            session_idle_minutes: 120,
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -36,8 +36,10 @@ use crate::auth::LoginLimiter;
 pub struct Config {
     /// Mark cookies `Secure` (only sent over HTTPS, and to `localhost`). On by default.
     pub secure_cookies: bool,
-    /// How long a browser session lasts.
+    /// How long a browser session lasts at most (its absolute lifetime).
     pub session_hours: i64,
+    /// How long a browser session lasts unused (its idle lifetime).
+    pub session_idle_minutes: i64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// How impact maps to severity levels (default, or `DATA_DIR/severity.json`).
@@ -77,6 +79,8 @@ pub struct Config {
     pub access: debrief_app::access::Policy,
     /// Single sign-on through an OpenID Connect provider, when `[oidc]` is configured.
     pub oidc: Option<Arc<auth::oidc::Provider>>,
+    /// Passkeys as a second factor, when the installation is reached by a domain name.
+    pub passkeys: Option<Arc<auth::passkey::Passkeys>>,
 }
 
 impl Config {
@@ -95,6 +99,7 @@ impl Default for Config {
         Self {
             secure_cookies: true,
             session_hours: 12,
+            session_idle_minutes: 120,
             max_body_bytes: 256 * 1024,
             severity: Default::default(),
             targets: Default::default(),
@@ -114,6 +119,7 @@ impl Default for Config {
             timezone: debrief_domain::Zone::utc(),
             access: Default::default(),
             oidc: None,
+            passkeys: None,
         }
     }
 }

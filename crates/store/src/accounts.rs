@@ -107,12 +107,116 @@ pub struct SessionInfo {
     pub id: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// When it was last used (to the minute).
+    pub last_seen_at: Timestamp,
+}
+
+/// Where a browser session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionStage {
+    /// Signed in: the session opens every page its account may see.
+    Full,
+    /// The password was right and the account has a second factor: the session only opens the
+    /// page that asks for it.
+    SecondFactor,
+    /// The password was right, a second factor is required and the account has none yet: the
+    /// session only opens the page where one is added.
+    Enrol,
+}
+
+impl SessionStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStage::Full => "full",
+            SessionStage::SecondFactor => "second-factor",
+            SessionStage::Enrol => "enrol",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "full" => Some(SessionStage::Full),
+            "second-factor" => Some(SessionStage::SecondFactor),
+            "enrol" => Some(SessionStage::Enrol),
+            _ => None,
+        }
+    }
 }
 
 /// A live browser session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     pub user: User,
     pub csrf_token: String,
     pub expires_at: Timestamp,
+    pub stage: SessionStage,
+    /// When it was last used (the idle lifetime counts from here).
+    pub last_seen_at: Timestamp,
+    /// The state of a passkey ceremony under way in this session (server-side, JSON).
+    pub challenge: Option<String>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user.username)
+            .field("stage", &self.stage)
+            .field("expires_at", &self.expires_at)
+            .field("last_seen_at", &self.last_seen_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What kind of second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FactorKind {
+    /// A time-based one-time password app (RFC 6238).
+    Totp,
+    /// A WebAuthn credential (security key, platform authenticator).
+    Passkey,
+}
+
+impl FactorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorKind::Totp => "totp",
+            FactorKind::Passkey => "passkey",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "totp" => Some(FactorKind::Totp),
+            "passkey" => Some(FactorKind::Passkey),
+            _ => None,
+        }
+    }
+}
+
+/// A second factor of an account. `secret` is the TOTP key (base32) or the passkey's stored
+/// credential (JSON); it never leaves the server, and `Debug` and `Serialize` hide it.
+#[derive(Clone, Serialize)]
+pub struct SecondFactor {
+    pub id: String,
+    pub kind: FactorKind,
+    pub label: String,
+    #[serde(skip)]
+    pub secret: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecondFactor")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("label", &self.label)
+            .field("secret", &"[redacted]")
+            .field("created_at", &self.created_at)
+            .field("last_used_at", &self.last_used_at)
+            .finish()
+    }
 }

@@ -42,6 +42,10 @@ pub enum StoreError {
     #[error("no open session `{0}`; the settings page lists them")]
     NoSession(String),
 
+    /// That person has no second factor with this id.
+    #[error("no second factor `{0}`; the settings page lists them")]
+    NoFactor(String),
+
     /// Something with that name already exists.
     #[error("{0}")]
     Duplicate(String),
@@ -93,7 +97,8 @@ impl StoreError {
             | StoreError::NoGroup(_)
             | StoreError::NoAlert(_)
             | StoreError::NoToken(_)
-            | StoreError::NoSession(_) => Category::NotFound,
+            | StoreError::NoSession(_)
+            | StoreError::NoFactor(_) => Category::NotFound,
             StoreError::Duplicate(_) | StoreError::Conflict { .. } => Category::Conflict,
             StoreError::Domain(e) => e.category(),
             StoreError::BadUrl { .. } => Category::Refused,

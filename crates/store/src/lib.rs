@@ -12,6 +12,7 @@ mod assessments;
 pub mod blobs;
 pub mod common;
 pub mod error;
+pub mod factors;
 pub mod facts;
 pub mod groups;
 pub mod key;
@@ -53,6 +54,7 @@ pub enum Scope {
 #[async_trait]
 pub trait Store:
     AccountStore
+    + FactorStore
     + GroupStore
     + AlertStore
     + PlaybookStore
@@ -188,9 +190,14 @@ pub trait AccountStore: Send + Sync {
         user_id: &str,
         csrf_token: &str,
         expires_at: debrief_domain::Timestamp,
+        stage: accounts::SessionStage,
     ) -> Result<()>;
-    /// The live session with this hash, for an enabled user.
+    /// The live session with this hash, at whatever stage, for an enabled user.
     async fn session(&self, token_hash: &str) -> Result<Option<accounts::Session>>;
+    /// Notes that a session was used at `at` (its idle lifetime counts from there).
+    async fn touch_session(&self, token_hash: &str, at: debrief_domain::Timestamp) -> Result<()>;
+    /// Keeps (or clears) the state of a passkey ceremony under way in a session.
+    async fn set_session_challenge(&self, token_hash: &str, challenge: Option<&str>) -> Result<()>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     /// A person's live sessions, newest first.
@@ -199,6 +206,41 @@ pub trait AccountStore: Send + Sync {
     async fn end_session(&self, username: &str, id: &str) -> Result<()>;
     /// Ends every session of a person; answers how many.
     async fn end_sessions(&self, username: &str) -> Result<u64>;
+}
+
+/// Second factors, recovery codes and the installation's settings (see `factors.rs`).
+#[async_trait]
+pub trait FactorStore: Send + Sync {
+    /// A person's second factors, oldest first (with their secrets, for checking a code).
+    async fn second_factors(&self, username: &str) -> Result<Vec<accounts::SecondFactor>>;
+    /// Adds a second factor to a person ([`StoreError::NoUser`] if there is no such account).
+    async fn add_second_factor(
+        &self,
+        username: &str,
+        kind: accounts::FactorKind,
+        label: &str,
+        secret: &str,
+    ) -> Result<accounts::SecondFactor>;
+    /// Removes one of a person's second factors ([`StoreError::NoFactor`] if none).
+    async fn remove_second_factor(&self, username: &str, id: &str) -> Result<()>;
+    /// Marks a TOTP time step as used by the factor `id`: `false` when that step or a later one
+    /// was used already (a replayed code), so that each code signs in once.
+    async fn use_totp_step(&self, id: &str, step: i64) -> Result<bool>;
+    /// Records a passkey's use, with its credential as updated by the ceremony (its counter).
+    async fn used_passkey(&self, id: &str, secret: &str) -> Result<()>;
+    /// Replaces a person's recovery codes with new ones (their hashes).
+    async fn set_recovery_codes(&self, username: &str, hashes: &[String]) -> Result<()>;
+    /// Uses one of a person's unused recovery codes by its hash: `false` if there is none.
+    async fn use_recovery_code(&self, username: &str, hash: &str) -> Result<bool>;
+    /// How many unused recovery codes a person has.
+    async fn recovery_codes_left(&self, username: &str) -> Result<u64>;
+    /// Removes every second factor and recovery code of a person and ends their sessions (an
+    /// admin's reset of a lost factor); answers how many factors there were.
+    async fn reset_second_factors(&self, username: &str) -> Result<u64>;
+    /// An installation setting, if it was ever set.
+    async fn setting(&self, name: &str) -> Result<Option<String>>;
+    /// Sets an installation setting.
+    async fn set_setting(&self, name: &str, value: &str, by: &str) -> Result<()>;
 }
 
 /// Groups of accounts (see `debrief_domain::access`).

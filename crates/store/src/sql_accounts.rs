@@ -274,6 +274,7 @@ where
         user_id: &str,
         csrf_token: &str,
         expires_at: debrief_domain::Timestamp,
+        stage: crate::accounts::SessionStage,
     ) -> crate::Result<()> {
         let now = debrief_domain::Timestamp::now();
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
@@ -281,21 +282,48 @@ where
             .execute(&self.write_pool())
             .await?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, stage, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $4)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(csrf_token)
         .bind(now.to_string())
         .bind(expires_at.to_string())
+        .bind(stage.as_str())
         .execute(&self.write_pool())
         .await?;
         Ok(())
     }
 
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        at: debrief_domain::Timestamp,
+    ) -> crate::Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(at.to_string())
+            .bind(token_hash)
+            .execute(&self.write_pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn set_session_challenge(
+        &self,
+        token_hash: &str,
+        challenge: Option<&str>,
+    ) -> crate::Result<()> {
+        sqlx::query("UPDATE sessions SET challenge = $1 WHERE token_hash = $2")
+            .bind(challenge.map(str::to_string))
+            .bind(token_hash)
+            .execute(&self.write_pool())
+            .await?;
+        Ok(())
+    }
+
     async fn session(&self, token_hash: &str) -> crate::Result<Option<crate::accounts::Session>> {
         let sql = format!(
-            "SELECT {}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
+            "SELECT {}, s.csrf_token, s.expires_at, s.stage, COALESCE(s.last_seen_at, s.created_at), s.challenge FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
             crate::sql_accounts::USER_COLUMNS
         );
         let row: Option<(
@@ -311,21 +339,32 @@ where
             Option<String>,
             String,
             String,
+            String,
+            String,
+            Option<String>,
         )> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(token_hash)
             .bind(debrief_domain::Timestamp::now().to_string())
             .fetch_optional(&self.read)
             .await?;
-        let Some((a, b, c, d, e, f, g, h, i, j, csrf_token, expires)) = row else {
+        let Some((a, b, c, d, e, f, g, h, i, j, csrf_token, expires, stage, seen, challenge)) = row
+        else {
             return Ok(None);
         };
         let (user, _) = crate::sql_accounts::user_from_row((a, b, c, d, e, f, g, h, i, j))?;
-        let expires_at = debrief_domain::Timestamp::parse(&expires)
-            .map_err(|e| crate::StoreError::Corrupt(format!("session: {e}")))?;
+        let t = |s: &str| {
+            debrief_domain::Timestamp::parse(s)
+                .map_err(|e| crate::StoreError::Corrupt(format!("session: {e}")))
+        };
+        let stage = crate::accounts::SessionStage::parse(&stage)
+            .ok_or_else(|| crate::StoreError::Corrupt(format!("session stage `{stage}`")))?;
         Ok(Some(crate::accounts::Session {
             user,
             csrf_token,
-            expires_at,
+            expires_at: t(&expires)?,
+            stage,
+            last_seen_at: t(&seen)?,
+            challenge,
         }))
     }
 
@@ -341,15 +380,15 @@ where
         &self,
         username: &str,
     ) -> crate::Result<Vec<crate::accounts::SessionInfo>> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT substr(s.token_hash, 1, 16), s.created_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = $1 AND s.expires_at > $2 ORDER BY s.created_at DESC",
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT substr(s.token_hash, 1, 16), s.created_at, s.expires_at, COALESCE(s.last_seen_at, s.created_at) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = $1 AND s.expires_at > $2 AND s.stage = 'full' ORDER BY s.created_at DESC",
         )
         .bind(username)
         .bind(debrief_domain::Timestamp::now().to_string())
         .fetch_all(&self.read)
         .await?;
         rows.into_iter()
-            .map(|(id, created, expires)| {
+            .map(|(id, created, expires, seen)| {
                 let t = |s: &str| {
                     debrief_domain::Timestamp::parse(s)
                         .map_err(|e| StoreError::Corrupt(format!("session time: {e}")))
@@ -358,6 +397,7 @@ where
                     id,
                     created_at: t(&created)?,
                     expires_at: t(&expires)?,
+                    last_seen_at: t(&seen)?,
                 })
             })
             .collect()

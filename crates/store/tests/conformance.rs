@@ -687,4 +687,5 @@ conformance!(
     groups_are_named_sets_of_accounts,
     restricted_incidents_are_known_and_left_out_on_request,
     the_access_log_is_a_chain_that_verify_walks,
+    second_factors_codes_stages_and_settings,
 );

@@ -441,6 +441,32 @@ pub enum UserCommand {
         #[arg(value_parser = choice::<Role>())]
         role: Role,
     },
+    /// Show an account's second factors (never their secrets) and unused recovery codes.
+    Factors {
+        /// The user name.
+        username: String,
+        /// table (for people) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Reset a lost second factor: removes the account's factors and recovery codes and ends its
+    /// sessions; recorded with the reason in the access log. They add a new one at sign-in.
+    ResetSecondFactor {
+        /// The user name.
+        username: String,
+        /// Why (recorded), e.g. "phone lost, identity checked by call".
+        #[arg(long)]
+        reason: String,
+    },
+    /// Require (on) or stop requiring (off) a second factor of every password sign-in.
+    RequireSecondFactor {
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        /// Why (recorded in the access log).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -166,6 +166,48 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
             .await?;
             println!("{username} is now {role}");
         }
+        UserCommand::Factors { username, format } => {
+            let (app, op) = operator(settings).await?;
+            let f = app.second_factors(&op, &username).await?;
+            match format {
+                Format::Json => print_json(&f)?,
+                Format::Table => {
+                    let mut t = Table::new(&["KIND", "NAME", "ADDED", "LAST USED"]);
+                    for x in &f.factors {
+                        t.row(vec![
+                            x.kind.as_str().to_string(),
+                            x.label.clone(),
+                            x.created_at.to_string(),
+                            x.last_used_at
+                                .map(|t| t.to_string())
+                                .unwrap_or_else(|| "—".into()),
+                        ]);
+                    }
+                    print!("{}", t.render());
+                    println!(
+                        "{} unused recovery codes; a second factor is {}required",
+                        f.recovery_codes_left,
+                        if f.required { "" } else { "not " }
+                    );
+                }
+            }
+        }
+        UserCommand::ResetSecondFactor { username, reason } => {
+            let (app, op) = operator(settings).await?;
+            let n = app.reset_second_factors(&op, &username, &reason).await?;
+            println!(
+                "reset the second factor of {username} ({n} removed, recovery codes gone, sessions ended); recorded in the access log"
+            );
+        }
+        UserCommand::RequireSecondFactor { state, reason } => {
+            let (app, op) = operator(settings).await?;
+            app.require_second_factor(&op, state == "on", &reason)
+                .await?;
+            println!(
+                "a second factor is {}required of password sign-ins",
+                if state == "on" { "now " } else { "no longer " }
+            );
+        }
     }
     Ok(exit::OK)
 }

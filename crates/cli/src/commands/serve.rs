@@ -97,6 +97,15 @@ pub async fn run(
         .map_err(anyhow::Error::msg)?,
         timezone: settings.timezone.clone(),
         access: settings.access,
+        session_hours: settings.session_hours,
+        session_idle_minutes: settings.session_idle_minutes,
+        passkeys: debrief_server::auth::passkey::Passkeys::for_site(
+            &settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
+        )
+        .map(std::sync::Arc::new),
         oidc: match &settings.oidc {
             Some(o) => {
                 let public = settings

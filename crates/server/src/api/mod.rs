@@ -339,6 +339,11 @@ impl FromRequestParts<AppState> for ApiUser {
                 "authentication required: send `Authorization: Bearer <token>` (create one with `debrief token create`) or sign in",
             )
         })?;
+        if principal.stage != debrief_store::accounts::SessionStage::Full {
+            return Err(ApiError::unauthorized(
+                "the sign-in is not finished: give the second factor at /login/second-factor (or add one at /settings/second-factor)",
+            ));
+        }
         if let Some(expected) = &principal.csrf {
             // A browser session of an account whose password was given to it may only change it.
             if principal.user.must_change_password && parts.uri.path() != "/api/v1/me/password" {

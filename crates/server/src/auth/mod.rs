@@ -4,6 +4,7 @@
 
 mod limits;
 pub mod oidc;
+pub mod passkey;
 mod password;
 
 pub use limits::*;
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
-use debrief_store::accounts::User;
+use debrief_store::accounts::{SessionStage, User};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -60,6 +61,9 @@ pub struct Principal {
     pub session_hash: Option<String>,
     /// Where the request came from (see [`Proxies::client`]), for logs and the access log.
     pub address: String,
+    /// How far the sign-in got: `Full` for tokens, HTTP Basic and signed-in sessions; a
+    /// session waiting for its second factor (or for one to be added) opens nothing else.
+    pub stage: SessionStage,
 }
 
 impl Principal {
@@ -135,18 +139,42 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Prin
             csrf: None,
             session_hash: None,
             address,
+            stage: SessionStage::Full,
         }));
     }
     let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     let hash = secret_hash(&sid);
-    Ok(state.store.session(&hash).await?.map(|s| Principal {
+    let Some(s) = state.app.session(&hash).await.map_err(app_to_auth)? else {
+        return Ok(None);
+    };
+    // Idle lifetime: a session unused for longer ends; a used one is noted (to the minute, so
+    // that a page's many requests write once).
+    let now = debrief_domain::Timestamp::now();
+    let idle = now.seconds_since(s.last_seen_at);
+    if idle > state.config.session_idle_minutes * 60 {
+        state.app.close_session(&hash).await.map_err(app_to_auth)?;
+        tracing::info!(username = %s.user.username, "session ended after its idle lifetime");
+        return Ok(None);
+    }
+    if idle >= 60 {
+        state.app.touch_session(&hash).await.map_err(app_to_auth)?;
+    }
+    Ok(Some(Principal {
         user: s.user,
         csrf: Some(s.csrf_token),
         session_hash: Some(hash),
         address,
+        stage: s.stage,
     }))
+}
+
+fn app_to_auth(e: debrief_app::AppError) -> AuthError {
+    match e {
+        debrief_app::AppError::Store(e) => AuthError::Store(e),
+        other => AuthError::Store(debrief_store::StoreError::Corrupt(other.to_string())),
+    }
 }
 
 /// HTTP Basic authentication with a user name and password (what TheHive clients may send):
@@ -207,12 +235,19 @@ async fn basic(
     match record {
         Some(r) if ok && !r.user.disabled => {
             attempt.succeeded();
+            // A password alone is not enough for an account with a second factor, nor when
+            // the installation requires one: such clients use an API token.
+            if second_factor_applies(state, &r.user).await? {
+                tracing::warn!(%username, %ip, "Basic sign-in refused: the account needs its second factor; use an API token");
+                return Ok(None);
+            }
             state.basic.remember(&username, &password);
             Ok(Some(Principal {
                 user: r.user,
                 csrf: None,
                 session_hash: None,
                 address,
+                stage: SessionStage::Full,
             }))
         }
         _ => {
@@ -236,10 +271,28 @@ async fn already_checked(
             csrf: None,
             session_hash: None,
             address,
+            stage: SessionStage::Full,
         })),
         Ok(_) | Err(debrief_store::StoreError::NoUser(_)) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Whether a password sign-in of `user` needs a second factor: they have one, or the
+/// installation requires one.
+pub async fn second_factor_applies(
+    state: &AppState,
+    user: &User,
+) -> Result<bool, debrief_store::StoreError> {
+    let answer = async {
+        Ok::<_, debrief_app::AppError>(
+            state.app.has_second_factor(user).await? || state.app.second_factor_required().await?,
+        )
+    };
+    answer.await.map_err(|e| match e {
+        debrief_app::AppError::Store(e) => e,
+        other => debrief_store::StoreError::Corrupt(other.to_string()),
+    })
 }
 
 /// Constant-time comparison of two secrets.
@@ -251,28 +304,31 @@ pub fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// The `Set-Cookie` value for a session.
 /// Opens a browser session for `user_id` (already signed in by a password or the identity
-/// provider): answers the `Set-Cookie` value to send. The one place a session starts.
+/// provider; `stage` says whether a second factor is still awaited or must be added): answers
+/// the `Set-Cookie` value to send. The one place a session starts. A session waiting for its
+/// second factor lasts 10 minutes; one that must add a factor, 30.
 pub async fn open_session(
     state: &crate::AppState,
     user_id: &str,
+    stage: SessionStage,
 ) -> Result<String, debrief_app::AppError> {
     let sid = random_token(32);
     let csrf = random_token(32);
-    let hours = state.config.session_hours;
-    let expires = debrief_domain::Timestamp::now().plus_seconds(hours * 3600);
+    let seconds = match stage {
+        SessionStage::Full => state.config.session_hours * 3600,
+        SessionStage::SecondFactor => 600,
+        SessionStage::Enrol => 1800,
+    };
+    let expires = debrief_domain::Timestamp::now().plus_seconds(seconds);
     state
         .app
-        .open_session(user_id, &secret_hash(&sid), &csrf, expires)
+        .open_session(user_id, &secret_hash(&sid), &csrf, expires, stage)
         .await?;
-    Ok(session_cookie(
-        &sid,
-        hours * 3600,
-        state.config.secure_cookies,
-    ))
+    Ok(session_cookie(&sid, seconds, state.config.secure_cookies))
 }
 
+/// The `Set-Cookie` value for a session.
 pub fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(

@@ -4,6 +4,7 @@
 mod alerts;
 mod describe;
 mod directory;
+mod factor;
 mod form;
 mod learn;
 mod metrics;
@@ -30,6 +31,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use debrief_domain::Language;
+use debrief_store::accounts::SessionStage;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
 
@@ -41,6 +43,11 @@ use crate::i18n;
 pub const TEMPLATE_SOURCES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("login.html", include_str!("../../templates/login.html")),
+    (
+        "second_factor.html",
+        include_str!("../../templates/second_factor.html"),
+    ),
+    ("factors.html", include_str!("../../templates/factors.html")),
     (
         "password.html",
         include_str!("../../templates/password.html"),
@@ -317,6 +324,24 @@ impl FromRequestParts<AppState> for WebUser {
             .unwrap_or_else(|| "/".into());
         match authenticate(parts, state).await {
             Ok(Some(principal)) if principal.csrf.is_some() => {
+                // A sign-in that still owes its second factor opens only the page asking for it;
+                // one that must add a factor, only the page adding one.
+                match principal.stage {
+                    SessionStage::Full => {}
+                    SessionStage::SecondFactor => {
+                        return Err(Redirect::to("/login/second-factor").into_response());
+                    }
+                    SessionStage::Enrol => {
+                        let path = parts.uri.path();
+                        let free = path.starts_with("/settings/second-factor")
+                            || path.starts_with("/settings/passkeys")
+                            || path == "/logout"
+                            || path == "/settings/language";
+                        if !free {
+                            return Err(Redirect::to("/settings/second-factor").into_response());
+                        }
+                    }
+                }
                 // An account whose password was given to it (the first start's admin password, a
                 // generated one) chooses its own before anything else.
                 let free = ["/settings/password", "/logout", "/settings/language"];
@@ -586,6 +611,29 @@ pub fn router() -> Router<AppState> {
             get(session::password_page).post(session::change_password),
         )
         .route("/settings/sessions/end", post(session::end_own_session))
+        .route(
+            "/login/second-factor",
+            get(factor::challenge_page).post(factor::challenge_submit),
+        )
+        .route("/settings/second-factor", get(factor::settings_page))
+        .route("/settings/second-factor/totp", post(factor::add_totp))
+        .route("/settings/second-factor/remove", post(factor::remove))
+        .route(
+            "/settings/second-factor/recovery-codes",
+            post(factor::renew_codes),
+        )
+        .route(
+            "/admin/users/{username}/second-factor/reset",
+            post(factor::admin_reset),
+        )
+        .route("/admin/second-factor", post(factor::admin_require))
+        .route("/settings/passkeys/options", post(factor::passkey_options))
+        .route("/settings/passkeys", post(factor::passkey_add))
+        .route(
+            "/login/passkey/options",
+            post(factor::passkey_sign_in_options),
+        )
+        .route("/login/passkey", post(factor::passkey_sign_in))
         .route("/settings/tokens/revoke", post(session::revoke_own_token))
         .route(
             "/admin/users/{username}/sessions/end",

@@ -5,6 +5,7 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use debrief_domain::Language;
 use debrief_store::StoreError;
+use debrief_store::accounts::SessionStage;
 use serde::Deserialize;
 
 use super::form::WebForm;
@@ -170,7 +171,25 @@ pub async fn login_submit(
         return again("login-failed", StatusCode::UNAUTHORIZED, &[]);
     };
     attempt.succeeded();
-    let session = match auth::open_session(&state, &record.user.id).await {
+    // A second factor follows the password when the account has one; when the installation
+    // requires one and the account has none, the session only opens the page to add one.
+    let stage = match (
+        state.app.has_second_factor(&record.user).await,
+        state.app.second_factor_required().await,
+    ) {
+        (Ok(true), _) => SessionStage::SecondFactor,
+        (Ok(false), Ok(true)) => SessionStage::Enrol,
+        (Ok(false), Ok(false)) => SessionStage::Full,
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "cannot read the account's second factors");
+            return again(
+                "error-internal-detail",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &[],
+            );
+        }
+    };
+    let session = match auth::open_session(&state, &record.user.id, stage).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot create session");
@@ -181,8 +200,24 @@ pub async fn login_submit(
             );
         }
     };
-    tracing::info!(username = %record.user.username, %ip, "signed in");
-    let mut res = see_other(&safe_next(&form.next));
+    let to = match stage {
+        SessionStage::Full => {
+            tracing::info!(username = %record.user.username, %ip, "signed in");
+            safe_next(&form.next)
+        }
+        SessionStage::SecondFactor => {
+            tracing::info!(username = %record.user.username, %ip, "password right; second factor awaited");
+            format!(
+                "/login/second-factor?next={}",
+                super::urlencode(&safe_next(&form.next))
+            )
+        }
+        SessionStage::Enrol => {
+            tracing::info!(username = %record.user.username, %ip, "password right; a second factor must be added");
+            "/settings/second-factor".to_string()
+        }
+    };
+    let mut res = see_other(&to);
     for cookie in [
         session,
         format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"),
@@ -513,7 +548,7 @@ pub async fn change_password(
         Err(R::Store(e)) => return store_error(&user, e),
     };
     // The change ended every session, this one too: a new one for this browser.
-    let session = match auth::open_session(&state, &updated.id).await {
+    let session = match auth::open_session(&state, &updated.id, SessionStage::Full).await {
         Ok(c) => c,
         Err(e) => return app_error(&user, e),
     };

@@ -13,6 +13,7 @@ use super::{error_page, language};
 use crate::AppState;
 use crate::auth::{self, oidc};
 use crate::i18n::t;
+use debrief_store::accounts::SessionStage;
 
 use super::pages::*;
 
@@ -150,7 +151,7 @@ pub async fn callback(
         .config
         .trusted_proxies
         .client(auth::peer_ip(&ext), &headers);
-    let session = match auth::open_session(&state, &user.id).await {
+    let session = match auth::open_session(&state, &user.id, SessionStage::Full).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot create session");

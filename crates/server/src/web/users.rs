@@ -35,8 +35,27 @@ async fn users_page(
         Ok(g) => g,
         Err(e) => return app_error(user, e),
     };
+    // Who has a second factor (a few users: one read each).
+    let mut factors = std::collections::HashMap::new();
+    for u in &users {
+        match state
+            .app
+            .second_factors(&user.caller(), u.username.as_str())
+            .await
+        {
+            Ok(f) => {
+                factors.insert(u.username.to_string(), f.factors.len());
+            }
+            Err(e) => return app_error(user, e),
+        }
+    }
+    let required = match state.app.second_factor_required().await {
+        Ok(r) => r,
+        Err(e) => return app_error(user, e),
+    };
     let mut ctx = base_context(Some(user), user.lang);
     ctx.insert("nav".into(), "users".into());
+    ctx.insert("mfa_required".into(), required.into());
     ctx.insert(
         "groups".into(),
         serde_json::to_value(&groups).unwrap_or_default(),
@@ -45,7 +64,7 @@ async fn users_page(
         "users".into(),
         users
             .iter()
-            .map(|u| json!({"username": u.username.as_str(), "display_name": u.display_name, "role": u.role.as_str(), "disabled": u.disabled, "created_at": u.created_at.to_string()}))
+            .map(|u| json!({"username": u.username.as_str(), "display_name": u.display_name, "role": u.role.as_str(), "disabled": u.disabled, "created_at": u.created_at.to_string(), "factors": factors.get(u.username.as_str()).copied().unwrap_or(0)}))
             .collect(),
     );
     ctx.insert(

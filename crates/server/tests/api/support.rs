@@ -88,6 +88,7 @@ pub(crate) async fn fixture_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> 
                 &user.id,
                 &format!("csrf-{name}"),
                 later,
+                debrief_store::accounts::SessionStage::Full,
             )
             .await
             .unwrap();

@@ -3,6 +3,7 @@
 //! backend.
 
 use super::*;
+use debrief_store::accounts::SessionStage;
 
 pub(crate) async fn accounts_tokens_and_sessions(db: &TestDb) {
     use debrief_domain::{Language, Role, Username};
@@ -98,11 +99,11 @@ pub(crate) async fn accounts_tokens_and_sessions(db: &TestDb) {
     let later = Timestamp::from_micros(Timestamp::now().as_micros() + 3_600_000_000).unwrap();
     let past = Timestamp::from_micros(Timestamp::now().as_micros() - 1).unwrap();
     c.store
-        .create_session("s1", &alice.id, "csrf1", later)
+        .create_session("s1", &alice.id, "csrf1", later, SessionStage::Full)
         .await
         .unwrap();
     c.store
-        .create_session("s-old", &alice.id, "csrf0", past)
+        .create_session("s-old", &alice.id, "csrf0", past, SessionStage::Full)
         .await
         .unwrap();
     let s = c.store.session("s1").await.unwrap().unwrap();
@@ -117,7 +118,7 @@ pub(crate) async fn accounts_tokens_and_sessions(db: &TestDb) {
     // or all at once; the expired one is not listed.
     for h in ["aaaaaaaaaaaaaaaa-one", "bbbbbbbbbbbbbbbb-two"] {
         c.store
-            .create_session(h, &alice.id, "csrf", later)
+            .create_session(h, &alice.id, "csrf", later, SessionStage::Full)
             .await
             .unwrap();
     }
@@ -140,7 +141,7 @@ pub(crate) async fn accounts_tokens_and_sessions(db: &TestDb) {
     assert_eq!(c.store.end_sessions("alice").await.unwrap(), 1);
     assert!(c.store.list_sessions("alice").await.unwrap().is_empty());
     c.store
-        .create_session("s2", &alice.id, "csrf2", later)
+        .create_session("s2", &alice.id, "csrf2", later, SessionStage::Full)
         .await
         .unwrap();
     c.store
@@ -368,5 +369,141 @@ pub(crate) async fn the_access_log_is_a_chain_that_verify_walks(db: &TestDb) {
     assert!(
         problems.iter().any(|p| p.contains("record 7 is missing")),
         "{problems:?}"
+    );
+}
+
+pub(crate) async fn second_factors_codes_stages_and_settings(db: &TestDb) {
+    use debrief_domain::{Role, Username};
+    use debrief_store::accounts::{FactorKind, NewUser};
+    let c = open(db).await;
+    let hera = c
+        .store
+        .create_user(NewUser {
+            username: Username::parse("hera").unwrap(),
+            display_name: "Hera".into(),
+            role: Role::Handler,
+            password_hash: "$argon2id$fake$hera".into(),
+            language: None,
+            must_change_password: false,
+        })
+        .await
+        .unwrap();
+    assert!(c.store.second_factors("hera").await.unwrap().is_empty());
+    assert!(matches!(
+        c.store
+            .add_second_factor("nobody", FactorKind::Totp, "x", "K")
+            .await,
+        Err(StoreError::NoUser(_))
+    ));
+    let phone = c
+        .store
+        .add_second_factor("hera", FactorKind::Totp, "phone", "JBSWY3DPEHPK3PXP")
+        .await
+        .unwrap();
+    let key = c
+        .store
+        .add_second_factor("HERA", FactorKind::Passkey, "yubikey", "{\"cred\":1}")
+        .await
+        .unwrap();
+    let listed = c.store.second_factors("hera").await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].secret, "JBSWY3DPEHPK3PXP");
+    // Neither Debug nor Serialize shows a secret.
+    assert!(!format!("{:?}", listed[0]).contains("JBSWY3DPEHPK3PXP"));
+    assert!(
+        !serde_json::to_string(&listed[0])
+            .unwrap()
+            .contains("JBSWY3DPEHPK3PXP")
+    );
+    // Each TOTP step signs in once; an earlier one never again.
+    assert!(c.store.use_totp_step(&phone.id, 100).await.unwrap());
+    assert!(
+        !c.store.use_totp_step(&phone.id, 100).await.unwrap(),
+        "replay"
+    );
+    assert!(
+        !c.store.use_totp_step(&phone.id, 99).await.unwrap(),
+        "older"
+    );
+    assert!(c.store.use_totp_step(&phone.id, 101).await.unwrap());
+    assert!(
+        !c.store.use_totp_step(&key.id, 500).await.unwrap(),
+        "a passkey has no steps"
+    );
+    c.store.used_passkey(&key.id, "{\"cred\":2}").await.unwrap();
+    let listed = c.store.second_factors("hera").await.unwrap();
+    assert_eq!(listed[1].secret, "{\"cred\":2}");
+    assert!(listed[1].last_used_at.is_some() && listed[0].last_used_at.is_some());
+    // Recovery codes: each once; a new set replaces the old.
+    let hashes: Vec<String> = (0..3).map(|i| format!("h{i}")).collect();
+    c.store.set_recovery_codes("hera", &hashes).await.unwrap();
+    assert_eq!(c.store.recovery_codes_left("hera").await.unwrap(), 3);
+    assert!(c.store.use_recovery_code("hera", "h1").await.unwrap());
+    assert!(!c.store.use_recovery_code("hera", "h1").await.unwrap());
+    assert!(!c.store.use_recovery_code("nobody", "h2").await.unwrap());
+    assert_eq!(c.store.recovery_codes_left("hera").await.unwrap(), 2);
+    c.store
+        .set_recovery_codes("hera", &["n1".to_string()])
+        .await
+        .unwrap();
+    assert!(!c.store.use_recovery_code("hera", "h2").await.unwrap());
+    assert_eq!(c.store.recovery_codes_left("hera").await.unwrap(), 1);
+    // Sessions carry their stage, their last use and a ceremony's state.
+    let later = Timestamp::from_micros(Timestamp::now().as_micros() + 3_600_000_000).unwrap();
+    c.store
+        .create_session("wait", &hera.id, "c", later, SessionStage::SecondFactor)
+        .await
+        .unwrap();
+    c.store
+        .create_session("full", &hera.id, "c", later, SessionStage::Full)
+        .await
+        .unwrap();
+    let s = c.store.session("wait").await.unwrap().unwrap();
+    assert_eq!(s.stage, SessionStage::SecondFactor);
+    assert_eq!(s.challenge, None);
+    c.store
+        .set_session_challenge("wait", Some("{\"state\":1}"))
+        .await
+        .unwrap();
+    let seen = Timestamp::from_micros(Timestamp::now().as_micros() + 5_000_000).unwrap();
+    c.store.touch_session("wait", seen).await.unwrap();
+    let s = c.store.session("wait").await.unwrap().unwrap();
+    assert_eq!(s.challenge.as_deref(), Some("{\"state\":1}"));
+    assert_eq!(s.last_seen_at, seen);
+    // Only signed-in sessions are listed as where a person is signed in.
+    let listed = c.store.list_sessions("hera").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    // One factor removed; an unknown id is "no factor".
+    c.store.remove_second_factor("hera", &key.id).await.unwrap();
+    assert!(matches!(
+        c.store.remove_second_factor("hera", &key.id).await,
+        Err(StoreError::NoFactor(_))
+    ));
+    // A reset removes every factor and code and ends every session.
+    assert_eq!(c.store.reset_second_factors("hera").await.unwrap(), 1);
+    assert!(c.store.second_factors("hera").await.unwrap().is_empty());
+    assert_eq!(c.store.recovery_codes_left("hera").await.unwrap(), 0);
+    assert!(c.store.session("full").await.unwrap().is_none());
+    assert!(c.store.session("wait").await.unwrap().is_none());
+    // Settings: unset, set, changed.
+    assert_eq!(
+        c.store.setting("require_second_factor").await.unwrap(),
+        None
+    );
+    c.store
+        .set_setting("require_second_factor", "true", "root")
+        .await
+        .unwrap();
+    c.store
+        .set_setting("require_second_factor", "false", "root")
+        .await
+        .unwrap();
+    assert_eq!(
+        c.store
+            .setting("require_second_factor")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("false")
     );
 }
