@@ -7,6 +7,7 @@
 mod alerts;
 mod auth;
 mod errors;
+mod factors;
 mod hardening;
 mod learn;
 mod metrics;
