@@ -895,7 +895,10 @@ mfa-wrong = That code is not right, or it was used already. Type the code your a
 mfa-passkey = Use a passkey
 mfa-cancel = Cancel and sign out
 mfa-column = Second factor
-mfa-count = { $count } factor(s)
+mfa-count = { $count ->
+    [one] { $count } factor
+   *[other] { $count } factors
+}
 mfa-none = None
 mfa-reset = Reset (lost factor)
 mfa-reset-reason = Reason
@@ -921,7 +924,10 @@ factors-back = Back to your settings
 factors-link = Second factor (authenticator app, passkey)
 recovery-title = Your recovery codes
 recovery-new-help = Each code signs you in once if you lose your second factor. Print them or keep them in your password manager now: they are shown only this once.
-recovery-left = You have { $count } unused recovery codes.
+recovery-left = { $count ->
+    [one] You have 1 unused recovery code.
+   *[other] You have { $count } unused recovery codes.
+}
 recovery-renew = New recovery codes (the old ones stop working)
 totp-add-title = Add an authenticator app
 totp-add-help = Scan this QR code with your app (FreeOTP, Aegis, Google Authenticator, Microsoft Authenticator, 1Password…) or type the key into it, then type the six digits it shows.

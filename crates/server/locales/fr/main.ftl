@@ -946,7 +946,10 @@ mfa-wrong = Ce code n’est pas correct, ou il a déjà servi. Saisissez le code
 mfa-passkey = Utiliser une clé d’accès
 mfa-cancel = Annuler et se déconnecter
 mfa-column = Second facteur
-mfa-count = { $count } facteur(s)
+mfa-count = { $count ->
+    [one] { $count } facteur
+   *[other] { $count } facteurs
+}
 mfa-none = Aucun
 mfa-reset = Réinitialiser (facteur perdu)
 mfa-reset-reason = Motif
@@ -972,7 +975,10 @@ factors-back = Retour à vos paramètres
 factors-link = Second facteur (application d’authentification, clé d’accès)
 recovery-title = Vos codes de secours
 recovery-new-help = Chaque code vous connecte une fois si vous perdez votre second facteur. Imprimez-les ou rangez-les maintenant dans votre gestionnaire de mots de passe : ils ne sont affichés qu’une fois.
-recovery-left = Il vous reste { $count } codes de secours inutilisés.
+recovery-left = { $count ->
+    [one] Il vous reste 1 code de secours inutilisé.
+   *[other] Il vous reste { $count } codes de secours inutilisés.
+}
 recovery-renew = Nouveaux codes de secours (les anciens cessent de fonctionner)
 totp-add-title = Ajouter une application d’authentification
 totp-add-help = Scannez ce code QR avec votre application (FreeOTP, Aegis, Google Authenticator, Microsoft Authenticator, 1Password…) ou saisissez-y la clé, puis tapez les six chiffres qu’elle affiche.

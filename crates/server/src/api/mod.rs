@@ -107,6 +107,14 @@ pub fn router() -> Router<AppState> {
             "/users/{username}/sessions/{id}",
             delete(users::end_session),
         )
+        .route(
+            "/users/{username}/second-factors",
+            get(users::second_factors).delete(users::reset_second_factors),
+        )
+        .route(
+            "/settings/second-factor",
+            get(users::second_factor_policy).put(users::set_second_factor_policy),
+        )
         .route("/groups/{group}/members", post(team::add_member))
         .route(
             "/groups/{group}/members/{username}",

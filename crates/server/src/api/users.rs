@@ -281,3 +281,89 @@ pub async fn end_session(
     state.app.end_session(&user.caller(), &name, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A person's second factors (kinds, names, when added and last used; never a secret) and
+/// unused recovery codes: your own, or anyone's for an admin.
+#[utoipa::path(operation_id = "list_second_factors", get, path = "/api/v1/users/{username}/second-factors", tag = "users", params(("username" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn second_factors(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(name): Path<String>,
+) -> ApiResult<Json<debrief_app::factors::Factors>> {
+    Ok(Json(state.app.second_factors(&user.caller(), &name).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ResetParams {
+    /// Why the factor is reset (recorded in the access log; required).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Reset a person's lost second factor (admins): their factors and recovery codes go, their
+/// sessions end, and the reset is recorded with its reason in the access log.
+#[utoipa::path(operation_id = "reset_second_factors", delete, path = "/api/v1/users/{username}/second-factors", tag = "users", params(("username" = String, Path), ResetParams),
+    responses((status = 200, body = Object), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn reset_second_factors(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(name): Path<String>,
+    super::ApiQuery(q): super::ApiQuery<ResetParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let n = state
+        .app
+        .reset_second_factors(&user.caller(), &name, &q.reason)
+        .await?;
+    state.basic.clear();
+    Ok(Json(serde_json::json!({ "removed": n })))
+}
+
+/// Whether a second factor is required of every password sign-in.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorPolicy {
+    pub required: bool,
+    /// Why it changes (recorded in the access log).
+    #[serde(default, skip_serializing)]
+    pub reason: String,
+}
+
+/// Whether a second factor is required of every password sign-in (any signed-in person).
+#[utoipa::path(operation_id = "get_second_factor_policy", get, path = "/api/v1/settings/second-factor", tag = "users",
+    responses((status = 200, body = SecondFactorPolicy), (status = 401, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn second_factor_policy(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> ApiResult<Json<SecondFactorPolicy>> {
+    Ok(Json(SecondFactorPolicy {
+        required: state.app.second_factor_required().await?,
+        reason: String::new(),
+    }))
+}
+
+/// Require (or stop requiring) a second factor of every password sign-in (admins).
+#[utoipa::path(operation_id = "set_second_factor_policy", put, path = "/api/v1/settings/second-factor", tag = "users",
+    request_body = SecondFactorPolicy,
+    responses((status = 200, body = SecondFactorPolicy), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn set_second_factor_policy(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<SecondFactorPolicy>,
+) -> ApiResult<Json<SecondFactorPolicy>> {
+    state
+        .app
+        .require_second_factor(&user.caller(), body.required, &body.reason)
+        .await?;
+    state.basic.clear();
+    Ok(Json(SecondFactorPolicy {
+        required: body.required,
+        reason: String::new(),
+    }))
+}

@@ -54,13 +54,20 @@ pub struct NextQuery {
     next: String,
 }
 
-fn challenge_response(
+async fn challenge_response(
     state: &AppState,
     who: &PendingUser,
     next: &str,
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    // The passkey button only for a person who has one.
+    let has_passkey = state.config.passkeys.is_some()
+        && state
+            .app
+            .passkeys_for_sign_in(&who.principal.user)
+            .await
+            .is_ok_and(|p| !p.is_empty());
     let mut ctx = base_context(None, who.lang);
     ctx.insert(
         "csrf".into(),
@@ -71,7 +78,7 @@ fn challenge_response(
         "display_name".into(),
         who.principal.user.display_name.clone().into(),
     );
-    ctx.insert("passkeys".into(), state.config.passkeys.is_some().into());
+    ctx.insert("passkeys".into(), has_passkey.into());
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
     }
@@ -84,7 +91,7 @@ pub async fn challenge_page(
     who: PendingUser,
     Query(q): Query<NextQuery>,
 ) -> Response {
-    challenge_response(&state, &who, &q.next, None, StatusCode::OK)
+    challenge_response(&state, &who, &q.next, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -123,7 +130,7 @@ pub async fn challenge_submit(
     };
     let expected = who.principal.csrf.as_deref().unwrap_or("");
     if form.csrf.is_empty() || !auth::same_secret(&form.csrf, expected) {
-        return again("login-expired", &[], StatusCode::FORBIDDEN);
+        return again("login-expired", &[], StatusCode::FORBIDDEN).await;
     }
     let ip = state
         .config
@@ -138,7 +145,8 @@ pub async fn challenge_submit(
                 "login-locked",
                 &[("minutes", wait.div_ceil(60).to_string())],
                 StatusCode::TOO_MANY_REQUESTS,
-            );
+            )
+            .await;
         }
     };
     match state
@@ -160,7 +168,7 @@ pub async fn challenge_submit(
         Ok(None) => {
             attempt.failed();
             tracing::warn!(%username, %ip, "wrong second factor");
-            again("mfa-wrong", &[], StatusCode::UNAUTHORIZED)
+            again("mfa-wrong", &[], StatusCode::UNAUTHORIZED).await
         }
         Err(e) => {
             tracing::error!(error = %e, "second factor check failed");
@@ -169,6 +177,7 @@ pub async fn challenge_submit(
                 &[],
                 StatusCode::INTERNAL_SERVER_ERROR,
             )
+            .await
         }
     }
 }

@@ -405,3 +405,81 @@ async fn a_session_unused_for_its_idle_lifetime_ends() {
     let s = f.state.store.session(&hash).await.unwrap().unwrap();
     assert!(debrief_domain::Timestamp::now().seconds_since(s.last_seen_at) < 60);
 }
+
+#[tokio::test]
+async fn the_api_lists_resets_and_requires_second_factors() {
+    let f = fixture().await;
+    let (sid, _) = password_step(&f, "hera").await;
+    add_app(&f, &sid).await;
+    let (status, body, _) = call(
+        &f.app,
+        Who::Token("hera"),
+        "GET",
+        "/api/v1/users/hera/second-factors",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["factors"][0]["kind"], "totp");
+    assert_eq!(v["factors"][0]["label"], "work phone");
+    assert_eq!(v["recovery_codes_left"], 10);
+    assert!(v["factors"][0].get("secret").is_none(), "{body}");
+    // Someone else's: admins only.
+    let (status, _, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "GET",
+        "/api/v1/users/hera/second-factors",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body, _) = call(
+        &f.app,
+        Who::Token("root"),
+        "DELETE",
+        "/api/v1/users/hera/second-factors",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("reason"), "{body}");
+    let (status, body, _) = call(
+        &f.app,
+        Who::Token("root"),
+        "DELETE",
+        "/api/v1/users/hera/second-factors?reason=lost%20phone",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"removed\":1"), "{body}");
+    let (status, body, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "PUT",
+        "/api/v1/settings/second-factor",
+        Some(r#"{"required":true,"reason":"x"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, _) = call(
+        &f.app,
+        Who::Token("root"),
+        "PUT",
+        "/api/v1/settings/second-factor",
+        Some(r#"{"required":true,"reason":"audit"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, body, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/settings/second-factor",
+        None,
+    )
+    .await;
+    assert_eq!(body, r#"{"required":true}"#);
+}
