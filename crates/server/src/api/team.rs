@@ -246,9 +246,10 @@ pub(crate) async fn open_by_breaking_glass(
                 action: "lead-told".into(),
                 incident_id: Some(incident.id),
                 number: Some(incident.number),
-                what: told,
+                what: told.line(),
                 kind: "lead-told".into(),
-                format: String::new(),
+                // How it went, for pages to say in their reader's words.
+                format: told.outcome.into(),
                 lang: String::new(),
                 entry: None,
                 sha256: None,

@@ -352,34 +352,67 @@ pub async fn target_of(
     }
 }
 
+/// Whether an incident's lead was told, as the access log keeps it: whom, how it went (a code a
+/// page puts in its reader's words: `delivered`, `not-delivered`, `no-entry`, `no-channel`,
+/// `not-told`) and the delivery's own detail (the relay's answer, the error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadTold {
+    pub to: String,
+    pub outcome: &'static str,
+    pub detail: String,
+}
+
+impl LeadTold {
+    /// The line for a log or a CSV export (English).
+    pub fn line(&self) -> String {
+        let how = match self.outcome {
+            "delivered" => "delivered",
+            "not-delivered" => "not delivered",
+            "no-entry" => {
+                "not told: no directory entry is linked to their account (add one with their user name)"
+            }
+            "no-channel" => "not told: their directory entry has no channel",
+            _ => "not told",
+        };
+        if self.detail.is_empty() {
+            format!("{}: {how}", self.to)
+        } else {
+            format!("{}: {how}: {}", self.to, self.detail)
+        }
+    }
+}
+
 /// Tells an incident's lead — the directory entry linked to the assignee's account, or to the
 /// account of who declared it while nobody leads it — something that cannot wait for a page
-/// load (a break-glass): by e-mail or webhook, in the entry's language. Answers the delivery
-/// line for the record.
+/// load (a break-glass): by e-mail or webhook, in the entry's language. Answers how it went,
+/// for the record.
 pub async fn tell_lead(
     state: &AppState,
     incident: &Incident,
     message: impl Fn(debrief_domain::Language) -> (String, String),
-) -> String {
+) -> LeadTold {
     let lead = incident
         .assignee
         .clone()
         .unwrap_or_else(|| incident.opened_by.clone());
+    let told = |to: &str, outcome, detail: String| LeadTold {
+        to: to.to_string(),
+        outcome,
+        detail,
+    };
     let directory = match state
         .app
         .directory(&debrief_app::Caller::worker("notifier"))
         .await
     {
         Ok(d) => d,
-        Err(e) => return format!("{lead}: not told: {e}"),
+        Err(e) => return told(lead.as_str(), "not-told", e.to_string()),
     };
     let Some(s) = directory
         .iter()
         .find(|s| s.username.as_deref() == Some(lead.as_str()))
     else {
-        return format!(
-            "{lead}: not told: no directory entry is linked to their account (add one with their user name)"
-        );
+        return told(lead.as_str(), "no-entry", String::new());
     };
     let lang = s.language.parse().unwrap_or(debrief_domain::Language::En);
     let (subject, text) = message(lang);
@@ -402,17 +435,14 @@ pub async fn tell_lead(
             .map(|b| b.to_string())
             .unwrap_or_default(),
         ),
-        (None, None) => (
-            Err("their directory entry has no channel".to_string()),
-            String::new(),
-        ),
+        (None, None) => return told(&s.name, "no-channel", String::new()),
     };
     let outcome = match target {
         Ok(t) => deliver(state, &t, &content).await,
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(d) => format!("{}: delivered {d}", s.name),
-        Err(e) => format!("{}: not delivered: {e}", s.name),
+        Ok(d) => told(&s.name, "delivered", d.to_string()),
+        Err(e) => told(&s.name, "not-delivered", e.to_string()),
     }
 }

@@ -672,7 +672,22 @@ fn read_in_words(lang: Language, r: &debrief_store::access::AccessRecord) -> Str
         "evidence" => parts.push(r.what.trim_start_matches("evidence ").to_string()),
         "read" => {}
         "break-glass" => parts.push(r.what.trim_start_matches("break-glass: ").to_string()),
-        "lead-told" => parts.push(r.what.clone()),
+        "lead-told" => {
+            // `what` is "NAME: how: detail"; the name and the relay's own detail are data, the
+            // rest is said in the reader's words.
+            let mut fields = r.what.splitn(3, ": ");
+            let to = fields.next().unwrap_or_default().to_string();
+            let detail = fields.nth(1).unwrap_or_default();
+            let outcome = if r.format.is_empty() {
+                "not-told"
+            } else {
+                r.format.as_str()
+            };
+            parts.push(t(lang, &format!("access-told-{outcome}"), &[("to", to)]));
+            if matches!(outcome, "delivered" | "not-delivered") && !detail.is_empty() {
+                parts.push(detail.to_string());
+            }
+        }
         _ => {
             let (kind, table) = match r.kind.split_once('-') {
                 Some(("csv", table)) => ("csv", Some(table)),

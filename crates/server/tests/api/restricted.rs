@@ -68,18 +68,21 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
 ];
 
 async fn restricted_fixture() -> Fixture {
+    case_fixture(true).await
+}
+
+/// Incident #3 as maria declares it, restricted or not, with hera in its team.
+async fn case_fixture(restricted: bool) -> Fixture {
     let f = fixture().await;
     let maria = Who::Token("maria");
-    let (status, text, _) = call(
-        &f.app,
-        maria,
-        "POST",
-        "/api/v1/incidents",
-        Some(r#"{"title":"HR case: payroll clerk exfiltration","restricted":true}"#),
-    )
-    .await;
+    let body =
+        format!(r#"{{"title":"HR case: payroll clerk exfiltration","restricted":{restricted}}}"#);
+    let (status, text, _) = call(&f.app, maria, "POST", "/api/v1/incidents", Some(&body)).await;
     assert_eq!(status.as_u16(), 201, "{text}");
-    assert!(text.contains(r#""restricted":true"#), "{text}");
+    assert!(
+        text.contains(&format!(r#""restricted":{restricted}"#)),
+        "{text}"
+    );
     for (path, body) in [
         (
             "/api/v1/incidents/3/members",
@@ -110,6 +113,72 @@ fn who(name: &'static str, path: &str) -> Who {
     } else {
         Who::Session(name)
     }
+}
+
+/// The role matrix's restricted dimension, generated from every route of the matrix
+/// (`roles.rs`) that names an incident: on #3, restricted, someone outside its team gets what
+/// they get for an incident that does not exist (#99) — so nothing tells it exists — and a
+/// member of its team gets what they would get were it open to everyone.
+#[tokio::test]
+async fn every_incident_route_of_the_role_matrix_hides_it_from_outsiders_only() {
+    let mut differences = Vec::new();
+    let mut cells = 0;
+    for (method, path, body, _) in crate::roles::MATRIX {
+        let names_incident = path.contains("/incidents/1") || path.contains("/case/1");
+        if !names_incident {
+            continue;
+        }
+        let on = |n: &str| {
+            path.replacen("/incidents/1", &format!("/incidents/{n}"), 1)
+                .replacen("/case/1", &format!("/case/{n}"), 1)
+        };
+        let (on3, on99) = (on("3"), on("99"));
+        let body = match (body, *method) {
+            (None, "POST") if !path.starts_with("/api/") => Some("x=1"),
+            (b, _) => *b,
+        };
+        for (name, in_team) in PEOPLE_IN_TEAM {
+            cells += 1;
+            let f = restricted_fixture().await;
+            let (want, why) = if in_team {
+                // The same request on the same incident, open to everyone.
+                let open = case_fixture(false).await;
+                let (s, _, _) = call(&open.app, who(name, path), method, &on3, body).await;
+                (s, "as when it is open")
+            } else {
+                // Asked first on the same store: a request on no incident writes nothing.
+                let (s, _, _) = call(&f.app, who(name, path), method, &on99, body).await;
+                (s, "as for an incident that does not exist")
+            };
+            let (got, text, _) = call(&f.app, who(name, path), method, &on3, body).await;
+            // The one thing a restriction gives its team: who read the incident (its access
+            // log), which only managers and admins read on an open incident.
+            let want = if in_team && path.ends_with("/access-log") {
+                axum::http::StatusCode::OK
+            } else {
+                want
+            };
+            if got != want {
+                differences.push(format!(
+                    "{method} {on3} as {name}: expected {want} ({why}), got {got} {}",
+                    text.chars().take(120).collect::<String>()
+                ));
+            }
+            if !in_team && text.contains("clerk exfiltration") {
+                differences.push(format!("{method} {on3} as {name}: names the incident"));
+            }
+        }
+    }
+    assert!(
+        cells > 300,
+        "the matrix's incident routes × five people: {cells}"
+    );
+    assert!(
+        differences.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -376,4 +445,24 @@ async fn a_manager_outside_the_team_breaks_the_glass_stating_why_and_it_shows() 
     assert!(log.contains(r#""action":"break-glass""#), "{log}");
     assert!(log.contains(r#""action":"lead-told""#), "{log}");
     assert!(log.contains("no directory entry is linked"), "{log}");
+    // Said in the reader's words on the page, French included.
+    assert!(
+        page.contains("hera could not be told: no directory entry is linked to their account"),
+        "{page}"
+    );
+    let (status, _, _) = call(
+        &f.app,
+        Who::Token("hera"),
+        "PATCH",
+        "/api/v1/me",
+        Some(r#"{"language":"fr"}"#),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200);
+    let (_, page, _) = call(&f.app, Who::Session("hera"), "GET", "/incidents/3", None).await;
+    assert!(
+        page.contains("hera n’a pas pu être prévenu : aucune fiche de l’annuaire"),
+        "{page}"
+    );
+    assert!(!page.contains("no directory entry"), "{page}");
 }

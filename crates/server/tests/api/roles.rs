@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// The handler is `hank`; incident #2 is assigned to another handler (`hera`).
 /// README.md's role table says the same in words.
 #[rustfmt::skip]
-const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
+pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     //                                                                                    anon admin mgr  hdl  view
     ("GET",   "/api/v1/health",                   None,                                   [200, 200, 200, 200, 200]),
     ("GET",   "/api/v1/openapi.json",             None,                                   [401, 200, 200, 200, 200]),
