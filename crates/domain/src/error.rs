@@ -79,6 +79,11 @@ pub enum DomainError {
     /// The command would change nothing.
     #[error("nothing to change: {0}")]
     Unchanged(String),
+
+    /// The thing was approved or published and no longer changes (what it is, and how to
+    /// change it anyway).
+    #[error("{0}")]
+    Frozen(String),
 }
 
 /// What kind of failure an error is, from which every front end derives its answer: the HTTP
@@ -124,7 +129,9 @@ impl DomainError {
     /// Its [`Category`].
     pub fn category(&self) -> Category {
         match self {
-            DomainError::IllegalTransition { .. } | DomainError::Unchanged(_) => Category::Conflict,
+            DomainError::IllegalTransition { .. }
+            | DomainError::Unchanged(_)
+            | DomainError::Frozen(_) => Category::Conflict,
             DomainError::NoSuch { .. } => Category::NotFound,
             DomainError::InconsistentJournal { .. } => Category::Failed,
             DomainError::Empty { .. }

@@ -45,8 +45,24 @@ fn next_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> u64 {
 }
 
 impl Incident {
+    /// An approved or published postmortem is what its approver signed: its sections, impact
+    /// and root causes no longer change (recommendations are still tracked to completion). An
+    /// approved one goes back to draft, with a reason, to be changed and approved again.
+    fn postmortem_editable(&self) -> Result<(), DomainError> {
+        match self.postmortem.status {
+            Some(PostmortemStatus::Approved) => Err(DomainError::Frozen(
+                "the postmortem is approved and no longer changes; a manager sends it back to draft, with a reason, to change it and approve it again".into(),
+            )),
+            Some(PostmortemStatus::Published) => Err(DomainError::Frozen(
+                "the postmortem is published and no longer changes".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Writes a text section of the postmortem (a draft starts with the first write).
     pub fn set_postmortem_text(&self, section: PmText, text: &str) -> Result<Event, DomainError> {
+        self.postmortem_editable()?;
         let text = clean_text("section", text)?;
         if self
             .postmortem
@@ -69,6 +85,7 @@ impl Incident {
         list: PmList,
         items: &[String],
     ) -> Result<Event, DomainError> {
+        self.postmortem_editable()?;
         let items = clean_items("items", items, 100)?;
         if self
             .postmortem
@@ -87,6 +104,7 @@ impl Incident {
 
     /// Replaces the impact section.
     pub fn set_impact(&self, impact: Impact) -> Result<Event, DomainError> {
+        self.postmortem_editable()?;
         impact.check()?;
         if self.postmortem.impact == impact {
             return Err(DomainError::Unchanged("the impact is already so".into()));
@@ -104,6 +122,7 @@ impl Incident {
         prevention: &str,
         recurrence_of: Option<i64>,
     ) -> Result<Event, DomainError> {
+        self.postmortem_editable()?;
         if recurrence_of == Some(self.number) {
             return Err(DomainError::InvalidField {
                 field: "recurrence_of",

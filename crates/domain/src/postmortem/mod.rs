@@ -583,5 +583,37 @@ mod tests {
             60,
             "one journal minute later"
         );
+
+        // Approved: what the approver signed no longer changes; recommendations are still
+        // tracked. Back to draft (with a reason), it changes again.
+        let frozen = [
+            i.set_postmortem_text(PmText::Summary, "rewritten after approval")
+                .unwrap_err(),
+            i.set_postmortem_list(PmList::WentWell, &["later".to_string()])
+                .unwrap_err(),
+            i.add_root_cause(CauseCategory::Process, "another", &[], None, "", None)
+                .unwrap_err(),
+        ];
+        for e in frozen {
+            assert!(matches!(e, DomainError::Frozen(_)), "{e}");
+            assert_eq!(e.category(), crate::Category::Conflict);
+        }
+        assert!(
+            i.change_recommendation_status(1, RecommendationStatus::Done, "")
+                .is_ok()
+        );
+        assert!(
+            i.change_postmortem_status(PostmortemStatus::Draft, "")
+                .is_err()
+        );
+        push(
+            &mut j,
+            i.change_postmortem_status(PostmortemStatus::Draft, "the cost was wrong"),
+        );
+        assert!(
+            j.state()
+                .set_postmortem_text(PmText::Summary, "corrected")
+                .is_ok()
+        );
     }
 }

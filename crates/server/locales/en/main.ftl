@@ -952,3 +952,5 @@ access-told-not-delivered = { $to } could not be told: the delivery failed
 access-told-no-entry = { $to } could not be told: no directory entry is linked to their account
 access-told-no-channel = { $to } could not be told: their directory entry has no e-mail address or webhook
 access-told-not-told = { $to } could not be told
+err-frozen-approved = The postmortem is approved and no longer changes; a manager sends it back to draft, with a reason, to change it and approve it again.
+err-frozen-published = The postmortem is published and no longer changes.

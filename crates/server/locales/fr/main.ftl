@@ -1003,3 +1003,5 @@ access-told-not-delivered = { $to } n’a pas pu être prévenu : l’envoi a é
 access-told-no-entry = { $to } n’a pas pu être prévenu : aucune fiche de l’annuaire n’est liée à son compte
 access-told-no-channel = { $to } n’a pas pu être prévenu : sa fiche de l’annuaire n’a ni adresse e-mail ni webhook
 access-told-not-told = { $to } n’a pas pu être prévenu
+err-frozen-approved = Le retour d’expérience est approuvé et ne change plus ; un responsable le remet en brouillon, motif à l’appui, pour le modifier puis l’approuver à nouveau.
+err-frozen-published = Le retour d’expérience est publié et ne change plus.

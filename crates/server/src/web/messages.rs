@@ -87,6 +87,8 @@ pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String
             )
         }
         E::Unchanged(_) => i18n::t(lang, "err-unchanged", &[]),
+        E::Frozen(what) if what.contains("published") => i18n::t(lang, "err-frozen-published", &[]),
+        E::Frozen(_) => i18n::t(lang, "err-frozen-approved", &[]),
         E::InvalidField { field: f, problem } => i18n::t(
             lang,
             "err-invalid",

@@ -288,9 +288,16 @@ async fn a_phishing_postmortem_is_measured_reviewed_and_followed_up() {
     )
     .await;
     assert_eq!(pm["status"], "published");
-    // Edits after approval are journal entries like everything else.
-    let (status, _) = send_json(&f, "hank", "PATCH", "/api/v1/incidents/1/postmortem", json!({"lists": {"went-wrong": ["The sender check relied on each clerk noticing a lookalike domain"]}})).await;
-    assert_eq!(status, StatusCode::OK);
+    // What the approver signed no longer changes: a later edit is refused and writes nothing.
+    let (status, problem) = send_json(&f, "hank", "PATCH", "/api/v1/incidents/1/postmortem", json!({"lists": {"went-wrong": ["The sender check relied on each clerk noticing a lookalike domain"]}})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("published and no longer changes"),
+        "{problem}"
+    );
     let id = f.state.store.resolve("1").await.unwrap();
     let kinds: Vec<String> = f
         .state
@@ -303,7 +310,7 @@ async fn a_phishing_postmortem_is_measured_reviewed_and_followed_up() {
         .collect();
     assert_eq!(
         kinds.last().map(String::as_str),
-        Some("postmortem.list_set")
+        Some("postmortem.status_changed")
     );
     assert_eq!(
         kinds
@@ -312,7 +319,7 @@ async fn a_phishing_postmortem_is_measured_reviewed_and_followed_up() {
                 || k.starts_with("recommendation.")
                 || k.starts_with("info."))
             .count(),
-        20
+        19
     );
 }
 
