@@ -954,3 +954,6 @@ access-told-no-channel = { $to } could not be told: their directory entry has no
 access-told-not-told = { $to } could not be told
 err-frozen-approved = The postmortem is approved and no longer changes; a manager sends it back to draft, with a reason, to change it and approve it again.
 err-frozen-published = The postmortem is published and no longer changes.
+pm-to-draft = Back to draft
+pm-frozen-approved = Approved: what was signed no longer changes. To correct it, send it back to draft with a reason; it is then approved again.
+pm-frozen-published = Published: it no longer changes. Recommendations are still tracked below.

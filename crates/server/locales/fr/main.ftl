@@ -1005,3 +1005,6 @@ access-told-no-channel = { $to } n’a pas pu être prévenu : sa fiche de l’a
 access-told-not-told = { $to } n’a pas pu être prévenu
 err-frozen-approved = Le retour d’expérience est approuvé et ne change plus ; un responsable le remet en brouillon, motif à l’appui, pour le modifier puis l’approuver à nouveau.
 err-frozen-published = Le retour d’expérience est publié et ne change plus.
+pm-to-draft = Remettre en brouillon
+pm-frozen-approved = Approuvé : ce qui a été validé ne change plus. Pour le corriger, remettez-le en brouillon avec un motif ; il est ensuite approuvé à nouveau.
+pm-frozen-published = Publié : il ne change plus. Les recommandations restent suivies ci-dessous.

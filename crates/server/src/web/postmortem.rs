@@ -76,6 +76,19 @@ async fn page(
         "can_approve".into(),
         may(user, Action::ApprovePostmortem).is_ok().into(),
     );
+    // What the approver signed no longer changes: no forms for it (the domain refuses anyway).
+    let frozen = matches!(
+        incident.postmortem.status,
+        Some(
+            debrief_domain::postmortem::PostmortemStatus::Approved
+                | debrief_domain::postmortem::PostmortemStatus::Published
+        )
+    );
+    ctx.insert("frozen".into(), frozen.into());
+    ctx.insert(
+        "can_edit".into(),
+        (may(user, Action::WorkIncident(&incident)).is_ok() && !frozen).into(),
+    );
     let texts: serde_json::Map<String, serde_json::Value> = PmText::ALL
         .iter()
         .map(|s| {

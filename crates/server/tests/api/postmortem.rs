@@ -298,6 +298,18 @@ async fn a_phishing_postmortem_is_measured_reviewed_and_followed_up() {
             .contains("published and no longer changes"),
         "{problem}"
     );
+    // The page says so and offers no form for it; recommendations are still tracked there.
+    let (status, page, _) = call(
+        &f.app,
+        Who::Session("maria"),
+        "GET",
+        "/incidents/1/postmortem",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"pm-frozen\""), "{page}");
+    assert!(!page.contains("id=\"pm-save-texts\""), "{page}");
     let id = f.state.store.resolve("1").await.unwrap();
     let kinds: Vec<String> = f
         .state
