@@ -1,7 +1,8 @@
 //! The blameless check of postmortem text: sentences that use blame language ("careless",
 //! "should have", "erreur humaine", "négligence") or, in root-cause text, name a person of the
 //! system — each with a neutral rewrite hint. Warnings, never blocks. The word lists are data
-//! (`data/blameless.json`), per language.
+//! (`data/blameless.json`), per language; text is checked against every language's list (teams
+//! write in both), the reader's first, and each sentence is flagged once per kind.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -57,6 +58,8 @@ struct Term {
 #[derive(Debug, Clone, Default)]
 pub struct BlamelessRules {
     langs: BTreeMap<String, (String, Vec<Term>)>,
+    /// Account names that are ordinary words ("admin" in "domain admin"): never a person.
+    not_people: Vec<String>,
 }
 
 fn fold(s: &str) -> String {
@@ -131,8 +134,20 @@ impl BlamelessRules {
                 problem: e.to_string(),
             })?;
         let mut langs = BTreeMap::new();
+        let mut not_people = Vec::new();
         for (lang, spec) in raw {
             if lang.starts_with('_') {
+                continue;
+            }
+            if lang == "not_people" {
+                not_people = serde_json::from_value::<Vec<String>>(spec)
+                    .map_err(|e| DomainError::InvalidField {
+                        field: "blameless rules",
+                        problem: format!("not_people: {e}"),
+                    })?
+                    .iter()
+                    .map(|n| fold(n.trim()))
+                    .collect();
                 continue;
             }
             let spec: LangSpec =
@@ -156,7 +171,7 @@ impl BlamelessRules {
                 .collect();
             langs.insert(lang, (spec.person_hint, terms));
         }
-        Ok(BlamelessRules { langs })
+        Ok(BlamelessRules { langs, not_people })
     }
 
     /// How many terms a language has.
@@ -164,43 +179,82 @@ impl BlamelessRules {
         self.langs.get(lang.as_str()).map_or(0, |(_, t)| t.len())
     }
 
-    /// Flags the sentences of `text` that use blame language of `lang`, and — give `people`
-    /// (user names and display names) for root-cause text — those that name a person.
+    /// Flags the sentences of `text` that use blame language — the terms of `lang` first, then
+    /// every other language's — and, given `people` (user names and display names) for
+    /// root-cause text, those that name a person. A sentence is flagged once per kind: its blame
+    /// words together, with the hint of the first; the person hint is in `lang`.
     pub fn check(&self, text: &str, lang: Language, people: &[&str]) -> Vec<Finding> {
-        let Some((person_hint, terms)) = self.langs.get(lang.as_str()) else {
+        let Some((person_hint, _)) = self
+            .langs
+            .get(lang.as_str())
+            .or_else(|| self.langs.values().next())
+        else {
             return Vec::new();
         };
+        let mut term_lists: Vec<&Vec<Term>> = Vec::new();
+        if let Some((_, t)) = self.langs.get(lang.as_str()) {
+            term_lists.push(t);
+        }
+        term_lists.extend(
+            self.langs
+                .iter()
+                .filter(|(l, _)| l.as_str() != lang.as_str())
+                .map(|(_, (_, t))| t),
+        );
         let people: Vec<String> = people
             .iter()
             .map(|p| fold(p.trim()))
-            .filter(|p| p.chars().count() >= 3)
+            .filter(|p| p.chars().count() >= 3 && !self.not_people.contains(p))
             .collect();
         let mut out = Vec::new();
         for sentence in sentences(text) {
             let folded = fold(sentence);
-            for t in terms {
-                if let Some((s, e)) = find_word(&folded, &t.text, t.prefix) {
-                    out.push(Finding {
-                        kind: FindingKind::BlameLanguage,
-                        sentence: sentence.to_string(),
-                        matched: folded[s..e].to_string(),
-                        hint: t.hint.clone(),
-                    });
+            // Blame words: every term that matches, a match inside another dropped.
+            let mut spans: Vec<(usize, usize, &str)> = Vec::new();
+            for t in term_lists.iter().flat_map(|l| l.iter()) {
+                if let Some((s, e)) = find_word(&folded, &t.text, t.prefix)
+                    && !spans.iter().any(|(a, b, _)| *a <= s && e <= *b)
+                {
+                    spans.retain(|(a, b, _)| !(s <= *a && *b <= e));
+                    spans.push((s, e, t.hint.as_str()));
                 }
             }
-            for p in &people {
-                if let Some((s, e)) = find_word(&folded, p, false) {
-                    out.push(Finding {
-                        kind: FindingKind::PersonNamed,
-                        sentence: sentence.to_string(),
-                        matched: folded[s..e].to_string(),
-                        hint: person_hint.clone(),
-                    });
-                }
+            if let Some((_, _, hint)) = spans.first().copied() {
+                let mut by_place = spans.clone();
+                by_place.sort_by_key(|(s, _, _)| *s);
+                let matched: Vec<&str> = by_place.iter().map(|(s, e, _)| &folded[*s..*e]).collect();
+                out.push(Finding {
+                    kind: FindingKind::BlameLanguage,
+                    sentence: sentence.to_string(),
+                    matched: matched.join(", "),
+                    hint: hint.to_string(),
+                });
+            }
+            let named: Vec<&str> = people
+                .iter()
+                .filter_map(|p| find_word(&folded, p, false).map(|(s, e)| &folded[s..e]))
+                .collect();
+            if let Some(first) = named.first() {
+                out.push(Finding {
+                    kind: FindingKind::PersonNamed,
+                    sentence: sentence.to_string(),
+                    matched: first.to_string(),
+                    hint: person_hint.clone(),
+                });
             }
         }
         out
     }
+}
+
+/// Findings without repeats: the same sentence flagged for the same reason in two places (a
+/// root cause and one of its whys, two sections) is shown once.
+pub fn without_repeats(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut seen = std::collections::BTreeSet::new();
+    findings
+        .into_iter()
+        .filter(|f| seen.insert((f.kind as u8, f.sentence.clone())))
+        .collect()
 }
 
 #[cfg(test)]
@@ -220,14 +274,13 @@ mod tests {
         let f = r.check(text, Language::En, &[]);
         assert_eq!(
             kinds(&f),
-            vec![
-                (FindingKind::BlameLanguage, "'s fault".to_string()),
-                (FindingKind::BlameLanguage, "careless".to_string()),
-                (FindingKind::BlameLanguage, "should have".to_string()),
-            ]
+            vec![(
+                FindingKind::BlameLanguage,
+                "'s fault, careless, should have".to_string()
+            )]
         );
         assert!(f[0].sentence.starts_with("It was Bob's fault"));
-        assert!(!f[2].hint.is_empty());
+        assert!(!f[0].hint.is_empty());
         // Neutral text: nothing, and words merely containing a term are not matches.
         let neutral = "No check prevented a lookalike domain from reaching inboxes. Faultless \
                        failover kept the site up; the blameless review found a missing control.";
@@ -258,6 +311,46 @@ mod tests {
         assert!(f[3].hint.contains("rôle"));
         // Short names (two letters) are not searched for: too many false hits.
         assert!(r.check("Le hk a expiré.", Language::Fr, &["hk"]).is_empty());
+        // Every language's words are looked for, whatever the reader's: an English reader's
+        // check catches French blame, a French reader's English blame.
+        let mixed =
+            "Le stagiaire a bêtement cliqué. He should have known. C'est une erreur humaine.";
+        let f = r.check(mixed, Language::En, &[]);
+        assert_eq!(
+            kinds(&f),
+            vec![
+                (FindingKind::BlameLanguage, "bêtement".to_string()),
+                (FindingKind::BlameLanguage, "should have".to_string()),
+                (FindingKind::BlameLanguage, "erreur humaine".to_string()),
+            ]
+        );
+        assert_eq!(r.check(mixed, Language::Fr, &[]).len(), 3);
+        // Overlapping terms ("la faute", "par sa faute") make one finding per sentence.
+        let f = r.check("C'est par sa faute et par négligence.", Language::Fr, &[]);
+        assert_eq!(
+            kinds(&f),
+            vec![(
+                FindingKind::BlameLanguage,
+                "par sa faute, négligence".to_string()
+            )]
+        );
+        // An account named like an ordinary word is not a person: "domain admin" is fine.
+        assert!(
+            r.check(
+                "The domain admin group had too many members.",
+                Language::En,
+                &["admin", "Administrator"]
+            )
+            .is_empty()
+        );
+        // The same sentence flagged in two places is shown once.
+        let twice = [
+            r.check("Marc forgot to patch.", Language::En, &["marc"]),
+            r.check("Marc forgot to patch.", Language::En, &["marc"]),
+        ]
+        .concat();
+        assert_eq!(twice.len(), 4);
+        assert_eq!(without_repeats(twice).len(), 2);
         // The rules are data: a team's own list replaces them.
         let own = BlamelessRules::from_json(
             r#"{"en": {"person_hint": "say the role", "terms": [{"term": "oops*", "hint": "describe it"}]}}"#,

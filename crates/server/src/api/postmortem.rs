@@ -106,6 +106,7 @@ pub async fn view(state: &AppState, i: &Incident, lang: Language) -> ApiResult<P
             blameless.extend(rules.check(w, lang, &people));
         }
     }
+    let blameless = debrief_domain::blameless::without_repeats(blameless);
     let level = i.severity.as_ref().map(|a| a.level);
     let end = i
         .milestone(Milestone::Recovered)
