@@ -1,8 +1,8 @@
 //! Typed commands with more than one front end, parsed once (from JSON, a form or the command
 //! line) into domain values, and decided by the domain on the incident's current state.
 
-use debrief_domain::postmortem::{Priority, RecommendationKind};
-use debrief_domain::{DomainError, Event, Field, Incident, Timestamp, Username};
+use debrief_domain::postmortem::{Owner, Priority, RecommendationKind};
+use debrief_domain::{DomainError, Event, Field, Incident, Timestamp};
 
 /// An edit of the incident's describing fields (title, summary, reporter, detection source),
 /// one append whatever the number of fields.
@@ -56,14 +56,15 @@ impl EditIncident {
     }
 }
 
-/// A recommendation of the postmortem, on every channel: its owner must be a user account and
-/// the other incidents it answers must exist (checked by [`crate::App::add_recommendation`]).
+/// A recommendation of the postmortem, on every channel: an owner given by user name must be an
+/// account (a team named in words is kept as written) and the other incidents it answers must
+/// exist (checked by [`crate::App::add_recommendation`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddRecommendation {
     pub action: String,
     pub kind: RecommendationKind,
     pub priority: Priority,
-    pub owner: Option<Username>,
+    pub owner: Option<Owner>,
     /// `None`: the default of its priority.
     pub due: Option<Timestamp>,
     pub root_causes: Vec<u64>,
@@ -72,12 +73,12 @@ pub struct AddRecommendation {
 }
 
 impl AddRecommendation {
-    /// Reads the owner as a user name (blank: no owner).
-    pub fn owner_from(raw: Option<&str>) -> Result<Option<Username>, DomainError> {
-        raw.map(str::trim)
-            .filter(|o| !o.is_empty())
-            .map(Username::parse)
-            .transpose()
+    /// Reads the owner: a user name, or a team named in words (blank: no owner).
+    pub fn owner_from(raw: Option<&str>) -> Result<Option<Owner>, DomainError> {
+        Ok(match raw {
+            Some(r) => Owner::parse(r)?,
+            None => None,
+        })
     }
 
     /// The event on `incident` as it is now.
@@ -86,7 +87,7 @@ impl AddRecommendation {
             &self.action,
             self.kind,
             self.priority,
-            self.owner.as_ref().map(Username::as_str),
+            self.owner.as_ref().map(Owner::as_str),
             self.due,
             &self.root_causes,
             &self.related,

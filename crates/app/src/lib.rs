@@ -188,14 +188,14 @@ impl App {
     /// Refuses a recommendation whose owner is not a user account or whose related incidents do
     /// not exist (a refusal of the input: 422 on the API, shown on the form).
     pub async fn check_recommendation(&self, command: &commands::AddRecommendation) -> Result<()> {
-        if let Some(owner) = &command.owner {
+        if let Some(debrief_domain::postmortem::Owner::Account(owner)) = &command.owner {
             match self.store.user_record(owner.as_str()).await {
                 Ok(_) => {}
                 Err(StoreError::NoUser(_)) => {
                     return Err(DomainError::InvalidField {
                         field: "owner",
                         problem: format!(
-                            "`{owner}` is not a user account; name the person who owns it by their user name"
+                            "`{owner}` is not a user account; give the owner's user name, or name a team in words (\"direction des soins\")"
                         ),
                     }
                     .into());

@@ -237,6 +237,16 @@ async fn a_recommendation_names_a_user_and_existing_incidents_on_every_channel()
         vec![other_number],
         "the incident itself is not related to itself"
     );
+    // A team named in words owns it as written; a single word must be an account.
+    let done = app
+        .add_recommendation(&hera, id, &command("  Direction des  soins ", vec![]), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        done.recommendations[1].owner.as_deref(),
+        Some("Direction des soins")
+    );
+    assert!(AddRecommendation::owner_from(Some("a/b")).is_err());
 }
 
 #[test]

@@ -198,12 +198,10 @@ impl Incident {
                 problem: format!("#{} has no root cause {missing}", self.number),
             });
         }
-        let owner = owner
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-            .map(crate::user::Username::parse)
-            .transpose()?
-            .map(|u| u.as_str().to_string());
+        let owner = match owner {
+            Some(raw) => Owner::parse(raw)?.map(|o| o.as_str().to_string()),
+            None => None,
+        };
         Ok(Event::RecommendationAdded {
             id: next_id(&self.recommendations, |r| r.id),
             action: required("action", action)?,

@@ -309,6 +309,47 @@ pub struct Postmortem {
     pub published_at: Option<Timestamp>,
 }
 
+/// Who owns a recommendation: an account, by its user name (a single word must be one), or a
+/// team or person named in words ("direction des soins", "Head of IT") that has no account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    Account(crate::user::Username),
+    Named(String),
+}
+
+impl Owner {
+    /// Reads an owner (blank: none). One word is a user name; words with spaces are a name
+    /// kept as written (one line, at most 200 characters).
+    pub fn parse(raw: &str) -> Result<Option<Owner>, DomainError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        if raw.split_whitespace().count() > 1 {
+            let name = crate::text::clean("owner", raw, 200, crate::text::Lines::One)?;
+            return Ok(Some(Owner::Named(
+                name.split_whitespace().collect::<Vec<_>>().join(" "),
+            )));
+        }
+        crate::user::Username::parse(raw)
+            .map(|u| Some(Owner::Account(u)))
+            .map_err(|_| DomainError::InvalidField {
+                field: "owner",
+                problem: format!(
+                    "`{raw}` is not a user name; give the owner's user name, or name a team in words (\"direction des soins\")"
+                ),
+            })
+    }
+
+    /// As stored and shown.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Owner::Account(u) => u.as_str(),
+            Owner::Named(n) => n,
+        }
+    }
+}
+
 /// A recommendation, tracked to completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recommendation {
