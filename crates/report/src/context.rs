@@ -235,6 +235,13 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "records": pm.impact.records.iter().map(|r| json!({"category": r.category, "count": r.count})).collect::<Vec<_>>(),
             "costs": costs,
             "net": net,
+            // The backup and recovery evaluation, and what the postmortem says of the recovery.
+            "backups": match pm.impact.backups_worked {
+                Some(true) => lab("backups_worked"),
+                Some(false) => lab("backups_failed"),
+                None => lab("backups_unknown"),
+            },
+            "recovery": pm.texts.get(&debrief_domain::postmortem::PmText::Recovery).cloned().unwrap_or_default(),
         },
         "timeline": i.timeline.iter().map(|t| json!({
             "at": d(t.occurred_at),
