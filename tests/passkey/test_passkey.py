@@ -26,6 +26,32 @@ BIN = os.environ.get("DEBRIEF_BIN", "")
 PASSWORD = "granite-owl-lantern-7"
 
 
+def page_state(d):
+    """Where the browser is and whether the passkey error shows, read in one script (so that a
+    navigation under way cannot detach an element between two WebDriver calls); None while the
+    page changes."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        return d.execute_script(
+            "var e = document.getElementById('passkey-error');"
+            "var c = document.getElementById('passkey-codes');"
+            "return {url: location.href, error: !!(e && !e.hidden), text: e ? e.textContent : '',"
+            " codes: !!(c && !c.hidden)};")
+    except WebDriverException:
+        return None
+
+
+def wait_for(d, predicate, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        st = page_state(d)
+        if st is not None and predicate(st):
+            return st
+        time.sleep(0.1)
+    raise AssertionError(f"timed out; the page is {page_state(d)}")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,10 +145,8 @@ class Passkeys(unittest.TestCase):
             d.get(f"{self.base}/settings/second-factor")
             d.find_element(By.ID, "passkey-label").send_keys("laptop")
             d.find_element(By.ID, "passkey-add").click()
-            wait.until(lambda d: d.find_element(By.ID, "passkey-codes").is_displayed()
-                       or d.find_element(By.ID, "passkey-error").is_displayed())
-            self.assertFalse(d.find_element(By.ID, "passkey-error").is_displayed(),
-                             d.find_element(By.ID, "passkey-error").text)
+            st = wait_for(d, lambda st: st["codes"] or st["error"])
+            self.assertFalse(st["error"], st["text"])
             codes = [c.text for c in d.find_elements(By.CSS_SELECTOR, "#passkey-codes-list code")]
             self.assertEqual(len(codes), 10, codes)
             self.assertEqual(len(d.get_credentials()), 1, "the authenticator holds the passkey")
@@ -138,10 +162,9 @@ class Passkeys(unittest.TestCase):
             self.password(d, wait, "/recommendations")
             self.assertIn("/login/second-factor", d.current_url)
             d.find_element(By.ID, "passkey-sign-in").click()
-            wait.until(lambda d: d.current_url.startswith(f"{self.base}/recommendations")
-                       or d.find_element(By.ID, "passkey-error").is_displayed())
-            if not d.current_url.startswith(f"{self.base}/recommendations"):
-                self.fail(d.find_element(By.ID, "passkey-error").text)
+            st = wait_for(d, lambda st: st["url"].startswith(f"{self.base}/recommendations") or st["error"])
+            if not st["url"].startswith(f"{self.base}/recommendations"):
+                self.fail(st["text"])
             self.assertIn("hera", d.page_source)
             self.assertIsNotNone(self.factors()["factors"][0]["last_used_at"])
         finally:
@@ -156,8 +179,8 @@ class Passkeys(unittest.TestCase):
             self.password(d, wait)
             self.assertIn("/login/second-factor", d.current_url)
             d.find_element(By.ID, "passkey-sign-in").click()
-            wait.until(lambda d: d.find_element(By.ID, "passkey-error").is_displayed())
-            self.assertIn("/login/second-factor", d.current_url)
+            st = wait_for(d, lambda st: st["error"])
+            self.assertIn("/login/second-factor", st["url"])
             d.get(f"{self.base}/incidents")
             self.assertIn("/login/second-factor", d.current_url)
         finally:

@@ -957,3 +957,5 @@ err-frozen-published = The postmortem is published and no longer changes.
 pm-to-draft = Back to draft
 pm-frozen-approved = Approved: what was signed no longer changes. To correct it, send it back to draft with a reason; it is then approved again.
 pm-frozen-published = Published: it no longer changes. Recommendations are still tracked below.
+pm-records-read = Records affected
+pm-costs-read = Costs

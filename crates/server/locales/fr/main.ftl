@@ -1008,3 +1008,5 @@ err-frozen-published = Le retour d’expérience est publié et ne change plus.
 pm-to-draft = Remettre en brouillon
 pm-frozen-approved = Approuvé : ce qui a été validé ne change plus. Pour le corriger, remettez-le en brouillon avec un motif ; il est ensuite approuvé à nouveau.
 pm-frozen-published = Publié : il ne change plus. Les recommandations restent suivies ci-dessous.
+pm-records-read = Enregistrements touchés
+pm-costs-read = Coûts
