@@ -34,12 +34,14 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
     );
     shot(&c, "alerts-queue").await;
     click(&c, "#alert-1 form[action$='/acknowledge'] button").await;
+    // The row is redrawn once the acknowledgement is in: wait for its new text rather than read
+    // it once (the promote button is there before and after).
+    wait_text(&c, "#alert-1", "Acknowledged").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#alert-1 form[action$='/promote'] button"))
         .await
         .unwrap();
-    assert!(text(&c, "#alert-1").await.contains("Acknowledged"));
     click(&c, "#alert-1 form[action$='/promote'] button").await;
     c.wait()
         .at_most(Duration::from_secs(10))
