@@ -33,12 +33,14 @@ status=0
 for who in manager admin; do
     token=$([ "$who" = admin ] && echo "$admin" || echo "$manager")
     echo "--- as the $who"
+    # One worker: CPython 3.11.7's compiler is not thread-safe (SystemError "AST constructor
+    # recursion depth mismatch", fixed in 3.11.8), and two workers crashed schemathesis itself once.
     # application/x-ndjson (POST /api/v1/events) has no serializer in schemathesis; the events
     # route is tested by the CLI suite instead.
     schemathesis --config-file "$here/schemathesis.toml" run "$data/openapi.json" --url "$base" \
         -H "Authorization: Bearer $token" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,positive_data_acceptance \
-        --phases examples,coverage,fuzzing --max-examples "$examples" --workers 2 \
+        --phases examples,coverage,fuzzing --max-examples "$examples" --workers 1 \
         --exclude-operation-id evaluate_events --seed 20261206 \
         --suppress-health-check all || status=1
 done
