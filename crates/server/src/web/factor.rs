@@ -183,21 +183,29 @@ pub async fn challenge_submit(
 }
 
 /// Ends the session that got this far and opens a signed-in one under a new cookie (so that a
-/// cookie seen before the second factor is worth nothing after it), then goes on to `to`.
-pub(super) async fn signed_in(state: &AppState, principal: &Principal, to: &str) -> Response {
+/// cookie seen before the second factor is worth nothing after it), set on `res`. The one place a
+/// waiting or enrolling session becomes a signed-in one.
+async fn upgrade_session(
+    state: &AppState,
+    principal: &Principal,
+    mut res: Response,
+) -> Result<Response, debrief_app::AppError> {
     if let Some(hash) = &principal.session_hash
         && let Err(e) = state.app.close_session(hash).await
     {
-        tracing::error!(error = %e, "cannot end the waiting session");
+        tracing::error!(error = %e, "cannot end the session before the second factor");
     }
-    match auth::open_session(state, &principal.user.id, SessionStage::Full).await {
-        Ok(cookie) => {
-            let mut res = see_other(to);
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            res
-        }
+    let cookie = auth::open_session(state, &principal.user.id, SessionStage::Full).await?;
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// A signed-in session under a new cookie, then on to `to`.
+pub(super) async fn signed_in(state: &AppState, principal: &Principal, to: &str) -> Response {
+    match upgrade_session(state, principal, see_other(to)).await {
+        Ok(res) => res,
         Err(e) => {
             tracing::error!(error = %e, "cannot create session");
             (StatusCode::INTERNAL_SERVER_ERROR, "cannot open a session").into_response()
@@ -347,21 +355,10 @@ pub async fn add_totp(
 pub(super) async fn enrolled(state: &AppState, user: &WebUser, codes: Vec<String>) -> Response {
     if user.principal.stage == SessionStage::Enrol {
         // The new session's cookie goes with the page that shows the codes.
-        let mut res = settings_response(state, user, codes, None, StatusCode::OK, false).await;
-        if let Some(hash) = &user.principal.session_hash
-            && let Err(e) = state.app.close_session(hash).await
-        {
-            tracing::error!(error = %e, "cannot end the enrolment session");
-        }
-        match auth::open_session(state, &user.principal.user.id, SessionStage::Full).await {
-            Ok(cookie) => {
-                if let Ok(v) = HeaderValue::from_str(&cookie) {
-                    res.headers_mut().append(header::SET_COOKIE, v);
-                }
-            }
-            Err(e) => return app_error(user, e),
-        }
-        return res;
+        let res = settings_response(state, user, codes, None, StatusCode::OK, false).await;
+        return upgrade_session(state, &user.principal, res)
+            .await
+            .unwrap_or_else(|e| app_error(user, e));
     }
     if codes.is_empty() {
         return see_other("/settings/second-factor");
@@ -511,6 +508,31 @@ fn csrf_header_ok(headers: &HeaderMap, expected: Option<&str>) -> bool {
     !sent.is_empty() && expected.is_some_and(|e| auth::same_secret(sent, e))
 }
 
+/// What every passkey request needs: passkeys on here, the session the ceremony's state waits
+/// in, and the session's CSRF token in the header.
+fn ceremony<'a>(
+    state: &'a AppState,
+    principal: &'a Principal,
+    headers: &HeaderMap,
+    lang: Language,
+) -> Result<(&'a crate::auth::passkey::Passkeys, &'a str), Response> {
+    let (Some(passkeys), Some(hash)) = (&state.config.passkeys, &principal.session_hash) else {
+        return Err(passkey_refusal(
+            lang,
+            StatusCode::NOT_FOUND,
+            "passkeys are off here",
+        ));
+    };
+    if !csrf_header_ok(headers, principal.csrf.as_deref()) {
+        return Err(passkey_refusal(
+            lang,
+            StatusCode::FORBIDDEN,
+            &t(lang, "error-csrf", &[]),
+        ));
+    }
+    Ok((passkeys, hash))
+}
+
 /// Starts registering a passkey for the signed-in person: the options for
 /// `navigator.credentials.create`.
 pub async fn passkey_options(
@@ -519,13 +541,10 @@ pub async fn passkey_options(
     headers: HeaderMap,
 ) -> Response {
     let lang = user.lang;
-    let (Some(passkeys), Some(hash)) = (&state.config.passkeys, &user.principal.session_hash)
-    else {
-        return passkey_refusal(lang, StatusCode::NOT_FOUND, "passkeys are off here");
+    let (passkeys, hash) = match ceremony(&state, &user.principal, &headers, lang) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    if !csrf_header_ok(&headers, user.principal.csrf.as_deref()) {
-        return passkey_refusal(lang, StatusCode::FORBIDDEN, &t(lang, "error-csrf", &[]));
-    }
     let existing: Vec<String> = match state.app.passkeys_for_sign_in(&user.principal.user).await {
         Ok(f) => f.into_iter().map(|f| f.secret).collect(),
         Err(e) => return app_error(&user, e),
@@ -559,13 +578,10 @@ pub async fn passkey_add(
     axum::Json(answer): axum::Json<PasskeyAnswer>,
 ) -> Response {
     let lang = user.lang;
-    let (Some(passkeys), Some(hash)) = (&state.config.passkeys, &user.principal.session_hash)
-    else {
-        return passkey_refusal(lang, StatusCode::NOT_FOUND, "passkeys are off here");
+    let (passkeys, hash) = match ceremony(&state, &user.principal, &headers, lang) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    if !csrf_header_ok(&headers, user.principal.csrf.as_deref()) {
-        return passkey_refusal(lang, StatusCode::FORBIDDEN, &t(lang, "error-csrf", &[]));
-    }
     let ceremony = match state.app.session(hash).await {
         Ok(Some(s)) => s.challenge.unwrap_or_default(),
         Ok(None) => String::new(),
@@ -587,20 +603,12 @@ pub async fn passkey_add(
         Ok(d) => d,
         Err(e) => return passkey_refusal(lang, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     };
-    let mut res =
+    let res =
         axum::Json(serde_json::json!({ "recovery_codes": done.recovery_codes })).into_response();
     if user.principal.stage == SessionStage::Enrol {
-        if let Err(e) = state.app.close_session(hash).await {
-            tracing::error!(error = %e, "cannot end the enrolment session");
-        }
-        match auth::open_session(&state, &user.principal.user.id, SessionStage::Full).await {
-            Ok(cookie) => {
-                if let Ok(v) = HeaderValue::from_str(&cookie) {
-                    res.headers_mut().append(header::SET_COOKIE, v);
-                }
-            }
-            Err(e) => return app_error(&user, e),
-        }
+        return upgrade_session(&state, &user.principal, res)
+            .await
+            .unwrap_or_else(|e| app_error(&user, e));
     }
     res
 }
@@ -612,12 +620,10 @@ pub async fn passkey_sign_in_options(
     headers: HeaderMap,
 ) -> Response {
     let lang = who.lang;
-    let (Some(passkeys), Some(hash)) = (&state.config.passkeys, &who.principal.session_hash) else {
-        return passkey_refusal(lang, StatusCode::NOT_FOUND, "passkeys are off here");
+    let (passkeys, hash) = match ceremony(&state, &who.principal, &headers, lang) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    if !csrf_header_ok(&headers, who.principal.csrf.as_deref()) {
-        return passkey_refusal(lang, StatusCode::FORBIDDEN, &t(lang, "error-csrf", &[]));
-    }
     let stored: Vec<String> = match state.app.passkeys_for_sign_in(&who.principal.user).await {
         Ok(f) => f.into_iter().map(|f| f.secret).collect(),
         Err(e) => {
@@ -646,12 +652,10 @@ pub async fn passkey_sign_in(
     axum::Json(answer): axum::Json<PasskeyAnswer>,
 ) -> Response {
     let lang = who.lang;
-    let (Some(passkeys), Some(hash)) = (&state.config.passkeys, &who.principal.session_hash) else {
-        return passkey_refusal(lang, StatusCode::NOT_FOUND, "passkeys are off here");
+    let (passkeys, hash) = match ceremony(&state, &who.principal, &headers, lang) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    if !csrf_header_ok(&headers, who.principal.csrf.as_deref()) {
-        return passkey_refusal(lang, StatusCode::FORBIDDEN, &t(lang, "error-csrf", &[]));
-    }
     let ip = state
         .config
         .trusted_proxies
@@ -698,23 +702,9 @@ pub async fn passkey_sign_in(
         return failed(&e);
     }
     tracing::info!(%username, %ip, "signed in with a passkey");
-    let to = safe_next(&answer.next);
-    let mut res = signed_in(&state, &who.principal, &to).await;
     // The script follows `redirect` itself (a fetch does not navigate).
-    if res.status() == StatusCode::SEE_OTHER {
-        *res.status_mut() = StatusCode::OK;
-        res.headers_mut().remove(header::LOCATION);
-        let cookies: Vec<HeaderValue> = res
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .cloned()
-            .collect();
-        let mut json = axum::Json(serde_json::json!({ "redirect": to })).into_response();
-        for c in cookies {
-            json.headers_mut().append(header::SET_COOKIE, c);
-        }
-        return json;
-    }
-    res
+    let json = axum::Json(serde_json::json!({ "redirect": safe_next(&answer.next) }));
+    upgrade_session(&state, &who.principal, json.into_response())
+        .await
+        .unwrap_or_else(|e| failed(&e))
 }
