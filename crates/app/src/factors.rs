@@ -6,7 +6,7 @@
 
 use debrief_domain::{Action, DomainError, Timestamp};
 use debrief_store::access::AccessRecord;
-use debrief_store::accounts::{FactorKind, SecondFactor, User};
+use debrief_store::accounts::{FactorKind, SecondFactor, SessionStage, User};
 use sha2::Digest;
 use totp_rs::{Algorithm, Secret, Totp};
 
@@ -178,6 +178,19 @@ impl App {
             factors: self.store.second_factors(&name).await?,
             recovery_codes_left: self.store.recovery_codes_left(&name).await?,
             required: self.second_factor_required().await?,
+        })
+    }
+
+    /// Where a password sign-in of `user` stands once the password is right: signed in, the
+    /// second factor awaited (they have one), or one to add (the installation requires it). The
+    /// one rule for the sign-in page and HTTP Basic alike.
+    pub async fn after_password(&self, user: &User) -> Result<SessionStage> {
+        Ok(if self.has_second_factor(user).await? {
+            SessionStage::SecondFactor
+        } else if self.second_factor_required().await? {
+            SessionStage::Enrol
+        } else {
+            SessionStage::Full
         })
     }
 

@@ -237,7 +237,13 @@ async fn basic(
             attempt.succeeded();
             // A password alone is not enough for an account with a second factor, nor when
             // the installation requires one: such clients use an API token.
-            if second_factor_applies(state, &r.user).await? {
+            if state
+                .app
+                .after_password(&r.user)
+                .await
+                .map_err(app_to_auth)?
+                != SessionStage::Full
+            {
                 tracing::warn!(%username, %ip, "Basic sign-in refused: the account needs its second factor; use an API token");
                 return Ok(None);
             }
@@ -276,23 +282,6 @@ async fn already_checked(
         Ok(_) | Err(debrief_store::StoreError::NoUser(_)) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Whether a password sign-in of `user` needs a second factor: they have one, or the
-/// installation requires one.
-pub async fn second_factor_applies(
-    state: &AppState,
-    user: &User,
-) -> Result<bool, debrief_store::StoreError> {
-    let answer = async {
-        Ok::<_, debrief_app::AppError>(
-            state.app.has_second_factor(user).await? || state.app.second_factor_required().await?,
-        )
-    };
-    answer.await.map_err(|e| match e {
-        debrief_app::AppError::Store(e) => e,
-        other => debrief_store::StoreError::Corrupt(other.to_string()),
-    })
 }
 
 /// Constant-time comparison of two secrets.

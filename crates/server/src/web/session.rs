@@ -173,14 +173,9 @@ pub async fn login_submit(
     attempt.succeeded();
     // A second factor follows the password when the account has one; when the installation
     // requires one and the account has none, the session only opens the page to add one.
-    let stage = match (
-        state.app.has_second_factor(&record.user).await,
-        state.app.second_factor_required().await,
-    ) {
-        (Ok(true), _) => SessionStage::SecondFactor,
-        (Ok(false), Ok(true)) => SessionStage::Enrol,
-        (Ok(false), Ok(false)) => SessionStage::Full,
-        (Err(e), _) | (_, Err(e)) => {
+    let stage = match state.app.after_password(&record.user).await {
+        Ok(stage) => stage,
+        Err(e) => {
             tracing::error!(error = %e, "cannot read the account's second factors");
             return again(
                 "error-internal-detail",
