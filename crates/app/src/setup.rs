@@ -259,6 +259,14 @@ impl App {
         }
     }
 
+    /// A directory entry as a message to it is delivered: in full (its webhook's address too),
+    /// for the server to send to, never to show. Anyone who may read incidents may send to the
+    /// directory; only managers choose what is in it.
+    pub async fn recipient(&self, caller: &Caller, name_or_id: &str) -> Result<Stakeholder> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.stakeholder(name_or_id).await?)
+    }
+
     /// Adds a person or group to the directory (managers and admins).
     pub async fn add_stakeholder(
         &self,

@@ -34,6 +34,9 @@ pub struct FileConfig {
     pub session_hours: Option<i64>,
     /// How long a browser session lasts unused, in minutes (120 by default).
     pub session_idle_minutes: Option<i64>,
+    /// What a postmortem must answer before it is approved (readiness items; `summary` and
+    /// `root-causes` by default, `[]` to only warn).
+    pub review_required: Option<Vec<String>>,
 }
 
 /// The settings a command runs with.
@@ -57,6 +60,8 @@ pub struct Settings {
     /// Browser sessions' absolute lifetime (hours) and idle lifetime (minutes).
     pub session_hours: i64,
     pub session_idle_minutes: i64,
+    /// What a postmortem must answer before it is approved (`review_required` in the file).
+    pub review: debrief_domain::postmortem::ReviewPolicy,
 }
 
 impl fmt::Debug for Settings {
@@ -76,6 +81,7 @@ impl fmt::Debug for Settings {
             .field("oidc", &self.oidc)
             .field("session_hours", &self.session_hours)
             .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("review", &self.review)
             .finish()
     }
 }
@@ -119,7 +125,13 @@ impl Settings {
                 session_hours * 60
             );
         }
+        let review = match &file.review_required {
+            Some(names) => debrief_domain::postmortem::ReviewPolicy::parse(names)
+                .context("review_required in the configuration file")?,
+            None => Default::default(),
+        };
         Ok(Settings {
+            review,
             data_dir,
             listen: file.listen,
             trusted_proxies: file.trusted_proxies.unwrap_or_default(),
@@ -181,6 +193,7 @@ mod tests {
             oidc: None,
             session_hours: 12,
             session_idle_minutes: 120,
+            review: Default::default(),
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

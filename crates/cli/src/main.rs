@@ -24,7 +24,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 pub mod exit {
     /// Everything worked; `verify` found every chain intact.
     pub const OK: u8 = 0;
-    /// `verify` found a break.
+    /// `verify` found a break; `postmortem --ready` found a required item open.
     pub const BROKEN: u8 = 1;
     /// The command was refused: bad input, unknown incident, illegal transition, conflict.
     pub const REFUSED: u8 = 2;
@@ -152,9 +152,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
         Command::Work(cmd) => commands::work::run(cmd, &settings).await,
         Command::Evidence(cmd) => commands::evidence::run(cmd, &settings).await,
         Command::Triage(cmd) => commands::record::triage(cmd, &settings).await,
-        Command::Postmortem { incident, format } => {
-            commands::postmortem::show(&incident, &format, &settings).await
-        }
+        Command::Postmortem {
+            incident,
+            format,
+            ready,
+        } => commands::postmortem::show(&incident, &format, ready, &settings).await,
         Command::Recommendations {
             state,
             owner,

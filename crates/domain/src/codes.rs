@@ -39,6 +39,7 @@ pub fn every() -> &'static BTreeSet<String> {
         names::<pm::PmList>(&mut out);
         names::<pm::CauseCategory>(&mut out);
         names::<pm::CostKind>(&mut out);
+        names::<pm::ReadinessItem>(&mut out);
         names::<crate::triage::Tlp>(&mut out);
         names::<crate::triage::Pap>(&mut out);
         names::<crate::triage::FunctionalImpact>(&mut out);
@@ -75,7 +76,7 @@ pub fn every() -> &'static BTreeSet<String> {
 /// finding one of them in text proves nothing.
 fn is_a_word(code: &str, lang: Language) -> bool {
     const BOTH: &str = "application communication direct note process url mutex other detect \
-        technique transport final notification";
+        technique transport final notification participants playbooks";
     const EN: &str = "new open closed done cancelled low medium high critical none host account \
         domain email filename hostname unknown suspected confirmed cleared containment \
         eradication recovery analysis interview prevent mitigate training tooling draft review \
@@ -86,7 +87,8 @@ fn is_a_word(code: &str, lang: Language) -> bool {
         technology external partner vendor merged dismissed promoted duplicate benign title \
         severity owner minute hour analyst system manual alert tool execution persistence \
         discovery collection exfiltration reconnaissance legal report detection lucky initial \
-        intermediate resolution communications scribe verified";
+        intermediate resolution communications scribe verified costs backups response \
+        recommendations";
     const FR: &str = "contact date minute code incident information impact exfiltration \
         reconnaissance collection interne portail exact initial final";
     let listed = |words: &str| words.split_whitespace().any(|w| w == code);

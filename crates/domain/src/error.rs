@@ -84,6 +84,10 @@ pub enum DomainError {
     /// change it anyway).
     #[error("{0}")]
     Frozen(String),
+    /// The postmortem cannot be approved while the record leaves these required questions of
+    /// the review open (readiness item names).
+    #[error("the postmortem cannot be approved yet: fill in {}", .0.join(", "))]
+    NotReady(Vec<String>),
 }
 
 /// What kind of failure an error is, from which every front end derives its answer: the HTTP
@@ -131,7 +135,8 @@ impl DomainError {
         match self {
             DomainError::IllegalTransition { .. }
             | DomainError::Unchanged(_)
-            | DomainError::Frozen(_) => Category::Conflict,
+            | DomainError::Frozen(_)
+            | DomainError::NotReady(_) => Category::Conflict,
             DomainError::NoSuch { .. } => Category::NotFound,
             DomainError::InconsistentJournal { .. } => Category::Failed,
             DomainError::Empty { .. }

@@ -267,6 +267,9 @@ pub enum Event {
     /// A root cause found.
     #[serde(rename = "postmortem.root_cause_added")]
     RootCauseAdded { cause: crate::postmortem::RootCause },
+    /// A root cause rewritten (its number kept).
+    #[serde(rename = "postmortem.root_cause_updated")]
+    RootCauseUpdated { cause: crate::postmortem::RootCause },
     /// The postmortem moved in its review.
     #[serde(rename = "postmortem.status_changed")]
     PostmortemStatusChanged {
@@ -327,6 +330,11 @@ pub enum Event {
     /// The incident's regulatory flags replaced (personal data, significant, material…).
     #[serde(rename = "regulatory.flags_set")]
     FlagsSet { flags: Vec<String>, reason: Reason },
+    /// What regulators ask that only a person can state, replaced.
+    #[serde(rename = "regulatory.facts_set")]
+    RegulatoryFactsSet {
+        facts: crate::obligation::RegulatoryFacts,
+    },
     /// A regulatory clock stated (classification as major, materiality determination).
     #[serde(rename = "regulatory.clock_set")]
     RegulatoryClockSet {
@@ -458,6 +466,7 @@ kinds! {
     PostmortemList => "postmortem.list_set",
     PostmortemImpact => "postmortem.impact_set",
     RootCauseAdded => "postmortem.root_cause_added",
+    RootCauseUpdated => "postmortem.root_cause_updated",
     PostmortemStatusChanged => "postmortem.status_changed",
     ReviewScheduled => "postmortem.review_scheduled",
     RecommendationAdded => "recommendation.added",
@@ -466,6 +475,7 @@ kinds! {
     InfoAnswered => "info.answered",
     PlaybookApplied => "playbook.applied",
     FlagsSet => "regulatory.flags_set",
+    RegulatoryFactsSet => "regulatory.facts_set",
     RegulatoryClockSet => "regulatory.clock_set",
     NotificationRecorded => "notification.recorded",
     NotificationAttempted => "notification.attempted",
@@ -599,6 +609,7 @@ impl Event {
             | Event::PostmortemList { .. }
             | Event::PostmortemImpact { .. }
             | Event::RootCauseAdded { .. }
+            | Event::RootCauseUpdated { .. }
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
@@ -607,6 +618,7 @@ impl Event {
             | Event::TimeLogged { .. }
             | Event::PlaybookApplied { .. }
             | Event::FlagsSet { .. }
+            | Event::RegulatoryFactsSet { .. }
             | Event::NotificationAttempted { .. }
             | Event::NotificationSkipped { .. }
             | Event::ObligationEscalated { .. }
@@ -722,7 +734,7 @@ mod tests {
 
     #[test]
     fn the_kinds_table_names_every_serde_tag() {
-        assert_eq!(Event::KINDS.len(), 46);
+        assert_eq!(Event::KINDS.len(), 48);
         let mut seen = std::collections::BTreeSet::new();
         for kind in Event::KINDS {
             assert!(seen.insert(*kind), "{kind} twice");

@@ -298,6 +298,7 @@ impl Incident {
             | Event::PostmortemList { .. }
             | Event::PostmortemImpact { .. }
             | Event::RootCauseAdded { .. }
+            | Event::RootCauseUpdated { .. }
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
@@ -306,6 +307,7 @@ impl Incident {
             | Event::InfoAnswered { .. }
             | Event::PlaybookApplied { .. }
             | Event::FlagsSet { .. }
+            | Event::RegulatoryFactsSet { .. }
             | Event::RegulatoryClockSet { .. }
             | Event::NotificationRecorded { .. }
             | Event::NotificationAttempted { .. }

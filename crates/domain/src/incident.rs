@@ -236,6 +236,10 @@ pub struct Incident {
     /// Regulatory flags (which regimes apply).
     #[serde(default)]
     pub flags: std::collections::BTreeSet<String>,
+    /// What regulators ask that only a person can state (contact point, malicious, cross-border,
+    /// data subjects, consequences, measures for them).
+    #[serde(default)]
+    pub regulatory: crate::obligation::RegulatoryFacts,
     /// Regulatory clocks stated (besides awareness).
     #[serde(default)]
     pub reg_clocks: BTreeMap<crate::obligation::ClockStart, Timestamp>,

@@ -624,6 +624,7 @@ impl Incident {
             | Event::PostmortemList { .. }
             | Event::PostmortemImpact { .. }
             | Event::RootCauseAdded { .. }
+            | Event::RootCauseUpdated { .. }
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
@@ -632,6 +633,7 @@ impl Incident {
             | Event::InfoAnswered { .. }
             | Event::PlaybookApplied { .. }
             | Event::FlagsSet { .. }
+            | Event::RegulatoryFactsSet { .. }
             | Event::RegulatoryClockSet { .. }
             | Event::NotificationRecorded { .. }
             | Event::NotificationAttempted { .. }

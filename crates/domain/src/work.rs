@@ -437,6 +437,7 @@ impl Incident {
             | Event::PostmortemList { .. }
             | Event::PostmortemImpact { .. }
             | Event::RootCauseAdded { .. }
+            | Event::RootCauseUpdated { .. }
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
@@ -445,6 +446,7 @@ impl Incident {
             | Event::InfoAnswered { .. }
             | Event::PlaybookApplied { .. }
             | Event::FlagsSet { .. }
+            | Event::RegulatoryFactsSet { .. }
             | Event::RegulatoryClockSet { .. }
             | Event::NotificationRecorded { .. }
             | Event::NotificationAttempted { .. }

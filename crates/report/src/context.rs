@@ -152,20 +152,66 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             })
         })
         .collect();
+    // Each playbook: steps done (on time or late), skipped and open, and the steps not done on time.
     let playbooks: Vec<Value> = i
-        .playbooks
+        .adherence()
         .iter()
-        .map(|p| {
-            let done = p
-                .steps
-                .iter()
-                .filter(|s| {
-                    i.tasks
-                        .iter()
-                        .any(|t| t.id == s.task && t.done_at.is_some())
-                })
-                .count();
-            json!({"title": p.title, "version": p.version, "done": done, "total": p.steps.len()})
+        .map(|a| {
+            json!({
+                "title": a.title, "version": a.version, "done": a.done, "total": a.total,
+                "late": a.late, "skipped": a.skipped, "open": a.open,
+                "not_on_time": a.steps.iter().filter(|(_, s)| *s != "done")
+                    .map(|(text, s)| json!({"text": text, "state": lab(&format!("step_state_{s}"))}))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    // The executive summary: the postmortem's, or the first alert's text, said to be that.
+    let summary = text(PmText::Summary);
+    let executive = if summary.trim().is_empty() {
+        json!({"text": i.summary, "from_alert": true})
+    } else {
+        json!({"text": summary, "from_alert": false})
+    };
+    // The recommendations that matter most: still to do, highest priority first.
+    let mut top: Vec<&debrief_domain::postmortem::Recommendation> = i
+        .recommendations
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r.status,
+                debrief_domain::postmortem::RecommendationStatus::Rejected
+            )
+        })
+        .collect();
+    top.sort_by_key(|r| (std::cmp::Reverse(r.priority.score()), r.due));
+    let top: Vec<Value> = top
+        .iter()
+        .take(3)
+        .map(|r| json!({"action": r.action, "owner": r.owner, "due": day(r.due, lang, &snap.zone)}))
+        .collect();
+    // Measurable results: actions by kind, time per phase.
+    let by_kind: Vec<Value> = debrief_domain::work::ActionKind::ALL
+        .iter()
+        .map(|k| (k, i.actions.iter().filter(|a| a.kind == *k).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| json!({"kind": tr("action_", k.as_str()), "count": n}))
+        .collect();
+    let per_phase: Vec<Value> = phases(i)
+        .iter()
+        .map(|(key, _, len)| json!({"phase": lab(key), "length": span(*len, lang)}))
+        .collect();
+    // What the record cannot answer yet (whatever the installation requires for approval).
+    let open_items: Vec<Value> = i
+        .readiness(&debrief_domain::postmortem::ReviewPolicy::none())
+        .iter()
+        .map(|g| {
+            json!({
+                "question": lab(&format!("ready_{}", g.item)),
+                "fill": lab(&format!("ready_{}_fill", g.item)),
+                // Key dates and regulators' items by their names; questions and causes as written.
+                "missing": g.missing.iter().map(|m| lab(m)).collect::<Vec<_>>(),
+            })
         })
         .collect();
     let obligations: Vec<Value> = snap
@@ -197,6 +243,10 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
     });
     json!({
         "lang": lang.as_str(),
+        "executive": executive,
+        "top_recommendations": top,
+        "measurable": {"by_kind": by_kind, "per_phase": per_phase},
+        "open_items": open_items,
         "l": l,
         "resources": resources,
         "generated": d(snap.generated_at),
@@ -427,6 +477,10 @@ mod tests {
                 .map(|v| format!("compromise_{}", v.as_str())),
         );
         wanted.extend((0..=5).map(|n| format!("level_{n}")));
+        for item in debrief_domain::postmortem::ReadinessItem::ALL {
+            wanted.push(format!("ready_{item}"));
+            wanted.push(format!("ready_{item}_fill"));
+        }
         wanted.extend(
             debrief_domain::obligation::CHANNELS
                 .iter()

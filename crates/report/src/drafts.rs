@@ -63,18 +63,53 @@ impl Facts<'_> {
         });
         self.join(c.into_iter().chain(nonempty(&self.i.summary)))
     }
+    /// The people whose data was involved, by category (stated for the regulators), and the
+    /// records by category (from the impact). Users whose work stopped are not data subjects.
     fn people_and_records(&self) -> Option<String> {
         let pm = &self.i.postmortem.impact;
+        let count = |n: u64| debrief_domain::locale::number(n as f64, 0, self.lang);
+        let people = self.i.regulatory.data_subjects.iter().map(|s| {
+            format!(
+                "{} ({}){} {}",
+                s.category,
+                self.lab("data_subjects"),
+                self.lab("colon"),
+                count(s.count)
+            )
+        });
+        let records = pm.records.iter().map(|r| {
+            format!(
+                "{} ({}){} {}",
+                r.category,
+                self.lab("records_word"),
+                self.lab("colon"),
+                count(r.count)
+            )
+        });
+        self.join(people.chain(records))
+    }
+    /// The likely consequences for the people concerned, as stated for the regulators.
+    fn consequences_for_people(&self) -> Option<String> {
+        nonempty(&self.i.regulatory.consequences)
+    }
+    /// Measures for the people concerned first, then what the team did and will do.
+    fn measures_for_people(&self) -> Option<String> {
         self.join(
-            pm.users_affected
-                .map(|u| format!("{} {u}", self.lab("users_affected")))
+            nonempty(&self.i.regulatory.measures_for_people)
                 .into_iter()
-                .chain(
-                    pm.records
-                        .iter()
-                        .map(|r| format!("{}{} {}", r.category, self.lab("colon"), r.count)),
-                ),
+                .chain(self.measures()),
         )
+    }
+    fn yes_no(&self, v: Option<bool>) -> Option<String> {
+        v.map(|b| self.lab(if b { "yes" } else { "no" }))
+    }
+    fn cross_border(&self) -> Option<String> {
+        let r = &self.i.regulatory;
+        self.yes_no(r.cross_border)
+            .map(|yn| match nonempty(&r.cross_border_detail) {
+                Some(detail) => format!("{yn} — {detail}"),
+                None => yn,
+            })
     }
     fn consequences(&self) -> Option<String> {
         let pm = &self.i.postmortem;
@@ -162,14 +197,14 @@ fn items(kind: &str, f: &Facts<'_>) -> Vec<(&'static str, Option<String>)> {
         "gdpr-33" => vec![
             ("d_nature", f.nature()),
             ("d_people_records", f.people_and_records()),
-            ("d_dpo", None),
-            ("d_consequences", f.consequences()),
-            ("d_measures", f.measures()),
+            ("d_dpo", nonempty(&f.i.regulatory.contact)),
+            ("d_consequences", f.consequences_for_people()),
+            ("d_measures", f.measures_for_people()),
             ("d_timing", timing),
         ],
         "nis2-early-warning" => vec![
-            ("d_malicious", None),
-            ("d_cross_border", None),
+            ("d_malicious", f.yes_no(f.i.regulatory.malicious)),
+            ("d_cross_border", f.cross_border()),
             ("d_nature", f.nature()),
             ("d_timing", timing),
         ],
@@ -185,7 +220,7 @@ fn items(kind: &str, f: &Facts<'_>) -> Vec<(&'static str, Option<String>)> {
             ("d_impact", f.consequences()),
             ("d_root_cause", f.root_causes()),
             ("d_mitigations", f.measures()),
-            ("d_cross_border", None),
+            ("d_cross_border", f.cross_border()),
         ],
         "dora-initial" | "dora-intermediate" => vec![
             ("d_nature", f.nature()),

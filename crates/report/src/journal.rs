@@ -313,9 +313,11 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
         | Event::PostmortemList { .. }
         | Event::PostmortemImpact { .. }
         | Event::RootCauseAdded { .. }
+        | Event::RootCauseUpdated { .. }
         | Event::ReviewScheduled { .. }
         | Event::InfoAnswered { .. }
         | Event::RegulatoryClockSet { .. }
+        | Event::RegulatoryFactsSet { .. }
         | Event::NotificationAttempted { .. }
         | Event::NotificationSkipped { .. }
         | Event::ObligationEscalated { .. }

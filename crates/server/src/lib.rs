@@ -81,6 +81,8 @@ pub struct Config {
     pub oidc: Option<Arc<auth::oidc::Provider>>,
     /// Passkeys as a second factor, when the installation is reached by a domain name.
     pub passkeys: Option<Arc<auth::passkey::Passkeys>>,
+    /// What a postmortem must answer before it is approved.
+    pub review: debrief_domain::postmortem::ReviewPolicy,
 }
 
 impl Config {
@@ -120,6 +122,7 @@ impl Default for Config {
             access: Default::default(),
             oidc: None,
             passkeys: None,
+            review: Default::default(),
         }
     }
 }

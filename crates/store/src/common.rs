@@ -242,6 +242,7 @@ pub fn index_changes(
                 | Event::PostmortemList { .. }
                 | Event::PostmortemImpact { .. }
                 | Event::RootCauseAdded { .. }
+                | Event::RootCauseUpdated { .. }
                 | Event::PostmortemStatusChanged { .. }
                 | Event::ReviewScheduled { .. }
                 | Event::RecommendationAdded { .. }
@@ -250,6 +251,7 @@ pub fn index_changes(
                 | Event::InfoAnswered { .. }
                 | Event::PlaybookApplied { .. }
                 | Event::FlagsSet { .. }
+                | Event::RegulatoryFactsSet { .. }
                 | Event::RegulatoryClockSet { .. }
                 | Event::NotificationRecorded { .. }
                 | Event::NotificationAttempted { .. }

@@ -96,13 +96,18 @@ pub enum Command {
     /// Triage an incident: classification, severity, markings, tags, scope, people.
     #[command(subcommand)]
     Triage(TriageCommand),
-    /// Show an incident's postmortem: response effectiveness, blameless check, recommendations.
+    /// Show an incident's postmortem: response effectiveness, blameless check, recommendations,
+    /// and the review's questions the record cannot answer yet.
     Postmortem {
         /// The incident (number, #number or UUID).
         incident: String,
         /// `text` or `json`.
         #[arg(long, default_value = "text")]
         format: String,
+        /// Only the readiness check: what the record cannot answer yet and what to fill in;
+        /// exits with 1 while an item required before approval is open.
+        #[arg(long)]
+        ready: bool,
     },
     /// The recommendations board across incidents (overdue and due soon first).
     Recommendations {

@@ -14,7 +14,7 @@ fn hours(s: i64) -> String {
     format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
 }
 
-pub async fn show(incident: &str, format: &str, settings: &Settings) -> Result<u8> {
+pub async fn show(incident: &str, format: &str, ready: bool, settings: &Settings) -> Result<u8> {
     if !["text", "json"].contains(&format) {
         bail!("--format must be text or json");
     }
@@ -25,12 +25,26 @@ pub async fn show(incident: &str, format: &str, settings: &Settings) -> Result<u
     let config = Config {
         targets: super::response_targets(settings)?,
         timezone: settings.timezone.clone(),
+        review: settings.review.clone(),
         ..Config::default()
     };
     let state = AppState::new(store, key, config);
     let v = view(&state, &i, debrief_domain::Language::En)
         .await
         .map_err(|e| anyhow::anyhow!(e.detail))?;
+    if ready {
+        let code = if v.readiness.ready {
+            exit::OK
+        } else {
+            exit::BROKEN
+        };
+        if format == "json" {
+            print_json(&v.readiness)?;
+        } else {
+            print_readiness(&v.readiness);
+        }
+        return Ok(code);
+    }
     if format == "json" {
         print_json(&v)?;
         return Ok(exit::OK);
@@ -64,6 +78,7 @@ pub async fn show(incident: &str, format: &str, settings: &Settings) -> Result<u
     for f in &v.blameless {
         println!("blameless: “{}” — {}: {}", f.sentence, f.matched, f.hint);
     }
+    print_readiness(&v.readiness);
     if !v.recommendations.is_empty() {
         let mut t = Table::new(&["#", "action", "priority", "owner", "due", "status"]);
         for r in &v.recommendations {
@@ -80,6 +95,37 @@ pub async fn show(incident: &str, format: &str, settings: &Settings) -> Result<u
         print!("{}", t.render());
     }
     Ok(exit::OK)
+}
+
+/// The open items of the review, required ones first.
+fn print_readiness(r: &debrief_server::api::postmortem::Readiness) {
+    if r.items.is_empty() {
+        println!("ready: the record answers every question of the review");
+        return;
+    }
+    println!(
+        "{}",
+        if r.ready {
+            "ready for approval; still open:"
+        } else {
+            "not ready for approval (required items open):"
+        }
+    );
+    let mut items: Vec<_> = r.items.iter().collect();
+    items.sort_by_key(|g| !g.required);
+    for g in items {
+        let missing = if g.missing.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", g.missing.join(", "))
+        };
+        println!(
+            "  {} {}{missing} — {}",
+            if g.required { "required" } else { "open    " },
+            g.question,
+            g.fill
+        );
+    }
 }
 
 pub async fn board(

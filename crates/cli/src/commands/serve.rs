@@ -99,6 +99,7 @@ pub async fn run(
         access: settings.access,
         session_hours: settings.session_hours,
         session_idle_minutes: settings.session_idle_minutes,
+        review: settings.review.clone(),
         passkeys: debrief_server::auth::passkey::Passkeys::for_site(
             &settings
                 .public_url

@@ -89,6 +89,7 @@ impl Incident {
             info_requests: Vec::new(),
             playbooks: Vec::new(),
             flags: Default::default(),
+            regulatory: Default::default(),
             reg_clocks: BTreeMap::new(),
             notifications: Vec::new(),
             notification_skips: Vec::new(),
@@ -182,6 +183,7 @@ impl Incident {
             | Event::PostmortemList { .. }
             | Event::PostmortemImpact { .. }
             | Event::RootCauseAdded { .. }
+            | Event::RootCauseUpdated { .. }
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
@@ -191,6 +193,7 @@ impl Incident {
                 self.apply_postmortem(pm, &entry.actor, entry.recorded_at)
             }
             Event::FlagsSet { flags, .. } => self.flags = flags.into_iter().collect(),
+            Event::RegulatoryFactsSet { facts } => self.regulatory = facts,
             Event::RegulatoryClockSet { clock, at, .. } => {
                 self.reg_clocks.insert(clock, at);
             }

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::DomainError;
 use crate::time::Timestamp;
 
+mod facts;
 mod incident;
+pub use facts::RegulatoryFacts;
 pub use incident::{CHANNELS, FLAGS, NotificationRecord, Obligation};
 
 /// A text in English and French.

@@ -142,12 +142,50 @@ impl Incident {
         })
     }
 
+    /// Rewrites root cause `id` (its category, text, whys, preventability), so that what the
+    /// blameless check flags can be fixed; its number and the recommendations that cite it stay.
+    pub fn update_root_cause(
+        &self,
+        id: u64,
+        category: CauseCategory,
+        text: &str,
+        whys: &[String],
+        preventable: Option<bool>,
+        prevention: &str,
+    ) -> Result<Event, DomainError> {
+        self.postmortem_editable()?;
+        let Some(old) = self.postmortem.root_causes.iter().find(|c| c.id == id) else {
+            return Err(DomainError::NoSuch {
+                what: "root cause",
+                incident: self.number,
+                id,
+            });
+        };
+        let cause = RootCause {
+            id,
+            category,
+            text: required("root cause", text)?,
+            whys: clean_items("whys", whys, 10)?,
+            preventable,
+            prevention: clean_text("prevention", prevention)?,
+            recurrence_of: old.recurrence_of,
+        };
+        if &cause == old {
+            return Err(DomainError::Unchanged(format!(
+                "root cause {id} is already so"
+            )));
+        }
+        Ok(Event::RootCauseUpdated { cause })
+    }
+
     /// Moves the postmortem through its review: draft → in review → approved → published; back to
     /// draft with a reason. (Who may approve is the role rules' business.)
+    /// Approval waits for the items `policy` requires (see [`Incident::readiness`]).
     pub fn change_postmortem_status(
         &self,
         to: PostmortemStatus,
         reason: &str,
+        policy: &super::readiness::ReviewPolicy,
     ) -> Result<Event, DomainError> {
         use PostmortemStatus::*;
         let from = self.postmortem.status.unwrap_or(Draft);
@@ -164,6 +202,17 @@ impl Incident {
                     "cannot go from {from} to {to} (draft → in-review → approved → published; back to draft with a reason)"
                 ),
             });
+        }
+        if to == Approved {
+            let open: Vec<String> = self
+                .readiness(policy)
+                .into_iter()
+                .filter(|g| g.required)
+                .map(|g| g.item.as_str().to_string())
+                .collect();
+            if !open.is_empty() {
+                return Err(DomainError::NotReady(open));
+            }
         }
         Ok(Event::PostmortemStatusChanged { from, to, reason })
     }
@@ -305,6 +354,11 @@ impl Incident {
                 pm.status.get_or_insert(PostmortemStatus::Draft);
                 pm.root_causes.push(cause);
             }
+            Event::RootCauseUpdated { cause } => {
+                if let Some(c) = pm.root_causes.iter_mut().find(|c| c.id == cause.id) {
+                    *c = cause;
+                }
+            }
             Event::PostmortemStatusChanged { to, .. } => {
                 pm.status = Some(to);
                 match to {
@@ -404,6 +458,7 @@ impl Incident {
             | Event::TimeLogged { .. }
             | Event::PlaybookApplied { .. }
             | Event::FlagsSet { .. }
+            | Event::RegulatoryFactsSet { .. }
             | Event::RegulatoryClockSet { .. }
             | Event::NotificationRecorded { .. }
             | Event::NotificationAttempted { .. }

@@ -18,6 +18,9 @@ use crate::incident::Incident;
 use crate::time::Timestamp;
 
 mod commands;
+pub mod readiness;
+
+pub use readiness::{Gap, ReadinessItem, ReviewPolicy};
 
 // ---------------------------------------------------------------------------------------------
 // Recommendations
@@ -583,18 +586,18 @@ mod tests {
         let s = j.state();
         push(
             &mut j,
-            s.change_postmortem_status(PostmortemStatus::InReview, ""),
+            s.change_postmortem_status(PostmortemStatus::InReview, "", &ReviewPolicy::none()),
         );
         assert!(
             j.state()
-                .change_postmortem_status(PostmortemStatus::Published, "")
+                .change_postmortem_status(PostmortemStatus::Published, "", &ReviewPolicy::none())
                 .is_err(),
             "approve first"
         );
         let s = j.state();
         push(
             &mut j,
-            s.change_postmortem_status(PostmortemStatus::Approved, ""),
+            s.change_postmortem_status(PostmortemStatus::Approved, "", &ReviewPolicy::none()),
         );
 
         let i = j.state();
@@ -644,12 +647,16 @@ mod tests {
                 .is_ok()
         );
         assert!(
-            i.change_postmortem_status(PostmortemStatus::Draft, "")
+            i.change_postmortem_status(PostmortemStatus::Draft, "", &ReviewPolicy::none())
                 .is_err()
         );
         push(
             &mut j,
-            i.change_postmortem_status(PostmortemStatus::Draft, "the cost was wrong"),
+            i.change_postmortem_status(
+                PostmortemStatus::Draft,
+                "the cost was wrong",
+                &ReviewPolicy::none(),
+            ),
         );
         assert!(
             j.state()

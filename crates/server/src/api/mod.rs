@@ -29,7 +29,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -177,6 +177,14 @@ pub fn router() -> Router<AppState> {
             post(postmortem::add_root_cause),
         )
         .route(
+            "/incidents/{incident}/postmortem/root-causes/{id}",
+            put(postmortem::update_root_cause),
+        )
+        .route(
+            "/incidents/{incident}/postmortem/readiness",
+            get(postmortem::get_readiness),
+        )
+        .route(
             "/incidents/{incident}/postmortem/status",
             post(postmortem::postmortem_status),
         )
@@ -203,6 +211,10 @@ pub fn router() -> Router<AppState> {
             get(obligations::get_obligations),
         )
         .route("/incidents/{incident}/flags", post(obligations::set_flags))
+        .route(
+            "/incidents/{incident}/regulatory-facts",
+            put(obligations::set_regulatory_facts),
+        )
         .route(
             "/incidents/{incident}/regulatory-clocks",
             post(obligations::set_clock),

@@ -5,75 +5,17 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::notify::{Attempt, Delivery, NotificationRule, Proposal, ProposalState};
-use debrief_domain::{Action, Incident, Language, Timestamp};
+use debrief_domain::notify::NotificationRule;
 use debrief_store::stakeholders::{Stakeholder, StoredRule};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::incidents::{Need, apply, check, load, resolve};
 use super::obligations::{ObligationsView, view};
 use super::{ApiJson, ApiUser};
 use crate::AppState;
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
-use crate::outbound::{self, Prepared};
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SendRequest {
-    /// The regime and step it discharges, if any.
-    #[serde(default)]
-    pub regime: Option<String>,
-    #[serde(default)]
-    pub step: Option<String>,
-    /// E-mail addresses, when no directory entry is given (e-mail only).
-    #[serde(default)]
-    pub recipients: Vec<String>,
-    /// `email` or `webhook`.
-    pub channel: String,
-    /// A directory entry (name or id); required for a webhook.
-    #[serde(default)]
-    pub stakeholder: Option<String>,
-    /// The subject, and the line the record keeps.
-    pub summary: String,
-    /// The message.
-    pub text: String,
-    #[serde(default)]
-    pub late_reason: String,
-}
-
-/// Sends a prepared message and records it, delivered or not; a failed delivery is queued for
-/// the retry worker and answered with 502 saying why.
-pub(crate) async fn send_prepared(
-    state: &AppState,
-    user: &Principal,
-    incident: &Incident,
-    prepared: Prepared,
-) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    // Checked before anything is sent: an unknown step, a discharged one, a missing late reason.
-    prepared.event(state, incident, Timestamp::now(), &Ok(String::new()))?;
-    let outcome = outbound::deliver(state, &prepared.target, &prepared.content).await;
-    let now = Timestamp::now();
-    let i = apply(state, user, incident.id, None, Need::Work, |c| {
-        Ok(vec![prepared.event(state, c, now, &outcome)?])
-    })
-    .await?;
-    match outcome {
-        Ok(_) => Ok((StatusCode::CREATED, Json(view(state, &i)))),
-        Err(why) => {
-            state.pending.add(i.id);
-            Err(ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "delivery-failed",
-                format!(
-                    "the {} was not delivered ({why}); it is recorded as not delivered and will be retried on the server's schedule — check the directory entry or the relay",
-                    prepared.channel
-                ),
-            ))
-        }
-    }
-}
+use crate::error::ApiResult;
+use crate::outbound::service;
+pub use crate::outbound::service::{ProposalSendRequest, ProposalView, SendRequest, SkipRequest};
 
 /// Send a notification by e-mail (through the configured relay) or webhook (generic JSON, Slack,
 /// Teams, Mattermost: only to directory entries), tried three times; recorded in the journal
@@ -90,37 +32,8 @@ pub async fn send(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<SendRequest>,
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    send_for(&state, &user, &reference, req).await
-}
-
-/// What `send` does, for the API and the pages alike.
-pub(crate) async fn send_for(
-    state: &AppState,
-    user: &Principal,
-    reference: &str,
-    req: SendRequest,
-) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    let incident = load(state, user, reference).await?;
-    check(user, Action::WorkIncident(&incident))?;
-    let stakeholder = match req.stakeholder.as_deref() {
-        Some(s) => Some(state.store.stakeholder(s).await?),
-        None => None,
-    };
-    let prepared = outbound::prepare(
-        &incident,
-        outbound::Request {
-            channel: req.channel,
-            stakeholder,
-            addresses: req.recipients,
-            subject: req.summary,
-            text: req.text,
-            regime: req.regime.filter(|r| !r.trim().is_empty()),
-            step: req.step.filter(|s| !s.trim().is_empty()),
-            rule: None,
-            late_reason: req.late_reason,
-        },
-    )?;
-    send_prepared(state, user, &incident, prepared).await
+    let i = service::send(&state, &user, &reference, req).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &i))))
 }
 
 /// Try again now to deliver a notification that was not delivered (the same content to the same
@@ -135,132 +48,8 @@ pub async fn retry(
     user: ApiUser,
     Path((reference, nid)): Path<(String, u64)>,
 ) -> ApiResult<Json<ObligationsView>> {
-    retry_for(&state, &user, &reference, nid).await
-}
-
-/// What `retry` does, for the API and the pages alike.
-pub(crate) async fn retry_for(
-    state: &AppState,
-    user: &Principal,
-    reference: &str,
-    nid: u64,
-) -> ApiResult<Json<ObligationsView>> {
-    let incident = load(state, user, reference).await?;
-    check(user, Action::WorkIncident(&incident))?;
-    let Some(n) = incident.notifications.iter().find(|n| n.id == nid) else {
-        return Err(ApiError::not_found(format!(
-            "#{} has no notification {nid}",
-            incident.number
-        )));
-    };
-    if n.delivered() {
-        return Err(ApiError::conflict(format!(
-            "notification {nid} is already delivered"
-        )));
-    }
-    let Some(content) = n.content.clone() else {
-        return Err(ApiError::unprocessable(
-            "this notification was recorded, not sent by Debrief: there is nothing to resend",
-        ));
-    };
-    let target = outbound::target_of(state, n)
-        .await
-        .map_err(ApiError::unprocessable)?;
-    let outcome = outbound::deliver(state, &target, &content).await;
-    let delivery = Delivery::of(&outcome, Attempt::ByHand);
-    let i = apply(state, user, incident.id, None, Need::Work, |c| {
-        c.attempt_delivery(nid, &delivery, None)
-    })
-    .await?;
-    match outcome {
-        Ok(_) => Ok(Json(view(state, &i))),
-        Err(why) => Err(ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "delivery-failed",
-            format!("still not delivered ({why}); the attempt is recorded"),
-        )),
-    }
-}
-
-/// A proposal with its message rendered for the stakeholder's language.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProposalView {
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub proposal: Proposal,
-    /// `email` or `webhook` (e-mail when the entry has both).
-    pub channel: Option<String>,
-    pub language: Option<String>,
-    pub subject: Option<String>,
-    pub text: Option<String>,
-    /// Why it cannot be sent as it stands (no such directory entry, a template error).
-    pub problem: Option<String>,
-}
-
-async fn rules(state: &AppState) -> ApiResult<Vec<(String, NotificationRule)>> {
-    Ok(state
-        .store
-        .list_rules()
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.rule))
-        .collect())
-}
-
-/// The proposals of the rules for an incident, rendered.
-pub(crate) async fn proposals(state: &AppState, i: &Incident) -> ApiResult<Vec<ProposalView>> {
-    let rules = rules(state).await?;
-    let mut out = Vec::new();
-    for p in i.proposals(&rules) {
-        let mut v = ProposalView {
-            proposal: p,
-            channel: None,
-            language: None,
-            subject: None,
-            text: None,
-            problem: None,
-        };
-        if v.proposal.state == ProposalState::Proposed {
-            match state.store.stakeholder(&v.proposal.stakeholder).await {
-                Ok(s) => {
-                    let lang = s.language.parse().unwrap_or(Language::En);
-                    v.channel = Some(
-                        if s.email.is_some() {
-                            "email"
-                        } else {
-                            "webhook"
-                        }
-                        .into(),
-                    );
-                    v.language = Some(lang.as_str().into());
-                    let ob = v.proposal.step.as_ref().and_then(|step| {
-                        i.obligations(&state.config.regimes, Timestamp::now())
-                            .into_iter()
-                            .find(|o| {
-                                Some(&o.regime) == v.proposal.regime.as_ref() && &o.step == step
-                            })
-                    });
-                    match state.config.templates.render(
-                        &v.proposal.template,
-                        lang,
-                        i,
-                        &s.name,
-                        ob.as_ref(),
-                        &state.config.timezone,
-                    ) {
-                        Ok(r) => {
-                            v.subject = Some(r.subject);
-                            v.text = Some(r.text);
-                        }
-                        Err(e) => v.problem = Some(e),
-                    }
-                }
-                Err(e) => v.problem = Some(e.to_string()),
-            }
-        }
-        out.push(v);
-    }
-    Ok(out)
+    let i = service::retry(&state, &user, &reference, nid).await?;
+    Ok(Json(view(&state, &i)))
 }
 
 /// What the notification rules propose for an incident: each with its message rendered in the
@@ -274,65 +63,8 @@ pub async fn get_proposals(
     user: ApiUser,
     Path(reference): Path<String>,
 ) -> ApiResult<Json<Vec<ProposalView>>> {
-    check(&user, Action::ReadIncidents)?;
-    let i = load(&state, &user, &reference).await?;
-    Ok(Json(proposals(&state, &i).await?))
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProposalSendRequest {
-    /// An edited subject (the proposal's when absent).
-    #[serde(default)]
-    pub subject: Option<String>,
-    /// An edited text (the proposal's when absent).
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub late_reason: String,
-}
-
-/// The proposal of `rule` on `incident`, checked to be still open and sendable, as a message.
-pub(crate) async fn prepare_proposal(
-    state: &AppState,
-    incident: &Incident,
-    rule: &str,
-    edit: ProposalSendRequest,
-) -> ApiResult<Prepared> {
-    let views = proposals(state, incident).await?;
-    let Some(v) = views.into_iter().find(|v| v.proposal.rule == rule) else {
-        if state.store.list_rules().await?.iter().all(|r| r.id != rule) {
-            return Err(debrief_store::StoreError::NoRule(rule.to_string()).into());
-        }
-        return Err(ApiError::conflict(format!(
-            "rule `{rule}` proposes nothing for #{} as it stands (its class, severity or flags do not match)",
-            incident.number
-        )));
-    };
-    if v.proposal.state != ProposalState::Proposed {
-        return Err(ApiError::conflict(format!(
-            "the notification to {} is already decided",
-            v.proposal.stakeholder
-        )));
-    }
-    if let Some(p) = v.problem {
-        return Err(ApiError::unprocessable(p));
-    }
-    let stakeholder = state.store.stakeholder(&v.proposal.stakeholder).await?;
-    outbound::prepare(
-        incident,
-        outbound::Request {
-            channel: v.channel.unwrap_or_default(),
-            stakeholder: Some(stakeholder),
-            addresses: vec![],
-            subject: edit.subject.or(v.subject).unwrap_or_default(),
-            text: edit.text.or(v.text).unwrap_or_default(),
-            regime: v.proposal.regime,
-            step: v.proposal.step,
-            rule: Some(v.proposal.rule),
-            late_reason: edit.late_reason,
-        },
-    )
+    let i = state.app.incident(&user.caller(), &reference).await?;
+    Ok(Json(service::proposals(&state, &i).await?))
 }
 
 /// Send a proposed notification, as proposed or edited (managers).
@@ -348,28 +80,8 @@ pub async fn send_proposal(
     Path((reference, rule)): Path<(String, String)>,
     ApiJson(edit): ApiJson<ProposalSendRequest>,
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    send_proposal_for(&state, &user, &reference, rule, edit).await
-}
-
-/// What `send_proposal` does, for the API and the pages alike.
-pub(crate) async fn send_proposal_for(
-    state: &AppState,
-    user: &Principal,
-    reference: &str,
-    rule: String,
-    edit: ProposalSendRequest,
-) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
-    check(user, Action::DecideNotifications)?;
-    let incident = load(state, user, reference).await?;
-    check(user, Action::WorkIncident(&incident))?;
-    let prepared = prepare_proposal(state, &incident, &rule, edit).await?;
-    send_prepared(state, user, &incident, prepared).await
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SkipRequest {
-    pub reason: String,
+    let i = service::send_proposal(&state, &user, &reference, &rule, edit).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &i))))
 }
 
 /// Decide not to send a proposed notification, saying why (managers).
@@ -385,28 +97,8 @@ pub async fn skip_proposal(
     Path((reference, rule)): Path<(String, String)>,
     ApiJson(req): ApiJson<SkipRequest>,
 ) -> ApiResult<Json<Vec<ProposalView>>> {
-    skip_proposal_for(&state, &user, &reference, rule, req).await
-}
-
-/// What `skip_proposal` does, for the API and the pages alike.
-pub(crate) async fn skip_proposal_for(
-    state: &AppState,
-    user: &Principal,
-    reference: &str,
-    rule: String,
-    req: SkipRequest,
-) -> ApiResult<Json<Vec<ProposalView>>> {
-    check(user, Action::DecideNotifications)?;
-    let id = resolve(state, user, reference).await?;
-    let rules = rules(state).await?;
-    if !rules.iter().any(|(r, _)| *r == rule) {
-        return Err(debrief_store::StoreError::NoRule(rule).into());
-    }
-    let i = apply(state, user, id, None, Need::Work, |c| {
-        Ok(vec![c.skip_proposal(&rules, &rule, &req.reason)?])
-    })
-    .await?;
-    Ok(Json(proposals(state, &i).await?))
+    let i = service::skip_proposal(&state, &user, &reference, &rule, req).await?;
+    Ok(Json(service::proposals(&state, &i).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -28,6 +28,9 @@ pub struct ObligationsView {
     /// Deadline warnings sent to the lead and legal.
     #[schema(value_type = Vec<Object>)]
     pub escalations: Vec<debrief_domain::notify::Escalation>,
+    /// What the regulators ask that only a person can state.
+    #[schema(value_type = Object)]
+    pub regulatory: debrief_domain::obligation::RegulatoryFacts,
 }
 
 pub(crate) fn view(state: &AppState, i: &debrief_domain::Incident) -> ObligationsView {
@@ -37,6 +40,7 @@ pub(crate) fn view(state: &AppState, i: &debrief_domain::Incident) -> Obligation
         obligations: i.obligations(&state.config.regimes, Timestamp::now()),
         notifications: i.notifications.clone(),
         escalations: i.escalations.clone(),
+        regulatory: i.regulatory.clone(),
     }
 }
 
@@ -92,6 +96,87 @@ pub async fn set_flags(
 ) -> ApiResult<Json<ObligationsView>> {
     change(&state, &user, &reference, move |c| {
         c.set_flags(&req.flags, &req.reason).map(|e| vec![e])
+    })
+    .await
+}
+
+/// People of one category whose data was involved.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataSubjects {
+    /// Patients, customers, staff…
+    pub category: String,
+    /// Approximately how many.
+    pub count: u64,
+}
+
+/// What the regulators ask that the record cannot derive (GDPR art. 33(3), NIS2 art. 23(4)).
+/// Replaces what was stated before; a field left out is not stated (a gap in the drafts).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegulatoryFactsRequest {
+    /// The data protection officer or other contact point (name, address, telephone).
+    #[serde(default)]
+    pub contact: String,
+    /// Suspected of being caused by unlawful or malicious acts.
+    #[serde(default)]
+    pub malicious: Option<bool>,
+    /// Has, or could have, an impact in other member states or countries.
+    #[serde(default)]
+    pub cross_border: Option<bool>,
+    /// Which countries, and how.
+    #[serde(default)]
+    pub cross_border_detail: String,
+    /// The people whose personal data was involved, by category (not the users whose work
+    /// stopped: those are in the postmortem's impact).
+    #[serde(default)]
+    pub data_subjects: Vec<DataSubjects>,
+    /// The likely consequences of the breach for those people.
+    #[serde(default)]
+    pub consequences: String,
+    /// Measures taken or proposed to address the breach and mitigate its effects on them.
+    #[serde(default)]
+    pub measures_for_people: String,
+}
+
+impl From<RegulatoryFactsRequest> for debrief_domain::obligation::RegulatoryFacts {
+    fn from(r: RegulatoryFactsRequest) -> Self {
+        debrief_domain::obligation::RegulatoryFacts {
+            contact: r.contact,
+            malicious: r.malicious,
+            cross_border: r.cross_border,
+            cross_border_detail: r.cross_border_detail,
+            data_subjects: r
+                .data_subjects
+                .into_iter()
+                .map(|s| debrief_domain::postmortem::RecordCount {
+                    category: s.category,
+                    count: s.count,
+                })
+                .collect(),
+            consequences: r.consequences,
+            measures_for_people: r.measures_for_people,
+        }
+    }
+}
+
+/// State what the regulators ask that the record cannot derive: the contact point, whether the
+/// act was malicious, its cross-border effect, the people concerned by category, the likely
+/// consequences for them and the measures for them. The drafts use them; empty ones stay gaps.
+#[utoipa::path(operation_id = "set_regulatory_facts", put, path = "/api/v1/incidents/{incident}/regulatory-facts", tag = "notifications",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = RegulatoryFactsRequest,
+    responses((status = 200, body = ObligationsView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn set_regulatory_facts(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<RegulatoryFactsRequest>,
+) -> ApiResult<Json<ObligationsView>> {
+    let facts: debrief_domain::obligation::RegulatoryFacts = req.into();
+    change(&state, &user, &reference, move |c| {
+        c.set_regulatory_facts(facts.clone()).map(|e| vec![e])
     })
     .await
 }

@@ -79,6 +79,59 @@ pub struct PostmortemView {
     /// Blame language and people named in root causes: warnings with a neutral rewrite hint.
     #[schema(value_type = Vec<Object>)]
     pub blameless: Vec<Finding>,
+    /// The review's questions the record cannot answer yet, and what to fill in.
+    pub readiness: Readiness,
+}
+
+/// Which questions of the post-incident review the record cannot answer yet. Approval is
+/// refused while a required one is open (`review_required` in the configuration).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// No required item is open: the postmortem may be approved.
+    pub ready: bool,
+    pub items: Vec<ReadinessGap>,
+}
+
+/// One open item of the review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadinessGap {
+    /// `summary`, `key-dates`, `timeline`, `went-well`, `went-wrong`, `root-causes`,
+    /// `preventability`, `response`, `impact`, `costs`, `backups`, `business-answers`,
+    /// `playbooks`, `time-spent`, `recommendations`, `participants`.
+    pub item: String,
+    /// Approval waits for it.
+    pub required: bool,
+    /// What precisely is missing: key dates, question or root cause numbers, open steps.
+    pub missing: Vec<String>,
+    /// The question the reports cannot answer yet, in the reader's language.
+    pub question: String,
+    /// What to fill in, in the reader's language.
+    pub fill: String,
+}
+
+/// The readiness of an incident's postmortem under the installation's policy, said in `lang`.
+pub fn readiness(state: &AppState, i: &Incident, lang: Language) -> Readiness {
+    let say = |key: String| {
+        debrief_report::context::label(lang, &key)
+            .map(str::to_string)
+            .unwrap_or(key)
+    };
+    let items: Vec<ReadinessGap> = i
+        .readiness(&state.config.review)
+        .into_iter()
+        .map(|g| ReadinessGap {
+            item: g.item.as_str().into(),
+            required: g.required,
+            // Key dates by their names; the rest is the record's own text or a count.
+            missing: g.missing.into_iter().map(&say).collect(),
+            question: say(format!("ready_{}", g.item)),
+            fill: say(format!("ready_{}_fill", g.item)),
+        })
+        .collect();
+    Readiness {
+        ready: items.iter().all(|g| !g.required),
+        items,
+    }
 }
 
 pub async fn view(state: &AppState, i: &Incident, lang: Language) -> ApiResult<PostmortemView> {
@@ -137,6 +190,7 @@ pub async fn view(state: &AppState, i: &Incident, lang: Language) -> ApiResult<P
             .then(|| answered.iter().sum::<i64>() / answered.len() as i64),
         playbooks: i.adherence(),
         blameless,
+        readiness: readiness(state, i, lang),
     })
 }
 
@@ -170,6 +224,22 @@ pub async fn get_postmortem(
     check(&user, Action::ReadIncidents)?;
     let i = load(&state, &user, &reference).await?;
     Ok(Json(view(&state, &i, lang(&user)).await?))
+}
+
+/// Which questions of the post-incident review the record cannot answer yet (in the caller's
+/// language) and what to fill in; `ready` is false while an item the installation requires
+/// before approval is open.
+#[utoipa::path(operation_id = "postmortem_readiness", get, path = "/api/v1/incidents/{incident}/postmortem/readiness", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")),
+    responses((status = 200, body = Readiness), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_readiness(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<Readiness>> {
+    let i = load(&state, &user, &reference).await?;
+    Ok(Json(readiness(&state, &i, lang(&user))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -297,6 +367,54 @@ pub async fn add_root_cause(
     .await
 }
 
+/// A root cause rewritten: every field as it should now read (the earlier incident it recurs
+/// from stays as first stated).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RootCauseEdit {
+    /// `technology`, `process` or `people`.
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub category: CauseCategory,
+    pub text: String,
+    /// The five-whys chain.
+    #[serde(default)]
+    pub whys: Vec<String>,
+    #[serde(default)]
+    pub preventable: Option<bool>,
+    #[serde(default)]
+    pub prevention: String,
+}
+
+/// Rewrite a root cause (so that what the blameless check flags can be fixed); refused once
+/// the postmortem is approved.
+#[utoipa::path(operation_id = "update_root_cause", put, path = "/api/v1/incidents/{incident}/postmortem/root-causes/{id}", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID"), ("id" = u64, Path, description = "The root cause's number")),
+    request_body = RootCauseEdit,
+    responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update_root_cause(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((reference, id)): Path<(String, u64)>,
+    ApiJson(req): ApiJson<RootCauseEdit>,
+) -> ApiResult<Json<PostmortemView>> {
+    let category = req.category;
+    change(&state, &user, &reference, move |c| {
+        c.update_root_cause(
+            id,
+            category,
+            &req.text,
+            &req.whys,
+            req.preventable,
+            &req.prevention,
+        )
+        .map(|e| vec![e])
+    })
+    .await
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
@@ -335,8 +453,10 @@ pub async fn postmortem_status(
     if matches!(to, PostmortemStatus::Approved | PostmortemStatus::Published) {
         check(&user, Action::ApprovePostmortem)?;
     }
+    let policy = &state.config.review;
     change(&state, &user, &reference, move |c| {
-        c.change_postmortem_status(to, &req.reason).map(|e| vec![e])
+        c.change_postmortem_status(to, &req.reason, policy)
+            .map(|e| vec![e])
     })
     .await
 }

@@ -7,6 +7,7 @@
 //! Webhooks only go to addresses in the stakeholder directory (which managers keep): a handler
 //! cannot make the server post to an address of their choosing.
 
+pub mod service;
 pub mod templates;
 mod worker;
 

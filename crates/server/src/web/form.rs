@@ -81,6 +81,15 @@ impl<'de> Deserialize<'de> for Obligation {
     }
 }
 
+/// A yes / no / don't know choice (`yes`, `no`, or anything else for "not known").
+pub fn yes_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match trimmed(d)?.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

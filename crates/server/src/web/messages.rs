@@ -7,7 +7,7 @@ use crate::i18n;
 /// A domain refusal in the visitor's language (the API keeps the English text).
 pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String {
     use debrief_domain::{DomainError as E, TransitionProblem as P};
-    if lang == Language::En {
+    if lang == Language::En && !matches!(e, E::NotReady(_)) {
         return e.to_string();
     }
     let field = |f: &str| {
@@ -89,6 +89,18 @@ pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String
         E::Unchanged(_) => i18n::t(lang, "err-unchanged", &[]),
         E::Frozen(what) if what.contains("published") => i18n::t(lang, "err-frozen-published", &[]),
         E::Frozen(_) => i18n::t(lang, "err-frozen-approved", &[]),
+        // Each required item by what to fill in (never its code), in both languages.
+        E::NotReady(items) => {
+            let named: Vec<String> = items
+                .iter()
+                .map(|i| {
+                    debrief_report::context::label(lang, &format!("ready_{i}_fill"))
+                        .unwrap_or(i)
+                        .to_string()
+                })
+                .collect();
+            i18n::t(lang, "err-not-ready", &[("items", named.join(" · "))])
+        }
         E::InvalidField { field: f, problem } => i18n::t(
             lang,
             "err-invalid",

@@ -615,6 +615,14 @@ pub fn router() -> Router<AppState> {
             post(postmortem::root_cause),
         )
         .route(
+            "/incidents/{number}/regulatory-facts",
+            post(notifications::regulatory_facts),
+        )
+        .route(
+            "/incidents/{number}/postmortem/root-causes/{id}",
+            post(postmortem::root_cause_edit),
+        )
+        .route(
             "/incidents/{number}/postmortem/status",
             post(postmortem::status),
         )

@@ -5,11 +5,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use debrief_domain::obligation::{ClockStart, FLAGS};
+use debrief_domain::obligation::{ClockStart, FLAGS, RegulatoryFacts};
+use debrief_domain::postmortem::RecordCount;
 use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp};
 
 use super::WebUser;
-use super::form::{ButtonForm, Obligation, WebForm, comma_list, optional, trimmed};
+use super::form::{ButtonForm, Obligation, WebForm, comma_list, optional, trimmed, yes_no};
 use super::pages::{
     Applied, app_error, apply_form, forbidden, may, render, resolve_number, see_other,
 };
@@ -48,6 +49,10 @@ async fn page(
             .into(),
     );
     ctx.insert(
+        "facts".into(),
+        serde_json::to_value(&i.regulatory).unwrap_or_default(),
+    );
+    ctx.insert(
         "obligations".into(),
         serde_json::to_value(i.obligations(&state.config.regimes, Timestamp::now()))
             .unwrap_or_default(),
@@ -70,7 +75,7 @@ async fn page(
             && may(user, Action::WorkIncident(&i)).is_ok())
         .into(),
     );
-    let proposals = crate::api::notify::proposals(state, &i)
+    let proposals = crate::outbound::service::proposals(state, &i)
         .await
         .unwrap_or_default();
     ctx.insert(
@@ -162,6 +167,72 @@ pub async fn flags(
 ) -> Response {
     act(&state, &user, &number, &f.csrf, |c| {
         c.set_flags(&f.flags, &f.reason).map(|e| vec![e])
+    })
+    .await
+}
+
+/// What the regulators ask that only a person can state, as typed on the page; the people
+/// concerned one category a line (`patients: 12000`).
+#[derive(Debug, serde::Deserialize)]
+pub struct FactsForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    contact: String,
+    #[serde(default, deserialize_with = "yes_no")]
+    malicious: Option<bool>,
+    #[serde(default, deserialize_with = "yes_no")]
+    cross_border: Option<bool>,
+    #[serde(default, deserialize_with = "trimmed")]
+    cross_border_detail: String,
+    #[serde(default)]
+    data_subjects: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    consequences: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    measures_for_people: String,
+}
+
+/// `patients: 12 000` → (patients, 12000); a line without a count is refused with the form.
+fn subjects(text: &str) -> Result<Vec<RecordCount>, DomainError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let refuse = || DomainError::InvalidField {
+                field: "data subjects",
+                problem: format!("`{l}` needs a category and a number, as in `patients: 12000`"),
+            };
+            let (category, count) = l.rsplit_once(':').ok_or_else(refuse)?;
+            let digits: String = count
+                .chars()
+                .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '.' | '\u{202f}'))
+                .collect();
+            Ok(RecordCount {
+                category: category.trim().to_string(),
+                count: digits.parse().map_err(|_| refuse())?,
+            })
+        })
+        .collect()
+}
+
+pub async fn regulatory_facts(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    WebForm(f): WebForm<FactsForm>,
+) -> Response {
+    act(&state, &user, &number, &f.csrf, |c| {
+        c.set_regulatory_facts(RegulatoryFacts {
+            contact: f.contact.clone(),
+            malicious: f.malicious,
+            cross_border: f.cross_border,
+            cross_border_detail: f.cross_border_detail.clone(),
+            data_subjects: subjects(&f.data_subjects)?,
+            consequences: f.consequences.clone(),
+            measures_for_people: f.measures_for_people.clone(),
+        })
+        .map(|e| vec![e])
     })
     .await
 }
@@ -315,7 +386,7 @@ pub async fn send(
         return r;
     }
     let (regime, step) = f.obligation.parts();
-    let req = crate::api::notify::SendRequest {
+    let req = crate::outbound::service::SendRequest {
         regime,
         step,
         recipients: f.addresses,
@@ -325,7 +396,7 @@ pub async fn send(
         text: f.text,
         late_reason: f.late_reason,
     };
-    let result = crate::api::notify::send_for(&state, &user.principal, &number, req).await;
+    let result = crate::outbound::service::send(&state, &user.principal, &number, req).await;
     after(&state, &user, &number, result).await
 }
 
@@ -354,13 +425,14 @@ pub async fn send_proposal(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let edit = crate::api::notify::ProposalSendRequest {
+    let edit = crate::outbound::service::ProposalSendRequest {
         subject: f.subject,
         text: f.text,
         late_reason: f.late_reason,
     };
     let result =
-        crate::api::notify::send_proposal_for(&state, &user.principal, &number, rule, edit).await;
+        crate::outbound::service::send_proposal(&state, &user.principal, &number, &rule, edit)
+            .await;
     after(&state, &user, &number, result).await
 }
 
@@ -374,9 +446,9 @@ pub async fn skip_proposal(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let req = crate::api::notify::SkipRequest { reason: f.reason };
+    let req = crate::outbound::service::SkipRequest { reason: f.reason };
     let result =
-        crate::api::notify::skip_proposal_for(&state, &user.principal, &number, rule, req).await;
+        crate::outbound::service::skip_proposal(&state, &user.principal, &number, &rule, req).await;
     after(&state, &user, &number, result).await
 }
 
@@ -390,6 +462,6 @@ pub async fn retry(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let result = crate::api::notify::retry_for(&state, &user.principal, &number, id).await;
+    let result = crate::outbound::service::retry(&state, &user.principal, &number, id).await;
     after(&state, &user, &number, result).await
 }

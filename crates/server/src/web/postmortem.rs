@@ -18,7 +18,7 @@ use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp
 use debrief_store::StoreError;
 
 use super::WebUser;
-use super::form::{WebForm, optional, trimmed};
+use super::form::{WebForm, optional, trimmed, yes_no};
 use super::pages::{Applied, apply_form, forbidden, may, render, resolve_number, store_error};
 use crate::AppState;
 use crate::api::incidents::Need;
@@ -29,15 +29,6 @@ fn lines(text: &str) -> Vec<String> {
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty())
         .collect()
-}
-
-/// A yes / no / don't know choice (`yes`, `no`, or anything else for "not known").
-fn yes_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(match trimmed(d)?.as_str() {
-        "yes" => Some(true),
-        "no" => Some(false),
-        _ => None,
-    })
 }
 
 /// The page, with an error shown when a form was refused.
@@ -454,6 +445,42 @@ pub async fn root_cause(
     .await
 }
 
+/// A root cause as rewritten on the page.
+#[derive(Debug, serde::Deserialize)]
+pub struct RootCauseEditForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    category: CauseCategory,
+    #[serde(default, deserialize_with = "trimmed")]
+    text: String,
+    #[serde(default)]
+    whys: String,
+    #[serde(default, deserialize_with = "yes_no")]
+    preventable: Option<bool>,
+    #[serde(default, deserialize_with = "trimmed")]
+    prevention: String,
+}
+
+pub async fn root_cause_edit(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, id)): Path<(String, u64)>,
+    WebForm(f): WebForm<RootCauseEditForm>,
+) -> Response {
+    act(&state, &user, &number, &f.csrf, false, |c| {
+        c.update_root_cause(
+            id,
+            f.category,
+            &f.text,
+            &lines(&f.whys),
+            f.preventable,
+            &f.prevention,
+        )
+        .map(|e| vec![e])
+    })
+    .await
+}
+
 /// A move of the postmortem's review (to review, approved, published, back to draft).
 #[derive(Debug, serde::Deserialize)]
 pub struct StatusForm {
@@ -475,7 +502,8 @@ pub async fn status(
         PostmortemStatus::Approved | PostmortemStatus::Published
     );
     act(&state, &user, &number, &f.csrf, approve, |c| {
-        c.change_postmortem_status(f.to, &f.reason).map(|e| vec![e])
+        c.change_postmortem_status(f.to, &f.reason, &state.config.review)
+            .map(|e| vec![e])
     })
     .await
 }

@@ -19,6 +19,7 @@ mod readable;
 mod record;
 mod report;
 mod restricted;
+mod review;
 mod roles;
 mod samm;
 mod support;

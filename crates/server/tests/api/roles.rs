@@ -50,9 +50,11 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/1/time",         Some(r#"{"minutes":45,"activity":"triage"}"#), [401, 403, 200, 200, 403]),
     ("GET",   "/api/v1/incidents/1/work",         None,                                   [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/incidents/1/postmortem",   None,                                   [401, 200, 200, 200, 200]),
+    ("GET",   "/api/v1/incidents/1/postmortem/readiness", None,                           [401, 200, 200, 200, 200]),
     ("PATCH", "/api/v1/incidents/1/postmortem",   Some(r#"{"texts":{"summary":"s"}}"#),   [401, 403, 200, 200, 403]),
     ("PATCH", "/api/v1/incidents/2/postmortem",   Some(r#"{"texts":{"summary":"s"}}"#),   [401, 403, 200, 403, 403]),
     ("POST",  "/api/v1/incidents/1/postmortem/root-causes", Some(r#"{"category":"process","text":"No runbook"}"#), [401, 403, 200, 200, 403]),
+    ("PUT",   "/api/v1/incidents/1/postmortem/root-causes/1", Some(r#"{"category":"process","text":"No runbook for the VPN"}"#), [401, 403, 404, 404, 403]),
     ("POST",  "/api/v1/incidents/1/postmortem/status", Some(r#"{"to":"in-review"}"#),      [401, 403, 200, 200, 403]),
     ("POST",  "/api/v1/incidents/1/postmortem/status", Some(r#"{"to":"approved"}"#),       [401, 403, 422, 403, 403]),
     ("POST",  "/api/v1/incidents/1/recommendations", Some(r#"{"action":"Enforce DMARC","type":"prevent","impact":5,"effort":2}"#), [401, 403, 201, 201, 403]),
@@ -68,6 +70,7 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/api/v1/incidents/2/playbooks",    Some(r#"{"slug":"phishing","lang":"en"}"#), [401, 403, 201, 403, 403]),
     ("GET",   "/api/v1/incidents/1/obligations",  None,                                   [401, 200, 200, 200, 200]),
     ("POST",  "/api/v1/incidents/1/flags",        Some(r#"{"flags":["personal_data"]}"#), [401, 403, 200, 200, 403]),
+    ("PUT",   "/api/v1/incidents/1/regulatory-facts", Some(r#"{"contact":"DPO, dpo@example.org"}"#), [401, 403, 200, 200, 403]),
     ("POST",  "/api/v1/incidents/2/flags",        Some(r#"{"flags":["personal_data"]}"#), [401, 403, 200, 403, 403]),
     ("POST",  "/api/v1/incidents/1/regulatory-clocks", Some(r#"{"clock":"materiality_determined","at":"2026-11-20T10:00:00Z","source":"board minutes"}"#), [401, 403, 200, 200, 403]),
     ("POST",  "/api/v1/incidents/1/notifications", Some(r#"{"recipients":["IT"],"channel":"phone","summary":"told IT"}"#), [401, 403, 201, 201, 403]),
@@ -187,6 +190,7 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/alerts/1/merge",                  Some("incident=2"),                     [303, 403, 303, 403, 403]),
     ("GET",   "/incidents/1/postmortem",          None,                                   [303, 200, 200, 200, 200]),
     ("POST",  "/incidents/1/postmortem/texts",    Some("summary=A+lookalike+domain"),     [303, 403, 303, 303, 403]),
+    ("POST",  "/incidents/1/postmortem/root-causes/1", Some("category=process&text=No+runbook+for+VPN+patches"), [303, 403, 404, 404, 403]),
     ("POST",  "/incidents/2/postmortem/texts",    Some("summary=A+lookalike+domain"),     [303, 403, 303, 403, 403]),
     ("POST",  "/incidents/1/postmortem/status",   Some("to=approved"),                    [303, 403, 422, 403, 403]),
     ("POST",  "/incidents/1/recommendations",     Some("action=DMARC&type=prevent&impact=5&effort=2"), [303, 403, 303, 303, 403]),
@@ -196,6 +200,7 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("GET",   "/incidents/1/notifications",       None,                                   [303, 200, 200, 200, 200]),
     ("POST",  "/incidents/1/flags",               Some("flag=personal_data&flag=significant"), [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/2/flags",               Some("flag=personal_data"),             [303, 403, 303, 403, 403]),
+    ("POST",  "/incidents/1/regulatory-facts",    Some("contact=DPO&malicious=yes&data_subjects=patients%3A+12000"), [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/notifications",       Some("recipients=IT&channel=phone&summary=told+IT"), [303, 403, 303, 303, 403]),
     ("POST",  "/incidents/1/regulatory-clocks",   Some("clock=classified_major&at=2026-11-20T10%3A00&source=minutes"), [303, 403, 303, 303, 403]),
     ("GET",   "/directory",                       None,                                   [303, 200, 200, 200, 200]),
@@ -284,6 +289,7 @@ async fn openapi_document_lists_every_api_route() {
             .replace("/case/2", "/case/{id}")
             .replace("/timeline/1/", "/timeline/{id}/")
             .replace("/recommendations/1/", "/recommendations/{id}/")
+            .replace("/root-causes/1", "/root-causes/{id}")
             .replace("/info-requests/1/", "/info-requests/{id}/")
             .replace("/playbooks/phishing", "/playbooks/{slug}")
             .replace("/playbooks/ddos/", "/playbooks/{slug}/")

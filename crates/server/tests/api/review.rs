@@ -1,0 +1,294 @@
+//! The review's readiness check, root causes rewritten until the blameless check is quiet,
+//! approval waiting for what the installation requires, and the facts for the regulators
+//! reaching the drafts — through the API, on a real SQLite store.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+fn items(r: &Value) -> Vec<String> {
+    r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["item"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn approval_waits_for_what_is_required_and_the_drafts_take_the_stated_facts() {
+    let f = fixture().await;
+    let (status, _) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/flags",
+        json!({"flags": ["personal_data", "significant"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // An empty record: the summary and the root causes are required, the rest is said.
+    let (status, r) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/incidents/1/postmortem/readiness",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["ready"], false);
+    let open = items(&r);
+    for item in [
+        "summary",
+        "root-causes",
+        "key-dates",
+        "went-wrong",
+        "regulator-facts",
+    ] {
+        assert!(open.contains(&item.to_string()), "{item} in {open:?}");
+    }
+    let required: Vec<&str> = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["required"] == true)
+        .map(|g| g["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["summary", "root-causes"]);
+    let facts = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["item"] == "regulator-facts")
+        .unwrap();
+    assert!(
+        facts["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Data protection officer or other contact point")),
+        "the missing facts by their names: {facts}"
+    );
+    assert!(
+        facts["fill"]
+            .as_str()
+            .unwrap()
+            .contains("notifications page")
+    );
+
+    // Approval is refused while a required item is open, and nothing is written.
+    send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/postmortem/status",
+        json!({"to": "in-review"}),
+    )
+    .await;
+    let (status, problem) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/postmortem/status",
+        json!({"to": "approved"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("summary, root-causes"),
+        "{problem}"
+    );
+
+    // A blameful root cause, rewritten until the check is quiet; its number stays.
+    send_json(
+        &f,
+        "hank",
+        "PATCH",
+        "/api/v1/incidents/1/postmortem",
+        json!({"texts": {"summary": "Ransomware encrypted the file servers; restored from backups in 26 hours."}}),
+    )
+    .await;
+    let (status, pm) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/postmortem/root-causes",
+        json!({"category": "people", "text": "The admin was careless and should have patched the VPN"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pm}");
+    assert!(!pm["blameless"].as_array().unwrap().is_empty());
+    let (status, pm) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/postmortem/root-causes/1",
+        json!({"category": "process", "text": "No process put VPN patches on a deadline", "preventable": true, "prevention": "Patch edge devices within 14 days"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pm}");
+    assert_eq!(pm["postmortem"]["root_causes"][0]["id"], 1);
+    assert_eq!(pm["postmortem"]["root_causes"][0]["category"], "process");
+    assert!(
+        pm["blameless"].as_array().unwrap().is_empty(),
+        "{}",
+        pm["blameless"]
+    );
+    let (status, _) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/postmortem/root-causes/1",
+        json!({"category": "process", "text": "No process put VPN patches on a deadline", "preventable": true, "prevention": "Patch edge devices within 14 days"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing changes");
+    let (status, _) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/postmortem/root-causes/9",
+        json!({"category": "process", "text": "x"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Ready now (warnings remain); approved; then frozen for rewrites.
+    let (_, r) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/incidents/1/postmortem/readiness",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r["ready"], true, "{r}");
+    assert!(!items(&r).contains(&"preventability".to_string()));
+    let (status, pm) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/postmortem/status",
+        json!({"to": "approved"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pm}");
+    let (status, _) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/postmortem/root-causes/1",
+        json!({"category": "technology", "text": "Changed after approval"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "approved: frozen");
+
+    // The facts only a person can state, and the drafts that use them.
+    let (status, v) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/regulatory-facts",
+        json!({
+            "contact": "DPO: Claire Martin, dpo@chu.example, +33 1 23 45 67 89",
+            "malicious": true,
+            "cross_border": false,
+            "data_subjects": [{"category": "patients", "count": 12000}, {"category": "staff", "count": 340}],
+            "consequences": "Identity theft and targeted phishing of patients",
+            "measures_for_people": "Patients informed by letter; a helpline opened"
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["regulatory"]["data_subjects"][0]["count"], 12000);
+    let (status, bad) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/regulatory-facts",
+        json!({"data_subjects": [{"category": " ", "count": 1}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let (_, r) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/incidents/1/postmortem/readiness",
+        Value::Null,
+    )
+    .await;
+    assert!(!items(&r).contains(&"regulator-facts".to_string()), "{r}");
+
+    let (status, gdpr) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/incidents/1/reports/gdpr-33?format=json&lang=en",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{gdpr}");
+    let value = |d: &Value, label: &str| {
+        d["document"]["d"]["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a draft's items: {d}"))
+            .iter()
+            .find(|i| i["label"] == label)
+            .unwrap_or_else(|| panic!("{label} in {d}"))["value"]
+            .clone()
+    };
+    assert_eq!(
+        value(&gdpr, "Data protection officer or other contact point"),
+        "DPO: Claire Martin, dpo@chu.example, +33 1 23 45 67 89"
+    );
+    let people = value(
+        &gdpr,
+        "Categories and approximate number of data subjects and records",
+    );
+    assert!(
+        people
+            .as_str()
+            .unwrap()
+            .contains("patients (people concerned): 12,000"),
+        "{people}"
+    );
+    let (_, early) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/incidents/1/reports/nis2-early-warning?format=json&lang=fr",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        value(&early, "Acte illicite ou malveillant suspecté ?"),
+        "oui"
+    );
+    assert_eq!(value(&early, "Impact transfrontière ?"), "non");
+    assert_eq!(
+        early["document"]["d"]["gaps"], 1,
+        "only the nature is left, for want of a classification: {early}"
+    );
+
+    // The final report opens with the postmortem's summary, not the alert's text.
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/incidents/1/reports/final?format=md&lang=fr",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let summary = text.split("## 2.").next().unwrap();
+    assert!(
+        summary.contains("Ransomware encrypted the file servers"),
+        "{summary}"
+    );
+    assert!(!summary.contains("D'après la première alerte"), "{summary}");
+}
