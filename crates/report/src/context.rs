@@ -209,8 +209,14 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             json!({
                 "question": lab(&format!("ready_{}", g.item)),
                 "fill": lab(&format!("ready_{}_fill", g.item)),
-                // Key dates and regulators' items by their names; questions and causes as written.
-                "missing": g.missing.iter().map(|m| lab(m)).collect::<Vec<_>>(),
+                // Key dates and regulators' items by their names, open steps counted;
+                // questions and causes as written.
+                "missing": g.missing.iter().map(|m| match g.item {
+                    debrief_domain::postmortem::ReadinessItem::Playbooks => {
+                        lab("steps_not_done_count").replace("{n}", m)
+                    }
+                    _ => lab(m),
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -354,6 +360,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "participants": list(PmList::Participants),
             "status": pm.status.map(|s| tr("pm_", s.as_str())),
             "approved_by": pm.approved_by,
+            "approved_version": pm.approved_version,
         },
         "journal": snap.journal.iter().map(|e| {
             let said = crate::journal::describe(lang, &snap.zone, e);

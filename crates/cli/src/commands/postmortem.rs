@@ -174,6 +174,24 @@ pub async fn board(
         "{} recommendation(s), {} done or verified, {} overdue, {} due within 7 days",
         b.total, b.completed, b.overdue, b.due_soon
     );
+    if !b.reviews.is_empty() {
+        println!("\nreviews owed (recovered or closed, postmortem not approved):");
+        let mut t = Table::new(&["incident", "title", "postmortem", "ended", "review due"]);
+        for r in &b.reviews {
+            t.row(vec![
+                format!("#{}", r.incident),
+                truncate(&r.title, 50),
+                r.postmortem.clone(),
+                r.ended_at[..16].replace('T', " "),
+                match &r.review_due {
+                    Some(d) if r.overdue => format!("{} OVERDUE", &d[..10]),
+                    Some(d) => d[..10].to_string(),
+                    None => "— (no severity)".into(),
+                },
+            ]);
+        }
+        print!("{}", t.render());
+    }
     Ok(exit::OK)
 }
 

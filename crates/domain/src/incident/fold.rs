@@ -190,7 +190,7 @@ impl Incident {
             | Event::RecommendationStatusChanged { .. }
             | Event::InfoRequested { .. }
             | Event::InfoAnswered { .. }) => {
-                self.apply_postmortem(pm, &entry.actor, entry.recorded_at)
+                self.apply_postmortem(pm, &entry.actor, entry.recorded_at, entry.seq)
             }
             Event::FlagsSet { flags, .. } => self.flags = flags.into_iter().collect(),
             Event::RegulatoryFactsSet { facts } => self.regulatory = facts,

@@ -335,7 +335,7 @@ impl Incident {
     }
 
     /// Folds a postmortem, recommendation or request event.
-    pub(crate) fn apply_postmortem(&mut self, event: Event, actor: &str, at: Timestamp) {
+    pub(crate) fn apply_postmortem(&mut self, event: Event, actor: &str, at: Timestamp, seq: u64) {
         let pm = &mut self.postmortem;
         match event {
             Event::PostmortemText { section, text } => {
@@ -365,11 +365,14 @@ impl Incident {
                     PostmortemStatus::Approved => {
                         pm.approved_by = Some(actor.to_string());
                         pm.approved_at = Some(at);
+                        // What was approved: the record as it stood at the entry before this.
+                        pm.approved_version = Some(seq.saturating_sub(1));
                     }
                     PostmortemStatus::Published => pm.published_at = Some(at),
                     PostmortemStatus::Draft => {
                         pm.approved_by = None;
                         pm.approved_at = None;
+                        pm.approved_version = None;
                     }
                     PostmortemStatus::InReview => {}
                 }

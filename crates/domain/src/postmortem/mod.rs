@@ -308,6 +308,10 @@ pub struct Postmortem {
     pub approved_by: Option<String>,
     #[serde(default)]
     pub approved_at: Option<Timestamp>,
+    /// The version approved: the journal entry (sequence number) the approver saw last; a
+    /// published postmortem is that version.
+    #[serde(default)]
+    pub approved_version: Option<u64>,
     #[serde(default)]
     pub published_at: Option<Timestamp>,
 }

@@ -76,7 +76,7 @@ use crate::error::Problem;
         super::postmortem::RootCauseRequest, super::postmortem::StatusRequest,
         super::postmortem::RecommendationStatusRequest,
         super::postmortem::RecommendationRequest, super::postmortem::InfoRequestBody,
-        super::postmortem::AnswerBody, super::postmortem::BoardItem, super::postmortem::Board,
+        super::postmortem::AnswerBody, super::postmortem::BoardItem, super::postmortem::Board, super::postmortem::ReviewOwed,
         super::playbooks::PlaybookView, super::playbooks::PlaybookDetail, super::playbooks::PublishRequest,
         super::playbooks::ApplyRequest, super::playbooks::IncidentPlaybooks,
         super::obligations::ObligationsView, super::obligations::FlagsRequest, super::obligations::ClockRequest,

@@ -122,8 +122,16 @@ pub fn readiness(state: &AppState, i: &Incident, lang: Language) -> Readiness {
         .map(|g| ReadinessGap {
             item: g.item.as_str().into(),
             required: g.required,
-            // Key dates by their names; the rest is the record's own text or a count.
-            missing: g.missing.into_iter().map(&say).collect(),
+            // Key dates and regulators' items by their names, open steps counted; the rest is
+            // the record's own text.
+            missing: if g.item == debrief_domain::postmortem::ReadinessItem::Playbooks {
+                g.missing
+                    .iter()
+                    .map(|n| say("steps_not_done_count".into()).replace("{n}", n))
+                    .collect()
+            } else {
+                g.missing.into_iter().map(&say).collect()
+            },
             question: say(format!("ready_{}", g.item)),
             fill: say(format!("ready_{}_fill", g.item)),
         })
@@ -616,10 +624,27 @@ pub struct BoardItem {
     pub recommendation: RecommendationView,
 }
 
+/// An incident recovered or closed whose postmortem is not approved yet: a review owed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewOwed {
+    pub incident: i64,
+    pub title: String,
+    /// `draft`, `in-review` (`draft` until written).
+    pub postmortem: String,
+    /// When it was recovered (or closed).
+    pub ended_at: String,
+    /// When the review is due, by severity (unknown without a severity).
+    pub review_due: Option<String>,
+    /// The review's due date has passed.
+    pub overdue: bool,
+}
+
 /// The recommendations board across incidents.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Board {
     pub items: Vec<BoardItem>,
+    /// Incidents recovered or closed without an approved postmortem, overdue reviews first.
+    pub reviews: Vec<ReviewOwed>,
     pub total: usize,
     pub completed: usize,
     pub overdue: usize,
@@ -668,7 +693,35 @@ pub async fn compute_board(
     }
     let now = Timestamp::now();
     let mut all = Vec::new();
+    let mut reviews = Vec::new();
     for i in app.all(who).await? {
+        let end = i
+            .milestone(Milestone::Recovered)
+            .or(i.milestone(Milestone::Closed));
+        let approved = matches!(
+            i.postmortem.status,
+            Some(PostmortemStatus::Approved | PostmortemStatus::Published)
+        );
+        if let (Some(end), false) = (end, approved) {
+            let due = i.severity.as_ref().map(|s| review_due(s.level, end));
+            reviews.push((
+                due,
+                i.number,
+                ReviewOwed {
+                    incident: i.number,
+                    title: i.title.clone(),
+                    postmortem: i
+                        .postmortem
+                        .status
+                        .unwrap_or(PostmortemStatus::Draft)
+                        .as_str()
+                        .into(),
+                    ended_at: end.to_string(),
+                    review_due: due.map(|d| d.to_string()),
+                    overdue: due.is_some_and(|d| d < now),
+                },
+            ));
+        }
         for r in &i.recommendations {
             all.push(BoardItem {
                 incident: i.number,
@@ -744,8 +797,11 @@ pub async fn compute_board(
                 .cmp(&b.recommendation.recommendation.due),
         )
     });
+    // Overdue reviews first, then by due date (unknown last), then by number.
+    reviews.sort_by_key(|(due, n, r)| (!r.overdue, due.is_none(), *due, *n));
     Ok(Board {
         items,
+        reviews: reviews.into_iter().map(|(_, _, r)| r).collect(),
         total,
         completed,
         overdue,

@@ -77,6 +77,23 @@ async fn approval_waits_for_what_is_required_and_the_drafts_take_the_stated_fact
             .contains("notifications page")
     );
 
+    // Recovered without an approved postmortem: a review owed, on the board.
+    send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/milestones",
+        json!({"milestone": "recovered_at", "at": "2026-11-21T15:30:00Z", "source": "restore log"}),
+    )
+    .await;
+    let (_, board) = send_json(&f, "vic", "GET", "/api/v1/recommendations", Value::Null).await;
+    let owed = board["reviews"].as_array().unwrap();
+    assert_eq!(owed.len(), 1, "{board}");
+    assert_eq!(
+        (owed[0]["incident"].as_i64(), owed[0]["postmortem"].as_str()),
+        (Some(1), Some("draft"))
+    );
+
     // Approval is refused while a required item is open, and nothing is written.
     send_json(
         &f,
@@ -177,6 +194,22 @@ async fn approval_waits_for_what_is_required_and_the_drafts_take_the_stated_fact
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{pm}");
+    let (_, journal) =
+        send_json(&f, "vic", "GET", "/api/v1/incidents/1/journal", Value::Null).await;
+    let approval = journal
+        .as_array()
+        .or_else(|| journal["entries"].as_array())
+        .unwrap_or_else(|| panic!("{journal}"))
+        .iter()
+        .rfind(|e| e["kind"] == "postmortem.status_changed")
+        .unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        pm["postmortem"]["approved_version"].as_u64(),
+        Some(approval - 1),
+        "the version approved is the record as the approver saw it"
+    );
     let (status, _) = send_json(
         &f,
         "hank",
@@ -186,6 +219,12 @@ async fn approval_waits_for_what_is_required_and_the_drafts_take_the_stated_fact
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "approved: frozen");
+
+    let (_, board) = send_json(&f, "vic", "GET", "/api/v1/recommendations", Value::Null).await;
+    assert!(
+        board["reviews"].as_array().unwrap().is_empty(),
+        "approved: no review owed"
+    );
 
     // The facts only a person can state, and the drafts that use them.
     let (status, v) = send_json(
