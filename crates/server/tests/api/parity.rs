@@ -131,6 +131,20 @@ fn commands() -> Vec<Command> {
                 "action=Enforce+MFA+on+webmail&type=prevent&impact=5&effort=2&owner=hank&due=2027-01-31T17%3A00%3A00Z",
             ),
         },
+        Command {
+            name: "facts for the regulators",
+            api: (
+                "PUT",
+                "/api/v1/incidents/1/regulatory-facts",
+                json!({"contact": "DPO, dpo@example.org\r\n+33 1 23 45 67 89", "malicious": true, "cross_border": false,
+                       "data_subjects": [{"category": "patients", "count": 12000}],
+                       "consequences": "Identity theft"}),
+            ),
+            web: (
+                "/incidents/1/regulatory-facts",
+                "contact=DPO%2C+dpo%40example.org%0D%0A%2B33+1+23+45+67+89&malicious=yes&cross_border=no&cross_border_detail=&data_subjects=patients%3A+12+000&consequences=Identity+theft&measures_for_people=",
+            ),
+        },
     ]
 }
 
@@ -222,6 +236,17 @@ async fn the_api_and_the_web_form_refuse_the_same_way_and_write_nothing() {
                 "/incidents/1/recommendations",
                 "action=Train+the+service+desk&type=training&impact=3&effort=2&owner=direction&due=",
             ),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        Refusal {
+            name: "people concerned without a category",
+            who: "hank",
+            api: (
+                "PUT",
+                "/api/v1/incidents/1/regulatory-facts",
+                json!({"data_subjects": [{"category": "  ", "count": 3}]}),
+            ),
+            web: ("/incidents/1/regulatory-facts", "data_subjects=+%3A+3"),
             status: StatusCode::UNPROCESSABLE_ENTITY,
         },
         Refusal {
