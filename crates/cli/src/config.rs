@@ -37,6 +37,9 @@ pub struct FileConfig {
     /// What a postmortem must answer before it is approved (readiness items; `summary` and
     /// `root-causes` by default, `[]` to only warn).
     pub review_required: Option<Vec<String>>,
+    /// Closing an incident of this severity level (0–5) or above without an approved
+    /// postmortem needs a reason (3 by default; 6: never).
+    pub closing_needs_postmortem_from_level: Option<u8>,
 }
 
 /// The settings a command runs with.
@@ -125,11 +128,19 @@ impl Settings {
                 session_hours * 60
             );
         }
-        let review = match &file.review_required {
+        let mut review: debrief_domain::postmortem::ReviewPolicy = match &file.review_required {
             Some(names) => debrief_domain::postmortem::ReviewPolicy::parse(names)
                 .context("review_required in the configuration file")?,
             None => Default::default(),
         };
+        match file.closing_needs_postmortem_from_level {
+            None => {}
+            Some(6) => review.close_from_level = None,
+            Some(level @ 0..=5) => review.close_from_level = Some(level),
+            Some(other) => bail!(
+                "closing_needs_postmortem_from_level is {other}; give a severity level 0 to 5, or 6 for never"
+            ),
+        }
         Ok(Settings {
             review,
             data_dir,

@@ -162,12 +162,18 @@ pub enum TransitionProblem {
     AllowedAre(Vec<Status>),
     /// Closing early, going back or reopening needs a reason.
     NeedsReason,
+    /// Closing an incident of this severity level without an approved postmortem needs a reason.
+    NeedsPostmortem { level: u8 },
 }
 
 impl std::fmt::Display for TransitionProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TransitionProblem::Already => f.write_str("the incident already has that status"),
+            TransitionProblem::NeedsPostmortem { level } => write!(
+                f,
+                "an incident of severity level {level} is closed once its postmortem is approved; approve it first, or give the reason none is needed"
+            ),
             TransitionProblem::ClosedOnlyReopens => f.write_str(
                 "a closed incident can only be reopened into `triage` or `investigating`",
             ),

@@ -313,8 +313,14 @@ impl Incident {
         Ok(events)
     }
 
-    /// The event that moves the incident to `to`, or why it may not.
-    pub fn transition(&self, to: Status, reason: &str) -> Result<Event, DomainError> {
+    /// The event that moves the incident to `to`, or why it may not. Under `policy`, closing a
+    /// serious incident whose postmortem is not approved needs a reason.
+    pub fn transition(
+        &self,
+        to: Status,
+        reason: &str,
+        policy: &crate::postmortem::ReviewPolicy,
+    ) -> Result<Event, DomainError> {
         let reason = Reason::parse(reason)?;
         let kind = self.status.transition(to)?;
         if kind.needs_reason() && reason.is_empty() {
@@ -322,6 +328,17 @@ impl Incident {
                 from: self.status,
                 to,
                 why: crate::error::TransitionProblem::NeedsReason,
+            });
+        }
+        // A serious incident is closed once its review is approved, or with the reason why not.
+        if to == Status::Closed
+            && reason.is_empty()
+            && let Some(level) = policy.closing_waits(self)
+        {
+            return Err(DomainError::IllegalTransition {
+                from: self.status,
+                to,
+                why: crate::error::TransitionProblem::NeedsPostmortem { level },
             });
         }
         Ok(Event::StatusChanged {
@@ -458,7 +475,10 @@ mod tests {
     fn transitions_derive_milestones() {
         let mut j = Journal::new();
         for to in [Status::Triage, Status::Investigating, Status::Contained] {
-            let e = j.state().transition(to, "").unwrap();
+            let e = j
+                .state()
+                .transition(to, "", &crate::postmortem::ReviewPolicy::none())
+                .unwrap();
             j.push(e);
         }
         let s = j.state();
@@ -487,7 +507,10 @@ mod tests {
             .set_milestone(Milestone::Acknowledged, at, "pager log", "", now)
             .unwrap();
         j.push(e);
-        let e = j.state().transition(Status::Triage, "").unwrap();
+        let e = j
+            .state()
+            .transition(Status::Triage, "", &crate::postmortem::ReviewPolicy::none())
+            .unwrap();
         j.push(e);
         assert_eq!(j.state().milestone(Milestone::Acknowledged), Some(at));
     }
@@ -523,7 +546,11 @@ mod tests {
         let j = Journal::new();
         let err = j
             .state()
-            .transition(Status::Recovered, "")
+            .transition(
+                Status::Recovered,
+                "",
+                &crate::postmortem::ReviewPolicy::none(),
+            )
             .unwrap_err()
             .to_string();
         assert!(
@@ -532,7 +559,7 @@ mod tests {
         );
         let err = j
             .state()
-            .transition(Status::Closed, "")
+            .transition(Status::Closed, "", &crate::postmortem::ReviewPolicy::none())
             .unwrap_err()
             .to_string();
         assert!(err.contains("needs a reason"), "{err}");
@@ -543,13 +570,21 @@ mod tests {
         let mut j = Journal::new();
         let e = j
             .state()
-            .transition(Status::Closed, "duplicate of #3")
+            .transition(
+                Status::Closed,
+                "duplicate of #3",
+                &crate::postmortem::ReviewPolicy::none(),
+            )
             .unwrap();
         j.push(e);
         assert!(j.state().milestone(Milestone::Closed).is_some());
         let e = j
             .state()
-            .transition(Status::Investigating, "new evidence")
+            .transition(
+                Status::Investigating,
+                "new evidence",
+                &crate::postmortem::ReviewPolicy::none(),
+            )
             .unwrap();
         j.push(e);
         assert_eq!(j.state().status, Status::Investigating);

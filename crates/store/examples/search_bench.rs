@@ -144,7 +144,15 @@ async fn generate(store: &dyn Store, incidents: usize, per: usize) {
         let i = InformationImpact::ALL[(rng.next() % 4) as usize];
         let r = Recoverability::ALL[(rng.next() % 3) as usize];
         events.push(state.assess(&matrix, f, i, r, "").unwrap());
-        events.push(state.transition(Status::Triage, "").unwrap());
+        events.push(
+            state
+                .transition(
+                    Status::Triage,
+                    "",
+                    &debrief_domain::postmortem::ReviewPolicy::none(),
+                )
+                .unwrap(),
+        );
         if statuses[n % 2] == Status::Investigating {
             events.push(debrief_domain::Event::StatusChanged {
                 from: Status::Triage,

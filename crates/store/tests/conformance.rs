@@ -124,9 +124,11 @@ async fn transitions_derive_milestones_and_persist(db: &TestDb) {
         .incident
         .id;
     for to in [Status::Triage, Status::Investigating, Status::Contained] {
-        execute(&*c.store, id, &actor("bob"), |i| i.transition(to, ""))
-            .await
-            .unwrap();
+        execute(&*c.store, id, &actor("bob"), |i| {
+            i.transition(to, "", &debrief_domain::postmortem::ReviewPolicy::none())
+        })
+        .await
+        .unwrap();
     }
     let started = Timestamp::parse("2026-10-01T03:12:00Z").unwrap();
     execute(&*c.store, id, &actor("carol"), |i| {
@@ -176,7 +178,11 @@ async fn refused_commands_write_nothing(db: &TestDb) {
         .incident
         .id;
     let err = execute(&*c.store, id, &actor("bob"), |i| {
-        i.transition(Status::Recovered, "")
+        i.transition(
+            Status::Recovered,
+            "",
+            &debrief_domain::postmortem::ReviewPolicy::none(),
+        )
     })
     .await
     .unwrap_err();
@@ -213,7 +219,9 @@ async fn stale_writers_get_a_conflict(db: &TestDb) {
     let stale = c.store.incident(id).await.unwrap();
     let draft = |to| EntryDraft {
         actor: actor("bob"),
-        event: stale.transition(to, "").unwrap(),
+        event: stale
+            .transition(to, "", &debrief_domain::postmortem::ReviewPolicy::none())
+            .unwrap(),
     };
     c.store
         .append(id, stale.seq, vec![draft(Status::Triage)])
@@ -305,7 +313,11 @@ async fn the_ledger_links_all_incidents_under_a_signed_head(db: &TestDb) {
             .incident
             .id;
         execute(&*c.store, id, &actor("bob"), |i| {
-            i.transition(Status::Triage, "")
+            i.transition(
+                Status::Triage,
+                "",
+                &debrief_domain::postmortem::ReviewPolicy::none(),
+            )
         })
         .await
         .unwrap();
@@ -344,7 +356,11 @@ async fn lists_filter_and_page(db: &TestDb) {
             .id;
         if n <= 3 {
             execute(&*c.store, id, &actor("bob"), |i| {
-                i.transition(Status::Triage, "")
+                i.transition(
+                    Status::Triage,
+                    "",
+                    &debrief_domain::postmortem::ReviewPolicy::none(),
+                )
             })
             .await
             .unwrap();

@@ -129,7 +129,10 @@ pub async fn run(cmd: IncidentCommand, settings: &Settings) -> Result<u8> {
             let (store, _) = open_store(settings).await?;
             let (app, op) = super::app(&store, &super::actor(settings)?);
             let id = app.resolve(&op, &incident).await?;
-            let done = execute(&store, id, &who, |i| i.transition(to, &reason)).await?;
+            let done = execute(&store, id, &who, |i| {
+                i.transition(to, &reason, &settings.review)
+            })
+            .await?;
             match format {
                 Format::Json => print_json(&done.incident)?,
                 Format::Table => println!(

@@ -27,10 +27,18 @@ closed_enum!(
 /// Which items must be answered before a postmortem is approved (`review_required` in the
 /// installation's configuration). By default the summary and the root causes: a review that
 /// cannot say what happened and why is not one.
+/// Closing an incident of severity level [`CLOSE_FROM_LEVEL`] (high) or above without an
+/// approved postmortem needs a reason (`closing_needs_postmortem_from_level`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewPolicy {
     pub required: BTreeSet<ReadinessItem>,
+    /// The least severity level whose closing waits for an approved postmortem (or a reason);
+    /// `None`: never.
+    pub close_from_level: Option<u8>,
 }
+
+/// By default, high (3) and above are closed once their postmortem is approved.
+pub const CLOSE_FROM_LEVEL: u8 = 3;
 
 impl Default for ReviewPolicy {
     fn default() -> Self {
@@ -38,15 +46,17 @@ impl Default for ReviewPolicy {
             required: [ReadinessItem::Summary, ReadinessItem::RootCauses]
                 .into_iter()
                 .collect(),
+            close_from_level: Some(CLOSE_FROM_LEVEL),
         }
     }
 }
 
 impl ReviewPolicy {
-    /// Nothing required: approval only warns.
+    /// Nothing required: approval only warns, and any incident closes without a postmortem.
     pub fn none() -> ReviewPolicy {
         ReviewPolicy {
             required: BTreeSet::new(),
+            close_from_level: None,
         }
     }
 
@@ -58,7 +68,21 @@ impl ReviewPolicy {
                 .iter()
                 .map(|n| n.as_ref().parse())
                 .collect::<Result<_, _>>()?,
+            ..ReviewPolicy::default()
         })
+    }
+
+    /// Whether closing `incident` without a reason waits for its postmortem's approval: its
+    /// severity level (when assessed) is at or above the policy's, and the postmortem is not
+    /// approved or published. Returns the level that requires it.
+    pub fn closing_waits(&self, incident: &Incident) -> Option<u8> {
+        let from = self.close_from_level?;
+        let level = incident.severity.as_ref()?.level;
+        let approved = matches!(
+            incident.postmortem.status,
+            Some(super::PostmortemStatus::Approved | super::PostmortemStatus::Published)
+        );
+        (level >= from && !approved).then_some(level)
     }
 }
 

@@ -959,6 +959,7 @@ pm-readiness-ready = Nothing required is missing: the postmortem may be approved
 pm-readiness-not-ready = The postmortem cannot be approved until the items marked required are filled in.
 pm-readiness-complete = The record answers every question of the review.
 pm-required = Required
+err-transition-postmortem = An incident of severity level { $level } is closed once its postmortem is approved: approve it first, or give the reason none is needed.
 pm-reviews-owed = Reviews owed: incidents recovered or closed without an approved postmortem
 pm-reviews-none = Every recovered or closed incident has an approved postmortem.
 pm-ended = Recovered or closed

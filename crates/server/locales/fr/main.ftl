@@ -1010,6 +1010,7 @@ pm-readiness-ready = Rien d’obligatoire ne manque : le retour d’expérience 
 pm-readiness-not-ready = Le retour d’expérience ne peut pas être approuvé tant que les éléments marqués obligatoires ne sont pas renseignés.
 pm-readiness-complete = Le dossier répond à toutes les questions de la revue.
 pm-required = Obligatoire
+err-transition-postmortem = Un incident de gravité { $level } se clôt une fois son retour d’expérience approuvé : approuvez-le d’abord, ou indiquez pourquoi il n’en faut pas.
 pm-reviews-owed = Revues dues : incidents résolus ou clos sans retour d’expérience approuvé
 pm-reviews-none = Chaque incident résolu ou clos a un retour d’expérience approuvé.
 pm-ended = Résolu ou clos

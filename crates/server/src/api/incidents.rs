@@ -206,7 +206,11 @@ pub async fn transition(
         id,
         body.expected_seq,
         Need::Work,
-        |current| current.transition(to, &body.reason).map(|e| vec![e]),
+        |current| {
+            current
+                .transition(to, &body.reason, &state.config.review)
+                .map(|e| vec![e])
+        },
     )
     .await?;
     Ok(Json(IncidentView::from(&incident)))

@@ -35,6 +35,11 @@ pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String
                 P::Already => i18n::t(lang, "err-transition-already", &[]),
                 P::ClosedOnlyReopens => i18n::t(lang, "err-transition-closed", &[]),
                 P::NeedsReason => i18n::t(lang, "err-transition-reason", &[]),
+                P::NeedsPostmortem { level } => i18n::t(
+                    lang,
+                    "err-transition-postmortem",
+                    &[("level", level.to_string())],
+                ),
                 P::AllowedAre(list) => i18n::t(
                     lang,
                     "err-transition-allowed",

@@ -605,7 +605,7 @@ pub async fn transition(
 ) -> Response {
     let to = form.to;
     act(&state, &user, &number, &form.csrf, Need::Work, |i| {
-        i.transition(to, &form.reason)
+        i.transition(to, &form.reason, &state.config.review)
     })
     .await
 }

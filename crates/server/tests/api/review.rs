@@ -77,6 +77,45 @@ async fn approval_waits_for_what_is_required_and_the_drafts_take_the_stated_fact
             .contains("notifications page")
     );
 
+    // A high-severity incident, taken through its lifecycle to recovered.
+    let (status, _) = send_json(&f, "maria", "POST", "/api/v1/incidents/1/severity",
+        json!({"functional": "high", "information": "privacy-breach", "recoverability": "supplemented"})).await;
+    assert_eq!(status, StatusCode::OK);
+    for to in [
+        "triage",
+        "investigating",
+        "contained",
+        "eradicated",
+        "recovered",
+    ] {
+        let (status, body) = send_json(
+            &f,
+            "maria",
+            "POST",
+            "/api/v1/incidents/1/transitions",
+            json!({"to": to}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{to}: {body}");
+    }
+    // Closing it waits for the approved postmortem, or a reason.
+    let (status, problem) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/transitions",
+        json!({"to": "closed"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("postmortem is approved"),
+        "{problem}"
+    );
+
     // Recovered without an approved postmortem: a review owed, on the board.
     send_json(
         &f,
@@ -225,6 +264,15 @@ async fn approval_waits_for_what_is_required_and_the_drafts_take_the_stated_fact
         board["reviews"].as_array().unwrap().is_empty(),
         "approved: no review owed"
     );
+    let (status, body) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/transitions",
+        json!({"to": "closed"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "approved: it closes; {body}");
 
     // The facts only a person can state, and the drafts that use them.
     let (status, v) = send_json(

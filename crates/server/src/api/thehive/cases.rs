@@ -150,6 +150,7 @@ impl CaseChanges {
         &self,
         c: &Incident,
         matrix: &debrief_domain::triage::SeverityMatrix,
+        review: &debrief_domain::postmortem::ReviewPolicy,
         now: Timestamp,
     ) -> Result<Vec<debrief_domain::Event>, debrief_domain::DomainError> {
         let mut out = Vec::new();
@@ -197,7 +198,7 @@ impl CaseChanges {
             && c.status != *to
             && !(*to == Status::Triage && c.status != Status::New)
         {
-            keep(c.transition(*to, reason))?;
+            keep(c.transition(*to, reason, review))?;
         }
         Ok(out)
     }
@@ -214,7 +215,12 @@ impl CaseChanges {
     pub(super) fn check_on(&self, state: &AppState, user: &ApiUser, c: &Incident) -> ApiResult<()> {
         let who = crate::api::incidents::caller(user)?;
         Need::Work.check(&who, c)?;
-        self.decide(c, &state.config.severity, Timestamp::now())?;
+        self.decide(
+            c,
+            &state.config.severity,
+            &state.config.review,
+            Timestamp::now(),
+        )?;
         if let Some(to) = self.new_assignee(c) {
             Need::Assign(to).check(&who, c)?;
             c.assign(to, CASE_WHY)?;
@@ -230,8 +236,9 @@ impl CaseChanges {
         incident: Incident,
     ) -> ApiResult<Incident> {
         let matrix = state.config.severity.clone();
+        let review = &state.config.review;
         let mut incident = apply(state, user, incident.id, None, Need::Work, |c| {
-            self.decide(c, &matrix, Timestamp::now())
+            self.decide(c, &matrix, review, Timestamp::now())
         })
         .await?;
         if let Some(to) = self.new_assignee(&incident).map(|t| t.map(str::to_string)) {
