@@ -41,7 +41,8 @@ pub struct RegulatoryFacts {
 }
 
 impl RegulatoryFacts {
-    /// The facts, checked and tidied: texts on their lines, categories named, no category twice.
+    /// The facts, checked and tidied: texts on their lines, categories named, a category given
+    /// twice counted once with the numbers added (`patients` and `Patients` are one).
     pub fn parse(self) -> Result<RegulatoryFacts, DomainError> {
         let mut subjects: Vec<RecordCount> = Vec::new();
         for s in self.data_subjects {
@@ -51,19 +52,16 @@ impl RegulatoryFacts {
                     field: "data subject category",
                 });
             }
-            if subjects
-                .iter()
-                .any(|x| x.category.eq_ignore_ascii_case(&category))
+            match subjects
+                .iter_mut()
+                .find(|x| x.category.to_lowercase() == category.to_lowercase())
             {
-                return Err(DomainError::InvalidField {
-                    field: "data subjects",
-                    problem: format!("`{category}` is given twice; give each category once"),
-                });
+                Some(x) => x.count = x.count.saturating_add(s.count),
+                None => subjects.push(RecordCount {
+                    category,
+                    count: s.count,
+                }),
             }
-            subjects.push(RecordCount {
-                category,
-                count: s.count,
-            });
         }
         Ok(RegulatoryFacts {
             contact: clean("contact", &self.contact, 1000, Lines::Many)?,
@@ -88,7 +86,9 @@ impl RegulatoryFacts {
 
     /// How many people, all categories together.
     pub fn people(&self) -> u64 {
-        self.data_subjects.iter().map(|s| s.count).sum()
+        self.data_subjects
+            .iter()
+            .fold(0u64, |n, s| n.saturating_add(s.count))
     }
 }
 
@@ -155,6 +155,22 @@ mod tests {
             ],
             ..Default::default()
         };
-        assert!(i.set_regulatory_facts(twice).is_err());
+        let merged = i.set_regulatory_facts(twice).unwrap();
+        let Event::RegulatoryFactsSet { facts } = merged else {
+            panic!("{merged:?}")
+        };
+        assert_eq!(
+            (facts.data_subjects.len(), facts.people()),
+            (1, 3),
+            "one category, counted once"
+        );
+        let blank = RegulatoryFacts {
+            data_subjects: vec![RecordCount {
+                category: " ".into(),
+                count: 1,
+            }],
+            ..Default::default()
+        };
+        assert!(i.set_regulatory_facts(blank).is_err());
     }
 }

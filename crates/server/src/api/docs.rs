@@ -434,6 +434,30 @@ fn field_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
         ),
         ("RootCauseRequest", "text", required_text.clone()),
         (
+            "RootCauseEdit",
+            "category",
+            names(CauseCategory::ALL, CauseCategory::as_str),
+        ),
+        ("RootCauseEdit", "text", required_text.clone()),
+        (
+            "RootCauseEdit",
+            "whys",
+            Items(0, 10, Box::new(Line(1_000, false))),
+        ),
+        ("RegulatoryFactsRequest", "contact", Text(1_000, false)),
+        (
+            "RegulatoryFactsRequest",
+            "cross_border_detail",
+            Text(2_000, false),
+        ),
+        ("RegulatoryFactsRequest", "consequences", Text(4_000, false)),
+        (
+            "RegulatoryFactsRequest",
+            "measures_for_people",
+            Text(4_000, false),
+        ),
+        ("DataSubjects", "category", Line(200, true)),
+        (
             "RootCauseRequest",
             "whys",
             Items(0, 10, Box::new(Line(1_000, false))),
