@@ -20,7 +20,8 @@ closed_enum!(
         Preventability = "preventability", Response = "response", Impact = "impact",
         Costs = "costs", Backups = "backups", BusinessAnswers = "business-answers",
         Playbooks = "playbooks", TimeSpent = "time-spent", Recommendations = "recommendations",
-        Participants = "participants", RegulatorFacts = "regulator-facts"
+        Participants = "participants", RegulatorFacts = "regulator-facts",
+        BlameLanguage = "blame-language"
     }
 );
 
@@ -178,6 +179,23 @@ impl Incident {
         gap(R::TimeSpent, self.time.is_empty(), vec![]);
         gap(R::Recommendations, self.recommendations.is_empty(), vec![]);
         gap(R::Participants, list(PmList::Participants), vec![]);
+        // Sentences the blameless check still flags (blame words; naming people is the pages'
+        // check, which knows the accounts), each once.
+        let rules = crate::blameless::BlamelessRules::builtin();
+        let mut findings = Vec::new();
+        let texts = pm.texts.values().chain(pm.lists.values().flatten()).chain(
+            pm.root_causes
+                .iter()
+                .flat_map(|c| std::iter::once(&c.text).chain(&c.whys)),
+        );
+        for t in texts {
+            findings.extend(rules.check(t, crate::Language::En, &[]));
+        }
+        let flagged: Vec<String> = crate::blameless::without_repeats(findings)
+            .into_iter()
+            .map(|f| f.sentence)
+            .collect();
+        gap(R::BlameLanguage, !flagged.is_empty(), flagged);
         // What the regimes the incident falls under ask that only a person can state (by the
         // drafts' item names: `d_dpo`…).
         let r = &self.regulatory;
@@ -267,7 +285,24 @@ mod tests {
             )
             .unwrap(),
         );
+        let s = j.state();
+        j.push(
+            s.set_postmortem_list(
+                PmList::WentWrong,
+                &["The operator should have read the alert. It was at night.".to_string()],
+            )
+            .unwrap(),
+        );
         let gaps = j.state().readiness(&policy);
+        let blame = gaps
+            .iter()
+            .find(|g| g.item == ReadinessItem::BlameLanguage)
+            .expect("blame language is an open item");
+        assert_eq!(blame.missing, ["The operator should have read the alert."]);
+        assert!(
+            !blame.required,
+            "a warning unless the installation requires it"
+        );
         assert!(gaps.iter().all(|g| !g.required));
         assert!(
             gaps.iter().all(|g| g.item != ReadinessItem::Preventability),
