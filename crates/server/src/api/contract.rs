@@ -223,8 +223,42 @@ pub fn fields(doc: &mut Value, rules: &[(&str, &str, Field)]) {
     }
 }
 
-/// The names of the schemas request bodies are.
+/// The names of the schemas request bodies are, and of those they refer to (a list's items).
 fn request_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
+    let mut out = body_schemas(doc);
+    let mut todo: Vec<String> = out.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        let mut found = Vec::new();
+        if let Some(s) = doc.pointer(&format!("/components/schemas/{name}")) {
+            refs(s, &mut found);
+        }
+        for r in found {
+            if out.insert(r.clone()) {
+                todo.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// The schema names `v` refers to (`$ref: #/components/schemas/X`), anywhere inside it.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                match (k.as_str(), x.as_str()) {
+                    ("$ref", Some(r)) => out.push(r.rsplit('/').next().unwrap_or(r).to_string()),
+                    _ => refs(x, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// The names of the schemas request bodies are.
+fn body_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return out;
