@@ -40,6 +40,29 @@ fn required(field: &'static str, raw: &str) -> Result<String, DomainError> {
     Ok(t)
 }
 
+impl RootCause {
+    /// A root cause as typed, checked and tidied: the one rule for adding and rewriting one.
+    fn checked(
+        id: u64,
+        category: CauseCategory,
+        text: &str,
+        whys: &[String],
+        preventable: Option<bool>,
+        prevention: &str,
+        recurrence_of: Option<i64>,
+    ) -> Result<RootCause, DomainError> {
+        Ok(RootCause {
+            id,
+            category,
+            text: required("root cause", text)?,
+            whys: clean_items("whys", whys, 10)?,
+            preventable,
+            prevention: clean_text("prevention", prevention)?,
+            recurrence_of,
+        })
+    }
+}
+
 fn next_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> u64 {
     items.iter().map(id).max().unwrap_or(0) + 1
 }
@@ -130,15 +153,15 @@ impl Incident {
             });
         }
         Ok(Event::RootCauseAdded {
-            cause: RootCause {
-                id: next_id(&self.postmortem.root_causes, |c| c.id),
+            cause: RootCause::checked(
+                next_id(&self.postmortem.root_causes, |c| c.id),
                 category,
-                text: required("root cause", text)?,
-                whys: clean_items("whys", whys, 10)?,
+                text,
+                whys,
                 preventable,
-                prevention: clean_text("prevention", prevention)?,
+                prevention,
                 recurrence_of,
-            },
+            )?,
         })
     }
 
@@ -161,15 +184,15 @@ impl Incident {
                 id,
             });
         };
-        let cause = RootCause {
+        let cause = RootCause::checked(
             id,
             category,
-            text: required("root cause", text)?,
-            whys: clean_items("whys", whys, 10)?,
+            text,
+            whys,
             preventable,
-            prevention: clean_text("prevention", prevention)?,
-            recurrence_of: old.recurrence_of,
-        };
+            prevention,
+            old.recurrence_of,
+        )?;
         if &cause == old {
             return Err(DomainError::Unchanged(format!(
                 "root cause {id} is already so"

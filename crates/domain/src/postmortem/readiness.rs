@@ -98,6 +98,28 @@ pub struct Gap {
 }
 
 impl Incident {
+    /// What the blameless check flags in the postmortem, each sentence once: blame words in
+    /// every section, list and root cause, and — given `people` (user and display names) — a
+    /// person named in a root cause or its whys. Hints in `lang`.
+    pub fn blame_findings(
+        &self,
+        lang: crate::Language,
+        people: &[&str],
+    ) -> Vec<crate::blameless::Finding> {
+        let rules = crate::blameless::BlamelessRules::builtin();
+        let pm = &self.postmortem;
+        let mut out = Vec::new();
+        for t in pm.texts.values().chain(pm.lists.values().flatten()) {
+            out.extend(rules.check(t, lang, &[]));
+        }
+        for c in &pm.root_causes {
+            for t in std::iter::once(&c.text).chain(&c.whys) {
+                out.extend(rules.check(t, lang, people));
+            }
+        }
+        crate::blameless::without_repeats(out)
+    }
+
     /// The review's open items, in the order the reports ask them.
     pub fn readiness(&self, policy: &ReviewPolicy) -> Vec<Gap> {
         use ReadinessItem as R;
@@ -179,19 +201,10 @@ impl Incident {
         gap(R::TimeSpent, self.time.is_empty(), vec![]);
         gap(R::Recommendations, self.recommendations.is_empty(), vec![]);
         gap(R::Participants, list(PmList::Participants), vec![]);
-        // Sentences the blameless check still flags (blame words; naming people is the pages'
-        // check, which knows the accounts), each once.
-        let rules = crate::blameless::BlamelessRules::builtin();
-        let mut findings = Vec::new();
-        let texts = pm.texts.values().chain(pm.lists.values().flatten()).chain(
-            pm.root_causes
-                .iter()
-                .flat_map(|c| std::iter::once(&c.text).chain(&c.whys)),
-        );
-        for t in texts {
-            findings.extend(rules.check(t, crate::Language::En, &[]));
-        }
-        let flagged: Vec<String> = crate::blameless::without_repeats(findings)
+        // Sentences the blameless check still flags for blame words (people named are the
+        // pages' check, which knows the accounts).
+        let flagged: Vec<String> = self
+            .blame_findings(crate::Language::En, &[])
             .into_iter()
             .map(|f| f.sentence)
             .collect();
