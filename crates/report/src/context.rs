@@ -107,6 +107,38 @@ pub fn span(seconds: i64, lang: Language) -> String {
     }
 }
 
+/// An open item of the review as a reader is told it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GapSaid {
+    /// The question the record cannot answer yet.
+    pub question: String,
+    /// What to fill in.
+    pub fill: String,
+    /// What precisely is missing: key dates and regulators' items by their names, open steps
+    /// counted, questions and causes as written.
+    pub missing: Vec<String>,
+}
+
+/// An open item of the review in `lang`: the one wording of the pages, the API and the reports.
+pub fn gap_said(g: &debrief_domain::postmortem::Gap, lang: Language) -> GapSaid {
+    let l = labels(lang);
+    let lab = |k: &str| l.get(k).cloned().unwrap_or_else(|| k.to_string());
+    GapSaid {
+        question: lab(&format!("ready_{}", g.item)),
+        fill: lab(&format!("ready_{}_fill", g.item)),
+        missing: g
+            .missing
+            .iter()
+            .map(|m| match g.item {
+                debrief_domain::postmortem::ReadinessItem::Playbooks => {
+                    lab("steps_not_done_count").replace("{n}", m)
+                }
+                _ => lab(m),
+            })
+            .collect(),
+    }
+}
+
 /// The template context of a snapshot in a language.
 pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
     let i = snap.incident;
@@ -202,23 +234,10 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         .map(|(key, _, len)| json!({"phase": lab(key), "length": span(*len, lang)}))
         .collect();
     // What the record cannot answer yet (whatever the installation requires for approval).
-    let open_items: Vec<Value> = i
+    let open_items: Vec<GapSaid> = i
         .readiness(&debrief_domain::postmortem::ReviewPolicy::none())
         .iter()
-        .map(|g| {
-            json!({
-                "question": lab(&format!("ready_{}", g.item)),
-                "fill": lab(&format!("ready_{}_fill", g.item)),
-                // Key dates and regulators' items by their names, open steps counted;
-                // questions and causes as written.
-                "missing": g.missing.iter().map(|m| match g.item {
-                    debrief_domain::postmortem::ReadinessItem::Playbooks => {
-                        lab("steps_not_done_count").replace("{n}", m)
-                    }
-                    _ => lab(m),
-                }).collect::<Vec<_>>(),
-            })
-        })
+        .map(|g| gap_said(g, lang))
         .collect();
     let obligations: Vec<Value> = snap
         .obligations

@@ -2,7 +2,8 @@
 //! from the terminal, computed exactly as the API computes it.
 
 use anyhow::{Result, bail};
-use debrief_server::api::postmortem::{BoardParams, compute_board, view};
+use debrief_server::api::board::{BoardParams, compute_board};
+use debrief_server::api::postmortem::view;
 use debrief_server::{AppState, Config};
 
 use super::{open_store, print_json};

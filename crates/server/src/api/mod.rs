@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod board;
 pub mod contract;
 pub mod docs;
 pub mod dto;
@@ -204,7 +205,7 @@ pub fn router() -> Router<AppState> {
             "/incidents/{incident}/info-requests/{id}/answer",
             post(postmortem::answer_info),
         )
-        .route("/recommendations", get(postmortem::board))
+        .route("/recommendations", get(board::board))
         .route("/playbooks", get(playbooks::list))
         .route(
             "/incidents/{incident}/obligations",

@@ -675,11 +675,11 @@ pub async fn board(
     Query(q): Query<BoardQuery>,
 ) -> Response {
     let shown_state = q.state.clone().unwrap_or_else(|| "open".into());
-    let params = crate::api::postmortem::BoardParams {
+    let params = crate::api::board::BoardParams {
         state: q.state,
         owner: q.owner,
     };
-    let board = match crate::api::postmortem::board_for(&state, &user.principal, params).await {
+    let board = match crate::api::board::board_for(&state, &user.principal, params).await {
         Ok(axum::Json(b)) => b,
         Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(&user, &e.detail),
         Err(e) => {
