@@ -202,3 +202,51 @@ class Notifications(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+    def test_the_approved_report_goes_attached_and_a_retry_sends_the_same_bytes(self):
+        import hashlib
+        s = self.server
+        s.start()  # the relay is not running yet
+        status, v = s.api("POST", "/api/v1/stakeholders", {
+            "name": "Assureur", "kind": "group", "scope": "external", "category": "insurer",
+            "email": "sinistres@assureur.example", "language": "fr"}, manager=True)
+        self.assertEqual(status, 201, v)
+        status, inc = s.api("POST", "/api/v1/incidents", {"title": "Ransomware on FS01"})
+        n = inc["number"]
+        s.api("PATCH", f"/api/v1/incidents/{n}/postmortem",
+              {"texts": {"summary": "Les serveurs de fichiers ont été chiffrés ; restaurés en 26 heures."}})
+        s.api("POST", f"/api/v1/incidents/{n}/postmortem/root-causes",
+              {"category": "process", "text": "Aucun processus n'imposait de délai aux correctifs VPN"})
+        s.api("POST", f"/api/v1/incidents/{n}/postmortem/status", {"to": "in-review"})
+        status, v = s.api("POST", f"/api/v1/incidents/{n}/postmortem/status", {"to": "approved"}, manager=True)
+        self.assertEqual(status, 200, v)
+        status, v = s.api("POST", f"/api/v1/incidents/{n}/postmortem/share",
+                          {"report": "final", "to": ["Assureur"]}, manager=True)
+        self.assertEqual(status, 200, v)
+        self.assertEqual(v["shared"][0]["carried"], "attached")
+        self.assertFalse(v["shared"][0]["delivered"], v)
+        # The server dies before its first retry; the relay comes up; the server starts again.
+        s.kill()
+        self.start_relay()
+        s.start()
+        deadline = time.time() + 60
+        while True:
+            status, v = s.api("GET", f"/api/v1/incidents/{n}/obligations")
+            note = v["notifications"][0]
+            if note["delivered_at"] or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertTrue(note["delivered_at"], note)
+        named = [l for l in note["content"].splitlines() if l.startswith("Attachment: ")]
+        self.assertEqual(len(named), 1, note["content"])
+        self.assertTrue(named[0].startswith(f"Attachment: incident-{n}-final-fr.pdf; application/pdf; sha256 "))
+        m = self.relay.messages[0][2]
+        self.assertEqual(self.relay.messages[0][1], ["sinistres@assureur.example"])
+        self.assertEqual(m["Subject"], f"[#{n}] Le rapport final approuvé de l’incident {n}")
+        self.assertIn("en pièce jointe", m.get_body(preferencelist=("plain",)).get_content())
+        files = [p for p in m.iter_attachments()]
+        self.assertEqual([p.get_filename() for p in files], [f"incident-{n}-final-fr.pdf"])
+        pdf = files[0].get_content()
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertEqual(hashlib.sha256(pdf).hexdigest(), named[0].rsplit(" ", 1)[1],
+                         "the very document the record names")

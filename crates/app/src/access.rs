@@ -100,6 +100,15 @@ impl App {
         Ok(incident.visible_to(user, &self.groups_of(caller).await?))
     }
 
+    /// Whether the account `username` (someone a message would go to, not the caller) may
+    /// know `incident` exists: what a link to it would show them after they sign in.
+    pub async fn account_may_see(&self, incident: &Incident, username: &str) -> Result<bool> {
+        if incident.visible_to(username, &[]) {
+            return Ok(true);
+        }
+        Ok(incident.visible_to(username, &self.store.groups_of(username).await?))
+    }
+
     /// Refuses, as "no such incident", a caller who may not know `incident` exists.
     /// `reference` is how the caller named it, so that the answer says no more than they said.
     pub(crate) async fn check_visible(

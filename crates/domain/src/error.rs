@@ -88,6 +88,10 @@ pub enum DomainError {
     /// the review open (readiness item names).
     #[error("the postmortem cannot be approved yet: fill in {}", .0.join(", "))]
     NotReady(Vec<String>),
+    /// Something that needs an approved postmortem (sharing the findings) was asked before the
+    /// review approved it (what was asked).
+    #[error("{0} needs an approved postmortem: the review has not approved it yet")]
+    NotApproved(String),
 }
 
 /// What kind of failure an error is, from which every front end derives its answer: the HTTP
@@ -136,7 +140,8 @@ impl DomainError {
             DomainError::IllegalTransition { .. }
             | DomainError::Unchanged(_)
             | DomainError::Frozen(_)
-            | DomainError::NotReady(_) => Category::Conflict,
+            | DomainError::NotReady(_)
+            | DomainError::NotApproved(_) => Category::Conflict,
             DomainError::NoSuch { .. } => Category::NotFound,
             DomainError::InconsistentJournal { .. } => Category::Failed,
             DomainError::Empty { .. }

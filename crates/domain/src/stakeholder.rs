@@ -131,6 +131,98 @@ impl NewStakeholder {
     }
 }
 
+/// How an approved report reaches a directory entry: the sealed document attached to an
+/// e-mail, or a link to Debrief, where the reader signs in and need-to-know is checked again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Carry {
+    Attached,
+    Link,
+}
+
+/// Why a report may not go to an entry at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShareRefusal {
+    /// The marking does not reach the entry's scope, and no account of the incident's team
+    /// stands behind it.
+    Marking {
+        tlp: crate::triage::Tlp,
+        scope: String,
+    },
+    /// The entry stands for an account that may not see the incident (restricted to its team).
+    AccountCannotSee { username: String },
+}
+
+impl std::fmt::Display for ShareRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShareRefusal::Marking { tlp, scope } => write!(
+                f,
+                "{} does not allow handing the report to an {scope} entry; link the entry to the account of someone on the incident's team so that they read it in Debrief",
+                tlp.marking()
+            ),
+            ShareRefusal::AccountCannotSee { username } => write!(
+                f,
+                "the entry's account `{username}` may not see this incident (it is restricted to its team): give them access first"
+            ),
+        }
+    }
+}
+
+impl ShareRefusal {
+    /// The refusal in the reader's words: a message key and its arguments.
+    pub fn key(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        match self {
+            ShareRefusal::Marking { tlp, scope } => (
+                "share-refused-marking",
+                vec![("tlp", tlp.marking()), ("scope", scope.clone())],
+            ),
+            ShareRefusal::AccountCannotSee { username } => (
+                "share-refused-account",
+                vec![("username", username.clone())],
+            ),
+        }
+    }
+}
+
+/// Whether a report marked `tlp` may leave Debrief for an entry of `scope`: TLP:RED never
+/// (named people read it where it is kept), TLP:AMBER+STRICT only within the organisation,
+/// TLP:AMBER, GREEN and CLEAR to anyone the sender chooses (the marking printed on every page
+/// tells them how far it may go).
+pub fn marking_reaches(tlp: crate::triage::Tlp, scope: &str) -> bool {
+    use crate::triage::Tlp;
+    match tlp {
+        Tlp::Red => false,
+        Tlp::AmberStrict => scope == "internal",
+        Tlp::Amber | Tlp::Green | Tlp::Clear => true,
+    }
+}
+
+/// How the approved report goes to one entry of `scope`, which has an e-mail address or not.
+/// `account` is the account that stands behind the entry, if any, and whether it may see the
+/// incident. The document is attached when the marking reaches the entry and it has an e-mail
+/// address; otherwise a link is sent when someone who may read it in Debrief stands behind the
+/// entry, or when the marking reaches a channel that only takes messages (a webhook).
+pub fn carry(
+    tlp: crate::triage::Tlp,
+    scope: &str,
+    email: bool,
+    account: Option<(&str, bool)>,
+) -> Result<Carry, ShareRefusal> {
+    let reaches = marking_reaches(tlp, scope);
+    match (reaches, email, account) {
+        (true, true, _) => Ok(Carry::Attached),
+        (_, _, Some((_, true))) | (true, false, _) => Ok(Carry::Link),
+        (false, _, Some((username, false))) => Err(ShareRefusal::AccountCannotSee {
+            username: username.to_string(),
+        }),
+        (false, _, None) => Err(ShareRefusal::Marking {
+            tlp,
+            scope: scope.to_string(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +330,49 @@ mod tests {
             let e = bad.unwrap_err().to_string().to_lowercase();
             assert!(e.contains(says), "{e}");
         }
+    }
+
+    #[test]
+    fn a_report_goes_as_far_as_its_marking() {
+        use crate::triage::Tlp;
+        assert_eq!(
+            carry(Tlp::Amber, "external", true, None),
+            Ok(Carry::Attached)
+        );
+        assert_eq!(
+            carry(Tlp::Green, "external", true, None),
+            Ok(Carry::Attached)
+        );
+        assert_eq!(
+            carry(Tlp::AmberStrict, "external", true, None),
+            Err(ShareRefusal::Marking {
+                tlp: Tlp::AmberStrict,
+                scope: "external".into()
+            })
+        );
+        assert_eq!(
+            carry(Tlp::AmberStrict, "internal", true, None),
+            Ok(Carry::Attached)
+        );
+        // A channel that only takes messages gets a link, never the document.
+        assert_eq!(carry(Tlp::Clear, "external", false, None), Ok(Carry::Link));
+        // TLP:RED stays in Debrief: a link to someone who may read it there, nobody else.
+        assert_eq!(
+            carry(Tlp::Red, "internal", true, Some(("maria", true))),
+            Ok(Carry::Link)
+        );
+        assert_eq!(
+            carry(Tlp::Red, "internal", true, Some(("maria", false))),
+            Err(ShareRefusal::AccountCannotSee {
+                username: "maria".into()
+            })
+        );
+        assert!(matches!(
+            carry(Tlp::Red, "internal", true, None),
+            Err(ShareRefusal::Marking { .. })
+        ));
+        let (key, args) = carry(Tlp::Red, "external", true, None).unwrap_err().key();
+        assert_eq!(key, "share-refused-marking");
+        assert_eq!(args[0].1, "TLP:RED");
     }
 }

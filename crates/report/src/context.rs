@@ -258,9 +258,20 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         *labour.entry(t.user.as_str()).or_default() += u64::from(t.minutes);
     }
     let hours = |minutes: u64| hours(minutes as f64 * 60.0, lang);
+    // Hours per person and phase: each entry in the phase of the day it was logged for.
+    let by_phase = labour_by_phase(i);
+    let per_person_phase: Vec<Value> = by_phase
+        .iter()
+        .map(|(who, m)| {
+            json!({"who": who, "phases": m.iter().map(|m| if *m == 0 { "—".to_string() } else { hours(*m) }).collect::<Vec<_>>(),
+                "total": hours(m.iter().sum())})
+        })
+        .collect();
     let resources = json!({
         "labour": labour.iter().map(|(who, m)| json!({"who": who, "hours": hours(*m)})).collect::<Vec<_>>(),
         "total": hours(labour.values().sum()),
+        "by_phase": per_person_phase,
+        "phase_names": LABOUR_PHASES.iter().map(|k| lab(k)).collect::<Vec<_>>(),
         "needed": i.recommendations.iter()
             .filter(|r| matches!(r.kind, RecommendationKind::Tooling | RecommendationKind::Training))
             .map(|r| json!({"action": r.action, "kind": tr("kind_", r.kind.as_str()), "owner": r.owner, "due": d(r.due), "status": tr("rec_", r.status.as_str())}))
@@ -399,6 +410,33 @@ pub fn state_id(state: ObligationState) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// The columns of the hours per person and phase.
+const LABOUR_PHASES: [&str; 3] = [
+    "labour_until_containment",
+    "labour_until_recovery",
+    "labour_after_recovery",
+];
+
+/// Minutes logged per person in each of `LABOUR_PHASES`: an entry belongs to the phase of the
+/// day it was logged for (until containment, until recovery, after recovery); a key timestamp
+/// not set yet leaves the phase open.
+pub(crate) fn labour_by_phase(i: &Incident) -> BTreeMap<String, [u64; 3]> {
+    let contained = i.milestone(Milestone::Contained);
+    let recovered = i.milestone(Milestone::Recovered);
+    let mut out: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    for t in &i.time {
+        let phase = if contained.is_none_or(|c| t.day < c) {
+            0
+        } else if recovered.is_none_or(|r| t.day < r) {
+            1
+        } else {
+            2
+        };
+        out.entry(t.user.clone()).or_default()[phase] += u64::from(t.minutes);
+    }
+    out
 }
 
 /// The incident's phases (start, length in seconds) from its key timestamps, for the chart.

@@ -83,6 +83,9 @@ pub struct Config {
     pub passkeys: Option<Arc<auth::passkey::Passkeys>>,
     /// What a postmortem must answer before it is approved.
     pub review: debrief_domain::postmortem::ReviewPolicy,
+    /// Where people reach Debrief (`public_url`, else the listening address): the links sent
+    /// to directory entries point there.
+    pub public_url: String,
 }
 
 impl Config {
@@ -123,6 +126,7 @@ impl Default for Config {
             oidc: None,
             passkeys: None,
             review: Default::default(),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

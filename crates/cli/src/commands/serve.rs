@@ -100,6 +100,10 @@ pub async fn run(
         session_hours: settings.session_hours,
         session_idle_minutes: settings.session_idle_minutes,
         review: settings.review.clone(),
+        public_url: settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
         passkeys: debrief_server::auth::passkey::Passkeys::for_site(
             &settings
                 .public_url

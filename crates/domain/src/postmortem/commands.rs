@@ -68,6 +68,15 @@ fn next_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> u64 {
 }
 
 impl Incident {
+    /// The findings leave the team (a report sent to the directory) only once the review
+    /// approved them; `what` says what was asked, for the refusal.
+    pub fn check_findings_approved(&self, what: &str) -> Result<(), DomainError> {
+        match self.postmortem.status {
+            Some(PostmortemStatus::Approved | PostmortemStatus::Published) => Ok(()),
+            _ => Err(DomainError::NotApproved(what.to_string())),
+        }
+    }
+
     /// An approved or published postmortem is what its approver signed: its sections, impact
     /// and root causes no longer change (recommendations are still tracked to completion). An
     /// approved one goes back to draft, with a reason, to be changed and approved again.

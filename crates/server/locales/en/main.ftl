@@ -983,3 +983,26 @@ pm-frozen-approved = Approved: what was signed no longer changes. To correct it,
 pm-frozen-published = Published: it no longer changes. Recommendations are still tracked below.
 pm-records-read = Records affected
 pm-costs-read = Costs
+
+## Communicating the findings (the approved report sent to the directory)
+share-title = Communicate the findings
+share-help = Send the approved report to people and teams of the directory, each in their language. It is marked { $tlp }: the document is attached only where the marking allows it; others get a link to read it here after signing in. Each message is recorded with the incident's notifications.
+share-report = Report
+share-report-postmortem-cap = Postmortem report
+share-report-final-cap = Final report
+share-to = Send to
+share-note = A few words before the standard message (optional)
+share-send = Send the report
+share-no-directory = The directory has no entries yet: a manager adds people and teams on the directory page.
+share-scope-internal = internal
+share-scope-external = external
+share-carried-attached = document attached
+share-carried-link = link to Debrief
+share-report-postmortem = postmortem report
+share-report-final = final report
+share-subject = The approved { $report } of incident { $number }
+share-body-attached = { $who } sends you the approved { $report } of incident #{ $number }, attached. It is marked { $tlp }: share it only as that marking allows.
+share-body-link = { $who } shares the approved { $report } of incident #{ $number } with you. Read it in Debrief after signing in: { $link }
+share-refused-marking = { $to }: the report is marked { $tlp }, which does not allow handing it to an { $scope } entry; link the entry to the account of someone on the incident's team so that they read it in Debrief.
+share-refused-account = { $to }: the account { $username } may not see this incident (it is restricted to its team); give them access first.
+err-not-approved = The postmortem is not approved yet: its findings are sent once the review has approved them.

@@ -1034,3 +1034,26 @@ pm-frozen-approved = Approuvé : ce qui a été validé ne change plus. Pour le 
 pm-frozen-published = Publié : il ne change plus. Les recommandations restent suivies ci-dessous.
 pm-records-read = Enregistrements touchés
 pm-costs-read = Coûts
+
+## Communiquer les conclusions (le rapport approuvé envoyé à l’annuaire)
+share-title = Communiquer les conclusions
+share-help = Envoyez le rapport approuvé aux personnes et équipes de l’annuaire, chacune dans sa langue. Il est marqué { $tlp } : le document n’est joint que là où ce marquage le permet ; les autres reçoivent un lien pour le lire ici après connexion. Chaque message est consigné avec les notifications de l’incident.
+share-report = Rapport
+share-report-postmortem-cap = Rapport de retour d’expérience
+share-report-final-cap = Rapport final
+share-to = Destinataires
+share-note = Quelques mots avant le message type (facultatif)
+share-send = Envoyer le rapport
+share-no-directory = L’annuaire est vide : un responsable y ajoute personnes et équipes depuis la page de l’annuaire.
+share-scope-internal = interne
+share-scope-external = externe
+share-carried-attached = document joint
+share-carried-link = lien vers Debrief
+share-report-postmortem = rapport de retour d’expérience
+share-report-final = rapport final
+share-subject = Le { $report } approuvé de l’incident { $number }
+share-body-attached = { $who } vous adresse le { $report } approuvé de l’incident n° { $number }, en pièce jointe. Il est marqué { $tlp } : ne le diffusez que dans les limites de ce marquage.
+share-body-link = { $who } partage avec vous le { $report } approuvé de l’incident n° { $number }. Lisez-le dans Debrief après connexion : { $link }
+share-refused-marking = { $to } : le rapport est marqué { $tlp }, ce qui ne permet pas de le remettre à une entrée { $scope } ; reliez l’entrée au compte d’une personne de l’équipe de l’incident pour qu’elle le lise dans Debrief.
+share-refused-account = { $to } : le compte { $username } ne peut pas voir cet incident (réservé à son équipe) ; donnez-lui d’abord l’accès.
+err-not-approved = Le retour d’expérience n’est pas encore approuvé : ses conclusions sont envoyées une fois la revue approuvée.

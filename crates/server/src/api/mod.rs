@@ -182,6 +182,10 @@ pub fn router() -> Router<AppState> {
             put(postmortem::update_root_cause),
         )
         .route(
+            "/incidents/{incident}/postmortem/share",
+            post(notify::share),
+        )
+        .route(
             "/incidents/{incident}/postmortem/readiness",
             get(postmortem::get_readiness),
         )

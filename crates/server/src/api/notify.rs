@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::error::ApiResult;
 use crate::outbound::service;
 pub use crate::outbound::service::{ProposalSendRequest, ProposalView, SendRequest, SkipRequest};
+pub use crate::outbound::share::{ShareRequest, Shared, SharedReport};
 
 /// Send a notification by e-mail (through the configured relay) or webhook (generic JSON, Slack,
 /// Teams, Mattermost: only to directory entries), tried three times; recorded in the journal
@@ -34,6 +35,36 @@ pub async fn send(
 ) -> ApiResult<(StatusCode, Json<ObligationsView>)> {
     let i = service::send(&state, &user, &reference, req).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &i))))
+}
+
+/// How the findings went out: one line per directory entry, each also recorded on the incident
+/// as a notification.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ShareAnswer {
+    pub shared: Vec<Shared>,
+}
+
+/// Communicate the findings: send the approved postmortem report or final report to directory
+/// entries (managers), each in its language. The sealed document is attached where the
+/// incident's TLP reaches the entry (TLP:RED never; AMBER+STRICT only to internal entries) and
+/// the entry has an e-mail address; otherwise the entry gets a link to Debrief — when an account
+/// that may see the incident stands behind it, or when it only has a webhook. An entry the
+/// report may not reach refuses the whole request (422, each entry and why) and nothing is sent.
+/// Each message is recorded like any notification; one not delivered is retried on the
+/// server's schedule and answered with `delivered: false`.
+#[utoipa::path(operation_id = "share_findings", post, path = "/api/v1/incidents/{incident}/postmortem/share", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = ShareRequest,
+    responses((status = 200, body = ShareAnswer), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn share(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<ShareRequest>,
+) -> ApiResult<Json<ShareAnswer>> {
+    let (_, shared) = crate::outbound::share::share(&state, &user, &reference, req).await?;
+    Ok(Json(ShareAnswer { shared }))
 }
 
 /// Try again now to deliver a notification that was not delivered (the same content to the same

@@ -8,6 +8,7 @@
 //! cannot make the server post to an address of their choosing.
 
 pub mod service;
+pub mod share;
 pub mod templates;
 mod worker;
 
@@ -61,6 +62,52 @@ pub struct Request {
     pub step: Option<String>,
     pub rule: Option<String>,
     pub late_reason: String,
+    /// A document sent with the e-mail (a webhook carries none).
+    pub attachment: Option<Attachment>,
+}
+
+/// A document sent with an e-mail. Its bytes are kept in the evidence store under their SHA-256
+/// and the message the journal keeps names it by that hash (an `Attachment:` line among the
+/// headers), so a retry sends the very same document and anyone can check what was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub file: String,
+    pub mime: String,
+    pub sha256: String,
+}
+
+impl Attachment {
+    /// The header line the kept message carries.
+    fn line(&self) -> String {
+        format!(
+            "Attachment: {}; {}; sha256 {}",
+            self.file, self.mime, self.sha256
+        )
+    }
+
+    /// An `Attachment:` header line read back.
+    fn parse(line: &str) -> Option<Attachment> {
+        let rest = line.strip_prefix("Attachment: ")?;
+        let mut parts = rest.split("; ");
+        let file = parts.next()?.to_string();
+        let mime = parts.next()?.to_string();
+        let sha256 = parts.next()?.strip_prefix("sha256 ")?.to_string();
+        Some(Attachment { file, mime, sha256 })
+    }
+}
+
+/// A kept e-mail read back: its subject, its attachments and its text.
+fn headers_and_body(content: &str) -> (String, Vec<Attachment>, &str) {
+    let Some((head, body)) = content
+        .strip_prefix("Subject: ")
+        .and_then(|c| c.split_once("\n\n"))
+    else {
+        return (String::new(), Vec::new(), content);
+    };
+    let mut lines = head.lines();
+    let subject = lines.next().unwrap_or_default().to_string();
+    let attachments = lines.filter_map(Attachment::parse).collect();
+    (subject, attachments, body)
 }
 
 fn mailbox(text: &str) -> Result<lettre::message::Mailbox, ApiError> {
@@ -97,7 +144,9 @@ pub fn webhook_body(
 
 /// Checks a request and builds the message; nothing is sent yet.
 pub fn prepare(incident: &Incident, req: Request) -> Result<Prepared, ApiError> {
-    let subject = req.subject.trim().to_string();
+    // A subject is one line: line breaks become spaces, so that nothing typed can add a header
+    // (an `Attachment:` line naming a stored file) to the message the journal keeps.
+    let subject = req.subject.split_whitespace().collect::<Vec<_>>().join(" ");
     if subject.is_empty() {
         return Err(ApiError::unprocessable(
             "give a subject (it is also the line the record keeps)",
@@ -159,10 +208,18 @@ pub fn prepare(incident: &Incident, req: Request) -> Result<Prepared, ApiError> 
                 incident.title
             );
             let recipients = to.iter().map(ToString::to_string).collect();
+            let attached = req
+                .attachment
+                .as_ref()
+                .map(|a| format!("\n{}", a.line()))
+                .unwrap_or_default();
             (
                 Target::Email { to },
                 "email",
-                format!("Subject: [#{}] {subject}\n\n{body}", incident.number),
+                format!(
+                    "Subject: [#{}] {subject}{attached}\n\n{body}",
+                    incident.number
+                ),
                 recipients,
             )
         }
@@ -283,25 +340,33 @@ async fn mail(
             "no SMTP relay is configured: start the server with --smtp-relay host:port".into(),
         );
     };
-    let (subject, body) = content
-        .strip_prefix("Subject: ")
-        .and_then(|c| c.split_once("\n\n"))
-        .unwrap_or(("", content));
+    let (subject, attachments, body) = headers_and_body(content);
     let from = state
         .config
         .mail_from
         .parse()
         .map_err(|e| format!("the sender address is not valid: {e}"))?;
-    let mut builder = Message::builder()
-        .from(from)
-        .subject(subject)
-        .header(lettre::message::header::ContentType::TEXT_PLAIN);
+    let mut builder = Message::builder().from(from).subject(subject);
     for t in to {
         builder = builder.to(t.clone());
     }
-    let message = builder
-        .body(body.to_string())
-        .map_err(|e| format!("the message cannot be built: {e}"))?;
+    let message = if attachments.is_empty() {
+        builder
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+    } else {
+        use lettre::message::{MultiPart, SinglePart};
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body.to_string()));
+        for a in &attachments {
+            let bytes = attached(state, a).await?;
+            let mime = lettre::message::header::ContentType::parse(&a.mime)
+                .map_err(|e| format!("`{}` is not a media type: {e}", a.mime))?;
+            parts = parts
+                .singlepart(lettre::message::Attachment::new(a.file.clone()).body(bytes, mime));
+        }
+        builder.multipart(parts)
+    }
+    .map_err(|e| format!("the message cannot be built: {e}"))?;
     let (host, port) = relay
         .rsplit_once(':')
         .and_then(|(h, p)| p.parse::<u16>().ok().map(|p| (h.to_string(), p)))
@@ -318,6 +383,18 @@ async fn mail(
             .map_err(|e| e.to_string())
     })
     .await
+}
+
+/// The bytes of a document sent with an e-mail, from the evidence store, checked against the
+/// hash the kept message names.
+async fn attached(state: &AppState, a: &Attachment) -> Result<Vec<u8>, String> {
+    let path = debrief_store::blobs::BlobStore::new(&state.config.evidence_dir)
+        .verified_path(&a.sha256)
+        .await
+        .map_err(|e| format!("the attachment {} cannot be read: {e}", a.file))?;
+    tokio::fs::read(&path)
+        .await
+        .map_err(|e| format!("the attachment {} cannot be read: {e}", a.file))
 }
 
 /// Where a notification recorded earlier goes again: its directory entry's webhook as it is

@@ -108,15 +108,15 @@ async fn record(
         .await?)
 }
 
-/// Sends a prepared message and records it, delivered or not; a failed delivery is queued for
-/// the retry worker and answered with 502 saying why.
-async fn send_prepared(
+/// Delivers a prepared message and records it on the incident, delivered or not (checked
+/// before anything is sent: an unknown step, a discharged one, a missing late reason); a failed
+/// delivery is queued for the retry worker. Answers the incident and how the delivery went.
+pub(super) async fn deliver_and_record(
     state: &AppState,
     user: &Principal,
     incident: &Incident,
     prepared: Prepared,
-) -> ApiResult<Incident> {
-    // Checked before anything is sent: an unknown step, a discharged one, a missing late reason.
+) -> ApiResult<(Incident, Result<String, String>)> {
     prepared.event(state, incident, Timestamp::now(), &Ok(String::new()))?;
     let outcome = super::deliver(state, &prepared.target, &prepared.content).await;
     let now = Timestamp::now();
@@ -124,19 +124,30 @@ async fn send_prepared(
         Ok(vec![prepared.event(state, c, now, &outcome)?])
     })
     .await?;
-    match outcome {
-        Ok(_) => Ok(i),
-        Err(why) => {
-            state.pending.add(i.id);
-            Err(ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "delivery-failed",
-                format!(
-                    "the {} was not delivered ({why}); it is recorded as not delivered and will be retried on the server's schedule — check the directory entry or the relay",
-                    prepared.channel
-                ),
-            ))
-        }
+    if outcome.is_err() {
+        state.pending.add(i.id);
+    }
+    Ok((i, outcome))
+}
+
+/// Sends a prepared message and records it, delivered or not; a failed delivery is answered
+/// with 502 saying why.
+async fn send_prepared(
+    state: &AppState,
+    user: &Principal,
+    incident: &Incident,
+    prepared: Prepared,
+) -> ApiResult<Incident> {
+    let channel = prepared.channel;
+    match deliver_and_record(state, user, incident, prepared).await? {
+        (i, Ok(_)) => Ok(i),
+        (_, Err(why)) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "delivery-failed",
+            format!(
+                "the {channel} was not delivered ({why}); it is recorded as not delivered and will be retried on the server's schedule — check the directory entry or the relay"
+            ),
+        )),
     }
 }
 
@@ -164,6 +175,7 @@ pub(crate) async fn send(
             step: req.step.filter(|s| !s.trim().is_empty()),
             rule: None,
             late_reason: req.late_reason,
+            attachment: None,
         },
     )?;
     send_prepared(state, user, &incident, prepared).await
@@ -318,6 +330,7 @@ pub(crate) async fn prepare_proposal(
             step: v.proposal.step,
             rule: Some(v.proposal.rule),
             late_reason: edit.late_reason,
+            attachment: None,
         },
     )
 }

@@ -106,6 +106,7 @@ pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String
                 .collect();
             i18n::t(lang, "err-not-ready", &[("items", named.join(" · "))])
         }
+        E::NotApproved(_) => i18n::t(lang, "err-not-approved", &[]),
         E::InvalidField { field: f, problem } => i18n::t(
             lang,
             "err-invalid",

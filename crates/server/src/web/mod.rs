@@ -646,6 +646,10 @@ pub fn router() -> Router<AppState> {
             "/incidents/{number}/info-requests/{id}/answer",
             post(postmortem::info_answer),
         )
+        .route(
+            "/incidents/{number}/postmortem/share",
+            post(postmortem::share),
+        )
         .route("/recommendations", get(postmortem::board))
         .route("/playbooks", get(playbooks::playbooks))
         .route(

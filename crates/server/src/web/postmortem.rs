@@ -180,6 +180,21 @@ async fn page(
         }
     }
     ctx.insert("suggested".into(), suggested.into());
+    // Communicating the findings: once approved, managers send the report to the directory.
+    let can_share = frozen
+        && may(user, Action::DecideNotifications).is_ok()
+        && may(user, Action::WorkIncident(&incident)).is_ok();
+    if can_share
+        && let Ok(options) =
+            crate::outbound::share::options(state, &user.principal, &incident, lang).await
+    {
+        ctx.insert(
+            "share_options".into(),
+            serde_json::to_value(&options).unwrap_or_default(),
+        );
+    }
+    ctx.insert("can_share".into(), can_share.into());
+    ctx.insert("tlp".into(), incident.tlp.marking().into());
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
     }
@@ -738,4 +753,51 @@ pub async fn apply_playbook(
         c.apply_playbook(&doc, v.version)
     })
     .await
+}
+
+/// The findings sent from the postmortem page: which report, to which entries, a note.
+#[derive(Debug, serde::Deserialize)]
+pub struct ShareForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    report: crate::outbound::share::SharedReport,
+    #[serde(default)]
+    to: Vec<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    note: String,
+}
+
+/// Sends the approved report to the chosen entries; the notifications page then shows each
+/// message and whether it was delivered. A refusal is shown here, in the reader's words.
+pub async fn share(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    WebForm(f): WebForm<ShareForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    let id = match resolve_number(&state, &user, &number).await {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let req = crate::outbound::share::ShareRequest {
+        report: f.report,
+        to: f.to,
+        note: f.note,
+    };
+    match crate::outbound::share::share(&state, &user.principal, &number, req).await {
+        Ok(_) => super::pages::see_other(&format!("/incidents/{number}/notifications")),
+        Err(e) => {
+            let said = match &e {
+                crate::outbound::share::ShareError::Domain(d) => {
+                    super::messages::domain_message(user.lang, d)
+                }
+                _ => e.say(user.lang),
+            };
+            let status = crate::error::ApiError::from(e).status;
+            page(&state, &user, id, Some(said), status).await
+        }
+    }
 }

@@ -22,5 +22,6 @@ mod restricted;
 mod review;
 mod roles;
 mod samm;
+mod share;
 mod support;
 mod thehive;
