@@ -72,6 +72,27 @@ pub struct AddRecommendation {
     pub related: Vec<i64>,
 }
 
+/// A recommendation reworded, or given another owner or due date.
+#[derive(Debug, Clone)]
+pub struct UpdateRecommendation {
+    pub id: u64,
+    pub action: String,
+    pub owner: Option<Owner>,
+    pub due: Timestamp,
+}
+
+impl UpdateRecommendation {
+    /// The event on `incident` as it is now.
+    pub fn decide(&self, incident: &Incident) -> Result<Vec<Event>, DomainError> {
+        Ok(vec![incident.update_recommendation(
+            self.id,
+            &self.action,
+            self.owner.as_ref().map(Owner::as_str),
+            self.due,
+        )?])
+    }
+}
+
 impl AddRecommendation {
     /// Reads the owner: a user name, or a team named in words (blank: no owner).
     pub fn owner_from(raw: Option<&str>) -> Result<Option<Owner>, DomainError> {

@@ -185,10 +185,45 @@ impl App {
             .await
     }
 
+    /// Rewords a recommendation, or gives it another owner or due date (the owner checked as
+    /// when it was added).
+    pub async fn update_recommendation(
+        &self,
+        caller: &Caller,
+        id: IncidentId,
+        command: &commands::UpdateRecommendation,
+    ) -> Result<Incident> {
+        self.check_owner(command.owner.as_ref()).await?;
+        self.execute(caller, id, Need::Work, None, |i| command.decide(i))
+            .await
+    }
+
     /// Refuses a recommendation whose owner is not a user account or whose related incidents do
     /// not exist (a refusal of the input: 422 on the API, shown on the form).
     pub async fn check_recommendation(&self, command: &commands::AddRecommendation) -> Result<()> {
-        if let Some(debrief_domain::postmortem::Owner::Account(owner)) = &command.owner {
+        self.check_owner(command.owner.as_ref()).await?;
+        for n in &command.related {
+            match self.store.resolve(&n.to_string()).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound(_)) => {
+                    return Err(DomainError::InvalidField {
+                        field: "incidents",
+                        problem: format!("there is no incident #{n} to relate it to"),
+                    }
+                    .into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses an owner named as an account that does not exist.
+    pub async fn check_owner(
+        &self,
+        owner: Option<&debrief_domain::postmortem::Owner>,
+    ) -> Result<()> {
+        if let Some(debrief_domain::postmortem::Owner::Account(owner)) = owner {
             match self.store.user_record(owner.as_str()).await {
                 Ok(_) => {}
                 Err(StoreError::NoUser(_)) => {
@@ -197,19 +232,6 @@ impl App {
                         problem: format!(
                             "`{owner}` is not a user account; give the owner's user name, or name a team in words (\"direction des soins\")"
                         ),
-                    }
-                    .into());
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        for n in &command.related {
-            match self.store.resolve(&n.to_string()).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound(_)) => {
-                    return Err(DomainError::InvalidField {
-                        field: "incidents",
-                        problem: format!("there is no incident #{n} to relate it to"),
                     }
                     .into());
                 }

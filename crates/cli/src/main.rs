@@ -152,6 +152,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
         Command::Work(cmd) => commands::work::run(cmd, &settings).await,
         Command::Evidence(cmd) => commands::evidence::run(cmd, &settings).await,
         Command::Triage(cmd) => commands::record::triage(cmd, &settings).await,
+        Command::Review(cmd) => commands::postmortem::review(cmd, &settings).await,
         Command::Postmortem {
             incident,
             format,

@@ -295,6 +295,15 @@ pub enum Event {
         #[serde(default)]
         related_incidents: Vec<i64>,
     },
+    /// A recommendation reworded, given to another owner or another due date (its kind,
+    /// priority and what it answers stay).
+    #[serde(rename = "recommendation.updated")]
+    RecommendationUpdated {
+        id: u64,
+        action: String,
+        owner: Option<String>,
+        due: Timestamp,
+    },
     /// A recommendation moved along its lifecycle.
     #[serde(rename = "recommendation.status_changed")]
     RecommendationStatusChanged {
@@ -470,6 +479,7 @@ kinds! {
     PostmortemStatusChanged => "postmortem.status_changed",
     ReviewScheduled => "postmortem.review_scheduled",
     RecommendationAdded => "recommendation.added",
+    RecommendationUpdated => "recommendation.updated",
     RecommendationStatusChanged => "recommendation.status_changed",
     InfoRequested => "info.requested",
     InfoAnswered => "info.answered",
@@ -613,6 +623,7 @@ impl Event {
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
+            | Event::RecommendationUpdated { .. }
             | Event::RecommendationStatusChanged { .. }
             | Event::InfoRequested { .. }
             | Event::TimeLogged { .. }
@@ -734,7 +745,7 @@ mod tests {
 
     #[test]
     fn the_kinds_table_names_every_serde_tag() {
-        assert_eq!(Event::KINDS.len(), 48);
+        assert_eq!(Event::KINDS.len(), 49);
         let mut seen = std::collections::BTreeSet::new();
         for kind in Event::KINDS {
             assert!(seen.insert(*kind), "{kind} twice");

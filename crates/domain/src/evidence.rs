@@ -302,6 +302,7 @@ impl Incident {
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
+            | Event::RecommendationUpdated { .. }
             | Event::RecommendationStatusChanged { .. }
             | Event::InfoRequested { .. }
             | Event::InfoAnswered { .. }

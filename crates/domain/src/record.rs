@@ -628,6 +628,7 @@ impl Incident {
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
+            | Event::RecommendationUpdated { .. }
             | Event::RecommendationStatusChanged { .. }
             | Event::InfoRequested { .. }
             | Event::InfoAnswered { .. }

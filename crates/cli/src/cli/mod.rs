@@ -7,7 +7,9 @@ use debrief_domain::{Closed, DomainError, Language, Role, Status};
 
 mod record;
 
-pub use record::{EvidenceCommand, ObservableCommand, TimelineCommand, TriageCommand, WorkCommand};
+pub use record::{
+    EvidenceCommand, ObservableCommand, ReviewCommand, TimelineCommand, TriageCommand, WorkCommand,
+};
 
 /// The parser of a value of one of the domain's closed sets: as forgiving as the domain
 /// (case, `_` for `-`, `TLP:` before a colour), and listing the values in `--help`.
@@ -109,6 +111,10 @@ pub enum Command {
         #[arg(long)]
         ready: bool,
     },
+    /// Fix what the review's checks say: rewrite a root cause or a recommendation, state the
+    /// facts the regulators ask.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// The recommendations board across incidents (overdue and due soon first).
     Recommendations {
         /// open, overdue, due-soon or all.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use debrief_domain::evidence::CustodyAction;
 use debrief_domain::observable::ObservableKind;
+use debrief_domain::postmortem::CauseCategory;
 use debrief_domain::timeline::{Precision, TimelineSource};
 use debrief_domain::triage::{
     FunctionalImpact, IncidentRole, InformationImpact, Pap, Recoverability, Tlp,
@@ -383,5 +384,81 @@ pub enum WorkCommand {
         /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+}
+
+/// Changes to the post-incident review that fix what its readiness or blameless check says.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Rewrite a root cause while the postmortem is a draft or in review (its number stays);
+    /// what is not given stays as it is.
+    RootCause {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The root cause's number (`debrief postmortem N` lists them).
+        id: u64,
+        /// technology, process or people.
+        #[arg(long, value_parser = choice::<CauseCategory>())]
+        category: Option<CauseCategory>,
+        /// The cause, described as conditions and decisions, not people's faults.
+        #[arg(long)]
+        text: Option<String>,
+        /// The five whys, in order (repeat the option; replaces those recorded).
+        #[arg(long = "why")]
+        whys: Vec<String>,
+        /// Whether it could have been prevented: yes or no.
+        #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+        preventable: Option<bool>,
+        /// How it could have been prevented.
+        #[arg(long)]
+        prevention: Option<String>,
+    },
+    /// Reword a recommendation, or give it another owner or due date, while it is open or in
+    /// progress; what is not given stays as it is.
+    Recommendation {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The recommendation's number.
+        id: u64,
+        /// The new wording.
+        #[arg(long)]
+        action: Option<String>,
+        /// A user name, or a team named in words.
+        #[arg(long, conflicts_with = "no_owner")]
+        owner: Option<String>,
+        /// Leave it without an owner.
+        #[arg(long)]
+        no_owner: bool,
+        /// The due date: a date, a local time or RFC 3339 (the installation's time zone).
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// State what the regulators ask that only a person can know (shown as gaps in the drafts
+    /// until given); what is not given stays as it is.
+    Facts {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// The data protection officer or other contact point (name, address, telephone).
+        #[arg(long)]
+        contact: Option<String>,
+        /// Whether unlawful or malicious acts are suspected: yes or no.
+        #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+        malicious: Option<bool>,
+        /// Whether it has or could have an effect in other countries: yes or no.
+        #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+        cross_border: Option<bool>,
+        /// Which countries, and how.
+        #[arg(long)]
+        cross_border_detail: Option<String>,
+        /// The people concerned, one category each: `patients: 12000` (repeat the option;
+        /// replaces those recorded).
+        #[arg(long = "data-subjects")]
+        data_subjects: Vec<String>,
+        /// The likely consequences for those people.
+        #[arg(long)]
+        consequences: Option<String>,
+        /// The measures taken or proposed for those people.
+        #[arg(long)]
+        measures_for_people: Option<String>,
     },
 }

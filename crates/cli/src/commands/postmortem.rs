@@ -1,12 +1,19 @@
-//! `debrief postmortem`, `debrief recommendations`, `debrief playbooks`: the post-incident review
-//! from the terminal, computed exactly as the API computes it.
+//! `debrief postmortem`, `debrief recommendations`, `debrief playbooks`, `debrief review`: the
+//! post-incident review from the terminal, computed exactly as the API computes it, and the
+//! changes that fix what its checks say.
 
 use anyhow::{Result, bail};
 use debrief_server::api::board::{BoardParams, compute_board};
 use debrief_server::api::postmortem::view;
 use debrief_server::{AppState, Config};
 
+use debrief_app::Need;
+use debrief_app::commands::{AddRecommendation, UpdateRecommendation};
+use debrief_domain::DateAlone;
+use debrief_domain::postmortem::{CauseCategory, RecordCount, RootCause};
+
 use super::{open_store, print_json};
+use crate::cli::ReviewCommand;
 use crate::config::Settings;
 use crate::exit;
 use crate::table::{Table, truncate};
@@ -210,5 +217,125 @@ pub async fn playbooks(settings: &Settings) -> Result<u8> {
         ]);
     }
     print!("{}", t.render());
+    Ok(exit::OK)
+}
+
+/// `debrief review …`: a root cause or a recommendation rewritten, the regulators' facts stated;
+/// each through the application layer like the API's and the page's, then what the blameless
+/// check still flags.
+pub async fn review(cmd: ReviewCommand, settings: &Settings) -> Result<u8> {
+    let (store, _) = open_store(settings).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
+    let i = match cmd {
+        ReviewCommand::RootCause {
+            incident,
+            id,
+            category,
+            text,
+            whys,
+            preventable,
+            prevention,
+        } => {
+            let iid = app.resolve(&op, &incident).await?;
+            app.execute(&op, iid, Need::Work, None, |c| {
+                let old = c.postmortem.root_causes.iter().find(|r| r.id == id);
+                let keep = |f: fn(&RootCause) -> String| old.map(f).unwrap_or_default();
+                Ok(vec![
+                    c.update_root_cause(
+                        id,
+                        category
+                            .or(old.map(|o| o.category))
+                            .unwrap_or(CauseCategory::Process),
+                        &text.clone().unwrap_or_else(|| keep(|o| o.text.clone())),
+                        &if whys.is_empty() {
+                            old.map(|o| o.whys.clone()).unwrap_or_default()
+                        } else {
+                            whys.clone()
+                        },
+                        preventable.or(old.and_then(|o| o.preventable)),
+                        &prevention
+                            .clone()
+                            .unwrap_or_else(|| keep(|o| o.prevention.clone())),
+                    )?,
+                ])
+            })
+            .await?
+        }
+        ReviewCommand::Recommendation {
+            incident,
+            id,
+            action,
+            owner,
+            no_owner,
+            due,
+        } => {
+            let iid = app.resolve(&op, &incident).await?;
+            let current = app.incident_by_id(&op, iid).await?;
+            let Some(r) = current.recommendations.iter().find(|r| r.id == id) else {
+                bail!("#{} has no recommendation {id}", current.number);
+            };
+            let command = UpdateRecommendation {
+                id,
+                action: action.unwrap_or_else(|| r.action.clone()),
+                owner: if no_owner {
+                    None
+                } else {
+                    AddRecommendation::owner_from(owner.as_deref().or(r.owner.as_deref()))?
+                },
+                due: match due {
+                    Some(d) => super::read_time(settings, "due", &d, DateAlone::EndOfDay)?,
+                    None => r.due,
+                },
+            };
+            app.update_recommendation(&op, iid, &command).await?
+        }
+        ReviewCommand::Facts {
+            incident,
+            contact,
+            malicious,
+            cross_border,
+            cross_border_detail,
+            data_subjects,
+            consequences,
+            measures_for_people,
+        } => {
+            let subjects = data_subjects
+                .iter()
+                .map(|l| RecordCount::parse_line("data subjects", l))
+                .collect::<Result<Vec<_>, _>>()?;
+            let iid = app.resolve(&op, &incident).await?;
+            app.execute(&op, iid, Need::Work, None, |c| {
+                let mut facts = c.regulatory.clone();
+                if let Some(v) = &contact {
+                    facts.contact = v.clone();
+                }
+                if malicious.is_some() {
+                    facts.malicious = malicious;
+                }
+                if cross_border.is_some() {
+                    facts.cross_border = cross_border;
+                }
+                if let Some(v) = &cross_border_detail {
+                    facts.cross_border_detail = v.clone();
+                }
+                if !subjects.is_empty() {
+                    facts.data_subjects = subjects.clone();
+                }
+                if let Some(v) = &consequences {
+                    facts.consequences = v.clone();
+                }
+                if let Some(v) = &measures_for_people {
+                    facts.measures_for_people = v.clone();
+                }
+                Ok(vec![c.set_regulatory_facts(facts)?])
+            })
+            .await?
+        }
+    };
+    println!("incident #{}: recorded (entry {})", i.number, i.seq);
+    let findings = i.blame_findings(debrief_domain::Language::En, &[]);
+    for f in &findings {
+        println!("blameless: “{}” — {}: {}", f.sentence, f.matched, f.hint);
+    }
     Ok(exit::OK)
 }

@@ -151,6 +151,31 @@ fn commands() -> Vec<Command> {
                 "2026-12-20T17:00:00Z",
             ],
         },
+        Command {
+            name: "facts for the regulators",
+            api: (
+                "PUT",
+                "/api/v1/incidents/1/regulatory-facts",
+                json!({"contact": "DPO, dpo@example.org", "malicious": true, "cross_border": false,
+                       "data_subjects": [{"category": "patients", "count": 12000}],
+                       "consequences": "Identity theft"}),
+            ),
+            cli: &[
+                "review",
+                "facts",
+                "2",
+                "--contact",
+                "DPO, dpo@example.org",
+                "--malicious",
+                "yes",
+                "--cross-border",
+                "no",
+                "--data-subjects",
+                "patients: 12 000",
+                "--consequences",
+                "Identity theft",
+            ],
+        },
     ]
 }
 
@@ -233,7 +258,7 @@ pub(crate) async fn the_cli_writes_what_the_api_writes(db: &TestDb) {
     }
     assert_eq!(
         entries(&*store, "1").await.len(),
-        11,
+        12,
         "one entry per command, two for the edit and two for the sub-type (class and tag)"
     );
 }

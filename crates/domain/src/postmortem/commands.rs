@@ -300,6 +300,52 @@ impl Incident {
         })
     }
 
+    /// Rewords a recommendation, or gives it another owner or due date, while it is still to
+    /// be done (open or in progress) — so that a sentence the blameless check flags can be
+    /// fixed, and a plan can change hands.
+    pub fn update_recommendation(
+        &self,
+        id: u64,
+        action: &str,
+        owner: Option<&str>,
+        due: Timestamp,
+    ) -> Result<Event, DomainError> {
+        let r = self
+            .recommendations
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or(DomainError::NoSuch {
+                what: "recommendation",
+                incident: self.number,
+                id,
+            })?;
+        if !matches!(
+            r.status,
+            RecommendationStatus::Open | RecommendationStatus::InProgress
+        ) {
+            return Err(DomainError::Frozen(format!(
+                "recommendation {id} is {}: reopen it before changing it",
+                r.status.as_str()
+            )));
+        }
+        let owner = match owner {
+            Some(raw) => Owner::parse(raw)?.map(|o| o.as_str().to_string()),
+            None => None,
+        };
+        let action = required("action", action)?;
+        if action == r.action && owner == r.owner && due == r.due {
+            return Err(DomainError::Unchanged(format!(
+                "recommendation {id} is already so"
+            )));
+        }
+        Ok(Event::RecommendationUpdated {
+            id,
+            action,
+            owner,
+            due,
+        })
+    }
+
     /// Moves a recommendation along its lifecycle.
     pub fn change_recommendation_status(
         &self,
@@ -435,6 +481,18 @@ impl Incident {
                 added_at: at,
                 done_at: None,
             }),
+            Event::RecommendationUpdated {
+                id,
+                action,
+                owner,
+                due,
+            } => {
+                if let Some(r) = self.recommendations.iter_mut().find(|r| r.id == id) {
+                    r.action = action;
+                    r.owner = owner;
+                    r.due = due;
+                }
+            }
             Event::RecommendationStatusChanged { id, to, reason, .. } => {
                 if let Some(r) = self.recommendations.iter_mut().find(|r| r.id == id) {
                     r.status = to;

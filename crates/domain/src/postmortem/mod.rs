@@ -207,6 +207,34 @@ pub struct RecordCount {
     pub count: u64,
 }
 
+impl RecordCount {
+    /// A line as people type it: `patients: 12 000` (or `=`), the count with or without
+    /// thousands separators (spaces, commas, dots, narrow no-break spaces). `field` names the
+    /// form field in a refusal.
+    pub fn parse_line(field: &'static str, line: &str) -> Result<RecordCount, DomainError> {
+        let line = line.trim();
+        let refuse = |problem: String| DomainError::InvalidField { field, problem };
+        let (category, count) = line
+            .rsplit_once([':', '='])
+            .filter(|(c, _)| !c.trim().is_empty())
+            .ok_or_else(|| {
+                refuse(format!(
+                    "`{line}` needs a category and a number, as in `patients: 12000`"
+                ))
+            })?;
+        let digits: String = count
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '.' | '\u{202f}'))
+            .collect();
+        Ok(RecordCount {
+            category: category.trim().to_string(),
+            count: digits
+                .parse()
+                .map_err(|_| refuse(format!("`{line}`: the count is not a whole number")))?,
+        })
+    }
+}
+
 /// One cost line, in minor units of its currency (cents).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -394,6 +422,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_are_read_as_people_type_them() {
+        for (line, category, count) in [
+            ("patients: 12 000", "patients", 12_000),
+            ("clients=1,200", "clients", 1_200),
+            ("staff : 310", "staff", 310),
+            ("adresses e-mail : 12\u{202f}500", "adresses e-mail", 12_500),
+        ] {
+            assert_eq!(
+                RecordCount::parse_line("records", line).unwrap(),
+                RecordCount {
+                    category: category.into(),
+                    count
+                },
+                "{line}"
+            );
+        }
+        for bad in ["patients", ": 12", "patients: many", "patients: -3"] {
+            assert!(
+                matches!(
+                    RecordCount::parse_line("records", bad),
+                    Err(DomainError::InvalidField {
+                        field: "records",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn priority_quadrant_and_default_due() {
         let p = |i, e| Priority::new(i, e).unwrap();
         assert_eq!(
@@ -579,6 +638,51 @@ mod tests {
         push(
             &mut j,
             s.change_recommendation_status(1, RecommendationStatus::InProgress, ""),
+        );
+        // Reworded and given to a team while in progress; unchanged is refused.
+        let s = j.state();
+        let due = s.recommendations[0].due;
+        push(
+            &mut j,
+            s.update_recommendation(
+                1,
+                "Enforce DMARC p=reject on every sending domain",
+                Some("messaging team"),
+                due,
+            ),
+        );
+        let s = j.state();
+        assert_eq!(
+            (
+                s.recommendations[0].action.as_str(),
+                s.recommendations[0].owner.as_deref()
+            ),
+            (
+                "Enforce DMARC p=reject on every sending domain",
+                Some("messaging team")
+            )
+        );
+        assert!(matches!(
+            s.update_recommendation(
+                1,
+                "Enforce DMARC p=reject on every sending domain",
+                Some("messaging team"),
+                due
+            ),
+            Err(DomainError::Unchanged(_))
+        ));
+        assert!(matches!(
+            s.update_recommendation(7, "x", None, due),
+            Err(DomainError::NoSuch { .. })
+        ));
+        push(
+            &mut j,
+            s.update_recommendation(
+                1,
+                "Enforce DMARC p=reject on every sending domain",
+                Some("alice"),
+                due,
+            ),
         );
         let s = j.state();
         push(

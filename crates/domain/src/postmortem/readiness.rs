@@ -99,7 +99,7 @@ pub struct Gap {
 
 impl Incident {
     /// What the blameless check flags in the postmortem, each sentence once: blame words in
-    /// every section, list and root cause, and — given `people` (user and display names) — a
+    /// every section, list, root cause and recommendation, and — given `people` (user and display names) — a
     /// person named in a root cause or its whys. Hints in `lang`.
     pub fn blame_findings(
         &self,
@@ -116,6 +116,10 @@ impl Incident {
             for t in std::iter::once(&c.text).chain(&c.whys) {
                 out.extend(rules.check(t, lang, people));
             }
+        }
+        // Recommendations are read by their owners: worded without blame too.
+        for r in &self.recommendations {
+            out.extend(rules.check(&r.action, lang, &[]));
         }
         crate::blameless::without_repeats(out)
     }

@@ -1006,3 +1006,5 @@ share-body-link = { $who } shares the approved { $report } of incident #{ $numbe
 share-refused-marking = { $to }: the report is marked { $tlp }, which does not allow handing it to an { $scope } entry; link the entry to the account of someone on the incident's team so that they read it in Debrief.
 share-refused-account = { $to }: the account { $username } may not see this incident (it is restricted to its team); give them access first.
 err-not-approved = The postmortem is not approved yet: its findings are sent once the review has approved them.
+err-frozen-recommendation = This recommendation is finished (done, verified or rejected): reopen it before changing it.
+pm-edit-recommendation = Reword or replan

@@ -1057,3 +1057,5 @@ share-body-link = { $who } partage avec vous le { $report } approuvé de l’inc
 share-refused-marking = { $to } : le rapport est marqué { $tlp }, ce qui ne permet pas de le remettre à une entrée { $scope } ; reliez l’entrée au compte d’une personne de l’équipe de l’incident pour qu’elle le lise dans Debrief.
 share-refused-account = { $to } : le compte { $username } ne peut pas voir cet incident (réservé à son équipe) ; donnez-lui d’abord l’accès.
 err-not-approved = Le retour d’expérience n’est pas encore approuvé : ses conclusions sont envoyées une fois la revue approuvée.
+err-frozen-recommendation = Cette recommandation est terminée (faite, vérifiée ou rejetée) : rouvrez-la avant de la modifier.
+pm-edit-recommendation = Reformuler ou replanifier

@@ -198,6 +198,10 @@ pub fn router() -> Router<AppState> {
             post(postmortem::add_recommendation),
         )
         .route(
+            "/incidents/{incident}/recommendations/{id}",
+            put(postmortem::update_recommendation),
+        )
+        .route(
             "/incidents/{incident}/recommendations/{id}/status",
             post(postmortem::recommendation_status),
         )

@@ -502,6 +502,48 @@ pub async fn add_recommendation(
     Ok((StatusCode::CREATED, out))
 }
 
+/// A recommendation's new wording, owner and due date (all three; its kind, priority and what it
+/// answers stay).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationUpdate {
+    pub action: String,
+    /// A user name, or a team named in words; absent or blank: no owner.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// RFC 3339.
+    pub due: String,
+}
+
+/// Reword a recommendation, or give it another owner or due date, while it is open or in
+/// progress (409 once done, verified or rejected, and when nothing changes).
+#[utoipa::path(operation_id = "update_recommendation", put, path = "/api/v1/incidents/{incident}/recommendations/{id}", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID"), ("id" = u64, Path, description = "Recommendation id")), request_body = RecommendationUpdate,
+    responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update_recommendation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((reference, rid)): Path<(String, u64)>,
+    ApiJson(req): ApiJson<RecommendationUpdate>,
+) -> ApiResult<Json<PostmortemView>> {
+    let command = debrief_app::commands::UpdateRecommendation {
+        id: rid,
+        action: req.action,
+        owner: debrief_app::commands::AddRecommendation::owner_from(
+            req.owner.as_deref().filter(|o| !o.trim().is_empty()),
+        )?,
+        due: Timestamp::parse(&req.due)?,
+    };
+    let id = resolve(&state, &user, &reference).await?;
+    let incident = state
+        .app
+        .update_recommendation(&caller(&user)?, id, &command)
+        .await?;
+    Ok(Json(view(&state, &incident, lang(&user)).await?))
+}
+
 /// Move a recommendation: `in-progress`, `done`, `verified`; `rejected` (and any step back)
 /// with a reason.
 #[utoipa::path(operation_id = "recommendation_status", post, path = "/api/v1/incidents/{incident}/recommendations/{id}/status", tag = "postmortem",

@@ -92,6 +92,9 @@ pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String
             )
         }
         E::Unchanged(_) => i18n::t(lang, "err-unchanged", &[]),
+        E::Frozen(what) if what.starts_with("recommendation") => {
+            i18n::t(lang, "err-frozen-recommendation", &[])
+        }
         E::Frozen(what) if what.contains("published") => i18n::t(lang, "err-frozen-published", &[]),
         E::Frozen(_) => i18n::t(lang, "err-frozen-approved", &[]),
         // Each required item by what to fill in (never its code), in both languages.

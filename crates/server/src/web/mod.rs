@@ -635,6 +635,10 @@ pub fn router() -> Router<AppState> {
             post(postmortem::recommendation),
         )
         .route(
+            "/incidents/{number}/recommendations/{id}",
+            post(postmortem::recommendation_edit),
+        )
+        .route(
             "/incidents/{number}/recommendations/{id}/status",
             post(postmortem::recommendation_status),
         )

@@ -193,26 +193,13 @@ pub struct FactsForm {
     measures_for_people: String,
 }
 
-/// `patients: 12 000` → (patients, 12000); a line without a count is refused with the form.
+/// `patients: 12 000` → (patients, 12000), a line each; a line without a count is refused with
+/// the form.
 fn subjects(text: &str) -> Result<Vec<RecordCount>, DomainError> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|l| {
-            let refuse = || DomainError::InvalidField {
-                field: "data subjects",
-                problem: format!("`{l}` needs a category and a number, as in `patients: 12000`"),
-            };
-            let (category, count) = l.rsplit_once(':').ok_or_else(refuse)?;
-            let digits: String = count
-                .chars()
-                .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '.' | '\u{202f}'))
-                .collect();
-            Ok(RecordCount {
-                category: category.trim().to_string(),
-                count: digits.parse().map_err(|_| refuse())?,
-            })
-        })
+        .map(|l| RecordCount::parse_line("data subjects", l))
         .collect()
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use debrief_app::commands::AddRecommendation;
+use debrief_app::commands::{AddRecommendation, UpdateRecommendation};
 use debrief_domain::DateAlone;
 use debrief_domain::postmortem::{
     CauseCategory, Cost, CostKind, Impact, PmList, PmText, PostmortemStatus, Priority,
@@ -335,17 +335,7 @@ fn impact_from(f: &ImpactForm, lang: debrief_domain::Language) -> Result<Impact,
     };
     let mut records = Vec::new();
     for l in lines(&f.records) {
-        let (cat, n) = l
-            .rsplit_once(':')
-            .ok_or_else(|| bad("records", format!("`{l}`: write `category: count`")))?;
-        records.push(RecordCount {
-            category: cat.trim().to_string(),
-            count: n
-                .trim()
-                .replace([',', ' '], "")
-                .parse()
-                .map_err(|_| bad("records", format!("`{l}`: the count is not a number")))?,
-        });
+        records.push(RecordCount::parse_line("records", &l)?);
     }
     let mut costs = Vec::new();
     for l in lines(&f.costs) {
@@ -604,6 +594,48 @@ pub async fn recommendation(
     };
     act(&state, &user, &number, &f.csrf, false, |c| {
         command.as_ref().map_err(Clone::clone)?.decide(c, now)
+    })
+    .await
+}
+
+/// A recommendation reworded, or given another owner or due date.
+#[derive(Debug, serde::Deserialize)]
+pub struct RecommendationEditForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    action: String,
+    #[serde(default, deserialize_with = "optional")]
+    owner: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    due: String,
+}
+
+pub async fn recommendation_edit(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path((number, rid)): Path<(String, u64)>,
+    WebForm(f): WebForm<RecommendationEditForm>,
+) -> Response {
+    let parse = || -> Result<UpdateRecommendation, DomainError> {
+        Ok(UpdateRecommendation {
+            id: rid,
+            action: f.action.clone(),
+            owner: AddRecommendation::owner_from(f.owner.as_deref())?,
+            due: user.zone.read("due", &f.due, DateAlone::EndOfDay)?,
+        })
+    };
+    // The API's check of the owner; a refusal is shown on the form.
+    let command = match parse() {
+        Ok(c) => match state.app.check_owner(c.owner.as_ref()).await {
+            Ok(()) => Ok(c),
+            Err(debrief_app::AppError::Store(StoreError::Domain(e))) => Err(e),
+            Err(e) => return super::pages::app_error(&user, e),
+        },
+        Err(e) => Err(e),
+    };
+    act(&state, &user, &number, &f.csrf, false, |c| {
+        command.as_ref().map_err(Clone::clone)?.decide(c)
     })
     .await
 }

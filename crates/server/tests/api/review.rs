@@ -379,3 +379,92 @@ async fn approval_waits_for_what_is_required_and_the_drafts_take_the_stated_fact
     );
     assert!(!summary.contains("D'après la première alerte"), "{summary}");
 }
+
+#[tokio::test]
+async fn a_recommendation_is_reworded_until_the_blameless_check_is_quiet() {
+    let f = fixture().await;
+    let (status, pm) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/recommendations",
+        json!({"action": "Retrain the careless admin who clicked the link", "type": "training", "impact": 3, "effort": 2}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{pm}");
+    let flagged = |pm: &Value| {
+        pm["blameless"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["sentence"].as_str().unwrap().contains("careless"))
+    };
+    assert!(flagged(&pm), "{}", pm["blameless"]);
+    let due = pm["recommendations"][0]["due"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"action": "Train administrators to report suspicious links", "owner": "it security team", "due": due});
+    let (status, pm) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/recommendations/1",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pm}");
+    assert!(!flagged(&pm), "{}", pm["blameless"]);
+    assert_eq!(pm["recommendations"][0]["owner"], "it security team");
+    let (status, _) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/recommendations/1",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing changes");
+    let (status, problem) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/recommendations/1",
+        json!({"action": "Train administrators", "owner": "nosuchuser", "due": due}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, _) = send_json(
+        &f,
+        "vic",
+        "PUT",
+        "/api/v1/incidents/1/recommendations/1",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Done: it no longer changes.
+    for to in ["in-progress", "done"] {
+        send_json(
+            &f,
+            "hank",
+            "POST",
+            "/api/v1/incidents/1/recommendations/1/status",
+            json!({ "to": to }),
+        )
+        .await;
+    }
+    let (status, problem) = send_json(
+        &f,
+        "hank",
+        "PUT",
+        "/api/v1/incidents/1/recommendations/1",
+        json!({"action": "Something else", "due": due}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("reopen it"),
+        "{problem}"
+    );
+}

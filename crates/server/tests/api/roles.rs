@@ -57,6 +57,7 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("PUT",   "/api/v1/incidents/1/postmortem/root-causes/1", Some(r#"{"category":"process","text":"No runbook for the VPN"}"#), [401, 403, 404, 404, 403]),
     ("POST",  "/api/v1/incidents/1/postmortem/status", Some(r#"{"to":"in-review"}"#),      [401, 403, 200, 200, 403]),
     ("POST",  "/api/v1/incidents/1/postmortem/status", Some(r#"{"to":"approved"}"#),       [401, 403, 422, 403, 403]),
+    ("PUT",   "/api/v1/incidents/1/recommendations/9", Some(r#"{"action":"Enforce DMARC","due":"2027-01-01T00:00:00Z"}"#), [401, 403, 404, 404, 403]),
     ("POST",  "/api/v1/incidents/1/postmortem/share", Some(r#"{"report":"final","to":["Legal"]}"#), [401, 403, 409, 403, 403]),
     ("POST",  "/api/v1/incidents/1/recommendations", Some(r#"{"action":"Enforce DMARC","type":"prevent","impact":5,"effort":2}"#), [401, 403, 201, 201, 403]),
     ("POST",  "/api/v1/incidents/1/recommendations/1/status", Some(r#"{"to":"done"}"#),   [401, 403, 404, 404, 403]),
@@ -194,6 +195,7 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("POST",  "/incidents/1/postmortem/root-causes/1", Some("category=process&text=No+runbook+for+VPN+patches"), [303, 403, 404, 404, 403]),
     ("POST",  "/incidents/2/postmortem/texts",    Some("summary=A+lookalike+domain"),     [303, 403, 303, 403, 403]),
     ("POST",  "/incidents/1/postmortem/status",   Some("to=approved"),                    [303, 403, 422, 403, 403]),
+    ("POST",  "/incidents/1/recommendations/9",   Some("action=Enforce+DMARC&due=2027-01-01"), [303, 403, 404, 404, 403]),
     ("POST",  "/incidents/1/postmortem/share",    Some("report=final&to=Legal"),          [303, 403, 409, 403, 403]),
     ("POST",  "/incidents/1/recommendations",     Some("action=DMARC&type=prevent&impact=5&effort=2"), [303, 403, 303, 303, 403]),
     ("GET",   "/playbooks",                       None,                                   [303, 200, 200, 200, 200]),
@@ -292,6 +294,7 @@ async fn openapi_document_lists_every_api_route() {
             .replace("/timeline/1/", "/timeline/{id}/")
             .replace("/recommendations/1/", "/recommendations/{id}/")
             .replace("/root-causes/1", "/root-causes/{id}")
+            .replace("/recommendations/9", "/recommendations/{id}")
             .replace("/info-requests/1/", "/info-requests/{id}/")
             .replace("/playbooks/phishing", "/playbooks/{slug}")
             .replace("/playbooks/ddos/", "/playbooks/{slug}/")
