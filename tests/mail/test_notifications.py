@@ -1,6 +1,8 @@
 """Notifications by e-mail through a real SMTP relay on loopback (aiosmtpd, pinned in .ci/run):
 a rule's proposal goes out in each recipient's language with the right subject and recipients;
-a message the relay could not take is retried by the server after it was killed and restarted.
+a message the relay could not take is retried by the server after it was killed and restarted;
+the approved final report reaches an insurer as a PDF attachment, and the retry after a restart
+sends the very document whose SHA-256 the recorded message names.
 
     DEBRIEF_BIN=target/debug/debrief python3 -m unittest tests/mail/test_notifications.py -v
 
@@ -199,10 +201,6 @@ class Notifications(unittest.TestCase):
         self.assertEqual(m[2]["Subject"], f"[#{n}] Notification de violation (RGPD art. 33)")
         self.assertIn("Base clients exposée.", m[2].get_content())
 
-
-if __name__ == "__main__":
-    unittest.main(verbosity=2)
-
     def test_the_approved_report_goes_attached_and_a_retry_sends_the_same_bytes(self):
         import hashlib
         s = self.server
@@ -250,3 +248,7 @@ if __name__ == "__main__":
         self.assertTrue(pdf.startswith(b"%PDF"))
         self.assertEqual(hashlib.sha256(pdf).hexdigest(), named[0].rsplit(" ", 1)[1],
                          "the very document the record names")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
