@@ -820,7 +820,9 @@ pub async fn share(
         note: f.note,
     };
     match crate::outbound::share::share(&state, &user.principal, &number, req).await {
-        Ok(_) => super::pages::see_other(&format!("/incidents/{number}/notifications#notifications")),
+        Ok(_) => {
+            super::pages::see_other(&format!("/incidents/{number}/notifications#notifications"))
+        }
         Err(e) => {
             let said = match &e {
                 crate::outbound::share::ShareError::Domain(d) => {
