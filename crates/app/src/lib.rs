@@ -218,7 +218,8 @@ impl App {
         Ok(())
     }
 
-    /// Refuses an owner named as an account that does not exist.
+    /// Refuses an owner named in one word that is neither an account nor a directory entry
+    /// (an entry is reminded through its channel).
     pub async fn check_owner(
         &self,
         owner: Option<&debrief_domain::postmortem::Owner>,
@@ -226,11 +227,18 @@ impl App {
         if let Some(debrief_domain::postmortem::Owner::Account(owner)) = owner {
             match self.store.user_record(owner.as_str()).await {
                 Ok(_) => {}
+                Err(StoreError::NoUser(_))
+                    if self
+                        .store
+                        .list_stakeholders()
+                        .await?
+                        .iter()
+                        .any(|s| s.name.trim().eq_ignore_ascii_case(owner.as_str())) => {}
                 Err(StoreError::NoUser(_)) => {
                     return Err(DomainError::InvalidField {
                         field: "owner",
                         problem: format!(
-                            "`{owner}` is not a user account; give the owner's user name, or name a team in words (\"direction des soins\")"
+                            "`{owner}` is neither a user account nor a directory entry; give the owner's user name or entry, or name a team in words (\"direction des soins\")"
                         ),
                     }
                     .into());

@@ -211,7 +211,7 @@ async fn a_recommendation_names_a_user_and_existing_incidents_on_every_channel()
     assert_eq!(err.category(), Category::Refused);
     assert!(
         err.to_string()
-            .contains("`direction` is not a user account"),
+            .contains("`direction` is neither a user account nor a directory entry"),
         "{err}"
     );
     let err = app

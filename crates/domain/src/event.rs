@@ -304,6 +304,15 @@ pub enum Event {
         owner: Option<String>,
         due: Timestamp,
     },
+    /// Its owner reminded, through their directory entry, that a recommendation is due soon
+    /// or overdue (once per state).
+    #[serde(rename = "recommendation.reminded")]
+    RecommendationReminded {
+        id: u64,
+        state: crate::postmortem::DueState,
+        to: String,
+        delivery: String,
+    },
     /// A recommendation moved along its lifecycle.
     #[serde(rename = "recommendation.status_changed")]
     RecommendationStatusChanged {
@@ -480,6 +489,7 @@ kinds! {
     ReviewScheduled => "postmortem.review_scheduled",
     RecommendationAdded => "recommendation.added",
     RecommendationUpdated => "recommendation.updated",
+    RecommendationReminded => "recommendation.reminded",
     RecommendationStatusChanged => "recommendation.status_changed",
     InfoRequested => "info.requested",
     InfoAnswered => "info.answered",
@@ -623,6 +633,7 @@ impl Event {
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
+            | Event::RecommendationReminded { .. }
             | Event::RecommendationUpdated { .. }
             | Event::RecommendationStatusChanged { .. }
             | Event::InfoRequested { .. }
@@ -745,7 +756,7 @@ mod tests {
 
     #[test]
     fn the_kinds_table_names_every_serde_tag() {
-        assert_eq!(Event::KINDS.len(), 49);
+        assert_eq!(Event::KINDS.len(), 50);
         let mut seen = std::collections::BTreeSet::new();
         for kind in Event::KINDS {
             assert!(seen.insert(*kind), "{kind} twice");

@@ -302,6 +302,7 @@ impl Incident {
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::RecommendationAdded { .. }
+            | Event::RecommendationReminded { .. }
             | Event::RecommendationUpdated { .. }
             | Event::RecommendationStatusChanged { .. }
             | Event::InfoRequested { .. }

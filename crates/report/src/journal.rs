@@ -295,7 +295,8 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
         Event::ObservableUpdated { id, .. }
         | Event::AssetUpdated { id, .. }
         | Event::RecommendationStatusChanged { id, .. }
-        | Event::RecommendationUpdated { id, .. } => plain(&[("id", id.to_string())]),
+        | Event::RecommendationUpdated { id, .. }
+        | Event::RecommendationReminded { id, .. } => plain(&[("id", id.to_string())]),
         Event::NoteAdded {
             kind: debrief_domain::work::NoteKind::Interview,
             text,

@@ -246,6 +246,7 @@ pub fn index_changes(
                 | Event::PostmortemStatusChanged { .. }
                 | Event::ReviewScheduled { .. }
                 | Event::RecommendationAdded { .. }
+                | Event::RecommendationReminded { .. }
                 | Event::RecommendationUpdated { .. }
                 | Event::RecommendationStatusChanged { .. }
                 | Event::InfoRequested { .. }

@@ -346,6 +346,53 @@ impl Incident {
         })
     }
 
+    /// The recommendations whose owner is to be reminded at `now`: still to be done, due soon
+    /// or overdue, and not yet reminded in that state; with their owner as recorded.
+    pub fn reminders_due(&self, now: Timestamp) -> Vec<(u64, DueState, String)> {
+        self.recommendations
+            .iter()
+            .filter_map(|r| {
+                let owner = r.owner.clone()?;
+                let state = due_state(r.status, r.due, now);
+                let remind = matches!(state, DueState::DueSoon | DueState::Overdue)
+                    && !r.reminders.iter().any(|m| m.state == state);
+                remind.then_some((r.id, state, owner))
+            })
+            .collect()
+    }
+
+    /// Records a reminder sent to a recommendation's owner (`to`, their directory entry), and
+    /// how its delivery went; a second one for the same state is refused.
+    pub fn remind_owner(
+        &self,
+        id: u64,
+        state: DueState,
+        to: &str,
+        delivery: &str,
+    ) -> Result<Event, DomainError> {
+        let r = self
+            .recommendations
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or(DomainError::NoSuch {
+                what: "recommendation",
+                incident: self.number,
+                id,
+            })?;
+        if r.reminders.iter().any(|m| m.state == state) {
+            return Err(DomainError::Unchanged(format!(
+                "the owner of recommendation {id} was already reminded that it is {}",
+                state.as_str()
+            )));
+        }
+        Ok(Event::RecommendationReminded {
+            id,
+            state,
+            to: crate::text::clean("to", to, 300, crate::text::Lines::One)?,
+            delivery: crate::text::clean("delivery", delivery, 4_000, crate::text::Lines::Many)?,
+        })
+    }
+
     /// Moves a recommendation along its lifecycle.
     pub fn change_recommendation_status(
         &self,
@@ -480,6 +527,7 @@ impl Incident {
                 added_by: actor.to_string(),
                 added_at: at,
                 done_at: None,
+                reminders: Vec::new(),
             }),
             Event::RecommendationUpdated {
                 id,
@@ -491,6 +539,21 @@ impl Incident {
                     r.action = action;
                     r.owner = owner;
                     r.due = due;
+                }
+            }
+            Event::RecommendationReminded {
+                id,
+                state,
+                to,
+                delivery,
+            } => {
+                if let Some(r) = self.recommendations.iter_mut().find(|r| r.id == id) {
+                    r.reminders.push(Reminder {
+                        state,
+                        at,
+                        to,
+                        delivery,
+                    });
                 }
             }
             Event::RecommendationStatusChanged { id, to, reason, .. } => {

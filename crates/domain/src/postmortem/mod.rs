@@ -403,6 +403,21 @@ pub struct Recommendation {
     pub added_by: String,
     pub added_at: Timestamp,
     pub done_at: Option<Timestamp>,
+    /// The reminders sent to its owner (once when due soon, once when overdue).
+    #[serde(default)]
+    pub reminders: Vec<Reminder>,
+}
+
+/// A reminder sent to a recommendation's owner through their directory entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    /// `due-soon` or `overdue`: what the reminder said.
+    pub state: DueState,
+    pub at: Timestamp,
+    /// The directory entry it went to.
+    pub to: String,
+    /// How the delivery went.
+    pub delivery: String,
 }
 
 /// A question the team put to the business, and when it was answered.
@@ -420,6 +435,61 @@ pub struct InfoRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owners_are_reminded_once_when_due_soon_and_once_when_overdue() {
+        use crate::testkit::Journal;
+        let mut j = Journal::new();
+        let now = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+        let due = Timestamp::parse("2026-11-26T17:00:00Z").unwrap();
+        for owner in [Some("messaging team"), None] {
+            let s = j.state();
+            j.push(
+                s.add_recommendation(
+                    "Enforce DMARC p=reject",
+                    RecommendationKind::Prevent,
+                    Priority::new(4, 2).unwrap(),
+                    owner,
+                    Some(due),
+                    &[],
+                    &[],
+                    now,
+                )
+                .unwrap(),
+            );
+        }
+        let i = j.state();
+        assert!(
+            i.reminders_due(now.plus_seconds(-30 * 86_400)).is_empty(),
+            "on track"
+        );
+        let soon = i.reminders_due(now);
+        assert_eq!(
+            soon,
+            vec![(1, DueState::DueSoon, "messaging team".to_string())],
+            "only the recommendation with an owner"
+        );
+        j.push(
+            i.remind_owner(1, DueState::DueSoon, "Messaging team", "delivered on try 1")
+                .unwrap(),
+        );
+        let i = j.state();
+        assert!(i.reminders_due(now).is_empty(), "once per state");
+        assert!(matches!(
+            i.remind_owner(1, DueState::DueSoon, "Messaging team", "again"),
+            Err(DomainError::Unchanged(_))
+        ));
+        let later = now.plus_seconds(5 * 86_400);
+        assert_eq!(i.reminders_due(later)[0].1, DueState::Overdue);
+        j.push(
+            i.remind_owner(1, DueState::Overdue, "Messaging team", "not delivered")
+                .unwrap(),
+        );
+        let i = j.state();
+        assert!(i.reminders_due(later).is_empty());
+        assert_eq!(i.recommendations[0].reminders.len(), 2);
+        assert_eq!(i.recommendations[0].reminders[1].to, "Messaging team");
+    }
 
     #[test]
     fn counts_are_read_as_people_type_them() {

@@ -430,6 +430,38 @@ pub async fn target_of(
     }
 }
 
+/// Where a message to a directory entry goes and the exact content sent: by e-mail when the
+/// entry has an address, else to its webhook in the webhook's format; why not when it has
+/// neither (or its address does not parse).
+pub fn to_entry(
+    s: &Stakeholder,
+    incident: &Incident,
+    subject: &str,
+    text: &str,
+) -> (Result<Target, String>, String) {
+    match (&s.email, &s.webhook_url) {
+        (Some(email), _) => (
+            format!("{} <{email}>", s.name.replace(['<', '>', '"'], ""))
+                .parse()
+                .map(|m| Target::Email { to: vec![m] })
+                .map_err(|e| format!("{e}")),
+            format!("Subject: {subject}\n\n{text}"),
+        ),
+        (None, Some(url)) => (
+            Ok(Target::Webhook { url: url.clone() }),
+            webhook_body(
+                s.webhook_format.as_deref().unwrap_or("generic"),
+                incident,
+                subject,
+                text,
+            )
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
+        ),
+        (None, None) => (Err("no channel".to_string()), String::new()),
+    }
+}
+
 /// Whether an incident's lead was told, as the access log keeps it: whom, how it went (a code a
 /// page puts in its reader's words: `delivered`, `not-delivered`, `no-entry`, `no-channel`,
 /// `not-told`) and the delivery's own detail (the relay's answer, the error).
@@ -494,27 +526,10 @@ pub async fn tell_lead(
     };
     let lang = s.language.parse().unwrap_or(debrief_domain::Language::En);
     let (subject, text) = message(lang);
-    let (target, content) = match (&s.email, &s.webhook_url) {
-        (Some(email), _) => (
-            format!("{} <{email}>", s.name.replace(['<', '>', '"'], ""))
-                .parse()
-                .map(|m| Target::Email { to: vec![m] })
-                .map_err(|e| format!("{e}")),
-            format!("Subject: {subject}\n\n{text}"),
-        ),
-        (None, Some(url)) => (
-            Ok(Target::Webhook { url: url.clone() }),
-            webhook_body(
-                s.webhook_format.as_deref().unwrap_or("generic"),
-                incident,
-                &subject,
-                &text,
-            )
-            .map(|b| b.to_string())
-            .unwrap_or_default(),
-        ),
-        (None, None) => return told(&s.name, "no-channel", String::new()),
-    };
+    if s.email.is_none() && s.webhook_url.is_none() {
+        return told(&s.name, "no-channel", String::new());
+    }
+    let (target, content) = to_entry(s, incident, &subject, &text);
     let outcome = match target {
         Ok(t) => deliver(state, &t, &content).await,
         Err(e) => Err(e),

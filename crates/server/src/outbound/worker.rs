@@ -1,6 +1,6 @@
 //! The background worker of outgoing notifications: retries deliveries that failed, on the
-//! configured schedule, and warns the incident lead and legal when a regulatory deadline is near
-//! or just passed. Its state is the journal (attempts and their times are entries), so a restart
+//! configured schedule, warns the incident lead and legal when a regulatory deadline is near
+//! or just passed, and reminds recommendations' owners who are directory entries. Its state is the journal (attempts and their times are entries), so a restart
 //! resumes where it stopped: at start it looks through every incident once.
 
 use std::collections::BTreeSet;
@@ -12,7 +12,7 @@ use debrief_domain::{DomainError, Event, Incident, IncidentId, Language, Timesta
 use tokio::sync::Notify;
 
 use super::templates::ESCALATION;
-use super::{Target, deliver, target_of};
+use super::{deliver, target_of};
 use crate::AppState;
 
 /// Who the worker's entries are recorded as (not a possible user name: `:` is not allowed).
@@ -81,6 +81,9 @@ async fn run(state: AppState) {
             escalated_at = Some(std::time::Instant::now());
             if let Err(e) = escalate(&state).await {
                 tracing::warn!(error = %e, "notifications: escalation pass failed");
+            }
+            if let Err(e) = remind(&state).await {
+                tracing::warn!(error = %e, "notifications: reminder pass failed");
             }
         }
         tokio::select! {
@@ -181,27 +184,7 @@ async fn escalate(state: &AppState) -> Result<(), AppError> {
                 ) {
                     Err(e) => format!("{}: not sent: {e}", s.name),
                     Ok(r) => {
-                        let (target, content) = match (&s.email, &s.webhook_url) {
-                            (Some(email), _) => (
-                                format!("{} <{email}>", s.name.replace(['<', '>', '"'], ""))
-                                    .parse()
-                                    .map(|m| Target::Email { to: vec![m] })
-                                    .map_err(|e| format!("{e}")),
-                                format!("Subject: {}\n\n{}", r.subject, r.text),
-                            ),
-                            (None, Some(url)) => (
-                                Ok(Target::Webhook { url: url.clone() }),
-                                super::webhook_body(
-                                    s.webhook_format.as_deref().unwrap_or("generic"),
-                                    &i,
-                                    &r.subject,
-                                    &r.text,
-                                )
-                                .map(|b| b.to_string())
-                                .unwrap_or_default(),
-                            ),
-                            (None, None) => (Err("no channel".to_string()), String::new()),
-                        };
+                        let (target, content) = super::to_entry(s, &i, &r.subject, &r.text);
                         let outcome = match target {
                             Ok(t) => deliver(state, &t, &content).await,
                             Err(e) => Err(e),
@@ -230,6 +213,73 @@ async fn escalate(state: &AppState) -> Result<(), AppError> {
                 c.escalate(&regime, &step, at, &recipients, &delivery)
             })
             .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Reminds the owners of recommendations due soon or overdue, once per state, when the owner
+/// is a directory entry (by its name, or the account it stands for): by its channel, in its
+/// language; each reminder and how it went is recorded on the incident.
+async fn remind(state: &AppState) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    let directory = state.store.list_stakeholders().await?;
+    let entry_of = |owner: &str| {
+        let owner = owner.trim().to_lowercase();
+        directory.iter().find(|s| {
+            s.name.trim().to_lowercase() == owner
+                || s.username
+                    .as_deref()
+                    .is_some_and(|u| u.to_lowercase() == owner)
+        })
+    };
+    for i in state.app.all(&Caller::worker(ACTOR)).await? {
+        for (id, due, owner) in i.reminders_due(now) {
+            let Some(s) = entry_of(&owner) else { continue };
+            let Some(r) = i.recommendations.iter().find(|r| r.id == id) else {
+                continue;
+            };
+            let lang = s.language.parse().unwrap_or(Language::En);
+            let zone = &state.config.timezone;
+            let args = [
+                ("number", i.number.to_string()),
+                ("id", id.to_string()),
+                ("action", r.action.clone()),
+                ("due", zone.show_date(r.due)),
+                (
+                    "link",
+                    format!(
+                        "{}/incidents/{}/postmortem",
+                        state.config.public_url.trim_end_matches('/'),
+                        i.number
+                    ),
+                ),
+            ];
+            let subject = crate::i18n::t(lang, &format!("reminder-subject-{due}"), &args);
+            let text = crate::i18n::t(lang, &format!("reminder-body-{due}"), &args);
+            let (target, content) = super::to_entry(s, &i, &subject, &text);
+            let outcome = match target {
+                Ok(t) => deliver(state, &t, &content).await,
+                Err(e) => Err(e),
+            };
+            let delivery = match outcome {
+                Ok(d) => format!("delivered {d}"),
+                Err(e) => format!("not delivered: {e}"),
+            };
+            tracing::info!(incident = i.number, recommendation = id, state = %due, "notifications: owner reminded");
+            let name = s.name.clone();
+            // Someone else (another server) may have got there first: then nothing is written.
+            match append(state, i.id, |c| {
+                c.remind_owner(id, due, &name, &delivery).map(|e| vec![e])
+            })
+            .await
+            {
+                Ok(())
+                | Err(AppError::Store(debrief_store::StoreError::Domain(
+                    DomainError::Unchanged(_),
+                ))) => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(())

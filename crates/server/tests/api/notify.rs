@@ -520,3 +520,94 @@ async fn a_deadline_near_is_escalated_to_the_lead_and_legal_once() {
     .await;
     assert_eq!(v["escalations"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_owner_who_is_a_directory_entry_is_reminded_once_per_state() {
+    let f = with_worker().await;
+    let r = receiver().await;
+    r.down.store(false, Ordering::SeqCst);
+    // A one-word owner that is a directory entry, not an account.
+    entry(
+        &f,
+        "Messaging",
+        "it",
+        "internal",
+        format!("http://127.0.0.1:{}/messaging", r.port),
+        json!({"language": "fr"}),
+    )
+    .await;
+    let (status, pm) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/recommendations",
+        json!({"action": "Enforce DMARC p=reject", "type": "prevent", "impact": 4, "effort": 2,
+            "owner": "Messaging", "due": "2026-01-15T17:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{pm}");
+    let (status, problem) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/recommendations",
+        json!({"action": "x", "type": "prevent", "impact": 1, "effort": 1, "owner": "nobody"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // The worker reminds the entry that it is overdue, in its language, and records it.
+    let mut reminded = Value::Null;
+    for _ in 0..100 {
+        let (_, pm) = send_json(
+            &f,
+            "vic",
+            "GET",
+            "/api/v1/incidents/1/postmortem",
+            Value::Null,
+        )
+        .await;
+        if !pm["recommendations"][0]["reminders"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            reminded = pm;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let m = &reminded["recommendations"][0]["reminders"][0];
+    assert_eq!(m["state"], "overdue", "{reminded}");
+    assert_eq!(m["to"], "Messaging");
+    assert!(
+        m["delivery"].as_str().unwrap().starts_with("delivered"),
+        "{m}"
+    );
+    let got = r.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, "messaging");
+    assert_eq!(
+        got[0].1["summary"],
+        "La recommandation 1 de l’incident n° 1 est en retard (échéance 2026-01-15)"
+    );
+    let text = got[0].1["text"].as_str().unwrap();
+    assert!(
+        text.contains("elle était due le 2026-01-15") && text.contains("Enforce DMARC p=reject"),
+        "{text}"
+    );
+    // Once: later passes send nothing more.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(r.got.lock().unwrap().len(), 1);
+    let (_, journal) =
+        send_json(&f, "vic", "GET", "/api/v1/incidents/1/journal", Value::Null).await;
+    let kinds: Vec<&str> = journal
+        .as_array()
+        .or_else(|| journal["entries"].as_array())
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .filter(|k| *k == "recommendation.reminded")
+        .collect();
+    assert_eq!(kinds.len(), 1);
+}
