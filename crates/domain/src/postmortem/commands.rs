@@ -68,6 +68,18 @@ fn next_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> u64 {
 }
 
 impl Incident {
+    /// Recommendation `id`, or "no such recommendation".
+    fn recommendation(&self, id: u64) -> Result<&Recommendation, DomainError> {
+        self.recommendations
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or(DomainError::NoSuch {
+                what: "recommendation",
+                incident: self.number,
+                id,
+            })
+    }
+
     /// The findings leave the team (a report sent to the directory) only once the review
     /// approved them; `what` says what was asked, for the refusal.
     pub fn check_findings_approved(&self, what: &str) -> Result<(), DomainError> {
@@ -310,15 +322,7 @@ impl Incident {
         owner: Option<&str>,
         due: Timestamp,
     ) -> Result<Event, DomainError> {
-        let r = self
-            .recommendations
-            .iter()
-            .find(|r| r.id == id)
-            .ok_or(DomainError::NoSuch {
-                what: "recommendation",
-                incident: self.number,
-                id,
-            })?;
+        let r = self.recommendation(id)?;
         if !matches!(
             r.status,
             RecommendationStatus::Open | RecommendationStatus::InProgress
@@ -370,15 +374,7 @@ impl Incident {
         to: &str,
         delivery: &str,
     ) -> Result<Event, DomainError> {
-        let r = self
-            .recommendations
-            .iter()
-            .find(|r| r.id == id)
-            .ok_or(DomainError::NoSuch {
-                what: "recommendation",
-                incident: self.number,
-                id,
-            })?;
+        let r = self.recommendation(id)?;
         if r.reminders.iter().any(|m| m.state == state) {
             return Err(DomainError::Unchanged(format!(
                 "the owner of recommendation {id} was already reminded that it is {}",
@@ -400,15 +396,7 @@ impl Incident {
         to: RecommendationStatus,
         reason: &str,
     ) -> Result<Event, DomainError> {
-        let r = self
-            .recommendations
-            .iter()
-            .find(|r| r.id == id)
-            .ok_or(DomainError::NoSuch {
-                what: "recommendation",
-                incident: self.number,
-                id,
-            })?;
+        let r = self.recommendation(id)?;
         recommendation_transition(r.status, to, reason)?;
         Ok(Event::RecommendationStatusChanged {
             id,
