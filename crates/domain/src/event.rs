@@ -280,6 +280,22 @@ pub enum Event {
     /// The review meeting's date set.
     #[serde(rename = "postmortem.review_scheduled")]
     ReviewScheduled { at: Timestamp },
+    /// A participant's answers to the review's questions, given beforehand; an anonymous one
+    /// is shown without its author.
+    #[serde(rename = "postmortem.input_given")]
+    ReviewInputGiven {
+        id: u64,
+        anonymous: bool,
+        answers: std::collections::BTreeMap<crate::postmortem::InputQuestion, String>,
+    },
+    /// The review meeting as held: when, who attended, who was absent, what was decided.
+    #[serde(rename = "postmortem.review_held")]
+    ReviewHeld {
+        at: Timestamp,
+        attendees: Vec<String>,
+        absent: Vec<String>,
+        decisions: Vec<String>,
+    },
     /// A recommendation made.
     #[serde(rename = "recommendation.added")]
     RecommendationAdded {
@@ -487,6 +503,8 @@ kinds! {
     RootCauseUpdated => "postmortem.root_cause_updated",
     PostmortemStatusChanged => "postmortem.status_changed",
     ReviewScheduled => "postmortem.review_scheduled",
+    ReviewInputGiven => "postmortem.input_given",
+    ReviewHeld => "postmortem.review_held",
     RecommendationAdded => "recommendation.added",
     RecommendationUpdated => "recommendation.updated",
     RecommendationReminded => "recommendation.reminded",
@@ -589,6 +607,19 @@ impl FromStr for Field {
 }
 
 impl Event {
+    /// Whether the entry's author chose not to be named to readers (anonymous input to the
+    /// review): pages, reports and the postmortem's API view show "anonymous" in their place.
+    /// The raw journal keeps the author, since each entry's hash covers it.
+    pub fn anonymous(&self) -> bool {
+        matches!(
+            self,
+            Event::ReviewInputGiven {
+                anonymous: true,
+                ..
+            }
+        )
+    }
+
     /// When what this entry records happened in the world, when it says so: a timeline entry's
     /// time, a stated key timestamp or regulatory clock, a task done, a custody link, an action,
     /// evidence collected, a note or answer dated, a notification sent. `None` for a decision,
@@ -599,7 +630,8 @@ impl Event {
             Event::MilestoneSet { at, .. }
             | Event::RegulatoryClockSet { at, .. }
             | Event::CustodyRecorded { at, .. }
-            | Event::ActionRecorded { at, .. } => Some(*at),
+            | Event::ActionRecorded { at, .. }
+            | Event::ReviewHeld { at, .. } => Some(*at),
             Event::TaskUpdated { at, .. }
             | Event::NoteAdded { at, .. }
             | Event::InfoAnswered { at, .. } => *at,
@@ -632,6 +664,7 @@ impl Event {
             | Event::RootCauseUpdated { .. }
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
+            | Event::ReviewInputGiven { .. }
             | Event::RecommendationAdded { .. }
             | Event::RecommendationReminded { .. }
             | Event::RecommendationUpdated { .. }
@@ -756,7 +789,7 @@ mod tests {
 
     #[test]
     fn the_kinds_table_names_every_serde_tag() {
-        assert_eq!(Event::KINDS.len(), 50);
+        assert_eq!(Event::KINDS.len(), 52);
         let mut seen = std::collections::BTreeSet::new();
         for kind in Event::KINDS {
             assert!(seen.insert(*kind), "{kind} twice");

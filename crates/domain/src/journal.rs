@@ -188,6 +188,12 @@ impl JournalEntry {
     pub fn event(&self) -> Result<Event, String> {
         Event::from_parts(&self.kind, &self.payload)
     }
+
+    /// Whether readers are not told who wrote this entry (anonymous input to the review; see
+    /// [`Event::anonymous`]).
+    pub fn author_hidden(&self) -> bool {
+        self.event().is_ok_and(|e| e.anonymous())
+    }
 }
 
 /// One place where a chain does not hold.

@@ -24,6 +24,10 @@ impl Journal {
         j
     }
     pub fn push(&mut self, event: Event) {
+        self.push_as("bob", event);
+    }
+    /// Appends `event` written by `actor`.
+    pub fn push_as(&mut self, actor: &str, event: Event) {
         let tips = self.entries.last().map(|e| e.tips()).unwrap_or(ChainTips {
             seq: 0,
             hash: Hash::ZERO,
@@ -32,7 +36,7 @@ impl Journal {
         });
         self.clock += 60_000_000;
         let at = Timestamp::from_micros(self.clock).unwrap();
-        let e = seal(self.id, &tips, at, &Actor::parse("bob").unwrap(), &event).unwrap();
+        let e = seal(self.id, &tips, at, &Actor::parse(actor).unwrap(), &event).unwrap();
         self.entries.push(e);
     }
     pub fn state(&self) -> Incident {

@@ -277,6 +277,28 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             .map(|r| json!({"action": r.action, "kind": tr("kind_", r.kind.as_str()), "owner": r.owner, "due": d(r.due), "status": tr("rec_", r.status.as_str())}))
             .collect::<Vec<_>>(),
     });
+    // The review meeting and the participants' input (anonymous ones without a name).
+    let meeting = pm.held.as_ref().map(|h| {
+        json!({
+            "at": d(h.at), "attendees": h.attendees.join(", "), "absent": h.absent.join(", "),
+            "decisions": h.decisions, "recorded_by": h.recorded_by,
+        })
+    });
+    let inputs: Vec<Value> = pm
+        .inputs
+        .iter()
+        .map(|x| {
+            let answers: Vec<Value> = x
+                .answers
+                .iter()
+                .map(|(q, a)| json!({"question": tr("q_", q.as_str()), "answer": a}))
+                .collect();
+            json!({
+                "by": x.by.clone().unwrap_or_else(|| lab("anonymous")), "at": d(x.at),
+                "answers": answers,
+            })
+        })
+        .collect();
     json!({
         "lang": lang.as_str(),
         "executive": executive,
@@ -391,11 +413,15 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "status": pm.status.map(|s| tr("pm_", s.as_str())),
             "approved_by": pm.approved_by,
             "approved_version": pm.approved_version,
+            "meeting": meeting,
+            "meeting_planned": pm.review_at.map(d),
+            "inputs": inputs,
         },
         "journal": snap.journal.iter().map(|e| {
             let said = crate::journal::describe(lang, &snap.zone, e);
             json!({
-                "seq": e.seq, "at": d(e.recorded_at), "actor": e.actor.to_string(), "kind": e.kind,
+                "seq": e.seq, "at": d(e.recorded_at), "kind": e.kind,
+                "actor": if e.author_hidden() { lab("anonymous") } else { e.actor.to_string() },
                 "what": said.what, "why": said.why, "hash": e.hash.to_hex(),
             })
         }).collect::<Vec<_>>(),

@@ -297,6 +297,14 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
         | Event::RecommendationStatusChanged { id, .. }
         | Event::RecommendationUpdated { id, .. }
         | Event::RecommendationReminded { id, .. } => plain(&[("id", id.to_string())]),
+        Event::ReviewHeld {
+            attendees,
+            decisions,
+            ..
+        } => plain(&[
+            ("attendees", attendees.len().to_string()),
+            ("decisions", decisions.len().to_string()),
+        ]),
         Event::NoteAdded {
             kind: debrief_domain::work::NoteKind::Interview,
             text,
@@ -317,6 +325,7 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
         | Event::RootCauseAdded { .. }
         | Event::RootCauseUpdated { .. }
         | Event::ReviewScheduled { .. }
+        | Event::ReviewInputGiven { .. }
         | Event::InfoAnswered { .. }
         | Event::RegulatoryClockSet { .. }
         | Event::RegulatoryFactsSet { .. }

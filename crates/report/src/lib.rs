@@ -6,6 +6,7 @@
 
 pub mod charts;
 pub mod context;
+pub mod docx;
 pub mod drafts;
 pub mod integrity;
 pub mod journal;
@@ -60,14 +61,26 @@ pub const DRAFTS: &[&str] = &[
     "dora-final",
     "sec-8k",
 ];
-pub const FORMATS: &[&str] = &["md", "html", "json", "pdf"];
+pub const FORMATS: &[&str] = &["md", "html", "json", "pdf", "docx"];
+
+/// The media type of a report `format` (one of [`FORMATS`], or `csv`).
+pub fn media_type(format: &str) -> &'static str {
+    match format {
+        "html" => "text/html; charset=utf-8",
+        "json" => "application/json",
+        "csv" => "text/csv; charset=utf-8",
+        "pdf" => "application/pdf",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _ => "text/markdown; charset=utf-8",
+    }
+}
 
 /// Why a report cannot be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
     #[error("`{0}` is not a report Debrief renders; use one of: {known}", known = KINDS.join(", "))]
     UnknownKind(String),
-    #[error("`{0}` is not a report format; use md, html, json or pdf")]
+    #[error("`{0}` is not a report format; use md, html, json, pdf or docx")]
     UnknownFormat(String),
     /// A template failed: names the template, the line and what was missing.
     #[error("report template {0}")]
@@ -141,10 +154,10 @@ pub fn render(
     // `md-with-charts`: the Markdown with the chart markers kept, for the PDF layout.
     let keep_markers = format == "md-with-charts";
     let format = if keep_markers { "md" } else { format };
-    if format == "pdf" {
-        return Err(ReportError::UnknownFormat(
-            "pdf (typeset from pdf_source by debrief-pdf)".into(),
-        ));
+    if format == "pdf" || format == "docx" {
+        return Err(ReportError::UnknownFormat(format!(
+            "{format} (written from pdf_source by debrief-pdf or docx::render)"
+        )));
     }
     check(kind, format)?;
     let mut ctx = context::context(snap, lang);
@@ -245,7 +258,7 @@ pub fn render_program(
 ) -> Result<String, ReportError> {
     let keep_markers = format == "md-with-charts";
     let format = if keep_markers { "md" } else { format };
-    if !FORMATS.contains(&format) || format == "pdf" {
+    if !FORMATS.contains(&format) || format == "pdf" || format == "docx" {
         return Err(ReportError::UnknownFormat(format.to_string()));
     }
     let labels = context::labels(lang);
@@ -432,7 +445,7 @@ mod tests {
             Err(ReportError::UnknownKind("sec-9k".into()))
         );
         assert!(matches!(
-            check("final", "docx"),
+            check("final", "odt"),
             Err(ReportError::UnknownFormat(_))
         ));
         // The PDF layout's input: headings, the phases chart, the journal table.

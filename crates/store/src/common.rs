@@ -245,6 +245,8 @@ pub fn index_changes(
                 | Event::RootCauseUpdated { .. }
                 | Event::PostmortemStatusChanged { .. }
                 | Event::ReviewScheduled { .. }
+                | Event::ReviewInputGiven { .. }
+                | Event::ReviewHeld { .. }
                 | Event::RecommendationAdded { .. }
                 | Event::RecommendationReminded { .. }
                 | Event::RecommendationUpdated { .. }

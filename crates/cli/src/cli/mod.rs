@@ -237,7 +237,7 @@ pub enum Command {
         /// nis2-notification, nis2-final, dora-initial, dora-intermediate, dora-final, sec-8k.
         #[arg(long, default_value = "final")]
         kind: String,
-        /// `md`, `html` or `json`.
+        /// `md`, `html`, `json`, `pdf` or `docx` (Word).
         #[arg(long, default_value = "md")]
         format: String,
         /// `en` or `fr`.

@@ -461,4 +461,49 @@ pub enum ReviewCommand {
         #[arg(long)]
         measures_for_people: Option<String>,
     },
+    /// Give your input before the review meeting: answer any of the review's questions; with
+    /// `--anonymous` no page, report or postmortem view names you (the raw journal does).
+    Input {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// What happened, as you saw it.
+        #[arg(long)]
+        what_happened: Option<String>,
+        /// What went well.
+        #[arg(long)]
+        went_well: Option<String>,
+        /// What went wrong.
+        #[arg(long)]
+        went_wrong: Option<String>,
+        /// Where we got lucky.
+        #[arg(long)]
+        lucky: Option<String>,
+        /// Whether the business answered promptly, and what to improve there.
+        #[arg(long)]
+        business: Option<String>,
+        /// What to improve.
+        #[arg(long)]
+        improve: Option<String>,
+        /// Do not name me to readers.
+        #[arg(long)]
+        anonymous: bool,
+    },
+    /// Record the review meeting as held (again to correct it): when, who attended, who was
+    /// absent, what was decided.
+    Held {
+        /// The incident (number, #number or UUID).
+        incident: String,
+        /// When it was held: a local time or RFC 3339 (the installation's time zone).
+        #[arg(long)]
+        at: String,
+        /// Someone who attended: a user name or a name in words (repeat the option).
+        #[arg(long = "attendee", required = true)]
+        attendees: Vec<String>,
+        /// Someone invited who did not attend (repeat the option).
+        #[arg(long)]
+        absent: Vec<String>,
+        /// A decision taken (repeat the option).
+        #[arg(long = "decision")]
+        decisions: Vec<String>,
+    },
 }

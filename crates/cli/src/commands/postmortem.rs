@@ -331,6 +331,54 @@ pub async fn review(cmd: ReviewCommand, settings: &Settings) -> Result<u8> {
             })
             .await?
         }
+        ReviewCommand::Input {
+            incident,
+            what_happened,
+            went_well,
+            went_wrong,
+            lucky,
+            business,
+            improve,
+            anonymous,
+        } => {
+            use debrief_domain::postmortem::InputQuestion as Q;
+            let answers: std::collections::BTreeMap<Q, String> = [
+                (Q::WhatHappened, what_happened),
+                (Q::WentWell, went_well),
+                (Q::WentWrong, went_wrong),
+                (Q::Lucky, lucky),
+                (Q::Business, business),
+                (Q::Improve, improve),
+            ]
+            .into_iter()
+            .filter_map(|(q, a)| a.map(|a| (q, a)))
+            .collect();
+            let iid = app.resolve(&op, &incident).await?;
+            app.execute(&op, iid, Need::Work, None, |c| {
+                Ok(vec![c.give_review_input(&answers, anonymous)?])
+            })
+            .await?
+        }
+        ReviewCommand::Held {
+            incident,
+            at,
+            attendees,
+            absent,
+            decisions,
+        } => {
+            let at = super::read_time(settings, "at", &at, DateAlone::Refused)?;
+            let iid = app.resolve(&op, &incident).await?;
+            app.execute(&op, iid, Need::Work, None, |c| {
+                Ok(vec![c.record_review(
+                    at,
+                    &attendees,
+                    &absent,
+                    &decisions,
+                    debrief_domain::Timestamp::now(),
+                )?])
+            })
+            .await?
+        }
     };
     println!("incident #{}: recorded (entry {})", i.number, i.seq);
     let findings = i.blame_findings(debrief_domain::Language::En, &[]);

@@ -176,6 +176,45 @@ fn commands() -> Vec<Command> {
                 "Identity theft",
             ],
         },
+        Command {
+            name: "anonymous input before the review",
+            api: (
+                "POST",
+                "/api/v1/incidents/1/postmortem/inputs",
+                json!({"answers": {"went-wrong": "The alert waited seven hours", "improve": "Page on-call"}, "anonymous": true}),
+            ),
+            cli: &[
+                "review",
+                "input",
+                "2",
+                "--went-wrong",
+                "The alert waited seven hours",
+                "--improve",
+                "Page on-call",
+                "--anonymous",
+            ],
+        },
+        Command {
+            name: "the review meeting as held",
+            api: (
+                "PUT",
+                "/api/v1/incidents/1/postmortem/meeting",
+                json!({"at": "2026-11-26T13:00:00Z", "attendees": ["alice", "Direction des soins"], "decisions": ["Restore tests every quarter"]}),
+            ),
+            cli: &[
+                "review",
+                "held",
+                "2",
+                "--at",
+                "2026-11-26T13:00:00Z",
+                "--attendee",
+                "alice",
+                "--attendee",
+                "Direction des soins",
+                "--decision",
+                "Restore tests every quarter",
+            ],
+        },
     ]
 }
 

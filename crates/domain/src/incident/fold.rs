@@ -186,6 +186,8 @@ impl Incident {
             | Event::RootCauseUpdated { .. }
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
+            | Event::ReviewInputGiven { .. }
+            | Event::ReviewHeld { .. }
             | Event::RecommendationAdded { .. }
             | Event::RecommendationReminded { .. }
             | Event::RecommendationUpdated { .. }

@@ -92,7 +92,7 @@ impl Incident {
     /// An approved or published postmortem is what its approver signed: its sections, impact
     /// and root causes no longer change (recommendations are still tracked to completion). An
     /// approved one goes back to draft, with a reason, to be changed and approved again.
-    fn postmortem_editable(&self) -> Result<(), DomainError> {
+    pub(super) fn postmortem_editable(&self) -> Result<(), DomainError> {
         match self.postmortem.status {
             Some(PostmortemStatus::Approved) => Err(DomainError::Frozen(
                 "the postmortem is approved and no longer changes; a manager sends it back to draft, with a reason, to change it and approve it again".into(),
@@ -491,6 +491,9 @@ impl Incident {
                 }
             }
             Event::ReviewScheduled { at: when } => pm.review_at = Some(when),
+            e @ (Event::ReviewInputGiven { .. } | Event::ReviewHeld { .. }) => {
+                pm.apply_meeting(e, actor, at)
+            }
             Event::RecommendationAdded {
                 id,
                 action,

@@ -18,8 +18,10 @@ use crate::incident::Incident;
 use crate::time::Timestamp;
 
 mod commands;
+mod meeting;
 pub mod readiness;
 
+pub use meeting::{InputQuestion, ReviewHeld, ReviewInput};
 pub use readiness::{Gap, ReadinessItem, ReviewPolicy};
 
 // ---------------------------------------------------------------------------------------------
@@ -332,6 +334,12 @@ pub struct Postmortem {
     pub root_causes: Vec<RootCause>,
     #[serde(default)]
     pub review_at: Option<Timestamp>,
+    /// The participants' input before the review.
+    #[serde(default)]
+    pub inputs: Vec<ReviewInput>,
+    /// The review meeting as it was held.
+    #[serde(default)]
+    pub held: Option<ReviewHeld>,
     #[serde(default)]
     pub approved_by: Option<String>,
     #[serde(default)]

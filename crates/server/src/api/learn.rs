@@ -206,7 +206,12 @@ pub async fn steps(
                 stated,
                 elapsed_seconds: first.map_or(0, |f| at.seconds_since(f)),
                 since_previous_seconds: previous.map_or(0, |p| at.seconds_since(p)),
-                actor: e.actor.to_string(),
+                // Anonymous input to the review is not attributed to its author here.
+                actor: if e.author_hidden() {
+                    "anonymous".to_string()
+                } else {
+                    e.actor.to_string()
+                },
                 kind: e.kind.clone(),
                 payload: e.payload.clone(),
             };

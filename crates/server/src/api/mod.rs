@@ -178,6 +178,14 @@ pub fn router() -> Router<AppState> {
             post(postmortem::add_root_cause),
         )
         .route(
+            "/incidents/{incident}/postmortem/inputs",
+            post(postmortem::give_review_input),
+        )
+        .route(
+            "/incidents/{incident}/postmortem/meeting",
+            put(postmortem::record_review),
+        )
+        .route(
             "/incidents/{incident}/postmortem/root-causes/{id}",
             put(postmortem::update_root_cause),
         )

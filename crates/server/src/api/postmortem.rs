@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use debrief_domain::blameless::Finding;
 use debrief_domain::effectiveness::{Measure, effectiveness, review_due};
 use debrief_domain::postmortem::{
-    CauseCategory, Impact, InfoRequest, PmList, PmText, PostmortemStatus, Priority, Recommendation,
-    RecommendationStatus, due_state,
+    CauseCategory, Impact, InfoRequest, InputQuestion, PmList, PmText, PostmortemStatus, Priority,
+    Recommendation, RecommendationStatus, due_state,
 };
 use debrief_domain::{Action, Event, Incident, Language, Milestone, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -343,6 +343,86 @@ pub async fn add_root_cause(
             req.preventable,
             &req.prevention,
             req.recurrence_of,
+        )
+        .map(|e| vec![e])
+    })
+    .await
+}
+
+/// A participant's input before the review meeting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInputRequest {
+    /// Answers by question: `what-happened`, `went-well`, `went-wrong`, `lucky`, `business`,
+    /// `improve` (at least one).
+    pub answers: BTreeMap<String, String>,
+    /// Not named in pages, reports and this view (the raw journal keeps the author: each
+    /// entry's hash covers it).
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+/// Give input before the review meeting: answers to the review's questions, optionally
+/// anonymous (not named in pages, reports or the postmortem view; the raw journal keeps the
+/// author, since each entry's hash covers it).
+#[utoipa::path(operation_id = "give_review_input", post, path = "/api/v1/incidents/{incident}/postmortem/inputs", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = ReviewInputRequest,
+    responses((status = 200, body = PostmortemView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn give_review_input(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<ReviewInputRequest>,
+) -> ApiResult<Json<PostmortemView>> {
+    let answers: BTreeMap<InputQuestion, String> = req
+        .answers
+        .iter()
+        .map(|(k, v)| Ok((k.parse::<InputQuestion>()?, v.clone())))
+        .collect::<Result<_, debrief_domain::DomainError>>()?;
+    change(&state, &user, &reference, move |c| {
+        c.give_review_input(&answers, req.anonymous)
+            .map(|e| vec![e])
+    })
+    .await
+}
+
+/// The review meeting as it was held.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewHeldRequest {
+    /// When it was held (RFC 3339; not in the future).
+    pub at: String,
+    /// Who attended: user names or names in words (at least one).
+    pub attendees: Vec<String>,
+    /// Who was invited and did not attend.
+    #[serde(default)]
+    pub absent: Vec<String>,
+    /// What was decided.
+    #[serde(default)]
+    pub decisions: Vec<String>,
+}
+
+/// Record the review meeting as held (again to correct it): when, who attended, who was
+/// absent, what was decided.
+#[utoipa::path(operation_id = "record_review", put, path = "/api/v1/incidents/{incident}/postmortem/meeting", tag = "postmortem",
+    params(("incident" = String, Path, description = "Number or UUID")), request_body = ReviewHeldRequest,
+    responses((status = 200, body = PostmortemView), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn record_review(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(reference): Path<String>,
+    ApiJson(req): ApiJson<ReviewHeldRequest>,
+) -> ApiResult<Json<PostmortemView>> {
+    let at = Timestamp::parse(&req.at)?;
+    change(&state, &user, &reference, move |c| {
+        c.record_review(
+            at,
+            &req.attendees,
+            &req.absent,
+            &req.decisions,
+            Timestamp::now(),
         )
         .map(|e| vec![e])
     })

@@ -200,6 +200,10 @@ pub async fn export(
         let source = debrief_report::pdf_source(&state.config.reports, kind, lang, &snap)?;
         let pdf = typeset(&source).await?;
         debrief_report::integrity::seal_pdf(&pdf, seal, |m| state.key.sign_hex(m))
+    } else if format == "docx" {
+        let source = debrief_report::pdf_source(&state.config.reports, kind, lang, &snap)?;
+        let docx = debrief_report::docx::render(&source)?;
+        debrief_report::integrity::seal_zip(&docx, seal, |m| state.key.sign_hex(m))
     } else {
         let body = debrief_report::render(&state.config.reports, kind, format, lang, &snap)?;
         debrief_report::integrity::seal(format, &body, seal, |m| state.key.sign_hex(m)).into_bytes()
@@ -295,6 +299,10 @@ pub async fn program(
         let source = debrief_report::program_pdf_source(&m, &period, lang, now, &zone)?;
         let pdf = typeset(&source).await?;
         debrief_report::integrity::seal_pdf(&pdf, seal, |msg| state.key.sign_hex(msg))
+    } else if format == "docx" {
+        let source = debrief_report::program_pdf_source(&m, &period, lang, now, &zone)?;
+        let docx = debrief_report::docx::render(&source)?;
+        debrief_report::integrity::seal_zip(&docx, seal, |msg| state.key.sign_hex(msg))
     } else {
         let body = debrief_report::render_program(&m, &period, format, lang, now, &zone)?;
         debrief_report::integrity::seal(format, &body, seal, |msg| state.key.sign_hex(msg))
@@ -351,12 +359,7 @@ pub async fn get_program(
         ..Default::default()
     };
     let doc = program(&state, &Reader::of(&user.0), &params, &format, lang).await?;
-    let mime = match format.as_str() {
-        "html" => "text/html; charset=utf-8",
-        "json" => "application/json",
-        "pdf" => "application/pdf",
-        _ => "text/markdown; charset=utf-8",
-    };
+    let mime = debrief_report::media_type(&format);
     let mut res = doc.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -503,12 +506,7 @@ pub async fn get_report(
         lang,
     )
     .await?;
-    let mime = match format.as_str() {
-        "html" => "text/html; charset=utf-8",
-        "json" => "application/json",
-        "pdf" => "application/pdf",
-        _ => "text/markdown; charset=utf-8",
-    };
+    let mime = debrief_report::media_type(&format);
     let file = format!(
         "incident-{}-{kind}-{}.{format}",
         incident.number,

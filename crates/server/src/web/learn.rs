@@ -73,7 +73,8 @@ pub async fn replay(
             let (what, reason) = super::describe::describe(user.lang, &user.zone, e);
             json!({
                 "seq": s.seq, "at": s.at, "recorded_at": s.recorded_at, "stated": s.stated,
-                "actor": s.actor, "kind": s.kind,
+                "actor": if e.author_hidden() { crate::i18n::t(user.lang, "pm-anonymous", &[]) } else { s.actor.clone() },
+                "kind": s.kind,
                 "what": what, "reason": reason,
                 "elapsed": span(s.elapsed_seconds), "since": span(s.since_previous_seconds),
                 "pause": s.since_previous_seconds >= 3600,

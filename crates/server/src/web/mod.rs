@@ -631,6 +631,14 @@ pub fn router() -> Router<AppState> {
             post(postmortem::review),
         )
         .route(
+            "/incidents/{number}/postmortem/inputs",
+            post(postmortem::input),
+        )
+        .route(
+            "/incidents/{number}/postmortem/meeting",
+            post(postmortem::held),
+        )
+        .route(
             "/incidents/{number}/recommendations",
             post(postmortem::recommendation),
         )

@@ -393,7 +393,8 @@ pub(super) async fn incident_page(
         .rev()
         .map(|e| {
             let (what, reason) = super::describe::describe(user.lang, &user.zone, e);
-            json!({"seq": e.seq, "recorded_at": e.recorded_at.to_string(), "actor": e.actor, "what": what, "reason": reason, "hash": e.hash.to_hex()})
+            let actor = if e.author_hidden() { crate::i18n::t(user.lang, "pm-anonymous", &[]) } else { e.actor.clone() };
+            json!({"seq": e.seq, "recorded_at": e.recorded_at.to_string(), "actor": actor, "what": what, "reason": reason, "hash": e.hash.to_hex()})
         })
         .collect();
     let mut ctx = base_context(Some(user), user.lang);

@@ -536,6 +536,88 @@ pub async fn review(
     .await
 }
 
+/// A participant's input before the review: one box per question, optionally anonymous.
+#[derive(Debug, serde::Deserialize)]
+pub struct InputForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, rename = "what-happened")]
+    what_happened: String,
+    #[serde(default, rename = "went-well")]
+    went_well: String,
+    #[serde(default, rename = "went-wrong")]
+    went_wrong: String,
+    #[serde(default)]
+    lucky: String,
+    #[serde(default)]
+    business: String,
+    #[serde(default)]
+    improve: String,
+    #[serde(default)]
+    anonymous: Option<String>,
+}
+
+pub async fn input(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    WebForm(f): WebForm<InputForm>,
+) -> Response {
+    use debrief_domain::postmortem::InputQuestion as Q;
+    let answers: std::collections::BTreeMap<Q, String> = [
+        (Q::WhatHappened, &f.what_happened),
+        (Q::WentWell, &f.went_well),
+        (Q::WentWrong, &f.went_wrong),
+        (Q::Lucky, &f.lucky),
+        (Q::Business, &f.business),
+        (Q::Improve, &f.improve),
+    ]
+    .into_iter()
+    .map(|(q, a)| (q, a.clone()))
+    .collect();
+    let anonymous = f.anonymous.is_some();
+    act(&state, &user, &number, &f.csrf, false, |c| {
+        c.give_review_input(&answers, anonymous).map(|e| vec![e])
+    })
+    .await
+}
+
+/// The review meeting as held: when, and who attended, was absent and what was decided, one
+/// per line.
+#[derive(Debug, serde::Deserialize)]
+pub struct HeldForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    at: String,
+    #[serde(default)]
+    attendees: String,
+    #[serde(default)]
+    absent: String,
+    #[serde(default)]
+    decisions: String,
+}
+
+pub async fn held(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(number): Path<String>,
+    WebForm(f): WebForm<HeldForm>,
+) -> Response {
+    act(&state, &user, &number, &f.csrf, false, |c| {
+        let at = user.zone.read("at", &f.at, DateAlone::Refused)?;
+        c.record_review(
+            at,
+            &lines(&f.attendees),
+            &lines(&f.absent),
+            &lines(&f.decisions),
+            debrief_domain::Timestamp::now(),
+        )
+        .map(|e| vec![e])
+    })
+    .await
+}
+
 /// A recommendation added on the page. Impact and effort are read by the domain's `Priority`,
 /// which says what is wrong with them.
 #[derive(Debug, serde::Deserialize)]

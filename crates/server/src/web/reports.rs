@@ -64,13 +64,7 @@ pub async fn download(
     };
     match result {
         Ok(doc) => {
-            let mime = match format.as_str() {
-                "html" => "text/html; charset=utf-8",
-                "json" => "application/json",
-                "csv" => "text/csv; charset=utf-8",
-                "pdf" => "application/pdf",
-                _ => "text/markdown; charset=utf-8",
-            };
+            let mime = debrief_report::media_type(&format);
             let file = if kind == "csv" {
                 format!("incident-{}-timeline.csv", incident.number)
             } else {

@@ -145,6 +145,30 @@ fn commands() -> Vec<Command> {
                 "contact=DPO%2C+dpo%40example.org%0D%0A%2B33+1+23+45+67+89&malicious=yes&cross_border=no&cross_border_detail=&data_subjects=patients%3A+12+000&consequences=Identity+theft&measures_for_people=",
             ),
         },
+        Command {
+            name: "anonymous input before the review",
+            api: (
+                "POST",
+                "/api/v1/incidents/1/postmortem/inputs",
+                json!({"answers": {"went-wrong": "The alert waited\r\nseven hours", "improve": "Page on-call"}, "anonymous": true}),
+            ),
+            web: (
+                "/incidents/1/postmortem/inputs",
+                "what-happened=&went-well=&went-wrong=The+alert+waited%0D%0Aseven+hours&lucky=&business=&improve=Page+on-call&anonymous=yes",
+            ),
+        },
+        Command {
+            name: "the review meeting as held",
+            api: (
+                "PUT",
+                "/api/v1/incidents/1/postmortem/meeting",
+                json!({"at": "2026-11-26T13:00:00Z", "attendees": ["maria", "Direction des soins"], "absent": [], "decisions": ["Restore tests every quarter"]}),
+            ),
+            web: (
+                "/incidents/1/postmortem/meeting",
+                "at=2026-11-26T13%3A00&attendees=maria%0D%0ADirection+des+soins&absent=&decisions=Restore+tests+every+quarter",
+            ),
+        },
     ]
 }
 

@@ -468,3 +468,156 @@ async fn a_recommendation_is_reworded_until_the_blameless_check_is_quiet() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn participants_give_input_before_the_meeting_which_is_recorded_then_frozen() {
+    let f = fixture().await;
+    // One anonymous input, one signed, before the meeting.
+    let (status, pm) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/postmortem/inputs",
+        json!({"answers": {"went-wrong": "The EDR alert waited seven hours in the queue", "improve": "Page the on-call for critical alerts"}, "anonymous": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pm}");
+    let (status, pm) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/postmortem/inputs",
+        json!({"answers": {"business": "Legal answered within the hour"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pm}");
+    let inputs = pm["postmortem"]["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 2);
+    assert_eq!(inputs[0]["by"], Value::Null, "anonymous: {pm}");
+    assert_eq!(inputs[1]["by"], "maria");
+    assert_eq!(
+        inputs[0]["answers"]["went-wrong"],
+        "The EDR alert waited seven hours in the queue"
+    );
+    // A question the review does not ask, or nothing said: refused, nothing written.
+    for body in [
+        json!({"answers": {"who-is-to-blame": "hank"}}),
+        json!({"answers": {"lucky": "   "}}),
+    ] {
+        let (status, p) = send_json(
+            &f,
+            "hank",
+            "POST",
+            "/api/v1/incidents/1/postmortem/inputs",
+            body,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert!(p["detail"].as_str().unwrap().len() > 10, "{p}");
+    }
+
+    // The meeting as held: not in the future, with its attendees and decisions.
+    let (status, p) = send_json(
+        &f,
+        "maria",
+        "PUT",
+        "/api/v1/incidents/1/postmortem/meeting",
+        json!({"at": "2999-01-01T10:00:00Z", "attendees": ["maria"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let (status, pm) = send_json(
+        &f,
+        "maria",
+        "PUT",
+        "/api/v1/incidents/1/postmortem/meeting",
+        json!({"at": "2026-11-26T14:00:00Z", "attendees": ["maria", "hank", "Direction des soins"],
+               "absent": ["Legal"], "decisions": ["Restore tests every quarter", "Page on critical EDR alerts"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pm}");
+    let held = &pm["postmortem"]["held"];
+    assert_eq!(
+        held["attendees"],
+        json!(["maria", "hank", "Direction des soins"])
+    );
+    assert_eq!(held["recorded_by"], "maria");
+
+    // The reports carry the meeting and the input, without the anonymous author's name,
+    // also in the journal appendix.
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/incidents/1/reports/postmortem?format=md&lang=fr",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("## Réunion de revue"), "{text}");
+    assert!(text.contains("Restore tests every quarter"), "{text}");
+    assert!(text.contains("**participant anonyme**"), "{text}");
+    assert!(
+        text.contains("*Ce qui a mal tourné*\u{202f}: The EDR alert waited")
+            || text.contains("*Ce qui a mal tourné*\u{a0}: The EDR alert waited"),
+        "{text}"
+    );
+    let (_, text, _) = call(
+        &f.app,
+        Who::Token("vic"),
+        "GET",
+        "/api/v1/incidents/1/reports/final?format=md&lang=en",
+        None,
+    )
+    .await;
+    assert!(text.contains("**Review meeting:**"), "{text}");
+    let appendix = text.split("Contribution").last().unwrap();
+    let input_row = text
+        .lines()
+        .find(|l| l.contains("Input given before the review"))
+        .unwrap_or_else(|| panic!("{appendix}"));
+    assert!(
+        input_row.contains("anonymous participant") && !input_row.contains("hank"),
+        "{input_row}"
+    );
+
+    // Approved (with what approval requires), the review no longer takes input.
+    let (s1, p) = send_json(
+        &f,
+        "hank",
+        "PATCH",
+        "/api/v1/incidents/1/postmortem",
+        json!({"texts": {"summary": "Phishing led to one stolen password; contained in a day."}}),
+    )
+    .await;
+    assert_eq!(s1, StatusCode::OK, "{p}");
+    let (s1, p) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/postmortem/root-causes",
+        json!({"category": "process", "text": "No DMARC reject policy on the mail gateway"}),
+    )
+    .await;
+    assert_eq!(s1, StatusCode::OK, "{p}");
+    for (who, to) in [("hank", "in-review"), ("maria", "approved")] {
+        let (status, p) = send_json(
+            &f,
+            who,
+            "POST",
+            "/api/v1/incidents/1/postmortem/status",
+            json!({"to": to}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{to}: {p}");
+    }
+    let (status, p) = send_json(
+        &f,
+        "hank",
+        "POST",
+        "/api/v1/incidents/1/postmortem/inputs",
+        json!({"answers": {"lucky": "Backups were offline"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{p}");
+}
