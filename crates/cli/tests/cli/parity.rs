@@ -297,7 +297,7 @@ pub(crate) async fn the_cli_writes_what_the_api_writes(db: &TestDb) {
     }
     assert_eq!(
         entries(&*store, "1").await.len(),
-        12,
+        14,
         "one entry per command, two for the edit and two for the sub-type (class and tag)"
     );
 }

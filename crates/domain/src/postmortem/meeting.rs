@@ -70,6 +70,20 @@ impl Incident {
         })
     }
 
+    /// The review can be announced to its participants (with the draft postmortem): it has a
+    /// date, and the postmortem still takes their input. The date, for the invitation.
+    pub fn check_invitation(&self) -> Result<Timestamp, DomainError> {
+        self.postmortem_editable()?;
+        self.postmortem
+            .review_at
+            .ok_or_else(|| DomainError::InvalidField {
+                field: "review_at",
+                problem:
+                    "the review meeting has no date yet; schedule it, then invite its participants"
+                        .into(),
+            })
+    }
+
     /// Records the review meeting as held (recording it again corrects it): when (not in the
     /// future), who attended (at least one), who was invited and absent, what was decided.
     pub fn record_review(
@@ -204,6 +218,10 @@ mod tests {
             .unwrap();
         j.push_as("hugo", e);
         let pm = &j.state().postmortem;
+        assert!(
+            j.state().check_invitation().is_err(),
+            "no invitation before a date"
+        );
         assert_eq!(pm.inputs.len(), 2);
         assert_eq!((pm.inputs[0].id, pm.inputs[0].by.as_deref()), (1, None));
         assert_eq!(

@@ -1,5 +1,6 @@
 //! Communicating the findings: the approved postmortem or final report sent to chosen directory
-//! entries through their channel, each message recorded like any notification. The sealed
+//! entries through their channel, each message recorded like any notification — and, before
+//! approval, the invitation to the review meeting with the draft postmortem. The sealed
 //! document is attached where the incident's marking reaches the entry (it is kept in the
 //! evidence store by its SHA-256, which the recorded message names); otherwise the entry gets a
 //! link to Debrief, where the reader signs in and need-to-know is checked again.
@@ -27,12 +28,15 @@ pub enum SharedReport {
     Postmortem,
     /// The final report (for executives, regulators, insurers).
     Final,
+    /// The invitation to the review meeting, with the draft postmortem report and a link to
+    /// give one's input before it.
+    Invitation,
 }
 
 impl SharedReport {
     fn kind(self) -> &'static str {
         match self {
-            SharedReport::Postmortem => "postmortem",
+            SharedReport::Postmortem | SharedReport::Invitation => "postmortem",
             SharedReport::Final => "final",
         }
     }
@@ -42,6 +46,7 @@ impl SharedReport {
         match self {
             SharedReport::Postmortem => format!("/incidents/{number}/postmortem"),
             SharedReport::Final => format!("/incidents/{number}"),
+            SharedReport::Invitation => format!("/incidents/{number}/postmortem#input-form"),
         }
     }
 }
@@ -164,13 +169,14 @@ pub async fn share(
     caller
         .may(Action::WorkIncident(&incident))
         .map_err(ApiError::from)?;
-    let what = match req.report {
-        SharedReport::Postmortem => "sending the postmortem report",
-        SharedReport::Final => "sending the final report",
-    };
-    incident
-        .check_findings_approved(what)
-        .map_err(ShareError::Domain)?;
+    match req.report {
+        SharedReport::Postmortem => {
+            incident.check_findings_approved("sending the postmortem report")
+        }
+        SharedReport::Final => incident.check_findings_approved("sending the final report"),
+        SharedReport::Invitation => incident.check_invitation().map(|_| ()),
+    }
+    .map_err(ShareError::Domain)?;
     let names: BTreeSet<&str> = req
         .to
         .iter()
@@ -353,6 +359,14 @@ fn message(
         ),
         ("tlp", incident.tlp.marking()),
         (
+            "at",
+            incident
+                .postmortem
+                .review_at
+                .map(|t| debrief_report::context::date(t, lang, &state.config.timezone))
+                .unwrap_or_default(),
+        ),
+        (
             "link",
             format!(
                 "{}{}",
@@ -361,11 +375,17 @@ fn message(
             ),
         ),
     ];
-    let subject = i18n::t(lang, "share-subject", &args);
-    let body = match how {
-        Carry::Attached => i18n::t(lang, "share-body-attached", &args),
-        Carry::Link => i18n::t(lang, "share-body-link", &args),
+    let (subject, body) = match (report, how) {
+        (SharedReport::Invitation, Carry::Attached) => {
+            ("share-subject-invitation", "share-body-invitation-attached")
+        }
+        (SharedReport::Invitation, Carry::Link) => {
+            ("share-subject-invitation", "share-body-invitation-link")
+        }
+        (_, Carry::Attached) => ("share-subject", "share-body-attached"),
+        (_, Carry::Link) => ("share-subject", "share-body-link"),
     };
+    let (subject, body) = (i18n::t(lang, subject, &args), i18n::t(lang, body, &args));
     let note = note.trim();
     let text = if note.is_empty() {
         body

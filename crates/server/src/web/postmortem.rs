@@ -180,11 +180,13 @@ async fn page(
         }
     }
     ctx.insert("suggested".into(), suggested.into());
-    // Communicating the findings: once approved, managers send the report to the directory.
-    let can_share = frozen
-        && may(user, Action::DecideNotifications).is_ok()
+    // Communicating the findings: once approved, managers send the report to the directory;
+    // before, they invite the review meeting's participants with the draft.
+    let manages = may(user, Action::DecideNotifications).is_ok()
         && may(user, Action::WorkIncident(&incident)).is_ok();
-    if can_share
+    let can_share = frozen && manages;
+    let can_invite = !frozen && manages;
+    if (can_share || (can_invite && incident.postmortem.review_at.is_some()))
         && let Ok(options) =
             crate::outbound::share::options(state, &user.principal, &incident, lang).await
     {
@@ -194,6 +196,7 @@ async fn page(
         );
     }
     ctx.insert("can_share".into(), can_share.into());
+    ctx.insert("can_invite".into(), can_invite.into());
     ctx.insert("tlp".into(), incident.tlp.marking().into());
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());

@@ -77,6 +77,49 @@ async fn the_approved_findings_go_as_far_as_the_marking_allows() {
         "{problem}"
     );
 
+    // Before approval, the review meeting's participants are invited with the draft — once
+    // the meeting has a date.
+    let invite = json!({"report": "invitation", "to": ["Board channel"]});
+    let (status, problem) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/postmortem/share",
+        invite.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("schedule it"),
+        "{problem}"
+    );
+    let (status, v) = send_json(
+        &f,
+        "maria",
+        "PATCH",
+        "/api/v1/incidents/1/postmortem",
+        json!({"review_at": "2026-11-26T14:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, answer) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/postmortem/share",
+        invite,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["shared"][0]["delivered"], true, "{answer}");
+    let invitation = got.lock().unwrap().remove(0);
+    let text = invitation["text"].as_str().unwrap();
+    assert!(
+        text.contains("invites you to the review meeting of incident #1 on 2026-11-26 14:00 UTC")
+            && text.contains("https://debrief.example.org/incidents/1/postmortem#input-form"),
+        "{text}"
+    );
+
     // The review approves it.
     let (status, v) = send_json(
         &f,
@@ -143,7 +186,11 @@ async fn the_approved_findings_go_as_far_as_the_marking_allows() {
         detail.contains("`Assureur`") && detail.contains("TLP:AMBER+STRICT"),
         "{detail}"
     );
-    assert!(notifications(&f).await.is_empty(), "nothing was sent");
+    assert_eq!(
+        notifications(&f).await.len(),
+        1,
+        "nothing was sent but the invitation"
+    );
     assert!(got.lock().unwrap().is_empty());
 
     // TLP:AMBER: the insurer gets the sealed PDF in French (no relay here: recorded as not
@@ -186,8 +233,8 @@ async fn the_approved_findings_go_as_far_as_the_marking_allows() {
     let records = notifications(&f).await;
     assert_eq!(
         records.len(),
-        2,
-        "each message recorded like any notification"
+        3,
+        "each message recorded like any notification: the invitation and the two findings"
     );
     let mail = records.iter().find(|n| n["channel"] == "email").unwrap();
     assert_eq!(mail["stakeholder"], "Assureur");
