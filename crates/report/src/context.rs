@@ -409,7 +409,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "went_wrong": list(PmList::WentWrong),
             "lucky": list(PmList::Lucky),
             "contributing_factors": list(PmList::ContributingFactors),
-            "participants": list(PmList::Participants),
+            "participants": pm.participants(),
             "status": pm.status.map(|s| tr("pm_", s.as_str())),
             "approved_by": pm.approved_by,
             "approved_version": pm.approved_version,

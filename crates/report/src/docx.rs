@@ -7,8 +7,9 @@ use std::io::Cursor;
 use debrief_domain::Language;
 use docx_rs::{
     AbstractNumbering, AlignmentType, BreakType, Docx, Footer, IndentLevel, Level, LevelJc,
-    LevelText, NumberFormat, Numbering, NumberingId, PageMargin, PageNum, Paragraph, Run, RunFonts,
-    Shading, SpecialIndentType, Start, Style, StyleType, Table, TableCell, TableRow, WidthType,
+    LevelText, LineSpacing, NumberFormat, Numbering, NumberingId, PageMargin, PageNum, Paragraph,
+    Run, RunFonts, Shading, SpecialIndentType, Start, Style, StyleType, Table, TableCell, TableRow,
+    WidthType,
 };
 use serde::Deserialize;
 
@@ -16,7 +17,8 @@ use crate::{ReportError, context};
 
 /// The text width of an A4 page with 2 cm margins, in twentieths of a point.
 const TEXT_WIDTH: usize = 9638;
-const BULLETS: usize = 1;
+/// The bullets' numbering (docx-rs already defines numbering 1, decimal).
+const BULLETS: usize = 2;
 const MONO: &str = "Liberation Mono";
 
 /// The layout input (what [`crate::pdf_source`] writes).
@@ -177,6 +179,7 @@ fn styles(doc: Docx) -> Docx {
                 .cs("Liberation Sans"),
         )
         .default_size(21)
+        .default_line_spacing(LineSpacing::new().after(80))
         .add_style(
             Style::new("Title", StyleType::Paragraph)
                 .name("Title")
@@ -221,6 +224,11 @@ fn styles(doc: Docx) -> Docx {
                 .size(size)
                 .bold()
                 .color("1C2430")
+                .line_spacing(
+                    LineSpacing::new()
+                        .before(if level == 1 { 280 } else { 200 })
+                        .after(80),
+                )
                 .outline_lvl(level - 1),
         );
     }
@@ -266,6 +274,8 @@ fn styled(mut p: Paragraph, runs: &[(String, String)]) -> Paragraph {
 /// A table with a shaded header row, its columns as wide as the layout's widths suggest.
 fn table(header: &[String], rows: &[Vec<String>], widths: &[usize]) -> Table {
     let columns = header.len().max(1);
+    // At least five characters wide, so that a number column does not wrap.
+    let widths: Vec<usize> = widths.iter().map(|w| (*w).max(5)).collect();
     let total: usize = widths.iter().sum::<usize>().max(1);
     let grid: Vec<usize> = (0..columns)
         .map(|c| match widths.get(c) {
@@ -366,6 +376,15 @@ mod tests {
         assert!(body.contains("incident — le graphique figure"), "{body}");
         assert!(body.contains("w:type=\"page\""));
         assert!(body.contains(">hugo<") && body.contains(">sous-point<"));
+        assert!(
+            body.contains("<w:numId w:val=\"2\" />"),
+            "lists use the bullets"
+        );
+        let numbering = part(&docx, "word/numbering.xml");
+        assert!(
+            numbering.contains("<w:abstractNum w:abstractNumId=\"2\"><w:lvl w:ilvl=\"0\"><w:start w:val=\"1\" /><w:numFmt w:val=\"bullet\" />"),
+            "{numbering}"
+        );
         let styles = part(&docx, "word/styles.xml");
         assert!(styles.contains("heading 2") && styles.contains("w:outlineLvl w:val=\"1\""));
         let footer = part(&docx, "word/footer1.xml");

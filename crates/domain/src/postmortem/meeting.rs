@@ -155,6 +155,19 @@ impl Incident {
 }
 
 impl Postmortem {
+    /// Who took part in the review: the participants listed, or else those who attended the
+    /// meeting as recorded.
+    pub fn participants(&self) -> Vec<String> {
+        match self.lists.get(&PmList::Participants) {
+            Some(listed) if !listed.is_empty() => listed.clone(),
+            _ => self
+                .held
+                .as_ref()
+                .map(|h| h.attendees.clone())
+                .unwrap_or_default(),
+        }
+    }
+
     /// Folds the meeting's events (and nothing else).
     pub(super) fn apply_meeting(&mut self, event: Event, actor: &str, at: Timestamp) {
         match event {
@@ -265,6 +278,11 @@ mod tests {
         assert_eq!(held.absent, ["Legal"], "an attendee is not also absent");
         assert_eq!(held.decisions, ["Restore tests every quarter"]);
         assert_eq!(held.recorded_by, "maria");
+        assert_eq!(
+            j.state().postmortem.participants(),
+            held.attendees,
+            "who attended took part"
+        );
         assert!(matches!(
             j.state().record_review(
                 t("2026-11-27T14:00:00Z"),

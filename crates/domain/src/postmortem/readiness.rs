@@ -204,7 +204,7 @@ impl Incident {
         );
         gap(R::TimeSpent, self.time.is_empty(), vec![]);
         gap(R::Recommendations, self.recommendations.is_empty(), vec![]);
-        gap(R::Participants, list(PmList::Participants), vec![]);
+        gap(R::Participants, pm.participants().is_empty(), vec![]);
         // Sentences the blameless check still flags for blame words (people named are the
         // pages' check, which knows the accounts).
         let flagged: Vec<String> = self
