@@ -40,6 +40,9 @@ pub struct FileConfig {
     /// Closing an incident of this severity level (0–5) or above without an approved
     /// postmortem needs a reason (3 by default; 6: never).
     pub closing_needs_postmortem_from_level: Option<u8>,
+    /// Hours a question to the business waits for its answer before the directory entry asked
+    /// is reminded, once (24 by default).
+    pub info_reminder_hours: Option<i64>,
 }
 
 /// The settings a command runs with.
@@ -140,6 +143,13 @@ impl Settings {
             Some(other) => bail!(
                 "closing_needs_postmortem_from_level is {other}; give a severity level 0 to 5, or 6 for never"
             ),
+        }
+        match file.info_reminder_hours {
+            None => {}
+            Some(h @ 1..=720) => review.info_reminder_hours = h,
+            Some(other) => {
+                bail!("info_reminder_hours is {other}; give between 1 and 720 hours (30 days)")
+            }
         }
         Ok(Settings {
             review,

@@ -353,6 +353,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         at: Option<Timestamp>,
     },
+    /// The directory entry asked reminded, through its channel, that a question waits for its
+    /// answer (once, a working day after it was asked).
+    #[serde(rename = "info.reminded")]
+    InfoReminded {
+        id: u64,
+        to: String,
+        delivery: String,
+    },
     /// A playbook applied: its steps became the tasks named here.
     #[serde(rename = "playbook.applied")]
     PlaybookApplied {
@@ -511,6 +519,7 @@ kinds! {
     RecommendationStatusChanged => "recommendation.status_changed",
     InfoRequested => "info.requested",
     InfoAnswered => "info.answered",
+    InfoReminded => "info.reminded",
     PlaybookApplied => "playbook.applied",
     FlagsSet => "regulatory.flags_set",
     RegulatoryFactsSet => "regulatory.facts_set",
@@ -665,6 +674,7 @@ impl Event {
             | Event::PostmortemStatusChanged { .. }
             | Event::ReviewScheduled { .. }
             | Event::ReviewInputGiven { .. }
+            | Event::InfoReminded { .. }
             | Event::RecommendationAdded { .. }
             | Event::RecommendationReminded { .. }
             | Event::RecommendationUpdated { .. }
@@ -789,7 +799,7 @@ mod tests {
 
     #[test]
     fn the_kinds_table_names_every_serde_tag() {
-        assert_eq!(Event::KINDS.len(), 52);
+        assert_eq!(Event::KINDS.len(), 53);
         let mut seen = std::collections::BTreeSet::new();
         for kind in Event::KINDS {
             assert!(seen.insert(*kind), "{kind} twice");

@@ -303,6 +303,7 @@ impl Incident {
             | Event::ReviewScheduled { .. }
             | Event::ReviewInputGiven { .. }
             | Event::ReviewHeld { .. }
+            | Event::InfoReminded { .. }
             | Event::RecommendationAdded { .. }
             | Event::RecommendationReminded { .. }
             | Event::RecommendationUpdated { .. }

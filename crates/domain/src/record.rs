@@ -629,6 +629,7 @@ impl Incident {
             | Event::ReviewScheduled { .. }
             | Event::ReviewInputGiven { .. }
             | Event::ReviewHeld { .. }
+            | Event::InfoReminded { .. }
             | Event::RecommendationAdded { .. }
             | Event::RecommendationReminded { .. }
             | Event::RecommendationUpdated { .. }

@@ -297,6 +297,7 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
         | Event::RecommendationStatusChanged { id, .. }
         | Event::RecommendationUpdated { id, .. }
         | Event::RecommendationReminded { id, .. } => plain(&[("id", id.to_string())]),
+        Event::InfoReminded { to, .. } => plain(&[("to", to)]),
         Event::ReviewHeld {
             attendees,
             decisions,

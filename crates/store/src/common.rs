@@ -247,6 +247,7 @@ pub fn index_changes(
                 | Event::ReviewScheduled { .. }
                 | Event::ReviewInputGiven { .. }
                 | Event::ReviewHeld { .. }
+                | Event::InfoReminded { .. }
                 | Event::RecommendationAdded { .. }
                 | Event::RecommendationReminded { .. }
                 | Event::RecommendationUpdated { .. }

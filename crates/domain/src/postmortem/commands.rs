@@ -415,6 +415,45 @@ impl Incident {
         })
     }
 
+    /// The questions to the business still unanswered `after_hours` after they were asked
+    /// ([`INFO_REMINDER_HOURS`] by default) and not yet reminded: their number and who was asked.
+    pub fn info_reminders_due(&self, now: Timestamp, after_hours: i64) -> Vec<(u64, String)> {
+        self.info_requests
+            .iter()
+            .filter(|r| {
+                r.answered_at.is_none()
+                    && r.reminders.is_empty()
+                    && now.seconds_since(r.asked_at) >= after_hours * 3600
+            })
+            .map(|r| (r.id, r.to.clone()))
+            .collect()
+    }
+
+    /// Records the reminder sent about request `id` to `to` (the directory entry asked), and
+    /// how its delivery went; refused once answered or already reminded.
+    pub fn remind_info(&self, id: u64, to: &str, delivery: &str) -> Result<Event, DomainError> {
+        match self.info_requests.iter().find(|r| r.id == id) {
+            None => Err(DomainError::NoSuch {
+                what: "request",
+                incident: self.number,
+                id,
+            }),
+            Some(r) if r.answered_at.is_some() || !r.reminders.is_empty() => Err(
+                DomainError::Unchanged(format!("request {id} is answered or already reminded")),
+            ),
+            Some(_) => Ok(Event::InfoReminded {
+                id,
+                to: crate::text::clean("to", to, 300, crate::text::Lines::One)?,
+                delivery: crate::text::clean(
+                    "delivery",
+                    delivery,
+                    4_000,
+                    crate::text::Lines::Many,
+                )?,
+            }),
+        }
+    }
+
     /// Records the answer to a question.
     /// The business's answer to request `id`; `at` is when they answered, if not now.
     pub fn answer_info(
@@ -564,7 +603,18 @@ impl Incident {
                 asked_at: at,
                 answer: None,
                 answered_at: None,
+                reminders: Vec::new(),
             }),
+            Event::InfoReminded { id, to, delivery } => {
+                if let Some(r) = self.info_requests.iter_mut().find(|r| r.id == id) {
+                    r.reminders.push(Reminder {
+                        state: DueState::Overdue,
+                        at,
+                        to,
+                        delivery,
+                    });
+                }
+            }
             Event::InfoAnswered {
                 id,
                 answer,
@@ -614,5 +664,63 @@ impl Incident {
             | Event::ObligationEscalated { .. }
             | Event::MilestoneSet { .. } => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::Journal;
+
+    #[test]
+    fn a_question_unanswered_for_a_working_day_is_reminded_once() {
+        let mut j = Journal::new();
+        let e = j
+            .state()
+            .request_info("Direction des soins", "Which wards restore first?")
+            .unwrap();
+        j.push(e);
+        let asked = j.state().info_requests[0].asked_at;
+        let hours = |h: i64| asked.plus_seconds(h * 3600);
+        assert!(
+            j.state()
+                .info_reminders_due(hours(23), INFO_REMINDER_HOURS)
+                .is_empty()
+        );
+        assert_eq!(
+            j.state().info_reminders_due(hours(25), INFO_REMINDER_HOURS),
+            [(1, "Direction des soins".to_string())]
+        );
+        let e = j
+            .state()
+            .remind_info(1, "Direction des soins", "delivered on try 1; SMTP 250")
+            .unwrap();
+        j.push(e);
+        let r = &j.state().info_requests[0];
+        assert_eq!(r.reminders.len(), 1);
+        assert_eq!(r.reminders[0].to, "Direction des soins");
+        assert!(
+            j.state()
+                .info_reminders_due(hours(72), INFO_REMINDER_HOURS)
+                .is_empty(),
+            "once"
+        );
+        assert!(matches!(
+            j.state().remind_info(1, "Direction des soins", "again"),
+            Err(DomainError::Unchanged(_))
+        ));
+        // An answered question is not reminded.
+        let e = j.state().request_info("Legal", "Notify the CNIL?").unwrap();
+        j.push(e);
+        let e = j
+            .state()
+            .answer_info(2, "Yes, within 72 hours", None)
+            .unwrap();
+        j.push(e);
+        assert!(
+            j.state()
+                .info_reminders_due(hours(100), INFO_REMINDER_HOURS)
+                .is_empty()
+        );
     }
 }

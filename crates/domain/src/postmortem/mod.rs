@@ -438,7 +438,15 @@ pub struct InfoRequest {
     pub asked_at: Timestamp,
     pub answer: Option<String>,
     pub answered_at: Option<Timestamp>,
+    /// The reminder sent to the entry asked, when no answer came within
+    /// [`INFO_REMINDER_HOURS`] (its state is `overdue`).
+    #[serde(default)]
+    pub reminders: Vec<Reminder>,
 }
+
+/// Hours a question to the business waits for its answer before the entry asked is reminded
+/// (once) — the business is expected to answer within a working day.
+pub const INFO_REMINDER_HOURS: i64 = 24;
 
 #[cfg(test)]
 mod tests {

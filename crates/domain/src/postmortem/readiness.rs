@@ -36,6 +36,9 @@ pub struct ReviewPolicy {
     /// The least severity level whose closing waits for an approved postmortem (or a reason);
     /// `None`: never.
     pub close_from_level: Option<u8>,
+    /// Hours a question to the business waits for its answer before the entry asked is
+    /// reminded ([`super::INFO_REMINDER_HOURS`] by default).
+    pub info_reminder_hours: i64,
 }
 
 /// By default, high (3) and above are closed once their postmortem is approved.
@@ -48,6 +51,7 @@ impl Default for ReviewPolicy {
                 .into_iter()
                 .collect(),
             close_from_level: Some(CLOSE_FROM_LEVEL),
+            info_reminder_hours: super::INFO_REMINDER_HOURS,
         }
     }
 }
@@ -58,6 +62,7 @@ impl ReviewPolicy {
         ReviewPolicy {
             required: BTreeSet::new(),
             close_from_level: None,
+            ..ReviewPolicy::default()
         }
     }
 

@@ -218,9 +218,11 @@ async fn escalate(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Reminds the owners of recommendations due soon or overdue, once per state, when the owner
-/// is a directory entry (by its name, or the account it stands for): by its channel, in its
-/// language; each reminder and how it went is recorded on the incident.
+/// Reminds the owners of recommendations due soon or overdue, once per state, and the entries
+/// asked a question for the review that has waited a working day for its answer, once — when
+/// the owner or the entry asked is a directory entry (by its name, or the account it stands
+/// for): by its channel, in its language; each reminder and how it went is recorded on the
+/// incident.
 async fn remind(state: &AppState) -> Result<(), AppError> {
     let now = Timestamp::now();
     let directory = state.store.list_stakeholders().await?;
@@ -271,6 +273,59 @@ async fn remind(state: &AppState) -> Result<(), AppError> {
             // Someone else (another server) may have got there first: then nothing is written.
             match append(state, i.id, |c| {
                 c.remind_owner(id, due, &name, &delivery).map(|e| vec![e])
+            })
+            .await
+            {
+                Ok(())
+                | Err(AppError::Store(debrief_store::StoreError::Domain(
+                    DomainError::Unchanged(_),
+                ))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // Questions to the business unanswered after a working day: the entry asked, once.
+        for (id, to) in i.info_reminders_due(now, state.config.review.info_reminder_hours) {
+            let Some(s) = entry_of(&to) else { continue };
+            let Some(r) = i.info_requests.iter().find(|r| r.id == id) else {
+                continue;
+            };
+            let lang = s.language.parse().unwrap_or(Language::En);
+            let args = [
+                ("number", i.number.to_string()),
+                ("who", r.asked_by.clone()),
+                (
+                    "asked",
+                    debrief_report::context::date(r.asked_at, lang, &state.config.timezone),
+                ),
+                ("question", r.question.clone()),
+                (
+                    "link",
+                    format!(
+                        "{}/incidents/{}/postmortem#info-requests",
+                        state.config.public_url.trim_end_matches('/'),
+                        i.number
+                    ),
+                ),
+            ];
+            let subject = crate::i18n::t(lang, "info-reminder-subject", &args);
+            let text = crate::i18n::t(lang, "info-reminder-body", &args);
+            let (target, content) = super::to_entry(s, &i, &subject, &text);
+            let outcome = match target {
+                Ok(t) => deliver(state, &t, &content).await,
+                Err(e) => Err(e),
+            };
+            let delivery = match outcome {
+                Ok(d) => format!("delivered {d}"),
+                Err(e) => format!("not delivered: {e}"),
+            };
+            tracing::info!(
+                incident = i.number,
+                request = id,
+                "notifications: question reminded"
+            );
+            let name = s.name.clone();
+            match append(state, i.id, |c| {
+                c.remind_info(id, &name, &delivery).map(|e| vec![e])
             })
             .await
             {

@@ -611,3 +611,93 @@ async fn an_owner_who_is_a_directory_entry_is_reminded_once_per_state() {
         .collect();
     assert_eq!(kinds.len(), 1);
 }
+
+#[tokio::test]
+async fn a_question_left_unanswered_reminds_the_entry_asked_once() {
+    // Reminders after 0 hours here; a working day (24 h, `info_reminder_hours`) by default.
+    let f = fixture_with(|c| {
+        c.retry_schedule = vec![1, 1, 1];
+        c.notify_tick_ms = 100;
+        c.escalation_every_seconds = 1;
+        c.review.info_reminder_hours = 0;
+    })
+    .await;
+    debrief_server::outbound::spawn(f.state.clone());
+    let r = receiver().await;
+    r.down.store(false, Ordering::SeqCst);
+    entry(
+        &f,
+        "Direction des soins",
+        "executive",
+        "internal",
+        format!("http://127.0.0.1:{}/soins", r.port),
+        json!({"language": "fr"}),
+    )
+    .await;
+    for (to, question) in [
+        ("Direction des soins", "Which wards restore first?"),
+        ("someone not in the directory", "Anything else?"),
+    ] {
+        let (status, v) = send_json(
+            &f,
+            "hank",
+            "POST",
+            "/api/v1/incidents/1/info-requests",
+            json!({"to": to, "question": question}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    let mut reminded = Value::Null;
+    for _ in 0..100 {
+        let (_, pm) = send_json(
+            &f,
+            "vic",
+            "GET",
+            "/api/v1/incidents/1/postmortem",
+            Value::Null,
+        )
+        .await;
+        if !pm["info_requests"][0]["reminders"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            reminded = pm;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let m = &reminded["info_requests"][0]["reminders"][0];
+    assert_eq!(m["to"], "Direction des soins", "{reminded}");
+    assert!(
+        m["delivery"].as_str().unwrap().starts_with("delivered"),
+        "{m}"
+    );
+    // Once, and only to an entry of the directory.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let got = r.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "soins");
+    let text = got[0].1["text"].as_str().unwrap();
+    assert!(
+        text.contains("hank vous a demandé le")
+            && text.contains("Which wards restore first?")
+            && text.contains("/incidents/1/postmortem#info-requests"),
+        "{text}"
+    );
+    let (_, pm) = send_json(
+        &f,
+        "vic",
+        "GET",
+        "/api/v1/incidents/1/postmortem",
+        Value::Null,
+    )
+    .await;
+    assert!(
+        pm["info_requests"][1]["reminders"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
