@@ -185,6 +185,13 @@ impl ShareRefusal {
     }
 }
 
+/// The incident's title as a message leaving Debrief (an e-mail, a chat webhook) may carry it:
+/// withheld under TLP:RED, whose facts are for named participants only — the number alone
+/// names the incident there.
+pub fn outbound_title(incident: &crate::Incident) -> Option<&str> {
+    (incident.tlp != crate::triage::Tlp::Red).then_some(incident.title.as_str())
+}
+
 /// Whether a report marked `tlp` may leave Debrief for an entry of `scope`: TLP:RED never
 /// (named people read it where it is kept), TLP:AMBER+STRICT only within the organisation,
 /// TLP:AMBER, GREEN and CLEAR to anyone the sender chooses (the marking printed on every page
@@ -226,6 +233,18 @@ pub fn carry(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_red_incident_leaves_its_title_behind() {
+        let mut j = crate::testkit::Journal::new();
+        assert_eq!(outbound_title(&j.state()), Some("Phishing wave"));
+        let e = j
+            .state()
+            .set_markings(Some(crate::triage::Tlp::Red), None)
+            .unwrap();
+        j.push(e);
+        assert_eq!(outbound_title(&j.state()), None);
+    }
 
     #[test]
     fn entries_are_checked() {

@@ -104,7 +104,7 @@ pub enum Command {
         /// The incident (number, #number or UUID).
         incident: String,
         /// `text` or `json`.
-        #[arg(long, default_value = "text")]
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
         /// Only the readiness check: what the record cannot answer yet and what to fill in;
         /// exits with 1 while an item required before approval is open.
@@ -118,13 +118,13 @@ pub enum Command {
     /// The recommendations board across incidents (overdue and due soon first).
     Recommendations {
         /// open, overdue, due-soon or all.
-        #[arg(long, default_value = "open")]
+        #[arg(long, default_value = "open", value_parser = ["open", "overdue", "due-soon", "all"])]
         state: String,
         /// Only this owner's.
         #[arg(long)]
         owner: Option<String>,
         /// `table` or `json`.
-        #[arg(long, default_value = "table")]
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
     },
     /// The playbooks (latest versions).
@@ -151,7 +151,7 @@ pub enum Command {
         #[arg(long)]
         team: Option<String>,
         /// `table`, `json` or `csv`.
-        #[arg(long, default_value = "table")]
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
         format: String,
     },
     /// Observables and indicators of compromise.
@@ -193,7 +193,7 @@ pub enum Command {
         #[arg(long)]
         to: Option<String>,
         /// table, jsonl or csv.
-        #[arg(long, default_value = "table")]
+        #[arg(long, default_value = "table", value_parser = ["table", "jsonl", "csv"])]
         format: String,
         /// Write hits here instead of standard output.
         #[arg(short, long)]
@@ -235,13 +235,13 @@ pub enum Command {
         incident: Option<String>,
         /// `final`, `postmortem`, or a regulator draft: gdpr-33, nis2-early-warning,
         /// nis2-notification, nis2-final, dora-initial, dora-intermediate, dora-final, sec-8k.
-        #[arg(long, default_value = "final")]
+        #[arg(long, default_value = "final", value_parser = clap::builder::PossibleValuesParser::new(debrief_report::KINDS.iter().copied()))]
         kind: String,
         /// `md`, `html`, `json`, `pdf` or `docx` (Word).
-        #[arg(long, default_value = "md")]
+        #[arg(long, default_value = "md", value_parser = clap::builder::PossibleValuesParser::new(debrief_report::FORMATS.iter().copied()))]
         format: String,
         /// `en` or `fr`.
-        #[arg(long, default_value = "en")]
+        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
         lang: String,
         /// Write to this file (standard output otherwise).
         #[arg(short, long)]
@@ -260,7 +260,7 @@ pub enum Command {
         /// The incident (number, #number or UUID).
         incident: String,
         /// stix, veris, misp or csv.
-        #[arg(long, default_value = "stix")]
+        #[arg(long, default_value = "stix", value_parser = ["stix", "veris", "misp", "csv"])]
         format: String,
         /// With `--format csv`: timeline, observables, recommendations or incidents.
         #[arg(long)]

@@ -887,6 +887,7 @@ groups-add-member = Add
 groups-remove-member = Remove
 break-glass-subject = Break-glass on #{ $number }
 break-glass-text = { $who }, a manager outside its team, opened the restricted incident #{ $number } "{ $title }". Their reason: { $reason }. They are now in its team; its journal and access log say so.
+title-withheld = title withheld under TLP:RED
 break-glass-title = Open a restricted incident (break-glass)
 break-glass-intro = A manager outside a restricted incident's team may open it by stating why. You join its team, the journal and the access log record it, and its lead is told at once.
 break-glass-number = Incident number

@@ -938,6 +938,7 @@ groups-add-member = Ajouter
 groups-remove-member = Retirer
 break-glass-subject = Bris de glace sur #{ $number }
 break-glass-text = { $who }, responsable hors de son équipe, a ouvert l’incident réservé #{ $number } « { $title } ». Sa raison : { $reason }. Cette personne fait désormais partie de l’équipe ; son journal et le journal des accès l’indiquent.
+title-withheld = titre non communiqué sous TLP:RED
 break-glass-title = Ouvrir un incident réservé (bris de glace)
 break-glass-intro = Un responsable hors de l’équipe d’un incident réservé peut l’ouvrir en disant pourquoi. Vous rejoignez son équipe, le journal et le journal des accès le consignent, et son responsable est prévenu aussitôt.
 break-glass-number = Numéro de l’incident

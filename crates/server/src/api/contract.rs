@@ -98,19 +98,23 @@ pub fn responses(doc: &mut Value) {
                     .or_insert_with(|| json!({"description": description}));
             }
             // The documents some routes answer in several formats.
-            let formats: &[&str] = if path.ends_with("/access-log") || path.ends_with("/export") {
-                &["application/json", "text/csv"]
+            let formats: Vec<&str> = if path.ends_with("/access-log") || path.ends_with("/export") {
+                vec!["application/json", "text/csv"]
             } else if path.contains("/reports/") {
-                &[
-                    "text/markdown",
-                    "text/html",
-                    "application/json",
-                    "application/pdf",
-                ]
+                // Every report format, by the media type it is served with.
+                debrief_report::FORMATS
+                    .iter()
+                    .map(|f| {
+                        debrief_report::media_type(f)
+                            .split(';')
+                            .next()
+                            .unwrap_or_default()
+                    })
+                    .collect()
             } else if path.ends_with("/content") {
-                &["application/octet-stream"]
+                vec!["application/octet-stream"]
             } else {
-                &[]
+                vec![]
             };
             if !formats.is_empty()
                 && let Some(ok) = responses.get_mut("200").and_then(Value::as_object_mut)

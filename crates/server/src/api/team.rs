@@ -227,7 +227,12 @@ pub(crate) async fn open_by_breaking_glass(
         let args = [
             ("who", who.clone()),
             ("number", incident.number.to_string()),
-            ("title", incident.title.clone()),
+            (
+                "title",
+                debrief_domain::stakeholder::outbound_title(&incident)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| crate::i18n::t(lang, "title-withheld", &[])),
+            ),
             ("reason", reason.trim().to_string()),
         ];
         (

@@ -123,8 +123,14 @@ pub fn webhook_body(
     subject: &str,
     text: &str,
 ) -> Result<serde_json::Value, ApiError> {
-    let (n, title) = (incident.number, &incident.title);
-    let line = format!("#{n} {title} — {subject}\n\n{text}");
+    // Under TLP:RED the title stays in Debrief; the number names the incident.
+    let n = incident.number;
+    let title = debrief_domain::stakeholder::outbound_title(incident);
+    let heading = match title {
+        Some(t) => format!("#{n} {t}"),
+        None => format!("#{n}"),
+    };
+    let line = format!("{heading} — {subject}\n\n{text}");
     Ok(match format {
         "generic" => {
             serde_json::json!({"incident": n, "title": title, "summary": subject, "text": text})
@@ -132,7 +138,7 @@ pub fn webhook_body(
         "slack" | "mattermost" => serde_json::json!({"text": line}),
         "teams" => serde_json::json!({
             "@type": "MessageCard", "@context": "https://schema.org/extensions",
-            "summary": subject, "title": format!("#{n} {title}"), "text": text
+            "summary": subject, "title": heading, "text": text
         }),
         other => {
             return Err(ApiError::unprocessable(format!(

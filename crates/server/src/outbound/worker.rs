@@ -259,29 +259,11 @@ async fn remind(state: &AppState) -> Result<(), AppError> {
             ];
             let subject = crate::i18n::t(lang, &format!("reminder-subject-{due}"), &args);
             let text = crate::i18n::t(lang, &format!("reminder-body-{due}"), &args);
-            let (target, content) = super::to_entry(s, &i, &subject, &text);
-            let outcome = match target {
-                Ok(t) => deliver(state, &t, &content).await,
-                Err(e) => Err(e),
-            };
-            let delivery = match outcome {
-                Ok(d) => format!("delivered {d}"),
-                Err(e) => format!("not delivered: {e}"),
-            };
             tracing::info!(incident = i.number, recommendation = id, state = %due, "notifications: owner reminded");
-            let name = s.name.clone();
-            // Someone else (another server) may have got there first: then nothing is written.
-            match append(state, i.id, |c| {
-                c.remind_owner(id, due, &name, &delivery).map(|e| vec![e])
+            send_reminder(state, &i, s, &subject, &text, |c, to, delivery| {
+                c.remind_owner(id, due, to, delivery)
             })
-            .await
-            {
-                Ok(())
-                | Err(AppError::Store(debrief_store::StoreError::Domain(
-                    DomainError::Unchanged(_),
-                ))) => {}
-                Err(e) => return Err(e),
-            }
+            .await?;
         }
         // Questions to the business unanswered after a working day: the entry asked, once.
         for (id, to) in i.info_reminders_due(now, state.config.review.info_reminder_hours) {
@@ -309,33 +291,48 @@ async fn remind(state: &AppState) -> Result<(), AppError> {
             ];
             let subject = crate::i18n::t(lang, "info-reminder-subject", &args);
             let text = crate::i18n::t(lang, "info-reminder-body", &args);
-            let (target, content) = super::to_entry(s, &i, &subject, &text);
-            let outcome = match target {
-                Ok(t) => deliver(state, &t, &content).await,
-                Err(e) => Err(e),
-            };
-            let delivery = match outcome {
-                Ok(d) => format!("delivered {d}"),
-                Err(e) => format!("not delivered: {e}"),
-            };
             tracing::info!(
                 incident = i.number,
                 request = id,
                 "notifications: question reminded"
             );
-            let name = s.name.clone();
-            match append(state, i.id, |c| {
-                c.remind_info(id, &name, &delivery).map(|e| vec![e])
+            send_reminder(state, &i, s, &subject, &text, |c, to, delivery| {
+                c.remind_info(id, to, delivery)
             })
-            .await
-            {
-                Ok(())
-                | Err(AppError::Store(debrief_store::StoreError::Domain(
-                    DomainError::Unchanged(_),
-                ))) => {}
-                Err(e) => return Err(e),
-            }
+            .await?;
         }
     }
     Ok(())
+}
+
+/// Sends a reminder to directory entry `to` and records it on the incident with how its
+/// delivery went (`record(incident, entry name, delivery)` decides the event). Someone else
+/// (another server) may have got there first: then nothing is written.
+async fn send_reminder(
+    state: &AppState,
+    incident: &Incident,
+    to: &debrief_store::stakeholders::Stakeholder,
+    subject: &str,
+    text: &str,
+    record: impl Fn(&Incident, &str, &str) -> Result<Event, DomainError> + Send + Sync,
+) -> Result<(), AppError> {
+    let (target, content) = super::to_entry(to, incident, subject, text);
+    let outcome = match target {
+        Ok(t) => deliver(state, &t, &content).await,
+        Err(e) => Err(e),
+    };
+    let delivery =
+        debrief_domain::notify::Delivery::of(&outcome, debrief_domain::notify::Attempt::First)
+            .line();
+    match append(state, incident.id, |c| {
+        record(c, &to.name, &delivery).map(|e| vec![e])
+    })
+    .await
+    {
+        Ok(())
+        | Err(AppError::Store(debrief_store::StoreError::Domain(DomainError::Unchanged(_)))) => {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -57,6 +57,28 @@ async fn with_worker() -> Fixture {
     f
 }
 
+/// Incident #1's postmortem once `ready` holds of it (the worker runs in the background),
+/// polled for up to 10 s; the last one read otherwise.
+async fn postmortem_once(f: &Fixture, ready: impl Fn(&Value) -> bool) -> Value {
+    let mut pm = Value::Null;
+    for _ in 0..100 {
+        pm = send_json(
+            f,
+            "maria",
+            "GET",
+            "/api/v1/incidents/1/postmortem",
+            Value::Null,
+        )
+        .await
+        .1;
+        if ready(&pm) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    pm
+}
+
 async fn entry(f: &Fixture, name: &str, category: &str, scope: &str, url: String, extra: Value) {
     let mut e = json!({"name": name, "kind": "group", "scope": scope, "category": category,
         "webhook_url": url, "webhook_format": "generic"});
@@ -557,26 +579,13 @@ async fn an_owner_who_is_a_directory_entry_is_reminded_once_per_state() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
 
     // The worker reminds the entry that it is overdue, in its language, and records it.
-    let mut reminded = Value::Null;
-    for _ in 0..100 {
-        let (_, pm) = send_json(
-            &f,
-            "vic",
-            "GET",
-            "/api/v1/incidents/1/postmortem",
-            Value::Null,
-        )
-        .await;
-        if !pm["recommendations"][0]["reminders"]
+    let reminded = postmortem_once(&f, |pm| {
+        !pm["recommendations"][0]["reminders"]
             .as_array()
             .unwrap()
             .is_empty()
-        {
-            reminded = pm;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    })
+    .await;
     let m = &reminded["recommendations"][0]["reminders"][0];
     assert_eq!(m["state"], "overdue", "{reminded}");
     assert_eq!(m["to"], "Messaging");
@@ -634,13 +643,23 @@ async fn a_question_left_unanswered_reminds_the_entry_asked_once() {
         json!({"language": "fr"}),
     )
     .await;
+    // TLP:RED: the reminder names the incident by its number only.
+    let (status, v) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/markings",
+        json!({"tlp": "red", "pap": "amber"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
     for (to, question) in [
         ("Direction des soins", "Which wards restore first?"),
         ("someone not in the directory", "Anything else?"),
     ] {
         let (status, v) = send_json(
             &f,
-            "hank",
+            "maria",
             "POST",
             "/api/v1/incidents/1/info-requests",
             json!({"to": to, "question": question}),
@@ -648,26 +667,13 @@ async fn a_question_left_unanswered_reminds_the_entry_asked_once() {
         .await;
         assert_eq!(status, StatusCode::CREATED, "{v}");
     }
-    let mut reminded = Value::Null;
-    for _ in 0..100 {
-        let (_, pm) = send_json(
-            &f,
-            "vic",
-            "GET",
-            "/api/v1/incidents/1/postmortem",
-            Value::Null,
-        )
-        .await;
-        if !pm["info_requests"][0]["reminders"]
+    let reminded = postmortem_once(&f, |pm| {
+        !pm["info_requests"][0]["reminders"]
             .as_array()
             .unwrap()
             .is_empty()
-        {
-            reminded = pm;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    })
+    .await;
     let m = &reminded["info_requests"][0]["reminders"][0];
     assert_eq!(m["to"], "Direction des soins", "{reminded}");
     assert!(
@@ -679,16 +685,18 @@ async fn a_question_left_unanswered_reminds_the_entry_asked_once() {
     let got = r.got.lock().unwrap().clone();
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, "soins");
+    assert_eq!(got[0].1["title"], Value::Null, "{:?}", got[0]);
+    assert!(!got[0].1.to_string().contains("Phishing wave"));
     let text = got[0].1["text"].as_str().unwrap();
     assert!(
-        text.contains("hank vous a demandé le")
+        text.contains("maria vous a demandé le")
             && text.contains("Which wards restore first?")
             && text.contains("/incidents/1/postmortem#info-requests"),
         "{text}"
     );
     let (_, pm) = send_json(
         &f,
-        "vic",
+        "maria",
         "GET",
         "/api/v1/incidents/1/postmortem",
         Value::Null,
