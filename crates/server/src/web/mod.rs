@@ -16,6 +16,7 @@ mod postmortem;
 mod record;
 mod report;
 mod reports;
+mod review;
 mod samm;
 mod session;
 pub use messages::domain_message;
@@ -628,16 +629,10 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/incidents/{number}/postmortem/review",
-            post(postmortem::review),
+            post(review::review),
         )
-        .route(
-            "/incidents/{number}/postmortem/inputs",
-            post(postmortem::input),
-        )
-        .route(
-            "/incidents/{number}/postmortem/meeting",
-            post(postmortem::held),
-        )
+        .route("/incidents/{number}/postmortem/inputs", post(review::input))
+        .route("/incidents/{number}/postmortem/meeting", post(review::held))
         .route(
             "/incidents/{number}/recommendations",
             post(postmortem::recommendation),
@@ -658,10 +653,7 @@ pub fn router() -> Router<AppState> {
             "/incidents/{number}/info-requests/{id}/answer",
             post(postmortem::info_answer),
         )
-        .route(
-            "/incidents/{number}/postmortem/share",
-            post(postmortem::share),
-        )
+        .route("/incidents/{number}/postmortem/share", post(review::share))
         .route("/recommendations", get(postmortem::board))
         .route("/playbooks", get(playbooks::playbooks))
         .route(
