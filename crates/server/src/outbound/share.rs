@@ -151,7 +151,8 @@ const FORMAT: (&str, &str) = if cfg!(feature = "pdf") {
     ("html", "text/html")
 };
 
-/// Sends the approved report of `reference` to the entries `req.to` (managers): every entry is
+/// Sends the approved report of `reference` (or, before approval, the invitation to the review
+/// meeting with the draft) to the entries `req.to` (managers): every entry is
 /// checked first (it exists, the marking lets the report reach it), then each gets its message
 /// in its own language; each message is recorded on the incident, delivered or not (a failed
 /// one is retried on the server's schedule).

@@ -118,7 +118,8 @@ pub async fn held(
     .await
 }
 
-/// The findings sent from the postmortem page: which report, to which entries, a note.
+/// What the postmortem page sends (the findings or the invitation): which, to which entries, a
+/// note.
 #[derive(Debug, serde::Deserialize)]
 pub struct ShareForm {
     #[serde(default, rename = "_csrf")]
@@ -130,8 +131,9 @@ pub struct ShareForm {
     note: String,
 }
 
-/// Sends the approved report to the chosen entries; the notifications page then shows each
-/// message and whether it was delivered. A refusal is shown here, in the reader's words.
+/// Sends the approved report, or the invitation with the draft, to the chosen entries; the
+/// notifications page then shows each message and whether it was delivered. A refusal is shown
+/// here, in the reader's words.
 pub async fn share(
     State(state): State<AppState>,
     user: WebUser,
