@@ -262,9 +262,35 @@ impl App {
     /// A directory entry as a message to it is delivered: in full (its webhook's address too),
     /// for the server to send to, never to show. Anyone who may read incidents may send to the
     /// directory; only managers choose what is in it.
+    /// A team account may be named too: the entry that stands for it is the recipient.
     pub async fn recipient(&self, caller: &Caller, name_or_id: &str) -> Result<Stakeholder> {
         caller.may(Action::ReadIncidents)?;
-        Ok(self.store.stakeholder(name_or_id).await?)
+        match self.store.stakeholder(name_or_id).await {
+            Err(debrief_store::StoreError::NoStakeholder(missing)) => {
+                let name = name_or_id.trim();
+                let standing = self.store.list_stakeholders().await?.into_iter().find(|s| {
+                    s.username
+                        .as_deref()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(name))
+                });
+                standing.ok_or_else(|| debrief_store::StoreError::NoStakeholder(missing).into())
+            }
+            found => Ok(found?),
+        }
+    }
+
+    /// The team's enabled accounts as anyone who reads incidents may know them (their user
+    /// name and display name, nothing else): to name people, invite them, spot them in text.
+    pub async fn colleagues(&self, caller: &Caller) -> Result<Vec<(String, String)>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .map(|u| (u.username.as_str().to_string(), u.display_name))
+            .collect())
     }
 
     /// Adds a person or group to the directory (managers and admins).

@@ -151,6 +151,9 @@ pub enum ShareRefusal {
     },
     /// The entry stands for an account that may not see the incident (restricted to its team).
     AccountCannotSee { username: String },
+    /// A team account named as a recipient has no directory entry standing for it: Debrief
+    /// knows no address to reach them at.
+    AccountWithoutEntry { username: String },
 }
 
 impl std::fmt::Display for ShareRefusal {
@@ -164,6 +167,10 @@ impl std::fmt::Display for ShareRefusal {
             ShareRefusal::AccountCannotSee { username } => write!(
                 f,
                 "the entry's account `{username}` may not see this incident (it is restricted to its team): give them access first"
+            ),
+            ShareRefusal::AccountWithoutEntry { username } => write!(
+                f,
+                "the account `{username}` has no directory entry to reach them by: add one that stands for their account, with their e-mail address"
             ),
         }
     }
@@ -179,6 +186,10 @@ impl ShareRefusal {
             ),
             ShareRefusal::AccountCannotSee { username } => (
                 "share-refused-account",
+                vec![("username", username.clone())],
+            ),
+            ShareRefusal::AccountWithoutEntry { username } => (
+                "share-refused-no-entry",
                 vec![("username", username.clone())],
             ),
         }

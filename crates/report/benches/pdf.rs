@@ -1,7 +1,8 @@
 //! Benchmark: the final report of an incident with a 5,000-entry attack timeline (and its
 //! 5,000-entry journal appendix), from the snapshot to PDF bytes — the Markdown, the layout's
 //! blocks and typst's typesetting, as `debrief report N --format pdf` does after reading the
-//! journal. Run with `cargo bench -p debrief-report --bench pdf`.
+//! journal; and the same report as a Word document (`--format docx`), from the same layout.
+//! Run with `cargo bench -p debrief-report --bench pdf`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -64,5 +65,28 @@ fn final_report_pdf(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, final_report_pdf);
+fn final_report_docx(c: &mut Criterion) {
+    let mut group = c.benchmark_group("docx");
+    group.sample_size(10);
+    let templates = Templates::default();
+    let now = fixture::t("2026-11-22T08:00:00Z");
+    for entries in [100, 5_000] {
+        let s = fixture::sample(entries);
+        let snap = s.snapshot(now);
+        let render = || {
+            let source = pdf_source(&templates, "final", Language::Fr, &snap).unwrap();
+            debrief_report::docx::render(&source).unwrap()
+        };
+        eprintln!(
+            "final report as DOCX, {entries} timeline entries: {} KiB",
+            render().len() / 1024
+        );
+        group.bench_function(format!("final report, {entries} timeline entries"), |b| {
+            b.iter(render)
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, final_report_pdf, final_report_docx);
 criterion_main!(benches);

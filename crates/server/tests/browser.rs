@@ -468,7 +468,7 @@ async fn an_incident_from_sign_in_to_french() {
     let log = wait_text(
         &c,
         "#access-log",
-        "Rapport d'incident final · Markdown · en français",
+        "Rapport d’incident final · Markdown · en français",
     )
     .await;
     assert!(

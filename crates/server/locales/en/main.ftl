@@ -1037,6 +1037,7 @@ invite-send = Send the invitations
 invite-none = Schedule the review meeting above to invite its participants.
 share-refused-marking = { $to }: the report is marked { $tlp }, which does not allow handing it to an { $scope } entry; link the entry to the account of someone on the incident's team so that they read it in Debrief.
 share-refused-account = { $to }: the account { $username } may not see this incident (it is restricted to its team); give them access first.
+share-refused-no-entry = { $to }: the account { $username } has no directory entry to reach them by; add one in the directory that stands for their account, with their e-mail address.
 err-not-approved = The postmortem is not approved yet: its findings are sent once the review has approved them.
 err-frozen-recommendation = This recommendation is finished (done, verified or rejected): reopen it before changing it.
 pm-edit-recommendation = Reword or replan

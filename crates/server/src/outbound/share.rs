@@ -193,8 +193,24 @@ pub async fn share(
     // Every entry is checked before anything goes out.
     let mut plans = Vec::new();
     let mut refused = Vec::new();
+    let colleagues = state.app.colleagues(&caller).await?;
     for name in names {
-        let entry = state.app.recipient(&caller, name).await?;
+        let entry = match state.app.recipient(&caller, name).await {
+            Ok(entry) => entry,
+            // A team account with no entry standing for it: named, but not reachable.
+            Err(debrief_app::AppError::Store(debrief_store::StoreError::NoStakeholder(_)))
+                if colleagues.iter().any(|(u, _)| u.eq_ignore_ascii_case(name)) =>
+            {
+                refused.push((
+                    name.to_string(),
+                    ShareRefusal::AccountWithoutEntry {
+                        username: name.to_lowercase(),
+                    },
+                ));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         match how(state, &incident, &entry).await? {
             Ok(how) => plans.push((entry, how)),
             Err(why) => refused.push((entry.name.clone(), why)),
@@ -286,7 +302,8 @@ pub struct ShareOption {
     pub refused: Option<String>,
 }
 
-/// The directory, each entry with how the approved report of `incident` would reach it.
+/// The directory, each entry with how the approved report of `incident` would reach it; then
+/// the team's accounts that no entry stands for, each with what to do to reach them.
 pub async fn options(
     state: &AppState,
     user: &Principal,
@@ -294,7 +311,36 @@ pub async fn options(
     lang: Language,
 ) -> ApiResult<Vec<ShareOption>> {
     let mut out = Vec::new();
-    for entry in state.app.directory(&user.caller()).await? {
+    let directory = state.app.directory(&user.caller()).await?;
+    let stood_for: BTreeSet<String> = directory
+        .iter()
+        .filter_map(|e| e.username.as_deref().map(str::to_lowercase))
+        .collect();
+    let unreachable: Vec<ShareOption> = state
+        .app
+        .colleagues(&user.caller())
+        .await?
+        .into_iter()
+        // The sender is not their own recipient.
+        .filter(|(u, _)| !stood_for.contains(u) && u != user.user.username.as_str())
+        .map(|(username, display)| {
+            let shown = if display.trim().is_empty() {
+                username.clone()
+            } else {
+                display
+            };
+            let why = ShareRefusal::AccountWithoutEntry {
+                username: username.clone(),
+            };
+            ShareOption {
+                name: username,
+                scope: "internal".into(),
+                carried: None,
+                refused: Some(ShareError::Refused(vec![(shown, why)]).say(lang)),
+            }
+        })
+        .collect();
+    for entry in directory {
         let (carried, refused) = match how(state, incident, &entry).await? {
             Ok(c) => (Some(c), None),
             Err(why) => (
@@ -309,6 +355,7 @@ pub async fn options(
             refused,
         });
     }
+    out.extend(unreachable);
     Ok(out)
 }
 

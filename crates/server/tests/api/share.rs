@@ -120,6 +120,54 @@ async fn the_approved_findings_go_as_far_as_the_marking_allows() {
         "{text}"
     );
 
+    // A participant may be named by their account: the entry standing for it is the
+    // recipient. An account no entry stands for is refused with what to do, and nothing goes.
+    let (status, problem) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/postmortem/share",
+        json!({"report": "invitation", "to": ["hank", "Board channel"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("`hank`") && detail.contains("no directory entry"),
+        "{detail}"
+    );
+    assert!(got.lock().unwrap().is_empty(), "nothing went to anyone");
+    let (status, v) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/stakeholders",
+        json!({"name": "Hank (on call)", "kind": "person", "scope": "internal", "category": "it",
+            "username": "hank", "webhook_url": format!("http://127.0.0.1:{port}/hook"),
+            "webhook_format": "generic"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, answer) = send_json(
+        &f,
+        "maria",
+        "POST",
+        "/api/v1/incidents/1/postmortem/share",
+        json!({"report": "invitation", "to": ["HANK"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["shared"][0]["to"], "Hank (on call)", "{answer}");
+    assert_eq!(answer["shared"][0]["delivered"], true, "{answer}");
+    let invitation = got.lock().unwrap().remove(0);
+    assert!(
+        invitation["text"]
+            .as_str()
+            .unwrap()
+            .contains("invites you to the review meeting"),
+        "{invitation}"
+    );
+
     // The review approves it.
     let (status, v) = send_json(
         &f,
@@ -188,8 +236,8 @@ async fn the_approved_findings_go_as_far_as_the_marking_allows() {
     );
     assert_eq!(
         notifications(&f).await.len(),
-        1,
-        "nothing was sent but the invitation"
+        2,
+        "nothing was sent but the two invitations"
     );
     assert!(got.lock().unwrap().is_empty());
 
@@ -233,8 +281,8 @@ async fn the_approved_findings_go_as_far_as_the_marking_allows() {
     let records = notifications(&f).await;
     assert_eq!(
         records.len(),
-        3,
-        "each message recorded like any notification: the invitation and the two findings"
+        4,
+        "each message recorded like any notification: the two invitations and the two findings"
     );
     let mail = records.iter().find(|n| n["channel"] == "email").unwrap();
     assert_eq!(mail["stakeholder"], "Assureur");

@@ -162,3 +162,167 @@ async fn a_postmortem_is_written_approved_and_followed_on_the_board() {
     );
     c.close().await.unwrap();
 }
+
+/// The review meeting in the browser: its date typed in the reader's zone, the invitation form
+/// saying which team account cannot be reached (and what to do), a participant's anonymous
+/// input before the meeting, the meeting recorded as held; the journal and the French page say
+/// the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_meeting_is_planned_prepared_and_held() {
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let (base, db) = start_server_with(|config| {
+        config.timezone = debrief_domain::Zone::parse("Europe/Paris").unwrap();
+    })
+    .await;
+    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
+        .await
+        .unwrap();
+    store
+        .create_user(NewUser {
+            username: Username::parse("hank").unwrap(),
+            display_name: "Hank Moody".into(),
+            role: Role::Handler,
+            password_hash: auth::hash_password("hank-password-1").unwrap(),
+            language: None,
+            must_change_password: false,
+        })
+        .await
+        .unwrap();
+    let maria = debrief_domain::text::Actor::parse("maria").unwrap();
+    store
+        .create_incident(
+            &maria,
+            debrief_domain::NewIncident::parse("Ransomware on the file servers", "", "", "", None)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+
+    sign_in(&c, &base, "maria", "maria-password-1").await;
+    c.goto(&format!("{base}/incidents/1/postmortem"))
+        .await
+        .unwrap();
+    let invite = text(&c, "#invite").await;
+    assert!(
+        invite.contains("Schedule the review meeting above"),
+        "no invitation before the meeting has a date: {invite}"
+    );
+    // 14:00 in Paris in December is 13:00 UTC (a meeting already held: it is recorded below); shown back with its offset.
+    c.execute(
+        "document.querySelector('#review_at').value = '2026-12-03T14:00'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&c, "form[action='/incidents/1/postmortem/review'] button").await;
+    let status = wait_text(&c, "#pm-status", "2026-12-03 14:00 +01:00").await;
+    assert!(status.contains("Review meeting"), "{status}");
+    let invite = wait_text(&c, "#invite", "Hank Moody").await;
+    assert!(
+        invite.contains("Hank Moody: the account hank has no directory entry"),
+        "an account without an entry is listed with what to do: {invite}"
+    );
+
+    // A participant's input, anonymous.
+    click(&c, "#input-form summary").await;
+    fill(
+        &c,
+        "#in-went-well",
+        "The offline backups restored in a day.",
+    )
+    .await;
+    fill(
+        &c,
+        "#in-business",
+        "Billing answered the outage question within the hour.",
+    )
+    .await;
+    click(&c, "#in-anonymous").await;
+    click(&c, "#input-send").await;
+    let inputs = wait_text(&c, "#inputs", "offline backups").await;
+    assert!(
+        inputs.contains("Anonymous participant")
+            && inputs.contains("What went well")
+            && !inputs.contains("maria"),
+        "the input is shown without its author: {inputs}"
+    );
+
+    // The meeting, held.
+    click(&c, "#held-form summary").await;
+    c.execute(
+        "document.querySelector('#held-at').value = '2026-12-03T14:05'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    fill(&c, "#held-attendees", "Maria Lopez\nHank Moody").await;
+    fill(&c, "#held-absent", "Legal").await;
+    fill(
+        &c,
+        "#held-decisions",
+        "Patch the VPN appliances within 7 days",
+    )
+    .await;
+    click(&c, "#held-save").await;
+    let held = wait_text(&c, "#meeting-held", "2026-12-03 14:05 +01:00").await;
+    assert!(held.contains("recorded by maria"), "{held}");
+    assert_eq!(
+        text(&c, "#meeting-attendees").await,
+        "Maria Lopez, Hank Moody"
+    );
+    assert!(
+        text(&c, "#meeting-decisions")
+            .await
+            .contains("Patch the VPN appliances within 7 days")
+    );
+    c.execute(
+        "document.querySelector('#meeting').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&c, "postmortem-meeting").await;
+
+    // The journal says both, without the anonymous participant's name.
+    c.goto(&format!("{base}/incidents/1")).await.unwrap();
+    let journal = text(&c, "table.journal").await;
+    assert!(
+        journal.contains("Input given before the review")
+            && journal.contains("Review meeting held (attended: 2; decisions: 1)")
+            && journal.contains("Anonymous participant"),
+        "{journal}"
+    );
+
+    // In French, the same meeting.
+    c.goto(&format!("{base}/incidents/1/postmortem"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#lang-switch"))
+        .await
+        .unwrap()
+        .select_by_value("fr")
+        .await
+        .unwrap();
+    let held = wait_text(&c, "#meeting-held", "Tenue le").await;
+    assert!(held.contains("2026-12-03 14:05 +01:00"), "{held}");
+    let inputs = text(&c, "#inputs").await;
+    assert!(
+        inputs.contains("Participant anonyme") && inputs.contains("Ce qui a bien fonctionné"),
+        "{inputs}"
+    );
+    let invite = text(&c, "#invite").await;
+    assert!(
+        invite.contains("Hank Moody : le compte hank n’a pas d’entrée dans l’annuaire"),
+        "{invite}"
+    );
+    c.execute(
+        "document.querySelector('#meeting').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&c, "postmortem-meeting-fr").await;
+    c.close().await.unwrap();
+}
