@@ -54,9 +54,13 @@ def main():
     cli("triage", "classify", "1", "--subtype", "ransomware")
     cli("triage", "assess", "1", "--functional", "high", "--information", "privacy-breach",
         "--recoverability", "supplemented")
-    cli("triage", "mark", "1", "--tlp", "amber", "--pap", "amber")
+    cli("triage", "mark", "1", "--tlp", "amber", "--pap", "green")
     cli("triage", "member", "1", "hank", "handler")
+    for status in ("triage", "investigating", "contained", "eradicated", "recovered"):
+        cli("incident", "transition", "1", status)
+    # The times as the evidence states them (a stated time wins over the transition's).
     for field, at, source in [
+        ("declared_at", "2026-11-20T07:05:00Z", "crisis cell log"),
         ("started_at", "2026-11-20T02:10:00Z", "EDR telemetry"),
         ("detected_at", "2026-11-20T06:40:00Z", "SIEM alert"),
         ("acknowledged_at", "2026-11-20T06:52:00Z", "on-call pager"),
@@ -73,7 +77,7 @@ def main():
         ("2026-11-20T11:30:00Z", "FS-02 and PACS-01 isolated by the EDR"),
     ]:
         cli("timeline", "add", "1", "--at", at, "--description", what)
-    cli("observable", "add", "1", "ip", "185.220.101.4", "--ioc")
+    cli("observable", "add", "1", "ipv4", "185.220.101.4", "--ioc")
     cli("observable", "add", "1", "sha256",
         "5f2b7c1e9a0d4c3b8e6f1a2d7c9b0e4f3a1c5d8e2b6f9a0c4d7e1b3f5a8c2d6e", "--ioc")
     cli("work", "asset", "1", "host", "FS-02", "--compromise", "confirmed")
@@ -146,16 +150,15 @@ def main():
         "category": "technology", "text": "Service accounts could sign in to the VPN without MFA",
         "whys": [], "preventable": True, "prevention": "MFA or no VPN access for service accounts"})
     api("POST", "/api/v1/incidents/1/recommendations", {
-        "action": "Patch internet-facing appliances within 14 days", "kind": "prevent",
+        "action": "Patch internet-facing appliances within 14 days", "type": "prevent",
         "impact": 5, "effort": 2, "owner": "maria", "due": "2027-01-15T00:00:00Z", "root_causes": [1]})
     api("POST", "/api/v1/incidents/1/recommendations", {
-        "action": "Write who decides to take clinical systems offline", "kind": "respond",
+        "action": "Write who decides to take clinical systems offline", "type": "process",
         "impact": 4, "effort": 1, "owner": "Direction des soins", "root_causes": []})
     api("POST", "/api/v1/incidents/1/info-requests",
         {"to": "Direction des soins", "question": "May radiology switch to paper for 48 hours?"})
     api("POST", "/api/v1/incidents/1/info-requests/1/answer",
-        {"answer": "Yes, with emergencies sent to the partner hospital.",
-         "answered_at": "2026-11-20T08:10:00Z"})
+        {"answer": "Yes, with emergencies sent to the partner hospital."})
     api("POST", pm + "/inputs", {"answers": {
         "went-wrong": "We waited two hours for someone to approve isolating PACS.",
         "improve": "A named decision-maker for clinical outages."}, "anonymous": True})

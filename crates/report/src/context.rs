@@ -146,6 +146,8 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
     let lab = |k: &str| l.get(k).cloned().unwrap_or_else(|| k.to_string());
     let tr = |prefix: &str, v: &str| term(&l, prefix, v);
     let d = |t: Timestamp| date(t, lang, &snap.zone);
+    // A due date is a day: the hour it was typed at means nothing to the reader.
+    let due = |t: Timestamp| day(t, lang, &snap.zone);
     let pm = &i.postmortem;
     let text = |t: PmText| pm.texts.get(&t).cloned().unwrap_or_default();
     let list = |x: PmList| pm.lists.get(&x).cloned().unwrap_or_default();
@@ -274,7 +276,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         "phase_names": LABOUR_PHASES.iter().map(|k| lab(k)).collect::<Vec<_>>(),
         "needed": i.recommendations.iter()
             .filter(|r| matches!(r.kind, RecommendationKind::Tooling | RecommendationKind::Training))
-            .map(|r| json!({"action": r.action, "kind": tr("kind_", r.kind.as_str()), "owner": r.owner, "due": d(r.due), "status": tr("rec_", r.status.as_str())}))
+            .map(|r| json!({"action": r.action, "kind": tr("kind_", r.kind.as_str()), "owner": r.owner, "due": due(r.due), "status": tr("rec_", r.status.as_str())}))
             .collect::<Vec<_>>(),
     });
     // The review meeting and the participants' input (anonymous ones without a name).
@@ -339,8 +341,9 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
         },
         "impact": {
             "downtime": pm.impact.downtime_minutes.map(|m| span(i64::try_from(m).unwrap_or(0) * 60, lang)),
-            "users": pm.impact.users_affected,
-            "records": pm.impact.records.iter().map(|r| json!({"category": r.category, "count": r.count})).collect::<Vec<_>>(),
+            // Counts as the reader writes them: `12,000`, `12 000`.
+            "users": pm.impact.users_affected.map(|n| debrief_domain::locale::number(n as f64, 0, lang)),
+            "records": pm.impact.records.iter().map(|r| json!({"category": r.category, "count": debrief_domain::locale::number(r.count as f64, 0, lang)})).collect::<Vec<_>>(),
             "costs": costs,
             "net": net,
             // The backup and recovery evaluation, and what the postmortem says of the recovery.
@@ -372,7 +375,7 @@ pub fn context(snap: &Snapshot<'_>, lang: Language) -> Value {
             "prevention": r.prevention,
         })).collect::<Vec<_>>(),
         "recommendations": i.recommendations.iter().map(|r| json!({
-            "action": r.action, "kind": tr("kind_", r.kind.as_str()), "owner": r.owner, "due": d(r.due), "status": tr("rec_", r.status.as_str()),
+            "action": r.action, "kind": tr("kind_", r.kind.as_str()), "owner": r.owner, "due": due(r.due), "status": tr("rec_", r.status.as_str()),
         })).collect::<Vec<_>>(),
         "notifications": i.notifications.iter().map(|n| json!({
             "at": d(n.delivered_at.unwrap_or(n.sent_at)),
@@ -519,7 +522,7 @@ mod tests {
         assert_eq!(span(3 * 86_400 + 4 * 3600, Language::Fr), "3 j 4 h");
         assert_eq!(
             labels(Language::Fr)["journal"],
-            "Annexe : le journal de l'incident"
+            "Annexe : le journal de l’incident"
         );
     }
 

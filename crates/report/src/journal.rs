@@ -319,13 +319,19 @@ pub fn describe(lang: Language, zone: &debrief_domain::Zone, e: &JournalEntry) -
             why: String::new(),
         },
         Event::NoteAdded { text, .. } => plain(&[("text", cut(&text, 120))]),
+        Event::PostmortemText { section, .. } => {
+            plain(&[("section", term(&l, "", &section.as_str().replace('-', "_")))])
+        }
+        Event::PostmortemList { list, .. } => {
+            plain(&[("list", term(&l, "", &list.as_str().replace('-', "_")))])
+        }
+        Event::ReviewScheduled { at } => plain(&[("at", crate::context::date(at, lang, zone))]),
+        Event::RootCauseAdded { cause } | Event::RootCauseUpdated { cause } => plain(&[
+            ("id", cause.id.to_string()),
+            ("text", cut(&cause.text, 120)),
+        ]),
         Event::ScopeSet { .. }
-        | Event::PostmortemText { .. }
-        | Event::PostmortemList { .. }
         | Event::PostmortemImpact { .. }
-        | Event::RootCauseAdded { .. }
-        | Event::RootCauseUpdated { .. }
-        | Event::ReviewScheduled { .. }
         | Event::ReviewInputGiven { .. }
         | Event::InfoAnswered { .. }
         | Event::RegulatoryClockSet { .. }

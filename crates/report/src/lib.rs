@@ -460,7 +460,7 @@ mod tests {
         assert!(kinds.contains(&"svg") && kinds.contains(&"table") && kinds.contains(&"list"));
         assert_eq!(
             src["blocks"][0]["text"],
-            "Rapport d'incident — #4 Phishing <b>wave</b>"
+            "Rapport d’incident — #4 Phishing <b>wave</b>"
         );
         // Bold labels stay bold: the summary's list items come as styled runs too.
         let summary = src["blocks"]

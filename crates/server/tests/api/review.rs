@@ -377,7 +377,7 @@ async fn approval_waits_for_what_is_required_and_the_drafts_take_the_stated_fact
         summary.contains("Ransomware encrypted the file servers"),
         "{summary}"
     );
-    assert!(!summary.contains("D'après la première alerte"), "{summary}");
+    assert!(!summary.contains("D’après la première alerte"), "{summary}");
 }
 
 #[tokio::test]
@@ -556,7 +556,7 @@ async fn participants_give_input_before_the_meeting_which_is_recorded_then_froze
     assert_eq!(status, StatusCode::OK);
     assert!(text.contains("## Réunion de revue"), "{text}");
     assert!(text.contains("Restore tests every quarter"), "{text}");
-    assert!(text.contains("**participant anonyme**"), "{text}");
+    assert!(text.contains("**Participant anonyme**"), "{text}");
     assert!(
         text.contains("*Ce qui a mal tourné*\u{202f}: The EDR alert waited")
             || text.contains("*Ce qui a mal tourné*\u{a0}: The EDR alert waited"),
@@ -577,7 +577,7 @@ async fn participants_give_input_before_the_meeting_which_is_recorded_then_froze
         .find(|l| l.contains("Input given before the review"))
         .unwrap_or_else(|| panic!("{appendix}"));
     assert!(
-        input_row.contains("anonymous participant") && !input_row.contains("hank"),
+        input_row.contains("Anonymous participant") && !input_row.contains("hank"),
         "{input_row}"
     );
 
