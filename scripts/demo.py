@@ -37,7 +37,7 @@ def main():
     os.makedirs(os.path.join(out, "reports"))
 
     def cli(*args, stdin=None):
-        r = subprocess.run([BIN, "--data-dir", data, *args], input=stdin, capture_output=True, text=True)
+        r = subprocess.run([BIN, "--data-dir", data, "--actor", "hank", *args], input=stdin, capture_output=True, text=True)
         if r.returncode != 0:
             sys.exit(f"debrief {' '.join(args)}: exit {r.returncode}\n{r.stderr}")
         return r.stdout
