@@ -47,6 +47,8 @@ pub async fn dashboard(
         return forbidden(&user, &why);
     }
     let mut ctx = super::base_context(Some(&user), user.lang);
+    // The figures (none when they cannot be computed: the error says why).
+    ctx.insert("m".into(), serde_json::Value::Null);
     ctx.insert("nav".into(), "metrics".into());
     // Classes and action kinds by their names in the reader's language, never their codes.
     let labels = debrief_report::context::labels(user.lang);

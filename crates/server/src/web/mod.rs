@@ -160,8 +160,9 @@ impl Templates {
     fn new() -> Self {
         let mut env = Environment::new();
         // A name the context does not have fails the render (and so a test) instead of printing
-        // blank: a renamed field is caught. Only `{% if x %}` may ask about an absent value.
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+        // blank, even in `{% if x %}`: a renamed field is caught. A value a page may leave out
+        // is asked about with `is defined`; the frame's fields are always there (`Frame`).
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         for (name, source) in TEMPLATE_SOURCES {
             // The sources are part of the binary and checked by tests; a syntax error is a bug.
             if let Err(e) = env.add_template(name, source) {
@@ -256,7 +257,14 @@ pub fn page(status: StatusCode, name: &str, ctx: Value) -> Response {
     match TEMPLATES.render(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
-            tracing::error!(template = name, error = %format!("{e:#}"), "template failed");
+            // The whole chain: an include's error names the value that was missing.
+            let mut chain = format!("{e:#}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(inner) = source {
+                chain.push_str(&format!(" — {inner}"));
+                source = inner.source();
+            }
+            tracing::error!(template = name, error = %chain, "template failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Html("<h1>Internal error</h1><p>It has been logged.</p>"),
@@ -418,33 +426,75 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// The common context of every page.
+/// What every page's frame (`base.html`) reads: the visitor, the session's CSRF token, the
+/// navigation, the zone times are shown in, and a refusal or notice to show above the content.
+/// Every field is always there (empty when it does not apply), so the templates render with
+/// minijinja's strict undefined behaviour: a renamed field fails a test instead of rendering
+/// blank.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Frame {
+    pub lang: &'static str,
+    /// Which navigation entry is current ("" for none).
+    pub nav: &'static str,
+    pub user: Option<FrameUser>,
+    pub csrf: String,
+    pub path: String,
+    /// The zone the visitor reads times in (signed-in visitors only).
+    pub tz: Option<String>,
+    pub can_create: bool,
+    /// A refusal to show, in the visitor's words.
+    pub error: Option<String>,
+    /// A confirmation to show.
+    pub notice: Option<String>,
+}
+
+/// The signed-in visitor as the frame shows them.
+#[derive(Debug, serde::Serialize)]
+pub struct FrameUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: &'static str,
+    pub must_change_password: bool,
+}
+
+impl Frame {
+    pub fn new(user: Option<&WebUser>, lang: Language) -> Frame {
+        let mut frame = Frame {
+            lang: lang.as_str(),
+            ..Frame::default()
+        };
+        if let Some(u) = user {
+            let p = &u.principal.user;
+            frame.user = Some(FrameUser {
+                username: p.username.as_str().to_string(),
+                display_name: p.display_name.clone(),
+                role: p.role.as_str(),
+                must_change_password: p.must_change_password,
+            });
+            frame.csrf = u.csrf().to_string();
+            frame.path = u.path.clone();
+            frame.tz = Some(u.zone.name().to_string());
+            frame.can_create = debrief_domain::authorize(
+                p.username.as_str(),
+                p.role,
+                debrief_domain::Action::CreateIncident,
+            )
+            .is_ok();
+        }
+        frame
+    }
+}
+
+/// The common context of every page: its [`Frame`], to which the page adds its own fields.
 pub fn base_context(
     user: Option<&WebUser>,
     lang: Language,
 ) -> serde_json::Map<String, serde_json::Value> {
-    let mut ctx = serde_json::Map::new();
-    ctx.insert("lang".into(), lang.as_str().into());
-    // Which navigation entry is current: a page that is one of them says so.
-    ctx.insert("nav".into(), "".into());
-    if let Some(u) = user {
-        let p = &u.principal.user;
-        ctx.insert(
-            "user".into(),
-            serde_json::json!({"username": p.username.as_str(), "display_name": p.display_name, "role": p.role.as_str(), "must_change_password": p.must_change_password}),
-        );
-        ctx.insert("csrf".into(), u.csrf().into());
-        ctx.insert("path".into(), u.path.clone().into());
-        ctx.insert("tz".into(), u.zone.name().into());
-        let can_create = debrief_domain::authorize(
-            p.username.as_str(),
-            p.role,
-            debrief_domain::Action::CreateIncident,
-        )
-        .is_ok();
-        ctx.insert("can_create".into(), can_create.into());
+    match serde_json::to_value(Frame::new(user, lang)) {
+        Ok(serde_json::Value::Object(map)) => map,
+        // A struct of strings and booleans always serialises to an object.
+        _ => serde_json::Map::new(),
     }
-    ctx
 }
 
 /// An error page in the visitor's language; never shows internals.
@@ -731,7 +781,7 @@ mod tests {
     use super::*;
 
     /// Every page template parses (the router tests render each page with its real context,
-    /// under `SemiStrict`: a name the context lacks is a failed render there).
+    /// under `Strict`: a name the context lacks is a failed render there, even in an `if`).
     #[test]
     fn every_template_parses() {
         for (name, _) in TEMPLATE_SOURCES {

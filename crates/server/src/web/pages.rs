@@ -197,9 +197,9 @@ pub async fn incidents(
         "statuses".into(),
         Status::ALL.iter().map(|s| s.as_str()).collect(),
     );
-    if list.len() as u32 == limit {
-        ctx.insert("next_cursor".into(), list.last().map(|i| i.number).into());
-    }
+    // The page after this one, when this one is full.
+    let next = (list.len() as u32 == limit).then(|| list.last().map(|i| i.number));
+    ctx.insert("next_cursor".into(), next.flatten().into());
     ctx.insert(
         "can_break_glass".into(),
         may(&user, Action::BreakGlass).is_ok().into(),

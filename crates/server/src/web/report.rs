@@ -16,11 +16,16 @@ use super::WebUser;
 use super::pages::{app_error, forbidden, may, render};
 use crate::AppState;
 
+/// The report form, empty.
+fn blank_report() -> serde_json::Value {
+    json!({"what": "", "when": "", "where": "", "contact": ""})
+}
+
 /// The largest file a report may carry.
 const MAX_REPORT_FILE: u64 = 25 * 1024 * 1024;
 
 pub async fn form(user: WebUser) -> Response {
-    page(&user, StatusCode::OK, None, &json!({}))
+    page(&user, StatusCode::OK, None, &blank_report())
 }
 
 fn page(
@@ -35,6 +40,7 @@ fn page(
     let mut ctx = super::base_context(Some(user), user.lang);
     ctx.insert("nav".into(), "report".into());
     ctx.insert("values".into(), values.clone());
+    ctx.insert("sent".into(), serde_json::Value::Null);
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
     }
@@ -151,7 +157,7 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
     let blobs = BlobStore::new(&state.config.evidence_dir);
     let r = match read(&user, &blobs, form).await {
         Ok(r) => r,
-        Err((code, msg)) => return page(&user, code, Some(msg), &json!({})),
+        Err((code, msg)) => return page(&user, code, Some(msg), &blank_report()),
     };
     if let Err(resp) = user.check_csrf(&r.csrf) {
         return resp;
@@ -243,7 +249,7 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
             let mut ctx = super::base_context(Some(&user), user.lang);
             ctx.insert("nav".into(), "report".into());
             ctx.insert("sent".into(), receipt.alert.number.into());
-            ctx.insert("values".into(), json!({}));
+            ctx.insert("values".into(), blank_report());
             render("report.html", StatusCode::CREATED, ctx)
         }
         Err(e) => app_error(&user, e),

@@ -23,6 +23,9 @@ async fn page(
         return forbidden(user, &why);
     }
     let mut ctx = super::base_context(Some(user), user.lang);
+    // The assessment, or why there is none.
+    ctx.insert("a".into(), serde_json::Value::Null);
+    ctx.insert("missing".into(), serde_json::Value::Null);
     ctx.insert("nav".into(), "samm".into());
     ctx.insert(
         "can_assess".into(),

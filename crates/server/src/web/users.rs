@@ -71,10 +71,9 @@ async fn users_page(
         "roles".into(),
         Role::ALL.iter().map(|r| r.as_str()).collect(),
     );
-    if let Some((name, password)) = created {
-        ctx.insert("created_username".into(), name.into());
-        ctx.insert("created_password".into(), password.into());
-    }
+    let (name, password) = created.map_or((None, None), |(n, p)| (Some(n), Some(p)));
+    ctx.insert("created_username".into(), name.into());
+    ctx.insert("created_password".into(), password.into());
     if let Some(e) = error {
         ctx.insert("error".into(), e.into());
     }
