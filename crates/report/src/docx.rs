@@ -164,7 +164,32 @@ pub fn render(source: &str) -> Result<Vec<u8>, ReportError> {
     doc.build()
         .pack(&mut out)
         .map_err(|e| ReportError::Template(format!("the DOCX cannot be written: {e}")))?;
-    Ok(out.into_inner())
+    deflated(&out.into_inner())
+        .map_err(|e| ReportError::Template(format!("the DOCX cannot be compressed: {e}")))
+}
+
+/// The archive with every file compressed: docx-rs stores them as they are, which makes a
+/// long report three times the size of its PDF (a 5,000-entry report: 13.8 MB). Same files,
+/// same order.
+fn deflated(stored: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(stored))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i)?;
+        let name = file.name().to_string();
+        if file.is_dir() {
+            out.add_directory(name, options)?;
+            continue;
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        out.start_file(name, options)?;
+        out.write_all(&bytes)?;
+    }
+    Ok(out.finish()?.into_inner())
 }
 
 /// Word's built-in styles by their built-in names (`heading 1` …), so Word and LibreOffice

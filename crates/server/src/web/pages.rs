@@ -28,6 +28,15 @@ pub(super) fn render(name: &str, status: StatusCode, ctx: Ctx) -> Response {
     page(status, name, Value::from(minijinja::value::Serde(&ctx)))
 }
 
+/// Renders a page from its typed view model (its `Frame` flattened in).
+pub(super) fn render_view<T: serde::Serialize>(
+    name: &str,
+    status: StatusCode,
+    view: &T,
+) -> Response {
+    page(status, name, Value::from(minijinja::value::Serde(view)))
+}
+
 /// An in-app path to go back to after a form; anything else becomes the incident list.
 ///
 /// Only a path on this origin is kept: it starts with one `/`, and holds only visible ASCII —

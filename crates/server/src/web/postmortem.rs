@@ -56,110 +56,62 @@ pub(super) async fn page(
         }
     };
     let lang = user.lang;
-    let mut ctx = super::base_context(Some(user), lang);
-    ctx.insert("nav".into(), "incidents".into());
-    ctx.insert("pm".into(), serde_json::to_value(&view).unwrap_or_default());
-    ctx.insert(
-        "can_work".into(),
-        may(user, Action::WorkIncident(&incident)).is_ok().into(),
-    );
-    ctx.insert(
-        "can_approve".into(),
-        may(user, Action::ApprovePostmortem).is_ok().into(),
-    );
+    let can_work = may(user, Action::WorkIncident(&incident)).is_ok();
     // What the approver signed no longer changes: no forms for it (the domain refuses anyway).
     let frozen = matches!(
         incident.postmortem.status,
-        Some(
-            debrief_domain::postmortem::PostmortemStatus::Approved
-                | debrief_domain::postmortem::PostmortemStatus::Published
-        )
+        Some(PostmortemStatus::Approved | PostmortemStatus::Published)
     );
-    ctx.insert("frozen".into(), frozen.into());
-    ctx.insert(
-        "can_edit".into(),
-        (may(user, Action::WorkIncident(&incident)).is_ok() && !frozen).into(),
-    );
-    let texts: serde_json::Map<String, serde_json::Value> = PmText::ALL
+    let texts = PmText::ALL
         .iter()
         .map(|s| {
-            (
-                s.as_str().to_string(),
-                incident
-                    .postmortem
-                    .texts
-                    .get(s)
-                    .cloned()
-                    .unwrap_or_default()
-                    .into(),
-            )
+            let text = incident.postmortem.texts.get(s).cloned();
+            (s.as_str(), text.unwrap_or_default())
         })
         .collect();
-    ctx.insert("texts".into(), texts.into());
-    let lists: serde_json::Map<String, serde_json::Value> = PmList::ALL
+    let lists = PmList::ALL
         .iter()
         .map(|l| {
-            (
-                l.as_str().to_string(),
-                incident
-                    .postmortem
-                    .lists
-                    .get(l)
-                    .map(|v| v.join("\n"))
-                    .unwrap_or_default()
-                    .into(),
-            )
+            let items = incident.postmortem.lists.get(l).map(|v| v.join("\n"));
+            (l.as_str(), items.unwrap_or_default())
         })
         .collect();
-    ctx.insert("lists".into(), lists.into());
     let impact = &incident.postmortem.impact;
-    ctx.insert(
-        "records_text".into(),
-        impact
-            .records
-            .iter()
-            .map(|r| format!("{}: {}", r.category, r.count))
-            .collect::<Vec<_>>()
-            .join("\n")
-            .into(),
-    );
-    ctx.insert(
-        "costs_text".into(),
-        impact
-            .costs
-            .iter()
-            .map(|c| {
-                // In the reader's words, as the form reads them back.
-                let mark = if lang == debrief_domain::Language::Fr {
-                    ','
-                } else {
-                    '.'
-                };
-                format!(
-                    "{} {}{mark}{:02} {} {}",
-                    debrief_report::context::label(lang, c.kind.as_str())
-                        .unwrap_or(c.kind.as_str()),
-                    c.amount_minor / 100,
-                    c.amount_minor.rem_euclid(100),
-                    c.currency,
-                    c.description
-                )
-                .trim()
-                .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-            .into(),
-    );
-    ctx.insert(
-        "net_costs".into(),
-        view.net_costs
-            .iter()
-            .map(|(cur, v)| debrief_report::context::money(*v, cur, lang))
-            .collect::<Vec<_>>()
-            .join(", ")
-            .into(),
-    );
+    let records_text = impact
+        .records
+        .iter()
+        .map(|r| format!("{}: {}", r.category, r.count))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let costs_text = impact
+        .costs
+        .iter()
+        .map(|c| {
+            // In the reader's words, as the form reads them back.
+            let mark = if lang == debrief_domain::Language::Fr {
+                ','
+            } else {
+                '.'
+            };
+            format!(
+                "{} {}{mark}{:02} {} {}",
+                debrief_report::context::label(lang, c.kind.as_str()).unwrap_or(c.kind.as_str()),
+                c.amount_minor / 100,
+                c.amount_minor.rem_euclid(100),
+                c.currency,
+                c.description
+            )
+            .trim()
+            .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let net_costs = view
+        .net_costs
+        .iter()
+        .map(|(cur, v)| debrief_report::context::money(*v, cur, lang))
+        .collect::<Vec<_>>()
+        .join(", ");
     // Playbooks matching the incident, in the reader's language, not applied yet.
     let mut suggested = Vec::new();
     if let Ok(all) = state.store.list_playbooks().await {
@@ -175,33 +127,87 @@ pub(super) async fn page(
                     incident.severity.as_ref().map(|a| a.level),
                 )
             {
-                suggested.push(serde_json::json!({"slug": v.slug, "title": v.title, "version": v.version, "steps": doc.steps.len()}));
+                suggested.push(Suggested {
+                    slug: v.slug,
+                    title: v.title,
+                    version: v.version,
+                    steps: doc.steps.len(),
+                });
             }
         }
     }
-    ctx.insert("suggested".into(), suggested.into());
     // Communicating the findings: once approved, managers send the report to the directory;
     // before, they invite the review meeting's participants with the draft.
-    let manages = may(user, Action::DecideNotifications).is_ok()
-        && may(user, Action::WorkIncident(&incident)).is_ok();
+    let manages = may(user, Action::DecideNotifications).is_ok() && can_work;
     let can_share = frozen && manages;
     let can_invite = !frozen && manages;
-    if (can_share || (can_invite && incident.postmortem.review_at.is_some()))
-        && let Ok(options) =
-            crate::outbound::share::options(state, &user.principal, &incident, lang).await
-    {
-        ctx.insert(
-            "share_options".into(),
-            serde_json::to_value(&options).unwrap_or_default(),
-        );
-    }
-    ctx.insert("can_share".into(), can_share.into());
-    ctx.insert("can_invite".into(), can_invite.into());
-    ctx.insert("tlp".into(), incident.tlp.marking().into());
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("postmortem.html", code, ctx)
+    let share_options = if can_share || (can_invite && incident.postmortem.review_at.is_some()) {
+        crate::outbound::share::options(state, &user.principal, &incident, lang)
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let mut frame = super::Frame::new(Some(user), lang);
+    frame.nav = "incidents";
+    frame.error = error;
+    let page = PostmortemPage {
+        frame,
+        can_work,
+        can_approve: may(user, Action::ApprovePostmortem).is_ok(),
+        frozen,
+        can_edit: can_work && !frozen,
+        texts,
+        lists,
+        records_text,
+        costs_text,
+        net_costs,
+        suggested,
+        share_options,
+        can_share,
+        can_invite,
+        tlp: incident.tlp.marking(),
+        pm: view,
+    };
+    super::pages::render_view("postmortem.html", code, &page)
+}
+
+/// What the postmortem page shows: its frame, the review as the API computes it, and which of
+/// its forms the reader may use. Every field is always there (the templates render strictly).
+#[derive(Debug, serde::Serialize)]
+struct PostmortemPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    pm: crate::api::postmortem::PostmortemView,
+    can_work: bool,
+    can_approve: bool,
+    /// Approved or published: what the approver signed has no form.
+    frozen: bool,
+    can_edit: bool,
+    /// Each text section by its code, as its form reads it back.
+    texts: BTreeMap<&'static str, String>,
+    /// Each list by its code, one item per line.
+    lists: BTreeMap<&'static str, String>,
+    records_text: String,
+    costs_text: String,
+    net_costs: String,
+    /// Playbooks that match the incident and are not applied yet.
+    suggested: Vec<Suggested>,
+    /// The directory as the sharing and invitation forms offer it; none when neither form
+    /// applies (or the directory could not be read).
+    share_options: Option<Vec<crate::outbound::share::ShareOption>>,
+    can_share: bool,
+    can_invite: bool,
+    tlp: String,
+}
+
+/// A playbook the page suggests applying.
+#[derive(Debug, serde::Serialize)]
+struct Suggested {
+    slug: String,
+    title: String,
+    version: i64,
+    steps: usize,
 }
 
 pub async fn show(
