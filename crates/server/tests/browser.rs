@@ -70,6 +70,26 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// An account `username` whose password is `{username}-password-1`.
+async fn add_account(
+    store: &dyn debrief_store::Store,
+    username: &str,
+    display_name: &str,
+    role: Role,
+) {
+    store
+        .create_user(NewUser {
+            username: Username::parse(username).unwrap(),
+            display_name: display_name.into(),
+            role,
+            password_hash: auth::hash_password(&format!("{username}-password-1")).unwrap(),
+            language: None,
+            must_change_password: false,
+        })
+        .await
+        .unwrap();
+}
+
 /// A running Debrief on a random port, with `admin` and a manager `maria`.
 async fn start_server() -> (String, TestDb) {
     start_server_with(|_| {}).await
@@ -86,17 +106,7 @@ async fn start_server_with(adjust: impl FnOnce(&mut Config)) -> (String, TestDb)
     )
     .await
     .unwrap();
-    store
-        .create_user(NewUser {
-            username: Username::parse("maria").unwrap(),
-            display_name: "Maria Lopez".into(),
-            role: Role::Manager,
-            password_hash: auth::hash_password("maria-password-1").unwrap(),
-            language: None,
-            must_change_password: false,
-        })
-        .await
-        .unwrap();
+    add_account(&*store, "maria", "Maria Lopez", Role::Manager).await;
     debrief_server::api::playbooks::seed_playbooks(&debrief_app::App::new(store.clone()))
         .await
         .unwrap();
@@ -205,6 +215,31 @@ async fn get_with_cookie(url: &str, cookie: &str) -> u16 {
     let status = res.status().as_u16();
     let _ = res.into_body().collect().await;
     status
+}
+
+/// Switches the page to `lang` with the language menu, and waits for the page in it.
+async fn switch_language(c: &Client, lang: &str) {
+    c.find(Locator::Css("#lang-switch"))
+        .await
+        .unwrap()
+        .select_by_value(lang)
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&format!("//html[@lang='{lang}']")))
+        .await
+        .unwrap();
+}
+
+/// Scrolls the element `css` into view (before a screenshot).
+async fn scroll_to(c: &Client, css: &str) {
+    c.execute(
+        &format!("document.querySelector({css:?}).scrollIntoView()"),
+        vec![],
+    )
+    .await
+    .unwrap();
 }
 
 async fn shot(c: &Client, name: &str) {
@@ -418,16 +453,7 @@ async fn an_incident_from_sign_in_to_french() {
 
     // Switch to French: the language menu submits by itself.
     c.goto(&format!("{base}/incidents")).await.unwrap();
-    c.find(Locator::Css("#lang-switch"))
-        .await
-        .unwrap()
-        .select_by_value("fr")
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//html[@lang='fr']"))
-        .await
-        .unwrap();
+    switch_language(&c, "fr").await;
     let body = text(&c, "body").await;
     assert!(
         body.contains("Nouvel incident")

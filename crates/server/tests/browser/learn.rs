@@ -122,12 +122,7 @@ async fn metrics_replay_and_maturity_in_both_languages() {
     shot(&c, "samm").await;
 
     // In French.
-    c.find(Locator::Css("#lang-switch"))
-        .await
-        .unwrap()
-        .select_by_value("fr")
-        .await
-        .unwrap();
+    switch_language(&c, "fr").await;
     wait_text(&c, "#samm-scores", "Score de la pratique : 0,5 / 3").await;
     assert!(
         text(&c, "#samm-A2")

@@ -272,19 +272,9 @@ async fn proposed_notifications_are_edited_sent_and_skipped() {
         listed.contains("delivered 2") && !listed.contains("not delivered"),
         "the notification and its delivery are listed in words: {listed}"
     );
-    c.execute(
-        "document.querySelector('#proposals').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "#proposals").await;
     shot(&c, "notifications-proposals").await;
-    c.find(Locator::Css("#lang-switch"))
-        .await
-        .unwrap()
-        .select_by_value("fr")
-        .await
-        .unwrap();
+    switch_language(&c, "fr").await;
     let fr = wait_text(&c, "#proposals", "Écartée par maria").await;
     assert!(fr.contains("Envoyée (notification 1)"), "{fr}");
     shot(&c, "notifications-proposals-fr").await;

@@ -179,17 +179,7 @@ async fn the_review_meeting_is_planned_prepared_and_held() {
     let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
         .await
         .unwrap();
-    store
-        .create_user(NewUser {
-            username: Username::parse("hank").unwrap(),
-            display_name: "Hank Moody".into(),
-            role: Role::Handler,
-            password_hash: auth::hash_password("hank-password-1").unwrap(),
-            language: None,
-            must_change_password: false,
-        })
-        .await
-        .unwrap();
+    add_account(&*store, "hank", "Hank Moody", Role::Handler).await;
     let maria = debrief_domain::text::Actor::parse("maria").unwrap();
     store
         .create_incident(
@@ -277,12 +267,7 @@ async fn the_review_meeting_is_planned_prepared_and_held() {
             .await
             .contains("Patch the VPN appliances within 7 days")
     );
-    c.execute(
-        "document.querySelector('#meeting').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "#meeting").await;
     shot(&c, "postmortem-meeting").await;
 
     // The journal says both, without the anonymous participant's name.
@@ -299,12 +284,7 @@ async fn the_review_meeting_is_planned_prepared_and_held() {
     c.goto(&format!("{base}/incidents/1/postmortem"))
         .await
         .unwrap();
-    c.find(Locator::Css("#lang-switch"))
-        .await
-        .unwrap()
-        .select_by_value("fr")
-        .await
-        .unwrap();
+    switch_language(&c, "fr").await;
     let held = wait_text(&c, "#meeting-held", "Tenue le").await;
     assert!(held.contains("2026-12-03 14:05 +01:00"), "{held}");
     let inputs = text(&c, "#inputs").await;
@@ -317,12 +297,7 @@ async fn the_review_meeting_is_planned_prepared_and_held() {
         invite.contains("Hank Moody : le compte hank n’a pas d’entrée dans l’annuaire"),
         "{invite}"
     );
-    c.execute(
-        "document.querySelector('#meeting').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "#meeting").await;
     shot(&c, "postmortem-meeting-fr").await;
     c.close().await.unwrap();
 }

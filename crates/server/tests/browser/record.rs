@@ -200,16 +200,7 @@ async fn triage_observables_and_timeline_in_both_languages() {
         .unwrap();
 
     // The same page in French.
-    c.find(Locator::Css("#lang-switch"))
-        .await
-        .unwrap()
-        .select_by_value("fr")
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//html[@lang='fr']"))
-        .await
-        .unwrap();
+    switch_language(&c, "fr").await;
     let body = text(&c, "body").await;
     for label in [
         "Qualification",
@@ -344,16 +335,7 @@ async fn a_local_time_is_typed_stored_in_utc_and_shown_back_in_the_readers_zone(
 
     // The same page in French says the same instant, in the same zone.
     c.goto(&format!("{base}/incidents/1")).await.unwrap();
-    c.find(Locator::Css("#lang-switch"))
-        .await
-        .unwrap()
-        .select_by_value("fr")
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//html[@lang='fr']"))
-        .await
-        .unwrap();
+    switch_language(&c, "fr").await;
     let row = text(&c, "#timeline tbody tr").await;
     assert!(row.contains("2026-11-28 02:14 +01:00"), "{row}");
     let footer = text(&c, "footer.zone-note").await;
