@@ -14,6 +14,7 @@ mod caller;
 pub mod commands;
 mod error;
 pub mod factors;
+pub mod learn;
 mod program;
 pub mod setup;
 
@@ -27,6 +28,7 @@ use debrief_store::{Appended, IncidentQuery, SearchHit, Sighting, Store, StoreEr
 
 pub use caller::{Caller, Need};
 pub use error::{AppError, Result};
+pub use program::DueObligation;
 
 /// How many times a command is decided again after losing a race to another writer.
 pub const RETRIES: u32 = 50;

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use debrief_domain::metrics::{Filter, IncidentFacts, Metrics};
+use debrief_domain::obligation::{Due, Obligation, ObligationState, Regimes};
 use debrief_domain::{Action, Timestamp};
 
 use crate::{App, Caller, Result};
@@ -30,4 +31,48 @@ impl App {
         let figures = debrief_domain::metrics::compute(&facts, filter, now, months);
         Ok(figures.unnamed(|n| hidden.number(n)))
     }
+
+    /// What is due across the incidents the caller may read, within `within_hours` of `now`,
+    /// and every overdue obligation: overdue first, then by deadline.
+    pub async fn obligations_due(
+        &self,
+        caller: &Caller,
+        regimes: &Regimes,
+        now: Timestamp,
+        within_hours: u32,
+    ) -> Result<Vec<DueObligation>> {
+        let mut out = Vec::new();
+        for i in self.all(caller).await? {
+            for o in i.obligations(regimes, now) {
+                let keep = match (&o.due, o.state) {
+                    (_, ObligationState::Overdue) => true,
+                    (Due::At { at }, ObligationState::Pending | ObligationState::DueSoon) => {
+                        at.seconds_since(now) <= i64::from(within_hours) * 3600
+                    }
+                    _ => false,
+                };
+                if keep {
+                    out.push(DueObligation {
+                        incident: i.number,
+                        title: i.title.clone(),
+                        obligation: o,
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|d| match d.obligation.due {
+            Due::At { at } => at.as_micros(),
+            _ => i64::MAX,
+        });
+        Ok(out)
+    }
+}
+
+/// An obligation on the board of what is due, with the incident it belongs to.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DueObligation {
+    pub incident: i64,
+    pub title: String,
+    #[serde(flatten)]
+    pub obligation: Obligation,
 }

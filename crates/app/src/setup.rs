@@ -5,11 +5,11 @@
 
 use debrief_domain::alert::NewAlert;
 use debrief_domain::notify::NotificationRule;
-use debrief_domain::playbook::parse_playbook;
+use debrief_domain::playbook::{PlaybookDoc, parse_playbook};
 use debrief_domain::postmortem::RecommendationStatus;
 use debrief_domain::samm::Confirmed;
 use debrief_domain::stakeholder::NewStakeholder;
-use debrief_domain::{Action, DomainError, Role, Timestamp};
+use debrief_domain::{Action, DomainError, Incident, Language, Role, Timestamp};
 use debrief_store::access::{AccessRecord, AccessScope};
 use debrief_store::accounts::{ApiToken, NewUser, Session, SessionStage, User, UserChanges};
 use debrief_store::alerts::Receipt;
@@ -420,6 +420,70 @@ impl App {
             .await?;
         }
         Ok(published)
+    }
+
+    /// The latest version of every playbook, in both languages.
+    pub async fn playbooks(&self, caller: &Caller) -> Result<Vec<PlaybookVersion>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.list_playbooks().await?)
+    }
+
+    /// A version of a playbook in `lang` (the latest when `version` is `None`).
+    pub async fn playbook(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        lang: Language,
+        version: Option<i64>,
+    ) -> Result<PlaybookVersion> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.playbook(slug, lang.as_str(), version).await?)
+    }
+
+    /// Every version of a playbook in `lang`, the history a page lists.
+    pub async fn playbook_versions(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        lang: Language,
+    ) -> Result<Vec<PlaybookVersion>> {
+        caller.may(Action::ReadIncidents)?;
+        Ok(self.store.playbook_versions(slug, lang.as_str()).await?)
+    }
+
+    /// The latest playbooks in `lang` that match `incident` (its class, type and severity) and
+    /// are not applied to it yet, each with its parsed steps: the one rule the API, the pages
+    /// and the CLI suggest playbooks by.
+    pub async fn suggested_playbooks(
+        &self,
+        caller: &Caller,
+        incident: &Incident,
+        lang: Language,
+    ) -> Result<Vec<(PlaybookVersion, PlaybookDoc)>> {
+        caller.may(Action::ReadIncidents)?;
+        let class = incident.classification.as_ref();
+        let level = incident.severity.as_ref().map(|a| a.level);
+        let mut out = Vec::new();
+        for v in self.store.list_playbooks().await? {
+            if v.lang != lang.as_str() || incident.playbooks.iter().any(|p| p.slug == v.slug) {
+                continue;
+            }
+            // Every stored version was parsed when it was published.
+            let doc = parse_playbook(&v.body).map_err(|e| {
+                debrief_store::StoreError::Corrupt(format!(
+                    "playbook {} version {} no longer reads: {e}",
+                    v.slug, v.version
+                ))
+            })?;
+            if doc.matches(
+                class.map(|c| c.class.as_str()),
+                class.map(|c| c.kind.as_str()),
+                level,
+            ) {
+                out.push((v, doc));
+            }
+        }
+        Ok(out)
     }
 
     /// Publishes `starters` (Markdown playbooks) when the store has none yet, under the name

@@ -199,7 +199,7 @@ pub async fn program_facts(
         }
     }
     let mut covered = BTreeSet::new();
-    for p in state.store.list_playbooks().await? {
+    for p in state.app.playbooks(caller).await? {
         if p.version > 1 {
             f.playbooks_revised += 1;
         }

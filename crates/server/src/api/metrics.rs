@@ -12,7 +12,7 @@ use super::{ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 
-#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsParams {

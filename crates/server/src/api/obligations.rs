@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::obligation::{ClockStart, Due, Obligation, ObligationState};
+use debrief_domain::obligation::{ClockStart, Obligation};
 use debrief_domain::{Action, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +13,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::incidents::{Need, apply, check, load, resolve};
 use super::{ApiJson, ApiQuery, ApiUser};
 use crate::AppState;
-use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 
 /// An incident's regulatory position.
@@ -284,7 +283,7 @@ pub struct DueParams {
     pub within_hours: Option<i64>,
 }
 
-/// One line of the obligations board.
+/// One line of the obligations board (the schema of [`debrief_app::DueObligation`]).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DueItem {
     pub incident: i64,
@@ -302,45 +301,20 @@ pub async fn due(
     State(state): State<AppState>,
     user: ApiUser,
     ApiQuery(p): ApiQuery<DueParams>,
-) -> ApiResult<Json<Vec<DueItem>>> {
-    due_for(&state, &user, p).await
-}
-
-/// What `due` does, for the API and the pages alike.
-pub(crate) async fn due_for(
-    state: &AppState,
-    user: &Principal,
-    p: DueParams,
-) -> ApiResult<Json<Vec<DueItem>>> {
-    check(user, Action::ReadIncidents)?;
+) -> ApiResult<Json<Vec<debrief_app::DueObligation>>> {
     let within = p.within_hours.unwrap_or(24);
-    if !(0..=24 * 365).contains(&within) {
-        return Err(ApiError::bad_request("`within_hours` is 0 to 8760"));
-    }
-    let now = Timestamp::now();
-    let mut out = Vec::new();
-    for i in state.app.all(&user.caller()).await? {
-        for o in i.obligations(&state.config.regimes, now) {
-            let keep = match (&o.due, o.state) {
-                (_, ObligationState::Overdue) => true,
-                (Due::At { at }, ObligationState::Pending | ObligationState::DueSoon) => {
-                    at.seconds_since(now) <= within * 3600
-                }
-                _ => false,
-            };
-            if keep {
-                out.push(DueItem {
-                    incident: i.number,
-                    title: i.title.clone(),
-                    obligation: o,
-                });
-            }
-        }
-    }
-    let key = |d: &DueItem| match d.obligation.due {
-        Due::At { at } => at.as_micros(),
-        _ => i64::MAX,
-    };
-    out.sort_by_key(key);
-    Ok(Json(out))
+    let within = u32::try_from(within)
+        .ok()
+        .filter(|h| *h <= 24 * 365)
+        .ok_or_else(|| ApiError::bad_request("`within_hours` is 0 to 8760"))?;
+    let due = state
+        .app
+        .obligations_due(
+            &user.caller(),
+            &state.config.regimes,
+            Timestamp::now(),
+            within,
+        )
+        .await?;
+    Ok(Json(due))
 }

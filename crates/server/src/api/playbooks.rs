@@ -66,8 +66,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<PlaybookView>>> {
-    check(&user, Action::ReadIncidents)?;
-    let all = state.store.list_playbooks().await?;
+    let all = state.app.playbooks(&user.caller()).await?;
     Ok(Json(all.into_iter().map(view).collect::<ApiResult<_>>()?))
 }
 
@@ -107,13 +106,10 @@ pub async fn get_one(
     Path(slug): Path<String>,
     ApiQuery(p): ApiQuery<PlaybookParams>,
 ) -> ApiResult<Json<PlaybookDetail>> {
-    check(&user, Action::ReadIncidents)?;
     let lang = lang_of(&user, p.lang.as_deref())?;
-    let v = state
-        .store
-        .playbook(&slug, lang.as_str(), p.version)
-        .await?;
-    let versions = state.store.playbook_versions(&slug, lang.as_str()).await?;
+    let caller = user.caller();
+    let v = state.app.playbook(&caller, &slug, lang, p.version).await?;
+    let versions = state.app.playbook_versions(&caller, &slug, lang).await?;
     Ok(Json(PlaybookDetail {
         playbook: view(v)?,
         versions,
@@ -188,22 +184,13 @@ async fn incident_playbooks(
     i: &debrief_domain::Incident,
 ) -> ApiResult<IncidentPlaybooks> {
     let lang = lang_of(user, None)?;
-    let class = i.classification.as_ref();
-    let level = i.severity.as_ref().map(|a| a.level);
-    let mut suggested = Vec::new();
-    for v in state.store.list_playbooks().await? {
-        if v.lang != lang.as_str() || i.playbooks.iter().any(|p| p.slug == v.slug) {
-            continue;
-        }
-        let doc = parse_playbook(&v.body)?;
-        if doc.matches(
-            class.map(|c| c.class.as_str()),
-            class.map(|c| c.kind.as_str()),
-            level,
-        ) {
-            suggested.push(view(v)?);
-        }
-    }
+    let suggested = state
+        .app
+        .suggested_playbooks(&user.caller(), i, lang)
+        .await?
+        .into_iter()
+        .map(|(v, _)| view(v))
+        .collect::<ApiResult<_>>()?;
     Ok(IncidentPlaybooks {
         applied: i.adherence(),
         suggested,
@@ -237,7 +224,10 @@ pub async fn apply_to_incident(
     ApiJson(req): ApiJson<ApplyRequest>,
 ) -> ApiResult<(StatusCode, Json<IncidentPlaybooks>)> {
     let lang = lang_of(&user, req.lang.as_deref())?;
-    let v = state.store.playbook(&req.slug, lang.as_str(), None).await?;
+    let v = state
+        .app
+        .playbook(&user.caller(), &req.slug, lang, None)
+        .await?;
     let doc = parse_playbook(&v.body)?;
     let id = resolve(&state, &user, &reference).await?;
     let version = v.version;

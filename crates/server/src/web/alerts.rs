@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::WebUser;
 use super::form::WebForm;
-use super::pages::{forbidden, may, render, see_other};
+use super::pages::{forbidden, may, render_view, see_other};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,29 +64,32 @@ async fn queue_page(
         Ok(a) => a,
         Err(e) => return super::pages::app_error(user, e),
     };
-    let mut ctx = super::base_context(Some(user), user.lang);
-    ctx.insert("nav".into(), "alerts".into());
-    ctx.insert(
-        "status".into(),
-        if status.is_empty() { "open" } else { status }.into(),
-    );
-    ctx.insert(
-        "can_triage".into(),
-        may(user, Action::TriageAlerts).is_ok().into(),
-    );
-    ctx.insert(
-        "alerts".into(),
-        serde_json::to_value(&alerts).unwrap_or_default(),
-    );
     let code = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("alerts.html", code, ctx)
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.nav = "alerts";
+    frame.error = error;
+    let view = QueuePage {
+        frame,
+        status: if status.is_empty() { "open" } else { status },
+        can_triage: may(user, Action::TriageAlerts).is_ok(),
+        alerts: &alerts,
+    };
+    render_view("alerts.html", code, &view)
+}
+
+/// The alert queue: the alerts of the chosen status, and whether this reader may triage them.
+#[derive(Debug, serde::Serialize)]
+struct QueuePage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    /// `open`, `all` or one status.
+    status: &'a str,
+    can_triage: bool,
+    alerts: &'a [debrief_store::alerts::Alert],
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,7 +220,7 @@ async fn similar_open(
     state: &AppState,
     user: &WebUser,
     alert: &debrief_store::alerts::Alert,
-) -> Result<Vec<serde_json::Value>, debrief_app::AppError> {
+) -> Result<Vec<Similar>, debrief_app::AppError> {
     let who = user.caller();
     use std::collections::BTreeMap;
     let mut by: BTreeMap<i64, (String, String, Vec<String>)> = BTreeMap::new();
@@ -239,10 +242,23 @@ async fn similar_open(
     Ok(out
         .into_iter()
         .take(10)
-        .map(|(number, (title, status, shared))| {
-            serde_json::json!({"number": number, "title": title, "status": status, "shared": shared})
+        .map(|(number, (title, status, shared))| Similar {
+            number,
+            title,
+            status,
+            shared,
         })
         .collect())
+}
+
+/// An open incident that recorded some of an alert's observables.
+#[derive(Debug, serde::Serialize)]
+struct Similar {
+    number: i64,
+    title: String,
+    status: String,
+    /// The observable values both hold.
+    shared: Vec<String>,
 }
 
 /// One alert: what came in, its history, similar open incidents and the triage actions.
@@ -283,35 +299,41 @@ async fn detail(state: &AppState, user: &WebUser, alert: &str, error: Option<Str
             .map(|i| i.number),
         None => None,
     };
-    let mut ctx = super::base_context(Some(user), user.lang);
-    ctx.insert("nav".into(), "alerts".into());
-    ctx.insert(
-        "can_triage".into(),
-        may(user, Action::TriageAlerts).is_ok().into(),
-    );
-    ctx.insert("alert".into(), serde_json::to_value(&a).unwrap_or_default());
-    ctx.insert(
-        "raw".into(),
-        serde_json::to_string_pretty(&a.raw)
-            .unwrap_or_default()
-            .into(),
-    );
-    ctx.insert(
-        "history".into(),
-        serde_json::to_value(&history).unwrap_or_default(),
-    );
-    ctx.insert("similar".into(), similar.into());
-    ctx.insert("assignees".into(), assignees.into());
-    ctx.insert("incident_number".into(), incident_number.into());
     let code = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("alert.html", code, ctx)
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.nav = "alerts";
+    frame.error = error;
+    let view = AlertPage {
+        frame,
+        can_triage: may(user, Action::TriageAlerts).is_ok(),
+        raw: serde_json::to_string_pretty(&a.raw).unwrap_or_default(),
+        alert: &a,
+        history: &history,
+        similar,
+        assignees,
+        incident_number,
+    };
+    render_view("alert.html", code, &view)
+}
+
+/// One alert's page: the alert, its payload as indented JSON, its history, the open incidents
+/// that share its observables, and who it may be assigned to.
+#[derive(Debug, serde::Serialize)]
+struct AlertPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    can_triage: bool,
+    alert: &'a debrief_store::alerts::Alert,
+    raw: String,
+    history: &'a [debrief_store::alerts::AlertEvent],
+    similar: Vec<Similar>,
+    assignees: Vec<String>,
+    /// The incident it was promoted to or merged into, when this reader may see it.
+    incident_number: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,7 @@ use debrief_store::StoreError;
 
 use super::WebUser;
 use super::form::{ButtonForm, WebForm, optional, trimmed};
-use super::pages::{app_error, may, render, see_other};
+use super::pages::{app_error, may, render_view, see_other};
 use crate::AppState;
 
 /// The stakeholder directory: everyone reads it; managers and admins add to it.
@@ -34,68 +34,76 @@ async fn directory_page(
         Err(e) => return app_error(user, e),
     };
     let lang = user.lang;
-    let mut ctx = super::base_context(Some(user), lang);
-    // Regimes by their names in the reader's language, never their ids.
-    ctx.insert("regime_names".into(), super::regime_names(state, lang));
-    ctx.insert("nav".into(), "directory".into());
-    ctx.insert(
-        "stakeholders".into(),
-        serde_json::to_value(&all).unwrap_or_default(),
-    );
-    ctx.insert(
-        "can_manage".into(),
-        may(user, Action::ManageDirectory).is_ok().into(),
-    );
-    ctx.insert(
-        "categories".into(),
-        debrief_domain::stakeholder::CATEGORIES.to_vec().into(),
-    );
-    ctx.insert(
-        "rules".into(),
-        serde_json::to_value(rules).unwrap_or_default(),
-    );
-    ctx.insert("templates".into(), state.config.templates.names().into());
-    ctx.insert(
-        "obligation_steps".into(),
-        state
-            .config
-            .regimes
-            .regimes
-            .iter()
-            .flat_map(|r| {
-                let regime = r.name.get(lang).to_string();
-                r.steps.iter().map(move |s| {
-                    let step = debrief_report::context::label(lang, &format!("step_{}", s.id))
-                        .unwrap_or(&s.id);
-                    serde_json::json!({"id": format!("{}/{}", r.id, s.id), "name": format!("{regime} — {step}")})
-                })
+    let obligation_steps = state
+        .config
+        .regimes
+        .regimes
+        .iter()
+        .flat_map(|r| {
+            let regime = r.name.get(lang).to_string();
+            r.steps.iter().map(move |s| {
+                let step = debrief_report::context::label(lang, &format!("step_{}", s.id))
+                    .unwrap_or(&s.id);
+                Named {
+                    id: format!("{}/{}", r.id, s.id),
+                    name: format!("{regime} — {step}"),
+                }
             })
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "flags".into(),
-        debrief_domain::obligation::FLAGS
+        })
+        .collect();
+    let classes = debrief_domain::taxonomy::classes()
+        .iter()
+        .map(|c| Named {
+            id: c.id.clone(),
+            name: debrief_domain::taxonomy::label(&c.en, &c.fr, lang),
+        })
+        .collect();
+    let mut frame = super::Frame::new(Some(user), lang);
+    frame.nav = "directory";
+    frame.error = error;
+    let view = DirectoryPage {
+        frame,
+        regime_names: super::regime_names(state, lang),
+        stakeholders: all,
+        can_manage: may(user, Action::ManageDirectory).is_ok(),
+        categories: debrief_domain::stakeholder::CATEGORIES,
+        rules,
+        templates: state.config.templates.names(),
+        obligation_steps,
+        flags: debrief_domain::obligation::FLAGS
             .iter()
             .map(|(k, _)| *k)
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "classes".into(),
-        debrief_domain::taxonomy::classes()
-            .iter()
-            .map(|c| {
-                let name = debrief_domain::taxonomy::label(&c.en, &c.fr, lang);
-                serde_json::json!({"id": c.id, "name": name})
-            })
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("directory.html", code, ctx)
+            .collect(),
+        classes,
+    };
+    render_view("directory.html", code, &view)
+}
+
+/// The directory page: the entries, the notification rules, and the choices of their forms.
+#[derive(Debug, serde::Serialize)]
+struct DirectoryPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    /// Regimes by their names in the reader's language, never their ids.
+    regime_names: std::collections::BTreeMap<String, String>,
+    stakeholders: Vec<debrief_store::stakeholders::Stakeholder>,
+    can_manage: bool,
+    categories: &'static [&'static str],
+    rules: Vec<debrief_store::stakeholders::StoredRule>,
+    /// The notification templates a rule may use.
+    templates: Vec<String>,
+    /// Every regulatory step, as `regime/step` with its name.
+    obligation_steps: Vec<Named>,
+    flags: Vec<&'static str>,
+    /// The taxonomy's classes a rule may match.
+    classes: Vec<Named>,
+}
+
+/// A choice with its id and its name in the reader's language.
+#[derive(Debug, serde::Serialize)]
+struct Named {
+    id: String,
+    name: String,
 }
 
 /// A directory entry added on the page.

@@ -14,8 +14,8 @@ use debrief_store::accounts::SessionStage;
 use serde::Deserialize;
 
 use super::form::WebForm;
-use super::pages::{app_error, render, safe_next, see_other};
-use super::{WebUser, base_context, error_page, language};
+use super::pages::{app_error, render_view, safe_next, see_other};
+use super::{WebUser, error_page, language};
 use crate::AppState;
 use crate::auth::{self, Principal};
 use crate::i18n::t;
@@ -68,21 +68,47 @@ async fn challenge_response(
             .passkeys_for_sign_in(&who.principal.user)
             .await
             .is_ok_and(|p| !p.is_empty());
-    let mut ctx = base_context(None, who.lang);
-    ctx.insert(
-        "csrf".into(),
-        who.principal.csrf.clone().unwrap_or_default().into(),
-    );
-    ctx.insert("next".into(), safe_next(next).into());
-    ctx.insert(
-        "display_name".into(),
-        who.principal.user.display_name.clone().into(),
-    );
-    ctx.insert("passkeys".into(), has_passkey.into());
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("second_factor.html", status, ctx)
+    let mut frame = super::Frame::new(None, who.lang);
+    // The half-signed-in session's token: the frame has no signed-in visitor yet.
+    frame.csrf = who.principal.csrf.clone().unwrap_or_default();
+    frame.error = error;
+    let view = ChallengePage {
+        frame,
+        next: safe_next(next),
+        display_name: &who.principal.user.display_name,
+        passkeys: has_passkey,
+    };
+    render_view("second_factor.html", status, &view)
+}
+
+/// The page asking for the second factor of a sign-in whose password was right.
+#[derive(Debug, serde::Serialize)]
+struct ChallengePage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    /// Where to go once signed in.
+    next: String,
+    display_name: &'a str,
+    /// Whether the person may answer with a passkey.
+    passkeys: bool,
+}
+
+/// The settings page's second factors: those the person has, a new authenticator app's secret
+/// and QR code, and recovery codes just made (shown once).
+#[derive(Debug, serde::Serialize)]
+struct FactorsPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    factors: &'a debrief_app::factors::Factors,
+    /// The sign-in must add a factor before anything else.
+    enrol: bool,
+    /// A recovery code was just used.
+    recovered: bool,
+    secret: &'a str,
+    qr: String,
+    codes: Vec<String>,
+    /// Whether passkeys are offered.
+    passkeys: bool,
 }
 
 /// The page asking for the second factor after a right password.
@@ -237,24 +263,19 @@ async fn settings_response(
         Ok(o) => o,
         Err(e) => return app_error(user, e),
     };
-    let mut ctx = base_context(Some(user), user.lang);
-    ctx.insert(
-        "factors".into(),
-        serde_json::to_value(&factors).unwrap_or_default(),
-    );
-    ctx.insert(
-        "enrol".into(),
-        (user.principal.stage == SessionStage::Enrol).into(),
-    );
-    ctx.insert("recovered".into(), recovered.into());
-    ctx.insert("secret".into(), offer.secret.clone().into());
-    ctx.insert("qr".into(), qr_data_uri(&offer.url).into());
-    ctx.insert("codes".into(), codes.into());
-    ctx.insert("passkeys".into(), state.config.passkeys.is_some().into());
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("factors.html", status, ctx)
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.error = error;
+    let view = FactorsPage {
+        frame,
+        factors: &factors,
+        enrol: user.principal.stage == SessionStage::Enrol,
+        recovered,
+        secret: &offer.secret,
+        qr: qr_data_uri(&offer.url),
+        codes,
+        passkeys: state.config.passkeys.is_some(),
+    };
+    render_view("factors.html", status, &view)
 }
 
 /// The `otpauth://` address as a QR code, an SVG image in a `data:` URI (the pages' security

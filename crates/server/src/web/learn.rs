@@ -5,12 +5,12 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use debrief_domain::Action;
-use serde::Deserialize;
-use serde_json::json;
+use debrief_domain::similar::{LessonHit, Similar};
+use debrief_domain::{Action, Timestamp};
+use serde::{Deserialize, Serialize};
 
 use super::WebUser;
-use super::pages::{forbidden, may, render, resolve_number};
+use super::pages::{app_error, forbidden, may, render_view, resolve_number};
 use crate::AppState;
 
 /// `3 d 4 h`, `2 h 05 min`, `40 min`, `12 s`.
@@ -54,46 +54,79 @@ pub async fn replay(
         Ok(i) => i,
         Err(r) => return r,
     };
-    let steps = match crate::api::learn::steps(&state, &user.caller(), &i).await {
+    let steps = match state.app.replay(&user.caller(), &i).await {
         Ok(s) => s,
-        Err(e) => {
-            return super::error_page(
-                user.lang,
-                Some(&user),
-                e.status,
-                "error-not-found",
-                &e.detail,
-            );
-        }
+        Err(e) => return app_error(&user, e),
     };
-    let total = steps.len();
-    let rows: Vec<serde_json::Value> = steps
+    let rows = steps
         .iter()
-        .map(|(s, e)| {
+        .map(|s| {
+            let e = &s.entry;
             let (what, reason) = super::describe::describe(user.lang, &user.zone, e);
-            json!({
-                "seq": s.seq, "at": s.at, "recorded_at": s.recorded_at, "stated": s.stated,
-                "actor": if e.author_hidden() { crate::i18n::t(user.lang, "pm-anonymous", &[]) } else { s.actor.clone() },
-                "kind": s.kind,
-                "what": what, "reason": reason,
-                "elapsed": span(s.elapsed_seconds), "since": span(s.since_previous_seconds),
-                "pause": s.since_previous_seconds >= 3600,
-            })
+            ReplayRow {
+                seq: e.seq,
+                at: s.at,
+                recorded_at: e.recorded_at,
+                stated: s.stated,
+                actor: if e.author_hidden() {
+                    crate::i18n::t(user.lang, "pm-anonymous", &[])
+                } else {
+                    e.actor.clone()
+                },
+                kind: &e.kind,
+                what,
+                reason,
+                elapsed: span(s.elapsed_seconds),
+                since: span(s.since_previous_seconds),
+                pause: s.since_previous_seconds >= 3600,
+            }
         })
         .collect();
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "incidents".into());
-    ctx.insert("number".into(), i.number.into());
-    ctx.insert("title".into(), i.title.clone().into());
-    ctx.insert("status".into(), i.status.as_str().into());
-    ctx.insert("steps".into(), rows.into());
-    ctx.insert("total".into(), total.into());
-    ctx.insert(
-        "duration".into(),
-        span(steps.last().map_or(0, |(s, _)| s.elapsed_seconds)).into(),
-    );
-    ctx.insert("print".into(), p.print.is_some().into());
-    render("replay.html", StatusCode::OK, ctx)
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "incidents";
+    let view = ReplayPage {
+        frame,
+        number: i.number,
+        title: &i.title,
+        status: i.status,
+        steps: rows,
+        total: steps.len(),
+        duration: span(steps.last().map_or(0, |s| s.elapsed_seconds)),
+        print: p.print.is_some(),
+    };
+    render_view("replay.html", StatusCode::OK, &view)
+}
+
+/// The replay page: the incident's steps in the order things happened.
+#[derive(Debug, Serialize)]
+struct ReplayPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    number: i64,
+    title: &'a str,
+    status: debrief_domain::Status,
+    steps: Vec<ReplayRow<'a>>,
+    total: usize,
+    /// From the first step to the last, in words.
+    duration: String,
+    /// The printable layout.
+    print: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ReplayRow<'a> {
+    seq: u64,
+    at: Timestamp,
+    recorded_at: Timestamp,
+    stated: bool,
+    actor: String,
+    kind: &'a str,
+    what: String,
+    reason: String,
+    elapsed: String,
+    since: String,
+    /// An hour or more since the previous step.
+    pause: bool,
 }
 
 /// Similar past incidents, with why and what each taught.
@@ -106,27 +139,29 @@ pub async fn similar(
         Ok(i) => i,
         Err(r) => return r,
     };
-    let found = match crate::api::learn::similar(&state, &user.caller(), &i, 20).await {
+    let similar = match state.app.similar(&user.caller(), &i, 20).await {
         Ok(f) => f,
-        Err(e) => {
-            return super::error_page(
-                user.lang,
-                Some(&user),
-                e.status,
-                "error-not-found",
-                &e.detail,
-            );
-        }
+        Err(e) => return app_error(&user, e),
     };
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "incidents".into());
-    ctx.insert("number".into(), i.number.into());
-    ctx.insert("title".into(), i.title.clone().into());
-    ctx.insert(
-        "similar".into(),
-        serde_json::to_value(&found).unwrap_or_default(),
-    );
-    render("similar.html", StatusCode::OK, ctx)
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "incidents";
+    let view = SimilarPage {
+        frame,
+        number: i.number,
+        title: &i.title,
+        similar,
+    };
+    render_view("similar.html", StatusCode::OK, &view)
+}
+
+/// Similar past incidents of one incident.
+#[derive(Debug, Serialize)]
+struct SimilarPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    number: i64,
+    title: &'a str,
+    similar: Vec<Similar>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,25 +179,31 @@ pub async fn lessons(
     if let Err(why) = may(&user, Action::ReadIncidents) {
         return forbidden(&user, &why);
     }
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "lessons".into());
-    ctx.insert("q".into(), p.q.clone().into());
-    let mut code = StatusCode::OK;
-    if !p.q.trim().is_empty() {
-        match crate::api::learn::lessons(&state, &user.caller(), &p.q).await {
-            Ok(hits) => {
-                ctx.insert(
-                    "hits".into(),
-                    serde_json::to_value(&hits).unwrap_or_default(),
-                );
-            }
-            Err(e) => {
-                code = e.status;
-                ctx.insert("error".into(), e.detail.into());
-            }
+    let hits = if p.q.trim().is_empty() {
+        None
+    } else {
+        match state.app.lessons(&user.caller(), &p.q).await {
+            Ok(hits) => Some(hits),
+            Err(e) => return app_error(&user, e),
         }
-    }
-    render("lessons.html", code, ctx)
+    };
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "lessons";
+    let view = LessonsPage {
+        frame,
+        q: &p.q,
+        hits,
+    };
+    render_view("lessons.html", StatusCode::OK, &view)
+}
+
+/// The lessons-learnt search: the question, and the passages found (`None` before asking).
+#[derive(Debug, Serialize)]
+struct LessonsPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    q: &'a str,
+    hits: Option<Vec<LessonHit>>,
 }
 
 #[cfg(test)]

@@ -7,8 +7,12 @@ use axum::response::Response;
 use debrief_domain::Action;
 use debrief_domain::metrics::Metrics;
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
 use super::WebUser;
-use super::pages::{forbidden, may, render};
+use super::pages::{forbidden, may, render_view};
 use crate::AppState;
 use crate::api::metrics::{MetricsParams, figures};
 use debrief_report::charts;
@@ -46,90 +50,107 @@ pub async fn dashboard(
     if let Err(why) = may(&user, Action::ReadIncidents) {
         return forbidden(&user, &why);
     }
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    // The figures (none when they cannot be computed: the error says why).
-    ctx.insert("m".into(), serde_json::Value::Null);
-    ctx.insert("nav".into(), "metrics".into());
     // Classes and action kinds by their names in the reader's language, never their codes.
     let labels = debrief_report::context::labels(user.lang);
-    let mut class_names: serde_json::Map<String, serde_json::Value> =
-        debrief_domain::taxonomy::classes()
-            .iter()
-            .map(|c| {
-                let name = debrief_domain::taxonomy::label(&c.en, &c.fr, user.lang);
-                (c.id.clone(), name.into())
-            })
-            .collect();
-    ctx.insert(
-        "classes".into(),
-        serde_json::Value::Array(
-            class_names
-                .iter()
-                .map(|(id, name)| serde_json::json!({"id": id, "name": name}))
-                .collect(),
-        ),
-    );
+    let classes: Vec<ClassName> = debrief_domain::taxonomy::classes()
+        .iter()
+        .map(|c| ClassName {
+            id: c.id.clone(),
+            name: debrief_domain::taxonomy::label(&c.en, &c.fr, user.lang),
+        })
+        .collect();
+    let mut class_names: BTreeMap<String, String> = classes
+        .iter()
+        .map(|c| (c.id.clone(), c.name.clone()))
+        .collect();
     class_names.insert(
         "unclassified".into(),
-        labels
-            .get("unclassified")
-            .cloned()
-            .unwrap_or_default()
-            .into(),
+        labels.get("unclassified").cloned().unwrap_or_default(),
     );
-    ctx.insert("class_names".into(), class_names.into());
-    ctx.insert(
-        "action_names".into(),
-        labels
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("ev_")?.to_string(), v.clone().into())))
-            .collect::<serde_json::Map<_, _>>()
-            .into(),
-    );
+    let action_names = labels
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("ev_")?.to_string(), v.clone())))
+        .collect();
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "metrics";
+    let mut view = MetricsPage {
+        frame,
+        m: None,
+        classes,
+        class_names,
+        action_names,
+        params: MetricsParams::default(),
+        trend_svg: String::new(),
+        severity_svg: String::new(),
+        costs: Vec::new(),
+    };
     let params = match query {
         Ok(Query(p)) => p,
         Err(e) => {
-            ctx.insert("error".into(), e.body_text().into());
-            return render("metrics.html", StatusCode::BAD_REQUEST, ctx);
+            view.frame.error = Some(e.body_text());
+            return render_view("metrics.html", StatusCode::BAD_REQUEST, &view);
         }
     };
-    ctx.insert(
-        "params".into(),
-        serde_json::json!({
-            "from": params.from, "to": params.to, "class": params.class,
-            "severity": params.severity, "tag": params.tag, "team": params.team,
-        }),
-    );
-    match figures(&state, &user.caller(), &params).await {
+    view.params = params;
+    match figures(&state, &user.caller(), &view.params).await {
         Ok(m) => {
-            let (trend, severity) = chart_svgs(&m, user.lang);
-            ctx.insert("trend_svg".into(), trend.into());
-            ctx.insert("severity_svg".into(), severity.into());
-            ctx.insert("m".into(), serde_json::to_value(&m).unwrap_or_default());
+            (view.trend_svg, view.severity_svg) = chart_svgs(&m, user.lang);
             let money =
                 |minor: i64, cur: &str| debrief_report::context::money(minor, cur, user.lang);
-            ctx.insert(
-                "costs".into(),
-                m.costs
-                    .iter()
-                    .map(|(cur, c)| {
-                        serde_json::json!({
-                            "currency": cur,
-                            "direct": money(c.direct, cur),
-                            "indirect": money(c.indirect, cur),
-                            "recovered": money(c.recovered, cur),
-                            "net": money(c.net, cur),
-                            "incidents": c.incidents,
-                        })
-                    })
-                    .collect::<Vec<_>>()
-                    .into(),
-            );
-            render("metrics.html", StatusCode::OK, ctx)
+            view.costs = m
+                .costs
+                .iter()
+                .map(|(cur, c)| CostRow {
+                    currency: cur.clone(),
+                    direct: money(c.direct, cur),
+                    indirect: money(c.indirect, cur),
+                    recovered: money(c.recovered, cur),
+                    net: money(c.net, cur),
+                    incidents: c.incidents.clone(),
+                })
+                .collect();
+            view.m = Some(m);
+            render_view("metrics.html", StatusCode::OK, &view)
         }
         Err(e) => {
-            ctx.insert("error".into(), e.detail.into());
-            render("metrics.html", e.status, ctx)
+            view.frame.error = Some(e.detail);
+            render_view("metrics.html", e.status, &view)
         }
     }
+}
+
+/// The metrics dashboard: the filter, the figures (none when they cannot be computed: the
+/// error says why), their charts and the costs in the reader's words.
+#[derive(Debug, Serialize)]
+struct MetricsPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    m: Option<Metrics>,
+    /// The classes a filter may choose.
+    classes: Vec<ClassName>,
+    /// Classes by their names in the reader's language (and "unclassified").
+    class_names: BTreeMap<String, String>,
+    /// Kinds of response action by their names in the reader's language.
+    action_names: BTreeMap<String, String>,
+    params: MetricsParams,
+    trend_svg: String,
+    severity_svg: String,
+    costs: Vec<CostRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClassName {
+    id: String,
+    name: String,
+}
+
+/// The costs in one currency, as amounts the reader reads.
+#[derive(Debug, Serialize)]
+struct CostRow {
+    currency: String,
+    direct: String,
+    indirect: String,
+    recovered: String,
+    net: String,
+    incidents: Vec<i64>,
 }

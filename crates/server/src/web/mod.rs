@@ -241,15 +241,17 @@ impl Templates {
 
 /// The regulatory regimes by their names in the reader's language (id → name), for pages that
 /// would otherwise show an id.
-pub fn regime_names(state: &crate::AppState, lang: Language) -> serde_json::Value {
+pub fn regime_names(
+    state: &crate::AppState,
+    lang: Language,
+) -> std::collections::BTreeMap<String, String> {
     state
         .config
         .regimes
         .regimes
         .iter()
-        .map(|r| (r.id.clone(), serde_json::Value::from(r.name.get(lang))))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
+        .map(|r| (r.id.clone(), r.name.get(lang).to_string()))
+        .collect()
 }
 
 /// Renders a page, or a generic error page if the template fails (which tests prevent).
@@ -485,18 +487,6 @@ impl Frame {
     }
 }
 
-/// The common context of every page: its [`Frame`], to which the page adds its own fields.
-pub fn base_context(
-    user: Option<&WebUser>,
-    lang: Language,
-) -> serde_json::Map<String, serde_json::Value> {
-    match serde_json::to_value(Frame::new(user, lang)) {
-        Ok(serde_json::Value::Object(map)) => map,
-        // A struct of strings and booleans always serialises to an object.
-        _ => serde_json::Map::new(),
-    }
-}
-
 /// An error page in the visitor's language; never shows internals.
 pub fn error_page(
     lang: Language,
@@ -505,14 +495,25 @@ pub fn error_page(
     heading_key: &str,
     message: &str,
 ) -> Response {
-    let mut ctx = base_context(user, lang);
-    ctx.insert("heading".into(), i18n::t(lang, heading_key, &[]).into());
-    ctx.insert("message".into(), message.into());
+    let view = ErrorPage {
+        frame: Frame::new(user, lang),
+        heading: i18n::t(lang, heading_key, &[]),
+        message,
+    };
     page(
         status,
         "error.html",
-        Value::from(minijinja::value::Serde(&ctx)),
+        Value::from(minijinja::value::Serde(&view)),
     )
+}
+
+/// An error page: what went wrong, in the visitor's words.
+#[derive(Debug, serde::Serialize)]
+struct ErrorPage<'a> {
+    #[serde(flatten)]
+    frame: Frame,
+    heading: String,
+    message: &'a str,
 }
 
 /// 404 for pages (and, through the API's own fallback, problem+json under /api).

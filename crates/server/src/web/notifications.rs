@@ -12,7 +12,7 @@ use debrief_domain::{Action, DomainError, Event, Incident, IncidentId, Timestamp
 use super::WebUser;
 use super::form::{ButtonForm, Obligation, WebForm, comma_list, optional, trimmed, yes_no};
 use super::pages::{
-    Applied, app_error, apply_form, forbidden, may, render, resolve_number, see_other,
+    Applied, app_error, apply_form, forbidden, may, render_view, resolve_number, see_other,
 };
 use crate::AppState;
 use crate::api::incidents::Need;
@@ -32,76 +32,71 @@ async fn page(
         Err(r) => return r,
     };
     let lang = user.lang;
-    let mut ctx = super::base_context(Some(user), lang);
-    ctx.insert("nav".into(), "incidents".into());
-    ctx.insert("number".into(), i.number.into());
-    ctx.insert("title".into(), i.title.clone().into());
-    ctx.insert(
-        "can_work".into(),
-        may(user, Action::WorkIncident(&i)).is_ok().into(),
-    );
-    ctx.insert(
-        "flags".into(),
-        FLAGS
-            .iter()
-            .map(|(k, _)| serde_json::json!({"id": k, "on": i.flags.contains(*k)}))
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "facts".into(),
-        serde_json::to_value(&i.regulatory).unwrap_or_default(),
-    );
-    ctx.insert(
-        "obligations".into(),
-        serde_json::to_value(i.obligations(&state.config.regimes, Timestamp::now()))
-            .unwrap_or_default(),
-    );
-    // Regimes by their names in the reader's language, never their ids.
-    ctx.insert("regime_names".into(), super::regime_names(state, lang));
-    ctx.insert(
-        "notifications".into(),
-        serde_json::to_value(&i.notifications).unwrap_or_default(),
-    );
-    ctx.insert(
-        "aware".into(),
-        i.milestone(debrief_domain::Milestone::Aware)
-            .map(|t| t.to_string())
-            .into(),
-    );
-    ctx.insert(
-        "can_decide".into(),
-        (may(user, Action::DecideNotifications).is_ok()
-            && may(user, Action::WorkIncident(&i)).is_ok())
-        .into(),
-    );
     let proposals = crate::outbound::service::proposals(state, &i)
         .await
         .unwrap_or_default();
-    ctx.insert(
-        "proposals".into(),
-        serde_json::to_value(&proposals).unwrap_or_default(),
-    );
     let directory = match state.app.directory(&user.caller()).await {
         Ok(d) => d,
         Err(e) => return app_error(user, e),
     };
-    ctx.insert(
-        "stakeholders".into(),
-        directory
+    let can_work = may(user, Action::WorkIncident(&i)).is_ok();
+    let mut frame = super::Frame::new(Some(user), lang);
+    frame.nav = "incidents";
+    frame.error = error;
+    let view = NotificationsPage {
+        frame,
+        number: i.number,
+        title: &i.title,
+        can_work,
+        flags: FLAGS
             .iter()
-            .map(|s| s.name.clone())
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "escalations".into(),
-        serde_json::to_value(&i.escalations).unwrap_or_default(),
-    );
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("notifications.html", code, ctx)
+            .map(|(k, _)| Flag {
+                id: k,
+                on: i.flags.contains(*k),
+            })
+            .collect(),
+        facts: &i.regulatory,
+        obligations: i.obligations(&state.config.regimes, Timestamp::now()),
+        regime_names: super::regime_names(state, lang),
+        notifications: &i.notifications,
+        aware: i.milestone(debrief_domain::Milestone::Aware),
+        can_decide: may(user, Action::DecideNotifications).is_ok() && can_work,
+        proposals,
+        stakeholders: directory.into_iter().map(|s| s.name).collect(),
+        escalations: &i.escalations,
+    };
+    render_view("notifications.html", code, &view)
+}
+
+/// An incident's notifications page: its regulatory flags and facts, the obligations they
+/// create, the notifications made and proposed, and the escalations sent.
+#[derive(Debug, serde::Serialize)]
+struct NotificationsPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    number: i64,
+    title: &'a str,
+    can_work: bool,
+    flags: Vec<Flag>,
+    facts: &'a RegulatoryFacts,
+    obligations: Vec<debrief_domain::obligation::Obligation>,
+    /// Regimes by their names in the reader's language, never their ids.
+    regime_names: std::collections::BTreeMap<String, String>,
+    notifications: &'a [debrief_domain::obligation::NotificationRecord],
+    /// When the organisation became aware (the clocks' usual start).
+    aware: Option<Timestamp>,
+    can_decide: bool,
+    proposals: Vec<crate::outbound::service::ProposalView>,
+    /// The directory's entries, by name.
+    stakeholders: Vec<String>,
+    escalations: &'a [debrief_domain::notify::Escalation],
+}
+
+/// A regulatory flag and whether the incident carries it.
+#[derive(Debug, serde::Serialize)]
+struct Flag {
+    id: &'static str,
+    on: bool,
 }
 
 pub async fn show(
@@ -294,34 +289,29 @@ pub async fn record(
 
 /// What is due across incidents in the next 24 hours, and what is overdue.
 pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
-    let items = match crate::api::obligations::due_for(
-        &state,
-        &user.principal,
-        crate::api::obligations::DueParams {
-            within_hours: Some(24),
-        },
-    )
-    .await
+    let items = match state
+        .app
+        .obligations_due(&user.caller(), &state.config.regimes, Timestamp::now(), 24)
+        .await
     {
-        Ok(axum::Json(items)) => items,
-        Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(&user, &e.detail),
-        Err(e) => {
-            return super::error_page(
-                user.lang,
-                Some(&user),
-                e.status,
-                "error-not-found",
-                &e.detail,
-            );
-        }
+        Ok(items) => items,
+        Err(e) => return app_error(&user, e),
     };
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "obligations".into());
-    ctx.insert(
-        "items".into(),
-        serde_json::to_value(&items).unwrap_or_default(),
-    );
-    render("obligations.html", StatusCode::OK, ctx)
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "obligations";
+    render_view(
+        "obligations.html",
+        StatusCode::OK,
+        &BoardPage { frame, items },
+    )
+}
+
+/// The obligations board: what is due across incidents in the next 24 hours, and what is late.
+#[derive(Debug, serde::Serialize)]
+struct BoardPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    items: Vec<debrief_app::DueObligation>,
 }
 
 /// The answer to a send, a retry or a decision made through the API's handlers: back to the

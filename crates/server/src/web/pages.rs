@@ -14,19 +14,12 @@ use debrief_domain::{
 use debrief_store::{IncidentQuery, StoreError};
 use minijinja::Value;
 use serde::Deserialize;
-use serde_json::{Map, json};
 
 use super::form::WebForm;
-use super::{WebUser, base_context, error_page, page};
+use super::{WebUser, error_page, page};
 use crate::AppState;
 use crate::api::incidents::Need;
 use crate::i18n::t;
-
-pub(super) type Ctx = Map<String, serde_json::Value>;
-
-pub(super) fn render(name: &str, status: StatusCode, ctx: Ctx) -> Response {
-    page(status, name, Value::from(minijinja::value::Serde(&ctx)))
-}
 
 /// Renders a page from its typed view model (its `Frame` flattened in).
 pub(super) fn render_view<T: serde::Serialize>(
@@ -152,11 +145,42 @@ pub struct ListQuery {
     before: Option<i64>,
 }
 
-fn incident_row(i: &Incident) -> serde_json::Value {
-    json!({
-        "number": i.number, "title": i.title, "status": i.status.as_str(), "assignee": i.assignee,
-        "opened_at": i.opened_at.to_string(), "updated_at": i.updated_at.to_string(),
-    })
+/// An incident as a row of the list.
+#[derive(Debug, serde::Serialize)]
+pub(super) struct IncidentRow<'a> {
+    number: i64,
+    title: &'a str,
+    status: Status,
+    assignee: Option<&'a str>,
+    opened_at: debrief_domain::Timestamp,
+    updated_at: debrief_domain::Timestamp,
+}
+
+impl<'a> IncidentRow<'a> {
+    pub(super) fn of(i: &'a Incident) -> IncidentRow<'a> {
+        IncidentRow {
+            number: i.number,
+            title: &i.title,
+            status: i.status,
+            assignee: i.assignee.as_deref(),
+            opened_at: i.opened_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// The incident list: a page of rows, the search and status filter, the next page's cursor.
+#[derive(Debug, serde::Serialize)]
+struct IncidentsPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    incidents: Vec<IncidentRow<'a>>,
+    q: &'a str,
+    status: &'a str,
+    statuses: Vec<Status>,
+    /// The number to continue before, when this page is full.
+    next_cursor: Option<i64>,
+    can_break_glass: bool,
 }
 
 pub async fn incidents(
@@ -197,31 +221,30 @@ pub async fn incidents(
         Ok(l) => l,
         Err(e) => return app_error(&user, e),
     };
-    let mut ctx = base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "incidents".into());
-    ctx.insert("incidents".into(), list.iter().map(incident_row).collect());
-    ctx.insert("q".into(), q.q.clone().into());
-    ctx.insert("status".into(), q.status.clone().into());
-    ctx.insert(
-        "statuses".into(),
-        Status::ALL.iter().map(|s| s.as_str()).collect(),
-    );
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "incidents";
     // The page after this one, when this one is full.
-    let next = (list.len() as u32 == limit).then(|| list.last().map(|i| i.number));
-    ctx.insert("next_cursor".into(), next.flatten().into());
-    ctx.insert(
-        "can_break_glass".into(),
-        may(&user, Action::BreakGlass).is_ok().into(),
-    );
+    let next_cursor = (list.len() as u32 == limit)
+        .then(|| list.last().map(|i| i.number))
+        .flatten();
+    let view = IncidentsPage {
+        frame,
+        incidents: list.iter().map(IncidentRow::of).collect(),
+        q: &q.q,
+        status: &q.status,
+        statuses: Status::ALL.to_vec(),
+        next_cursor,
+        can_break_glass: may(&user, Action::BreakGlass).is_ok(),
+    };
     let partial = headers.contains_key("hx-request") && !headers.contains_key("hx-boosted");
-    render(
+    render_view(
         if partial {
             "incident_rows.html"
         } else {
             "incidents.html"
         },
         StatusCode::OK,
-        ctx,
+        &view,
     )
 }
 
@@ -252,16 +275,22 @@ fn new_form_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let mut ctx = base_context(Some(user), user.lang);
-    ctx.insert("nav".into(), "new".into());
-    ctx.insert(
-        "form".into(),
-        serde_json::to_value(form).unwrap_or_default(),
-    );
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("incident_new.html", status, ctx)
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.nav = "new";
+    frame.error = error;
+    render_view(
+        "incident_new.html",
+        status,
+        &NewIncidentPage { frame, form },
+    )
+}
+
+/// The new incident form, with what was typed when it was refused.
+#[derive(Debug, serde::Serialize)]
+struct NewIncidentPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    form: &'a NewIncidentForm,
 }
 
 pub(super) fn may(user: &WebUser, action: Action<'_>) -> Result<(), String> {
@@ -384,49 +413,56 @@ pub(super) async fn incident_page(
             Err(e) => return app_error(user, e),
         }
     }
-    let milestones: Vec<serde_json::Value> = Milestone::ALL
+    let milestones = Milestone::ALL
         .iter()
         .map(|m| match incident.milestones.get(m) {
             Some(v) => {
                 let (how, source, entry) = match &v.source {
-                    MilestoneSource::Derived { seq } => ("derived", String::new(), *seq),
-                    MilestoneSource::Stated { seq, source } => ("stated", source.clone(), *seq),
+                    MilestoneSource::Derived { seq } => ("derived", String::new(), Some(*seq)),
+                    MilestoneSource::Stated { seq, source } => {
+                        ("stated", source.clone(), Some(*seq))
+                    }
                 };
-                json!({"name": m.as_str(), "at": v.at.to_string(), "how": how, "source": source, "entry": entry})
+                MilestoneRow {
+                    name: m.as_str(),
+                    at: Some(v.at.to_string()),
+                    how,
+                    source,
+                    entry,
+                }
             }
-            None => json!({"name": m.as_str(), "at": null, "how": ""}),
+            None => MilestoneRow {
+                name: m.as_str(),
+                at: None,
+                how: "",
+                source: String::new(),
+                entry: None,
+            },
         })
         .collect();
-    let rows: Vec<serde_json::Value> = journal
+    let rows = journal
         .iter()
         .rev()
         .map(|e| {
             let (what, reason) = super::describe::describe(user.lang, &user.zone, e);
-            let actor = if e.author_hidden() { crate::i18n::t(user.lang, "pm-anonymous", &[]) } else { e.actor.clone() };
-            json!({"seq": e.seq, "recorded_at": e.recorded_at.to_string(), "actor": actor, "what": what, "reason": reason, "hash": e.hash.to_hex()})
+            let actor = if e.author_hidden() {
+                crate::i18n::t(user.lang, "pm-anonymous", &[])
+            } else {
+                e.actor.clone()
+            };
+            JournalRow {
+                seq: e.seq,
+                recorded_at: e.recorded_at.to_string(),
+                actor,
+                what,
+                reason,
+                hash: e.hash.to_hex(),
+            }
         })
         .collect();
-    let mut ctx = base_context(Some(user), user.lang);
-    ctx.insert("nav".into(), "incidents".into());
-    ctx.insert(
-        "incident".into(),
-        json!({
-            "number": incident.number, "title": incident.title, "summary": incident.summary, "reporter": incident.reporter,
-            "detection_source": incident.detection_source, "status": incident.status.as_str(), "assignee": incident.assignee,
-            "opened_at": incident.opened_at.to_string(), "opened_by": incident.opened_by, "updated_at": incident.updated_at.to_string(),
-            "allowed_transitions": incident.status.allowed_next().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        }),
-    );
-    ctx.insert("milestones".into(), milestones.into());
-    ctx.insert("journal".into(), rows.into());
-    ctx.insert("intact".into(), intact.into());
-    ctx.insert(
-        "head".into(),
-        journal.last().map(|e| e.hash.to_hex()).into(),
-    );
     // Who read this incident's reports, exports and evidence — and, restricted, the incident
     // itself (managers and admins; a restricted incident's team too).
-    let reads = match state
+    let access_log = match state
         .app
         .access_log(
             &user.caller(),
@@ -435,22 +471,21 @@ pub(super) async fn incident_page(
         )
         .await
     {
-        Ok(r) => Some(r),
+        Ok(reads) => Some(
+            reads
+                .iter()
+                .map(|r| ReadRow {
+                    at: r.at.to_string(),
+                    actor: r.actor.clone(),
+                    action: r.action.clone(),
+                    what: read_in_words(user.lang, r),
+                    address: r.address.clone(),
+                })
+                .collect(),
+        ),
         Err(AppError::Denied(_)) => None,
         Err(e) => return app_error(user, e),
     };
-    if let Some(reads) = reads {
-        let reads: Vec<serde_json::Value> = reads
-            .iter()
-            .map(|r| {
-                json!({"at": r.at.to_string(), "actor": r.actor, "action": r.action,
-                    "what": read_in_words(user.lang, r), "address": r.address})
-            })
-            .collect();
-        ctx.insert("access_log".into(), reads.into());
-    }
-    ctx.insert("can_work".into(), can_work.into());
-    ctx.insert("can_assign".into(), can_assign.into());
     // Need-to-know: who the team is, who was given access, and whether this reader decides it.
     let mut team: Vec<String> = std::iter::once(incident.opened_by.clone())
         .chain(incident.assignee.clone())
@@ -458,36 +493,152 @@ pub(super) async fn incident_page(
         .collect();
     team.sort();
     team.dedup();
-    let grants: Vec<serde_json::Value> = incident
+    let grants = incident
         .grants
         .iter()
         .map(|g| match g {
-            debrief_domain::access::Grantee::User(u) => {
-                json!({"id": g.to_string(), "name": u.as_str(), "group": false})
-            }
-            debrief_domain::access::Grantee::Group(n) => {
-                json!({"id": g.to_string(), "name": n.as_str(), "group": true})
-            }
+            debrief_domain::access::Grantee::User(u) => GrantRow {
+                id: g.to_string(),
+                name: u.as_str().to_string(),
+                group: false,
+            },
+            debrief_domain::access::Grantee::Group(n) => GrantRow {
+                id: g.to_string(),
+                name: n.as_str().to_string(),
+                group: true,
+            },
         })
         .collect();
-    ctx.insert(
-        "access".into(),
-        json!({"restricted": incident.restricted, "team": team, "grants": grants}),
-    );
-    ctx.insert(
-        "can_manage_access".into(),
-        may(user, Action::ManageAccess(&incident)).is_ok().into(),
-    );
-    ctx.insert("can_take".into(), can_take.into());
-    ctx.insert("assignable".into(), assignable.into());
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    match super::record::record_context(state, user, &incident).await {
-        Ok(record) => ctx.extend(record),
+    let record = match super::record::record_view(state, user, &incident).await {
+        Ok(record) => record,
         Err(e) => return app_error(user, e),
-    }
-    render("incident.html", status, ctx)
+    };
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.nav = "incidents";
+    frame.error = error;
+    let view = IncidentPage {
+        frame,
+        incident: IncidentHead {
+            number: incident.number,
+            title: incident.title.clone(),
+            summary: incident.summary.clone(),
+            reporter: incident.reporter.clone(),
+            detection_source: incident.detection_source.clone(),
+            status: incident.status.as_str(),
+            assignee: incident.assignee.clone(),
+            opened_at: incident.opened_at.to_string(),
+            opened_by: incident.opened_by.clone(),
+            updated_at: incident.updated_at.to_string(),
+            allowed_transitions: incident
+                .status
+                .allowed_next()
+                .iter()
+                .map(|s| s.as_str())
+                .collect(),
+        },
+        milestones,
+        journal: rows,
+        intact,
+        head: journal.last().map(|e| e.hash.to_hex()),
+        access_log,
+        can_work,
+        can_assign,
+        access: AccessView {
+            restricted: incident.restricted,
+            team,
+            grants,
+        },
+        can_manage_access: may(user, Action::ManageAccess(&incident)).is_ok(),
+        can_take,
+        assignable,
+        record,
+    };
+    render_view("incident.html", status, &view)
+}
+
+/// What the incident page shows: its frame, the incident's head, its key times, its journal,
+/// who read it, who may see it, and its record with the forms' choices.
+#[derive(Debug, serde::Serialize)]
+struct IncidentPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    incident: IncidentHead,
+    milestones: Vec<MilestoneRow>,
+    journal: Vec<JournalRow>,
+    intact: bool,
+    /// The hash of the journal's last entry.
+    head: Option<String>,
+    /// Who read the incident; `None` for a reader who may not see that.
+    access_log: Option<Vec<ReadRow>>,
+    can_work: bool,
+    can_assign: bool,
+    access: AccessView,
+    can_manage_access: bool,
+    can_take: bool,
+    /// Who a manager may assign the incident to.
+    assignable: Vec<String>,
+    #[serde(flatten)]
+    record: super::record::RecordView<'a>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct IncidentHead {
+    number: i64,
+    title: String,
+    summary: String,
+    reporter: String,
+    detection_source: String,
+    status: &'static str,
+    assignee: Option<String>,
+    opened_at: String,
+    opened_by: String,
+    updated_at: String,
+    allowed_transitions: Vec<&'static str>,
+}
+
+/// A key time: stated (with its source), derived from a journal entry, or not known.
+#[derive(Debug, serde::Serialize)]
+struct MilestoneRow {
+    name: &'static str,
+    at: Option<String>,
+    /// `stated`, `derived` or empty.
+    how: &'static str,
+    source: String,
+    entry: Option<u64>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct JournalRow {
+    seq: u64,
+    recorded_at: String,
+    actor: String,
+    what: String,
+    reason: String,
+    hash: String,
+}
+
+/// One read of the incident's reports, exports or evidence.
+#[derive(Debug, serde::Serialize)]
+struct ReadRow {
+    at: String,
+    actor: String,
+    action: String,
+    what: String,
+    address: String,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct AccessView {
+    restricted: bool,
+    team: Vec<String>,
+    grants: Vec<GrantRow>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct GrantRow {
+    id: String,
+    name: String,
+    group: bool,
 }
 
 pub async fn incident(

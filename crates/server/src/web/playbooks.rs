@@ -9,25 +9,42 @@ use debrief_domain::Action;
 
 use super::WebUser;
 use super::form::{WebForm, optional, trimmed};
-use super::pages::{forbidden, may, render, see_other, store_error};
+use super::pages::{app_error, forbidden, may, render_view, see_other};
 use crate::AppState;
+use debrief_store::playbooks::PlaybookVersion;
 
 /// The playbooks: latest versions, in both languages.
 pub async fn playbooks(State(state): State<AppState>, user: WebUser) -> Response {
-    if let Err(why) = may(&user, Action::ReadIncidents) {
-        return forbidden(&user, &why);
-    }
-    let all = match state.store.list_playbooks().await {
+    let playbooks = match state.app.playbooks(&user.caller()).await {
         Ok(a) => a,
-        Err(e) => return store_error(&user, e),
+        Err(e) => return app_error(&user, e),
     };
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "playbooks".into());
-    ctx.insert(
-        "playbooks".into(),
-        serde_json::to_value(&all).unwrap_or_default(),
-    );
-    render("playbooks.html", StatusCode::OK, ctx)
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "playbooks";
+    render_view(
+        "playbooks.html",
+        StatusCode::OK,
+        &PlaybooksPage { frame, playbooks },
+    )
+}
+
+/// The playbooks: the latest version of each, in both languages.
+#[derive(Debug, serde::Serialize)]
+struct PlaybooksPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    playbooks: Vec<PlaybookVersion>,
+}
+
+/// A version of a playbook, its steps, its history, and whether this reader may publish.
+#[derive(Debug, serde::Serialize)]
+struct PlaybookPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    playbook: PlaybookVersion,
+    steps: Vec<String>,
+    versions: Vec<PlaybookVersion>,
+    can_publish: bool,
 }
 
 /// Which playbook version a page shows: a language and a version (the latest when none).
@@ -50,37 +67,30 @@ async fn playbook_page(
     if let Err(why) = may(user, Action::ReadIncidents) {
         return forbidden(user, &why);
     }
-    let lang = q.lang.unwrap_or(user.lang).as_str();
-    let v = match state.store.playbook(slug, lang, q.version).await {
+    let lang = q.lang.unwrap_or(user.lang);
+    let caller = user.caller();
+    let v = match state.app.playbook(&caller, slug, lang, q.version).await {
         Ok(v) => v,
-        Err(e) => return store_error(user, e),
+        Err(e) => return app_error(user, e),
     };
-    let versions = match state.store.playbook_versions(slug, lang).await {
+    let versions = match state.app.playbook_versions(&caller, slug, lang).await {
         Ok(v) => v,
-        Err(e) => return store_error(user, e),
+        Err(e) => return app_error(user, e),
     };
     let steps = debrief_domain::playbook::parse_playbook(&v.body)
         .map(|d| d.steps)
         .unwrap_or_default();
-    let mut ctx = super::base_context(Some(user), user.lang);
-    ctx.insert("nav".into(), "playbooks".into());
-    ctx.insert(
-        "playbook".into(),
-        serde_json::to_value(&v).unwrap_or_default(),
-    );
-    ctx.insert("steps".into(), steps.into());
-    ctx.insert(
-        "versions".into(),
-        serde_json::to_value(&versions).unwrap_or_default(),
-    );
-    ctx.insert(
-        "can_publish".into(),
-        may(user, Action::ManagePlaybooks).is_ok().into(),
-    );
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("playbook.html", code, ctx)
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.nav = "playbooks";
+    frame.error = error;
+    let view = PlaybookPage {
+        frame,
+        playbook: v,
+        steps,
+        versions,
+        can_publish: may(user, Action::ManagePlaybooks).is_ok(),
+    };
+    render_view("playbook.html", code, &view)
 }
 
 pub async fn playbook(

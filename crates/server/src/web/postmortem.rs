@@ -19,7 +19,7 @@ use debrief_store::StoreError;
 
 use super::WebUser;
 use super::form::{WebForm, optional, trimmed, yes_no};
-use super::pages::{Applied, apply_form, forbidden, may, render, resolve_number, store_error};
+use super::pages::{Applied, apply_form, forbidden, may, render_view, resolve_number, store_error};
 use crate::AppState;
 use crate::api::incidents::Need;
 
@@ -113,29 +113,22 @@ pub(super) async fn page(
         .collect::<Vec<_>>()
         .join(", ");
     // Playbooks matching the incident, in the reader's language, not applied yet.
-    let mut suggested = Vec::new();
-    if let Ok(all) = state.store.list_playbooks().await {
-        let class = incident.classification.as_ref();
-        for v in all {
-            if v.lang != user.lang.as_str() || incident.playbooks.iter().any(|p| p.slug == v.slug) {
-                continue;
-            }
-            if let Ok(doc) = debrief_domain::playbook::parse_playbook(&v.body)
-                && doc.matches(
-                    class.map(|c| c.class.as_str()),
-                    class.map(|c| c.kind.as_str()),
-                    incident.severity.as_ref().map(|a| a.level),
-                )
-            {
-                suggested.push(Suggested {
-                    slug: v.slug,
-                    title: v.title,
-                    version: v.version,
-                    steps: doc.steps.len(),
-                });
-            }
-        }
-    }
+    let suggested = match state
+        .app
+        .suggested_playbooks(&user.caller(), &incident, lang)
+        .await
+    {
+        Ok(found) => found
+            .into_iter()
+            .map(|(v, doc)| Suggested {
+                slug: v.slug,
+                title: v.title,
+                version: v.version,
+                steps: doc.steps.len(),
+            })
+            .collect(),
+        Err(e) => return super::pages::app_error(user, e),
+    };
     // Communicating the findings: once approved, managers send the report to the directory;
     // before, they invite the review meeting's participants with the draft.
     let manages = may(user, Action::DecideNotifications).is_ok() && can_work;
@@ -712,35 +705,45 @@ pub async fn board(
         state: q.state,
         owner: q.owner,
     };
-    let board = match crate::api::board::board_for(&state, &user.principal, params).await {
-        Ok(axum::Json(b)) => b,
+    if let Err(why) = may(&user, Action::ReadIncidents) {
+        return forbidden(&user, &why);
+    }
+    let board = match crate::api::board::compute_board(&state.app, &user.caller(), &params).await {
+        Ok(b) => b,
         Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(&user, &e.detail),
         Err(e) => {
             return super::error_page(
                 user.lang,
                 Some(&user),
                 e.status,
-                "error-not-found",
+                "error-bad-request",
                 &e.detail,
             );
         }
     };
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "recommendations".into());
-    ctx.insert(
-        "board".into(),
-        serde_json::to_value(&board).unwrap_or_default(),
-    );
-    ctx.insert("state".into(), shown_state.into());
-    ctx.insert(
-        "rate".into(),
-        board
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "recommendations";
+    let view = BoardPage {
+        frame,
+        rate: board
             .completion_rate
-            .map(|r| format!("{:.0} %", r * 100.0))
-            .unwrap_or_else(|| "—".into())
-            .into(),
-    );
-    render("recommendations.html", StatusCode::OK, ctx)
+            .map(|r| debrief_domain::locale::percent(r * 100.0, user.lang))
+            .unwrap_or_else(|| "—".into()),
+        board,
+        state: shown_state,
+    };
+    render_view("recommendations.html", StatusCode::OK, &view)
+}
+
+/// The recommendations board: its lines and counts, the filter shown, the completion rate in
+/// the reader's words.
+#[derive(Debug, serde::Serialize)]
+struct BoardPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    board: crate::api::board::Board,
+    state: String,
+    rate: String,
 }
 
 /// The playbook applied to an incident.
@@ -759,12 +762,12 @@ pub async fn apply_playbook(
     WebForm(f): WebForm<ApplyPlaybookForm>,
 ) -> Response {
     let found = state
-        .store
-        .playbook(&f.slug, user.lang.as_str(), None)
+        .app
+        .playbook(&user.caller(), &f.slug, user.lang, None)
         .await;
     let v = match found {
         Ok(v) => v,
-        Err(e) => return store_error(&user, e),
+        Err(e) => return super::pages::app_error(&user, e),
     };
     act(&state, &user, &number, &f.csrf, false, |c| {
         let doc = debrief_domain::playbook::parse_playbook(&v.body)?;

@@ -14,205 +14,216 @@ use debrief_domain::triage::IncidentRole;
 use debrief_domain::triage::{FunctionalImpact, InformationImpact, Pap, Recoverability, Tlp};
 use debrief_domain::work::Compromise;
 use debrief_domain::{DomainError, Incident, Timestamp};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::WebUser;
 use super::form::{WebForm, choice, comma_list, maybe};
-use super::pages::{Ctx, act_many, render};
+use super::pages::{act_many, render_view};
 use crate::AppState;
 use crate::api::incidents::Need;
 
-/// The template context of an incident's record.
-pub(super) async fn record_context(
+/// An incident's record as the incident page shows it, with the choices its forms offer.
+pub(super) async fn record_view<'a>(
     state: &AppState,
     user: &WebUser,
-    i: &Incident,
-) -> Result<Ctx, debrief_app::AppError> {
+    i: &'a Incident,
+) -> Result<RecordView<'a>, debrief_app::AppError> {
+    use debrief_domain::work::{ActionKind, AssetKind, Criticality};
     let lang = user.lang;
-    let shared = state.app.shared_observables(&user.caller(), i.id).await?;
-    let mut observables = Vec::new();
-    for o in &i.observables {
-        let also = shared.get(&o.value).cloned().unwrap_or_default();
-        observables.push(json!({"id": o.id, "kind": o.kind.as_str(), "value": o.value, "ioc": o.ioc, "sighted": o.sighted, "also_in": also}));
-    }
-    let classification = i.classification.as_ref().map(|c| {
-        let (cl, ty) = c.labels(lang);
-        let subs: Vec<String> = taxonomy::subtypes_of(&i.tags)
-            .iter()
-            .map(|s| s.name(lang))
-            .collect();
-        json!({"class": c.class, "type": c.kind, "class_label": cl, "type_label": ty, "subtypes": subs})
-    });
-    let scope_items: Vec<&String> = i
-        .scope
-        .business_units
+    let mut shared = state.app.shared_observables(&user.caller(), i.id).await?;
+    let observables = i
+        .observables
         .iter()
-        .chain(&i.scope.sites)
-        .chain(&i.scope.systems)
+        .map(|o| ObservableRow {
+            observable: o,
+            also_in: shared.remove(&o.value).unwrap_or_default(),
+        })
         .collect();
-    let record = json!({
-        "classification": classification,
-        "severity": i.severity.as_ref().map(|a| json!({"level": a.level, "name": a.level_name(), "reasons": a.reasons})),
-        "tlp": i.tlp.as_str(),
-        "pap": i.pap.as_str(),
-        "tags": i.tags,
-        "scope_items": scope_items,
-        "scope": i.scope,
-        "members": i.members.iter().map(|m| json!({"user": m.user, "role": m.role.as_str()})).collect::<Vec<_>>(),
-        "observables": observables,
-        "evidence": i.evidence.iter().map(|e| json!({
-            "id": e.id, "name": e.name, "sha256": e.sha256, "size": e.size, "collected_by": e.collected_by,
-            "collected_from": e.collected_from, "collected_at": e.collected_at.to_string(),
-            "custody": e.custody.iter().map(|c| json!({"action": c.action.as_str(), "at": c.at.to_string(), "from": c.from, "to": c.to, "location": c.location})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "actions": i.actions.iter().map(|a| json!({"kind": a.kind.as_str(), "description": a.description, "by": a.by, "at": a.at.to_string(), "outcome": a.outcome})).collect::<Vec<_>>(),
-        "assets": i.assets.iter().map(|a| json!({"id": a.id, "kind": a.kind.as_str(), "name": a.name, "criticality": a.criticality.as_str(), "compromise": a.compromise.as_str()})).collect::<Vec<_>>(),
-        "tasks": i.tasks.iter().map(|k| json!({"id": k.id, "title": k.title, "owner": k.owner, "due": k.due.map(|d| d.to_string()), "done_at": k.done_at.map(|d| d.to_string()), "status": k.status.as_str()})).collect::<Vec<_>>(),
-        "notes": i.notes.iter().map(|n| json!({"kind": n.kind.as_str(), "text": n.text, "interviewee": n.interviewee, "by": n.by, "at": n.at.to_string()})).collect::<Vec<_>>(),
-        "minutes_logged": i.minutes_logged(),
-        "timeline": i.timeline.iter().map(|e| json!({
-            "id": e.id, "occurred_at": e.occurred_at.to_string(), "precision": e.precision.as_str(),
-            "description": e.description, "source": e.source.as_str(),
-            "technique": e.technique.as_ref().map(|x| x.to_string()), "tactic": e.tactic.as_ref().map(|x| x.as_str().to_string()),
-        })).collect::<Vec<_>>(),
-    });
-    let mut ctx = Map::new();
-    ctx.insert("record".into(), record);
-    ctx.insert(
-        "taxonomy".into(),
-        taxonomy::classes()
-            .iter()
-            .map(|c| {
-                json!({"id": c.id, "label": taxonomy::label(&c.en, &c.fr, lang),
-                    "types": c.types.iter().map(|t| json!({"id": t.id, "label": taxonomy::label(&t.en, &t.fr, lang)})).collect::<Vec<_>>()})
-            })
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "subtypes".into(),
-        taxonomy::subtypes()
-            .iter()
-            .map(|s| {
-                let (cl, ty) = s.classification().labels(lang);
-                json!({"id": s.id, "label": s.name(lang), "maps_to": format!("{cl} / {ty}")})
-            })
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    // The custody form's choices (it offered none before the templates were strict).
-    ctx.insert(
-        "custody_actions".into(),
-        CustodyAction::ALL
-            .iter()
-            .map(|a| a.as_str())
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "impacts".into(),
-        json!({
-            "functional": FunctionalImpact::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-            "information": InformationImpact::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-            "recoverability": Recoverability::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-        }),
-    );
-    ctx.insert(
-        "observable_kinds".into(),
-        Value::from(
-            ObservableKind::ALL
+    let classification = i.classification.as_ref().map(|c| {
+        let (class_label, type_label) = c.labels(lang);
+        ClassificationView {
+            class: c.class.clone(),
+            kind: c.kind.clone(),
+            class_label,
+            type_label,
+            subtypes: taxonomy::subtypes_of(&i.tags)
                 .iter()
-                .map(|v| v.as_str())
-                .collect::<Vec<_>>(),
-        ),
-    );
-    ctx.insert(
-        "tlps".into(),
-        Tlp::ALL
+                .map(|s| s.name(lang))
+                .collect(),
+        }
+    });
+    let record = Record {
+        classification,
+        severity: i.severity.as_ref().map(|a| SeverityView {
+            level: a.level,
+            name: a.level_name(),
+            reasons: &a.reasons,
+        }),
+        tlp: i.tlp,
+        pap: i.pap,
+        tags: &i.tags,
+        scope_items: i
+            .scope
+            .business_units
             .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "paps".into(),
-        Pap::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "precisions".into(),
-        Precision::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    ctx.insert(
-        "sources".into(),
-        TimelineSource::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    {
-        use debrief_domain::work::{ActionKind, AssetKind, Compromise, Criticality};
-        ctx.insert(
-            "incident_roles".into(),
-            Value::from(
-                debrief_domain::triage::IncidentRole::ALL
-                    .iter()
-                    .map(|v| v.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-        );
-        let names = |all: &[&'static str]| Value::from(all.to_vec());
-        ctx.insert(
-            "action_kinds".into(),
-            names(
-                &ActionKind::ALL
-                    .iter()
-                    .map(|v| v.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-        );
-        ctx.insert(
-            "asset_kinds".into(),
-            names(
-                &AssetKind::ALL
-                    .iter()
-                    .map(|v| v.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-        );
-        ctx.insert(
-            "criticalities".into(),
-            names(
-                &Criticality::ALL
-                    .iter()
-                    .map(|v| v.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-        );
-        ctx.insert(
-            "compromises".into(),
-            names(
-                &Compromise::ALL
-                    .iter()
-                    .map(|v| v.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-        );
-    }
-    ctx.insert(
-        "tactics".into(),
-        TACTICS.iter().map(|(_, n)| *n).collect::<Vec<_>>().into(),
-    );
-    Ok(ctx)
+            .chain(&i.scope.sites)
+            .chain(&i.scope.systems)
+            .collect(),
+        scope: &i.scope,
+        members: &i.members,
+        observables,
+        evidence: &i.evidence,
+        actions: &i.actions,
+        assets: &i.assets,
+        tasks: &i.tasks,
+        notes: &i.notes,
+        minutes_logged: i.minutes_logged(),
+        timeline: &i.timeline,
+    };
+    let taxonomy = taxonomy::classes()
+        .iter()
+        .map(|c| TaxonomyClass {
+            id: c.id.clone(),
+            label: taxonomy::label(&c.en, &c.fr, lang),
+            types: c
+                .types
+                .iter()
+                .map(|t| Choice {
+                    id: t.id.clone(),
+                    label: taxonomy::label(&t.en, &t.fr, lang),
+                })
+                .collect(),
+        })
+        .collect();
+    let subtypes = taxonomy::subtypes()
+        .iter()
+        .map(|s| {
+            let (cl, ty) = s.classification().labels(lang);
+            SubtypeChoice {
+                id: s.id.clone(),
+                label: s.name(lang),
+                maps_to: format!("{cl} / {ty}"),
+            }
+        })
+        .collect();
+    Ok(RecordView {
+        record,
+        taxonomy,
+        subtypes,
+        custody_actions: CustodyAction::ALL.to_vec(),
+        impacts: Impacts {
+            functional: FunctionalImpact::ALL.to_vec(),
+            information: InformationImpact::ALL.to_vec(),
+            recoverability: Recoverability::ALL.to_vec(),
+        },
+        observable_kinds: ObservableKind::ALL.to_vec(),
+        tlps: Tlp::ALL.to_vec(),
+        paps: Pap::ALL.to_vec(),
+        precisions: Precision::ALL.to_vec(),
+        sources: TimelineSource::ALL.to_vec(),
+        incident_roles: IncidentRole::ALL.to_vec(),
+        action_kinds: ActionKind::ALL.to_vec(),
+        asset_kinds: AssetKind::ALL.to_vec(),
+        criticalities: Criticality::ALL.to_vec(),
+        compromises: Compromise::ALL.to_vec(),
+        tactics: TACTICS.iter().map(|(_, n)| *n).collect(),
+    })
+}
+
+/// The record and the choices of its forms (flattened into the incident page).
+#[derive(Debug, Serialize)]
+pub(super) struct RecordView<'a> {
+    record: Record<'a>,
+    taxonomy: Vec<TaxonomyClass>,
+    subtypes: Vec<SubtypeChoice>,
+    custody_actions: Vec<CustodyAction>,
+    impacts: Impacts,
+    observable_kinds: Vec<ObservableKind>,
+    tlps: Vec<Tlp>,
+    paps: Vec<Pap>,
+    precisions: Vec<Precision>,
+    sources: Vec<TimelineSource>,
+    incident_roles: Vec<IncidentRole>,
+    action_kinds: Vec<debrief_domain::work::ActionKind>,
+    asset_kinds: Vec<debrief_domain::work::AssetKind>,
+    criticalities: Vec<debrief_domain::work::Criticality>,
+    compromises: Vec<Compromise>,
+    tactics: Vec<&'static str>,
+}
+
+/// The incident's triage and investigation record: the domain's own values, as they serialise.
+#[derive(Debug, Serialize)]
+struct Record<'a> {
+    classification: Option<ClassificationView>,
+    severity: Option<SeverityView<'a>>,
+    tlp: Tlp,
+    pap: Pap,
+    tags: &'a [String],
+    /// Business units, sites and systems in one list.
+    scope_items: Vec<&'a String>,
+    scope: &'a debrief_domain::triage::Scope,
+    members: &'a [debrief_domain::record::Member],
+    observables: Vec<ObservableRow<'a>>,
+    evidence: &'a [debrief_domain::evidence::Evidence],
+    actions: &'a [debrief_domain::work::ResponseAction],
+    assets: &'a [debrief_domain::work::Asset],
+    tasks: &'a [debrief_domain::work::Task],
+    notes: &'a [debrief_domain::work::Note],
+    minutes_logged: u64,
+    timeline: &'a [debrief_domain::record::TimelineEntry],
+}
+
+/// An observable and the other incidents (by number) this reader may see that hold it too.
+#[derive(Debug, Serialize)]
+struct ObservableRow<'a> {
+    #[serde(flatten)]
+    observable: &'a debrief_domain::record::Observable,
+    also_in: Vec<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClassificationView {
+    class: String,
+    #[serde(rename = "type")]
+    kind: String,
+    class_label: String,
+    type_label: String,
+    subtypes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SeverityView<'a> {
+    level: u8,
+    name: &'static str,
+    reasons: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+struct TaxonomyClass {
+    id: String,
+    label: String,
+    types: Vec<Choice>,
+}
+
+#[derive(Debug, Serialize)]
+struct Choice {
+    id: String,
+    label: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SubtypeChoice {
+    id: String,
+    label: String,
+    /// The class and type it classifies by.
+    maps_to: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Impacts {
+    functional: Vec<FunctionalImpact>,
+    information: Vec<InformationImpact>,
+    recoverability: Vec<Recoverability>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -461,19 +472,53 @@ pub struct SearchQuery {
     q: String,
 }
 
+/// A piece of a search hit's snippet: the words that matched are highlighted.
+#[derive(Debug, PartialEq, Serialize)]
+struct Part<'a> {
+    text: &'a str,
+    hit: bool,
+}
+
 /// Splits a snippet marked with « » into parts the template escapes and highlights.
-fn parts(snippet: &str) -> Vec<Value> {
+fn parts(snippet: &str) -> Vec<Part<'_>> {
     let mut out = Vec::new();
     let mut rest = snippet;
     while let Some(start) = rest.find('«') {
-        out.push(json!({"text": &rest[..start], "hit": false}));
+        out.push(Part {
+            text: &rest[..start],
+            hit: false,
+        });
         let after = &rest[start + '«'.len_utf8()..];
         let end = after.find('»').unwrap_or(after.len());
-        out.push(json!({"text": &after[..end], "hit": true}));
+        out.push(Part {
+            text: &after[..end],
+            hit: true,
+        });
         rest = after.get(end + '»'.len_utf8()..).unwrap_or("");
     }
-    out.push(json!({"text": rest, "hit": false}));
+    out.push(Part {
+        text: rest,
+        hit: false,
+    });
     out
+}
+
+/// The search page: what was asked and the incidents it was found in.
+#[derive(Debug, Serialize)]
+struct SearchPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    q: &'a str,
+    hits: Vec<HitRow<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct HitRow<'a> {
+    number: i64,
+    title: &'a str,
+    /// Where it matched, by name: "Timeline 3", "Chronologie 3".
+    field: String,
+    parts: Vec<Part<'a>>,
 }
 
 pub async fn search(
@@ -490,23 +535,34 @@ pub async fn search(
             Err(e) => return super::pages::app_error(&user, e),
         }
     };
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "search".into());
-    ctx.insert("q".into(), q.q.clone().into());
-    ctx.insert(
-        "hits".into(),
-        hits.iter()
-            .map(|h| {
-                // Where it matched, by name: "Timeline 3", "Chronologie 3".
-                let (part, id) = h.field.split_once(':').unwrap_or((&h.field, ""));
-                let name = crate::i18n::t(user.lang, &format!("search-field-{part}"), &[]);
-                let place = if id.is_empty() { name } else { format!("{name} {id}") };
-                json!({"number": h.number, "title": h.title, "field": place, "parts": parts(&h.snippet)})
-            })
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    render("search.html", StatusCode::OK, ctx)
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "search";
+    let hits = hits
+        .iter()
+        .map(|h| {
+            let (part, id) = h.field.split_once(':').unwrap_or((&h.field, ""));
+            let name = crate::i18n::t(user.lang, &format!("search-field-{part}"), &[]);
+            HitRow {
+                number: h.number,
+                title: &h.title,
+                field: if id.is_empty() {
+                    name
+                } else {
+                    format!("{name} {id}")
+                },
+                parts: parts(&h.snippet),
+            }
+        })
+        .collect();
+    render_view(
+        "search.html",
+        StatusCode::OK,
+        &SearchPage {
+            frame,
+            q: &q.q,
+            hits,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -514,12 +570,9 @@ mod tests {
     #[test]
     fn snippet_parts_mark_hits() {
         let p = super::parts("a «b» c «d»");
-        let hits: Vec<bool> = p
-            .iter()
-            .map(|v| v["hit"].as_bool().unwrap_or(false))
-            .collect();
+        let hits: Vec<bool> = p.iter().map(|v| v.hit).collect();
         assert_eq!(hits, vec![false, true, false, true, false]);
-        assert_eq!(p[1]["text"], "b");
+        assert_eq!(p[1].text, "b");
     }
 }
 

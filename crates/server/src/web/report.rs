@@ -13,38 +13,49 @@ use debrief_store::blobs::BlobStore;
 use serde_json::json;
 
 use super::WebUser;
-use super::pages::{app_error, forbidden, may, render};
+use super::pages::{app_error, forbidden, may, render_view};
 use crate::AppState;
 
-/// The report form, empty.
-fn blank_report() -> serde_json::Value {
-    json!({"what": "", "when": "", "where": "", "contact": ""})
+/// What the report form shows in its fields: empty, or what was typed when it was refused.
+#[derive(Debug, Default, serde::Serialize)]
+struct Values {
+    what: String,
+    when: String,
+    #[serde(rename = "where")]
+    place: String,
+    contact: String,
+}
+
+/// The report form, with the reference of the report just sent when there is one.
+#[derive(Debug, serde::Serialize)]
+struct ReportPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    values: &'a Values,
+    /// The number of the alert the report became.
+    sent: Option<i64>,
 }
 
 /// The largest file a report may carry.
 const MAX_REPORT_FILE: u64 = 25 * 1024 * 1024;
 
 pub async fn form(user: WebUser) -> Response {
-    page(&user, StatusCode::OK, None, &blank_report())
+    page(&user, StatusCode::OK, None, &Values::default())
 }
 
-fn page(
-    user: &WebUser,
-    code: StatusCode,
-    error: Option<String>,
-    values: &serde_json::Value,
-) -> Response {
+fn page(user: &WebUser, code: StatusCode, error: Option<String>, values: &Values) -> Response {
     if let Err(why) = may(user, Action::ReportSuspicion) {
         return forbidden(user, &why);
     }
-    let mut ctx = super::base_context(Some(user), user.lang);
-    ctx.insert("nav".into(), "report".into());
-    ctx.insert("values".into(), values.clone());
-    ctx.insert("sent".into(), serde_json::Value::Null);
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("report.html", code, ctx)
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.nav = "report";
+    frame.error = error;
+    let view = ReportPage {
+        frame,
+        values,
+        sent: None,
+    };
+    render_view("report.html", code, &view)
 }
 
 #[derive(Debug, Default)]
@@ -157,12 +168,17 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
     let blobs = BlobStore::new(&state.config.evidence_dir);
     let r = match read(&user, &blobs, form).await {
         Ok(r) => r,
-        Err((code, msg)) => return page(&user, code, Some(msg), &blank_report()),
+        Err((code, msg)) => return page(&user, code, Some(msg), &Values::default()),
     };
     if let Err(resp) = user.check_csrf(&r.csrf) {
         return resp;
     }
-    let values = json!({"what": r.what, "when": r.when, "where": r.place, "contact": r.contact});
+    let values = Values {
+        what: r.what.clone(),
+        when: r.when.clone(),
+        place: r.place.clone(),
+        contact: r.contact.clone(),
+    };
     let occurred = match when(&user, &r.when) {
         Ok(t) => t,
         Err(e) => return page(&user, StatusCode::UNPROCESSABLE_ENTITY, Some(e), &values),
@@ -246,11 +262,14 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
     };
     match state.app.report_suspicion(&user.caller(), new).await {
         Ok(receipt) => {
-            let mut ctx = super::base_context(Some(&user), user.lang);
-            ctx.insert("nav".into(), "report".into());
-            ctx.insert("sent".into(), receipt.alert.number.into());
-            ctx.insert("values".into(), blank_report());
-            render("report.html", StatusCode::CREATED, ctx)
+            let mut frame = super::Frame::new(Some(&user), user.lang);
+            frame.nav = "report";
+            let view = ReportPage {
+                frame,
+                values: &Values::default(),
+                sent: Some(receipt.alert.number),
+            };
+            render_view("report.html", StatusCode::CREATED, &view)
         }
         Err(e) => app_error(&user, e),
     }
@@ -276,13 +295,38 @@ pub async fn mine(State(state): State<AppState>, user: WebUser) -> Response {
         Ok(a) => a,
         Err(e) => return app_error(&user, e),
     };
-    let mine: Vec<_> = alerts
-        .into_iter()
+    let reports = alerts
+        .iter()
         .filter(|a| a.key.kind == "human-report" && a.received_by == me)
-        .map(|a| json!({"number": a.number, "title": a.title, "status": a.status.as_str(), "received": a.first_seen.to_string(), "acknowledged_by": a.acknowledged_by, "acknowledged_at": a.acknowledged_at.map(|t| t.to_string())}))
+        .map(|a| SentReport {
+            number: a.number,
+            title: &a.title,
+            status: a.status,
+            received: a.first_seen,
+            acknowledged_by: a.acknowledged_by.as_deref(),
+            acknowledged_at: a.acknowledged_at,
+        })
         .collect();
-    let mut ctx = super::base_context(Some(&user), user.lang);
-    ctx.insert("nav".into(), "report".into());
-    ctx.insert("reports".into(), mine.into());
-    render("reports.html", StatusCode::OK, ctx)
+    let mut frame = super::Frame::new(Some(&user), user.lang);
+    frame.nav = "report";
+    render_view("reports.html", StatusCode::OK, &MinePage { frame, reports })
+}
+
+/// The reports this person sent.
+#[derive(Debug, serde::Serialize)]
+struct MinePage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    reports: Vec<SentReport<'a>>,
+}
+
+/// A report sent, and what became of it.
+#[derive(Debug, serde::Serialize)]
+struct SentReport<'a> {
+    number: i64,
+    title: &'a str,
+    status: debrief_domain::alert::AlertStatus,
+    received: Timestamp,
+    acknowledged_by: Option<&'a str>,
+    acknowledged_at: Option<Timestamp>,
 }

@@ -9,7 +9,7 @@ use debrief_domain::Action;
 
 use super::WebUser;
 use super::form::{WebForm, trimmed};
-use super::pages::{forbidden, may, render, see_other};
+use super::pages::{forbidden, may, render_view, see_other};
 use crate::AppState;
 use crate::api::samm::{AnswerRequest, assessment, confirm};
 
@@ -22,19 +22,20 @@ async fn page(
     if let Err(why) = may(user, Action::ReadIncidents) {
         return forbidden(user, &why);
     }
-    let mut ctx = super::base_context(Some(user), user.lang);
-    // The assessment, or why there is none.
-    ctx.insert("a".into(), serde_json::Value::Null);
-    ctx.insert("missing".into(), serde_json::Value::Null);
-    ctx.insert("nav".into(), "samm".into());
-    ctx.insert(
-        "can_assess".into(),
-        may(user, Action::AssessProgram).is_ok().into(),
-    );
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.nav = "samm";
+    frame.error = error;
+    let mut view = SammPage {
+        frame,
+        a: None,
+        missing: None,
+        can_assess: may(user, Action::AssessProgram).is_ok(),
+        history_svg: String::new(),
+    };
     match assessment(state, &user.caller()).await {
         Ok(a) => {
             let t = |k: &str| crate::i18n::t(user.lang, k, &[]);
-            let chart = debrief_report::charts::bars(
+            view.history_svg = debrief_report::charts::bars(
                 &t("samm-chart"),
                 &[&t("samm-practice")],
                 &a.history
@@ -42,17 +43,24 @@ async fn page(
                     .map(|(at, s)| (at.to_string()[..10].to_string(), vec![s.practice]))
                     .collect::<Vec<_>>(),
             );
-            ctx.insert("history_svg".into(), chart.into());
-            ctx.insert("a".into(), serde_json::to_value(&a).unwrap_or_default());
+            view.a = Some(a);
         }
-        Err(e) => {
-            ctx.insert("missing".into(), e.detail.into());
-        }
+        Err(e) => view.missing = Some(e.detail),
     }
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("samm.html", code, ctx)
+    render_view("samm.html", code, &view)
+}
+
+/// The maturity page: the assessment, or why there is none.
+#[derive(Debug, serde::Serialize)]
+struct SammPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    a: Option<crate::api::samm::Assessment>,
+    /// Why there is no assessment (the model could not be read).
+    missing: Option<String>,
+    can_assess: bool,
+    /// The practice score over time, as an SVG chart.
+    history_svg: String,
 }
 
 pub async fn show(State(state): State<AppState>, user: WebUser) -> Response {

@@ -6,10 +6,10 @@ use axum::response::Response;
 use debrief_domain::Language;
 use debrief_store::StoreError;
 use debrief_store::accounts::SessionStage;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::form::WebForm;
-use super::{WebUser, base_context, error_page, language};
+use super::{WebUser, error_page, language};
 use crate::AppState;
 use crate::auth::{self, LOGIN_CSRF_COOKIE};
 use crate::i18n::t;
@@ -35,15 +35,16 @@ fn login_page_response(
     sso: bool,
 ) -> Response {
     let token = auth::random_token(24);
-    let mut ctx = base_context(None, lang);
-    ctx.insert("sso".into(), sso.into());
-    ctx.insert("login_csrf".into(), token.clone().into());
-    ctx.insert("next".into(), safe_next(next).into());
-    ctx.insert("username".into(), username.into());
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    let mut res = render("login.html", status, ctx);
+    let mut frame = super::Frame::new(None, lang);
+    frame.error = error;
+    let view = LoginPage {
+        frame,
+        sso,
+        login_csrf: &token,
+        next: safe_next(next),
+        username,
+    };
+    let mut res = render_view("login.html", status, &view);
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
     );
@@ -298,46 +299,82 @@ fn password_form(
     password_form_with(user, tz_default, error, status, None)
 }
 
+/// The sign-in page; its CSRF token is also set as a cookie.
+#[derive(Debug, Serialize)]
+struct LoginPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    /// Whether single sign-on is offered.
+    sso: bool,
+    login_csrf: &'a str,
+    /// Where to go once signed in.
+    next: String,
+    /// What was typed, when a sign-in was refused.
+    username: &'a str,
+}
+
+/// The settings page: the password form, the time zone, and the person's sessions and tokens.
+#[derive(Debug, Serialize)]
+struct SettingsPage {
+    #[serde(flatten)]
+    frame: super::Frame,
+    /// The person's sessions and tokens, when they were read.
+    mine: Option<Mine>,
+    must_change: bool,
+    /// The person's own zone ("" for the installation's).
+    tz_own: String,
+    tz_default: String,
+    zones: Vec<String>,
+}
+
+/// Where a person is signed in, and the API tokens they hold.
+#[derive(Debug, Serialize)]
+struct Mine {
+    sessions: Vec<SessionRow>,
+    tokens: Vec<TokenRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct SessionRow {
+    id: String,
+    created_at: debrief_domain::Timestamp,
+    expires_at: debrief_domain::Timestamp,
+    /// The session this page was asked from.
+    this: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct TokenRow {
+    id: String,
+    name: String,
+    created_at: debrief_domain::Timestamp,
+}
+
 /// The settings page; `mine` is the person's sessions and tokens when they were read.
 fn password_form_with(
     user: &WebUser,
     tz_default: &debrief_domain::Zone,
     error: Option<String>,
     status: StatusCode,
-    mine: Option<serde_json::Value>,
+    mine: Option<Mine>,
 ) -> Response {
-    let mut ctx = base_context(Some(user), user.lang);
-    if let Some(m) = mine {
-        ctx.insert("mine".into(), m);
-    }
-    ctx.insert(
-        "must_change".into(),
-        user.principal.user.must_change_password.into(),
-    );
-    // The time zone form on the same settings page.
-    ctx.insert(
-        "tz_own".into(),
-        user.principal
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.error = error;
+    let view = SettingsPage {
+        frame,
+        mine,
+        must_change: user.principal.user.must_change_password,
+        tz_own: user
+            .principal
             .user
             .timezone
             .as_ref()
             .map(|z| z.name().to_string())
-            .unwrap_or_default()
-            .into(),
-    );
-    ctx.insert("tz_default".into(), tz_default.name().into());
-    ctx.insert(
-        "zones".into(),
-        jiff::tz::db()
-            .available()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("password.html", status, ctx)
+            .unwrap_or_default(),
+        tz_default: tz_default.name().to_string(),
+        zones: jiff::tz::db().available().map(|n| n.to_string()).collect(),
+    };
+    render_view("password.html", status, &view)
 }
 
 #[derive(Deserialize)]
@@ -395,23 +432,29 @@ pub async fn password_page(State(state): State<AppState>, user: WebUser) -> Resp
         .as_deref()
         .map(|h| h.chars().take(16).collect::<String>())
         .unwrap_or_default();
-    let sessions: Vec<serde_json::Value> = sessions
-        .iter()
-        .map(|s| {
-            serde_json::json!({"id": s.id, "created_at": s.created_at.to_string(),
-                "expires_at": s.expires_at.to_string(), "this": s.id == this})
+    let sessions = sessions
+        .into_iter()
+        .map(|s| SessionRow {
+            this: s.id == this,
+            id: s.id,
+            created_at: s.created_at,
+            expires_at: s.expires_at,
         })
         .collect();
-    let tokens: Vec<serde_json::Value> = tokens
-        .iter()
-        .map(|t| serde_json::json!({"id": t.id, "name": t.name, "created_at": t.created_at.to_string()}))
+    let tokens = tokens
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+        })
         .collect();
     password_form_with(
         &user,
         &state.config.timezone,
         None,
         StatusCode::OK,
-        Some(serde_json::json!({"sessions": sessions, "tokens": tokens})),
+        Some(Mine { sessions, tokens }),
     )
 }
 

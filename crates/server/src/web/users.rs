@@ -8,10 +8,9 @@ use debrief_domain::{Action, DomainError, Role, Username};
 use debrief_store::StoreError;
 use debrief_store::accounts::{NewUser, UserChanges};
 use serde::Deserialize;
-use serde_json::json;
 
+use super::WebUser;
 use super::form::WebForm;
-use super::{WebUser, base_context};
 use crate::AppState;
 use crate::auth::{self};
 
@@ -53,31 +52,56 @@ async fn users_page(
         Ok(r) => r,
         Err(e) => return app_error(user, e),
     };
-    let mut ctx = base_context(Some(user), user.lang);
-    ctx.insert("nav".into(), "users".into());
-    ctx.insert("mfa_required".into(), required.into());
-    ctx.insert(
-        "groups".into(),
-        serde_json::to_value(&groups).unwrap_or_default(),
-    );
-    ctx.insert(
-        "users".into(),
-        users
+    let mut frame = super::Frame::new(Some(user), user.lang);
+    frame.nav = "users";
+    frame.error = error;
+    let (created_username, created_password) =
+        created.map_or((None, None), |(n, p)| (Some(n), Some(p)));
+    let view = UsersPage {
+        frame,
+        mfa_required: required,
+        groups,
+        users: users
             .iter()
-            .map(|u| json!({"username": u.username.as_str(), "display_name": u.display_name, "role": u.role.as_str(), "disabled": u.disabled, "created_at": u.created_at.to_string(), "factors": factors.get(u.username.as_str()).copied().unwrap_or(0)}))
+            .map(|u| UserRow {
+                username: u.username.as_str(),
+                display_name: &u.display_name,
+                role: u.role,
+                disabled: u.disabled,
+                created_at: u.created_at,
+                factors: factors.get(u.username.as_str()).copied().unwrap_or(0),
+            })
             .collect(),
-    );
-    ctx.insert(
-        "roles".into(),
-        Role::ALL.iter().map(|r| r.as_str()).collect(),
-    );
-    let (name, password) = created.map_or((None, None), |(n, p)| (Some(n), Some(p)));
-    ctx.insert("created_username".into(), name.into());
-    ctx.insert("created_password".into(), password.into());
-    if let Some(e) = error {
-        ctx.insert("error".into(), e.into());
-    }
-    render("users.html", status, ctx)
+        roles: Role::ALL.to_vec(),
+        created_username,
+        created_password,
+    };
+    render_view("users.html", status, &view)
+}
+
+/// The accounts page: every account with its second factors, the groups, and — once, right
+/// after creating an account — the password generated for it.
+#[derive(Debug, serde::Serialize)]
+struct UsersPage<'a> {
+    #[serde(flatten)]
+    frame: super::Frame,
+    mfa_required: bool,
+    groups: Vec<debrief_store::groups::Group>,
+    users: Vec<UserRow<'a>>,
+    roles: Vec<Role>,
+    created_username: Option<String>,
+    created_password: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct UserRow<'a> {
+    username: &'a str,
+    display_name: &'a str,
+    role: Role,
+    disabled: bool,
+    created_at: debrief_domain::Timestamp,
+    /// How many second factors the account has.
+    factors: usize,
 }
 
 /// The users page with a refusal shown on it.
