@@ -77,10 +77,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
                 commands::report::verify(&file, &settings).await
             }
             (None, Some(p)) if p == "program" => {
-                commands::report::program(from, to, &format, &lang, output, &settings).await
+                commands::report::program(from, to, &format, lang, output, &settings).await
             }
             (None, Some(incident)) => {
-                commands::report::render(&incident, &kind, &format, &lang, output, &settings).await
+                commands::report::render(&incident, &kind, &format, lang, output, &settings).await
             }
             (None, None) => {
                 eprintln!(
@@ -95,14 +95,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             table,
             output,
         } => {
-            commands::report::exchange(&incident, &format, table.as_deref(), output, &settings)
-                .await
+            commands::report::exchange(&incident, format, table.as_deref(), output, &settings).await
         }
         Command::AccessLog {
             incident,
             format,
             limit,
-        } => commands::report::access_log(incident.as_deref(), &format, limit, &settings).await,
+        } => commands::report::access_log(incident.as_deref(), format, limit, &settings).await,
         Command::Csv(cli::CsvCommand::Export { table, output }) => {
             commands::csv_io::export(&table, output, &settings).await
         }
@@ -157,12 +156,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
             incident,
             format,
             ready,
-        } => commands::postmortem::show(&incident, &format, ready, &settings).await,
+        } => commands::postmortem::show(&incident, format, ready, &settings).await,
         Command::Recommendations {
             state,
             owner,
             format,
-        } => commands::postmortem::board(state, owner, &format, &settings).await,
+        } => commands::postmortem::board(state, owner, format, &settings).await,
         Command::Playbooks => commands::postmortem::playbooks(&settings).await,
         Command::Metrics {
             from,
@@ -182,7 +181,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
                 team,
                 recurrence_months: None,
             };
-            commands::metrics::run(params, &format, &settings).await
+            commands::metrics::run(params, format, &settings).await
         }
         Command::Observable(cmd) => commands::record::observable(cmd, &settings).await,
         Command::Timeline(cmd) => commands::record::timeline(cmd, &settings).await,

@@ -103,9 +103,9 @@ pub enum Command {
     Postmortem {
         /// The incident (number, #number or UUID).
         incident: String,
-        /// `text` or `json`.
-        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-        format: String,
+        /// How to print it.
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
         /// Only the readiness check: what the record cannot answer yet and what to fill in;
         /// exits with 1 while an item required before approval is open.
         #[arg(long)]
@@ -117,15 +117,15 @@ pub enum Command {
     Review(ReviewCommand),
     /// The recommendations board across incidents (overdue and due soon first).
     Recommendations {
-        /// open, overdue, due-soon or all.
-        #[arg(long, default_value = "open", value_parser = ["open", "overdue", "due-soon", "all"])]
-        state: String,
+        /// Which recommendations to list, by their due state.
+        #[arg(long, value_enum, default_value_t = BoardState::Open)]
+        state: BoardState,
         /// Only this owner's.
         #[arg(long)]
         owner: Option<String>,
-        /// `table` or `json`.
-        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
-        format: String,
+        /// How to print it.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// The playbooks (latest versions).
     Playbooks,
@@ -150,9 +150,9 @@ pub enum Command {
         /// A business unit in the incidents' scope.
         #[arg(long)]
         team: Option<String>,
-        /// `table`, `json` or `csv`.
-        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
-        format: String,
+        /// How to print it.
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
     },
     /// Observables and indicators of compromise.
     #[command(subcommand)]
@@ -192,9 +192,9 @@ pub enum Command {
         /// Only events at or before this time.
         #[arg(long)]
         to: Option<String>,
-        /// table, jsonl or csv.
-        #[arg(long, default_value = "table", value_parser = ["table", "jsonl", "csv"])]
-        format: String,
+        /// How to print the hits.
+        #[arg(long, value_enum, default_value_t = HitFormat::Table)]
+        format: HitFormat,
         /// Write hits here instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -240,9 +240,9 @@ pub enum Command {
         /// `md`, `html`, `json`, `pdf` or `docx` (Word).
         #[arg(long, default_value = "md", value_parser = clap::builder::PossibleValuesParser::new(debrief_report::FORMATS.iter().copied()))]
         format: String,
-        /// `en` or `fr`.
-        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
-        lang: String,
+        /// The report's language.
+        #[arg(long, default_value = "en", value_parser = choice::<Language>())]
+        lang: Language,
         /// Write to this file (standard output otherwise).
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -259,9 +259,9 @@ pub enum Command {
     Export {
         /// The incident (number, #number or UUID).
         incident: String,
-        /// stix, veris, misp or csv.
-        #[arg(long, default_value = "stix", value_parser = ["stix", "veris", "misp", "csv"])]
-        format: String,
+        /// The exchange format.
+        #[arg(long, value_enum, default_value_t = ExchangeFormat::Stix)]
+        format: ExchangeFormat,
         /// With `--format csv`: timeline, observables, recommendations or incidents.
         #[arg(long)]
         table: Option<String>,
@@ -274,9 +274,9 @@ pub enum Command {
     AccessLog {
         /// The incident (all when absent).
         incident: Option<String>,
-        /// `table`, `csv` or `json`.
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
-        format: String,
+        /// How to print it.
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
         /// How many of the latest reads.
         #[arg(long, default_value_t = 100)]
         limit: u32,
@@ -471,9 +471,9 @@ pub enum UserCommand {
     },
     /// Require (on) or stop requiring (off) a second factor of every password sign-in.
     RequireSecondFactor {
-        /// on or off.
-        #[arg(value_parser = ["on", "off"])]
-        state: String,
+        /// Whether a second factor is required.
+        #[arg(value_enum)]
+        state: OnOff,
         /// Why (recorded in the access log).
         #[arg(long, default_value = "")]
         reason: String,
@@ -716,6 +716,96 @@ pub enum Format {
     Table,
     /// JSON for scripts.
     Json,
+}
+
+/// How to print results: a table, JSON or CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// A table for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// CSV for a spreadsheet.
+    Csv,
+}
+
+/// How to print a document: text for people, or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    /// Text for people.
+    Text,
+    /// JSON for scripts.
+    Json,
+}
+
+/// How to print a hunt's hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HitFormat {
+    /// A table for people.
+    Table,
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV for a spreadsheet.
+    Csv,
+}
+
+/// Which recommendations the board lists, by their due state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BoardState {
+    /// Not done, verified or rejected.
+    Open,
+    /// Past their due date.
+    Overdue,
+    /// Due within the week.
+    DueSoon,
+    /// Every recommendation.
+    All,
+}
+
+impl BoardState {
+    /// The name the board's query takes (`due-soon`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BoardState::Open => "open",
+            BoardState::Overdue => "overdue",
+            BoardState::DueSoon => "due-soon",
+            BoardState::All => "all",
+        }
+    }
+}
+
+/// An exchange format an incident is exported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExchangeFormat {
+    /// A STIX 2.1 bundle.
+    Stix,
+    /// A VERIS record.
+    Veris,
+    /// A MISP event.
+    Misp,
+    /// A CSV table (`--table`).
+    Csv,
+}
+
+impl ExchangeFormat {
+    /// Its name, as the exports know it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeFormat::Stix => "stix",
+            ExchangeFormat::Veris => "veris",
+            ExchangeFormat::Misp => "misp",
+            ExchangeFormat::Csv => "csv",
+        }
+    }
+}
+
+/// A switch turned on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// Turned on.
+    On,
+    /// Turned off.
+    Off,
 }
 
 #[cfg(test)]

@@ -201,11 +201,11 @@ pub async fn user(cmd: UserCommand, settings: &Settings) -> Result<u8> {
         }
         UserCommand::RequireSecondFactor { state, reason } => {
             let (app, op) = operator(settings).await?;
-            app.require_second_factor(&op, state == "on", &reason)
-                .await?;
+            let on = state == crate::cli::OnOff::On;
+            app.require_second_factor(&op, on, &reason).await?;
             println!(
                 "a second factor is {}required of password sign-ins",
-                if state == "on" { "now " } else { "no longer " }
+                if on { "now " } else { "no longer " }
             );
         }
     }

@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use debrief_detect::{Mapping, RuleFilter, Window, collect_files, hunt_with, load_rules};
 
+use crate::cli::HitFormat;
 use crate::exit;
 use crate::table::{Table, truncate};
 
@@ -22,16 +23,13 @@ pub struct Args {
     pub tag: Vec<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-    pub format: String,
+    pub format: HitFormat,
     pub output: Option<PathBuf>,
     /// A Debrief server to send the hits to as alerts, and the API token to use.
     pub send_to: Option<(String, String)>,
 }
 
 pub async fn run(args: Args) -> Result<u8> {
-    if !["table", "jsonl", "csv"].contains(&args.format.as_str()) {
-        bail!("--format must be table, jsonl or csv");
-    }
     for p in args.paths.iter().chain(&args.rules) {
         if !p.exists() {
             bail!("`{}` does not exist", p.display());
@@ -88,14 +86,14 @@ pub async fn run(args: Args) -> Result<u8> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
-    match args.format.as_str() {
-        "jsonl" => {
+    match args.format {
+        HitFormat::Jsonl => {
             for h in &hits {
                 serde_json::to_writer(&mut out, h)?;
                 out.write_all(b"\n")?;
             }
         }
-        "csv" => {
+        HitFormat::Csv => {
             let mut w = debrief_report::tables::SafeWriter::new(&mut out);
             w.row([
                 "timestamp",
@@ -125,7 +123,7 @@ pub async fn run(args: Args) -> Result<u8> {
             }
             w.into_inner()?;
         }
-        _ => {
+        HitFormat::Table => {
             let mut t = Table::new(&["TIME", "LEVEL", "RULE", "COMPUTER", "EVENT", "RECORD"]);
             for h in &hits {
                 t.row(vec![

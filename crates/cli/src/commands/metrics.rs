@@ -2,12 +2,13 @@
 //! dashboard compute them, as a table, JSON or CSV (one figure per row, with the incidents behind
 //! it).
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use debrief_domain::metrics::Metrics;
 use debrief_server::api::metrics::{MetricsParams, figures};
 use debrief_server::{AppState, Config};
 
 use super::{open_store, print_json};
+use crate::cli::TableFormat;
 use crate::config::Settings;
 use crate::exit;
 use crate::table::Table;
@@ -112,10 +113,7 @@ fn rows(m: &Metrics) -> Vec<[String; 3]> {
     out
 }
 
-pub async fn run(params: MetricsParams, format: &str, settings: &Settings) -> Result<u8> {
-    if !["table", "json", "csv"].contains(&format) {
-        bail!("--format must be table, json or csv");
-    }
+pub async fn run(params: MetricsParams, format: TableFormat, settings: &Settings) -> Result<u8> {
     let (store, key) = open_store(settings).await?;
     let state = AppState::new(store, key, Config::default());
     let operator = debrief_app::Caller::operator(super::actor(settings)?);
@@ -127,8 +125,8 @@ pub async fn run(params: MetricsParams, format: &str, settings: &Settings) -> Re
         }
     };
     match format {
-        "json" => print_json(&m)?,
-        "csv" => {
+        TableFormat::Json => print_json(&m)?,
+        TableFormat::Csv => {
             let mut w = debrief_report::tables::SafeWriter::new(std::io::stdout().lock());
             w.row(["figure", "value", "incidents"])?;
             for r in rows(&m) {
@@ -136,7 +134,7 @@ pub async fn run(params: MetricsParams, format: &str, settings: &Settings) -> Re
             }
             drop(w.into_inner()?);
         }
-        _ => {
+        TableFormat::Table => {
             let mut t = Table::new(&["figure", "value"]);
             for [figure, value, _] in rows(&m) {
                 t.row(vec![figure, value]);

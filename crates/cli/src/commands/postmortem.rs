@@ -13,7 +13,7 @@ use debrief_domain::DateAlone;
 use debrief_domain::postmortem::{CauseCategory, RecordCount, RootCause};
 
 use super::{open_store, print_json};
-use crate::cli::ReviewCommand;
+use crate::cli::{BoardState, Format, ReviewCommand, TextFormat};
 use crate::config::Settings;
 use crate::exit;
 use crate::table::{Table, truncate};
@@ -22,10 +22,12 @@ fn hours(s: i64) -> String {
     format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
 }
 
-pub async fn show(incident: &str, format: &str, ready: bool, settings: &Settings) -> Result<u8> {
-    if !["text", "json"].contains(&format) {
-        bail!("--format must be text or json");
-    }
+pub async fn show(
+    incident: &str,
+    format: TextFormat,
+    ready: bool,
+    settings: &Settings,
+) -> Result<u8> {
     let (store, key) = open_store(settings).await?;
     let (app, op) = super::app(&store, &super::actor(settings)?);
     let id = app.resolve(&op, incident).await?;
@@ -46,14 +48,14 @@ pub async fn show(incident: &str, format: &str, ready: bool, settings: &Settings
         } else {
             exit::BROKEN
         };
-        if format == "json" {
+        if format == TextFormat::Json {
             print_json(&v.readiness)?;
         } else {
             print_readiness(&v.readiness);
         }
         return Ok(code);
     }
-    if format == "json" {
+    if format == TextFormat::Json {
         print_json(&v)?;
         return Ok(exit::OK);
     }
@@ -137,27 +139,24 @@ fn print_readiness(r: &debrief_server::api::postmortem::Readiness) {
 }
 
 pub async fn board(
-    state: String,
+    state: BoardState,
     owner: Option<String>,
-    format: &str,
+    format: Format,
     settings: &Settings,
 ) -> Result<u8> {
-    if !["table", "json"].contains(&format) {
-        bail!("--format must be table or json");
-    }
     let (store, _) = open_store(settings).await?;
     let (app, who) = super::app(&store, &super::actor(settings)?);
     let b = compute_board(
         &app,
         &who,
         &BoardParams {
-            state: Some(state),
+            state: Some(state.as_str().to_string()),
             owner,
         },
     )
     .await
     .map_err(|e| anyhow::anyhow!(e.detail))?;
-    if format == "json" {
+    if format == Format::Json {
         print_json(&b)?;
         return Ok(exit::OK);
     }
@@ -206,8 +205,9 @@ pub async fn board(
 pub async fn playbooks(settings: &Settings) -> Result<u8> {
     let (store, _) = open_store(settings).await?;
     debrief_server::api::playbooks::seed_playbooks(&debrief_app::App::new(store.clone())).await?;
+    let (app, op) = super::app(&store, &super::actor(settings)?);
     let mut t = Table::new(&["playbook", "lang", "version", "title", "from incident"]);
-    for p in store.list_playbooks().await? {
+    for p in app.playbooks(&op).await? {
         t.row(vec![
             p.slug,
             p.lang,

@@ -9,6 +9,7 @@ use debrief_domain::Language;
 use debrief_server::{AppState, Config};
 
 use super::open_store;
+use crate::cli::{ExchangeFormat, TableFormat};
 use crate::config::Settings;
 use crate::exit;
 
@@ -16,7 +17,7 @@ pub async fn render(
     incident: &str,
     kind: &str,
     format: &str,
-    lang: &str,
+    lang: Language,
     output: Option<PathBuf>,
     settings: &Settings,
 ) -> Result<u8> {
@@ -24,13 +25,6 @@ pub async fn render(
         eprintln!("error: {e}");
         return Ok(exit::REFUSED);
     }
-    let lang: Language = match lang.parse() {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::REFUSED);
-        }
-    };
     let (store, key) = open_store(settings).await?;
     let (app, op) = super::app(&store, &super::actor(settings)?);
     let id = app.resolve(&op, incident).await?;
@@ -62,17 +56,10 @@ pub async fn program(
     from: Option<String>,
     to: Option<String>,
     format: &str,
-    lang: &str,
+    lang: Language,
     output: Option<PathBuf>,
     settings: &Settings,
 ) -> Result<u8> {
-    let lang: Language = match lang.parse() {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::REFUSED);
-        }
-    };
     let (store, key) = open_store(settings).await?;
     let state = AppState::new(store, key, Config::default());
     let params = debrief_server::api::metrics::MetricsParams {
@@ -113,7 +100,7 @@ fn write(doc: &[u8], output: Option<PathBuf>) -> Result<u8> {
 
 pub async fn exchange(
     incident: &str,
-    format: &str,
+    format: ExchangeFormat,
     table: Option<&str>,
     output: Option<PathBuf>,
     settings: &Settings,
@@ -127,7 +114,7 @@ pub async fn exchange(
         &state,
         &debrief_server::api::reports::Reader::terminal(&super::actor(settings)?),
         &i,
-        format,
+        format.as_str(),
         table,
     )
     .await
@@ -232,7 +219,7 @@ pub async fn verify(file: &Path, settings: &Settings) -> Result<u8> {
 /// `debrief access-log [INCIDENT]`: who read what, when and from where.
 pub async fn access_log(
     incident: Option<&str>,
-    format: &str,
+    format: TableFormat,
     limit: u32,
     settings: &Settings,
 ) -> Result<u8> {
@@ -245,12 +232,12 @@ pub async fn access_log(
     };
     let records = app.access_log(&op, scope, limit.max(1)).await?;
     match format {
-        "json" => println!("{}", serde_json::to_string_pretty(&records)?),
-        "csv" => match debrief_server::api::access::csv(&records) {
+        TableFormat::Json => println!("{}", serde_json::to_string_pretty(&records)?),
+        TableFormat::Csv => match debrief_server::api::access::csv(&records) {
             Ok(text) => print!("{text}"),
             Err(e) => anyhow::bail!("{}", e.detail),
         },
-        _ => {
+        TableFormat::Table => {
             let mut t =
                 crate::table::Table::new(&["AT", "WHO", "ACTION", "INCIDENT", "WHAT", "FROM"]);
             for r in &records {
