@@ -162,21 +162,15 @@ impl App {
     }
 
     /// `name` when it may be given an alert or an incident to handle: an enabled manager or
-    /// handler (refused with the reason otherwise).
+    /// handler (refused as one who cannot lead incidents otherwise, an unknown name included) —
+    /// the one rule for alerts and incidents on every channel.
     pub async fn assignable(&self, name: &str) -> Result<String> {
         let name = name.trim().to_lowercase();
-        let refused = || {
-            DomainError::InvalidField {
-                field: "assignee",
-                problem: format!("`{name}` cannot be assigned: choose a manager or a handler"),
-            }
-            .into()
-        };
         match self.store.user_record(&name).await {
             Ok(r) if !r.user.disabled && matches!(r.user.role, Role::Manager | Role::Handler) => {
                 Ok(name)
             }
-            Ok(_) | Err(StoreError::NoUser(_)) => Err(refused()),
+            Ok(_) | Err(StoreError::NoUser(_)) => Err(DomainError::CannotLead(name).into()),
             Err(e) => Err(e.into()),
         }
     }

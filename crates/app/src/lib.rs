@@ -106,6 +106,9 @@ impl App {
                     .await?;
             }
             need.check(caller, &current)?;
+            if let (Need::Assign(Some(name)), 0) = (need, attempt) {
+                self.assignable(name).await?;
+            }
             if let Some(expected) = expected_seq
                 && expected != current.seq
             {

@@ -92,6 +92,11 @@ pub enum DomainError {
     /// review approved it (what was asked).
     #[error("{0} needs an approved postmortem: the review has not approved it yet")]
     NotApproved(String),
+
+    /// An alert or an incident was to be assigned to someone who cannot lead one: no such
+    /// account, or one disabled, a viewer or an administrator (the name given).
+    #[error("`{0}` cannot lead incidents: assign a manager or a handler")]
+    CannotLead(String),
 }
 
 /// What kind of failure an error is, from which every front end derives its answer: the HTTP
@@ -151,6 +156,7 @@ impl DomainError {
             | DomainError::NotADateTime(_)
             | DomainError::NotALocalTime(_)
             | DomainError::InvalidTimestamp(_)
+            | DomainError::CannotLead(_)
             | DomainError::Unknown { .. } => Category::Refused,
         }
     }

@@ -213,6 +213,7 @@ err-local-time = “{ $text }” is not a date and time; write it like 2026-11-2
 err-unknown = Unknown { $what } “{ $value }”; expected one of: { $expected }
 err-unchanged = Nothing to change.
 err-invalid = { $field }: { $problem }
+err-cannot-lead = { $name } cannot lead incidents: assign a manager or a handler.
 err-timestamp = Invalid date: { $detail }
 err-not-found = There is no such incident or user.
 err-conflict = Refused: { $detail }

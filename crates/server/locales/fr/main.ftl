@@ -213,6 +213,7 @@ err-local-time = « { $text } » n’est pas une date et heure ; écrivez par ex
 err-unknown = { $what } inconnu « { $value } » ; valeurs possibles : { $expected }
 err-unchanged = Rien à modifier.
 err-invalid = { $field } : { $problem }
+err-cannot-lead = { $name } ne peut pas diriger d’incident : confiez-le à un responsable ou à un analyste.
 err-timestamp = Date invalide : { $detail }
 err-not-found = Cet incident ou cet utilisateur n’existe pas.
 err-conflict = Refusé : { $detail }

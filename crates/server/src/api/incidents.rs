@@ -233,19 +233,6 @@ pub async fn assign(
         .map(str::trim)
         .filter(|a| !a.is_empty())
         .map(str::to_lowercase);
-    if let Some(name) = &assignee {
-        let target = state.store.user_record(name).await?;
-        if target.user.disabled
-            || matches!(
-                target.user.role,
-                debrief_domain::Role::Viewer | debrief_domain::Role::Admin
-            )
-        {
-            return Err(ApiError::unprocessable(format!(
-                "`{name}` cannot lead incidents: assign a manager or a handler"
-            )));
-        }
-    }
     let id = resolve(&state, &user, &reference).await?;
     let incident = apply(
         &state,

@@ -115,6 +115,7 @@ pub fn domain_message(lang: Language, e: &debrief_domain::DomainError) -> String
             "err-invalid",
             &[("field", field(f)), ("problem", problem.clone())],
         ),
+        E::CannotLead(name) => i18n::t(lang, "err-cannot-lead", &[("name", name.clone())]),
         E::InvalidTimestamp(detail) => {
             i18n::t(lang, "err-timestamp", &[("detail", detail.clone())])
         }

@@ -91,8 +91,8 @@ async fn errors_are_problem_documents_with_actionable_messages() {
             "POST",
             "/api/v1/incidents/1/assignment",
             Some(r#"{"assignee":"zed"}"#),
-            404,
-            "no user `zed`",
+            422,
+            "`zed` cannot lead incidents",
         ),
         (
             "DELETE",

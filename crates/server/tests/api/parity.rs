@@ -303,6 +303,28 @@ async fn the_api_and_the_web_form_refuse_the_same_way_and_write_nothing() {
             status: StatusCode::FORBIDDEN,
         },
         Refusal {
+            name: "an incident assigned to a viewer, who cannot lead it",
+            who: "maria",
+            api: (
+                "POST",
+                "/api/v1/incidents/1/assignment",
+                json!({"assignee": "vic"}),
+            ),
+            web: ("/incidents/1/assign", "assignee=vic"),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        Refusal {
+            name: "an incident assigned to an account that does not exist",
+            who: "maria",
+            api: (
+                "POST",
+                "/api/v1/incidents/1/assignment",
+                json!({"assignee": "zed"}),
+            ),
+            web: ("/incidents/1/assign", "assignee=zed"),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        Refusal {
             name: "a note on an incident that does not exist",
             who: "maria",
             api: ("POST", "/api/v1/incidents/99/notes", json!({"text": "x"})),
