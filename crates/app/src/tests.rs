@@ -385,7 +385,7 @@ async fn a_rule_needs_a_manager_and_a_stakeholder_named_as_the_directory_names_i
     let db = TestDb::sqlite();
     let app = open(&db).await;
     let maria = user("maria", Role::Manager);
-    let new = debrief_domain::stakeholder::NewStakeholder::parse(
+    let new = debrief_domain::stakeholder::NewStakeholder::from_text(
         "ANSSI CERT-FR",
         "group",
         "external",

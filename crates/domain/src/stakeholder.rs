@@ -4,55 +4,48 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::enums::closed_enum;
 use crate::error::DomainError;
 use crate::user::Language;
 
-pub const KINDS: &[&str] = &["person", "group"];
-pub const SCOPES: &[&str] = &["internal", "external"];
-pub const CATEGORIES: &[&str] = &[
-    "regulator",
-    "csirt",
-    "law-enforcement",
-    "customer",
-    "partner",
-    "supplier",
-    "insurer",
-    "executive",
-    "legal",
-    "communications",
-    "it",
-    "staff",
-    "public",
-    "other",
-];
-pub const WEBHOOK_FORMATS: &[&str] = &["generic", "slack", "teams", "mattermost"];
+closed_enum!(
+    /// Whether a directory entry is one person or a group (a mailbox, a team, an authority).
+    StakeholderKind, "kind" { Person = "person", Group = "group" }
+);
+closed_enum!(
+    /// Whether a directory entry is inside the organisation or outside it (what a TLP marking
+    /// lets reach it).
+    Reach, "scope" { Internal = "internal", External = "external" }
+);
+closed_enum!(
+    /// Who a directory entry is to the organisation.
+    StakeholderCategory, "category" {
+        Regulator = "regulator", Csirt = "csirt", LawEnforcement = "law-enforcement",
+        Customer = "customer", Partner = "partner", Supplier = "supplier", Insurer = "insurer",
+        Executive = "executive", Legal = "legal", Communications = "communications", It = "it",
+        Staff = "staff", Public = "public", Other = "other"
+    }
+);
+closed_enum!(
+    /// The shape of the JSON a webhook is sent.
+    WebhookFormat, "webhook format" {
+        Generic = "generic", Slack = "slack", Teams = "teams", Mattermost = "mattermost"
+    }
+);
 
 /// A checked directory entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewStakeholder {
     pub name: String,
-    pub kind: String,
-    pub scope: String,
-    pub category: String,
+    pub kind: StakeholderKind,
+    pub scope: Reach,
+    pub category: StakeholderCategory,
     pub email: Option<String>,
     pub webhook_url: Option<String>,
-    pub webhook_format: Option<String>,
+    pub webhook_format: Option<WebhookFormat>,
     pub language: Language,
     /// The user account this entry stands for (the incident lead's address for escalations).
     pub username: Option<String>,
-}
-
-fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<String, DomainError> {
-    let v = value.trim().to_lowercase();
-    if allowed.contains(&v.as_str()) {
-        Ok(v)
-    } else {
-        Err(DomainError::Unknown {
-            what: field,
-            value: value.to_string(),
-            expected: allowed.join(", "),
-        })
-    }
 }
 
 impl NewStakeholder {
@@ -61,13 +54,13 @@ impl NewStakeholder {
     #[allow(clippy::too_many_arguments)]
     pub fn parse(
         name: &str,
-        kind: &str,
-        scope: &str,
-        category: &str,
+        kind: StakeholderKind,
+        scope: Reach,
+        category: StakeholderCategory,
         email: Option<&str>,
         webhook_url: Option<&str>,
-        webhook_format: Option<&str>,
-        language: Option<&str>,
+        webhook_format: Option<WebhookFormat>,
+        language: Option<Language>,
     ) -> Result<NewStakeholder, DomainError> {
         let name = crate::text::Title::parse(name)?.into_inner();
         let email = email.map(str::trim).filter(|e| !e.is_empty());
@@ -97,28 +90,47 @@ impl NewStakeholder {
                 problem: "give an e-mail address, a webhook, or both".into(),
             });
         }
-        let webhook_format = match (
-            webhook_url,
-            webhook_format.map(str::trim).filter(|f| !f.is_empty()),
-        ) {
-            (Some(_), Some(f)) => Some(one_of("webhook format", f, WEBHOOK_FORMATS)?),
-            (Some(_), None) => Some("generic".to_string()),
-            (None, _) => None,
-        };
+        // A webhook without a format is sent the generic shape.
+        let webhook_format = webhook_url.map(|_| webhook_format.unwrap_or(WebhookFormat::Generic));
         Ok(NewStakeholder {
             name,
-            kind: one_of("kind", kind, KINDS)?,
-            scope: one_of("scope", scope, SCOPES)?,
-            category: one_of("category", category, CATEGORIES)?,
+            kind,
+            scope,
+            category,
             email: email.map(str::to_string),
             webhook_url: webhook_url.map(str::to_string),
             webhook_format,
-            language: language
-                .map(str::parse)
-                .transpose()?
-                .unwrap_or(Language::En),
+            language: language.unwrap_or(Language::En),
             username: None,
         })
+    }
+
+    /// [`NewStakeholder::parse`] from text (a file, a test): each choice read by its own
+    /// parser, a blank webhook format or language left to its default.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_text(
+        name: &str,
+        kind: &str,
+        scope: &str,
+        category: &str,
+        email: Option<&str>,
+        webhook_url: Option<&str>,
+        webhook_format: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<NewStakeholder, DomainError> {
+        fn blank(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        NewStakeholder::parse(
+            name,
+            kind.parse()?,
+            scope.parse()?,
+            category.parse()?,
+            email,
+            webhook_url,
+            blank(webhook_format).map(str::parse).transpose()?,
+            blank(language).map(str::parse).transpose()?,
+        )
     }
 
     /// Links the entry to a user account (`None` or blank: no link).
@@ -259,7 +271,7 @@ mod tests {
 
     #[test]
     fn entries_are_checked() {
-        let anssi = NewStakeholder::parse(
+        let anssi = NewStakeholder::from_text(
             "ANSSI (CERT-FR)",
             "group",
             "external",
@@ -274,7 +286,7 @@ mod tests {
             (anssi.category.as_str(), anssi.language),
             ("csirt", Language::Fr)
         );
-        let soc = NewStakeholder::parse(
+        let soc = NewStakeholder::from_text(
             "SOC channel",
             "group",
             "internal",
@@ -285,10 +297,10 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(soc.webhook_format.as_deref(), Some("slack"));
+        assert_eq!(soc.webhook_format, Some(WebhookFormat::Slack));
         for (bad, says) in [
             (
-                NewStakeholder::parse(
+                NewStakeholder::from_text(
                     "",
                     "person",
                     "internal",
@@ -301,7 +313,7 @@ mod tests {
                 "empty",
             ),
             (
-                NewStakeholder::parse(
+                NewStakeholder::from_text(
                     "X",
                     "robot",
                     "internal",
@@ -314,11 +326,11 @@ mod tests {
                 "kind",
             ),
             (
-                NewStakeholder::parse("X", "person", "internal", "it", None, None, None, None),
+                NewStakeholder::from_text("X", "person", "internal", "it", None, None, None, None),
                 "channel",
             ),
             (
-                NewStakeholder::parse(
+                NewStakeholder::from_text(
                     "X",
                     "person",
                     "internal",
@@ -331,7 +343,7 @@ mod tests {
                 "e-mail",
             ),
             (
-                NewStakeholder::parse(
+                NewStakeholder::from_text(
                     "X",
                     "person",
                     "internal",
@@ -344,7 +356,7 @@ mod tests {
                 "http",
             ),
             (
-                NewStakeholder::parse(
+                NewStakeholder::from_text(
                     "X",
                     "person",
                     "internal",

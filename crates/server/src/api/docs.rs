@@ -276,6 +276,7 @@ fn field_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
         CauseCategory, PostmortemStatus, RecommendationKind, RecommendationStatus,
     };
     use debrief_domain::postmortem::{PmList, PmText};
+    use debrief_domain::stakeholder::{Reach, StakeholderCategory, StakeholderKind, WebhookFormat};
     use debrief_domain::text::{Label, Reason, Summary, Title};
     use debrief_domain::timeline::{Precision, TimelineSource};
     use debrief_domain::triage::{
@@ -515,22 +516,22 @@ fn field_rules() -> Vec<(&'static str, &'static str, super::contract::Field)> {
         (
             "StakeholderRequest",
             "kind",
-            list(debrief_domain::stakeholder::KINDS),
+            names(StakeholderKind::ALL, StakeholderKind::as_str),
         ),
         (
             "StakeholderRequest",
             "scope",
-            list(debrief_domain::stakeholder::SCOPES),
+            names(Reach::ALL, Reach::as_str),
         ),
         (
             "StakeholderRequest",
             "category",
-            list(debrief_domain::stakeholder::CATEGORIES),
+            names(StakeholderCategory::ALL, StakeholderCategory::as_str),
         ),
         (
             "StakeholderRequest",
             "webhook_format",
-            list(debrief_domain::stakeholder::WEBHOOK_FORMATS),
+            names(WebhookFormat::ALL, WebhookFormat::as_str),
         ),
         ("StakeholderRequest", "language", lang.clone()),
         ("RuleRequest", "name", title.clone()),

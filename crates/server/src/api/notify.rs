@@ -5,7 +5,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use debrief_domain::Language;
 use debrief_domain::notify::NotificationRule;
+use debrief_domain::stakeholder::{Reach, StakeholderCategory, StakeholderKind, WebhookFormat};
 use debrief_store::stakeholders::{Stakeholder, StoredRule};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -218,22 +220,30 @@ pub async fn delete_rule(
 pub struct StakeholderRequest {
     pub name: String,
     /// `person` or `group`.
-    pub kind: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub kind: StakeholderKind,
     /// `internal` or `external`.
-    pub scope: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub scope: Reach,
     /// regulator, csirt, law-enforcement, customer, partner, supplier, insurer, executive, legal,
     /// communications, it, staff, public, other.
-    pub category: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[schema(value_type = String)]
+    pub category: StakeholderCategory,
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
     pub webhook_url: Option<String>,
-    /// generic, slack, teams, mattermost.
-    #[serde(default)]
-    pub webhook_format: Option<String>,
-    /// `en` or `fr`.
-    #[serde(default)]
-    pub language: Option<String>,
+    /// generic (the default for a webhook), slack, teams, mattermost.
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub webhook_format: Option<WebhookFormat>,
+    /// `en` (the default) or `fr`.
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<Language>,
     /// The user account this entry stands for (deadline warnings reach an incident's lead here).
     #[serde(default)]
     pub username: Option<String>,
@@ -262,13 +272,13 @@ pub async fn add_stakeholder(
 ) -> ApiResult<(StatusCode, Json<Stakeholder>)> {
     let new = debrief_domain::stakeholder::NewStakeholder::parse(
         &req.name,
-        &req.kind,
-        &req.scope,
-        &req.category,
+        req.kind,
+        req.scope,
+        req.category,
         req.email.as_deref(),
         req.webhook_url.as_deref(),
-        req.webhook_format.as_deref(),
-        req.language.as_deref(),
+        req.webhook_format,
+        req.language,
     )?
     .for_user(req.username.as_deref())?;
     let s = state.app.add_stakeholder(&user.caller(), new).await?;

@@ -9,9 +9,10 @@ use debrief_domain::Action;
 use debrief_store::StoreError;
 
 use super::WebUser;
-use super::form::{ButtonForm, WebForm, optional, trimmed};
+use super::form::{ButtonForm, WebForm, choice, maybe, optional, trimmed};
 use super::pages::{app_error, may, render_view, see_other};
 use crate::AppState;
+use debrief_domain::stakeholder::{Reach, StakeholderCategory, StakeholderKind, WebhookFormat};
 
 /// The stakeholder directory: everyone reads it; managers and admins add to it.
 pub async fn directory(State(state): State<AppState>, user: WebUser) -> Response {
@@ -66,7 +67,7 @@ async fn directory_page(
         regime_names: super::regime_names(state, lang),
         stakeholders: all,
         can_manage: may(user, Action::ManageDirectory).is_ok(),
-        categories: debrief_domain::stakeholder::CATEGORIES,
+        categories: StakeholderCategory::ALL,
         rules,
         templates: state.config.templates.names(),
         obligation_steps,
@@ -88,7 +89,7 @@ struct DirectoryPage {
     regime_names: std::collections::BTreeMap<String, String>,
     stakeholders: Vec<debrief_store::stakeholders::Stakeholder>,
     can_manage: bool,
-    categories: &'static [&'static str],
+    categories: &'static [StakeholderCategory],
     rules: Vec<debrief_store::stakeholders::StoredRule>,
     /// The notification templates a rule may use.
     templates: Vec<String>,
@@ -113,20 +114,20 @@ pub struct StakeholderForm {
     csrf: String,
     #[serde(default, deserialize_with = "trimmed")]
     name: String,
-    #[serde(default, deserialize_with = "trimmed")]
-    kind: String,
-    #[serde(default, deserialize_with = "trimmed")]
-    scope: String,
-    #[serde(default, deserialize_with = "trimmed")]
-    category: String,
+    #[serde(deserialize_with = "choice")]
+    kind: StakeholderKind,
+    #[serde(deserialize_with = "choice")]
+    scope: Reach,
+    #[serde(deserialize_with = "choice")]
+    category: StakeholderCategory,
     #[serde(default, deserialize_with = "optional")]
     email: Option<String>,
     #[serde(default, deserialize_with = "optional")]
     webhook_url: Option<String>,
-    #[serde(default, deserialize_with = "optional")]
-    webhook_format: Option<String>,
-    #[serde(default, deserialize_with = "optional")]
-    language: Option<String>,
+    #[serde(default, deserialize_with = "maybe")]
+    webhook_format: Option<WebhookFormat>,
+    #[serde(default, deserialize_with = "maybe")]
+    language: Option<debrief_domain::Language>,
     #[serde(default, deserialize_with = "optional")]
     username: Option<String>,
 }
@@ -141,13 +142,13 @@ pub async fn add_stakeholder(
     }
     let new = match debrief_domain::stakeholder::NewStakeholder::parse(
         &f.name,
-        &f.kind,
-        &f.scope,
-        &f.category,
+        f.kind,
+        f.scope,
+        f.category,
         f.email.as_deref(),
         f.webhook_url.as_deref(),
-        f.webhook_format.as_deref(),
-        f.language.as_deref(),
+        f.webhook_format,
+        f.language,
     )
     .and_then(|n| n.for_user(f.username.as_deref()))
     {

@@ -356,7 +356,7 @@ pub(crate) async fn playbooks_keep_every_version(db: &TestDb) {
 pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
     use debrief_domain::stakeholder::NewStakeholder;
     let c = open(db).await;
-    let anssi = NewStakeholder::parse(
+    let anssi = NewStakeholder::from_text(
         "ANSSI",
         "group",
         "external",
@@ -382,7 +382,7 @@ pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
         c.store.stakeholder("CNIL").await,
         Err(StoreError::NoStakeholder(_))
     ));
-    let soc = NewStakeholder::parse(
+    let soc = NewStakeholder::from_text(
         "SOC",
         "group",
         "internal",
@@ -405,7 +405,7 @@ pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
     assert_eq!(names, ["ANSSI", "SOC"]);
 
     // An entry can stand for a user account.
-    let lead = NewStakeholder::parse(
+    let lead = NewStakeholder::from_text(
         "Maria (incident lead)",
         "person",
         "internal",
