@@ -350,7 +350,10 @@ pub struct CreateUser {
     pub role: Role,
     /// At least 12 characters; omit to have one generated and returned once.
     pub password: Option<String>,
-    pub language: Option<String>,
+    /// `en` or `fr`; absent or empty to follow the browser.
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<debrief_domain::Language>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -75,7 +75,9 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct PlaybookParams {
     /// `en` or `fr` (the caller's language when absent).
-    pub lang: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[param(value_type = Option<String>)]
+    pub lang: Option<Language>,
     /// A version number (the latest when absent).
     pub version: Option<i64>,
 }
@@ -88,11 +90,9 @@ pub struct PlaybookDetail {
     pub versions: Vec<PlaybookVersion>,
 }
 
-fn lang_of(user: &ApiUser, raw: Option<&str>) -> ApiResult<Language> {
-    match raw {
-        Some(l) => Ok(l.parse()?),
-        None => Ok(user.0.user.language.unwrap_or(Language::En)),
-    }
+/// The language asked for, else the caller's.
+fn lang_of(user: &ApiUser, asked: Option<Language>) -> Language {
+    asked.unwrap_or(user.0.user.language.unwrap_or(Language::En))
 }
 
 /// A playbook, its steps and its versions.
@@ -106,7 +106,7 @@ pub async fn get_one(
     Path(slug): Path<String>,
     ApiQuery(p): ApiQuery<PlaybookParams>,
 ) -> ApiResult<Json<PlaybookDetail>> {
-    let lang = lang_of(&user, p.lang.as_deref())?;
+    let lang = lang_of(&user, p.lang);
     let caller = user.caller();
     let v = state.app.playbook(&caller, &slug, lang, p.version).await?;
     let versions = state.app.playbook_versions(&caller, &slug, lang).await?;
@@ -165,8 +165,9 @@ pub async fn publish(
 pub struct ApplyRequest {
     pub slug: String,
     /// `en` or `fr` (the caller's language when absent).
-    #[serde(default)]
-    pub lang: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[schema(value_type = Option<String>)]
+    pub lang: Option<Language>,
 }
 
 /// The playbooks applied to an incident with their adherence, and those that match it.
@@ -183,7 +184,7 @@ async fn incident_playbooks(
     user: &ApiUser,
     i: &debrief_domain::Incident,
 ) -> ApiResult<IncidentPlaybooks> {
-    let lang = lang_of(user, None)?;
+    let lang = lang_of(user, None);
     let suggested = state
         .app
         .suggested_playbooks(&user.caller(), i, lang)
@@ -223,7 +224,7 @@ pub async fn apply_to_incident(
     Path(reference): Path<String>,
     ApiJson(req): ApiJson<ApplyRequest>,
 ) -> ApiResult<(StatusCode, Json<IncidentPlaybooks>)> {
-    let lang = lang_of(&user, req.lang.as_deref())?;
+    let lang = lang_of(&user, req.lang);
     let v = state
         .app
         .playbook(&user.caller(), &req.slug, lang, None)

@@ -165,12 +165,7 @@ pub async fn create(
     admin(&user)?;
     let username = Username::parse(&body.username)?;
     let role = body.role;
-    let language = body
-        .language
-        .as_deref()
-        .map(parse_language)
-        .transpose()?
-        .flatten();
+    let language = body.language;
     let display_name =
         debrief_domain::text::Label::parse_as("display_name", &body.display_name)?.into_inner();
     // A blank password is none given: one is generated.
