@@ -22,7 +22,9 @@ pub struct ReportParams {
     /// `md` (default), `html` or `json`.
     pub format: Option<String>,
     /// `en` (default) or `fr`.
-    pub lang: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[param(value_type = Option<String>)]
+    pub lang: Option<Language>,
 }
 
 impl From<debrief_report::ReportError> for ApiError {
@@ -335,7 +337,10 @@ pub struct ProgramParams {
     pub from: Option<String>,
     pub to: Option<String>,
     pub format: Option<String>,
-    pub lang: Option<String>,
+    /// `en` (default) or `fr`.
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[param(value_type = Option<String>)]
+    pub lang: Option<Language>,
 }
 
 /// The program report over a period (incidents handled, response times as mean, median and p90,
@@ -352,7 +357,7 @@ pub async fn get_program(
 ) -> ApiResult<Response> {
     check(&user, Action::ReadIncidents)?;
     let format = p.format.clone().unwrap_or_else(|| "md".into());
-    let lang: Language = p.lang.as_deref().unwrap_or("en").parse()?;
+    let lang = p.lang.unwrap_or(Language::En);
     let params = super::metrics::MetricsParams {
         from: p.from.clone(),
         to: p.to.clone(),
@@ -496,7 +501,7 @@ pub async fn get_report(
     check(&user, Action::ReadIncidents)?;
     let incident = load(&state, &user, &reference).await?;
     let format = p.format.unwrap_or_else(|| "md".into());
-    let lang: Language = p.lang.as_deref().unwrap_or("en").parse()?;
+    let lang = p.lang.unwrap_or(Language::En);
     let doc = export(
         &state,
         &Reader::of(&user.0),
