@@ -63,6 +63,69 @@ pub const DRAFTS: &[&str] = &[
 ];
 pub const FORMATS: &[&str] = &["md", "html", "json", "pdf", "docx"];
 
+/// The exchange formats an incident is exported in, for other tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeFormat {
+    /// A STIX 2.1 bundle.
+    Stix,
+    /// A VERIS 1.4 record.
+    Veris,
+    /// A MISP event.
+    Misp,
+    /// One of the incident's tables as CSV.
+    Csv,
+}
+
+impl ExchangeFormat {
+    /// Every exchange format.
+    pub const ALL: &'static [ExchangeFormat] = &[
+        ExchangeFormat::Stix,
+        ExchangeFormat::Veris,
+        ExchangeFormat::Misp,
+        ExchangeFormat::Csv,
+    ];
+
+    /// Its name in the API, the CLI and the access log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeFormat::Stix => "stix",
+            ExchangeFormat::Veris => "veris",
+            ExchangeFormat::Misp => "misp",
+            ExchangeFormat::Csv => "csv",
+        }
+    }
+}
+
+impl debrief_domain::Closed for ExchangeFormat {
+    const ALL: &'static [ExchangeFormat] = ExchangeFormat::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for ExchangeFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ExchangeFormat {
+    type Err = debrief_domain::DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        ExchangeFormat::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == wanted)
+            .ok_or_else(|| debrief_domain::DomainError::Unknown {
+                what: "export format",
+                value: s.to_string(),
+                expected: "stix, veris, misp, csv".into(),
+            })
+    }
+}
+
 /// The media type of a report `format` (one of [`FORMATS`], or `csv`).
 pub fn media_type(format: &str) -> &'static str {
     match format {

@@ -260,8 +260,8 @@ pub enum Command {
         /// The incident (number, #number or UUID).
         incident: String,
         /// The exchange format.
-        #[arg(long, value_enum, default_value_t = ExchangeFormat::Stix)]
-        format: ExchangeFormat,
+        #[arg(long, default_value = "stix", value_parser = choice::<debrief_report::ExchangeFormat>())]
+        format: debrief_report::ExchangeFormat,
         /// With `--format csv`: timeline, observables, recommendations or incidents.
         #[arg(long)]
         table: Option<String>,
@@ -770,31 +770,6 @@ impl BoardState {
             BoardState::Overdue => "overdue",
             BoardState::DueSoon => "due-soon",
             BoardState::All => "all",
-        }
-    }
-}
-
-/// An exchange format an incident is exported in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExchangeFormat {
-    /// A STIX 2.1 bundle.
-    Stix,
-    /// A VERIS record.
-    Veris,
-    /// A MISP event.
-    Misp,
-    /// A CSV table (`--table`).
-    Csv,
-}
-
-impl ExchangeFormat {
-    /// Its name, as the exports know it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExchangeFormat::Stix => "stix",
-            ExchangeFormat::Veris => "veris",
-            ExchangeFormat::Misp => "misp",
-            ExchangeFormat::Csv => "csv",
         }
     }
 }

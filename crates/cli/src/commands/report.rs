@@ -9,9 +9,10 @@ use debrief_domain::Language;
 use debrief_server::{AppState, Config};
 
 use super::open_store;
-use crate::cli::{ExchangeFormat, TableFormat};
+use crate::cli::TableFormat;
 use crate::config::Settings;
 use crate::exit;
+use debrief_report::ExchangeFormat;
 
 pub async fn render(
     incident: &str,
@@ -114,7 +115,7 @@ pub async fn exchange(
         &state,
         &debrief_server::api::reports::Reader::terminal(&super::actor(settings)?),
         &i,
-        format.as_str(),
+        format,
         table,
     )
     .await

@@ -199,7 +199,10 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, super::contract::Field)
         (
             "/api/v1/incidents/{incident}/export",
             "format",
-            list(super::reports::EXPORTS),
+            names(
+                debrief_report::ExchangeFormat::ALL,
+                debrief_report::ExchangeFormat::as_str,
+            ),
         ),
         (
             "/api/v1/incidents/{incident}/export",

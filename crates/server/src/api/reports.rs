@@ -14,6 +14,7 @@ use super::incidents::{check, load};
 use super::{ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use debrief_report::ExchangeFormat;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -371,9 +372,6 @@ pub async fn get_program(
     Ok(res)
 }
 
-/// The exchange formats Debrief exports.
-pub const EXPORTS: &[&str] = &["stix", "veris", "misp", "csv"];
-
 /// Exports an incident in an exchange format (`stix`: a STIX 2.1 bundle; `csv`: one of its
 /// tables, the attack timeline unless `table` says otherwise), recording the export in its
 /// journal.
@@ -381,30 +379,25 @@ pub async fn exchange(
     state: &AppState,
     reader: &Reader,
     incident: &Incident,
-    format: &str,
+    format: ExchangeFormat,
     table: Option<&str>,
 ) -> ApiResult<String> {
-    if !EXPORTS.contains(&format) {
-        return Err(ApiError::unprocessable(format!(
-            "`{format}` is not an export format Debrief writes; use stix, veris, misp or csv"
-        )));
-    }
     let table = table.filter(|t| !t.is_empty()).unwrap_or("timeline");
     let (checked, _) = checked_record(state, &reader.caller, incident).await?;
     let incident = &checked;
     let text = match format {
-        "csv" => debrief_report::tables::table(table, &[incident])
+        ExchangeFormat::Csv => debrief_report::tables::table(table, &[incident])
             .map_err(|e| ApiError::unprocessable(e.to_string()))?,
-        "veris" => json_text(&debrief_report::veris::record(incident)),
-        "misp" => json_text(&debrief_report::misp::event(incident)),
-        _ => json_text(&debrief_report::stix::bundle(
+        ExchangeFormat::Veris => json_text(&debrief_report::veris::record(incident)),
+        ExchangeFormat::Misp => json_text(&debrief_report::misp::event(incident)),
+        ExchangeFormat::Stix => json_text(&debrief_report::stix::bundle(
             incident,
             &state.config.mail_from,
             Timestamp::now(),
         )),
     };
     let (kind, what) = match format {
-        "csv" => (
+        ExchangeFormat::Csv => (
             format!("csv-{table}"),
             format!("csv {table} (entry {})", incident.seq),
         ),
@@ -420,7 +413,12 @@ pub async fn exchange(
         Read {
             action: "export",
             kind,
-            format: if format == "csv" { "csv" } else { "json" }.into(),
+            format: if format == ExchangeFormat::Csv {
+                "csv"
+            } else {
+                "json"
+            }
+            .into(),
             lang: String::new(),
             entry: Some(incident.seq),
             what,
@@ -442,7 +440,9 @@ fn json_text(doc: &serde_json::Value) -> String {
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
     /// `stix` (a STIX 2.1 bundle), `veris` (a VERIS 1.4 record), `misp` (a MISP event) or `csv`.
-    pub format: String,
+    #[serde(deserialize_with = "crate::de::choice")]
+    #[param(value_type = String)]
+    pub format: ExchangeFormat,
     /// For `csv`: `timeline` (the default), `observables`, `recommendations` or `incidents` (the
     /// incident's own row).
     pub table: Option<String>,
@@ -469,14 +469,14 @@ pub async fn get_export(
         &state,
         &Reader::of(&user.0),
         &incident,
-        &p.format,
+        p.format,
         p.table.as_deref(),
     )
     .await?;
     let mut res = text.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(if p.format == "csv" {
+        HeaderValue::from_static(if p.format == ExchangeFormat::Csv {
             "text/csv; charset=utf-8"
         } else {
             "application/json"

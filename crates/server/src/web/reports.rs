@@ -49,12 +49,18 @@ pub async fn download(
     let who = crate::api::reports::Reader::of(&user.principal);
     // The exchange formats (STIX, VERIS, MISP) are JSON whatever format was chosen; CSV is the
     // attack timeline.
-    let (result, format) = if crate::api::reports::EXPORTS.contains(&kind.as_str()) {
+    let exchange = kind.parse::<debrief_report::ExchangeFormat>().ok();
+    let (result, format) = if let Some(exchange) = exchange {
         (
-            crate::api::reports::exchange(&state, &who, &incident, &kind, None)
+            crate::api::reports::exchange(&state, &who, &incident, exchange, None)
                 .await
                 .map(String::into_bytes),
-            if kind == "csv" { "csv" } else { "json" }.to_string(),
+            if exchange == debrief_report::ExchangeFormat::Csv {
+                "csv"
+            } else {
+                "json"
+            }
+            .to_string(),
         )
     } else {
         (

@@ -97,7 +97,7 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 5])] = &[
     ("GET",   "/api/v1/incidents/1/export?format=stix", None,                             [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/incidents/1/export?format=veris", None,                            [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/incidents/1/export?format=misp", None,                             [401, 200, 200, 200, 200]),
-    ("GET",   "/api/v1/incidents/1/export?format=openioc", None,                          [401, 422, 422, 422, 422]),
+    ("GET",   "/api/v1/incidents/1/export?format=openioc", None,                          [401, 400, 400, 400, 400]),
     ("GET",   "/api/v1/incidents/1/export?format=csv&table=observables", None,            [401, 200, 200, 200, 200]),
     ("GET",   "/api/v1/incidents/1/export?format=csv&table=alerts", None,                 [401, 422, 422, 422, 422]),
     ("GET",   "/api/v1/reports/program?from=2026-01-01&format=html&lang=fr", None,        [401, 200, 200, 200, 200]),
