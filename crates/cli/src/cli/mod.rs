@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use debrief_domain::{Closed, DomainError, Language, Role, Status};
 
+mod formats;
 mod record;
 
+pub use formats::{BoardState, Format, HitFormat, OnOff, TableFormat, TextFormat};
 pub use record::{
     EvidenceCommand, ObservableCommand, ReviewCommand, TimelineCommand, TriageCommand, WorkCommand,
 };
@@ -707,80 +709,6 @@ pub enum IncidentCommand {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-}
-
-/// How to print results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table for people.
-    Table,
-    /// JSON for scripts.
-    Json,
-}
-
-/// How to print results: a table, JSON or CSV.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TableFormat {
-    /// A table for people.
-    Table,
-    /// JSON for scripts.
-    Json,
-    /// CSV for a spreadsheet.
-    Csv,
-}
-
-/// How to print a document: text for people, or JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TextFormat {
-    /// Text for people.
-    Text,
-    /// JSON for scripts.
-    Json,
-}
-
-/// How to print a hunt's hits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HitFormat {
-    /// A table for people.
-    Table,
-    /// One JSON object per line.
-    Jsonl,
-    /// CSV for a spreadsheet.
-    Csv,
-}
-
-/// Which recommendations the board lists, by their due state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BoardState {
-    /// Not done, verified or rejected.
-    Open,
-    /// Past their due date.
-    Overdue,
-    /// Due within the week.
-    DueSoon,
-    /// Every recommendation.
-    All,
-}
-
-impl BoardState {
-    /// The name the board's query takes (`due-soon`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BoardState::Open => "open",
-            BoardState::Overdue => "overdue",
-            BoardState::DueSoon => "due-soon",
-            BoardState::All => "all",
-        }
-    }
-}
-
-/// A switch turned on or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnOff {
-    /// Turned on.
-    On,
-    /// Turned off.
-    Off,
 }
 
 #[cfg(test)]
