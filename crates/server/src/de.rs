@@ -46,6 +46,17 @@ where
     }
 }
 
+/// A setting that may be cleared: given as a choice (`Some(Some(_))`) or as an empty string to
+/// clear it (`Some(None)`); a missing field (with `#[serde(default)]`) is `None`, no change.
+pub fn setting<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: Display,
+{
+    maybe(d).map(Some)
+}
+
 /// A comma-separated list, each item trimmed, empty items left out.
 pub fn comma_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let s = Option::<String>::deserialize(d)?.unwrap_or_default();

@@ -372,7 +372,9 @@ pub struct UpdateUser {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     /// `en`, `fr`, or an empty string to follow the browser.
-    pub language: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::setting")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<Option<debrief_domain::Language>>,
     pub password: Option<String>,
 }
 
@@ -380,7 +382,9 @@ pub struct UpdateUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
     /// `en`, `fr`, or an empty string to follow the browser.
-    pub language: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::setting")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<Option<debrief_domain::Language>>,
     /// An IANA time zone (`Europe/Paris`) the pages show times in and read typed times in;
     /// empty for the installation's.
     pub timezone: Option<String>,

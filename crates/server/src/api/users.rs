@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use debrief_domain::{Action, Language, Username, authorize};
+use debrief_domain::{Action, Username, authorize};
 use debrief_store::accounts::{NewUser, UserChanges};
 
 use super::dto::*;
@@ -27,14 +27,6 @@ pub(crate) fn parse_zone(raw: &str) -> ApiResult<Option<debrief_domain::Zone>> {
         Ok(None)
     } else {
         Ok(Some(debrief_domain::Zone::parse(raw)?))
-    }
-}
-
-fn parse_language(raw: &str) -> ApiResult<Option<Language>> {
-    if raw.trim().is_empty() {
-        Ok(None)
-    } else {
-        Ok(Some(raw.parse()?))
     }
 }
 
@@ -63,7 +55,7 @@ pub async fn update_me(
     user: ApiUser,
     ApiJson(body): ApiJson<UpdateMe>,
 ) -> ApiResult<Json<UserView>> {
-    let language = body.language.as_deref().map(parse_language).transpose()?;
+    let language = body.language;
     let timezone = body.timezone.as_deref().map(parse_zone).transpose()?;
     let updated = state
         .app
@@ -227,7 +219,7 @@ pub async fn update(
         display_name,
         role,
         disabled: body.disabled,
-        language: body.language.as_deref().map(parse_language).transpose()?,
+        language: body.language,
         password_hash,
         must_change_password: None,
         timezone: None,
