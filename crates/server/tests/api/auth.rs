@@ -4,6 +4,7 @@ use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
+use serde_json::json;
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -229,4 +230,39 @@ async fn people_see_and_end_their_own_sessions_and_an_admin_anyones() {
     assert_eq!(status.as_u16(), 204);
     let (status, _, _) = call(&f.app, Who::Session("hank"), "GET", "/incidents", None).await;
     assert_eq!(status.as_u16(), 303);
+}
+
+#[tokio::test]
+async fn a_language_is_set_left_alone_cleared_or_refused() {
+    let f = fixture().await;
+    let me = |v: &serde_json::Value| v["language"].clone();
+    let (status, v) = send_json(
+        &f,
+        "maria",
+        "PATCH",
+        "/api/v1/me",
+        json!({"language": "FR"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(me(&v), "fr", "{v}");
+    // Absent: no change.
+    let (status, v) = send_json(&f, "maria", "PATCH", "/api/v1/me", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(me(&v), "fr", "{v}");
+    // Empty: follow the browser again.
+    let (status, v) = send_json(&f, "maria", "PATCH", "/api/v1/me", json!({"language": ""})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(me(&v).is_null(), "{v}");
+    // Outside the choices: refused when the request is read, naming what is accepted.
+    let (status, v) = send_json(
+        &f,
+        "maria",
+        "PATCH",
+        "/api/v1/me",
+        json!({"language": "de"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.to_string().contains("en, fr"), "{v}");
 }
