@@ -77,10 +77,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
                 commands::report::verify(&file, &settings).await
             }
             (None, Some(p)) if p == "program" => {
-                commands::report::program(from, to, &format, lang, output, &settings).await
+                commands::report::program(from, to, format, lang, output, &settings).await
             }
             (None, Some(incident)) => {
-                commands::report::render(&incident, &kind, &format, lang, output, &settings).await
+                commands::report::render(&incident, kind, format, lang, output, &settings).await
             }
             (None, None) => {
                 eprintln!(

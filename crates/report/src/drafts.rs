@@ -297,7 +297,7 @@ pub fn draft(kind: &str, snap: &Snapshot<'_>, lang: Language) -> Draft {
 #[cfg(test)]
 mod draft_tests {
     use super::*;
-    use crate::{DRAFTS, Templates, render};
+    use crate::{Templates, drafts, render};
     use debrief_domain::journal::{ChainTips, seal};
     use debrief_domain::text::Actor;
     use debrief_domain::{Event, Hash, Incident, JournalEntry, Milestone, NewIncident, Timestamp};
@@ -398,7 +398,7 @@ mod draft_tests {
             "malicious? and cross-border? are for a person to answer"
         );
         let t = Templates::default();
-        for kind in DRAFTS {
+        for kind in drafts().map(|k| k.as_str()) {
             for lang in [Language::En, Language::Fr] {
                 let md = render(&t, kind, "md", lang, &snap).unwrap();
                 assert!(md.starts_with("# "), "{kind}: {md}");

@@ -36,97 +36,120 @@ const PAGEBREAK_LINE: &str = "@@PAGEBREAK@@\n\n";
 /// The version of the shipped templates, recorded in each seal.
 pub const TEMPLATE_VERSION: &str = "5";
 
-/// The documents Debrief renders: the final report, the postmortem report, and the regulator
-/// drafts.
-pub const KINDS: &[&str] = &[
-    "final",
-    "postmortem",
-    "gdpr-33",
-    "nis2-early-warning",
-    "nis2-notification",
-    "nis2-final",
-    "dora-initial",
-    "dora-intermediate",
-    "dora-final",
-    "sec-8k",
-];
-/// The regulator drafts among them.
-pub const DRAFTS: &[&str] = &[
-    "gdpr-33",
-    "nis2-early-warning",
-    "nis2-notification",
-    "nis2-final",
-    "dora-initial",
-    "dora-intermediate",
-    "dora-final",
-    "sec-8k",
-];
-pub const FORMATS: &[&str] = &["md", "html", "json", "pdf", "docx"];
-
-/// The exchange formats an incident is exported in, for other tools.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExchangeFormat {
-    /// A STIX 2.1 bundle.
-    Stix,
-    /// A VERIS 1.4 record.
-    Veris,
-    /// A MISP event.
-    Misp,
-    /// One of the incident's tables as CSV.
-    Csv,
-}
-
-impl ExchangeFormat {
-    /// Every exchange format.
-    pub const ALL: &'static [ExchangeFormat] = &[
-        ExchangeFormat::Stix,
-        ExchangeFormat::Veris,
-        ExchangeFormat::Misp,
-        ExchangeFormat::Csv,
-    ];
-
-    /// Its name in the API, the CLI and the access log.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExchangeFormat::Stix => "stix",
-            ExchangeFormat::Veris => "veris",
-            ExchangeFormat::Misp => "misp",
-            ExchangeFormat::Csv => "csv",
+/// A closed set of names the report crate answers to: the enum, `ALL`, `as_str`, `Display`,
+/// `FromStr` (case forgiven) with the given error, and the domain's `Closed` (the CLI's choices).
+macro_rules! named {
+    ($(#[$doc:meta])* $name:ident, $err:expr, { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
         }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Its name in the API, the CLI, the seal and the access log.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl debrief_domain::Closed for $name {
+            const ALL: &'static [$name] = $name::ALL;
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = debrief_domain::DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let wanted = s.trim().to_ascii_lowercase();
+                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| {
+                    debrief_domain::DomainError::Unknown {
+                        what: $err,
+                        value: s.to_string(),
+                        expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                    }
+                })
+            }
+        }
+    };
+}
+
+named!(
+    /// The exchange formats an incident is exported in, for other tools.
+    ExchangeFormat, "export format", {
+        /// A STIX 2.1 bundle.
+        Stix = "stix",
+        /// A VERIS 1.4 record.
+        Veris = "veris",
+        /// A MISP event.
+        Misp = "misp",
+        /// One of the incident's tables as CSV.
+        Csv = "csv",
+    }
+);
+
+named!(
+    /// The documents Debrief renders about an incident: the final report, the postmortem
+    /// report, and the regulator drafts.
+    ReportKind, "report", {
+        Final = "final",
+        Postmortem = "postmortem",
+        Gdpr33 = "gdpr-33",
+        Nis2EarlyWarning = "nis2-early-warning",
+        Nis2Notification = "nis2-notification",
+        Nis2Final = "nis2-final",
+        DoraInitial = "dora-initial",
+        DoraIntermediate = "dora-intermediate",
+        DoraFinal = "dora-final",
+        Sec8k = "sec-8k",
+    }
+);
+
+named!(
+    /// The formats a report is written in.
+    ReportFormat, "report format", {
+        Md = "md",
+        Html = "html",
+        Json = "json",
+        Pdf = "pdf",
+        /// Word.
+        Docx = "docx",
+    }
+);
+
+impl ReportKind {
+    /// Whether it is a regulator draft (rendered from the `draft` template).
+    pub fn is_draft(self) -> bool {
+        !matches!(self, ReportKind::Final | ReportKind::Postmortem)
     }
 }
 
-impl debrief_domain::Closed for ExchangeFormat {
-    const ALL: &'static [ExchangeFormat] = ExchangeFormat::ALL;
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
+/// The regulator drafts among the kinds.
+pub fn drafts() -> impl Iterator<Item = ReportKind> {
+    ReportKind::ALL.iter().copied().filter(|k| k.is_draft())
 }
 
-impl std::fmt::Display for ExchangeFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// The kinds' names, for a message.
+fn kind_names() -> String {
+    ReportKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-impl std::str::FromStr for ExchangeFormat {
-    type Err = debrief_domain::DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        ExchangeFormat::ALL
-            .iter()
-            .copied()
-            .find(|f| f.as_str() == wanted)
-            .ok_or_else(|| debrief_domain::DomainError::Unknown {
-                what: "export format",
-                value: s.to_string(),
-                expected: "stix, veris, misp, csv".into(),
-            })
-    }
-}
-
-/// The media type of a report `format` (one of [`FORMATS`], or `csv`).
+/// The media type of a report `format` (one of [`ReportFormat`], or `csv`).
 pub fn media_type(format: &str) -> &'static str {
     match format {
         "html" => "text/html; charset=utf-8",
@@ -141,7 +164,7 @@ pub fn media_type(format: &str) -> &'static str {
 /// Why a report cannot be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
-    #[error("`{0}` is not a report Debrief renders; use one of: {known}", known = KINDS.join(", "))]
+    #[error("`{0}` is not a report Debrief renders; use one of: {known}", known = kind_names())]
     UnknownKind(String),
     #[error("`{0}` is not a report format; use md, html, json, pdf or docx")]
     UnknownFormat(String),
@@ -197,10 +220,10 @@ impl Templates {
 
 /// Checks the kind and format a user asked for.
 pub fn check(kind: &str, format: &str) -> Result<(), ReportError> {
-    if !KINDS.contains(&kind) {
+    if kind.parse::<ReportKind>().is_err() {
         return Err(ReportError::UnknownKind(kind.to_string()));
     }
-    if !FORMATS.contains(&format) {
+    if format.parse::<ReportFormat>().is_err() {
         return Err(ReportError::UnknownFormat(format.to_string()));
     }
     Ok(())
@@ -224,7 +247,7 @@ pub fn render(
     }
     check(kind, format)?;
     let mut ctx = context::context(snap, lang);
-    let template = if DRAFTS.contains(&kind) {
+    let template = if kind.parse::<ReportKind>().is_ok_and(ReportKind::is_draft) {
         if let Some(o) = ctx.as_object_mut() {
             let d = drafts::draft(kind, snap, lang);
             o.insert("d".into(), serde_json::to_value(d).unwrap_or_default());
@@ -321,7 +344,7 @@ pub fn render_program(
 ) -> Result<String, ReportError> {
     let keep_markers = format == "md-with-charts";
     let format = if keep_markers { "md" } else { format };
-    if !FORMATS.contains(&format) || format == "pdf" || format == "docx" {
+    if format.parse::<ReportFormat>().is_err() || format == "pdf" || format == "docx" {
         return Err(ReportError::UnknownFormat(format.to_string()));
     }
     let labels = context::labels(lang);

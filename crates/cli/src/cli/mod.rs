@@ -237,11 +237,11 @@ pub enum Command {
         incident: Option<String>,
         /// `final`, `postmortem`, or a regulator draft: gdpr-33, nis2-early-warning,
         /// nis2-notification, nis2-final, dora-initial, dora-intermediate, dora-final, sec-8k.
-        #[arg(long, default_value = "final", value_parser = clap::builder::PossibleValuesParser::new(debrief_report::KINDS.iter().copied()))]
-        kind: String,
+        #[arg(long, default_value = "final", value_parser = choice::<debrief_report::ReportKind>())]
+        kind: debrief_report::ReportKind,
         /// `md`, `html`, `json`, `pdf` or `docx` (Word).
-        #[arg(long, default_value = "md", value_parser = clap::builder::PossibleValuesParser::new(debrief_report::FORMATS.iter().copied()))]
-        format: String,
+        #[arg(long, default_value = "md", value_parser = choice::<debrief_report::ReportFormat>())]
+        format: debrief_report::ReportFormat,
         /// The report's language.
         #[arg(long, default_value = "en", value_parser = choice::<Language>())]
         lang: Language,

@@ -12,20 +12,16 @@ use super::open_store;
 use crate::cli::TableFormat;
 use crate::config::Settings;
 use crate::exit;
-use debrief_report::ExchangeFormat;
+use debrief_report::{ExchangeFormat, ReportFormat, ReportKind};
 
 pub async fn render(
     incident: &str,
-    kind: &str,
-    format: &str,
+    kind: ReportKind,
+    format: ReportFormat,
     lang: Language,
     output: Option<PathBuf>,
     settings: &Settings,
 ) -> Result<u8> {
-    if let Err(e) = debrief_report::check(kind, format) {
-        eprintln!("error: {e}");
-        return Ok(exit::REFUSED);
-    }
     let (store, key) = open_store(settings).await?;
     let (app, op) = super::app(&store, &super::actor(settings)?);
     let id = app.resolve(&op, incident).await?;
@@ -56,7 +52,7 @@ pub async fn render(
 pub async fn program(
     from: Option<String>,
     to: Option<String>,
-    format: &str,
+    format: ReportFormat,
     lang: Language,
     output: Option<PathBuf>,
     settings: &Settings,

@@ -102,10 +102,10 @@ pub fn responses(doc: &mut Value) {
                 vec!["application/json", "text/csv"]
             } else if path.contains("/reports/") {
                 // Every report format, by the media type it is served with.
-                debrief_report::FORMATS
+                debrief_report::ReportFormat::ALL
                     .iter()
                     .map(|f| {
-                        debrief_report::media_type(f)
+                        debrief_report::media_type(f.as_str())
                             .split(';')
                             .next()
                             .unwrap_or_default()

@@ -212,12 +212,18 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, super::contract::Field)
         (
             "/api/v1/incidents/{incident}/reports/{kind}",
             "format",
-            list(debrief_report::FORMATS),
+            names(
+                debrief_report::ReportFormat::ALL,
+                debrief_report::ReportFormat::as_str,
+            ),
         ),
         (
             "/api/v1/reports/program",
             "format",
-            list(debrief_report::FORMATS),
+            names(
+                debrief_report::ReportFormat::ALL,
+                debrief_report::ReportFormat::as_str,
+            ),
         ),
         ("*", "lang", lang),
         (
@@ -257,7 +263,10 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, super::contract::Field)
         (
             "/api/v1/incidents/{incident}/reports/{kind}",
             "kind",
-            list(debrief_report::KINDS),
+            names(
+                debrief_report::ReportKind::ALL,
+                debrief_report::ReportKind::as_str,
+            ),
         ),
         (
             "/api/v1/observables",

@@ -14,14 +14,16 @@ use super::incidents::{check, load};
 use super::{ApiQuery, ApiUser};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use debrief_report::ExchangeFormat;
+use debrief_report::{ExchangeFormat, ReportFormat, ReportKind};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportParams {
-    /// `md` (default), `html` or `json`.
-    pub format: Option<String>,
+    /// `md` (default), `html`, `json`, `pdf` or `docx`.
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[param(value_type = Option<String>)]
+    pub format: Option<ReportFormat>,
     /// `en` (default) or `fr`.
     #[serde(default, deserialize_with = "crate::de::maybe")]
     #[param(value_type = Option<String>)]
@@ -163,11 +165,12 @@ pub async fn export(
     state: &AppState,
     reader: &Reader,
     incident: &Incident,
-    kind: &str,
-    format: &str,
+    kind: ReportKind,
+    format: ReportFormat,
     lang: Language,
 ) -> ApiResult<Vec<u8>> {
-    debrief_report::check(kind, format)?;
+    // The report crate's engine and the seal name them as text.
+    let (kind, format) = (kind.as_str(), format.as_str());
     let (checked, journal) = checked_record(state, &reader.caller, incident).await?;
     let incident = &checked;
     let now = Timestamp::now();
@@ -266,9 +269,10 @@ pub async fn program(
     state: &AppState,
     reader: &Reader,
     params: &super::metrics::MetricsParams,
-    format: &str,
+    format: ReportFormat,
     lang: Language,
 ) -> ApiResult<Vec<u8>> {
+    let format = format.as_str();
     let m = super::metrics::figures(state, &reader.caller, params).await?;
     let now = Timestamp::now();
     let zone = reader
@@ -337,7 +341,10 @@ pub async fn program(
 pub struct ProgramParams {
     pub from: Option<String>,
     pub to: Option<String>,
-    pub format: Option<String>,
+    /// `md` (default), `html`, `json`, `pdf` or `docx`.
+    #[serde(default, deserialize_with = "crate::de::maybe")]
+    #[param(value_type = Option<String>)]
+    pub format: Option<ReportFormat>,
     /// `en` (default) or `fr`.
     #[serde(default, deserialize_with = "crate::de::maybe")]
     #[param(value_type = Option<String>)]
@@ -357,15 +364,15 @@ pub async fn get_program(
     ApiQuery(p): ApiQuery<ProgramParams>,
 ) -> ApiResult<Response> {
     check(&user, Action::ReadIncidents)?;
-    let format = p.format.clone().unwrap_or_else(|| "md".into());
+    let format = p.format.unwrap_or(ReportFormat::Md);
     let lang = p.lang.unwrap_or(Language::En);
     let params = super::metrics::MetricsParams {
         from: p.from.clone(),
         to: p.to.clone(),
         ..Default::default()
     };
-    let doc = program(&state, &Reader::of(&user.0), &params, &format, lang).await?;
-    let mime = debrief_report::media_type(&format);
+    let doc = program(&state, &Reader::of(&user.0), &params, format, lang).await?;
+    let mime = debrief_report::media_type(format.as_str());
     let mut res = doc.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -499,19 +506,12 @@ pub async fn get_report(
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     check(&user, Action::ReadIncidents)?;
+    let kind: ReportKind = kind.parse()?;
     let incident = load(&state, &user, &reference).await?;
-    let format = p.format.unwrap_or_else(|| "md".into());
+    let format = p.format.unwrap_or(ReportFormat::Md);
     let lang = p.lang.unwrap_or(Language::En);
-    let doc = export(
-        &state,
-        &Reader::of(&user.0),
-        &incident,
-        &kind,
-        &format,
-        lang,
-    )
-    .await?;
-    let mime = debrief_report::media_type(&format);
+    let doc = export(&state, &Reader::of(&user.0), &incident, kind, format, lang).await?;
+    let mime = debrief_report::media_type(format.as_str());
     let file = format!(
         "incident-{}-{kind}-{}.{format}",
         incident.number,

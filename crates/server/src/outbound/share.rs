@@ -34,10 +34,12 @@ pub enum SharedReport {
 }
 
 impl SharedReport {
-    fn kind(self) -> &'static str {
+    fn kind(self) -> debrief_report::ReportKind {
         match self {
-            SharedReport::Postmortem | SharedReport::Invitation => "postmortem",
-            SharedReport::Final => "final",
+            SharedReport::Postmortem | SharedReport::Invitation => {
+                debrief_report::ReportKind::Postmortem
+            }
+            SharedReport::Final => debrief_report::ReportKind::Final,
         }
     }
 
@@ -145,10 +147,10 @@ impl ShareError {
 }
 
 /// The format documents are attached in: PDF where this build typesets, else HTML.
-const FORMAT: (&str, &str) = if cfg!(feature = "pdf") {
-    ("pdf", "application/pdf")
+const FORMAT: (debrief_report::ReportFormat, &str) = if cfg!(feature = "pdf") {
+    (debrief_report::ReportFormat::Pdf, "application/pdf")
 } else {
-    ("html", "text/html")
+    (debrief_report::ReportFormat::Html, "text/html")
 };
 
 /// Sends the approved report of `reference` (or, before approval, the invitation to the review

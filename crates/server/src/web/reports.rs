@@ -6,8 +6,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use debrief_domain::{Action, Language};
 
+use debrief_report::{ExchangeFormat, ReportFormat, ReportKind};
+
 use super::WebUser;
-use super::form::{WebForm, trimmed};
+use super::form::{WebForm, choice};
 use super::pages::{forbidden, may, resolve_number};
 use crate::AppState;
 
@@ -16,12 +18,29 @@ use crate::AppState;
 pub struct ReportForm {
     #[serde(default, rename = "_csrf")]
     csrf: String,
-    #[serde(default, deserialize_with = "trimmed")]
-    kind: String,
-    #[serde(default, deserialize_with = "trimmed")]
-    format: String,
+    #[serde(deserialize_with = "choice")]
+    kind: Download,
+    #[serde(deserialize_with = "choice")]
+    format: ReportFormat,
     #[serde(default)]
     lang: Option<Language>,
+}
+
+/// What the form's one list offers: a report, or the incident in an exchange format.
+#[derive(Debug, Clone, Copy)]
+enum Download {
+    Report(ReportKind),
+    Export(ExchangeFormat),
+}
+
+impl std::str::FromStr for Download {
+    type Err = debrief_domain::DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<ExchangeFormat>() {
+            Ok(x) => Ok(Download::Export(x)),
+            Err(_) => s.parse().map(Download::Report),
+        }
+    }
 }
 
 pub async fn download(
@@ -44,42 +63,46 @@ pub async fn download(
         Ok(i) => i,
         Err(r) => return r,
     };
-    let (kind, format) = (f.kind, f.format);
     let lang = f.lang.unwrap_or(user.lang);
     let who = crate::api::reports::Reader::of(&user.principal);
     // The exchange formats (STIX, VERIS, MISP) are JSON whatever format was chosen; CSV is the
     // attack timeline.
-    let exchange = kind.parse::<debrief_report::ExchangeFormat>().ok();
-    let (result, format) = if let Some(exchange) = exchange {
-        (
-            crate::api::reports::exchange(&state, &who, &incident, exchange, None)
-                .await
-                .map(String::into_bytes),
-            if exchange == debrief_report::ExchangeFormat::Csv {
+    let (result, format, file) = match f.kind {
+        Download::Export(exchange) => {
+            let format = if exchange == ExchangeFormat::Csv {
                 "csv"
             } else {
                 "json"
-            }
-            .to_string(),
-        )
-    } else {
-        (
-            crate::api::reports::export(&state, &who, &incident, &kind, &format, lang).await,
-            format,
-        )
-    };
-    match result {
-        Ok(doc) => {
-            let mime = debrief_report::media_type(&format);
-            let file = if kind == "csv" {
+            };
+            let file = if exchange == ExchangeFormat::Csv {
                 format!("incident-{}-timeline.csv", incident.number)
             } else {
                 format!(
-                    "incident-{}-{kind}-{}.{format}",
+                    "incident-{}-{exchange}-{}.json",
                     incident.number,
                     lang.as_str()
                 )
             };
+            let doc = crate::api::reports::exchange(&state, &who, &incident, exchange, None)
+                .await
+                .map(String::into_bytes);
+            (doc, format, file)
+        }
+        Download::Report(kind) => {
+            let format = f.format.as_str();
+            let file = format!(
+                "incident-{}-{kind}-{}.{format}",
+                incident.number,
+                lang.as_str()
+            );
+            let doc =
+                crate::api::reports::export(&state, &who, &incident, kind, f.format, lang).await;
+            (doc, format, file)
+        }
+    };
+    match result {
+        Ok(doc) => {
+            let mime = debrief_report::media_type(format);
             let mut res = doc.into_response();
             res.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
