@@ -159,7 +159,7 @@ pub enum ShareRefusal {
     /// stands behind it.
     Marking {
         tlp: crate::triage::Tlp,
-        scope: String,
+        scope: Reach,
     },
     /// The entry stands for an account that may not see the incident (restricted to its team).
     AccountCannotSee { username: String },
@@ -194,7 +194,10 @@ impl ShareRefusal {
         match self {
             ShareRefusal::Marking { tlp, scope } => (
                 "share-refused-marking",
-                vec![("tlp", tlp.marking()), ("scope", scope.clone())],
+                vec![
+                    ("tlp", tlp.marking()),
+                    ("scope", scope.as_str().to_string()),
+                ],
             ),
             ShareRefusal::AccountCannotSee { username } => (
                 "share-refused-account",
@@ -219,11 +222,11 @@ pub fn outbound_title(incident: &crate::Incident) -> Option<&str> {
 /// (named people read it where it is kept), TLP:AMBER+STRICT only within the organisation,
 /// TLP:AMBER, GREEN and CLEAR to anyone the sender chooses (the marking printed on every page
 /// tells them how far it may go).
-pub fn marking_reaches(tlp: crate::triage::Tlp, scope: &str) -> bool {
+pub fn marking_reaches(tlp: crate::triage::Tlp, scope: Reach) -> bool {
     use crate::triage::Tlp;
     match tlp {
         Tlp::Red => false,
-        Tlp::AmberStrict => scope == "internal",
+        Tlp::AmberStrict => scope == Reach::Internal,
         Tlp::Amber | Tlp::Green | Tlp::Clear => true,
     }
 }
@@ -235,7 +238,7 @@ pub fn marking_reaches(tlp: crate::triage::Tlp, scope: &str) -> bool {
 /// entry, or when the marking reaches a channel that only takes messages (a webhook).
 pub fn carry(
     tlp: crate::triage::Tlp,
-    scope: &str,
+    scope: Reach,
     email: bool,
     account: Option<(&str, bool)>,
 ) -> Result<Carry, ShareRefusal> {
@@ -246,10 +249,7 @@ pub fn carry(
         (false, _, Some((username, false))) => Err(ShareRefusal::AccountCannotSee {
             username: username.to_string(),
         }),
-        (false, _, None) => Err(ShareRefusal::Marking {
-            tlp,
-            scope: scope.to_string(),
-        }),
+        (false, _, None) => Err(ShareRefusal::Marking { tlp, scope }),
     }
 }
 
@@ -378,42 +378,47 @@ mod tests {
     fn a_report_goes_as_far_as_its_marking() {
         use crate::triage::Tlp;
         assert_eq!(
-            carry(Tlp::Amber, "external", true, None),
+            carry(Tlp::Amber, Reach::External, true, None),
             Ok(Carry::Attached)
         );
         assert_eq!(
-            carry(Tlp::Green, "external", true, None),
+            carry(Tlp::Green, Reach::External, true, None),
             Ok(Carry::Attached)
         );
         assert_eq!(
-            carry(Tlp::AmberStrict, "external", true, None),
+            carry(Tlp::AmberStrict, Reach::External, true, None),
             Err(ShareRefusal::Marking {
                 tlp: Tlp::AmberStrict,
-                scope: "external".into()
+                scope: Reach::External
             })
         );
         assert_eq!(
-            carry(Tlp::AmberStrict, "internal", true, None),
+            carry(Tlp::AmberStrict, Reach::Internal, true, None),
             Ok(Carry::Attached)
         );
         // A channel that only takes messages gets a link, never the document.
-        assert_eq!(carry(Tlp::Clear, "external", false, None), Ok(Carry::Link));
+        assert_eq!(
+            carry(Tlp::Clear, Reach::External, false, None),
+            Ok(Carry::Link)
+        );
         // TLP:RED stays in Debrief: a link to someone who may read it there, nobody else.
         assert_eq!(
-            carry(Tlp::Red, "internal", true, Some(("maria", true))),
+            carry(Tlp::Red, Reach::Internal, true, Some(("maria", true))),
             Ok(Carry::Link)
         );
         assert_eq!(
-            carry(Tlp::Red, "internal", true, Some(("maria", false))),
+            carry(Tlp::Red, Reach::Internal, true, Some(("maria", false))),
             Err(ShareRefusal::AccountCannotSee {
                 username: "maria".into()
             })
         );
         assert!(matches!(
-            carry(Tlp::Red, "internal", true, None),
+            carry(Tlp::Red, Reach::Internal, true, None),
             Err(ShareRefusal::Marking { .. })
         ));
-        let (key, args) = carry(Tlp::Red, "external", true, None).unwrap_err().key();
+        let (key, args) = carry(Tlp::Red, Reach::External, true, None)
+            .unwrap_err()
+            .key();
         assert_eq!(key, "share-refused-marking");
         assert_eq!(args[0].1, "TLP:RED");
     }

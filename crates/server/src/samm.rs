@@ -250,9 +250,10 @@ pub async fn program_facts(
         }
     }
     for s in state.store.list_stakeholders().await? {
-        match s.category.as_str() {
-            "legal" => f.legal_contacts += 1,
-            "regulator" | "csirt" => f.regulator_contacts += 1,
+        use debrief_domain::stakeholder::StakeholderCategory as C;
+        match s.category {
+            C::Legal => f.legal_contacts += 1,
+            C::Regulator | C::Csirt => f.regulator_contacts += 1,
             _ => {}
         }
     }

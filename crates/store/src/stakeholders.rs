@@ -1,6 +1,8 @@
 //! The stakeholder directory as the store keeps it, and the SQL both backends share.
 
 use crate::sql::{Backend, SqlStore};
+use debrief_domain::Language;
+use debrief_domain::stakeholder::{Reach, StakeholderCategory, StakeholderKind, WebhookFormat};
 use serde::Serialize;
 
 /// A directory entry. Its webhook URL is a credential (whoever has a Slack or Teams URL can post
@@ -10,13 +12,13 @@ use serde::Serialize;
 pub struct Stakeholder {
     pub id: String,
     pub name: String,
-    pub kind: String,
-    pub scope: String,
-    pub category: String,
+    pub kind: StakeholderKind,
+    pub scope: Reach,
+    pub category: StakeholderCategory,
     pub email: Option<String>,
     pub webhook_url: Option<String>,
-    pub webhook_format: Option<String>,
-    pub language: String,
+    pub webhook_format: Option<WebhookFormat>,
+    pub language: Language,
     /// The user account this entry stands for, if any.
     pub username: Option<String>,
     pub created_by: String,
@@ -86,21 +88,31 @@ pub(crate) type Row = (
     Option<String>,
 );
 
-pub(crate) fn from_row(r: Row) -> Stakeholder {
-    Stakeholder {
+/// A stored entry, its choices read back into the domain's values (a value the domain does not
+/// know means the row was not written by Debrief: the store is corrupt).
+pub(crate) fn from_row(r: Row) -> crate::Result<Stakeholder> {
+    let corrupt = |e: debrief_domain::DomainError| {
+        crate::StoreError::Corrupt(format!("directory entry `{}`: {e}", r.1))
+    };
+    Ok(Stakeholder {
+        kind: r.2.parse().map_err(corrupt)?,
+        scope: r.3.parse().map_err(corrupt)?,
+        category: r.4.parse().map_err(corrupt)?,
+        webhook_format: r
+            .7
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        language: r.8.parse().map_err(corrupt)?,
         id: r.0,
         name: r.1,
-        kind: r.2,
-        scope: r.3,
-        category: r.4,
         email: r.5,
         webhook_url: r.6,
-        webhook_format: r.7,
-        language: r.8,
         created_by: r.9,
         created_at: r.10,
         username: r.11,
-    }
+    })
 }
 
 pub(crate) const COLUMNS: &str = "id, name, kind, scope, category, email, webhook_url, webhook_format, language, created_by, created_at, username";
@@ -129,13 +141,13 @@ where
         let s = crate::stakeholders::Stakeholder {
             id: uuid::Uuid::now_v7().to_string(),
             name: new.name,
-            kind: new.kind.as_str().to_string(),
-            scope: new.scope.as_str().to_string(),
-            category: new.category.as_str().to_string(),
+            kind: new.kind,
+            scope: new.scope,
+            category: new.category,
             email: new.email,
             webhook_url: new.webhook_url,
-            webhook_format: new.webhook_format.map(|f| f.as_str().to_string()),
-            language: new.language.as_str().to_string(),
+            webhook_format: new.webhook_format,
+            language: new.language,
             username: new.username,
             created_by: by.to_string(),
             created_at: debrief_domain::Timestamp::now().to_string(),
@@ -145,13 +157,13 @@ where
         )
         .bind(&s.id)
         .bind(&s.name)
-        .bind(&s.kind)
-        .bind(&s.scope)
-        .bind(&s.category)
+        .bind(s.kind.as_str())
+        .bind(s.scope.as_str())
+        .bind(s.category.as_str())
         .bind(&s.email)
         .bind(&s.webhook_url)
-        .bind(&s.webhook_format)
-        .bind(&s.language)
+        .bind(s.webhook_format.map(|f| f.as_str()))
+        .bind(s.language.as_str())
         .bind(&s.created_by)
         .bind(&s.created_at)
         .bind(&s.username)
@@ -176,7 +188,7 @@ where
         )))
         .fetch_all(&self.write_pool())
         .await?;
-        Ok(rows.into_iter().map(from_row).collect())
+        rows.into_iter().map(from_row).collect()
     }
 
     async fn stakeholder(
@@ -191,7 +203,7 @@ where
         .fetch_optional(&self.write_pool())
         .await?;
         row.map(from_row)
-            .ok_or_else(|| crate::StoreError::NoStakeholder(reference.trim().to_string()))
+            .ok_or_else(|| crate::StoreError::NoStakeholder(reference.trim().to_string()))?
     }
 
     async fn add_rule(

@@ -13,6 +13,7 @@ pub mod templates;
 mod worker;
 
 use debrief_domain::notify::{Attempt, Delivery};
+use debrief_domain::stakeholder::WebhookFormat;
 use debrief_domain::{DomainError, Event, Incident, Timestamp};
 use debrief_store::stakeholders::Stakeholder;
 
@@ -118,11 +119,11 @@ fn mailbox(text: &str) -> Result<lettre::message::Mailbox, ApiError> {
 
 /// The body a webhook of this format expects.
 pub fn webhook_body(
-    format: &str,
+    format: WebhookFormat,
     incident: &Incident,
     subject: &str,
     text: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> serde_json::Value {
     // Under TLP:RED the title stays in Debrief; the number names the incident.
     let n = incident.number;
     let title = debrief_domain::stakeholder::outbound_title(incident);
@@ -131,21 +132,16 @@ pub fn webhook_body(
         None => format!("#{n}"),
     };
     let line = format!("{heading} — {subject}\n\n{text}");
-    Ok(match format {
-        "generic" => {
+    match format {
+        WebhookFormat::Generic => {
             serde_json::json!({"incident": n, "title": title, "summary": subject, "text": text})
         }
-        "slack" | "mattermost" => serde_json::json!({"text": line}),
-        "teams" => serde_json::json!({
+        WebhookFormat::Slack | WebhookFormat::Mattermost => serde_json::json!({"text": line}),
+        WebhookFormat::Teams => serde_json::json!({
             "@type": "MessageCard", "@context": "https://schema.org/extensions",
             "summary": subject, "title": heading, "text": text
         }),
-        other => {
-            return Err(ApiError::unprocessable(format!(
-                "webhook format `{other}` is not generic, slack, teams or mattermost"
-            )));
-        }
-    })
+    }
 }
 
 /// Checks a request and builds the message; nothing is sent yet.
@@ -172,8 +168,8 @@ pub fn prepare(incident: &Incident, req: Request) -> Result<Prepared, ApiError> 
                     s.name
                 )));
             };
-            let format = s.webhook_format.as_deref().unwrap_or("generic");
-            let body = webhook_body(format, incident, &subject, req.text.trim())?;
+            let format = s.webhook_format.unwrap_or(WebhookFormat::Generic);
+            let body = webhook_body(format, incident, &subject, req.text.trim());
             (
                 Target::Webhook { url },
                 "webhook",
@@ -456,13 +452,12 @@ pub fn to_entry(
         (None, Some(url)) => (
             Ok(Target::Webhook { url: url.clone() }),
             webhook_body(
-                s.webhook_format.as_deref().unwrap_or("generic"),
+                s.webhook_format.unwrap_or(WebhookFormat::Generic),
                 incident,
                 subject,
                 text,
             )
-            .map(|b| b.to_string())
-            .unwrap_or_default(),
+            .to_string(),
         ),
         (None, None) => (Err("no channel".to_string()), String::new()),
     }
@@ -530,7 +525,7 @@ pub async fn tell_lead(
     else {
         return told(lead.as_str(), "no-entry", String::new());
     };
-    let lang = s.language.parse().unwrap_or(debrief_domain::Language::En);
+    let lang = s.language;
     let (subject, text) = message(lang);
     if s.email.is_none() && s.webhook_url.is_none() {
         return told(&s.name, "no-channel", String::new());

@@ -5,7 +5,7 @@
 
 use axum::http::StatusCode;
 use debrief_domain::notify::{Attempt, Delivery, NotificationRule, Proposal, ProposalState};
-use debrief_domain::{Action, Incident, Language, Timestamp, authorize};
+use debrief_domain::{Action, Incident, Timestamp, authorize};
 use debrief_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -251,7 +251,7 @@ pub(crate) async fn proposals(state: &AppState, i: &Incident) -> ApiResult<Vec<P
         if v.proposal.state == ProposalState::Proposed {
             match state.store.stakeholder(&v.proposal.stakeholder).await {
                 Ok(s) => {
-                    let lang = s.language.parse().unwrap_or(Language::En);
+                    let lang = s.language;
                     v.channel = Some(
                         if s.email.is_some() {
                             "email"

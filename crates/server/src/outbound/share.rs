@@ -225,7 +225,7 @@ pub async fn share(
     let reader = Reader::of(user);
     let mut documents: HashMap<Language, Attachment> = HashMap::new();
     for (entry, how) in &plans {
-        let lang = entry.language.parse().unwrap_or(Language::En);
+        let lang = entry.language;
         if *how != Carry::Attached || documents.contains_key(&lang) {
             continue;
         }
@@ -238,7 +238,7 @@ pub async fn share(
     let mut outcomes = Vec::new();
     let mut current = incident;
     for (entry, how) in plans {
-        let lang = entry.language.parse().unwrap_or(Language::En);
+        let lang = entry.language;
         let (subject, text) = message(state, user, &current, req.report, how, lang, &req.note);
         let channel = if entry.email.is_some() {
             "email"
@@ -286,7 +286,7 @@ async fn how(
     };
     Ok(carry(
         incident.tlp,
-        &entry.scope,
+        entry.scope,
         entry.email.is_some(),
         account,
     ))
@@ -298,7 +298,7 @@ async fn how(
 pub struct ShareOption {
     pub name: String,
     /// `internal` or `external`.
-    pub scope: String,
+    pub scope: debrief_domain::stakeholder::Reach,
     /// `attached`, `link`, or none when refused.
     pub carried: Option<Carry>,
     pub refused: Option<String>,
@@ -336,7 +336,7 @@ pub async fn options(
             };
             ShareOption {
                 name: username,
-                scope: "internal".into(),
+                scope: debrief_domain::stakeholder::Reach::Internal,
                 carried: None,
                 refused: Some(ShareError::Refused(vec![(shown, why)]).say(lang)),
             }

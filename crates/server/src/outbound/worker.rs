@@ -3,12 +3,13 @@
 //! or just passed, and reminds recommendations' owners who are directory entries. Its state is the journal (attempts and their times are entries), so a restart
 //! resumes where it stopped: at start it looks through every incident once.
 
+use debrief_domain::stakeholder::{Reach, StakeholderCategory};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use debrief_app::{AppError, Caller, Need};
 use debrief_domain::notify::{Attempt, Delivery};
-use debrief_domain::{DomainError, Event, Incident, IncidentId, Language, Timestamp};
+use debrief_domain::{DomainError, Event, Incident, IncidentId, Timestamp};
 use tokio::sync::Notify;
 
 use super::templates::ESCALATION;
@@ -167,13 +168,13 @@ async fn escalate(state: &AppState) -> Result<(), AppError> {
             .iter()
             .filter(|s| {
                 (s.username.is_some() && s.username == i.assignee)
-                    || (s.category == "legal" && s.scope == "internal")
+                    || (s.category == StakeholderCategory::Legal && s.scope == Reach::Internal)
             })
             .collect();
         for o in due {
             let mut lines = Vec::new();
             for s in &to {
-                let lang = s.language.parse().unwrap_or(Language::En);
+                let lang = s.language;
                 let line = match state.config.templates.render(
                     ESCALATION,
                     lang,
@@ -241,7 +242,7 @@ async fn remind(state: &AppState) -> Result<(), AppError> {
             let Some(r) = i.recommendations.iter().find(|r| r.id == id) else {
                 continue;
             };
-            let lang = s.language.parse().unwrap_or(Language::En);
+            let lang = s.language;
             let zone = &state.config.timezone;
             let args = [
                 ("number", i.number.to_string()),
@@ -271,7 +272,7 @@ async fn remind(state: &AppState) -> Result<(), AppError> {
             let Some(r) = i.info_requests.iter().find(|r| r.id == id) else {
                 continue;
             };
-            let lang = s.language.parse().unwrap_or(Language::En);
+            let lang = s.language;
             let args = [
                 ("number", i.number.to_string()),
                 ("who", r.asked_by.clone()),

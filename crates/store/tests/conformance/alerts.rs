@@ -373,7 +373,10 @@ pub(crate) async fn stakeholders_are_listed_and_unique(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(c.store.stakeholder("ANSSI").await.unwrap().id, s.id);
-    assert_eq!(c.store.stakeholder(&s.id).await.unwrap().language, "fr");
+    assert_eq!(
+        c.store.stakeholder(&s.id).await.unwrap().language,
+        debrief_domain::Language::Fr
+    );
     assert!(matches!(
         c.store.add_stakeholder(anssi, "maria").await,
         Err(StoreError::Duplicate(_))
