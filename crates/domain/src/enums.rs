@@ -3,6 +3,9 @@
 //! `FromStr` that forgives case, `_` for `-` and the given prefixes (`TLP:AMBER`), and otherwise
 //! names every accepted value.
 
+/// Exported so that the crates that name closed sets of their own (the report crate's report
+/// kinds and formats) declare them the same way.
+#[macro_export]
 macro_rules! closed_enum {
     (
         $(#[$doc:meta])* $name:ident, $what:literal $(, strip [$($prefix:literal),+])?
@@ -62,7 +65,7 @@ macro_rules! closed_enum {
     };
 }
 
-pub(crate) use closed_enum;
+pub(crate) use crate::closed_enum;
 
 /// A closed set of named values — what `closed_enum!` declares, and the lifecycle's statuses,
 /// milestones, roles, observable types…: every value and its name, so that a front end can offer

@@ -36,96 +36,26 @@ const PAGEBREAK_LINE: &str = "@@PAGEBREAK@@\n\n";
 /// The version of the shipped templates, recorded in each seal.
 pub const TEMPLATE_VERSION: &str = "5";
 
-/// A closed set of names the report crate answers to: the enum, `ALL`, `as_str`, `Display`,
-/// `FromStr` (case forgiven) with the given error, and the domain's `Closed` (the CLI's choices).
-macro_rules! named {
-    ($(#[$doc:meta])* $name:ident, $err:expr, { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Its name in the API, the CLI, the seal and the access log.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl debrief_domain::Closed for $name {
-            const ALL: &'static [$name] = $name::ALL;
-            fn name(self) -> &'static str {
-                self.as_str()
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = debrief_domain::DomainError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                let wanted = s.trim().to_ascii_lowercase();
-                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| {
-                    debrief_domain::DomainError::Unknown {
-                        what: $err,
-                        value: s.to_string(),
-                        expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
-                    }
-                })
-            }
-        }
-    };
-}
-
-named!(
-    /// The exchange formats an incident is exported in, for other tools.
-    ExchangeFormat, "export format", {
-        /// A STIX 2.1 bundle.
-        Stix = "stix",
-        /// A VERIS 1.4 record.
-        Veris = "veris",
-        /// A MISP event.
-        Misp = "misp",
-        /// One of the incident's tables as CSV.
-        Csv = "csv",
-    }
+debrief_domain::closed_enum!(
+    /// The exchange formats an incident is exported in, for other tools: a STIX 2.1 bundle, a
+    /// VERIS 1.4 record, a MISP event, or one of its tables as CSV.
+    ExchangeFormat, "export format" { Stix = "stix", Veris = "veris", Misp = "misp", Csv = "csv" }
 );
 
-named!(
+debrief_domain::closed_enum!(
     /// The documents Debrief renders about an incident: the final report, the postmortem
     /// report, and the regulator drafts.
-    ReportKind, "report", {
-        Final = "final",
-        Postmortem = "postmortem",
-        Gdpr33 = "gdpr-33",
-        Nis2EarlyWarning = "nis2-early-warning",
-        Nis2Notification = "nis2-notification",
-        Nis2Final = "nis2-final",
-        DoraInitial = "dora-initial",
-        DoraIntermediate = "dora-intermediate",
-        DoraFinal = "dora-final",
-        Sec8k = "sec-8k",
+    ReportKind, "report" {
+        Final = "final", Postmortem = "postmortem", Gdpr33 = "gdpr-33",
+        Nis2EarlyWarning = "nis2-early-warning", Nis2Notification = "nis2-notification",
+        Nis2Final = "nis2-final", DoraInitial = "dora-initial",
+        DoraIntermediate = "dora-intermediate", DoraFinal = "dora-final", Sec8k = "sec-8k"
     }
 );
 
-named!(
-    /// The formats a report is written in.
-    ReportFormat, "report format", {
-        Md = "md",
-        Html = "html",
-        Json = "json",
-        Pdf = "pdf",
-        /// Word.
-        Docx = "docx",
-    }
+debrief_domain::closed_enum!(
+    /// The formats a report is written in (`docx`: Word).
+    ReportFormat, "report format" { Md = "md", Html = "html", Json = "json", Pdf = "pdf", Docx = "docx" }
 );
 
 impl ReportKind {
