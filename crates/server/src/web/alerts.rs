@@ -69,9 +69,7 @@ async fn queue_page(
     } else {
         StatusCode::OK
     };
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.nav = "alerts";
-    frame.error = error;
+    let frame = super::Frame::page(user, "alerts", error);
     let view = QueuePage {
         frame,
         status: if status.is_empty() { "open" } else { status },
@@ -304,9 +302,7 @@ async fn detail(state: &AppState, user: &WebUser, alert: &str, error: Option<Str
     } else {
         StatusCode::OK
     };
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.nav = "alerts";
-    frame.error = error;
+    let frame = super::Frame::page(user, "alerts", error);
     let view = AlertPage {
         frame,
         can_triage: may(user, Action::TriageAlerts).is_ok(),

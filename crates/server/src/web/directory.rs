@@ -59,9 +59,7 @@ async fn directory_page(
             name: debrief_domain::taxonomy::label(&c.en, &c.fr, lang),
         })
         .collect();
-    let mut frame = super::Frame::new(Some(user), lang);
-    frame.nav = "directory";
-    frame.error = error;
+    let frame = super::Frame::page(user, "directory", error);
     let view = DirectoryPage {
         frame,
         regime_names: super::regime_names(state, lang),

@@ -263,8 +263,7 @@ async fn settings_response(
         Ok(o) => o,
         Err(e) => return app_error(user, e),
     };
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.error = error;
+    let frame = super::Frame::page(user, "", error);
     let view = FactorsPage {
         frame,
         factors: &factors,

@@ -141,9 +141,7 @@ pub(super) async fn incident_page(
         Ok(record) => record,
         Err(e) => return app_error(user, e),
     };
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.nav = "incidents";
-    frame.error = error;
+    let frame = super::Frame::page(user, "incidents", error);
     let view = IncidentPage {
         frame,
         incident: IncidentHead {

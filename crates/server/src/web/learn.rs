@@ -82,8 +82,7 @@ pub async fn replay(
             }
         })
         .collect();
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "incidents";
+    let frame = super::Frame::page(&user, "incidents", None);
     let view = ReplayPage {
         frame,
         number: i.number,
@@ -143,8 +142,7 @@ pub async fn similar(
         Ok(f) => f,
         Err(e) => return app_error(&user, e),
     };
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "incidents";
+    let frame = super::Frame::page(&user, "incidents", None);
     let view = SimilarPage {
         frame,
         number: i.number,
@@ -187,8 +185,7 @@ pub async fn lessons(
             Err(e) => return app_error(&user, e),
         }
     };
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "lessons";
+    let frame = super::Frame::page(&user, "lessons", None);
     let view = LessonsPage {
         frame,
         q: &p.q,

@@ -71,8 +71,7 @@ pub async fn dashboard(
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("ev_")?.to_string(), v.clone())))
         .collect();
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "metrics";
+    let frame = super::Frame::page(&user, "metrics", None);
     let mut view = MetricsPage {
         frame,
         m: None,

@@ -462,6 +462,16 @@ pub struct FrameUser {
 }
 
 impl Frame {
+    /// The frame of a signed-in visitor's page under navigation entry `nav`, with the refusal
+    /// to show on it, if any.
+    pub fn page(user: &WebUser, nav: &'static str, error: Option<String>) -> Frame {
+        Frame {
+            nav,
+            error,
+            ..Frame::new(Some(user), user.lang)
+        }
+    }
+
     pub fn new(user: Option<&WebUser>, lang: Language) -> Frame {
         let mut frame = Frame {
             lang: lang.as_str(),

@@ -40,9 +40,7 @@ async fn page(
         Err(e) => return app_error(user, e),
     };
     let can_work = may(user, Action::WorkIncident(&i)).is_ok();
-    let mut frame = super::Frame::new(Some(user), lang);
-    frame.nav = "incidents";
-    frame.error = error;
+    let frame = super::Frame::page(user, "incidents", error);
     let view = NotificationsPage {
         frame,
         number: i.number,
@@ -297,8 +295,7 @@ pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
         Ok(items) => items,
         Err(e) => return app_error(&user, e),
     };
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "obligations";
+    let frame = super::Frame::page(&user, "obligations", None);
     render_view(
         "obligations.html",
         StatusCode::OK,

@@ -224,8 +224,7 @@ pub async fn incidents(
         Ok(l) => l,
         Err(e) => return app_error(&user, e),
     };
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "incidents";
+    let frame = super::Frame::page(&user, "incidents", None);
     // The page after this one, when this one is full.
     let next_cursor = (list.len() as u32 == limit)
         .then(|| list.last().map(|i| i.number))
@@ -278,9 +277,7 @@ fn new_form_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.nav = "new";
-    frame.error = error;
+    let frame = super::Frame::page(user, "new", error);
     render_view(
         "incident_new.html",
         status,

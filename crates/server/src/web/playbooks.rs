@@ -19,8 +19,7 @@ pub async fn playbooks(State(state): State<AppState>, user: WebUser) -> Response
         Ok(a) => a,
         Err(e) => return app_error(&user, e),
     };
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "playbooks";
+    let frame = super::Frame::page(&user, "playbooks", None);
     render_view(
         "playbooks.html",
         StatusCode::OK,
@@ -80,9 +79,7 @@ async fn playbook_page(
     let steps = debrief_domain::playbook::parse_playbook(&v.body)
         .map(|d| d.steps)
         .unwrap_or_default();
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.nav = "playbooks";
-    frame.error = error;
+    let frame = super::Frame::page(user, "playbooks", error);
     let view = PlaybookPage {
         frame,
         playbook: v,

@@ -141,9 +141,7 @@ pub(super) async fn page(
     } else {
         None
     };
-    let mut frame = super::Frame::new(Some(user), lang);
-    frame.nav = "incidents";
-    frame.error = error;
+    let frame = super::Frame::page(user, "incidents", error);
     let page = PostmortemPage {
         frame,
         can_work,
@@ -721,8 +719,7 @@ pub async fn board(
             );
         }
     };
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "recommendations";
+    let frame = super::Frame::page(&user, "recommendations", None);
     let view = BoardPage {
         frame,
         rate: board

@@ -330,8 +330,7 @@ pub async fn search(
             Err(e) => return super::pages::app_error(&user, e),
         }
     };
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "search";
+    let frame = super::Frame::page(&user, "search", None);
     let hits = hits
         .iter()
         .map(|h| {

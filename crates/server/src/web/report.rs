@@ -47,9 +47,7 @@ fn page(user: &WebUser, code: StatusCode, error: Option<String>, values: &Values
     if let Err(why) = may(user, Action::ReportSuspicion) {
         return forbidden(user, &why);
     }
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.nav = "report";
-    frame.error = error;
+    let frame = super::Frame::page(user, "report", error);
     let view = ReportPage {
         frame,
         values,
@@ -262,8 +260,7 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
     };
     match state.app.report_suspicion(&user.caller(), new).await {
         Ok(receipt) => {
-            let mut frame = super::Frame::new(Some(&user), user.lang);
-            frame.nav = "report";
+            let frame = super::Frame::page(&user, "report", None);
             let view = ReportPage {
                 frame,
                 values: &Values::default(),
@@ -307,8 +304,7 @@ pub async fn mine(State(state): State<AppState>, user: WebUser) -> Response {
             acknowledged_at: a.acknowledged_at,
         })
         .collect();
-    let mut frame = super::Frame::new(Some(&user), user.lang);
-    frame.nav = "report";
+    let frame = super::Frame::page(&user, "report", None);
     render_view("reports.html", StatusCode::OK, &MinePage { frame, reports })
 }
 

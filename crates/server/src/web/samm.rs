@@ -22,9 +22,7 @@ async fn page(
     if let Err(why) = may(user, Action::ReadIncidents) {
         return forbidden(user, &why);
     }
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.nav = "samm";
-    frame.error = error;
+    let frame = super::Frame::page(user, "samm", error);
     let mut view = SammPage {
         frame,
         a: None,

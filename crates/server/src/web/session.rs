@@ -358,8 +358,7 @@ fn password_form_with(
     status: StatusCode,
     mine: Option<Mine>,
 ) -> Response {
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.error = error;
+    let frame = super::Frame::page(user, "", error);
     let view = SettingsPage {
         frame,
         mine,

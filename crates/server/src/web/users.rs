@@ -52,9 +52,7 @@ async fn users_page(
         Ok(r) => r,
         Err(e) => return app_error(user, e),
     };
-    let mut frame = super::Frame::new(Some(user), user.lang);
-    frame.nav = "users";
-    frame.error = error;
+    let frame = super::Frame::page(user, "users", error);
     let (created_username, created_password) =
         created.map_or((None, None), |(n, p)| (Some(n), Some(p)));
     let view = UsersPage {
