@@ -65,6 +65,32 @@ impl App {
         &self.store
     }
 
+    /// Waits until this instance holds `job`'s lease (trying every `poll`), so that across the
+    /// instances of one installation one runs it; the lease is held until it is dropped or
+    /// [`Lease::held`](debrief_store::lease::Lease::held) says it was lost.
+    pub async fn lead(
+        &self,
+        job: debrief_store::lease::Job,
+        poll: std::time::Duration,
+    ) -> debrief_store::lease::Lease {
+        let mut waiting = false;
+        loop {
+            match self.store.lead(job).await {
+                Ok(Some(lease)) => {
+                    tracing::info!(job = job.name(), "this instance runs the job");
+                    return lease;
+                }
+                Ok(None) if !waiting => {
+                    waiting = true;
+                    tracing::info!(job = job.name(), "another instance runs the job; standing by");
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(job = job.name(), error = %e, "cannot take the job's lease"),
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+
     /// Runs a command on an incident: `decide` turns its current state into the events to append
     /// (none: nothing changes, the current state is returned). With `expected_seq`, the command
     /// is refused with a conflict when the incident is no longer at that entry; without, it is

@@ -43,6 +43,9 @@ pub struct FileConfig {
     /// Hours a question to the business waits for its answer before the directory entry asked
     /// is reminded, once (24 by default).
     pub info_reminder_hours: Option<i64>,
+    /// The installation key file [default: DATA_DIR/installation.key]; instances of one
+    /// installation on one PostgreSQL database share it.
+    pub key_file: Option<PathBuf>,
 }
 
 /// The settings a command runs with.
@@ -68,6 +71,8 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     /// What a postmortem must answer before it is approved (`review_required` in the file).
     pub review: debrief_domain::postmortem::ReviewPolicy,
+    /// The installation key file.
+    pub key_file: PathBuf,
 }
 
 impl fmt::Debug for Settings {
@@ -88,6 +93,7 @@ impl fmt::Debug for Settings {
             .field("session_hours", &self.session_hours)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("review", &self.review)
+            .field("key_file", &self.key_file)
             .finish()
     }
 }
@@ -151,7 +157,13 @@ impl Settings {
                 bail!("info_reminder_hours is {other}; give between 1 and 720 hours (30 days)")
             }
         }
+        let key_file = std::env::var_os("DEBRIEF_KEY_FILE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or(file.key_file)
+            .unwrap_or_else(|| data_dir.join("installation.key"));
         Ok(Settings {
+            key_file,
             review,
             data_dir,
             listen: file.listen,
@@ -172,7 +184,7 @@ impl Settings {
 
     /// Where the installation key lives.
     pub fn key_path(&self) -> PathBuf {
-        self.data_dir.join("installation.key")
+        self.key_file.clone()
     }
 }
 

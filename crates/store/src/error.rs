@@ -76,6 +76,13 @@ pub enum StoreError {
     #[error("stored data is inconsistent: {0}; run `debrief verify`")]
     Corrupt(String),
 
+    /// The ledger was signed with another installation key than this instance's: instances of
+    /// one installation must share its key, or one would sign over the others' heads.
+    #[error(
+        "this database's ledger is signed with the installation key {theirs}, and this instance has {ours}: give every instance the same key file (`key_file` in debrief.toml or DEBRIEF_KEY_FILE)"
+    )]
+    ForeignKey { theirs: String, ours: String },
+
     /// Migrations failed.
     #[error("database migration failed: {0}")]
     Migration(#[source] sqlx::migrate::MigrateError),
@@ -104,6 +111,7 @@ impl StoreError {
             StoreError::BadUrl { .. } => Category::Refused,
             StoreError::Unavailable { .. }
             | StoreError::Corrupt(_)
+            | StoreError::ForeignKey { .. }
             | StoreError::Migration(_)
             | StoreError::Database(_) => Category::Failed,
         }

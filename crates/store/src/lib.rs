@@ -16,6 +16,7 @@ pub mod factors;
 pub mod facts;
 pub mod groups;
 pub mod key;
+pub mod lease;
 pub mod playbooks;
 pub mod postgres;
 pub mod sql;
@@ -67,6 +68,10 @@ pub trait Store:
 {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// Tries to take a background job for this instance: `None` while another instance of the
+    /// installation holds it (see [`lease`]).
+    async fn lead(&self, job: lease::Job) -> Result<Option<lease::Lease>>;
 
     /// The incidents restricted to their team (usually few), whole, so that the application
     /// layer can tell whom each one is visible to.

@@ -66,7 +66,7 @@ impl Backend for Postgres {
     type Db = sqlx::Postgres;
     const NAME: &'static str = "postgres";
     // Locking the one head row serialises all writers across connections and processes.
-    const LOCK_HEAD: &'static str = "SELECT gseq, hash FROM ledger_head WHERE id = 1 FOR UPDATE";
+    const LOCK_HEAD: &'static str = "SELECT gseq, hash, public_key FROM ledger_head WHERE id = 1 FOR UPDATE";
     const SEARCH: &'static str = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
               d.body, ts_rank(d.tsv, q)::float8 \
               FROM search_docs d CROSS JOIN plainto_tsquery('simple', $1) q JOIN incidents i ON i.id = d.incident_id \
@@ -80,6 +80,14 @@ impl Backend for Postgres {
         pool: &PgPool,
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         pool.begin().await
+    }
+
+    async fn lead(
+        pool: &PgPool,
+        job: crate::lease::Job,
+    ) -> crate::Result<Option<crate::lease::Lease>> {
+        let options = pool.connect_options();
+        crate::lease::try_postgres(&options, job).await
     }
 
     fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {

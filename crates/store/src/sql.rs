@@ -33,6 +33,11 @@ pub trait Backend: Send + Sync + Clone + std::fmt::Debug + 'static {
     fn begin(
         pool: &Pool<Self::Db>,
     ) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+    /// Tries to take a background job's lease (see [`crate::lease`]).
+    fn lead(
+        pool: &Pool<Self::Db>,
+        job: crate::lease::Job,
+    ) -> impl Future<Output = crate::Result<Option<crate::lease::Lease>>> + Send;
     /// How many rows a statement changed.
     fn rows_affected(done: &<Self::Db as sqlx::Database>::QueryResult) -> u64;
     /// Every word as a prefix term, all required, for [`Backend::title_filter`].
@@ -62,6 +67,18 @@ impl<B: Backend> SqlStore<B> {
             key,
             engine: PhantomData,
         }
+    }
+
+    /// Refuses a ledger signed by another key than this instance's (once anything is signed).
+    pub(crate) fn same_key(&self, gseq: i64, signer: &str) -> crate::Result<()> {
+        let ours = self.key.public_hex();
+        if gseq > 0 && signer != ours {
+            return Err(crate::StoreError::ForeignKey {
+                theirs: signer.chars().take(16).collect(),
+                ours: ours.chars().take(16).collect(),
+            });
+        }
+        Ok(())
     }
 
     pub(crate) async fn begin_write(&self) -> crate::Result<Transaction<'static, B::Db>> {
@@ -125,7 +142,9 @@ where
         use crate::sql::*;
 
         let mut tx = self.begin_write().await?;
-        let (gseq, ghash): (i64, String) = sqlx::query_as(B::LOCK_HEAD).fetch_one(&mut *tx).await?;
+        let (gseq, ghash, signer): (i64, String, String) =
+            sqlx::query_as(B::LOCK_HEAD).fetch_one(&mut *tx).await?;
+        self.same_key(gseq, &signer)?;
         let ledger = common::ledger_position(gseq, &ghash)?;
         let (current, drafts) = match expected_seq {
             Some(expected) => {
@@ -349,6 +368,10 @@ where
 {
     fn backend(&self) -> &'static str {
         B::NAME
+    }
+
+    async fn lead(&self, job: crate::lease::Job) -> crate::Result<Option<crate::lease::Lease>> {
+        B::lead(&self.write, job).await
     }
 
     async fn create_incident(

@@ -92,7 +92,7 @@ impl Backend for Sqlite {
     type Db = sqlx::Sqlite;
     const NAME: &'static str = "sqlite";
     // The single writer connection and `BEGIN IMMEDIATE` serialise writers already.
-    const LOCK_HEAD: &'static str = "SELECT gseq, hash FROM ledger_head WHERE id = 1";
+    const LOCK_HEAD: &'static str = "SELECT gseq, hash, public_key FROM ledger_head WHERE id = 1";
     const SEARCH: &'static str = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
               d.body, -bm25(search_fts) \
               FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid JOIN incidents i ON i.id = d.incident_id \
@@ -105,6 +105,13 @@ impl Backend for Sqlite {
         pool: &SqlitePool,
     ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn lead(
+        _pool: &SqlitePool,
+        job: crate::lease::Job,
+    ) -> crate::Result<Option<crate::lease::Lease>> {
+        Ok(Some(crate::lease::Lease::alone(job)))
     }
 
     fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {

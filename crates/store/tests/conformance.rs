@@ -648,6 +648,61 @@ use alerts::*;
 mod accounts;
 use accounts::*;
 
+/// Two instances of one installation (the same key) on one database: a background job is one
+/// instance's at a time on PostgreSQL, and passes to the other when released; SQLite's only
+/// instance always holds it.
+async fn one_instance_at_a_time_runs_a_job(db: &TestDb) {
+    use debrief_store::lease::Job;
+    let first = open(db).await;
+    let second = debrief_store::open(&db.url, first.key.clone()).await.unwrap();
+    let mut lease = first.store.lead(Job::Notifications).await.unwrap().unwrap();
+    assert_eq!(lease.job(), Job::Notifications);
+    assert!(lease.held().await);
+    let other = second.lead(Job::Notifications).await.unwrap();
+    let watch = second.lead(Job::WatchFolder).await.unwrap();
+    assert!(watch.is_some(), "another job is not taken by the first one");
+    if db.backend() == "postgres" {
+        assert!(other.is_none(), "the job is the first instance's");
+        lease.release().await;
+        let mut taken = None;
+        for _ in 0..50 {
+            taken = second.lead(Job::Notifications).await.unwrap();
+            if taken.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let mut taken = taken.expect("released, the job passes to the other instance");
+        assert!(taken.held().await);
+        assert!(first.store.lead(Job::Notifications).await.unwrap().is_none());
+    } else {
+        assert!(other.is_some(), "SQLite's one instance always holds it");
+    }
+}
+
+/// An instance with another installation key refuses to write over the ledger the
+/// installation's key signed, and writes nothing; the ledger still verifies.
+async fn an_instance_with_another_key_writes_nothing(db: &TestDb) {
+    let c = open(db).await;
+    c.store
+        .create_incident(&actor("alice"), new("Signed by the installation"))
+        .await
+        .unwrap();
+    let stranger = InstallationKey::generate().unwrap();
+    let other = debrief_store::open(&db.url, stranger).await.unwrap();
+    let refused = other
+        .create_incident(&actor("mallory"), new("Signed by a stranger"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, StoreError::ForeignKey { .. }),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("same key file"), "{refused}");
+    assert_eq!(c.store.raw_entries(Scope::All).await.unwrap().len(), 1);
+    assert!(verify_all(&*c.store, &c.key).await.unwrap().intact());
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -704,4 +759,6 @@ conformance!(
     restricted_incidents_are_known_and_left_out_on_request,
     the_access_log_is_a_chain_that_verify_walks,
     second_factors_codes_stages_and_settings,
+    one_instance_at_a_time_runs_a_job,
+    an_instance_with_another_key_writes_nothing,
 );

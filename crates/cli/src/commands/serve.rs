@@ -46,6 +46,19 @@ pub async fn run(
         .parse()
         .with_context(|| format!("--listen `{listen}` is not an address like 127.0.0.1:8080"))?;
     let (store, key) = open_store(settings).await?;
+    // Instances of one installation sign one ledger: one started with another key would be
+    // refused at its first write, so it is refused now, with the way out.
+    let head = store.head().await?;
+    if head.gseq > 0 && head.public_key != key.public_hex() {
+        let refused = debrief_store::StoreError::ForeignKey {
+            theirs: head.public_key.chars().take(16).collect(),
+            ours: key.public_hex().chars().take(16).collect(),
+        };
+        return Err(anyhow::Error::new(refused).context(format!(
+            "the key file `{}`",
+            settings.key_path().display()
+        )));
+    }
     let app = debrief_app::App::new(store.clone());
     let admin_password = std::env::var("DEBRIEF_ADMIN_PASSWORD").ok();
     if let Some(password) = ensure_admin(&app, admin_password).await? {

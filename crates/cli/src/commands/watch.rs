@@ -189,10 +189,18 @@ pub async fn watch(
     interval: Duration,
     group_window: i64,
 ) {
+    // One instance of an installation watches the folder at a time; another takes over when
+    // it stops (intake is idempotent, so a file read again only repeats known alerts).
     loop {
-        if let Err(e) = scan(&app, &detector, &dir, &state_file, group_window).await {
-            tracing::error!(dir = %dir.display(), error = %e, "watch pass failed; trying again");
+        let mut lease = app
+            .lead(debrief_store::lease::Job::WatchFolder, interval.max(Duration::from_secs(2)))
+            .await;
+        while lease.held().await {
+            if let Err(e) = scan(&app, &detector, &dir, &state_file, group_window).await {
+                tracing::error!(dir = %dir.display(), error = %e, "watch pass failed; trying again");
+            }
+            tokio::time::sleep(interval).await;
         }
-        tokio::time::sleep(interval).await;
+        tracing::warn!(dir = %dir.display(), "the watch folder's lease was lost");
     }
 }

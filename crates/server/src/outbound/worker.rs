@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use debrief_app::{AppError, Caller, Need};
 use debrief_domain::notify::{Attempt, Delivery};
 use debrief_domain::{DomainError, Event, Incident, IncidentId, Timestamp};
+use debrief_store::lease::{Job, Lease};
 use tokio::sync::Notify;
 
 use super::templates::ESCALATION;
@@ -52,14 +53,60 @@ impl Pending {
     }
 }
 
-/// Starts the worker (once per server).
+/// How often an instance that does not run the worker tries to take it over.
+pub const LEASE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Starts the worker (once per server). Across the instances of one installation, one runs it
+/// at a time (see [`debrief_store::lease`]); the others stand by and one takes over when it
+/// stops.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(state))
+    tokio::spawn(async move {
+        loop {
+            let lease = state.app.lead(Job::Notifications, LEASE_POLL).await;
+            run(&state, lease).await;
+            tracing::warn!("notifications: the lease was lost; another instance may run them");
+        }
+    })
 }
 
-async fn run(state: AppState) {
+/// Runs the worker while `lease` is held.
+async fn run(state: &AppState, mut lease: Lease) {
     let tick = std::time::Duration::from_millis(state.config.notify_tick_ms.max(50));
     let every = std::time::Duration::from_secs(state.config.escalation_every_seconds);
+    let mut escalated_at: Option<std::time::Instant> = None;
+    loop {
+        // Another instance may have recorded a failed delivery: the whole record is looked
+        // through when the lease is taken, then with every escalation pass.
+        if escalated_at.is_none_or(|t| t.elapsed() >= every) {
+            escalated_at = Some(std::time::Instant::now());
+            look_for_retries(state).await;
+            if let Err(e) = escalate(state).await {
+                tracing::warn!(error = %e, "notifications: escalation pass failed");
+            }
+            if let Err(e) = remind(state).await {
+                tracing::warn!(error = %e, "notifications: reminder pass failed");
+            }
+        }
+        for id in state.pending.snapshot() {
+            if !lease.held().await {
+                return;
+            }
+            if let Err(e) = retry(state, id).await {
+                tracing::warn!(incident = %id, error = %e, "notifications: retry pass failed");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = state.pending.wake.notified() => {}
+        }
+        if !lease.held().await {
+            return;
+        }
+    }
+}
+
+/// Remembers every incident with a delivery to retry now or later.
+async fn look_for_retries(state: &AppState) {
     match state.app.all(&Caller::worker(ACTOR)).await {
         Ok(all) => {
             for i in all {
@@ -70,27 +117,6 @@ async fn run(state: AppState) {
             }
         }
         Err(e) => tracing::error!(error = %e, "notifications: cannot look for deliveries to retry"),
-    }
-    let mut escalated_at: Option<std::time::Instant> = None;
-    loop {
-        for id in state.pending.snapshot() {
-            if let Err(e) = retry(&state, id).await {
-                tracing::warn!(incident = %id, error = %e, "notifications: retry pass failed");
-            }
-        }
-        if escalated_at.is_none_or(|t| t.elapsed() >= every) {
-            escalated_at = Some(std::time::Instant::now());
-            if let Err(e) = escalate(&state).await {
-                tracing::warn!(error = %e, "notifications: escalation pass failed");
-            }
-            if let Err(e) = remind(&state).await {
-                tracing::warn!(error = %e, "notifications: reminder pass failed");
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(tick) => {}
-            _ = state.pending.wake.notified() => {}
-        }
     }
 }
 
