@@ -138,6 +138,32 @@ impl App {
         Ok(page)
     }
 
+    /// A page of the queue with the number of alerts its filters match and, when there are
+    /// more, where the next page starts.
+    pub async fn alert_page(
+        &self,
+        caller: &Caller,
+        query: &debrief_store::alerts::AlertQuery,
+    ) -> Result<AlertPage> {
+        use debrief_store::alerts::AlertCursor;
+        let limit = query.limit.clamp(1, 1000);
+        let mut one_more = query.clone();
+        one_more.limit = limit + 1;
+        let mut alerts = self.alerts(caller, &one_more).await?;
+        let next = if alerts.len() > limit as usize {
+            alerts.truncate(limit as usize);
+            alerts.last().map(AlertCursor::after)
+        } else {
+            None
+        };
+        let total = self.store.count_alerts(query).await?;
+        Ok(AlertPage {
+            alerts,
+            total,
+            next,
+        })
+    }
+
     /// What happened to an alert: received, repeats, grouping, triage — who and when.
     pub async fn alert_history(
         &self,
@@ -253,4 +279,14 @@ impl App {
             .await?;
         Ok((alert, incident))
     }
+}
+
+/// A page of the alert queue.
+#[derive(Debug, Clone)]
+pub struct AlertPage {
+    pub alerts: Vec<Alert>,
+    /// How many alerts the filters match, on every page.
+    pub total: u64,
+    /// Where the next page starts, when there is one.
+    pub next: Option<debrief_store::alerts::AlertCursor>,
 }

@@ -82,10 +82,15 @@ impl App {
                 }
                 Ok(None) if !waiting => {
                     waiting = true;
-                    tracing::info!(job = job.name(), "another instance runs the job; standing by");
+                    tracing::info!(
+                        job = job.name(),
+                        "another instance runs the job; standing by"
+                    );
                 }
                 Ok(None) => {}
-                Err(e) => tracing::warn!(job = job.name(), error = %e, "cannot take the job's lease"),
+                Err(e) => {
+                    tracing::warn!(job = job.name(), error = %e, "cannot take the job's lease")
+                }
             }
             tokio::time::sleep(poll).await;
         }

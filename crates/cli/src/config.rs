@@ -227,6 +227,7 @@ mod tests {
             session_hours: 12,
             session_idle_minutes: 120,
             review: Default::default(),
+            key_file: "d/installation.key".into(),
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -567,7 +567,7 @@ async fn take_report(
 ) -> Result<Alert, TakeError> {
     let report = parse_report(message, envelope_from).map_err(|r| TakeError::Refused(r.0))?;
     // The message itself, kept like an uploaded file (named by the same SHA-256).
-    let blobs = BlobStore::new(&settings.evidence_dir);
+    let blobs = BlobStore::of(&settings.evidence_dir, app.store());
     async {
         let mut w = blobs.writer(settings.max_message as u64).await?;
         w.write(message).await?;

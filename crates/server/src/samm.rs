@@ -226,6 +226,7 @@ pub async fn program_facts(
                     min_severity: None,
                     limit: 500,
                     offset: page * 500,
+                    ..Default::default()
                 },
             )
             .await?;

@@ -227,8 +227,97 @@ pub struct AlertQuery {
     pub statuses: Vec<AlertStatus>,
     /// Only at least this severity.
     pub min_severity: Option<AlertSeverity>,
+    /// Only from this source (exactly, ignoring case).
+    pub source: Option<String>,
+    /// Only about this host (exactly, ignoring case).
+    pub host: Option<String>,
+    /// Only with this title: for a detection, its rule (exactly, ignoring case).
+    pub title: Option<String>,
+    /// Only last seen at or after this time.
+    pub seen_since: Option<Timestamp>,
+    /// Only last seen before this time.
+    pub seen_before: Option<Timestamp>,
+    /// The page after this one (newest activity first): where the previous page ended.
+    pub after: Option<AlertCursor>,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// Where a page of alerts ended: the last alert's activity time and number. A page read after
+/// it is stable while alerts arrive (they are newer, so before the cursor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertCursor {
+    pub last_seen: Timestamp,
+    pub number: i64,
+}
+
+impl AlertCursor {
+    /// Where a page ending with `alert` ended.
+    pub fn after(alert: &Alert) -> Self {
+        AlertCursor {
+            last_seen: alert.last_seen,
+            number: alert.number,
+        }
+    }
+
+    /// Its text form for a URL: opaque to clients.
+    pub fn to_token(&self) -> String {
+        hex::encode(format!("{}|{}", self.last_seen, self.number))
+    }
+
+    /// Reads a token made by [`AlertCursor::to_token`].
+    pub fn from_token(token: &str) -> Option<Self> {
+        let text = String::from_utf8(hex::decode(token.trim()).ok()?).ok()?;
+        let (at, number) = text.split_once('|')?;
+        Some(AlertCursor {
+            last_seen: at.parse().ok()?,
+            number: number.parse().ok()?,
+        })
+    }
+}
+
+/// A bound value of a list's filter.
+pub(crate) enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+impl AlertQuery {
+    /// The `WHERE` clause (from `$1`) of its filters, without the cursor, and their values.
+    /// Only constants, the statuses' own names and parameter numbers go into the text.
+    pub(crate) fn filter(&self) -> (String, Vec<Bind>) {
+        let mut sql = String::from(" WHERE severity >= $1");
+        let mut binds = vec![Bind::Int(
+            self.min_severity.map_or(1, |s| i64::from(s.level())),
+        )];
+        if !self.statuses.is_empty() {
+            let list: Vec<String> = self
+                .statuses
+                .iter()
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
+        }
+        for (column, value) in [
+            ("source", &self.source),
+            ("host", &self.host),
+            ("title", &self.title),
+        ] {
+            if let Some(v) = value {
+                binds.push(Bind::Text(v.trim().to_lowercase()));
+                sql.push_str(&format!(" AND lower({column}) = ${}", binds.len()));
+            }
+        }
+        if let Some(t) = self.seen_since {
+            binds.push(Bind::Text(t.to_string()));
+            sql.push_str(&format!(" AND last_seen >= ${}", binds.len()));
+        }
+        if let Some(t) = self.seen_before {
+            binds.push(Bind::Text(t.to_string()));
+            sql.push_str(&format!(" AND last_seen < ${}", binds.len()));
+        }
+        (sql, binds)
+    }
 }
 
 /// One line of an alert's history.
@@ -699,23 +788,34 @@ where
         &self,
         query: &crate::alerts::AlertQuery,
     ) -> crate::Result<Vec<crate::alerts::Alert>> {
-        // Only constants and the statuses' own names go into this text.
-        let mut sql = String::from("SELECT id, state FROM alerts WHERE severity >= $1");
-        if !query.statuses.is_empty() {
-            let list: Vec<String> = query
-                .statuses
-                .iter()
-                .map(|s| format!("'{}'", s.as_str()))
-                .collect();
-            sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
+        let (filter, mut binds) = query.filter();
+        let mut sql = format!("SELECT id, state FROM alerts{filter}");
+        if let Some(c) = &query.after {
+            binds.push(crate::alerts::Bind::Text(c.last_seen.to_string()));
+            let at = binds.len();
+            binds.push(crate::alerts::Bind::Int(c.number));
+            sql.push_str(&format!(
+                " AND (last_seen < ${at} OR (last_seen = ${at} AND number < ${}))",
+                at + 1
+            ));
         }
-        sql.push_str(" ORDER BY last_seen DESC, number DESC LIMIT $2 OFFSET $3");
-        let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(query.min_severity.map_or(1, |s| i64::from(s.level())))
-            .bind(i64::from(query.limit.clamp(1, 1000)))
-            .bind(i64::from(query.offset))
-            .fetch_all(&self.write_pool())
-            .await?;
+        binds.push(crate::alerts::Bind::Int(i64::from(
+            query.limit.clamp(1, 1000),
+        )));
+        binds.push(crate::alerts::Bind::Int(i64::from(query.offset)));
+        sql.push_str(&format!(
+            " ORDER BY last_seen DESC, number DESC LIMIT ${} OFFSET ${}",
+            binds.len() - 1,
+            binds.len()
+        ));
+        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            q = match b {
+                crate::alerts::Bind::Int(i) => q.bind(i),
+                crate::alerts::Bind::Text(t) => q.bind(t),
+            };
+        }
+        let rows = q.fetch_all(&self.write_pool()).await?;
         Ok(crate::common::readable_rows(
             "alert",
             rows.into_iter().map(|(id, s)| {
@@ -723,6 +823,21 @@ where
                 (id, decoded)
             }),
         ))
+    }
+
+    async fn count_alerts(&self, query: &crate::alerts::AlertQuery) -> crate::Result<u64> {
+        let (filter, binds) = query.filter();
+        let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM alerts{filter}"
+        )));
+        for b in binds {
+            q = match b {
+                crate::alerts::Bind::Int(i) => q.bind(i),
+                crate::alerts::Bind::Text(t) => q.bind(t),
+            };
+        }
+        let (n,) = q.fetch_one(&self.read).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn act_on_alert(

@@ -1,10 +1,18 @@
 //! Content-addressed file storage for evidence: files live under `ROOT/sha256/ab/abcdef…`, named
 //! by the SHA-256 computed while they are written, and are re-hashed before every read.
+//!
+//! On a store that shares evidence (PostgreSQL, where several instances serve one installation)
+//! every file is also written into the database as it is stored, and the directory is each
+//! instance's cache: a file another instance stored is fetched from the database on its first
+//! read.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::Store;
 
 /// Why storing or reading a file failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,12 +46,15 @@ pub struct Stored {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    /// The store that shares the files among instances, when it does.
+    shared: Option<Arc<dyn Store>>,
 }
 
 /// A file being written: hashed as it arrives, kept only when [`BlobWriter::finish`] succeeds.
 #[derive(Debug)]
 pub struct BlobWriter {
     root: PathBuf,
+    shared: Option<Arc<dyn Store>>,
     temp: PathBuf,
     file: Option<tokio::fs::File>,
     hasher: Sha256,
@@ -52,8 +63,21 @@ pub struct BlobWriter {
 }
 
 impl BlobStore {
+    /// The directory alone (tests, tools).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            shared: None,
+        }
+    }
+
+    /// The directory of an instance of `store`'s installation: the files are shared through
+    /// the store when it shares evidence, the directory being this instance's cache.
+    pub fn of(root: impl Into<PathBuf>, store: &Arc<dyn Store>) -> Self {
+        Self {
+            root: root.into(),
+            shared: store.shares_evidence().then(|| store.clone()),
+        }
     }
 
     fn path_of(&self, sha256: &str) -> Result<PathBuf, BlobError> {
@@ -75,6 +99,7 @@ impl BlobStore {
         let file = tokio::fs::File::create(&temp).await?;
         Ok(BlobWriter {
             root: self.root.clone(),
+            shared: self.shared.clone(),
             temp,
             file: Some(file),
             hasher: Sha256::new(),
@@ -86,6 +111,11 @@ impl BlobStore {
     /// Re-hashes the stored file and returns its path only if it still matches.
     pub async fn verified_path(&self, sha256: &str) -> Result<PathBuf, BlobError> {
         let path = self.path_of(sha256)?;
+        if let Some(store) = &self.shared
+            && !tokio::fs::try_exists(&path).await?
+        {
+            self.fetch(store, sha256, &path).await?;
+        }
         let mut file = match tokio::fs::File::open(&path).await {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -110,6 +140,60 @@ impl BlobStore {
             });
         }
         Ok(path)
+    }
+
+    /// Every stored file's SHA-256, in order (for a backup): those in the directory and, when
+    /// the store shares evidence, those any instance stored.
+    pub async fn list(&self) -> Result<Vec<String>, BlobError> {
+        let mut all = Vec::new();
+        if let Some(store) = &self.shared {
+            all = store
+                .evidence_files()
+                .await
+                .map_err(|e| BlobError::Io(std::io::Error::other(e.to_string())))?;
+        }
+        match std::fs::read_dir(self.root.join("sha256")) {
+            Ok(dirs) => {
+                for dir in dirs {
+                    for file in std::fs::read_dir(dir?.path())? {
+                        let name = file?.file_name().to_string_lossy().into_owned();
+                        if self.path_of(&name).is_ok() {
+                            all.push(name);
+                        }
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        all.sort();
+        all.dedup();
+        Ok(all)
+    }
+
+    /// Copies a file another instance stored from the store into this instance's directory.
+    async fn fetch(
+        &self,
+        store: &Arc<dyn Store>,
+        sha256: &str,
+        path: &Path,
+    ) -> Result<(), BlobError> {
+        let tmp_dir = self.root.join("tmp");
+        tokio::fs::create_dir_all(&tmp_dir).await?;
+        let temp = tmp_dir.join(format!("fetch-{}", uuid::Uuid::now_v7().simple()));
+        let found = store
+            .fetch_evidence(sha256, &temp)
+            .await
+            .map_err(|e| BlobError::Io(std::io::Error::other(e.to_string())))?;
+        if !found {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(BlobError::Missing(sha256.to_string()));
+        }
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        tokio::fs::rename(&temp, path).await?;
+        Ok(())
     }
 
     /// The root directory.
@@ -155,6 +239,13 @@ impl BlobWriter {
             if let Ok(d) = tokio::fs::File::open(&dir).await {
                 let _ = d.sync_all().await;
             }
+        }
+        // Shared before it is acknowledged: an entry naming it is readable on every instance.
+        if let Some(store) = &self.shared {
+            store
+                .put_evidence(&sha256, &dest)
+                .await
+                .map_err(|e| BlobError::Io(std::io::Error::other(e.to_string())))?;
         }
         Ok(Stored {
             sha256,

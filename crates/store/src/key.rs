@@ -24,6 +24,10 @@ pub enum KeyError {
     },
     #[error("the installation key `{path}` is malformed (expected 64 hex digits)")]
     Malformed { path: String },
+    #[error(
+        "`{path}` already holds another installation key than the backup's: restore into a new data directory, or move that key file away"
+    )]
+    Different { path: String },
     #[error("no random numbers available to make a key: {0}")]
     Random(String),
 }
@@ -67,6 +71,35 @@ impl InstallationKey {
                 source,
             }),
         }
+    }
+
+    /// Installs the key `secret_hex` (64 hex digits) at `path`, as a restore does: kept if the
+    /// same key is already there, refused if another one is.
+    pub fn install(path: &Path, secret_hex: &str) -> Result<Self, KeyError> {
+        let shown = path.display().to_string();
+        let mut secret = [0u8; 32];
+        hex::decode_to_slice(secret_hex.trim(), &mut secret).map_err(|_| KeyError::Malformed {
+            path: shown.clone(),
+        })?;
+        let key = Self(SigningKey::from_bytes(&secret));
+        if path.exists() {
+            let there = Self::load_or_create(path)?;
+            if there.public_hex() != key.public_hex() {
+                return Err(KeyError::Different { path: shown });
+            }
+            return Ok(key);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| KeyError::Write {
+                path: shown.clone(),
+                source,
+            })?;
+        }
+        write_private(path, &hex::encode(secret)).map_err(|source| KeyError::Write {
+            path: shown,
+            source,
+        })?;
+        Ok(key)
     }
 
     /// The public key, hex.

@@ -17,6 +17,9 @@ pub enum Job {
     Notifications,
     /// The watch folder of log files.
     WatchFolder,
+    /// Setting a new installation up at start (the first admin, the starter playbooks): the
+    /// instances starting together take turns, and the later ones find it done.
+    Setup,
 }
 
 impl Job {
@@ -25,6 +28,7 @@ impl Job {
         match self {
             Job::Notifications => 7_204_171_101,
             Job::WatchFolder => 7_204_171_102,
+            Job::Setup => 7_204_171_103,
         }
     }
 
@@ -33,6 +37,7 @@ impl Job {
         match self {
             Job::Notifications => "notifications",
             Job::WatchFolder => "watch folder",
+            Job::Setup => "set-up",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod alerts;
 mod assessments;
+pub mod backup;
 pub mod blobs;
 pub mod common;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod key;
 pub mod lease;
 pub mod playbooks;
 pub mod postgres;
+mod shared_evidence;
 pub mod sql;
 mod sql_accounts;
 pub mod sqlite;
@@ -68,6 +70,32 @@ pub trait Store:
 {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// Whether evidence files are kept in the database too, so that every instance of an
+    /// installation reads them (PostgreSQL; SQLite's one instance keeps them in its directory).
+    fn shares_evidence(&self) -> bool;
+
+    /// Keeps the evidence file at `file`, named by its SHA-256, in the database (once).
+    async fn put_evidence(&self, sha256: &str, file: &std::path::Path) -> Result<()>;
+
+    /// The SHA-256 of every evidence file the database holds.
+    async fn evidence_files(&self) -> Result<Vec<String>>;
+
+    /// Writes the evidence file named by `sha256` from the database to `to`; `false` when the
+    /// database does not hold it.
+    async fn fetch_evidence(&self, sha256: &str, to: &std::path::Path) -> Result<bool>;
+
+    /// Reads every table a backup holds in one consistent snapshot, row by row into `sink`,
+    /// while the store stays in use (see [`backup`]).
+    async fn backup(&self, sink: &mut backup::RowSink<'_>) -> Result<backup::Counts>;
+
+    /// Writes a backup's rows into this store, which must be empty and at the backup's schema
+    /// version `schema`, in one transaction: all or nothing.
+    async fn restore(
+        &self,
+        source: &mut backup::RowSource<'_>,
+        schema: i64,
+    ) -> Result<backup::Counts>;
 
     /// Tries to take a background job for this instance: `None` while another instance of the
     /// installation holds it (see [`lease`]).
@@ -311,6 +339,8 @@ pub trait AlertStore: Send + Sync {
     async fn alert(&self, reference: &str) -> Result<alerts::Alert>;
     /// Alerts by latest activity, newest first.
     async fn list_alerts(&self, query: &alerts::AlertQuery) -> Result<Vec<alerts::Alert>>;
+    /// How many alerts match the query's filters (its cursor, limit and offset aside).
+    async fn count_alerts(&self, query: &alerts::AlertQuery) -> Result<u64>;
     /// Moves an alert through triage; `incident` is the one it was promoted to or merged into.
     /// A refused action writes nothing.
     async fn act_on_alert(

@@ -66,7 +66,8 @@ impl Backend for Postgres {
     type Db = sqlx::Postgres;
     const NAME: &'static str = "postgres";
     // Locking the one head row serialises all writers across connections and processes.
-    const LOCK_HEAD: &'static str = "SELECT gseq, hash, public_key FROM ledger_head WHERE id = 1 FOR UPDATE";
+    const LOCK_HEAD: &'static str =
+        "SELECT gseq, hash, public_key FROM ledger_head WHERE id = 1 FOR UPDATE";
     const SEARCH: &'static str = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
               d.body, ts_rank(d.tsv, q)::float8 \
               FROM search_docs d CROSS JOIN plainto_tsquery('simple', $1) q JOIN incidents i ON i.id = d.incident_id \
@@ -74,12 +75,40 @@ impl Backend for Postgres {
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     // The advisory lock's key is an arbitrary constant, "debrief alerts" in spirit.
     const INTAKE_LOCK: &'static str = "SELECT pg_advisory_xact_lock(7204171001)";
+    const SHARES_EVIDENCE: bool = true;
     const PLAYBOOK_LOCK: &'static str = "LOCK TABLE playbooks IN SHARE ROW EXCLUSIVE MODE";
 
     async fn begin(
         pool: &PgPool,
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         pool.begin().await
+    }
+
+    async fn dump(
+        pool: &PgPool,
+        sink: &mut crate::backup::RowSink<'_>,
+    ) -> crate::Result<crate::backup::Counts> {
+        crate::backup::dump_postgres(pool, sink).await
+    }
+
+    async fn load(
+        pool: &PgPool,
+        source: &mut crate::backup::RowSource<'_>,
+        schema: i64,
+    ) -> crate::Result<crate::backup::Counts> {
+        crate::backup::restore_postgres(pool, source, schema).await
+    }
+
+    async fn put_evidence(pool: &PgPool, sha256: &str, file: &std::path::Path) -> Result<()> {
+        crate::shared_evidence::put(pool, sha256, file).await
+    }
+
+    async fn evidence_files(pool: &PgPool) -> Result<Vec<String>> {
+        crate::shared_evidence::list(pool).await
+    }
+
+    async fn fetch_evidence(pool: &PgPool, sha256: &str, to: &std::path::Path) -> Result<bool> {
+        crate::shared_evidence::fetch(pool, sha256, to).await
     }
 
     async fn lead(

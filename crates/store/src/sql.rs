@@ -33,11 +33,41 @@ pub trait Backend: Send + Sync + Clone + std::fmt::Debug + 'static {
     fn begin(
         pool: &Pool<Self::Db>,
     ) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+    /// Whether evidence files are kept in the database too (see [`crate::blobs`]).
+    const SHARES_EVIDENCE: bool;
+    /// Keeps an evidence file in the database (see [`crate::blobs`]; nothing where evidence is
+    /// not shared).
+    fn put_evidence(
+        pool: &Pool<Self::Db>,
+        sha256: &str,
+        file: &std::path::Path,
+    ) -> impl Future<Output = crate::Result<()>> + Send;
+    /// The evidence files the database holds.
+    fn evidence_files(
+        pool: &Pool<Self::Db>,
+    ) -> impl Future<Output = crate::Result<Vec<String>>> + Send;
+    /// Writes an evidence file from the database to `to`; `false` when it holds none.
+    fn fetch_evidence(
+        pool: &Pool<Self::Db>,
+        sha256: &str,
+        to: &std::path::Path,
+    ) -> impl Future<Output = crate::Result<bool>> + Send;
     /// Tries to take a background job's lease (see [`crate::lease`]).
     fn lead(
         pool: &Pool<Self::Db>,
         job: crate::lease::Job,
     ) -> impl Future<Output = crate::Result<Option<crate::lease::Lease>>> + Send;
+    /// Reads the tables of a backup in one snapshot (see [`crate::backup`]).
+    fn dump(
+        pool: &Pool<Self::Db>,
+        sink: &mut crate::backup::RowSink<'_>,
+    ) -> impl Future<Output = crate::Result<crate::backup::Counts>> + Send;
+    /// Writes a backup's rows into an empty store, in one transaction.
+    fn load(
+        pool: &Pool<Self::Db>,
+        source: &mut crate::backup::RowSource<'_>,
+        schema: i64,
+    ) -> impl Future<Output = crate::Result<crate::backup::Counts>> + Send;
     /// How many rows a statement changed.
     fn rows_affected(done: &<Self::Db as sqlx::Database>::QueryResult) -> u64;
     /// Every word as a prefix term, all required, for [`Backend::title_filter`].
@@ -368,6 +398,37 @@ where
 {
     fn backend(&self) -> &'static str {
         B::NAME
+    }
+
+    fn shares_evidence(&self) -> bool {
+        B::SHARES_EVIDENCE
+    }
+
+    async fn put_evidence(&self, sha256: &str, file: &std::path::Path) -> crate::Result<()> {
+        B::put_evidence(&self.write, sha256, file).await
+    }
+
+    async fn evidence_files(&self) -> crate::Result<Vec<String>> {
+        B::evidence_files(&self.read).await
+    }
+
+    async fn fetch_evidence(&self, sha256: &str, to: &std::path::Path) -> crate::Result<bool> {
+        B::fetch_evidence(&self.read, sha256, to).await
+    }
+
+    async fn backup(
+        &self,
+        sink: &mut crate::backup::RowSink<'_>,
+    ) -> crate::Result<crate::backup::Counts> {
+        B::dump(&self.read, sink).await
+    }
+
+    async fn restore(
+        &self,
+        source: &mut crate::backup::RowSource<'_>,
+        schema: i64,
+    ) -> crate::Result<crate::backup::Counts> {
+        B::load(&self.write, source, schema).await
     }
 
     async fn lead(&self, job: crate::lease::Job) -> crate::Result<Option<crate::lease::Lease>> {

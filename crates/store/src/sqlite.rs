@@ -99,12 +99,41 @@ impl Backend for Sqlite {
               WHERE search_fts MATCH $1 ORDER BY search_fts.rowid DESC LIMIT $2";
     const FOR_UPDATE: &'static str = "";
     const INTAKE_LOCK: &'static str = "";
+    const SHARES_EVIDENCE: bool = false;
     const PLAYBOOK_LOCK: &'static str = "";
 
     async fn begin(
         pool: &SqlitePool,
     ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn dump(
+        pool: &SqlitePool,
+        sink: &mut crate::backup::RowSink<'_>,
+    ) -> crate::Result<crate::backup::Counts> {
+        crate::backup::dump_sqlite(pool, sink).await
+    }
+
+    async fn load(
+        pool: &SqlitePool,
+        source: &mut crate::backup::RowSource<'_>,
+        schema: i64,
+    ) -> crate::Result<crate::backup::Counts> {
+        crate::backup::restore_sqlite(pool, source, schema).await
+    }
+
+    // SQLite's one instance keeps evidence in its directory only.
+    async fn put_evidence(_: &SqlitePool, _: &str, _: &std::path::Path) -> Result<()> {
+        Ok(())
+    }
+
+    async fn evidence_files(_: &SqlitePool) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    async fn fetch_evidence(_: &SqlitePool, _: &str, _: &std::path::Path) -> Result<bool> {
+        Ok(false)
     }
 
     async fn lead(

@@ -654,7 +654,9 @@ use accounts::*;
 async fn one_instance_at_a_time_runs_a_job(db: &TestDb) {
     use debrief_store::lease::Job;
     let first = open(db).await;
-    let second = debrief_store::open(&db.url, first.key.clone()).await.unwrap();
+    let second = debrief_store::open(&db.url, first.key.clone())
+        .await
+        .unwrap();
     let mut lease = first.store.lead(Job::Notifications).await.unwrap().unwrap();
     assert_eq!(lease.job(), Job::Notifications);
     assert!(lease.held().await);
@@ -674,9 +676,45 @@ async fn one_instance_at_a_time_runs_a_job(db: &TestDb) {
         }
         let mut taken = taken.expect("released, the job passes to the other instance");
         assert!(taken.held().await);
-        assert!(first.store.lead(Job::Notifications).await.unwrap().is_none());
+        assert!(
+            first
+                .store
+                .lead(Job::Notifications)
+                .await
+                .unwrap()
+                .is_none()
+        );
     } else {
         assert!(other.is_some(), "SQLite's one instance always holds it");
+    }
+}
+
+/// An evidence file stored through one instance is read through another, with its own
+/// directory, when the store shares evidence (PostgreSQL); SQLite's files stay in its directory.
+async fn evidence_stored_on_one_instance_is_read_on_another(db: &TestDb) {
+    use debrief_store::blobs::{BlobError, BlobStore};
+    let first = open(db).await;
+    let second = debrief_store::open(&db.url, first.key.clone())
+        .await
+        .unwrap();
+    let here = BlobStore::of(db.dir.path().join("evidence-1"), &first.store);
+    let there = BlobStore::of(db.dir.path().join("evidence-2"), &second);
+    // Two and a half chunks.
+    let body: Vec<u8> = (0..2_621_440u32).map(|i| (i % 251) as u8).collect();
+    let mut w = here.writer(10 << 20).await.unwrap();
+    w.write(&body[..1_000_000]).await.unwrap();
+    w.write(&body[1_000_000..]).await.unwrap();
+    let stored = w.finish().await.unwrap();
+    assert_eq!(stored.size, body.len() as u64);
+    let read = there.verified_path(&stored.sha256).await;
+    if db.backend() == "postgres" {
+        assert_eq!(std::fs::read(read.unwrap()).unwrap(), body);
+        // Stored again (the same content from another instance): kept once.
+        let mut again = there.writer(10 << 20).await.unwrap();
+        again.write(&body).await.unwrap();
+        assert_eq!(again.finish().await.unwrap(), stored);
+    } else {
+        assert!(matches!(read, Err(BlobError::Missing(_))), "{read:?}");
     }
 }
 
@@ -761,4 +799,5 @@ conformance!(
     second_factors_codes_stages_and_settings,
     one_instance_at_a_time_runs_a_job,
     an_instance_with_another_key_writes_nothing,
+    evidence_stored_on_one_instance_is_read_on_another,
 );

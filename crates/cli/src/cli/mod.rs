@@ -216,6 +216,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Back the installation up into one file, while it runs: the database read in one
+    /// consistent snapshot, the installation key and the evidence files (`debrief backup -o
+    /// debrief-2026-12-07.zip`). The file holds the signing key: keep it like the key file.
+    Backup {
+        /// The backup file to write (it must not exist yet).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Restore a backup into an empty data directory or database, of either backend (SQLite to
+    /// PostgreSQL moves an installation), then verify the chains. Exits 1 if they do not hold.
+    Restore {
+        /// The backup file (`debrief backup -o FILE`).
+        file: PathBuf,
+    },
     /// Check the hash chains: every incident's, the ledger across incidents, and its signed head.
     /// Exits 1 if anything does not hold.
     Verify {

@@ -14,7 +14,8 @@ use crate::exit;
 use crate::table::Table;
 
 pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
-    let blobs = BlobStore::new(settings.data_dir.join("evidence"));
+    let (store, _) = open_store(settings).await?;
+    let blobs = BlobStore::of(settings.data_dir.join("evidence"), &store);
     match cmd {
         EvidenceCommand::Add {
             incident,
@@ -37,7 +38,6 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
                 })
                 .transpose()?
                 .unwrap_or_else(Timestamp::now);
-            let (store, _) = open_store(settings).await?;
             let (app, op) = super::app(&store, &super::actor(settings)?);
             let id = app.resolve(&op, &incident).await?;
             let mut src = tokio::fs::File::open(&file)
@@ -76,7 +76,6 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
             );
         }
         EvidenceCommand::List { incident, format } => {
-            let (store, _) = open_store(settings).await?;
             let (app, op) = super::app(&store, &super::actor(settings)?);
             let id = app.resolve(&op, &incident).await?;
             let inc = app.incident_by_id(&op, id).await?;
@@ -107,7 +106,6 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
             id: eid,
             output,
         } => {
-            let (store, _) = open_store(settings).await?;
             let (app, op) = super::app(&store, &super::actor(settings)?);
             let id = app.resolve(&op, &incident).await?;
             let inc = app.incident_by_id(&op, id).await?;
@@ -157,7 +155,6 @@ pub async fn run(cmd: EvidenceCommand, settings: &Settings) -> Result<u8> {
                 None => Timestamp::now(),
             };
             let who = actor(settings)?;
-            let (store, _) = open_store(settings).await?;
             let (app, op) = super::app(&store, &super::actor(settings)?);
             let id = app.resolve(&op, &incident).await?;
             let done = execute(&store, id, &who, |i| {

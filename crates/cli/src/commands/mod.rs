@@ -1,6 +1,7 @@
 //! One module per command group; each turns parsed arguments into store calls and output.
 
 pub mod accounts;
+pub mod backup;
 pub mod csv_io;
 pub mod evidence;
 pub mod hunt;

@@ -54,12 +54,17 @@ pub async fn run(
             theirs: head.public_key.chars().take(16).collect(),
             ours: key.public_hex().chars().take(16).collect(),
         };
-        return Err(anyhow::Error::new(refused).context(format!(
-            "the key file `{}`",
-            settings.key_path().display()
-        )));
+        return Err(anyhow::Error::new(refused)
+            .context(format!("the key file `{}`", settings.key_path().display())));
     }
     let app = debrief_app::App::new(store.clone());
+    // Instances starting together on one database take turns at setting it up.
+    let setup = app
+        .lead(
+            debrief_store::lease::Job::Setup,
+            std::time::Duration::from_millis(200),
+        )
+        .await;
     let admin_password = std::env::var("DEBRIEF_ADMIN_PASSWORD").ok();
     if let Some(password) = ensure_admin(&app, admin_password).await? {
         println!("Created the `admin` account. Its password, shown only this once:");
@@ -74,6 +79,7 @@ pub async fn run(
     if seeded > 0 {
         println!("Published the {seeded} starter playbooks (English and French).");
     }
+    setup.release().await;
     let config = Config {
         secure_cookies: !insecure_cookies,
         severity: super::severity_matrix(settings)?,

@@ -193,7 +193,10 @@ pub async fn watch(
     // it stops (intake is idempotent, so a file read again only repeats known alerts).
     loop {
         let mut lease = app
-            .lead(debrief_store::lease::Job::WatchFolder, interval.max(Duration::from_secs(2)))
+            .lead(
+                debrief_store::lease::Job::WatchFolder,
+                interval.max(Duration::from_secs(2)),
+            )
             .await;
         while lease.held().await {
             if let Err(e) = scan(&app, &detector, &dir, &state_file, group_window).await {

@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 
 use debrief_store::testing::TestDb;
 
+mod backup;
 mod hunt;
 mod parity;
 mod reports;
@@ -176,6 +177,7 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    backup::a_backup_restores_into_an_empty_store_with_the_same_incidents,
     parity::the_cli_writes_what_the_api_writes,
     reports::incidents_come_in_from_a_spreadsheet_and_tables_go_out_as_csv,
     reports::a_report_verifies_until_a_byte_or_the_journal_changes,

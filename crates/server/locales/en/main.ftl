@@ -293,6 +293,19 @@ nav-alerts = Alerts
 alerts-title = Alert queue
 alerts-none = No alerts here.
 alerts-show = Show
+alerts-min-severity = At least
+alerts-any = any severity
+alerts-rule = Rule
+alerts-shown = { $shown } of { $total } { $total ->
+    [one] alert
+   *[other] alerts
+  }
+alerts-first-page = First page
+alerts-next-page = Next page →
+alert-severity-1 = low
+alert-severity-2 = medium
+alert-severity-3 = high
+alert-severity-4 = critical
 alert-status-open = Open (new and acknowledged)
 alert-status-all = All
 alert-status-new = New

@@ -293,6 +293,19 @@ nav-alerts = Alertes
 alerts-title = File des alertes
 alerts-none = Aucune alerte ici.
 alerts-show = Afficher
+alerts-min-severity = Au moins
+alerts-any = toute sévérité
+alerts-rule = Règle
+alerts-shown = { $shown } sur { $total } { $total ->
+    [one] alerte
+   *[other] alertes
+  }
+alerts-first-page = Première page
+alerts-next-page = Page suivante →
+alert-severity-1 = faible
+alert-severity-2 = moyenne
+alert-severity-3 = élevée
+alert-severity-4 = critique
 alert-status-open = Ouvertes (nouvelles et prises en compte)
 alert-status-all = Toutes
 alert-status-new = Nouvelle

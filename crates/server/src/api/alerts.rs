@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use debrief_domain::Action;
 use debrief_domain::alert::{AlertAction, AlertStatus, DismissReason, NewAlert};
-use debrief_store::alerts::{Alert, AlertEvent, AlertQuery, Receipt};
+use debrief_store::alerts::{Alert, AlertCursor, AlertEvent, AlertQuery, Receipt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -62,6 +62,10 @@ pub struct AlertView {
 pub struct AlertList {
     #[schema(value_type = Vec<Object>)]
     pub alerts: Vec<Alert>,
+    /// How many alerts the filters match, over every page.
+    pub total: u64,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next: Option<String>,
 }
 
 /// An alert's history.
@@ -87,8 +91,21 @@ pub struct QueueParams {
     pub status: Option<String>,
     /// Only alerts of at least this severity (1–4).
     pub min_severity: Option<i64>,
+    /// Only from this source (exactly, ignoring case).
+    pub source: Option<String>,
+    /// Only about this host (exactly, ignoring case).
+    pub host: Option<String>,
+    /// Only with this title — for a detection, its rule's title (exactly, ignoring case).
+    pub rule: Option<String>,
+    /// Only last seen at or after this time (RFC 3339 with its offset).
+    pub since: Option<String>,
+    /// Only last seen before this time (RFC 3339 with its offset).
+    pub until: Option<String>,
+    /// The `next` of the previous page: the page after it (stable while alerts arrive).
+    pub cursor: Option<String>,
     /// 1–500, default 50.
     pub limit: Option<u32>,
+    /// Alerts to skip (with or without a cursor); a cursor is the way to page a busy queue.
     pub offset: Option<u32>,
 }
 
@@ -206,19 +223,58 @@ pub async fn list(
         .min_severity
         .map(debrief_domain::alert::AlertSeverity::new)
         .transpose()?;
-    let alerts = state
+    let time = |name: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|t| {
+                debrief_domain::Timestamp::parse(t).map_err(|e| {
+                    ApiError::bad_request(format!(
+                        "`{name}`: {e}; give a time with its offset, such as 2026-12-07T09:30:00+01:00"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let after = p
+        .cursor
+        .as_deref()
+        .map(|c| {
+            AlertCursor::from_token(c).ok_or_else(|| {
+                ApiError::bad_request(
+                    "`cursor` is not one this server gave: pass the `next` of the previous page as it is",
+                )
+            })
+        })
+        .transpose()?;
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let page = state
         .app
-        .alerts(
+        .alert_page(
             &user.caller(),
             &AlertQuery {
                 statuses,
                 min_severity,
+                source: text(&p.source),
+                host: text(&p.host),
+                title: text(&p.rule),
+                seen_since: time("since", &p.since)?,
+                seen_before: time("until", &p.until)?,
+                after,
                 limit,
                 offset: p.offset.unwrap_or(0),
             },
         )
         .await?;
-    Ok(Json(AlertList { alerts }))
+    Ok(Json(AlertList {
+        alerts: page.alerts,
+        total: page.total,
+        next: page.next.map(|c| c.to_token()),
+    }))
 }
 
 /// One alert, by id or number (`12`, `A-12`).

@@ -226,7 +226,7 @@ pub async fn upload(
         &user,
         Action::WorkIncident(&state.app.incident_by_id(&user.caller(), id).await?),
     )?;
-    let blobs = BlobStore::new(&state.config.evidence_dir);
+    let blobs = BlobStore::of(&state.config.evidence_dir, &state.store);
     let up = read_upload(
         &blobs,
         state.config.evidence_max_bytes,
@@ -276,7 +276,7 @@ pub async fn send_file(
     incident: &debrief_domain::Incident,
     e: &Evidence,
 ) -> Result<Response, ApiError> {
-    let path = BlobStore::new(&state.config.evidence_dir)
+    let path = BlobStore::of(&state.config.evidence_dir, &state.store)
         .verified_path(&e.sha256)
         .await?;
     super::reports::record_read(

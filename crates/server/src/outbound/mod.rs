@@ -390,7 +390,7 @@ async fn mail(
 /// The bytes of a document sent with an e-mail, from the evidence store, checked against the
 /// hash the kept message names.
 async fn attached(state: &AppState, a: &Attachment) -> Result<Vec<u8>, String> {
-    let path = debrief_store::blobs::BlobStore::new(&state.config.evidence_dir)
+    let path = debrief_store::blobs::BlobStore::of(&state.config.evidence_dir, &state.store)
         .verified_path(&a.sha256)
         .await
         .map_err(|e| format!("the attachment {} cannot be read: {e}", a.file))?;

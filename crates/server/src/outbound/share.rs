@@ -369,7 +369,7 @@ async fn keep(
     lang: Language,
     bytes: &[u8],
 ) -> ApiResult<Attachment> {
-    let store = debrief_store::blobs::BlobStore::new(&state.config.evidence_dir);
+    let store = debrief_store::blobs::BlobStore::of(&state.config.evidence_dir, &state.store);
     let failed = |e: debrief_store::blobs::BlobError| {
         tracing::error!(error = %e, "a report to send cannot be kept in the evidence store");
         ApiError::internal()

@@ -17,31 +17,67 @@ use super::form::WebForm;
 use super::pages::{forbidden, may, render_view, see_other};
 use crate::AppState;
 
-#[derive(Debug, Default, Deserialize)]
+/// The queue's filters and page, kept in its URL.
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 pub struct QueueQuery {
     /// `open` (new and acknowledged, the default), `all`, or one status.
     #[serde(default)]
     status: String,
+    /// The least severity, 1–4 (empty: any).
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    host: String,
+    /// A detection's rule (the alert's title).
+    #[serde(default)]
+    rule: String,
+    /// Where this page starts (the previous page's end); empty: the first page.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    cursor: String,
 }
+
+impl QueueQuery {
+    /// The queue's URL with these filters and `cursor`.
+    fn url(&self, cursor: Option<String>) -> String {
+        let q = QueueQuery {
+            cursor: cursor.unwrap_or_default(),
+            ..self.clone()
+        };
+        match serde_html_form::to_string(&q) {
+            Ok(text) => format!("/alerts?{text}"),
+            Err(_) => "/alerts".into(),
+        }
+    }
+
+    fn text(v: &str) -> Option<String> {
+        let v = v.trim();
+        (!v.is_empty()).then(|| v.to_string())
+    }
+}
+
+/// Alerts on one page of the queue.
+const QUEUE_PAGE: u32 = 50;
 
 pub async fn queue(
     State(state): State<AppState>,
     user: WebUser,
     Query(q): Query<QueueQuery>,
 ) -> Response {
-    queue_page(&state, &user, &q.status, None).await
+    queue_page(&state, &user, &q, None).await
 }
 
 async fn queue_page(
     state: &AppState,
     user: &WebUser,
-    status: &str,
+    q: &QueueQuery,
     error: Option<String>,
 ) -> Response {
     if let Err(why) = may(user, Action::ReadAlerts) {
         return forbidden(user, &why);
     }
-    let statuses = match status {
+    let statuses = match q.status.as_str() {
         "" | "open" => vec![AlertStatus::New, AlertStatus::Acknowledged],
         "all" => Vec::new(),
         s => match s.parse::<AlertStatus>() {
@@ -49,19 +85,30 @@ async fn queue_page(
             Err(_) => vec![AlertStatus::New, AlertStatus::Acknowledged],
         },
     };
-    let alerts = match state
+    // The choices are a fixed list: anything else reads as "any".
+    let min_severity = q
+        .severity
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| debrief_domain::alert::AlertSeverity::new(n).ok());
+    let page = match state
         .app
-        .alerts(
+        .alert_page(
             &user.caller(),
             &AlertQuery {
                 statuses,
-                limit: 200,
+                min_severity,
+                source: QueueQuery::text(&q.source),
+                host: QueueQuery::text(&q.host),
+                title: QueueQuery::text(&q.rule),
+                after: debrief_store::alerts::AlertCursor::from_token(&q.cursor),
+                limit: QUEUE_PAGE,
                 ..Default::default()
             },
         )
         .await
     {
-        Ok(a) => a,
+        Ok(p) => p,
         Err(e) => return super::pages::app_error(user, e),
     };
     let code = if error.is_some() {
@@ -70,11 +117,22 @@ async fn queue_page(
         StatusCode::OK
     };
     let frame = super::Frame::page(user, "alerts", error);
+    let status = if q.status.is_empty() {
+        "open"
+    } else {
+        q.status.as_str()
+    };
     let view = QueuePage {
         frame,
-        status: if status.is_empty() { "open" } else { status },
+        status,
+        filters: q,
+        here: q.url(QueueQuery::text(&q.cursor)),
+        total: page.total,
+        shown: page.alerts.len(),
+        next: page.next.map(|c| q.url(Some(c.to_token()))),
+        first: (!q.cursor.is_empty()).then(|| q.url(None)),
         can_triage: may(user, Action::TriageAlerts).is_ok(),
-        alerts: &alerts,
+        alerts: &page.alerts,
     };
     render_view("alerts.html", code, &view)
 }
@@ -86,6 +144,16 @@ struct QueuePage<'a> {
     frame: super::Frame,
     /// `open`, `all` or one status.
     status: &'a str,
+    /// The filters as the reader set them.
+    filters: &'a QueueQuery,
+    /// This page's own URL, where the triage forms come back to.
+    here: String,
+    /// How many alerts the filters match, and how many this page shows.
+    total: u64,
+    shown: usize,
+    /// The next page's URL, when there is one; the first page's, when this is not it.
+    next: Option<String>,
+    first: Option<String>,
     can_triage: bool,
     alerts: &'a [debrief_store::alerts::Alert],
 }
@@ -127,7 +195,13 @@ async fn triage(
             .await
         }
         Err(debrief_app::AppError::Store(StoreError::Domain(e))) => {
-            queue_page(state, user, "", Some(super::domain_message(user.lang, &e))).await
+            queue_page(
+                state,
+                user,
+                &QueueQuery::default(),
+                Some(super::domain_message(user.lang, &e)),
+            )
+            .await
         }
         Err(e) => super::pages::app_error(user, e),
     }
@@ -162,7 +236,7 @@ pub async fn dismiss(
             return queue_page(
                 &state,
                 &user,
-                "",
+                &QueueQuery::default(),
                 Some(super::domain_message(user.lang, &e)),
             )
             .await;
@@ -194,7 +268,7 @@ pub async fn promote(
             queue_page(
                 &state,
                 &user,
-                "",
+                &QueueQuery::default(),
                 Some(super::domain_message(user.lang, &e)),
             )
             .await

@@ -381,7 +381,7 @@ pub async fn upload_evidence(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let blobs = debrief_store::blobs::BlobStore::new(&state.config.evidence_dir);
+    let blobs = debrief_store::blobs::BlobStore::of(&state.config.evidence_dir, &state.store);
     let upload = match read_upload(
         &blobs,
         state.config.evidence_max_bytes,

@@ -163,7 +163,7 @@ pub async fn submit(State(state): State<AppState>, user: WebUser, form: Multipar
     if let Err(why) = may(&user, Action::ReportSuspicion) {
         return forbidden(&user, &why);
     }
-    let blobs = BlobStore::new(&state.config.evidence_dir);
+    let blobs = BlobStore::of(&state.config.evidence_dir, &state.store);
     let r = match read(&user, &blobs, form).await {
         Ok(r) => r,
         Err((code, msg)) => return page(&user, code, Some(msg), &Values::default()),

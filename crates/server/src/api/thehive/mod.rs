@@ -235,6 +235,7 @@ async fn all_alerts(state: &AppState, user: &ApiUser) -> ApiResult<Vec<Alert>> {
                     min_severity: None,
                     limit: 1_000,
                     offset: u32::try_from(out.len()).unwrap_or(u32::MAX),
+                    ..Default::default()
                 },
             )
             .await?;
