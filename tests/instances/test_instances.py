@@ -199,11 +199,13 @@ backend debrief
         return statuses, acked, tag
 
     def stored(self, tag):
+        """Per source reference: how many alerts hold it, and how often it was received."""
         rows = self.sql(f"SELECT source_ref, occurrences FROM alerts WHERE source_ref LIKE '{tag}-%'")
         got = {}
         for line in rows.splitlines():
             ref, occ = line.split("|")
-            got[ref] = got.get(ref, 0) + int(occ)
+            alerts, received = got.get(ref, (0, 0))
+            got[ref] = (alerts + 1, received + int(occ))
         return got
 
     def test_1_the_set_up_ran_once_and_one_instance_runs_the_worker(self):
@@ -226,7 +228,7 @@ backend debrief
         stored = self.stored(tag)
         self.assertGreater(len(acked), 300, statuses)
         self.assertEqual(acked - stored.keys(), set(), "every acknowledged alert is stored")
-        self.assertEqual({r for r, n in stored.items() if n != 1}, set(), "and counted once")
+        self.assertEqual({r for r, n in stored.items() if n != (1, 1)}, set(), "once, received once")
         numbers = self.sql("SELECT count(*) = count(DISTINCT number) FROM alerts")
         self.assertEqual(numbers, "t")
         print(f"\n  {sum(statuses.values())} batches, {len(acked)} alerts, statuses {statuses}")
@@ -279,7 +281,13 @@ backend debrief
         self.assertEqual(errors, {}, f"the balancer carried every request to a live instance: {statuses}")
         stored = self.stored(tag)
         self.assertEqual(acked - stored.keys(), set(), "every acknowledged alert is stored")
-        self.assertEqual({r for r, n in stored.items() if n != 1}, set(), "and counted once")
+        self.assertEqual({r for r, (alerts, _) in stored.items() if alerts != 1}, set(), "as one alert each")
+        # A batch the killed instance had stored but not yet answered is sent again by HAProxy to
+        # another instance, which counts it as a repeat (intake is idempotent): at most the
+        # batches in flight at the kill, one per sender.
+        again = {r for r, (_, received) in stored.items() if received > 1}
+        self.assertLessEqual(len(again), 6 * 10, again)
+        self.assertEqual({r for r, (_, received) in stored.items() if received > 2}, set())
         deadline = time.time() + 15
         while time.time() < deadline and not [n for n in self.leaders("notifications") if n != victim]:
             time.sleep(0.2)
