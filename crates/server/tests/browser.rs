@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use debrief_domain::{Role, Username};
 use debrief_server::{AppState, Config, auth, ensure_admin, router};
-use debrief_store::InstallationKey;
 use debrief_store::accounts::NewUser;
 use debrief_store::testing::TestDb;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -98,7 +97,7 @@ async fn start_server() -> (String, TestDb) {
 /// [`start_server`] with its configuration adjusted.
 async fn start_server_with(adjust: impl FnOnce(&mut Config)) -> (String, TestDb) {
     let db = TestDb::sqlite();
-    let key = InstallationKey::generate().unwrap();
+    let key = db.key();
     let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
     ensure_admin(
         &debrief_app::App::new(store.clone()),

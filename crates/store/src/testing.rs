@@ -60,6 +60,13 @@ impl TestDb {
         }
     }
 
+    /// The installation key of this database's installation (kept in its directory): every
+    /// store a test opens on it must sign with it, as every instance of an installation does.
+    pub fn key(&self) -> crate::InstallationKey {
+        crate::InstallationKey::load_or_create(&self.dir.path().join("installation.key"))
+            .expect("the test's installation key")
+    }
+
     /// Which backend this database is.
     pub fn backend(&self) -> &'static str {
         if self.postgres.is_some() {

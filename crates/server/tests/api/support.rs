@@ -7,7 +7,6 @@ use axum::http::{Request, StatusCode, header};
 use debrief_domain::text::Actor;
 use debrief_domain::{NewIncident, Role, Username};
 use debrief_server::{AppState, Config, auth, router};
-use debrief_store::InstallationKey;
 use debrief_store::accounts::NewUser;
 use debrief_store::testing::TestDb;
 use debrief_store::testing::execute;
@@ -60,7 +59,7 @@ pub(crate) async fn fixture_with(adjust: impl FnOnce(&mut Config)) -> Fixture {
 
 /// The fixture on a given database (SQLite, or PostgreSQL for the tests that run on both).
 pub(crate) async fn fixture_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> Fixture {
-    let key = InstallationKey::generate().unwrap();
+    let key = db.key();
     let store = debrief_store::open(&db.url, key.clone()).await.unwrap();
     let later = debrief_domain::Timestamp::from_micros(
         debrief_domain::Timestamp::now().as_micros() + 3_600_000_000,

@@ -10,9 +10,7 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
         return;
     };
     let (base, db) = start_server().await;
-    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
-        .await
-        .unwrap();
+    let store = debrief_store::open(&db.url, db.key()).await.unwrap();
     let raw = serde_json::json!({"type": "external", "source": "siem", "sourceRef": "S-77",
         "title": "Beacon to evil.example from WS-042", "severity": 3, "host": "WS-042",
         "observables": [{"dataType": "domain", "data": "evil.example"}]});
@@ -76,9 +74,7 @@ async fn alerts_are_triaged_from_the_keyboard_and_people_report() {
         return;
     };
     let (base, db) = start_server().await;
-    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
-        .await
-        .unwrap();
+    let store = debrief_store::open(&db.url, db.key()).await.unwrap();
     let maria = debrief_domain::text::Actor::parse("maria").unwrap();
     let created = store
         .create_incident(

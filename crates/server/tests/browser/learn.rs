@@ -21,9 +21,7 @@ async fn metrics_replay_and_maturity_in_both_languages() {
     }
     let model = debrief_server::samm::load(&dir).unwrap();
     let (base, db) = start_server_with(|c| c.samm = Some(std::sync::Arc::new(model))).await;
-    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
-        .await
-        .unwrap();
+    let store = debrief_store::open(&db.url, db.key()).await.unwrap();
     let maria = debrief_domain::text::Actor::parse("maria").unwrap();
     let now = debrief_domain::Timestamp::now();
     // Six incidents: three phishing, three malware; each detected 2 h after it started.

@@ -11,9 +11,7 @@ async fn regulatory_deadlines_are_set_and_discharged_in_the_browser() {
         return;
     };
     let (base, db) = start_server().await;
-    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
-        .await
-        .unwrap();
+    let store = debrief_store::open(&db.url, db.key()).await.unwrap();
     let maria = debrief_domain::text::Actor::parse("maria").unwrap();
     let created = store
         .create_incident(
@@ -185,9 +183,7 @@ async fn proposed_notifications_are_edited_sent_and_skipped() {
     };
     let (base, db) = start_server().await;
     let (port, got) = receiver().await;
-    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
-        .await
-        .unwrap();
+    let store = debrief_store::open(&db.url, db.key()).await.unwrap();
     let maria = debrief_domain::text::Actor::parse("maria").unwrap();
     store
         .create_incident(

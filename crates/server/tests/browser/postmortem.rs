@@ -11,9 +11,7 @@ async fn a_postmortem_is_written_approved_and_followed_on_the_board() {
         return;
     };
     let (base, db) = start_server().await;
-    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
-        .await
-        .unwrap();
+    let store = debrief_store::open(&db.url, db.key()).await.unwrap();
     let maria = debrief_domain::text::Actor::parse("maria").unwrap();
     let created = store
         .create_incident(
@@ -176,9 +174,7 @@ async fn the_review_meeting_is_planned_prepared_and_held() {
         config.timezone = debrief_domain::Zone::parse("Europe/Paris").unwrap();
     })
     .await;
-    let store = debrief_store::open(&db.url, InstallationKey::generate().unwrap())
-        .await
-        .unwrap();
+    let store = debrief_store::open(&db.url, db.key()).await.unwrap();
     add_account(&*store, "hank", "Hank Moody", Role::Handler).await;
     let maria = debrief_domain::text::Actor::parse("maria").unwrap();
     store
