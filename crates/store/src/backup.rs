@@ -89,6 +89,9 @@ impl Kind {
     }
 }
 
+/// A table's columns and how each is written.
+type Columns = Vec<(String, Kind)>;
+
 /// A value ready to bind.
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
@@ -347,7 +350,7 @@ fn cells(
     table: &str,
     columns: &[(String, Kind)],
     rows: Vec<BackupRow>,
-) -> Result<(Vec<(String, Kind)>, Vec<Vec<Cell>>)> {
+) -> Result<(Columns, Vec<Vec<Cell>>)> {
     if !TABLES.contains(&table) {
         return Err(StoreError::Corrupt(format!(
             "the backup holds a table `{table}` that this version does not know"
