@@ -296,7 +296,7 @@ alerts-show = Show
 alerts-min-severity = At least
 alerts-any = any severity
 alerts-rule = Rule
-alerts-shown = { $shown } of { $total } { $total ->
+alerts-shown = { $start }–{ $end } of { $total } { $total ->
     [one] alert
    *[other] alerts
   }

@@ -296,7 +296,7 @@ alerts-show = Afficher
 alerts-min-severity = Au moins
 alerts-any = toute sévérité
 alerts-rule = Règle
-alerts-shown = { $shown } sur { $total } { $total ->
+alerts-shown = { $start }–{ $end } sur { $total } { $total ->
     [one] alerte
    *[other] alertes
   }

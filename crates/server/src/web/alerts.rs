@@ -36,13 +36,17 @@ pub struct QueueQuery {
     /// Where this page starts (the previous page's end); empty: the first page.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     cursor: String,
+    /// The position of this page's first alert, for the reader ("51–61 of 61").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from: Option<u64>,
 }
 
 impl QueueQuery {
-    /// The queue's URL with these filters and `cursor`.
-    fn url(&self, cursor: Option<String>) -> String {
+    /// The queue's URL with these filters, `cursor` and the position `from` it starts at.
+    fn url(&self, cursor: Option<String>, from: Option<u64>) -> String {
         let q = QueueQuery {
             cursor: cursor.unwrap_or_default(),
+            from,
             ..self.clone()
         };
         match serde_html_form::to_string(&q) {
@@ -122,15 +126,25 @@ async fn queue_page(
     } else {
         q.status.as_str()
     };
+    let on_first = q.cursor.is_empty();
+    let start = if on_first {
+        1
+    } else {
+        q.from.unwrap_or(1).max(1)
+    };
+    let shown = page.alerts.len() as u64;
     let view = QueuePage {
         frame,
         status,
         filters: q,
-        here: q.url(QueueQuery::text(&q.cursor)),
+        here: q.url(QueueQuery::text(&q.cursor), q.from),
         total: page.total,
-        shown: page.alerts.len(),
-        next: page.next.map(|c| q.url(Some(c.to_token()))),
-        first: (!q.cursor.is_empty()).then(|| q.url(None)),
+        start,
+        end: (start + shown).saturating_sub(1),
+        next: page
+            .next
+            .map(|c| q.url(Some(c.to_token()), Some(start + shown))),
+        first: (!on_first).then(|| q.url(None, None)),
         can_triage: may(user, Action::TriageAlerts).is_ok(),
         alerts: &page.alerts,
     };
@@ -148,9 +162,10 @@ struct QueuePage<'a> {
     filters: &'a QueueQuery,
     /// This page's own URL, where the triage forms come back to.
     here: String,
-    /// How many alerts the filters match, and how many this page shows.
+    /// How many alerts the filters match, and the positions of this page's first and last.
     total: u64,
-    shown: usize,
+    start: u64,
+    end: u64,
     /// The next page's URL, when there is one; the first page's, when this is not it.
     next: Option<String>,
     first: Option<String>,
