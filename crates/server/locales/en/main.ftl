@@ -217,6 +217,7 @@ err-cannot-lead = { $name } cannot lead incidents: assign a manager or a handler
 err-timestamp = Invalid date: { $detail }
 err-not-found = There is no such incident or user.
 err-conflict = Refused: { $detail }
+err-stale-page = Someone changed this incident after you opened the page, and nothing of yours was saved so as not to undo their change. Here it is as it is now: make your change again.
 what-status = status
 what-role = role
 what-language = language

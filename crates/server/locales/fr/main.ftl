@@ -217,6 +217,7 @@ err-cannot-lead = { $name } ne peut pas diriger d’incident : confiez-le à un 
 err-timestamp = Date invalide : { $detail }
 err-not-found = Cet incident ou cet utilisateur n’existe pas.
 err-conflict = Refusé : { $detail }
+err-stale-page = Quelqu’un a modifié cet incident après que vous avez ouvert la page ; rien n’a été enregistré, pour ne pas défaire sa modification. Le voici tel qu’il est maintenant : refaites votre modification.
 what-status = Statut
 what-role = Rôle
 what-language = Langue

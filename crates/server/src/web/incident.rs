@@ -146,6 +146,7 @@ pub(super) async fn incident_page(
         frame,
         incident: IncidentHead {
             number: incident.number,
+            seq: incident.seq,
             title: incident.title.clone(),
             summary: incident.summary.clone(),
             reporter: incident.reporter.clone(),
@@ -210,6 +211,9 @@ struct IncidentPage<'a> {
 #[derive(Debug, serde::Serialize)]
 struct IncidentHead {
     number: i64,
+    /// Its last journal entry: the edit form sends it back, so that an edit of a page someone
+    /// else has changed since is refused.
+    seq: u64,
     title: String,
     summary: String,
     reporter: String,

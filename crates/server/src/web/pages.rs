@@ -425,6 +425,22 @@ pub(super) async fn apply_form(
     decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
     back: &str,
 ) -> Applied {
+    apply_form_at(state, user, number, csrf, need, None, decide, back).await
+}
+
+/// [`apply_form`] made on the incident as the page showed it (its last entry `seen`): if
+/// anyone wrote to it since, nothing is written and the page shows it as it is now, with why.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn apply_form_at(
+    state: &AppState,
+    user: &WebUser,
+    number: &str,
+    csrf: &str,
+    need: Need<'_>,
+    seen: Option<u64>,
+    decide: impl Fn(&Incident) -> Result<Vec<Event>, DomainError> + Send + Sync,
+    back: &str,
+) -> Applied {
     if let Err(r) = user.check_csrf(csrf) {
         return Applied::Done(r);
     }
@@ -436,7 +452,7 @@ pub(super) async fn apply_form(
     answer(
         user,
         id,
-        state.app.execute(&caller, id, need, None, decide).await,
+        state.app.execute(&caller, id, need, seen, decide).await,
         back,
     )
 }
@@ -453,6 +469,12 @@ pub(super) fn answer(
         Ok(done) => Applied::Done(see_other(&format!("/incidents/{}{back}", done.number))),
         Err(AppError::Denied(why)) => Applied::Done(forbidden(user, &why.0)),
         Err(AppError::Conflict(why)) => Applied::Refused(id, why, StatusCode::CONFLICT),
+        // Written to by someone else since the page was shown: the page as it is now.
+        Err(AppError::Store(StoreError::Conflict { .. })) => Applied::Refused(
+            id,
+            crate::i18n::t(user.lang, "err-stale-page", &[]),
+            StatusCode::CONFLICT,
+        ),
         Err(AppError::Store(StoreError::Domain(e))) => {
             let status = StatusCode::from_u16(e.category().http_status())
                 .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
@@ -511,6 +533,9 @@ pub struct EditForm {
     summary: Option<String>,
     reporter: Option<String>,
     detection_source: Option<String>,
+    /// The incident's last entry when the form was shown: an edit of a page someone else has
+    /// changed since is refused, never written over theirs.
+    seq: Option<u64>,
 }
 
 pub async fn edit(
@@ -528,7 +553,23 @@ pub async fn edit(
         "",
     );
     let decide = |i: &Incident| edit.as_ref().map_err(Clone::clone)?.decide(i);
-    act_many(&state, &user, &number, &form.csrf, Need::Work, decide, "").await
+    match apply_form_at(
+        &state,
+        &user,
+        &number,
+        &form.csrf,
+        Need::Work,
+        form.seq,
+        decide,
+        "",
+    )
+    .await
+    {
+        Applied::Done(r) => r,
+        Applied::Refused(id, msg, status) => {
+            incident_page(&state, &user, id, Some(msg), status).await
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

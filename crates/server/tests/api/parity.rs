@@ -366,3 +366,70 @@ async fn the_api_and_the_web_form_refuse_the_same_way_and_write_nothing() {
         );
     }
 }
+
+/// Two people on one incident: an edit made on a page someone else changed since is refused
+/// with the page as it is now, and writes nothing over their change (IRIS #442); made again on
+/// the fresh page, it is saved.
+#[tokio::test]
+async fn an_edit_on_a_stale_page_is_refused_and_keeps_the_other_change() {
+    let f = fixture().await;
+    let seq_of = |page: &str| -> String {
+        let at = page
+            .find("name=\"seq\" value=\"")
+            .expect("the edit form carries the seq");
+        let rest = &page[at + "name=\"seq\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+    let (status, page, headers) =
+        call(&f.app, Who::Session("maria"), "GET", "/incidents/1", None).await;
+    assert_eq!(status, StatusCode::OK, "{headers:?}");
+    let seen = seq_of(&page);
+    let (status, text, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "PATCH",
+        "/api/v1/incidents/1",
+        Some(r#"{"summary": "Hank's finding: three clicks"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let (status, page, _) = call(
+        &f.app,
+        Who::Session("maria"),
+        "POST",
+        "/incidents/1/edit",
+        Some(&format!(
+            "title=Phishing+wave+at+finance&summary=old+text&seq={seen}"
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.contains("Someone changed this incident"), "{page}");
+    assert!(
+        page.contains("three clicks"),
+        "the page as it is now: {page}"
+    );
+    let (_, now, _) = call(
+        &f.app,
+        Who::Token("hank"),
+        "GET",
+        "/api/v1/incidents/1",
+        None,
+    )
+    .await;
+    let now: serde_json::Value = serde_json::from_str(&now).unwrap();
+    assert_eq!(now["summary"], "Hank's finding: three clicks");
+    assert_ne!(now["title"], "Phishing wave at finance", "nothing written");
+    let fresh = seq_of(&page);
+    let (status, _, _) = call(
+        &f.app,
+        Who::Session("maria"),
+        "POST",
+        "/incidents/1/edit",
+        Some(&format!(
+            "title=Phishing+wave+at+finance&summary=Hank%27s+finding%3A+three+clicks&seq={fresh}"
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
