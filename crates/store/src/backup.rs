@@ -397,6 +397,59 @@ macro_rules! push_cell {
     };
 }
 
+/// The body of a restore on one engine, inside its transaction `$tx`: the checks (an empty
+/// store, the same schema version), the seeded rows cleared, then every table's rows inserted a
+/// few hundred per statement. Evaluates to the rows written per table.
+macro_rules! restore_rows {
+    ($tx:ident, $engine:ty, $columns:ident, $source:expr, $schema:expr) => {{
+        let (j, u, a): (i64, i64, i64) =
+            sqlx::query_as(COUNT_EXISTING).fetch_one(&mut *$tx).await?;
+        check_empty(j, u, a)?;
+        let ours: i64 = sqlx::query_scalar(schema_query())
+            .fetch_one(&mut *$tx)
+            .await?;
+        check_schema($schema, ours)?;
+        for table in SEEDED {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                .execute(&mut *$tx)
+                .await?;
+        }
+        let mut counts = Counts {
+            schema: $schema,
+            rows: BTreeMap::new(),
+        };
+        let mut batches = Batches::new($source);
+        let mut known: BTreeMap<String, Columns> = BTreeMap::new();
+        while let Some((table, rows)) = batches.next(100)? {
+            if !known.contains_key(&table) {
+                let columns = if TABLES.contains(&table.as_str()) {
+                    $columns(&mut $tx, &table).await?
+                } else {
+                    Vec::new()
+                };
+                known.insert(table.clone(), columns);
+            }
+            let n = rows.len() as u64;
+            let (present, lines) = cells(&table, &known[&table], rows)?;
+            let names: Vec<&str> = present.iter().map(|(n, _)| n.as_str()).collect();
+            for chunk in lines.chunks(batch_size(present.len())) {
+                let mut b = sqlx::QueryBuilder::<$engine>::new(format!(
+                    "INSERT INTO {table} ({}) ",
+                    names.join(", ")
+                ));
+                b.push_values(chunk, |mut row, line| {
+                    for c in line {
+                        push_cell!(row, c.clone());
+                    }
+                });
+                b.build().execute(&mut *$tx).await?;
+            }
+            *counts.rows.entry(table).or_default() += n;
+        }
+        counts
+    }};
+}
+
 /// Writes a backup's rows into an empty SQLite store, in one transaction.
 pub(crate) async fn restore_sqlite(
     pool: &sqlx::SqlitePool,
@@ -404,53 +457,7 @@ pub(crate) async fn restore_sqlite(
     schema: i64,
 ) -> Result<Counts> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let (j, u, a): (i64, i64, i64) = sqlx::query_as(COUNT_EXISTING).fetch_one(&mut *tx).await?;
-    check_empty(j, u, a)?;
-    let ours: i64 = sqlx::query_scalar(schema_query())
-        .fetch_one(&mut *tx)
-        .await?;
-    check_schema(schema, ours)?;
-    for table in SEEDED {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-            .execute(&mut *tx)
-            .await?;
-    }
-    let mut counts = Counts {
-        schema,
-        rows: BTreeMap::new(),
-    };
-    let mut batches = Batches::new(source);
-    let mut known: BTreeMap<String, Vec<(String, Kind)>> = BTreeMap::new();
-    while let Some((table, rows)) = batches.next(100)? {
-        if !known.contains_key(&table) {
-            let columns = if TABLES.contains(&table.as_str()) {
-                columns_sqlite(&mut tx, &table).await?
-            } else {
-                Vec::new()
-            };
-            known.insert(table.clone(), columns);
-        }
-        let columns = &known[&table];
-        let n = rows.len() as u64;
-        let (present, lines) = cells(&table, columns, rows)?;
-        for chunk in lines.chunks(batch_size(present.len())) {
-            let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
-                "INSERT INTO {table} ({}) ",
-                present
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            b.push_values(chunk, |mut row, line| {
-                for c in line {
-                    push_cell!(row, c.clone());
-                }
-            });
-            b.build().execute(&mut *tx).await?;
-        }
-        *counts.rows.entry(table).or_default() += n;
-    }
+    let counts = restore_rows!(tx, sqlx::Sqlite, columns_sqlite, source, schema);
     tx.commit().await?;
     Ok(counts)
 }
@@ -463,53 +470,7 @@ pub(crate) async fn restore_postgres(
     schema: i64,
 ) -> Result<Counts> {
     let mut tx = pool.begin().await?;
-    let (j, u, a): (i64, i64, i64) = sqlx::query_as(COUNT_EXISTING).fetch_one(&mut *tx).await?;
-    check_empty(j, u, a)?;
-    let ours: i64 = sqlx::query_scalar(schema_query())
-        .fetch_one(&mut *tx)
-        .await?;
-    check_schema(schema, ours)?;
-    for table in SEEDED {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-            .execute(&mut *tx)
-            .await?;
-    }
-    let mut counts = Counts {
-        schema,
-        rows: BTreeMap::new(),
-    };
-    let mut batches = Batches::new(source);
-    let mut known: BTreeMap<String, Vec<(String, Kind)>> = BTreeMap::new();
-    while let Some((table, rows)) = batches.next(100)? {
-        if !known.contains_key(&table) {
-            let columns = if TABLES.contains(&table.as_str()) {
-                columns_postgres(&mut tx, &table).await?
-            } else {
-                Vec::new()
-            };
-            known.insert(table.clone(), columns);
-        }
-        let columns = &known[&table];
-        let n = rows.len() as u64;
-        let (present, lines) = cells(&table, columns, rows)?;
-        for chunk in lines.chunks(batch_size(present.len())) {
-            let mut b = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
-                "INSERT INTO {table} ({}) ",
-                present
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            b.push_values(chunk, |mut row, line| {
-                for c in line {
-                    push_cell!(row, c.clone());
-                }
-            });
-            b.build().execute(&mut *tx).await?;
-        }
-        *counts.rows.entry(table).or_default() += n;
-    }
+    let counts = restore_rows!(tx, sqlx::Postgres, columns_postgres, source, schema);
     sqlx::query(
         "SELECT setval(pg_get_serial_sequence('search_docs', 'id'), \
          COALESCE((SELECT MAX(id) FROM search_docs), 0) + 1, false)",
