@@ -246,11 +246,15 @@ pub async fn list(
             })
         })
         .transpose()?;
-    let text = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+    // A filter is plain text: a control character (a NUL, which PostgreSQL refuses) is a
+    // mistake to name, not a server error.
+    let text = |name: &str, v: &Option<String>| -> ApiResult<Option<String>> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) if v.chars().any(char::is_control) => Err(ApiError::bad_request(format!(
+                "`{name}` holds a control character; give the text as it is shown"
+            ))),
+            other => Ok(other.map(str::to_string)),
+        }
     };
     let page = state
         .app
@@ -259,9 +263,9 @@ pub async fn list(
             &AlertQuery {
                 statuses,
                 min_severity,
-                source: text(&p.source),
-                host: text(&p.host),
-                title: text(&p.rule),
+                source: text("source", &p.source)?,
+                host: text("host", &p.host)?,
+                title: text("rule", &p.rule)?,
                 seen_since: time("since", &p.since)?,
                 seen_before: time("until", &p.until)?,
                 after,

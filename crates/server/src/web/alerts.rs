@@ -55,9 +55,10 @@ impl QueueQuery {
         }
     }
 
+    /// A filter's text: trimmed, control characters left out (PostgreSQL refuses a NUL).
     fn text(v: &str) -> Option<String> {
-        let v = v.trim();
-        (!v.is_empty()).then(|| v.to_string())
+        let v: String = v.trim().chars().filter(|c| !c.is_control()).collect();
+        (!v.is_empty()).then_some(v)
     }
 }
 
