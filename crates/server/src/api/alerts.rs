@@ -223,8 +223,10 @@ pub async fn list(
         .min_severity
         .map(debrief_domain::alert::AlertSeverity::new)
         .transpose()?;
+    // An empty parameter is an absent one (`?cursor=` is the first page).
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
     let time = |name: &str, value: &Option<String>| {
-        value
+        given(value)
             .as_deref()
             .map(|t| {
                 debrief_domain::Timestamp::parse(t).map_err(|e| {
@@ -235,8 +237,7 @@ pub async fn list(
             })
             .transpose()
     };
-    let after = p
-        .cursor
+    let after = given(&p.cursor)
         .as_deref()
         .map(|c| {
             AlertCursor::from_token(c).ok_or_else(|| {

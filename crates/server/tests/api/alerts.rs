@@ -393,7 +393,7 @@ async fn a_busy_queue_is_filtered_counted_and_paged() {
         "{edr}"
     );
     assert_eq!(edr["total"], 10);
-    let one = get("/api/v1/alerts?host=ws-7".into()).await;
+    let one = get("/api/v1/alerts?host=ws-7&cursor=&since=&until=".into()).await;
     assert_eq!(one["total"], 1);
     assert_eq!(one["alerts"][0]["source_ref"], "q-7");
 
