@@ -7,8 +7,9 @@ The instances start together (they take turns at setting the database up), share
 and each keeps its own data directory. Checked: the set-up ran once; one instance runs the
 notification worker; six senders of 10-alert batches through the balancer get no server error
 and every acknowledged alert is stored once; an incident written on one instance is read and
-edited on the others; a browser session opened on one works on another; the ledger verifies;
-and when the instance running the worker is SIGKILLed mid-load, the balancer's retries carry
+edited on the others; a browser session opened on one works on another; two browsers on two
+instances see an edit and an alert made through the third without reloading; sign-in limits count
+across instances; the ledger verifies; and when the instance running the worker is SIGKILLed mid-load, the balancer's retries carry
 its requests to the others, nothing acknowledged is lost, and another instance takes the worker
 over. Fails, never skips, when HAProxy, psql or PostgreSQL is missing.
 """
@@ -260,6 +261,81 @@ backend debrief
         if r.status_code != 200:
             # A first sign-in with a given password goes to the change-password page: still signed in.
             self.assertNotIn("/login", r.headers.get("location", ""), r.headers)
+
+    def browser(self, port):
+        """Chromium signed in as the admin on one instance (its own cookies)."""
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+        if not chromium or not driver:
+            raise AssertionError("chromium and chromedriver are missing: apt-get install -y chromium chromium-driver")
+        opts = webdriver.ChromeOptions()
+        for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+            opts.add_argument(a)
+        opts.binary_location = chromium
+        d = webdriver.Chrome(service=Service(driver), options=opts)
+        d.get(f"http://127.0.0.1:{port}/login?lang=en")
+        d.find_element(By.ID, "username").send_keys("admin")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.ID, "sign-in").click()
+        WebDriverWait(d, 15).until(lambda d: "/login" not in d.current_url)
+        return d
+
+    def test_4b_two_sessions_on_two_instances_see_changes_live(self):
+        """An incident page open on instance 1 and on instance 2 shows, without a reload, an edit
+        made through instance 3; the alert queue on instance 2 shows an alert sent to instance 3."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        a, b, c = (f"http://127.0.0.1:{p}" for p in self.ports[:3])
+        r = requests.post(f"{c}/api/v1/incidents", json={"title": "Followed live"}, headers=self.auth)
+        self.assertEqual(r.status_code, 201, r.text)
+        number = r.json()["number"]
+        first, second = self.browser(self.ports[0]), self.browser(self.ports[1])
+        try:
+            for d, base in ((first, a), (second, b)):
+                d.get(f"{base}/incidents/{number}")
+                WebDriverWait(d, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "body[data-live-open]"))
+            time.sleep(0.5)  # the streams subscribe and each instance LISTENs
+            started = time.time()
+            r = requests.patch(f"{c}/api/v1/incidents/{number}", json={"title": "Followed live on every instance"},
+                               headers=self.auth)
+            self.assertEqual(r.status_code, 200, r.text)
+            for d in (first, second):
+                WebDriverWait(d, 5, poll_frequency=0.05).until(
+                    lambda d: "every instance" in d.find_element(By.TAG_NAME, "h1").text)
+            took = time.time() - started
+            self.assertLess(took, 2.0, f"both pages followed within {took:.2f} s")
+            self.assertTrue(first.current_url.endswith(f"/incidents/{number}"), "no navigation")
+
+            second.get(f"{b}/alerts")
+            WebDriverWait(second, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "body[data-live-open]"))
+            time.sleep(0.5)
+            started = time.time()
+            r = requests.post(f"{c}/api/v1/alerts", json={"type": "external", "source": "edr", "sourceRef": "LIVE-1",
+                                                         "title": "Live alert from instance three", "severity": 3},
+                              headers=self.auth)
+            self.assertIn(r.status_code, (200, 201), r.text)
+            WebDriverWait(second, 5, poll_frequency=0.05).until(
+                lambda d: "Live alert from instance three" in d.find_element(By.TAG_NAME, "main").text)
+            print(f"\n  incident edit on instance 3 seen on 1 and 2 in {took:.2f} s; "
+                  f"alert seen on 2 in {time.time() - started:.2f} s")
+        finally:
+            first.quit()
+            second.quit()
+
+    def test_4c_sign_in_limits_count_on_every_instance(self):
+        """Five wrong passwords for one name, each to the next instance: the sixth check is refused
+        whichever instance it reaches — the count is the installation's, not an instance's."""
+        statuses = []
+        for n in range(6):
+            port = self.ports[n % INSTANCES]
+            r = requests.get(f"http://127.0.0.1:{port}/api/v1/incidents", auth=("spread-guess", f"wrong-{n}"))
+            statuses.append(r.status_code)
+        self.assertEqual(statuses, [401] * 5 + [429], statuses)
 
     def test_5_the_ledger_verifies_from_any_instance_data_dir(self):
         out = subprocess.run([BIN, "--data-dir", os.path.join(self.tmp, "i1"), "verify"], env=self.env,

@@ -150,21 +150,25 @@ pub struct AppState {
     pub detector: Option<Arc<dyn api::events::EventDetector>>,
     /// Incidents with a notification delivery to retry (see [`outbound`]).
     pub pending: Arc<outbound::Pending>,
+    /// Cancelled when the server shuts down, which ends the pages' event streams (else a
+    /// graceful shutdown would wait for them for ever).
+    pub closing: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, key: InstallationKey, config: Config) -> Self {
         Self {
             app: debrief_app::App::new(store.clone()).with_policy(config.access),
+            limiter: Arc::new(LoginLimiter::new(store.clone())),
             store,
             key,
             config: Arc::new(config),
-            limiter: Arc::new(LoginLimiter::default()),
             basic: Arc::default(),
             tokens: Arc::default(),
             detector: None,
             intake: Arc::default(),
             pending: Arc::default(),
+            closing: Default::default(),
         }
     }
 

@@ -613,6 +613,8 @@ mod record;
 mod alerts;
 #[path = "browser/learn.rs"]
 mod learn;
+#[path = "browser/live.rs"]
+mod live;
 #[path = "browser/notifications.rs"]
 mod notifications;
 #[path = "browser/postmortem.rs"]

@@ -752,7 +752,9 @@ where
                 }
                 q.execute(&mut *tx).await?;
             }
+            Self::announce(&mut tx, &crate::changes::Change::Alerts).await?;
             tx.commit().await?;
+            self.announced(crate::changes::Change::Alerts);
             return Ok(receipts);
         }
     }
@@ -866,7 +868,9 @@ where
         Self::update_alert_row(&mut tx, &alert).await?;
         let (name, detail) = action_name(&action);
         Self::record_history(&mut tx, &alert.id, now, actor, name, &detail).await?;
+        Self::announce(&mut tx, &crate::changes::Change::Alerts).await?;
         tx.commit().await?;
+        self.announced(crate::changes::Change::Alerts);
         Ok(alert)
     }
 

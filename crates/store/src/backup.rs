@@ -4,7 +4,8 @@
 //!
 //! A row is a JSON object of its columns. Values are what both engines store — integers,
 //! reals, text, booleans (SQLite's 0/1) — and a restore converts each to the type of the
-//! column it goes into. Sessions are left out: after a restore everyone signs in again.
+//! column it goes into. Sessions and the sign-in limiter's counts are left out: after a restore
+//! everyone signs in again.
 
 use std::collections::BTreeMap;
 

@@ -11,6 +11,7 @@ pub mod alerts;
 mod assessments;
 pub mod backup;
 pub mod blobs;
+pub mod changes;
 pub mod common;
 pub mod error;
 pub mod factors;
@@ -100,6 +101,10 @@ pub trait Store:
     /// Tries to take a background job for this instance: `None` while another instance of the
     /// installation holds it (see [`lease`]).
     async fn lead(&self, job: lease::Job) -> Result<Option<lease::Lease>>;
+
+    /// Subscribes to the changes of the whole installation, every instance's (see
+    /// [`changes`]): what the pages' live updates follow.
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<changes::Change>;
 
     /// The incidents restricted to their team (usually few), whole, so that the application
     /// layer can tell whom each one is visible to.
@@ -239,6 +244,19 @@ pub trait AccountStore: Send + Sync {
     async fn end_session(&self, username: &str, id: &str) -> Result<()>;
     /// Ends every session of a person; answers how many.
     async fn end_sessions(&self, username: &str) -> Result<u64>;
+    /// Counts one sign-in check against each counter (a key and the checks it may start within
+    /// `window_seconds`), all or none, as one step across instances: `Ok(Err(seconds))` — nothing
+    /// counted — when one of them has used its checks up, with the seconds until its window ends.
+    async fn count_sign_in_check(
+        &self,
+        counters: &[(&str, u32)],
+        window_seconds: i64,
+        now_seconds: i64,
+    ) -> Result<std::result::Result<(), u64>>;
+    /// Gives one check back to each key (a check that never ran; an address's successful one).
+    async fn give_back_sign_in_check(&self, keys: &[&str]) -> Result<()>;
+    /// Starts a key's count again (a user who signed in).
+    async fn clear_sign_in_checks(&self, key: &str) -> Result<()>;
 }
 
 /// Second factors, recovery codes and the installation's settings (see `factors.rs`).

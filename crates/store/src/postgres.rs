@@ -77,6 +77,7 @@ impl Backend for Postgres {
     const INTAKE_LOCK: &'static str = "SELECT pg_advisory_xact_lock(7204171001)";
     const SHARES_EVIDENCE: bool = true;
     const PLAYBOOK_LOCK: &'static str = "LOCK TABLE playbooks IN SHARE ROW EXCLUSIVE MODE";
+    const SIGN_IN_LOCK: &'static str = "SELECT pg_advisory_xact_lock(7204171002)";
 
     async fn begin(
         pool: &PgPool,
@@ -117,6 +118,12 @@ impl Backend for Postgres {
     ) -> crate::Result<Option<crate::lease::Lease>> {
         let options = pool.connect_options();
         crate::lease::try_postgres(&options, job).await
+    }
+
+    const ANNOUNCE: Option<&'static str> = Some("SELECT pg_notify('debrief_changes', $1)");
+
+    fn listen(pool: &PgPool, sender: tokio::sync::broadcast::Sender<crate::changes::Change>) {
+        crate::changes::listen_postgres(pool.clone(), sender);
     }
 
     fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {

@@ -28,6 +28,9 @@ pub trait Backend: Send + Sync + Clone + std::fmt::Debug + 'static {
     /// Run first when a playbook version is published so that versions are numbered in turn (or
     /// empty).
     const PLAYBOOK_LOCK: &'static str;
+    /// Run first when a sign-in check is counted so that counts take turns across instances
+    /// (or empty).
+    const SIGN_IN_LOCK: &'static str;
 
     /// Starts a write transaction on the write pool.
     fn begin(
@@ -68,6 +71,15 @@ pub trait Backend: Send + Sync + Clone + std::fmt::Debug + 'static {
         source: &mut crate::backup::RowSource<'_>,
         schema: i64,
     ) -> impl Future<Output = crate::Result<crate::backup::Counts>> + Send;
+    /// The statement that announces a change inside a write transaction, delivered at commit to
+    /// every instance (see [`crate::changes`]); `None` where the instance tells itself after
+    /// the commit.
+    const ANNOUNCE: Option<&'static str>;
+    /// Starts this instance's listener to the announcements (nothing where there are none).
+    fn listen(
+        pool: &Pool<Self::Db>,
+        sender: tokio::sync::broadcast::Sender<crate::changes::Change>,
+    );
     /// How many rows a statement changed.
     fn rows_affected(done: &<Self::Db as sqlx::Database>::QueryResult) -> u64;
     /// Every word as a prefix term, all required, for [`Backend::title_filter`].
@@ -85,6 +97,7 @@ pub struct SqlStore<B: Backend> {
     pub(crate) read: Pool<B::Db>,
     pub(crate) write: Pool<B::Db>,
     pub(crate) key: InstallationKey,
+    pub(crate) changes: crate::changes::Changes,
     engine: PhantomData<B>,
 }
 
@@ -95,8 +108,44 @@ impl<B: Backend> SqlStore<B> {
             read,
             write,
             key,
+            changes: Default::default(),
             engine: PhantomData,
         }
+    }
+
+    /// Announces a change inside a write transaction (see [`Backend::ANNOUNCE`]); call
+    /// [`SqlStore::announced`] after the commit.
+    pub(crate) async fn announce(
+        tx: &mut Transaction<'static, B::Db>,
+        change: &crate::changes::Change,
+    ) -> crate::Result<()>
+    where
+        for<'c> &'c mut <B::Db as sqlx::Database>::Connection: sqlx::Executor<'c, Database = B::Db>,
+        <B::Db as sqlx::Database>::Arguments: sqlx::IntoArguments<B::Db>,
+        for<'q> String: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+    {
+        if let Some(sql) = B::ANNOUNCE {
+            sqlx::query(sql)
+                .bind(change.to_payload())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Tells this instance of a committed change where the engine does not (SQLite).
+    pub(crate) fn announced(&self, change: crate::changes::Change) {
+        if B::ANNOUNCE.is_none() {
+            self.changes.tell(change);
+        }
+    }
+
+    /// Subscribes to the changes of the whole installation.
+    pub(crate) fn subscribe_changes(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<crate::changes::Change> {
+        self.changes
+            .subscribe_with(|sender| B::listen(&self.read, sender))
     }
 
     /// Refuses a ledger signed by another key than this instance's (once anything is signed).
@@ -278,7 +327,10 @@ where
             .bind(plan.head.signature.clone())
             .execute(&mut *tx)
             .await?;
+        let change = crate::changes::Change::Incident(inc.number);
+        Self::announce(&mut tx, &change).await?;
         tx.commit().await?;
+        self.announced(change);
         Ok(crate::Appended {
             incident: plan.incident,
             entries: plan.entries,
@@ -433,6 +485,10 @@ where
 
     async fn lead(&self, job: crate::lease::Job) -> crate::Result<Option<crate::lease::Lease>> {
         B::lead(&self.write, job).await
+    }
+
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<crate::changes::Change> {
+        self.subscribe_changes()
     }
 
     async fn create_incident(

@@ -426,4 +426,65 @@ where
         .await?;
         Ok(B::rows_affected(&done))
     }
+
+    async fn count_sign_in_check(
+        &self,
+        counters: &[(&str, u32)],
+        window_seconds: i64,
+        now_seconds: i64,
+    ) -> crate::Result<std::result::Result<(), u64>> {
+        let mut tx = self.begin_write().await?;
+        if !B::SIGN_IN_LOCK.is_empty() {
+            sqlx::query(B::SIGN_IN_LOCK).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM sign_in_checks WHERE since <= $1")
+            .bind(now_seconds - window_seconds)
+            .execute(&mut *tx)
+            .await?;
+        for (key, limit) in counters {
+            let row: Option<(i64, i64)> =
+                sqlx::query_as("SELECT checks, since FROM sign_in_checks WHERE key = $1")
+                    .bind(*key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((checks, since)) = row
+                && checks >= i64::from(*limit)
+            {
+                let wait = (since + window_seconds - now_seconds).max(1);
+                return Ok(Err(u64::try_from(wait).unwrap_or(1)));
+            }
+        }
+        for (key, _) in counters {
+            sqlx::query(
+                "INSERT INTO sign_in_checks (key, checks, since) VALUES ($1, 1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET checks = sign_in_checks.checks + 1",
+            )
+            .bind(*key)
+            .bind(now_seconds)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    async fn give_back_sign_in_check(&self, keys: &[&str]) -> crate::Result<()> {
+        for key in keys {
+            sqlx::query(
+                "UPDATE sign_in_checks SET checks = checks - 1 WHERE key = $1 AND checks > 0",
+            )
+            .bind(*key)
+            .execute(&self.write_pool())
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn clear_sign_in_checks(&self, key: &str) -> crate::Result<()> {
+        sqlx::query("DELETE FROM sign_in_checks WHERE key = $1")
+            .bind(key)
+            .execute(&self.write_pool())
+            .await?;
+        Ok(())
+    }
 }

@@ -101,6 +101,7 @@ impl Backend for Sqlite {
     const INTAKE_LOCK: &'static str = "";
     const SHARES_EVIDENCE: bool = false;
     const PLAYBOOK_LOCK: &'static str = "";
+    const SIGN_IN_LOCK: &'static str = "";
 
     async fn begin(
         pool: &SqlitePool,
@@ -141,6 +142,14 @@ impl Backend for Sqlite {
         job: crate::lease::Job,
     ) -> crate::Result<Option<crate::lease::Lease>> {
         Ok(Some(crate::lease::Lease::alone(job)))
+    }
+
+    const ANNOUNCE: Option<&'static str> = None;
+
+    fn listen(
+        _pool: &sqlx::SqlitePool,
+        _sender: tokio::sync::broadcast::Sender<crate::changes::Change>,
+    ) {
     }
 
     fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {

@@ -194,6 +194,7 @@ pub async fn run(
         state = state.with_detector(detector);
     }
     debrief_server::outbound::spawn(state.clone());
+    let closing = state.closing.clone();
     let routes = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -208,7 +209,10 @@ pub async fn run(
         listener,
         routes.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown())
+    .with_graceful_shutdown(async move {
+        shutdown().await;
+        closing.cancel();
+    })
     .await
     .context("the server stopped with an error")?;
     Ok(exit::OK)

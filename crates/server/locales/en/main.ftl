@@ -1065,3 +1065,27 @@ pm-reminded-overdue = reminded (overdue): { $to }
 pm-info-reminded = reminded, no answer after a working day: { $to }
 info-reminder-subject = Incident #{ $number }: a question has waited for your answer since { $asked }
 info-reminder-body = { $who } asked you on { $asked }, for the review of incident #{ $number }: { $question } Please answer the incident team, or in Debrief: { $link }
+
+## Live updates
+live-changed = Someone else changed this page while you were typing; what you typed is still here.
+live-reload = Show the changes
+
+## Alert queue: bulk triage
+alerts-bulk-selected = With the selected alerts:
+alerts-bulk-action = What to do with the selected alerts
+alerts-bulk-note = Why (to dismiss)
+alerts-bulk-apply = Apply
+alerts-select-page = Select every alert on this page
+alerts-select = Select alert A-{ $number }
+alerts-bulk-none = Select the alerts to triage first (the boxes at the start of each row).
+alerts-bulk-merge-target = Say which incident to merge the alerts into (its number).
+alerts-bulk-refused = { $done ->
+    [one] 1 alert triaged
+   *[other] { $done } alerts triaged
+  }; not triaged: { $refused }
+shortcut-select = In the alert queue: select the row for the bulk actions
+alerts-bulk-missing = there is no such alert
+rows-shown = { $start }–{ $end } of { $total }
+page-previous = ← Previous page
+page-next = Next page →
+alerts-bulk-incident = incident number

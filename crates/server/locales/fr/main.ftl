@@ -1116,3 +1116,27 @@ pm-reminded-overdue = rappel (en retard) : { $to }
 pm-info-reminded = rappel, sans réponse après un jour ouvré : { $to }
 info-reminder-subject = Incident n° { $number } : une question attend votre réponse depuis le { $asked }
 info-reminder-body = { $who } vous a demandé le { $asked }, pour la revue de l’incident n° { $number } : { $question } Merci de répondre à l’équipe de l’incident, ou dans Debrief : { $link }
+
+## Mises à jour en direct
+live-changed = Quelqu’un d’autre a modifié cette page pendant votre saisie ; ce que vous avez saisi est toujours là.
+live-reload = Afficher les modifications
+
+## File d’alertes : tri groupé
+alerts-bulk-selected = Avec les alertes cochées :
+alerts-bulk-action = Que faire des alertes cochées
+alerts-bulk-note = Pourquoi (pour écarter)
+alerts-bulk-apply = Appliquer
+alerts-select-page = Cocher toutes les alertes de cette page
+alerts-select = Cocher l’alerte A-{ $number }
+alerts-bulk-none = Cochez d’abord les alertes à trier (les cases en début de ligne).
+alerts-bulk-merge-target = Indiquez l’incident dans lequel fusionner les alertes (son numéro).
+alerts-bulk-refused = { $done ->
+    [one] 1 alerte traitée
+   *[other] { $done } alertes traitées
+  } ; non traitées : { $refused }
+shortcut-select = Dans la file d’alertes : cocher la ligne pour le tri groupé
+alerts-bulk-missing = cette alerte n’existe pas
+rows-shown = { $start }–{ $end } sur { $total }
+page-previous = ← Page précédente
+page-next = Page suivante →
+alerts-bulk-incident = n° de l’incident

@@ -11,51 +11,21 @@ use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 
-/// Limits password checks, so that guessing is slow whatever the concurrency: at most
-/// [`LoginLimiter::PER_USER`] checks per user name and [`LoginLimiter::PER_ADDRESS`] per client
-/// address within [`LoginLimiter::WINDOW`]. A check is counted when it *starts* (the count and the
-/// decision are one step under the lock), so parallel attempts cannot all pass the check before
-/// any of them is recorded. A successful sign-in starts the user's count again; its address
-/// keeps only its failures.
-#[derive(Debug, Default)]
+/// Limits password checks, so that guessing is slow whatever the concurrency and whichever
+/// instance answers: at most [`LoginLimiter::PER_USER`] checks per user name and
+/// [`LoginLimiter::PER_ADDRESS`] per client address within [`LoginLimiter::WINDOW`], counted in
+/// the database (`sign_in_checks`) that every instance of an installation shares. A check is
+/// counted when it *starts* (the count and the decision are one step, taken in turn across
+/// instances), so parallel attempts cannot all pass the check before any of them is recorded. A
+/// successful sign-in starts the user's count again; its address keeps only its failures.
+#[derive(Clone)]
 pub struct LoginLimiter {
-    counts: Mutex<Counts>,
+    store: std::sync::Arc<dyn debrief_store::Store>,
 }
 
-#[derive(Debug, Default)]
-struct Counts {
-    users: HashMap<String, Window>,
-    addresses: HashMap<String, Window>,
-}
-
-/// Checks started within a window that began at `since`.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    checks: u32,
-    since: Instant,
-}
-
-impl Window {
-    fn current(map: &mut HashMap<String, Window>, key: &str) -> Window {
-        let now = Instant::now();
-        let w = map.entry(key.to_string()).or_insert(Window {
-            checks: 0,
-            since: now,
-        });
-        if w.since.elapsed() >= LoginLimiter::WINDOW {
-            *w = Window {
-                checks: 0,
-                since: now,
-            };
-        }
-        *w
-    }
-
-    fn wait(&self) -> u64 {
-        LoginLimiter::WINDOW
-            .saturating_sub(self.since.elapsed())
-            .as_secs()
-            .max(1)
+impl std::fmt::Debug for LoginLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginLimiter").finish_non_exhaustive()
     }
 }
 
@@ -63,45 +33,49 @@ impl Window {
 /// [`Attempt::succeeded`]. Dropped without either (the check never ran: a store error), it gives
 /// its place back.
 #[derive(Debug)]
-pub struct Attempt<'a> {
-    limiter: &'a LoginLimiter,
+pub struct Attempt {
+    limiter: Option<LoginLimiter>,
     user: String,
     address: String,
-    ended: bool,
 }
 
-impl Attempt<'_> {
+impl Attempt {
     /// The password was wrong (or the account unusable): the check stays counted.
     pub fn failed(mut self) {
-        self.ended = true;
+        self.limiter = None;
     }
 
     /// The password was right: the user's count starts again, and this check is not held
     /// against the address.
-    pub fn succeeded(mut self) {
-        self.ended = true;
-        let mut counts = self.limiter.lock();
-        counts.users.remove(&self.user);
-        if let Some(w) = counts.addresses.get_mut(&self.address) {
-            w.checks = w.checks.saturating_sub(1);
+    pub async fn succeeded(mut self) {
+        if let Some(l) = self.limiter.take() {
+            let done = async {
+                l.store.clear_sign_in_checks(&self.user).await?;
+                l.store.give_back_sign_in_check(&[&self.address]).await
+            };
+            if let Err(e) = done.await {
+                tracing::warn!(error = %e, "sign-in limiter: cannot clear the count");
+            }
         }
     }
 }
 
-impl Drop for Attempt<'_> {
+impl Drop for Attempt {
     fn drop(&mut self) {
-        if self.ended {
+        let Some(l) = self.limiter.take() else {
             return;
-        }
-        let mut guard = self.limiter.lock();
-        let counts = &mut *guard;
-        for (map, key) in [
-            (&mut counts.users, &self.user),
-            (&mut counts.addresses, &self.address),
-        ] {
-            if let Some(w) = map.get_mut(key) {
-                w.checks = w.checks.saturating_sub(1);
-            }
+        };
+        let keys = [
+            std::mem::take(&mut self.user),
+            std::mem::take(&mut self.address),
+        ];
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                if let Err(e) = l.store.give_back_sign_in_check(&keys).await {
+                    tracing::warn!(error = %e, "sign-in limiter: cannot give a check back");
+                }
+            });
         }
     }
 }
@@ -113,43 +87,35 @@ impl LoginLimiter {
     pub const PER_ADDRESS: u32 = 30;
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
-        self.counts.lock().unwrap_or_else(|p| p.into_inner())
+    /// A limiter counting in `store`.
+    pub fn new(store: std::sync::Arc<dyn debrief_store::Store>) -> Self {
+        LoginLimiter { store }
     }
 
     /// Starts a password check for `username` from `address`, or `Err(seconds)` to wait when
-    /// either has used up its checks for the window.
-    pub fn begin(&self, username: &str, address: &str) -> Result<Attempt<'_>, u64> {
-        let user = username.trim().to_lowercase();
-        let mut guard = self.lock();
-        let counts = &mut *guard;
-        if counts.users.len() + counts.addresses.len() > 200_000 {
-            counts.users.retain(|_, w| w.since.elapsed() < Self::WINDOW);
-            counts
-                .addresses
-                .retain(|_, w| w.since.elapsed() < Self::WINDOW);
-        }
-        let u = Window::current(&mut counts.users, &user);
-        let a = Window::current(&mut counts.addresses, address);
-        if u.checks >= Self::PER_USER {
-            return Err(u.wait());
-        }
-        if a.checks >= Self::PER_ADDRESS {
-            return Err(a.wait());
-        }
-        for (map, key) in [
-            (&mut counts.users, user.as_str()),
-            (&mut counts.addresses, address),
-        ] {
-            if let Some(w) = map.get_mut(key) {
-                w.checks += 1;
+    /// either has used up its checks for the window. When the database cannot count, the check
+    /// goes on uncounted (it needs the database to succeed anyway).
+    pub async fn begin(&self, username: &str, address: &str) -> Result<Attempt, u64> {
+        let user = format!("user:{}", username.trim().to_lowercase());
+        let address = format!("addr:{address}");
+        let now = jiff::Timestamp::now().as_second();
+        let window = i64::try_from(Self::WINDOW.as_secs()).unwrap_or(i64::MAX);
+        let counters = [
+            (user.as_str(), Self::PER_USER),
+            (address.as_str(), Self::PER_ADDRESS),
+        ];
+        let counted = match self.store.count_sign_in_check(&counters, window, now).await {
+            Ok(Ok(())) => true,
+            Ok(Err(wait)) => return Err(wait),
+            Err(e) => {
+                tracing::warn!(error = %e, "sign-in limiter: cannot count this check");
+                false
             }
-        }
+        };
         Ok(Attempt {
-            limiter: self,
+            limiter: counted.then(|| self.clone()),
             user,
-            address: address.to_string(),
-            ended: false,
+            address,
         })
     }
 }
@@ -317,45 +283,6 @@ pub fn peer_ip(ext: &axum::http::Extensions) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limiter_counts_checks_as_they_start() {
-        let l = LoginLimiter::default();
-        // Five checks under way at once for one user, from any addresses: the sixth waits.
-        let held: Vec<Attempt<'_>> = (0..5)
-            .map(|n| l.begin("Alice", &format!("10.0.0.{n}")).unwrap())
-            .collect();
-        assert!(l.begin("alice", "10.9.9.9").is_err());
-        assert!(l.begin("bob", "10.9.9.9").is_ok(), "other users go on");
-        for a in held {
-            a.failed();
-        }
-        assert!(
-            l.begin("alice", "10.0.0.1").is_err(),
-            "failures stay counted"
-        );
-        // A check that never ran gives its place back; a success starts the count again.
-        let l = LoginLimiter::default();
-        for _ in 0..4 {
-            l.begin("carol", "1.2.3.4").unwrap().failed();
-        }
-        drop(l.begin("carol", "1.2.3.4").unwrap());
-        l.begin("carol", "1.2.3.4").unwrap().succeeded();
-        for _ in 0..5 {
-            l.begin("carol", "1.2.3.4").unwrap().failed();
-        }
-        assert!(l.begin("carol", "1.2.3.4").is_err());
-    }
-
-    #[test]
-    fn limiter_also_counts_per_address() {
-        let l = LoginLimiter::default();
-        for n in 0..LoginLimiter::PER_ADDRESS {
-            l.begin(&format!("user{n}"), "192.0.2.1").unwrap().failed();
-        }
-        assert!(l.begin("someone-else", "192.0.2.1").is_err());
-        assert!(l.begin("someone-else", "192.0.2.2").is_ok());
-    }
 
     #[test]
     fn forwarded_addresses_count_only_from_trusted_proxies() {

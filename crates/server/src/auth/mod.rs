@@ -208,7 +208,7 @@ async fn basic(
     // to succeed and then pass on the cache, without a password check of their own.
     let mut waited = 0;
     let attempt = loop {
-        match state.limiter.begin(&username, &ip) {
+        match state.limiter.begin(&username, &ip).await {
             Ok(a) => break a,
             Err(_) if waited < 40 => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -234,7 +234,7 @@ async fn basic(
         .unwrap_or(false);
     match record {
         Some(r) if ok && !r.user.disabled => {
-            attempt.succeeded();
+            attempt.succeeded().await;
             // A password alone is not enough for an account with a second factor, nor when
             // the installation requires one: such clients use an API token.
             if state

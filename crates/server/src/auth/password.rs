@@ -139,6 +139,7 @@ pub async fn change_own_password(
     let attempt = state
         .limiter
         .begin(user.username.as_str(), address)
+        .await
         .map_err(R::Locked)?;
     let record = state
         .store
@@ -154,7 +155,7 @@ pub async fn change_own_password(
         tracing::warn!(username = %user.username, %address, "password change: wrong current password");
         return Err(R::WrongCurrent);
     }
-    attempt.succeeded();
+    attempt.succeeded().await;
     let new = new.to_string();
     let hash = tokio::task::spawn_blocking(move || hash_password(&new))
         .await

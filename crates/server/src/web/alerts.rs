@@ -2,6 +2,8 @@
 //! actions — acknowledge, dismiss with a reason and a note, promote to an incident — as forms;
 //! and one alert's page (`/alerts/A-12`): its payload, history, the open incidents that share its
 //! observables, and every triage action including assign and merge. Keyboard-driven (`data-key`).
+//! Alerts selected in the queue are acknowledged, dismissed or merged together (`/alerts/bulk`),
+//! each through the same application call as one alert's form.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -479,5 +481,117 @@ pub async fn merge(
             .await
         }
         Err(e) => super::pages::app_error(&user, e),
+    }
+}
+
+/// The bulk bar of the queue: one action for the alerts ticked on the page.
+#[derive(Debug, Deserialize)]
+pub struct BulkForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    /// `acknowledge`, `dismiss` or `merge`.
+    #[serde(default)]
+    action: String,
+    /// The ticked alerts' numbers.
+    #[serde(default)]
+    alert: Vec<String>,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+    /// The incident to merge into.
+    #[serde(default)]
+    incident: String,
+    /// The queue page to come back to.
+    #[serde(default)]
+    next: String,
+}
+
+/// Triages the ticked alerts one by one, each through the application layer as its own form
+/// would: back to the same queue page when all went through; else that page saying which were
+/// not triaged and why (the others stay done).
+pub async fn bulk(
+    State(state): State<AppState>,
+    user: WebUser,
+    WebForm(f): WebForm<BulkForm>,
+) -> Response {
+    use crate::i18n::t;
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    let next = super::pages::safe_next(if f.next.is_empty() {
+        "/alerts"
+    } else {
+        &f.next
+    });
+    let back_to = next
+        .split_once('?')
+        .and_then(|(_, q)| serde_html_form::from_str::<QueueQuery>(q).ok())
+        .unwrap_or_default();
+    let refuse = |message: String| {
+        let state = state.clone();
+        let user = user.clone();
+        let back_to = back_to.clone();
+        async move { queue_page(&state, &user, &back_to, Some(message)).await }
+    };
+    if f.alert.is_empty() {
+        return refuse(t(user.lang, "alerts-bulk-none", &[])).await;
+    }
+    let target = f.incident.trim().trim_start_matches('#').to_string();
+    let action = match f.action.as_str() {
+        "acknowledge" => Some(AlertAction::Acknowledge),
+        "dismiss" => match f.reason.parse() {
+            Ok(reason) => Some(AlertAction::Dismiss {
+                reason,
+                note: f.note.clone(),
+            }),
+            Err(e) => return refuse(super::domain_message(user.lang, &e)).await,
+        },
+        "merge" if target.is_empty() => {
+            return refuse(t(user.lang, "alerts-bulk-merge-target", &[])).await;
+        }
+        "merge" => None,
+        _ => return refuse(t(user.lang, "error-bad-request", &[])).await,
+    };
+    let caller = user.caller();
+    let (mut done, mut refused) = (0usize, Vec::new());
+    for number in &f.alert {
+        let outcome = match &action {
+            Some(a) => state
+                .app
+                .triage_alert(&caller, number, a.clone())
+                .await
+                .map(|_| ()),
+            None => state
+                .app
+                .merge_alert(&caller, number, &target)
+                .await
+                .map(|_| ()),
+        };
+        match outcome {
+            Ok(()) => done += 1,
+            Err(e) => refused.push(format!("A-{number} ({})", in_words(user.lang, &e))),
+        }
+    }
+    if refused.is_empty() {
+        return see_other(&next);
+    }
+    refuse(t(
+        user.lang,
+        "alerts-bulk-refused",
+        &[("done", done.to_string()), ("refused", refused.join(", "))],
+    ))
+    .await
+}
+
+/// Why one alert of a bulk action was not triaged, in the reader's words.
+fn in_words(lang: debrief_domain::Language, e: &debrief_app::AppError) -> String {
+    match e {
+        debrief_app::AppError::Denied(why) => why.0.clone(),
+        debrief_app::AppError::Store(StoreError::Domain(d)) => super::domain_message(lang, d),
+        debrief_app::AppError::Store(StoreError::NoAlert(_)) => {
+            crate::i18n::t(lang, "alerts-bulk-missing", &[])
+        }
+        other => other.to_string(),
     }
 }

@@ -164,7 +164,7 @@ pub async fn challenge_submit(
         .client(auth::peer_ip(&ext), &headers);
     let username = who.principal.user.username.to_string();
     // Six digits are a million guesses: the same limits as passwords keep them out of reach.
-    let attempt = match state.limiter.begin(&username, &ip) {
+    let attempt = match state.limiter.begin(&username, &ip).await {
         Ok(a) => a,
         Err(wait) => {
             return again(
@@ -181,7 +181,7 @@ pub async fn challenge_submit(
         .await
     {
         Ok(Some(proof)) => {
-            attempt.succeeded();
+            attempt.succeeded().await;
             tracing::info!(%username, %ip, ?proof, "signed in with a second factor");
             let to = match proof {
                 debrief_app::factors::Proof::RecoveryCode { .. } => {
@@ -681,7 +681,7 @@ pub async fn passkey_sign_in(
         .trusted_proxies
         .client(auth::peer_ip(&ext), &headers);
     let username = who.principal.user.username.to_string();
-    let attempt = match state.limiter.begin(&username, &ip) {
+    let attempt = match state.limiter.begin(&username, &ip).await {
         Ok(a) => a,
         Err(wait) => {
             let why = t(
@@ -717,7 +717,7 @@ pub async fn passkey_sign_in(
             return passkey_refusal(lang, StatusCode::UNAUTHORIZED, &e.to_string());
         }
     };
-    attempt.succeeded();
+    attempt.succeeded().await;
     if let Err(e) = state.app.passkey_used(&factors[index].id, &updated).await {
         return failed(&e);
     }

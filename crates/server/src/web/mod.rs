@@ -8,6 +8,7 @@ mod factor;
 mod form;
 mod incident;
 mod learn;
+mod live;
 mod messages;
 mod metrics;
 mod notifications;
@@ -450,6 +451,8 @@ pub struct Frame {
     pub error: Option<String>,
     /// A confirmation to show.
     pub notice: Option<String>,
+    /// The event stream the page follows to update itself (see [`live`]).
+    pub live: Option<String>,
 }
 
 /// The signed-in visitor as the frame shows them.
@@ -487,6 +490,7 @@ impl Frame {
             });
             frame.csrf = u.csrf().to_string();
             frame.path = u.path.clone();
+            frame.live = live::Topic::of_page(&u.path);
             frame.tz = Some(u.zone.name().to_string());
             frame.can_create = debrief_domain::authorize(
                 p.username.as_str(),
@@ -496,6 +500,43 @@ impl Frame {
             .is_ok();
         }
         frame
+    }
+}
+
+/// A page of a list computed whole (the recommendations and deadlines boards): which rows it
+/// shows, of how many, and the links to the pages before and after, kept in the URL as `page`.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Pager {
+    pub start: usize,
+    pub end: usize,
+    pub total: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// Rows per page.
+    pub const ROWS: usize = 50;
+
+    /// Keeps page `page` of `rows` (1-based; anything else reads as the first, a page past the
+    /// end as the last), with the neighbours' links made by `url`.
+    pub fn cut<T>(rows: &mut Vec<T>, page: Option<&str>, url: impl Fn(usize) -> String) -> Pager {
+        let total = rows.len();
+        let pages = total.div_ceil(Self::ROWS).max(1);
+        let page = page
+            .and_then(|p| p.trim().parse::<usize>().ok())
+            .unwrap_or(1)
+            .clamp(1, pages);
+        let skip = (page - 1) * Self::ROWS;
+        rows.drain(..skip.min(total));
+        rows.truncate(Self::ROWS);
+        Pager {
+            start: if total == 0 { 0 } else { skip + 1 },
+            end: skip + rows.len(),
+            total,
+            prev: (page > 1).then(|| url(page - 1)),
+            next: (page < pages).then(|| url(page + 1)),
+        }
     }
 }
 
@@ -768,6 +809,10 @@ pub fn router() -> Router<AppState> {
             post(postmortem::apply_playbook),
         )
         .route("/alerts", get(alerts::queue))
+        .route("/live/alerts", get(live::alerts))
+        .route("/live/deadlines", get(live::deadlines))
+        .route("/live/incidents/{number}", get(live::incident))
+        .route("/alerts/bulk", post(alerts::bulk))
         .route("/alerts/{alert}", get(alerts::alert_page))
         .route("/alerts/{alert}/assign", post(alerts::assign))
         .route("/alerts/{alert}/merge", post(alerts::merge))
@@ -795,6 +840,26 @@ mod tests {
 
     /// Every page template parses (the router tests render each page with its real context,
     /// under `Strict`: a name the context lacks is a failed render there, even in an `if`).
+    #[test]
+    fn pages_of_a_whole_list() {
+        let mut rows: Vec<u32> = (1..=120).collect();
+        let p = Pager::cut(&mut rows, Some("3"), |n| format!("?page={n}"));
+        assert_eq!((p.start, p.end, p.total), (101, 120, 120));
+        assert_eq!(rows.first(), Some(&101));
+        assert_eq!(p.prev.as_deref(), Some("?page=2"));
+        assert_eq!(p.next, None);
+        let mut rows: Vec<u32> = (1..=120).collect();
+        let p = Pager::cut(&mut rows, Some("x"), |n| format!("?page={n}"));
+        assert_eq!((p.start, p.end, rows.len()), (1, 50, 50));
+        assert_eq!((p.prev, p.next.as_deref()), (None, Some("?page=2")));
+        let mut rows: Vec<u32> = (1..=10).collect();
+        let p = Pager::cut(&mut rows, Some("99"), |n| format!("?page={n}"));
+        assert_eq!((p.start, p.end, p.prev, p.next), (1, 10, None, None));
+        let mut none: Vec<u32> = Vec::new();
+        let p = Pager::cut(&mut none, None, |n| format!("?page={n}"));
+        assert_eq!((p.start, p.end, p.total), (0, 0, 0));
+    }
+
     #[test]
     fn every_template_parses() {
         for (name, _) in TEMPLATE_SOURCES {

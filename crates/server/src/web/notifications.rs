@@ -286,8 +286,19 @@ pub async fn record(
 }
 
 /// What is due across incidents in the next 24 hours, and what is overdue.
-pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
-    let items = match state
+/// Which page of the deadlines board (50 lines each).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct BoardQuery {
+    #[serde(default, deserialize_with = "optional")]
+    page: Option<String>,
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    user: WebUser,
+    axum::extract::Query(q): axum::extract::Query<BoardQuery>,
+) -> Response {
+    let mut items = match state
         .app
         .obligations_due(&user.caller(), &state.config.regimes, Timestamp::now(), 24)
         .await
@@ -296,10 +307,17 @@ pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
         Err(e) => return app_error(&user, e),
     };
     let frame = super::Frame::page(&user, "obligations", None);
+    let pager = super::Pager::cut(&mut items, q.page.as_deref(), |page| {
+        format!("/obligations?page={page}")
+    });
     render_view(
         "obligations.html",
         StatusCode::OK,
-        &BoardPage { frame, items },
+        &BoardPage {
+            frame,
+            pager,
+            items,
+        },
     )
 }
 
@@ -308,6 +326,8 @@ pub async fn board(State(state): State<AppState>, user: WebUser) -> Response {
 struct BoardPage {
     #[serde(flatten)]
     frame: super::Frame,
+    /// This page of the lines.
+    pager: super::Pager,
     items: Vec<debrief_app::DueObligation>,
 }
 

@@ -690,6 +690,9 @@ pub struct BoardQuery {
     state: Option<String>,
     #[serde(default, deserialize_with = "optional")]
     owner: Option<String>,
+    /// Which page of the board (50 lines each).
+    #[serde(default, deserialize_with = "optional")]
+    page: Option<String>,
 }
 
 /// The recommendations board: what is overdue and due soon, by owner, and the completion rate.
@@ -700,28 +703,36 @@ pub async fn board(
 ) -> Response {
     let shown_state = q.state.clone().unwrap_or_else(|| "open".into());
     let params = crate::api::board::BoardParams {
-        state: q.state,
-        owner: q.owner,
+        state: q.state.clone(),
+        owner: q.owner.clone(),
     };
     if let Err(why) = may(&user, Action::ReadIncidents) {
         return forbidden(&user, &why);
     }
-    let board = match crate::api::board::compute_board(&state.app, &user.caller(), &params).await {
-        Ok(b) => b,
-        Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(&user, &e.detail),
-        Err(e) => {
-            return super::error_page(
-                user.lang,
-                Some(&user),
-                e.status,
-                "error-bad-request",
-                &e.detail,
-            );
-        }
-    };
+    let mut board =
+        match crate::api::board::compute_board(&state.app, &user.caller(), &params).await {
+            Ok(b) => b,
+            Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(&user, &e.detail),
+            Err(e) => {
+                return super::error_page(
+                    user.lang,
+                    Some(&user),
+                    e.status,
+                    "error-bad-request",
+                    &e.detail,
+                );
+            }
+        };
     let frame = super::Frame::page(&user, "recommendations", None);
+    let pager = super::Pager::cut(&mut board.items, q.page.as_deref(), |page| {
+        let mut url =
+            form_urlencoded_pairs(&[("state", q.state.as_deref()), ("owner", q.owner.as_deref())]);
+        url.push_str(&format!("page={page}"));
+        format!("/recommendations?{url}")
+    });
     let view = BoardPage {
         frame,
+        pager,
         rate: board
             .completion_rate
             .map(|r| debrief_domain::locale::percent(r * 100.0, user.lang))
@@ -738,6 +749,8 @@ pub async fn board(
 struct BoardPage {
     #[serde(flatten)]
     frame: super::Frame,
+    /// This page of the board's lines (the board's counts are of all of them).
+    pager: super::Pager,
     board: crate::api::board::Board,
     state: String,
     rate: String,
@@ -771,4 +784,16 @@ pub async fn apply_playbook(
         c.apply_playbook(&doc, v.version)
     })
     .await
+}
+
+/// `name=value&` for each filter that is set, encoded for a URL.
+fn form_urlencoded_pairs(pairs: &[(&str, Option<&str>)]) -> String {
+    let set: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| (*k, v)))
+        .collect();
+    match serde_html_form::to_string(&set) {
+        Ok(text) if !text.is_empty() => format!("{text}&"),
+        _ => String::new(),
+    }
 }

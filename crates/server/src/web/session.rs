@@ -127,7 +127,7 @@ pub async fn login_submit(
         .config
         .trusted_proxies
         .client(auth::peer_ip(&ext), &headers);
-    let attempt = match state.limiter.begin(&form.username, &ip) {
+    let attempt = match state.limiter.begin(&form.username, &ip).await {
         Ok(a) => a,
         Err(wait) => {
             let mut res = again(
@@ -171,7 +171,7 @@ pub async fn login_submit(
         tracing::warn!(username = %form.username, %ip, "failed sign-in");
         return again("login-failed", StatusCode::UNAUTHORIZED, &[]);
     };
-    attempt.succeeded();
+    attempt.succeeded().await;
     // A second factor follows the password when the account has one; when the installation
     // requires one and the account has none, the session only opens the page to add one.
     let stage = match state.app.after_password(&record.user).await {

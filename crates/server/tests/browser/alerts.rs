@@ -31,6 +31,8 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
             .contains("Beacon to evil.example")
     );
     shot(&c, "alerts-queue").await;
+    // The row's actions are in its one menu.
+    click(&c, "#menu-1 summary").await;
     click(&c, "#alert-1 form[action$='/acknowledge'] button").await;
     // The row is redrawn once the acknowledgement is in: wait for its new text rather than read
     // it once (the promote button is there before and after).
@@ -40,6 +42,7 @@ async fn an_alert_is_triaged_and_promoted_from_the_queue() {
         .for_element(Locator::Css("#alert-1 form[action$='/promote'] button"))
         .await
         .unwrap();
+    click(&c, "#menu-1 summary").await;
     click(&c, "#alert-1 form[action$='/promote'] button").await;
     c.wait()
         .at_most(Duration::from_secs(10))
@@ -171,5 +174,111 @@ async fn alerts_are_triaged_from_the_keyboard_and_people_report() {
     );
     let alert = store.alert("A-3").await.unwrap();
     assert_eq!(alert.raw["attachment"]["name"], "invoice.eml");
+    c.close().await.unwrap();
+}
+
+/// A queue of 40 alerts: at least 15 rows on a 1400×1000 screen; three ticked and dismissed
+/// together, two merged together into an incident; each went through as its own form would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_are_triaged_in_bulk_from_a_dense_queue() {
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let (base, db) = start_server().await;
+    let store = debrief_store::open(&db.url, db.key()).await.unwrap();
+    let alerts = (1..=40)
+        .map(|n| {
+            debrief_domain::alert::NewAlert::from_json(serde_json::json!({"type": "sigma",
+                "source": "hunt", "sourceRef": format!("H-{n}"),
+                "title": format!("Suspicious PowerShell download cradle {n}"),
+                "severity": 1 + n % 4, "host": format!("WS-{:03}", n % 7)}))
+            .unwrap()
+        })
+        .collect();
+    store
+        .receive_alerts(alerts, "hunt", debrief_domain::Timestamp::now(), 0)
+        .await
+        .unwrap();
+    let maria = debrief_domain::text::Actor::parse("maria").unwrap();
+    store
+        .create_incident(
+            &maria,
+            debrief_domain::NewIncident::parse("PowerShell campaign", "", "maria", "EDR", None)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    c.set_window_size(1400, 1000).await.unwrap();
+    sign_in(&c, &base, "maria", "maria-password-1").await;
+    c.goto(&format!("{base}/alerts")).await.unwrap();
+    let visible = c
+        .execute(
+            "return Array.prototype.filter.call(document.querySelectorAll('tr[id^=alert-]'), \
+             function (r) { return r.getBoundingClientRect().bottom <= window.innerHeight; }).length",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    shot(&c, "alerts-dense").await;
+    assert!(visible >= 15, "{visible} alerts on the first screen");
+    assert!(text(&c, "#alerts-total").await.contains("1–40 of 40"));
+
+    // Nothing ticked: a clear refusal, nothing triaged.
+    click(&c, "#bulk-apply").await;
+    wait_text(&c, "main", "Select the alerts to triage first").await;
+
+    // Three ticked, dismissed together as false positives.
+    for n in [40, 39, 38] {
+        click(&c, &format!("#alert-{n} input[type=checkbox]")).await;
+    }
+    c.find(Locator::Css("#bulk-action"))
+        .await
+        .unwrap()
+        .select_by_value("dismiss")
+        .await
+        .unwrap();
+    fill(&c, "#bulk-note", "Admin inventory script").await;
+    click(&c, "#bulk-apply").await;
+    wait_text(&c, "#alerts-total", "of 37").await;
+    for n in [40, 39, 38] {
+        let a = store.alert(&n.to_string()).await.unwrap();
+        assert_eq!(
+            a.status,
+            debrief_domain::alert::AlertStatus::Dismissed,
+            "A-{n}"
+        );
+    }
+
+    // Two merged into incident 1, the incident chosen by its number.
+    for n in [37, 36] {
+        click(&c, &format!("#alert-{n} input[type=checkbox]")).await;
+    }
+    c.find(Locator::Css("#bulk-action"))
+        .await
+        .unwrap()
+        .select_by_value("merge")
+        .await
+        .unwrap();
+    fill(&c, "#bulk-incident", "#1").await;
+    click(&c, "#bulk-apply").await;
+    wait_text(&c, "#alerts-total", "of 35").await;
+    let incident = store.resolve("1").await.unwrap();
+    for n in [37, 36] {
+        let a = store.alert(&n.to_string()).await.unwrap();
+        assert_eq!(
+            a.status,
+            debrief_domain::alert::AlertStatus::Merged,
+            "A-{n}"
+        );
+        assert_eq!(a.incident_id, Some(incident), "A-{n} went into incident 1");
+    }
+
+    // French.
+    switch_language(&c, "fr").await;
+    c.goto(&format!("{base}/alerts")).await.unwrap();
+    assert!(text(&c, "#bulk").await.contains("Appliquer"));
+    shot(&c, "alerts-dense-fr").await;
     c.close().await.unwrap();
 }
