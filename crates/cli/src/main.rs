@@ -60,7 +60,9 @@ fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<u8> {
     match command {
         Command::Incident(cmd) => commands::incident::run(cmd, &settings).await,
-        Command::Backup { output } => commands::backup::backup(&output, &settings).await,
+        Command::Backup { output, encrypt } => {
+            commands::backup::backup(&output, encrypt, &settings).await
+        }
         Command::Restore { file } => commands::backup::restore(&file, &settings).await,
         Command::Verify { incident, format } => {
             commands::verify::run(incident.as_deref(), format, &settings).await

@@ -223,9 +223,15 @@ pub enum Command {
         /// The backup file to write (it must not exist yet).
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
+        /// Encrypt every entry (AES-256, the ZIP's WinZip AE-2 encryption, which 7-Zip also
+        /// opens) with the passphrase in DEBRIEF_BACKUP_PASSPHRASE (at least 12 characters; an
+        /// environment variable, so that it shows in no process list or shell history).
+        #[arg(long)]
+        encrypt: bool,
     },
     /// Restore a backup into an empty data directory or database, of either backend (SQLite to
     /// PostgreSQL moves an installation), then verify the chains. Exits 1 if they do not hold.
+    /// An encrypted backup is read with the passphrase in DEBRIEF_BACKUP_PASSPHRASE.
     Restore {
         /// The backup file (`debrief backup -o FILE`).
         file: PathBuf,

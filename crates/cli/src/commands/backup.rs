@@ -7,7 +7,9 @@
 //! rows per table), `tables/NAME.jsonl` (one JSON object per row), `installation.key` and
 //! `evidence/SHA256`. It holds the signing key and every secret the database holds (password
 //! hashes, token hashes): it is written readable by its owner only, and must be kept like the
-//! key file.
+//! key file — or encrypted (`--encrypt`): every entry AES-256 encrypted and authenticated
+//! (WinZip AE-2, PBKDF2 from the passphrase in `DEBRIEF_BACKUP_PASSPHRASE`); the entries' names
+//! (table names, evidence hashes) stay readable, their contents do not.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
@@ -49,15 +51,46 @@ struct Manifest {
 const FORMAT: &str = "debrief-backup";
 const VERSION: u32 = 1;
 
-fn options() -> SimpleFileOptions {
-    SimpleFileOptions::default()
+/// The environment variable that holds a backup's passphrase.
+const PASSPHRASE: &str = "DEBRIEF_BACKUP_PASSPHRASE";
+/// The shortest passphrase a backup is encrypted with.
+const MIN_PASSPHRASE: usize = 12;
+
+/// How every entry is written: deflated, owner-only, and encrypted when there is a passphrase.
+fn options(passphrase: Option<&str>) -> zip::write::FileOptions<'_, ()> {
+    let plain = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(true)
-        .unix_permissions(0o600)
+        .unix_permissions(0o600);
+    match passphrase {
+        Some(p) => plain.with_aes_encryption(zip::AesMode::Aes256, p),
+        None => plain,
+    }
 }
 
-/// Writes the backup to `output` (a new file, readable by its owner only).
-pub async fn backup(output: &Path, settings: &Settings) -> Result<u8> {
+/// The passphrase from the environment, when it is set (`None` when not).
+fn passphrase_from_env() -> Result<Option<String>> {
+    match std::env::var(PASSPHRASE) {
+        Ok(p) if p.is_empty() => Ok(None),
+        Ok(p) => Ok(Some(p)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{PASSPHRASE} is not valid UTF-8"),
+    }
+}
+
+/// Writes the backup to `output` (a new file, readable by its owner only), encrypted when asked.
+pub async fn backup(output: &Path, encrypt: bool, settings: &Settings) -> Result<u8> {
+    let passphrase = match (encrypt, passphrase_from_env()?) {
+        (false, _) => None,
+        (true, None) => bail!(
+            "--encrypt needs the passphrase in {PASSPHRASE} (at least {MIN_PASSPHRASE} characters)"
+        ),
+        (true, Some(p)) if p.chars().count() < MIN_PASSPHRASE => bail!(
+            "the passphrase in {PASSPHRASE} is too short: use at least {MIN_PASSPHRASE} characters"
+        ),
+        (true, Some(p)) => Some(p),
+    };
+    let passphrase = passphrase.as_deref();
     let (store, key) = open_store(settings).await?;
     let file = create_private(output)
         .with_context(|| format!("cannot create the backup file `{}`", output.display()))?;
@@ -66,7 +99,7 @@ pub async fn backup(output: &Path, settings: &Settings) -> Result<u8> {
     let counts = {
         let mut sink = |table: &str, row: BackupRow| -> std::io::Result<()> {
             if current.as_deref() != Some(table) {
-                zip.start_file(format!("tables/{table}.jsonl"), options())
+                zip.start_file(format!("tables/{table}.jsonl"), options(passphrase))
                     .map_err(std::io::Error::other)?;
                 current = Some(table.to_string());
             }
@@ -87,14 +120,14 @@ pub async fn backup(output: &Path, settings: &Settings) -> Result<u8> {
             .verified_path(&sha)
             .await
             .with_context(|| format!("evidence file {sha}"))?;
-        zip.start_file(format!("evidence/{sha}"), options())?;
+        zip.start_file(format!("evidence/{sha}"), options(passphrase))?;
         let mut f = std::fs::File::open(&path)?;
         evidence_bytes += std::io::copy(&mut f, &mut zip)?;
         evidence_files += 1;
     }
     let secret = std::fs::read_to_string(settings.key_path())
         .with_context(|| format!("cannot read `{}`", settings.key_path().display()))?;
-    zip.start_file("installation.key", options())?;
+    zip.start_file("installation.key", options(passphrase))?;
     zip.write_all(secret.trim().as_bytes())?;
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -107,7 +140,7 @@ pub async fn backup(output: &Path, settings: &Settings) -> Result<u8> {
         evidence_files,
         evidence_bytes,
     };
-    zip.start_file("manifest.json", options())?;
+    zip.start_file("manifest.json", options(passphrase))?;
     serde_json::to_writer_pretty(&mut zip, &manifest)?;
     let mut out = zip.finish()?;
     out.flush()?;
@@ -120,7 +153,15 @@ pub async fn backup(output: &Path, settings: &Settings) -> Result<u8> {
         manifest.counts.rows.get("incidents").copied().unwrap_or(0),
         manifest.counts.rows.get("alerts").copied().unwrap_or(0),
     );
-    println!("It holds the signing key and the password hashes: keep it as safe as the key file.");
+    if passphrase.is_some() {
+        println!(
+            "Every entry is encrypted (AES-256) with the passphrase in {PASSPHRASE}: without it the backup cannot be restored."
+        );
+    } else {
+        println!(
+            "It holds the signing key and the password hashes: keep it as safe as the key file (or make it with --encrypt)."
+        );
+    }
     Ok(exit::OK)
 }
 
@@ -142,10 +183,21 @@ pub async fn restore(input: &Path, settings: &Settings) -> Result<u8> {
         .with_context(|| format!("cannot open the backup `{}`", input.display()))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
         .with_context(|| format!("`{}` is not a Debrief backup", input.display()))?;
+    let manifest_at = zip
+        .index_for_name("manifest.json")
+        .with_context(|| format!("`{}` has no manifest.json", input.display()))?;
+    let encrypted = zip.by_index_raw(manifest_at)?.encrypted();
+    let passphrase = match (encrypted, passphrase_from_env()?) {
+        (false, _) => None,
+        (true, None) => bail!(
+            "`{}` is encrypted: give its passphrase in {PASSPHRASE}",
+            input.display()
+        ),
+        (true, Some(p)) => Some(p),
+    };
+    let passphrase = passphrase.as_deref();
     let manifest: Manifest = {
-        let entry = zip
-            .by_name("manifest.json")
-            .with_context(|| format!("`{}` has no manifest.json", input.display()))?;
+        let entry = entry(&mut zip, "manifest.json", passphrase)?;
         serde_json::from_reader(entry).context("the backup's manifest.json is unreadable")?
     };
     if manifest.format != FORMAT || manifest.version > VERSION {
@@ -157,9 +209,10 @@ pub async fn restore(input: &Path, settings: &Settings) -> Result<u8> {
         );
     }
     let mut secret = String::new();
-    zip.by_name("installation.key")
+    entry(&mut zip, "installation.key", passphrase)
         .context("the backup has no installation key")?
-        .read_to_string(&mut secret)?;
+        .read_to_string(&mut secret)
+        .context("the backup's installation key cannot be read: was the file altered?")?;
     std::fs::create_dir_all(&settings.data_dir)?;
     let key = debrief_store::InstallationKey::install(&settings.key_path(), &secret)?;
     if key.public_hex() != manifest.public_key {
@@ -185,8 +238,7 @@ pub async fn restore(input: &Path, settings: &Settings) -> Result<u8> {
                 let Some(table) = next_table.next() else {
                     return Ok(None);
                 };
-                let entry = zip
-                    .by_name(&format!("tables/{table}.jsonl"))
+                let entry = entry(&mut zip, &format!("tables/{table}.jsonl"), passphrase)
                     .map_err(std::io::Error::other)?;
                 let all: Vec<String> = std::io::BufReader::new(entry)
                     .lines()
@@ -218,7 +270,7 @@ pub async fn restore(input: &Path, settings: &Settings) -> Result<u8> {
         .filter_map(|n| n.strip_prefix("evidence/").map(str::to_string))
         .collect();
     for sha in &names {
-        let mut entry = zip.by_name(&format!("evidence/{sha}"))?;
+        let mut entry = entry(&mut zip, &format!("evidence/{sha}"), passphrase)?;
         let mut hasher = Sha256::new();
         let mut writer = blobs.writer(u64::MAX).await?;
         let mut buf = vec![0u8; 256 * 1024];
@@ -263,5 +315,26 @@ pub async fn restore(input: &Path, settings: &Settings) -> Result<u8> {
             report.breaks.len()
         );
         Ok(exit::BROKEN)
+    }
+}
+
+/// One entry of the backup, decrypted with the passphrase when there is one. A wrong passphrase
+/// is refused before anything is written (the manifest is read first); an encrypted entry whose
+/// contents were altered fails its authentication when read to its end.
+fn entry<'a, R: std::io::Read + std::io::Seek>(
+    zip: &'a mut zip::ZipArchive<R>,
+    name: &str,
+    passphrase: Option<&str>,
+) -> Result<zip::read::ZipFile<'a, R>> {
+    let found = match passphrase {
+        Some(p) => zip.by_name_decrypt(name, p.as_bytes()),
+        None => zip.by_name(name),
+    };
+    match found {
+        Ok(e) => Ok(e),
+        Err(zip::result::ZipError::InvalidPassword) => {
+            bail!("the passphrase in {PASSPHRASE} does not open this backup")
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("the backup has no readable {name}"))),
     }
 }

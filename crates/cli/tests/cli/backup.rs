@@ -3,7 +3,7 @@
 
 use debrief_store::testing::TestDb;
 
-use super::{debrief, ok, scenario};
+use super::{debrief, debrief_with, ok, scenario};
 
 /// Restores `file` into `target` and checks it holds what `source` holds.
 fn restored_matches(source: &TestDb, target: &TestDb, file: &str) {
@@ -89,4 +89,86 @@ pub(crate) async fn a_backup_restores_into_an_empty_store_with_the_same_incident
         refused.stderr
     );
     other.cleanup().await;
+}
+
+/// `--encrypt`: the passphrase comes from the environment and must be long enough; the file
+/// holds no readable secret (the key's hex is not in it); a restore without the passphrase or
+/// with a wrong one is refused and writes nothing; with it, the same incidents come back.
+pub(crate) async fn an_encrypted_backup_opens_only_with_its_passphrase(db: &TestDb) {
+    const PASS: &str = "correct horse battery staple";
+    scenario(db);
+    let backup = db.dir.path().join("sealed.zip");
+    let backup = backup.to_str().unwrap();
+    let none = debrief(db, &["backup", "-o", backup, "--encrypt"]);
+    assert_ne!(none.code, 0);
+    assert!(
+        none.stderr.contains("DEBRIEF_BACKUP_PASSPHRASE"),
+        "{}",
+        none.stderr
+    );
+    let short = debrief_with(
+        db,
+        &["backup", "-o", backup, "--encrypt"],
+        &[("DEBRIEF_BACKUP_PASSPHRASE", "too short")],
+    );
+    assert_ne!(short.code, 0);
+    assert!(short.stderr.contains("too short"), "{}", short.stderr);
+    assert!(!std::path::Path::new(backup).exists(), "nothing written");
+    let made = debrief_with(
+        db,
+        &["backup", "-o", backup, "--encrypt"],
+        &[("DEBRIEF_BACKUP_PASSPHRASE", PASS)],
+    );
+    assert_eq!(made.code, 0, "{}{}", made.stdout, made.stderr);
+    assert!(
+        made.stdout.contains("encrypted (AES-256)"),
+        "{}",
+        made.stdout
+    );
+    // Stored (not deflated) text would show the key; encrypted, no entry reads without the
+    // passphrase.
+    let bytes = std::fs::read(backup).unwrap();
+    let key = std::fs::read_to_string(db.dir.path().join("installation.key")).unwrap();
+    assert!(
+        !bytes.windows(16).any(|w| w == &key.trim().as_bytes()[..16]),
+        "the key is not in the file as text"
+    );
+
+    let target = TestDb::sqlite();
+    let list = |d: &TestDb| ok(d, &["incident", "list", "--format", "json"]);
+    let refused = debrief(&target, &["restore", backup]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("is encrypted"),
+        "{}",
+        refused.stderr
+    );
+    let wrong = debrief_with(
+        &target,
+        &["restore", backup],
+        &[("DEBRIEF_BACKUP_PASSPHRASE", "correct horse battery stapler")],
+    );
+    assert_ne!(wrong.code, 0);
+    assert!(
+        wrong.stderr.contains("does not open this backup"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(
+        !target.dir.path().join("installation.key").exists(),
+        "a refused restore wrote nothing"
+    );
+    let restored = debrief_with(
+        &target,
+        &["restore", backup],
+        &[("DEBRIEF_BACKUP_PASSPHRASE", PASS)],
+    );
+    assert_eq!(restored.code, 0, "{}{}", restored.stdout, restored.stderr);
+    assert!(
+        restored.stdout.contains("verify: OK"),
+        "{}",
+        restored.stdout
+    );
+    assert_eq!(list(db), list(&target), "the same incidents");
+    target.cleanup().await;
 }

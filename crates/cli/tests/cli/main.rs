@@ -25,9 +25,16 @@ struct Run {
 }
 
 fn debrief(db: &TestDb, args: &[&str]) -> Run {
+    debrief_with(db, args, &[])
+}
+
+/// [`debrief`] with these environment variables set.
+fn debrief_with(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_debrief"))
         .env_remove("DEBRIEF_DATABASE_URL")
         .env_remove("DEBRIEF_DATA_DIR")
+        .env_remove("DEBRIEF_BACKUP_PASSPHRASE")
+        .envs(env.iter().copied())
         .arg("--data-dir")
         .arg(db.dir.path())
         .args(["--database", &db.url, "--actor", "alice"])
@@ -178,6 +185,7 @@ macro_rules! on_every_backend {
 
 on_every_backend!(
     backup::a_backup_restores_into_an_empty_store_with_the_same_incidents,
+    backup::an_encrypted_backup_opens_only_with_its_passphrase,
     parity::the_cli_writes_what_the_api_writes,
     reports::incidents_come_in_from_a_spreadsheet_and_tables_go_out_as_csv,
     reports::a_report_verifies_until_a_byte_or_the_journal_changes,

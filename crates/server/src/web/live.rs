@@ -11,7 +11,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use debrief_domain::Action;
 use debrief_store::changes::Change;
@@ -120,8 +120,9 @@ fn stream(state: AppState, user: WebUser, topic: Topic) -> Response {
                 Err(RecvError::Lagged(_)) => "changes".into(),
                 Err(RecvError::Closed) => return None,
             };
-            let event = Event::default().event("changed").data(said);
-            return Some((Ok::<_, Infallible>(event), f));
+            // (Not a journal event: the stream's message.)
+            let event: SseEvent = Default::default();
+            return Some((Ok::<_, Infallible>(event.event("changed").data(said)), f));
         }
     });
     Sse::new(events)
