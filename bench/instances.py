@@ -79,8 +79,11 @@ def cluster(n, tmp):
             f.write(f"    server d{i} 127.0.0.1:{p}\n")
     procs.append(subprocess.Popen(["haproxy", "-f", cfg, "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     wait_for(lb)
-    out = subprocess.run([BIN, "--data-dir", os.path.join(tmp, f"cli{n}"), "token", "create", "--user", "admin",
-                          "--name", "bench"], env=env, capture_output=True, text=True, check=True).stdout
+    # Alerts and incidents are a manager's (or a handler's) work, not an admin's.
+    cli = [BIN, "--data-dir", os.path.join(tmp, f"cli{n}")]
+    subprocess.run([*cli, "user", "add", "bench", "--role", "manager"], env=env, capture_output=True, check=True)
+    out = subprocess.run([*cli, "token", "create", "--user", "bench", "--name", "bench"],
+                         env=env, capture_output=True, text=True, check=True).stdout
     token = next(w for w in out.split() if w.startswith("dbf_"))
     return procs, db, lb, {"Authorization": f"Bearer {token}"}
 
@@ -141,6 +144,9 @@ def main():
         b_rate, b50, b99, b_codes = run(seconds, batch)
         w_rate, w50, w99, w_codes = run(seconds, write)
         errors = sum(v for k, v in {**b_codes, **w_codes}.items() if k >= 500)
+        refused = {k: v for k, v in {**b_codes, **w_codes}.items() if 400 <= k < 500}
+        if refused:
+            raise SystemExit(f"requests refused, the measurement is void: {refused}")
         print(f"{n} | {b_rate:.0f} | {b_rate * 10:.0f} | {b50:.1f} | {b99:.1f} | {w_rate:.0f} | {w50:.1f} | {w99:.1f} | {errors}")
         for p in procs:
             p.kill()
