@@ -628,6 +628,31 @@ pub struct ProviderSignIn {
 }
 
 impl App {
+    /// Counts one password check against each counter (a key and its checks per window) for
+    /// the sign-in limiter, all or none, in turn across instances: `Ok(Err(seconds))` when one is
+    /// used up. Before anyone is signed in, so there is no caller to authorise.
+    pub async fn count_sign_in_check(
+        &self,
+        counters: &[(&str, u32)],
+        window_seconds: i64,
+        now_seconds: i64,
+    ) -> Result<std::result::Result<(), u64>> {
+        Ok(self
+            .store
+            .count_sign_in_check(counters, window_seconds, now_seconds)
+            .await?)
+    }
+
+    /// Gives one check back to each key (a check that never ran; an address's successful one).
+    pub async fn give_back_sign_in_check(&self, keys: &[&str]) -> Result<()> {
+        Ok(self.store.give_back_sign_in_check(keys).await?)
+    }
+
+    /// Starts a key's count of checks again (a user who signed in).
+    pub async fn clear_sign_in_checks(&self, key: &str) -> Result<()> {
+        Ok(self.store.clear_sign_in_checks(key).await?)
+    }
+
     /// A sign-in through the installation's identity provider (single sign-on): the account is
     /// created on the first one, and at each one its role and its groups follow what the
     /// provider says (groups the provider names are created). A disabled account stays out.

@@ -122,6 +122,9 @@ fn front_ends_neither_build_events_nor_write_incidents_around_the_application_la
         "store.alert(",
         "store.list_alerts(",
         "store.alert_history(",
+        "store.count_sign_in_check(",
+        "store.give_back_sign_in_check(",
+        "store.clear_sign_in_checks(",
     ];
     for front in ["server/src", "cli/src"] {
         for file in sources(&crates.join(front)) {

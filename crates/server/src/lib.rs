@@ -157,9 +157,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, key: InstallationKey, config: Config) -> Self {
+        let app = debrief_app::App::new(store.clone()).with_policy(config.access);
         Self {
-            app: debrief_app::App::new(store.clone()).with_policy(config.access),
-            limiter: Arc::new(LoginLimiter::new(store.clone())),
+            limiter: Arc::new(LoginLimiter::new(app.clone())),
+            app,
             store,
             key,
             config: Arc::new(config),

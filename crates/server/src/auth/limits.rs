@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 /// successful sign-in starts the user's count again; its address keeps only its failures.
 #[derive(Clone)]
 pub struct LoginLimiter {
-    store: std::sync::Arc<dyn debrief_store::Store>,
+    app: debrief_app::App,
 }
 
 impl std::fmt::Debug for LoginLimiter {
@@ -50,8 +50,8 @@ impl Attempt {
     pub async fn succeeded(mut self) {
         if let Some(l) = self.limiter.take() {
             let done = async {
-                l.store.clear_sign_in_checks(&self.user).await?;
-                l.store.give_back_sign_in_check(&[&self.address]).await
+                l.app.clear_sign_in_checks(&self.user).await?;
+                l.app.give_back_sign_in_check(&[&self.address]).await
             };
             if let Err(e) = done.await {
                 tracing::warn!(error = %e, "sign-in limiter: cannot clear the count");
@@ -72,7 +72,7 @@ impl Drop for Attempt {
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                if let Err(e) = l.store.give_back_sign_in_check(&keys).await {
+                if let Err(e) = l.app.give_back_sign_in_check(&keys).await {
                     tracing::warn!(error = %e, "sign-in limiter: cannot give a check back");
                 }
             });
@@ -87,9 +87,9 @@ impl LoginLimiter {
     pub const PER_ADDRESS: u32 = 30;
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
-    /// A limiter counting in `store`.
-    pub fn new(store: std::sync::Arc<dyn debrief_store::Store>) -> Self {
-        LoginLimiter { store }
+    /// A limiter counting through the application layer, in the installation's database.
+    pub fn new(app: debrief_app::App) -> Self {
+        LoginLimiter { app }
     }
 
     /// Starts a password check for `username` from `address`, or `Err(seconds)` to wait when
@@ -104,7 +104,7 @@ impl LoginLimiter {
             (user.as_str(), Self::PER_USER),
             (address.as_str(), Self::PER_ADDRESS),
         ];
-        let counted = match self.store.count_sign_in_check(&counters, window, now).await {
+        let counted = match self.app.count_sign_in_check(&counters, window, now).await {
             Ok(Ok(())) => true,
             Ok(Err(wait)) => return Err(wait),
             Err(e) => {
