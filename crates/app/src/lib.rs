@@ -321,16 +321,24 @@ impl App {
     /// Incidents matching `query`, newest first: what the caller may read (restricted
     /// incidents outside their team are left out by the query itself, so pages stay full).
     pub async fn list(&self, caller: &Caller, query: &IncidentQuery) -> Result<Vec<Incident>> {
+        let query = self.readable(caller, query).await?;
+        Ok(self.store.list_incidents(&query).await?)
+    }
+
+    /// How many incidents the caller may read match `query` on all its pages.
+    pub async fn count(&self, caller: &Caller, query: &IncidentQuery) -> Result<u64> {
+        let query = self.readable(caller, query).await?;
+        Ok(self.store.count_incidents(&query).await?)
+    }
+
+    /// `query` narrowed to what the caller may read.
+    async fn readable(&self, caller: &Caller, query: &IncidentQuery) -> Result<IncidentQuery> {
         caller.may(Action::ReadIncidents)?;
         let hidden = self.hidden(caller).await?;
-        if hidden.ids().is_empty() {
-            return Ok(self.store.list_incidents(query).await?);
-        }
-        let query = IncidentQuery {
+        Ok(IncidentQuery {
             exclude: hidden.ids(),
             ..query.clone()
-        };
-        Ok(self.store.list_incidents(&query).await?)
+        })
     }
 
     /// Every incident the caller may read, oldest first (the lessons-learnt search, the

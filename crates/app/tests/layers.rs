@@ -52,6 +52,7 @@ fn front_ends_neither_build_events_nor_write_incidents_around_the_application_la
         "store.incident(",
         "store.journal(",
         "store.list_incidents(",
+        "store.count_incidents(",
         "store.search(",
         "store.sightings(",
         "store.shared_observables(",

@@ -276,11 +276,7 @@ impl AlertCursor {
     }
 }
 
-/// A bound value of a list's filter.
-pub(crate) enum Bind {
-    Int(i64),
-    Text(String),
-}
+pub(crate) use crate::sql::Bind;
 
 impl AlertQuery {
     /// The `WHERE` clause (from `$1`) of its filters, without the cursor, and their values.

@@ -131,6 +131,10 @@ pub trait Store:
     /// Incidents matching `query`, highest number first.
     async fn list_incidents(&self, query: &IncidentQuery) -> Result<Vec<Incident>>;
 
+    /// How many incidents match `query` from its cursor on (all pages when it has none; the
+    /// page size ignored).
+    async fn count_incidents(&self, query: &IncidentQuery) -> Result<u64>;
+
     /// The metrics facts of the incidents whose projection changed at or after `since` (all
     /// when `None`), each with that change's time.
     async fn facts_changed_since(

@@ -19,7 +19,8 @@ pub trait Backend: Send + Sync + Clone + std::fmt::Debug + 'static {
     /// Reads the ledger head inside a write transaction, locking it where the engine needs a
     /// lock to serialise writers.
     const LOCK_HEAD: &'static str;
-    /// The full-text search over search documents: `$1` the query, `$2` the limit.
+    /// The full-text search over search documents: `$1` the query, `$2` the limit, `$3` the id
+    /// the documents searched are above (see [`Backend::SEARCH_WINDOWS`]).
     const SEARCH: &'static str;
     /// Appended to an alert's `SELECT` in a write transaction to lock its row (or empty).
     const FOR_UPDATE: &'static str;
@@ -88,6 +89,9 @@ pub trait Backend: Send + Sync + Clone + std::fmt::Debug + 'static {
     fn title_filter(n: usize) -> String;
     /// The words as the search's query (all required; none when there are no words).
     fn fts_query(words: &[String]) -> Option<String>;
+    /// How far back from the newest search document [`Backend::SEARCH`] looks first, then
+    /// next, before the whole index (its `$3` is the id the documents are above).
+    const SEARCH_WINDOWS: &'static [i64];
 }
 
 /// A store on a SQL engine: a pool for reads, one for writes (the same pool where the engine
@@ -644,63 +648,15 @@ where
         &self,
         q: &crate::IncidentQuery,
     ) -> crate::Result<Vec<debrief_domain::Incident>> {
-        let mut sql = String::from("SELECT id, state, head_hash FROM incidents WHERE 1 = 1");
-        let mut n = 0;
-        let mut next = || {
-            n += 1;
-            n
-        };
-        if !q.statuses.is_empty() {
-            let marks: Vec<String> = q.statuses.iter().map(|_| format!("${}", next())).collect();
-            sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
-        }
-        let title_words = q
-            .text
-            .as_deref()
-            .map(crate::common::title_words)
-            .unwrap_or_default();
-        let title_query = B::title_query(&title_words);
-        if title_query.is_some() {
-            sql.push_str(&B::title_filter(next()));
-        }
-        if q.before_number.is_some() {
-            sql.push_str(&format!(" AND number < ${}", next()));
-        }
-        if q.min_severity.is_some() {
-            sql.push_str(&format!(" AND severity >= ${}", next()));
-        }
-        if q.class.is_some() {
-            sql.push_str(&format!(" AND class = ${}", next()));
-        }
-        if q.assignee.is_some() {
-            sql.push_str(&format!(" AND assignee = ${}", next()));
-        }
-        if !q.exclude.is_empty() {
-            let marks: Vec<String> = q.exclude.iter().map(|_| format!("${}", next())).collect();
-            sql.push_str(&format!(" AND id NOT IN ({})", marks.join(", ")));
-        }
-        sql.push_str(&format!(" ORDER BY number DESC LIMIT ${}", next()));
+        let (mut sql, binds) = incident_filter::<B>(q);
+        sql.insert_str(0, "SELECT id, state, head_hash FROM incidents");
+        sql.push_str(&format!(" ORDER BY number DESC LIMIT ${}", binds.len() + 1));
         let mut query = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
-        for s in &q.statuses {
-            query = query.bind(s.as_str());
-        }
-        if let Some(t) = title_query {
-            query = query.bind(t);
-        }
-        if let Some(b) = q.before_number {
-            query = query.bind(b);
-        }
-        if let Some(v) = q.min_severity {
-            query = query.bind(i64::from(v));
-        }
-        if let Some(c) = &q.class {
-            query = query.bind(c.clone());
-        }
-        if let Some(a) = &q.assignee {
-            query = query.bind(a.clone());
-        }
-        for id in &q.exclude {
-            query = query.bind(id.to_string());
+        for b in binds {
+            query = match b {
+                Bind::Text(t) => query.bind(t),
+                Bind::Int(i) => query.bind(i),
+            };
         }
         let rows = query.bind(q.page_size()).fetch_all(&self.read).await?;
         Ok(crate::common::readable_rows(
@@ -710,6 +666,19 @@ where
                 (id, decoded)
             }),
         ))
+    }
+
+    async fn count_incidents(&self, q: &crate::IncidentQuery) -> crate::Result<u64> {
+        let (mut sql, binds) = incident_filter::<B>(q);
+        sql.insert_str(0, "SELECT COUNT(*) FROM incidents");
+        let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            query = match b {
+                Bind::Text(t) => query.bind(t),
+                Bind::Int(i) => query.bind(i),
+            };
+        }
+        Ok(u64::try_from(query.fetch_one(&self.read).await?).unwrap_or(0))
     }
 
     async fn raw_entries(&self, scope: crate::Scope) -> crate::Result<Vec<crate::RawEntry>> {
@@ -805,12 +774,27 @@ where
         let Some(query) = B::fts_query(&words) else {
             return Ok(Vec::new());
         };
-        let rows: Vec<(String, i64, String, String, String, String, f64)> =
-            sqlx::query_as(B::SEARCH)
-                .bind(query)
-                .bind(i64::from(limit.clamp(1, 200)))
+        let limit = i64::from(limit.clamp(1, 200));
+        let newest: i64 = if B::SEARCH_WINDOWS.is_empty() {
+            0
+        } else {
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM search_docs")
+                .fetch_one(&self.read)
+                .await?
+        };
+        // Each window's hits are the newest of all when there are enough of them.
+        let mut rows: Vec<(String, i64, String, String, String, String, f64)> = Vec::new();
+        for above in search_bounds(newest, B::SEARCH_WINDOWS) {
+            rows = sqlx::query_as(B::SEARCH)
+                .bind(query.as_str())
+                .bind(limit)
+                .bind(above)
                 .fetch_all(&self.read)
                 .await?;
+            if rows.len() as i64 >= limit {
+                break;
+            }
+        }
         Ok(rows
             .into_iter()
             .map(|(incident_id, number, title, status, field, body, score)| {
@@ -880,5 +864,85 @@ where
         Ok(sqlx::query_as(crate::sql::SELECT_HEAD)
             .fetch_one(&self.read)
             .await?)
+    }
+}
+
+/// The ids a search looks above, one window after another: the newest `windows[0]` documents,
+/// then the newest `windows[1]`…, and at last all of them (0).
+fn search_bounds(newest: i64, windows: &[i64]) -> impl Iterator<Item = i64> + '_ {
+    windows
+        .iter()
+        .map(move |w| newest - w)
+        .take_while(|above| *above > 0)
+        .chain([0])
+}
+
+/// A bound value of a list's filter, built at run time.
+pub(crate) enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// The `WHERE` clause of an incident list and its parameters, in order (`$1`…).
+fn incident_filter<B: Backend>(q: &crate::IncidentQuery) -> (String, Vec<Bind>) {
+    let mut sql = String::from(" WHERE 1 = 1");
+    let mut binds = Vec::new();
+    let mark = |binds: &mut Vec<Bind>, b: Bind| {
+        binds.push(b);
+        binds.len()
+    };
+    if !q.statuses.is_empty() {
+        let marks: Vec<String> = q
+            .statuses
+            .iter()
+            .map(|s| format!("${}", mark(&mut binds, Bind::Text(s.as_str().to_owned()))))
+            .collect();
+        sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+    }
+    let title_words = q
+        .text
+        .as_deref()
+        .map(crate::common::title_words)
+        .unwrap_or_default();
+    if let Some(t) = B::title_query(&title_words) {
+        let n = mark(&mut binds, Bind::Text(t));
+        sql.push_str(&B::title_filter(n));
+    }
+    if let Some(b) = q.before_number {
+        let n = mark(&mut binds, Bind::Int(b));
+        sql.push_str(&format!(" AND number < ${n}"));
+    }
+    if let Some(v) = q.min_severity {
+        let n = mark(&mut binds, Bind::Int(i64::from(v)));
+        sql.push_str(&format!(" AND severity >= ${n}"));
+    }
+    if let Some(c) = &q.class {
+        let n = mark(&mut binds, Bind::Text(c.clone()));
+        sql.push_str(&format!(" AND class = ${n}"));
+    }
+    if let Some(a) = &q.assignee {
+        let n = mark(&mut binds, Bind::Text(a.clone()));
+        sql.push_str(&format!(" AND assignee = ${n}"));
+    }
+    if !q.exclude.is_empty() {
+        let marks: Vec<String> = q
+            .exclude
+            .iter()
+            .map(|id| format!("${}", mark(&mut binds, Bind::Text(id.to_string()))))
+            .collect();
+        sql.push_str(&format!(" AND id NOT IN ({})", marks.join(", ")));
+    }
+    (sql, binds)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_search_widens_its_window_until_the_whole_index() {
+        let bounds = |newest, windows| super::search_bounds(newest, windows).collect::<Vec<_>>();
+        assert_eq!(bounds(1_000_000, &[50_000, 500_000]), [950_000, 500_000, 0]);
+        assert_eq!(bounds(100_000, &[50_000, 500_000]), [50_000, 0]);
+        assert_eq!(bounds(40_000, &[50_000, 500_000]), [0]);
+        assert_eq!(bounds(40_000, &[]), [0]);
     }
 }

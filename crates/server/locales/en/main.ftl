@@ -60,6 +60,11 @@ incidents-empty = No incidents match.
 incident-number = Incident #{ $number }
 search = Search
 search-placeholder = Search titles…  (press /)
+incidents-shown = { $start }–{ $end } of { $total } { $total ->
+    [one] incident
+   *[other] incidents
+  }
+incidents-newest = ← Newest incidents
 filter-all-statuses = All statuses
 filter-open = Open (not closed)
 older = Older incidents →

@@ -60,6 +60,11 @@ incidents-empty = Aucun incident ne correspond.
 incident-number = Incident n° { $number }
 search = Rechercher
 search-placeholder = Rechercher dans les titres…  (touche /)
+incidents-shown = { $start }–{ $end } sur { $total } { $total ->
+    [one] incident
+   *[other] incidents
+  }
+incidents-newest = ← Incidents les plus récents
 filter-all-statuses = Tous les statuts
 filter-open = Ouverts (non clos)
 older = Incidents plus anciens →

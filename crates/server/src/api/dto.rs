@@ -157,6 +157,8 @@ impl From<&Incident> for IncidentView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentPage {
     pub items: Vec<IncidentView>,
+    /// How many incidents match the filters on all pages.
+    pub total: u64,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }

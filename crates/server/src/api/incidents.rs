@@ -99,12 +99,24 @@ pub async fn list(
             .map(|a| a.to_lowercase()),
         ..IncidentQuery::default()
     };
-    let items = state.app.list(&caller(&user)?, &query).await?;
+    let who = caller(&user)?;
+    let items = state.app.list(&who, &query).await?;
+    let total = state
+        .app
+        .count(
+            &who,
+            &IncidentQuery {
+                before_number: None,
+                ..query.clone()
+            },
+        )
+        .await?;
     let next_cursor = (items.len() as u32 == limit)
         .then(|| items.last().map(|i| i.number.to_string()))
         .flatten();
     Ok(Json(IncidentPage {
         items: items.iter().map(IncidentView::from).collect(),
+        total,
         next_cursor,
     }))
 }

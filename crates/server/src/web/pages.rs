@@ -183,6 +183,12 @@ struct IncidentsPage<'a> {
     statuses: Vec<Status>,
     /// The number to continue before, when this page is full.
     next_cursor: Option<i64>,
+    /// Incidents matching the filters on all pages, and this page's place among them.
+    total: u64,
+    start: u64,
+    end: u64,
+    /// Whether this is a page after the first.
+    paged: bool,
     can_break_glass: bool,
 }
 
@@ -224,6 +230,29 @@ pub async fn incidents(
         Ok(l) => l,
         Err(e) => return app_error(&user, e),
     };
+    // The total on all pages, and how many from this page on, for "51–100 of 312".
+    let counts = async {
+        let total = state
+            .app
+            .count(
+                &caller,
+                &IncidentQuery {
+                    before_number: None,
+                    ..query.clone()
+                },
+            )
+            .await?;
+        let from_here = match q.before {
+            Some(_) => state.app.count(&caller, &query).await?,
+            None => total,
+        };
+        Ok::<_, AppError>((total, from_here))
+    };
+    let (total, from_here) = match counts.await {
+        Ok(c) => c,
+        Err(e) => return app_error(&user, e),
+    };
+    let start = total.saturating_sub(from_here) + 1;
     let frame = super::Frame::page(&user, "incidents", None);
     // The page after this one, when this one is full.
     let next_cursor = (list.len() as u32 == limit)
@@ -236,6 +265,10 @@ pub async fn incidents(
         status: &q.status,
         statuses: Status::ALL.to_vec(),
         next_cursor,
+        total,
+        start,
+        end: (start + list.len() as u64).saturating_sub(1),
+        paged: q.before.is_some(),
         can_break_glass: may(&user, Action::BreakGlass).is_ok(),
     };
     let partial = headers.contains_key("hx-request") && !headers.contains_key("hx-boosted");
