@@ -29,7 +29,7 @@ def load_jsonl(path):
         for line in f:
             if line.strip():
                 h = json.loads(line)
-                hits[(h["rule_id"], os.path.realpath(h["file"]), int(h["record_id"]))] = h
+                hits[(h["rule_id"], os.path.realpath(h["file"]), int(h["record_id"] or 0))] = h
     return hits
 
 

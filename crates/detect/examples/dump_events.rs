@@ -16,7 +16,7 @@ fn main() -> std::io::Result<()> {
         let mut failed: Option<std::io::Error> = None;
         let read = debrief_detect::reader::for_each_event(&file, |event| {
             if failed.is_none() {
-                let written = serde_json::to_writer(&mut out, event)
+                let written = serde_json::to_writer(&mut out, &event.fields)
                     .map_err(std::io::Error::from)
                     .and_then(|()| out.write_all(b"\n"));
                 failed = written.err();

@@ -84,10 +84,9 @@ pub fn observables(event: &Value) -> Vec<Value> {
 pub fn intake_json(hit: &Hit, source: &str) -> Value {
     use sha2::Digest;
     let event: Value = serde_json::from_str(hit.event.get()).unwrap_or(Value::Null);
-    let record = if hit.record_id != 0 {
-        hit.record_id.to_string()
-    } else {
-        hex::encode(&sha2::Sha256::digest(hit.event.get().as_bytes())[..12])
+    let record = match hit.record_id {
+        Some(n) => n.to_string(),
+        None => hex::encode(&sha2::Sha256::digest(hit.event.get().as_bytes())[..12]),
     };
     let computer = one_line(&hit.computer, 200);
     let channel = one_line(&hit.channel, 200);
@@ -117,7 +116,7 @@ pub fn intake_json(hit: &Hit, source: &str) -> Value {
         "description": one_line(&format!(
             "Sigma rule {} ({}) matched event {} in {} on {} — {} record {} (event time: {}).",
             hit.rule_title, hit.rule_id, hit.event_id, channel, computer,
-            hit.file.display(), hit.record_id, hit.timestamp
+            hit.file.display(), record, hit.timestamp
         ), 60_000),
         "severity": severity(&hit.level),
         "tags": hit.tags.iter().map(|t| one_line(t, 100)).filter(|t| !t.is_empty()).collect::<Vec<_>>(),
@@ -175,7 +174,7 @@ mod tests {
                 computer: computer.into(),
                 channel: channel.into(),
                 event_id: "1".into(),
-                record_id: 0,
+                record_id: None,
                 file: "x.jsonl".into(),
                 event: serde_json::value::to_raw_value(&json!({"Computer": computer})).unwrap(),
             };

@@ -30,7 +30,9 @@ pub struct Hit {
     pub computer: String,
     pub channel: String,
     pub event_id: String,
-    pub record_id: u64,
+    /// The event's record number; `None` without one (an alert then names the event by the
+    /// hash of its content).
+    pub record_id: Option<u64>,
     pub file: PathBuf,
     /// The matched event, flattened, as JSON text (a parsed tree is several times larger, and
     /// a hunt can hold thousands of hits).
@@ -64,11 +66,11 @@ pub struct Window {
 }
 
 impl Window {
-    fn admits(&self, event: &serde_json::Value) -> bool {
+    fn admits(&self, event: &reader::Event) -> bool {
         if self.from.is_none() && self.to.is_none() {
             return true;
         }
-        let Ok(t) = reader::text(event, "TimeCreated").parse::<jiff::Timestamp>() else {
+        let Ok(t) = event.origin.time.parse::<jiff::Timestamp>() else {
             return false;
         };
         self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t <= e)
@@ -96,29 +98,30 @@ pub fn hunt_file_after(
 ) -> Result<(Vec<Hit>, u64), reader::ReadError> {
     let mut hits = Vec::new();
     let mut events = 0u64;
-    reader::for_each_event(path, |flat| {
+    reader::for_each_event(path, |event| {
         events += 1;
-        if events <= skip || !window.admits(flat) {
+        if events <= skip || !window.admits(event) {
             return;
         }
-        evaluate(rules, mapping, flat, path, &mut hits);
+        evaluate(rules, mapping, event, path, &mut hits);
     })?;
     Ok((hits, events))
 }
 
-/// Evaluates one flattened event (a JSON object with Sigma or Windows field names) and adds
-/// its hits; `origin` is what the hits name as their file.
+/// Evaluates one event (routed by what it says of itself, its fields in Sigma or Windows
+/// names) and adds its hits; `file` is what the hits name as their file.
 pub fn evaluate(
     rules: &RuleSet,
     mapping: &Mapping,
-    flat: &serde_json::Value,
-    origin: &Path,
+    event: &reader::Event,
+    file: &Path,
     hits: &mut Vec<Hit>,
 ) {
-    let mapped = mapping.with_sigma_fields(flat);
-    let flat = mapped.as_ref().unwrap_or(flat);
+    let o = &event.origin;
+    let mapped = mapping.with_sigma_fields(&event.fields, o);
+    let flat = mapped.as_ref().unwrap_or(&event.fields);
     let ev = JsonEvent::borrow(flat);
-    let sources = mapping.logsources(flat);
+    let sources = mapping.logsources(o);
     for result in rules.evaluate(&ev, &sources) {
         let h = &result.header;
         hits.push(Hit {
@@ -126,15 +129,12 @@ pub fn evaluate(
             rule_title: h.rule_title.clone(),
             level: h.level.map(|l| l.as_str().to_string()).unwrap_or_default(),
             tags: h.tags.clone(),
-            timestamp: reader::text(flat, "TimeCreated"),
-            computer: reader::text(flat, "Computer"),
-            channel: reader::text(flat, "Channel"),
-            event_id: reader::text(flat, "EventID"),
-            record_id: flat
-                .get("EventRecordID")
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0),
-            file: origin.to_path_buf(),
+            timestamp: o.time.clone(),
+            computer: o.computer.clone(),
+            channel: o.channel.clone(),
+            event_id: o.event_id.clone(),
+            record_id: o.record_id,
+            file: file.to_path_buf(),
             event: serde_json::value::to_raw_value(flat)
                 .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
         });
@@ -193,11 +193,13 @@ pub fn hunt_with(
     (hits, stats)
 }
 
-/// Every `.evtx`, `.json`, `.jsonl`, `.ndjson` (optionally `.gz`) file under the given paths.
+/// Every `.evtx`, `.json`, `.jsonl`, `.ndjson` (optionally `.gz`) file under the given paths,
+/// following symbolic links (a link back to a folder already being walked is skipped).
 pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         for entry in walkdir::WalkDir::new(p)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .flatten()
@@ -208,4 +210,25 @@ pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(unix)]
+    fn folders_reached_by_links_are_hunted_once_and_loops_end() {
+        let root = std::env::temp_dir().join(format!("debrief-links-{}", std::process::id()));
+        let real = root.join("real");
+        let hunt = root.join("hunt");
+        std::fs::create_dir_all(&real).unwrap();
+        std::fs::create_dir_all(&hunt).unwrap();
+        std::fs::write(real.join("a.jsonl"), "{}\n").unwrap();
+        std::fs::write(real.join("notes.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(&real, hunt.join("case-1")).unwrap();
+        // A link to an ancestor: walking it again would never end.
+        std::os::unix::fs::symlink(&hunt, hunt.join("case-1-again")).unwrap();
+        let files = super::collect_files(std::slice::from_ref(&hunt));
+        assert_eq!(files, vec![hunt.join("case-1").join("a.jsonl")]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

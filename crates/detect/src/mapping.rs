@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use rsigma_parser::LogSource;
 use serde::Deserialize;
 
+use crate::reader::Origin;
+
 #[derive(Debug, Deserialize)]
 struct File {
     channels: Vec<Channel>,
@@ -82,16 +84,22 @@ impl Mapping {
         Ok(Mapping { by_channel, fields })
     }
 
+    /// The Sigma services some channel routes to.
+    pub fn services(&self) -> std::collections::BTreeSet<&str> {
+        self.by_channel.values().map(|(s, _)| s.as_str()).collect()
+    }
+
     /// The event with its mapped fields added under their Sigma names (e.g. Security 4688's
     /// `NewProcessName` also as `Image`), or `None` when nothing is mapped for it.
-    pub fn with_sigma_fields(&self, event: &serde_json::Value) -> Option<serde_json::Value> {
+    pub fn with_sigma_fields(
+        &self,
+        event: &serde_json::Value,
+        origin: &Origin,
+    ) -> Option<serde_json::Value> {
         if self.fields.is_empty() {
             return None;
         }
-        let key = (
-            crate::reader::text(event, "Channel").to_ascii_lowercase(),
-            crate::reader::text(event, "EventID"),
-        );
+        let key = (origin.channel.to_ascii_lowercase(), origin.event_id.clone());
         let pairs = self.fields.get(&key)?;
         let mut out = event.clone();
         if let serde_json::Value::Object(m) = &mut out {
@@ -104,11 +112,12 @@ impl Mapping {
         Some(out)
     }
 
-    /// The logsources of a flattened event: one per category it belongs to (at least one;
-    /// `product: windows` when it has a channel).
-    pub fn logsources(&self, event: &serde_json::Value) -> Vec<LogSource> {
-        let channel = crate::reader::text(event, "Channel");
-        let event_id = crate::reader::text(event, "EventID");
+    /// The logsources of an event, by the log it was written to and its id (never by event
+    /// data of the same name): one per category it belongs to (at least one; `product:
+    /// windows` when it has a channel).
+    pub fn logsources(&self, origin: &Origin) -> Vec<LogSource> {
+        let channel = &origin.channel;
+        let event_id = &origin.event_id;
         let mut ls = LogSource::default();
         if channel.is_empty() {
             return vec![ls];
@@ -118,7 +127,7 @@ impl Mapping {
             return vec![ls];
         };
         ls.service = Some(service.clone());
-        match categories.get(&event_id) {
+        match categories.get(event_id) {
             Some(cats) if !cats.is_empty() => cats
                 .iter()
                 .map(|c| LogSource {
@@ -136,11 +145,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn of(v: serde_json::Value) -> Origin {
+        Origin::of(&v)
+    }
+
     #[test]
     fn routes_sysmon_and_security_events() {
         let m = Mapping::windows_default();
-        let ls = m
-            .logsources(&json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 12}));
+        let ls = m.logsources(&of(
+            json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 12}),
+        ));
         let cats: Vec<String> = ls.iter().filter_map(|l| l.category.clone()).collect();
         assert_eq!(
             cats,
@@ -150,28 +164,34 @@ mod tests {
             ls.iter().all(|l| l.service.as_deref() == Some("sysmon")
                 && l.product.as_deref() == Some("windows"))
         );
-        let ls = m.logsources(&json!({"Channel": "Security", "EventID": 4624}));
+        let ls = m.logsources(&of(json!({"Channel": "Security", "EventID": 4624})));
         assert_eq!(
             (ls[0].service.as_deref(), ls[0].category.as_deref()),
             (Some("security"), None)
         );
-        assert_eq!(m.logsources(&json!({"CommandLine": "x"}))[0].product, None);
+        assert_eq!(
+            m.logsources(&of(json!({"CommandLine": "x"})))[0].product,
+            None
+        );
         assert!(Mapping::from_json("{}").is_err());
         let e =
             json!({"Channel": "Security", "EventID": 4688, "NewProcessName": "C:\\x\\whoami.exe"});
-        let mapped = m.with_sigma_fields(&e).unwrap();
+        let mapped = m.with_sigma_fields(&e, &Origin::of(&e)).unwrap();
         assert_eq!(mapped["Image"], "C:\\x\\whoami.exe");
         assert!(
-            m.with_sigma_fields(&json!({"Channel": "Security", "EventID": 4624}))
-                .is_none()
+            m.with_sigma_fields(
+                &json!({}),
+                &of(json!({"Channel": "Security", "EventID": 4624}))
+            )
+            .is_none()
         );
         // Two loads (two hash seeds) add the mapped fields in the same order.
         let e = json!({"Channel": "Security", "EventID": 4688, "NewProcessName": "a", "ParentProcessName": "b"});
-        let once = serde_json::to_string(&m.with_sigma_fields(&e)).unwrap();
+        let once = serde_json::to_string(&m.with_sigma_fields(&e, &Origin::of(&e))).unwrap();
         for _ in 0..8 {
             let again = Mapping::windows_default();
             assert_eq!(
-                serde_json::to_string(&again.with_sigma_fields(&e)).unwrap(),
+                serde_json::to_string(&again.with_sigma_fields(&e, &Origin::of(&e))).unwrap(),
                 once
             );
         }

@@ -52,6 +52,72 @@ pub fn text(event: &Value, field: &str) -> String {
     }
 }
 
+/// A record number whatever its JSON type (`42` or `"42"`); `None` without a usable one.
+pub fn record_number(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// What an event says of itself in its `System` part: the log it was written to, its event
+/// id, computer, time and record number. Events are routed to rules and hits are named by it,
+/// never by event data of the same name (EventID 104's `UserData` names the log that was
+/// cleared in a `Channel` of its own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub channel: String,
+    pub event_id: String,
+    pub computer: String,
+    pub time: String,
+    pub record_id: Option<u64>,
+}
+
+impl Origin {
+    /// From the fields of an event already in Sigma names (JSON logs, or an EVTX event's
+    /// `System` part once flattened).
+    pub fn of_fields(fields: &Map<String, Value>) -> Origin {
+        let text = |name: &str| match fields.get(name) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        };
+        Origin {
+            channel: text("Channel"),
+            event_id: text("EventID"),
+            computer: text("Computer"),
+            time: text("TimeCreated"),
+            record_id: record_number(fields.get("EventRecordID")),
+        }
+    }
+
+    /// From a flat event; nothing for a value that is not an object.
+    pub fn of(event: &Value) -> Origin {
+        match event {
+            Value::Object(m) => Origin::of_fields(m),
+            _ => Origin::default(),
+        }
+    }
+}
+
+/// One event: its fields as rules see them (Sigma names) and what it says of itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub fields: Value,
+    pub origin: Origin,
+}
+
+impl Event {
+    /// An event already in Sigma names (a JSON log line).
+    pub fn flat(fields: Value) -> Event {
+        Event {
+            origin: Origin::of(&fields),
+            fields,
+        }
+    }
+}
+
 /// `{"#text": x, "#attributes": …}` → `x`.
 fn unwrap_text(v: Value) -> Value {
     match v {
@@ -71,17 +137,20 @@ fn attribute(v: Value, name: &str) -> Option<Value> {
     }
 }
 
-/// Flattens the EVTX-as-JSON shape; other JSON objects are returned as they are. Takes the
+/// Flattens the EVTX-as-JSON shape; other JSON objects are taken as they are. Takes the
 /// value by ownership and moves every field into place: no string is copied.
-pub fn flatten(v: Value) -> Value {
+///
+/// Event data wins over a `System` field of the same name in the fields rules test (SigmaHQ's
+/// log-clear rules test EventID 104's cleared `Channel`); the [`Origin`] keeps the system's.
+pub fn flatten(v: Value) -> Event {
     let Value::Object(mut root) = v else {
-        return v;
+        return Event::flat(v);
     };
     if !root.get("Event").is_some_and(Value::is_object) {
-        return Value::Object(root);
+        return Event::flat(Value::Object(root));
     }
     let Some(Value::Object(mut event)) = root.remove("Event") else {
-        return Value::Null;
+        return Event::flat(Value::Null);
     };
     let mut out = Map::new();
     if let Some(Value::Object(system)) = event.remove("System") {
@@ -115,6 +184,7 @@ pub fn flatten(v: Value) -> Value {
             }
         }
     }
+    let origin = Origin::of_fields(&out);
     for section in ["EventData", "UserData"] {
         match event.remove(section) {
             Some(Value::Object(data)) => {
@@ -149,23 +219,28 @@ pub fn flatten(v: Value) -> Value {
             _ => {}
         }
     }
-    Value::Object(out)
+    Event {
+        fields: Value::Object(out),
+        origin,
+    }
 }
 
 /// Calls `visit` with every event of the file, flattened.
-pub fn for_each_event(path: &Path, mut visit: impl FnMut(&Value)) -> Result<(), ReadError> {
+pub fn for_each_event(path: &Path, mut visit: impl FnMut(&Event)) -> Result<(), ReadError> {
     match Kind::of(path) {
         Some(Kind::Evtx) => {
             let mut parser =
                 evtx::EvtxParser::from_path(path).map_err(|e| ReadError::Evtx(e.to_string()))?;
             // A corrupt record is skipped; the rest of the file is still read.
             for r in parser.records_json_value().flatten() {
-                let mut flat = flatten(r.data);
-                if let Value::Object(m) = &mut flat {
+                let mut event = flatten(r.data);
+                if let Value::Object(m) = &mut event.fields {
                     m.entry("EventRecordID")
                         .or_insert(Value::from(r.event_record_id));
                 }
-                visit(&flat);
+                // The record header's number is the record's, whatever the XML says.
+                event.origin.record_id = Some(r.event_record_id);
+                visit(&event);
             }
             Ok(())
         }
@@ -186,7 +261,7 @@ pub fn for_each_event(path: &Path, mut visit: impl FnMut(&Value)) -> Result<(), 
 /// per line (a line that is not one is skipped), or whole objects one after the other.
 pub fn read_json_events(
     mut reader: impl BufRead,
-    mut visit: impl FnMut(&Value),
+    mut visit: impl FnMut(&Event),
 ) -> Result<(), ReadError> {
     let first = reader
         .fill_buf()?
@@ -256,18 +331,54 @@ mod tests {
             },
             "EventData": {"Image": "C:\\\\Windows\\\\System32\\\\cmd.exe", "CommandLine": "cmd /c whoami"}
         }});
-        let f = flatten(v);
+        let e = flatten(v);
+        assert_eq!(e.origin.record_id, Some(42));
+        assert_eq!(e.origin.channel, "Microsoft-Windows-Sysmon/Operational");
+        let f = e.fields;
         assert_eq!(f["EventID"], 1);
         assert_eq!(f["Provider_Name"], "Microsoft-Windows-Sysmon");
         assert_eq!(f["TimeCreated"], "2026-11-20T09:12:00.000Z");
         assert_eq!(f["CommandLine"], "cmd /c whoami");
         assert_eq!(text(&f, "EventRecordID"), "42");
         let defender = flatten(json!({"Event": {"System": {"EventID": 1119},
-            "EventData": {"Threat Name": "Tool:Win32/EICAR_Test_File"}}}));
+            "EventData": {"Threat Name": "Tool:Win32/EICAR_Test_File"}}}))
+        .fields;
         assert_eq!(defender["ThreatName"], "Tool:Win32/EICAR_Test_File");
         assert_eq!(defender["Threat Name"], "Tool:Win32/EICAR_Test_File");
         // Other JSON stays as it is.
-        assert_eq!(flatten(json!({"a": 1})), json!({"a": 1}));
+        assert_eq!(flatten(json!({"a": 1})).fields, json!({"a": 1}));
+    }
+
+    #[test]
+    fn the_system_part_names_the_event_whatever_its_data_says() {
+        // EventID 104: the System log says the log `Security` was cleared.
+        let cleared = flatten(json!({"Event": {
+            "System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Eventlog"}},
+                "EventID": 104, "Channel": "System", "Computer": "DC1",
+                "EventRecordID": "7"},
+            "UserData": {"LogFileCleared": {"#attributes": {"xmlns": "x"},
+                "SubjectUserName": "admin", "Channel": "Security", "BackupPath": ""}}
+        }}));
+        assert_eq!(cleared.origin.channel, "System");
+        assert_eq!(cleared.origin.event_id, "104");
+        assert_eq!(
+            cleared.origin.record_id,
+            Some(7),
+            "a record number written as text"
+        );
+        assert_eq!(
+            cleared.fields["Channel"], "Security",
+            "what SigmaHQ's rules test"
+        );
+        assert_eq!(cleared.fields["SubjectUserName"], "admin");
+        // A JSON line names itself with its own fields.
+        let line = flatten(json!({"Channel": "Security", "EventID": 4624, "EventRecordID": "x"}));
+        assert_eq!(
+            (line.origin.channel.as_str(), line.origin.record_id),
+            ("Security", None)
+        );
+        assert_eq!(record_number(Some(&json!(" 12 "))), Some(12));
+        assert_eq!(record_number(Some(&json!(-1))), None);
     }
 
     #[test]
@@ -281,7 +392,7 @@ mod tests {
         )
         .unwrap();
         let mut seen = Vec::new();
-        for_each_event(&path, |e| seen.push(text(e, "CommandLine"))).unwrap();
+        for_each_event(&path, |e| seen.push(text(&e.fields, "CommandLine"))).unwrap();
         assert_eq!(seen, vec!["a", "b"]);
         // Pretty-printed objects one after another (evtx_dump's output).
         let pretty = dir.join("pretty.json");
@@ -291,7 +402,7 @@ mod tests {
         )
         .unwrap();
         let mut seen = Vec::new();
-        for_each_event(&pretty, |e| seen.push(text(e, "CommandLine"))).unwrap();
+        for_each_event(&pretty, |e| seen.push(text(&e.fields, "CommandLine"))).unwrap();
         assert_eq!(seen, vec!["c", "d"]);
         let bad = dir.join("broken.evtx");
         std::fs::write(&bad, b"not an evtx file").unwrap();
@@ -317,7 +428,7 @@ mod fuzz {
             std::fs::create_dir_all(&dir).unwrap();
             let path = dir.join(format!("f{}.jsonl", lines.len()));
             std::fs::write(&path, lines.join("\n")).unwrap();
-            let _ = super::for_each_event(&path, |e| { let _ = super::text(e, "EventID"); });
+            let _ = super::for_each_event(&path, |e| { let _ = super::text(&e.fields, "EventID"); });
         }
 
         /// Arbitrary JSON values flatten without panic.

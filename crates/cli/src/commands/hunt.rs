@@ -70,6 +70,16 @@ pub async fn run(args: Args) -> Result<u8> {
         to: when(&args.to, "--to")?,
     };
     let files = collect_files(&args.paths);
+    if files.is_empty() {
+        bail!(
+            "no log file under {}: a hunt reads .evtx, .json, .jsonl and .ndjson files (optionally .gz)",
+            args.paths
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     // A progress bar on a terminal only (indicatif hides it otherwise).
     let bar = indicatif::ProgressBar::new(files.len() as u64);
     bar.set_style(
@@ -78,6 +88,12 @@ pub async fn run(args: Args) -> Result<u8> {
     );
     let (hits, stats) = hunt_with(&ruleset, &mapping, &files, window, &|| bar.inc(1));
     bar.finish_and_clear();
+    if stats.files_failed.len() == files.len() {
+        for (f, why) in &stats.files_failed {
+            eprintln!("  {}: {why}", f.display());
+        }
+        bail!("none of the {} log file(s) could be read", files.len());
+    }
     let elapsed = started.elapsed();
 
     let mut out: Box<dyn Write> = match &args.output {
@@ -116,7 +132,7 @@ pub async fn run(args: Args) -> Result<u8> {
                     h.computer.clone(),
                     h.channel.clone(),
                     h.event_id.clone(),
-                    h.record_id.to_string(),
+                    h.record_id.map(|n| n.to_string()).unwrap_or_default(),
                     h.tags.join(" "),
                     h.file.display().to_string(),
                 ])?;
@@ -136,7 +152,7 @@ pub async fn run(args: Args) -> Result<u8> {
                         h.channel.rsplit('/').next().unwrap_or(""),
                         h.event_id
                     ),
-                    h.record_id.to_string(),
+                    h.record_id.map(|n| n.to_string()).unwrap_or_default(),
                 ]);
             }
             write!(out, "{}", t.render())?;

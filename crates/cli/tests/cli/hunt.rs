@@ -105,6 +105,44 @@ fn hunt_finds_sigma_hits_in_json_lines() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    // A folder without a log file is an error, not a hunt of nothing.
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    std::fs::write(dir.join("empty/readme.txt"), "no logs here").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args([
+            "hunt",
+            dir.join("empty").to_str().unwrap(),
+            "--rules",
+            dir.join("rules").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no log file under"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Record numbers written as text are still the record's number.
+    std::fs::write(
+        dir.join("text-record.jsonl"),
+        r##"{"Event":{"System":{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS-042","EventRecordID":"4711"},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}"##,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args([
+            "hunt",
+            dir.join("text-record.jsonl").to_str().unwrap(),
+            "--rules",
+            dir.join("rules").to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ])
+        .output()
+        .unwrap();
+    let hit: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(hit["record_id"], 4711);
 }
 
 /// `debrief hunt --send-to`: hits become alerts on a running server; hunting again counts
