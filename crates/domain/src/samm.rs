@@ -47,6 +47,9 @@ pub struct Model {
 pub struct ProgramFacts {
     /// Sigma rules the server evaluates.
     pub rules_active: usize,
+    /// Distinct Sigma rules whose detections reached the server as alerts in the last 90 days
+    /// (hunts sent to it, the watch folder, posted events).
+    pub rules_hit_90_days: usize,
     /// Alerts received in the last 90 days (from detections, integrations and people).
     pub alerts_90_days: usize,
     /// Distinct weeks with alerts in the last 90 days (of 13).
@@ -130,15 +133,20 @@ pub fn suggest(q: &Question, f: &ProgramFacts) -> Suggestion {
         // Analysing log data for incidents periodically: rules running and alerts in most weeks.
         ("A", 1) => {
             let weeks = ratio(f.alert_weeks_90_days, 13);
-            let r = if f.rules_active == 0 && f.alerts_90_days == 0 {
+            let rules = f.rules_active > 0 || f.rules_hit_90_days > 0;
+            let r = if !rules && f.alerts_90_days == 0 {
                 0.0
             } else {
-                weeks.max(if f.rules_active > 0 { 0.25 } else { 0.0 })
+                weeks.max(if rules { 0.25 } else { 0.0 })
             };
             (
                 r,
                 vec![
                     ev("samm-ev-rules", &[("n", f.rules_active.to_string())]),
+                    ev(
+                        "samm-ev-rules-hit",
+                        &[("n", f.rules_hit_90_days.to_string())],
+                    ),
                     ev(
                         "samm-ev-alerts",
                         &[
@@ -393,6 +401,17 @@ mod tests {
         let s = suggest(&q("B3"), &facts);
         assert_eq!(s.answer, 1);
         assert_eq!(s.evidence[0].figures["handlers"], "3");
+        // No rules in the server, but a hunt sent 468 alerts of 12 rules in one week: at least
+        // "some", not "no".
+        let hunted = ProgramFacts {
+            rules_hit_90_days: 12,
+            alerts_90_days: 468,
+            alert_weeks_90_days: 1,
+            ..ProgramFacts::default()
+        };
+        let s = suggest(&q("A1"), &hunted);
+        assert_eq!(s.answer, 1);
+        assert_eq!(s.evidence[1].figures["n"], "12");
         // An empty installation: all "no".
         let empty = ProgramFacts::default();
         assert!(m.questions.iter().all(|x| suggest(x, &empty).answer == 0));

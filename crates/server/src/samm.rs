@@ -216,6 +216,7 @@ pub async fn program_facts(
         .count();
     // Alerts of the last 90 days, newest first, a page at a time (at most 20,000 looked at).
     let mut weeks = BTreeSet::new();
+    let mut rules_hit = BTreeSet::new();
     'pages: for page in 0..40u32 {
         let alerts = state
             .app
@@ -237,12 +238,19 @@ pub async fn program_facts(
             }
             f.alerts_90_days += 1;
             weeks.insert(a.last_seen.seconds_since(since) / (7 * 86_400));
+            // A Sigma detection's reference starts with its rule's id (detect::alert).
+            if a.key.kind == "sigma"
+                && let Some((rule, _)) = a.key.source_ref.split_once(':')
+            {
+                rules_hit.insert(rule.to_string());
+            }
         }
         if done {
             break;
         }
     }
     f.alert_weeks_90_days = weeks.len().min(13);
+    f.rules_hit_90_days = rules_hit.len();
     for u in state.store.list_users().await? {
         match (u.role, u.disabled) {
             (Role::Manager, false) => f.managers += 1,

@@ -723,6 +723,10 @@ samm-chart = Practice score after each confirmed answer
 samm-practice = practice score
 samm-source = Questions, criteria and answers: OWASP SAMM v2 (CC BY-SA 4.0), read from the model folder given to the server.
 samm-ev-rules = { $n } Sigma rules evaluated by the server
+samm-ev-rules-hit = { $n ->
+    [one] { $n } Sigma rule
+   *[other] { $n } Sigma rules
+} sent detections to the server in the last 90 days (hunts, watch folder, posted events)
 samm-ev-alerts = { $n } alerts in the last 90 days, in { $weeks } of 13 weeks
 samm-ev-acknowledged = { $n } of { $total } incidents acknowledged ({ $pct }%)
 samm-ev-classified = { $n } of { $total } incidents classified with the ENISA taxonomy ({ $pct }%)

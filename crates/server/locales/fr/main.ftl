@@ -753,6 +753,10 @@ samm-ev-rules = { $n ->
     [one] { $n } règle Sigma évaluée
    *[other] { $n } règles Sigma évaluées
 } par le serveur
+samm-ev-rules-hit = { $n ->
+    [one] { $n } règle Sigma a envoyé
+   *[other] { $n } règles Sigma ont envoyé
+} des détections au serveur sur les 90 derniers jours (chasses, dossier surveillé, événements envoyés)
 samm-ev-alerts = { $n ->
     [one] { $n } alerte
    *[other] { $n } alertes
