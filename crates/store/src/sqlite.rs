@@ -96,9 +96,9 @@ impl Backend for Sqlite {
     const SEARCH: &'static str = "SELECT d.incident_id, i.number, i.title, i.status, d.field, \
               d.body, -bm25(search_fts) \
               FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid JOIN incidents i ON i.id = d.incident_id \
-              WHERE search_fts MATCH $1 AND search_fts.rowid > $3 ORDER BY search_fts.rowid DESC LIMIT $2";
-    // FTS5 walks its matches newest first and stops at the limit: one pass is enough.
-    const SEARCH_WINDOWS: &'static [i64] = &[];
+              WHERE search_fts MATCH $1 ORDER BY search_fts.rowid DESC LIMIT $2";
+    // FTS5 walks its matches newest first and stops at the limit, whatever their number.
+    const SEARCH_FEW: Option<crate::sql::SearchFew> = None;
     const FOR_UPDATE: &'static str = "";
     const INTAKE_LOCK: &'static str = "";
     const SHARES_EVIDENCE: bool = false;
