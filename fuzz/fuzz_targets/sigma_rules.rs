@@ -14,8 +14,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (rules, _failed) = rules_from_text(text, &RuleFilter::default());
-    let event = json!({"Channel": "Security", "EventID": 4688, "Computer": "WS-7",
-        "NewProcessName": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c whoami"});
+    let event = debrief_detect::reader::Event::flat(
+        json!({"Channel": "Security", "EventID": 4688, "Computer": "WS-7",
+        "NewProcessName": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c whoami"}),
+    );
     let mut hits = Vec::new();
     debrief_detect::evaluate(
         &rules,
