@@ -45,7 +45,12 @@ impl Kind {
 
 /// A field of a flattened event as text (numbers written plainly).
 pub fn text(event: &Value, field: &str) -> String {
-    match event.get(field) {
+    value_text(event.get(field))
+}
+
+/// A field's value as text: strings as they are, numbers written plainly, nothing as "".
+fn value_text(v: Option<&Value>) -> String {
+    match v {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
         Some(v) => v.to_string(),
@@ -78,11 +83,7 @@ impl Origin {
     /// From the fields of an event already in Sigma names (JSON logs, or an EVTX event's
     /// `System` part once flattened).
     pub fn of_fields(fields: &Map<String, Value>) -> Origin {
-        let text = |name: &str| match fields.get(name) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Null) | None => String::new(),
-            Some(v) => v.to_string(),
-        };
+        let text = |name: &str| value_text(fields.get(name));
         Origin {
             channel: text("Channel"),
             event_id: text("EventID"),
